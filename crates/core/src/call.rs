@@ -1,0 +1,282 @@
+//! The call record: who called, the plan, every attempt, and how it ended.
+
+use crate::line::Provider;
+use crate::plan::Plan;
+use crate::{CallId, LineId, RecordingId, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Who is calling, as the provider describes them. Numbers are kept as sent when they are not
+/// phone numbers (SIP URIs, `anonymous`), so nothing the provider said is lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerInfo {
+    pub number: String,
+    pub name: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+}
+
+/// How a call ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    InProgress,
+    Answered,
+    Voicemail,
+    /// Nobody answered and the caller left no message.
+    Missed,
+    /// The caller hung up before anyone answered or the voicemail prompt.
+    Abandoned,
+}
+
+impl Outcome {
+    /// The snake_case name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::InProgress => "in_progress",
+            Outcome::Answered => "answered",
+            Outcome::Voicemail => "voicemail",
+            Outcome::Missed => "missed",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Outcome::InProgress,
+            Outcome::Answered,
+            Outcome::Voicemail,
+            Outcome::Missed,
+            Outcome::Abandoned,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// Why the caller was sent to voicemail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoicemailReason {
+    NoOneOnCall,
+    NoAnswer,
+    /// Switchboard failed internally and fell back to taking a message.
+    InternalError,
+}
+
+/// Where the call is in its flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "phase")]
+pub enum Phase {
+    /// Dialing the plan step with this index.
+    Dialing { step: usize },
+    /// Caller and responder are talking (or talked).
+    Connected { step: usize },
+    /// The caller is hearing a message and leaving a voicemail.
+    Voicemail { reason: VoicemailReason },
+    /// Routing is over; nothing more will be dialed.
+    Done,
+}
+
+/// The result of dialing one responder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Ringing,
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+    Canceled,
+    /// The caller hung up while this responder's phone was ringing.
+    CallerHungUp,
+}
+
+/// One dial of one responder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Index of the plan step.
+    pub step: usize,
+    pub user_id: UserId,
+    pub name: String,
+    pub number: String,
+    pub outcome: AttemptOutcome,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    /// Talk time when answered, as the provider reported it.
+    pub duration_secs: Option<u32>,
+    /// The provider's id for the dialed leg.
+    pub leg_id: Option<String>,
+}
+
+/// A call as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub id: CallId,
+    pub line_id: LineId,
+    pub provider: Provider,
+    pub provider_call_id: String,
+    /// The provider account the call belongs to (used to fetch recordings).
+    pub account_id: Option<String>,
+    pub caller: CallerInfo,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub duration_secs: Option<u32>,
+    pub plan: Plan,
+    pub phase: Phase,
+    pub outcome: Outcome,
+    pub answered_by: Option<UserId>,
+    pub attempts: Vec<Attempt>,
+    pub test_call: bool,
+    pub archived: bool,
+    /// Optimistic-concurrency version; bumped by every saved change.
+    pub version: i64,
+}
+
+impl Call {
+    /// The call's story in words: "Alice did not answer → Bob answered".
+    pub fn path(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.plan.has_anyone() {
+            parts.push("Nobody on call".to_owned());
+        }
+        for a in &self.attempts {
+            let verb = match a.outcome {
+                AttemptOutcome::Ringing => "is ringing",
+                AttemptOutcome::Answered => "answered",
+                AttemptOutcome::NoAnswer => "did not answer",
+                AttemptOutcome::Busy => "was busy",
+                AttemptOutcome::Failed => "could not be reached",
+                AttemptOutcome::Canceled => "was canceled",
+                AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
+            };
+            parts.push(format!("{} {verb}", a.name));
+        }
+        let tail = match self.outcome {
+            Outcome::Voicemail => Some("voicemail left"),
+            Outcome::Missed => Some("no voicemail left"),
+            Outcome::Abandoned
+                if !self
+                    .attempts
+                    .iter()
+                    .any(|a| a.outcome == AttemptOutcome::CallerHungUp) =>
+            {
+                Some("caller hung up")
+            }
+            _ => None,
+        };
+        parts.extend(tail.map(str::to_owned));
+        parts.join(" → ")
+    }
+
+    /// The attempt for plan step `step`, if it was dialed.
+    pub fn attempt_mut(&mut self, step: usize) -> Option<&mut Attempt> {
+        self.attempts.iter_mut().find(|a| a.step == step)
+    }
+}
+
+/// What a recording holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingKind {
+    /// The conversation between caller and responder.
+    Call,
+    /// A message the caller left.
+    Voicemail,
+}
+
+impl RecordingKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordingKind::Call => "call",
+            RecordingKind::Voicemail => "voicemail",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "call" => Some(RecordingKind::Call),
+            "voicemail" => Some(RecordingKind::Voicemail),
+            _ => None,
+        }
+    }
+}
+
+/// Where a recording's media is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingStatus {
+    /// Known to the provider; our copy is not fetched yet.
+    Pending,
+    /// Our copy is in storage.
+    Stored,
+    /// Fetching failed for good (the provider URL is kept).
+    Failed,
+    /// The provider reported no media (too short or silent).
+    Absent,
+}
+
+impl RecordingStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordingStatus::Pending => "pending",
+            RecordingStatus::Stored => "stored",
+            RecordingStatus::Failed => "failed",
+            RecordingStatus::Absent => "absent",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            RecordingStatus::Pending,
+            RecordingStatus::Stored,
+            RecordingStatus::Failed,
+            RecordingStatus::Absent,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// A recording the provider made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    pub id: RecordingId,
+    pub call_id: CallId,
+    pub kind: RecordingKind,
+    pub provider_recording_id: String,
+    pub provider_url: String,
+    pub duration_secs: Option<u32>,
+    pub status: RecordingStatus,
+    /// Path of our copy, relative to the data directory.
+    pub local_path: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A recording as reported by the provider, to add or update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingReport {
+    pub kind: RecordingKind,
+    pub provider_recording_id: String,
+    pub provider_url: String,
+    pub duration_secs: Option<u32>,
+    /// `false` when the provider says the recording has no media.
+    pub has_media: bool,
+}
+
+/// One line of a call's activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEvent {
+    pub at: Timestamp,
+    /// Short machine-readable kind: `webhook`, `plan`, `dial`, `decision`, `recording`, `error`.
+    pub kind: String,
+    /// The human sentence.
+    pub message: String,
+}

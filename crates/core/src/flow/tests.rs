@@ -1,0 +1,267 @@
+use super::*;
+use crate::call::{CallerInfo, Outcome, Phase};
+use crate::line::{Messages, Provider, Routing, RoutingStep};
+use crate::plan::{Plan, Resolved, Responder};
+use crate::{CallId, LineId, UserId};
+
+fn line(users: &[i64]) -> Line {
+    Line {
+        id: LineId(1),
+        name: "Hotline".into(),
+        number: PhoneNumber::parse("+15005550006").unwrap(),
+        provider: Provider::Twilio,
+        webhook_token: "tok".into(),
+        auth_token: None,
+        routing: Routing {
+            steps: users
+                .iter()
+                .map(|u| RoutingStep::User(UserId(*u)))
+                .collect(),
+            ring_timeout_secs: 20,
+        },
+        messages: Messages::default(),
+        recording: true,
+        voicemail_max_secs: 120,
+        test_mode: None,
+        created_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+fn call_for(line: &Line) -> Call {
+    let plan = Plan::resolve(&line.routing, None, |s| {
+        let RoutingStep::User(UserId(id)) = s;
+        Resolved::Responder(Responder {
+            user_id: UserId(*id),
+            name: ["", "Alice", "Bob", "Carol"][*id as usize].into(),
+            phone: PhoneNumber::parse(&format!("+1415555010{id}")).unwrap(),
+        })
+    });
+    Call {
+        id: CallId(1),
+        line_id: line.id,
+        provider: Provider::Twilio,
+        provider_call_id: "CA1".into(),
+        account_id: None,
+        caller: CallerInfo {
+            number: "+14155550199".into(),
+            ..Default::default()
+        },
+        started_at: Timestamp::UNIX_EPOCH,
+        ended_at: None,
+        duration_secs: None,
+        plan,
+        phase: Phase::Done,
+        outcome: Outcome::InProgress,
+        answered_by: None,
+        attempts: vec![],
+        test_call: false,
+        archived: false,
+        version: 0,
+    }
+}
+
+fn dial_ended(step: usize, status: DialStatus) -> Event {
+    Event::DialEnded {
+        step,
+        status,
+        talk_secs: Some(30),
+        caller_gone: false,
+        leg_id: None,
+        recording: None,
+    }
+}
+
+fn dialed_number(t: &Transition) -> Option<String> {
+    t.instructions.iter().find_map(|i| match i {
+        Instruction::Dial { number, .. } => Some(number.to_string()),
+        _ => None,
+    })
+}
+
+const NOW: Timestamp = Timestamp::UNIX_EPOCH;
+
+#[test]
+fn start_welcomes_then_dials_the_first_responder_with_the_caller_id() {
+    let l = line(&[1, 2]);
+    let mut c = call_for(&l);
+    let t = start(&mut c, &l, NOW);
+    assert!(matches!(&t.instructions[0], Instruction::Say(m) if m == &l.messages.welcome));
+    match &t.instructions[1] {
+        Instruction::Dial {
+            number,
+            caller_id,
+            timeout_secs,
+            ..
+        } => {
+            assert_eq!(number.as_str(), "+14155550101");
+            assert_eq!(caller_id, "+14155550199");
+            assert_eq!(*timeout_secs, 20);
+        }
+        other => panic!("expected a dial, got {other:?}"),
+    }
+    assert_eq!(c.phase, Phase::Dialing { step: 0 });
+}
+
+#[test]
+fn every_unanswered_status_moves_to_the_next_responder() {
+    for status in [
+        DialStatus::NoAnswer,
+        DialStatus::Busy,
+        DialStatus::Failed,
+        DialStatus::Canceled,
+    ] {
+        let l = line(&[1, 2]);
+        let mut c = call_for(&l);
+        start(&mut c, &l, NOW);
+        let t = handle(&mut c, &l, dial_ended(0, status), NOW);
+        assert_eq!(
+            dialed_number(&t).as_deref(),
+            Some("+14155550102"),
+            "{status:?}"
+        );
+        assert_eq!(c.phase, Phase::Dialing { step: 1 });
+    }
+}
+
+#[test]
+fn answer_ends_routing_and_names_who_answered() {
+    let l = line(&[1, 2]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    handle(&mut c, &l, dial_ended(0, DialStatus::NoAnswer), NOW);
+    let t = handle(&mut c, &l, dial_ended(1, DialStatus::Answered), NOW);
+    assert_eq!(t.instructions, vec![Instruction::Hangup]);
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(c.answered_by, Some(UserId(2)));
+    assert_eq!(c.path(), "Alice did not answer → Bob answered");
+}
+
+#[test]
+fn all_missed_plays_no_answer_and_records() {
+    let l = line(&[1]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    let t = handle(&mut c, &l, dial_ended(0, DialStatus::Busy), NOW);
+    assert!(matches!(&t.instructions[0], Instruction::Say(m) if m == &l.messages.no_answer));
+    assert!(matches!(
+        t.instructions[1],
+        Instruction::Record { max_secs: 120, .. }
+    ));
+    let rec = RecordingReport {
+        kind: RecordingKind::Voicemail,
+        provider_recording_id: "RE1".into(),
+        provider_url: "https://x/RE1".into(),
+        duration_secs: Some(12),
+        has_media: true,
+    };
+    handle(
+        &mut c,
+        &l,
+        Event::VoicemailTaken {
+            caller_gone: false,
+            recording: Some(rec),
+        },
+        NOW,
+    );
+    assert_eq!(c.outcome, Outcome::Voicemail);
+    assert_eq!(c.path(), "Alice was busy → voicemail left");
+}
+
+#[test]
+fn hanging_up_while_ringing_abandons_without_dialing_more() {
+    let l = line(&[1, 2]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    let t = handle(
+        &mut c,
+        &l,
+        Event::DialEnded {
+            step: 0,
+            status: DialStatus::NoAnswer,
+            talk_secs: None,
+            caller_gone: true,
+            leg_id: None,
+            recording: None,
+        },
+        NOW,
+    );
+    assert_eq!(dialed_number(&t), None);
+    assert_eq!(c.outcome, Outcome::Abandoned);
+    assert_eq!(c.attempts.len(), 1);
+}
+
+#[test]
+fn a_repeated_dial_result_changes_nothing_and_repeats_the_answer() {
+    let l = line(&[1, 2]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    let first = handle(&mut c, &l, dial_ended(0, DialStatus::NoAnswer), NOW);
+    let before = c.clone();
+    let again = handle(&mut c, &l, dial_ended(0, DialStatus::NoAnswer), NOW);
+    assert_eq!(c, before);
+    assert_eq!(first.instructions, again.instructions);
+}
+
+#[test]
+fn the_end_of_a_call_during_the_welcome_is_abandoned() {
+    let l = line(&[1]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    handle(
+        &mut c,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(4),
+        },
+        NOW,
+    );
+    assert_eq!(c.outcome, Outcome::Abandoned);
+    assert_eq!(c.duration_secs, Some(4));
+    assert_eq!(c.path(), "Alice was ringing when the caller hung up");
+}
+
+#[test]
+fn an_empty_plan_goes_straight_to_the_no_one_on_call_message() {
+    let l = line(&[]);
+    let mut c = call_for(&l);
+    let t = start(&mut c, &l, NOW);
+    assert!(matches!(&t.instructions[1], Instruction::Say(m) if m == &l.messages.no_one_on_call));
+    handle(
+        &mut c,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(20),
+        },
+        NOW,
+    );
+    assert_eq!(c.outcome, Outcome::Missed);
+    assert_eq!(c.path(), "Nobody on call → no voicemail left");
+}
+
+#[test]
+fn a_late_voicemail_recording_turns_missed_into_voicemail() {
+    let l = line(&[]);
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    handle(
+        &mut c,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(20),
+        },
+        NOW,
+    );
+    handle(
+        &mut c,
+        &l,
+        Event::Recording(RecordingReport {
+            kind: RecordingKind::Voicemail,
+            provider_recording_id: "RE2".into(),
+            provider_url: "https://x/RE2".into(),
+            duration_secs: Some(9),
+            has_media: true,
+        }),
+        NOW,
+    );
+    assert_eq!(c.outcome, Outcome::Voicemail);
+}

@@ -1,0 +1,22 @@
+//! Switchboard's pure domain: no I/O, no clocks read, no network.
+//!
+//! Everything that decides what happens to a call lives here, so it can be tested with plain
+//! values: phone numbers ([`phone`]), users and lines ([`user`], [`line`]), the routing plan a
+//! call follows ([`plan`]), the call record ([`call`]) and the call-flow state machine
+//! ([`flow`]). The traits the outer crates implement ([`store::Store`], [`clock::Clock`]) are
+//! defined here too, so dependencies point inward.
+
+pub mod call;
+pub mod clock;
+pub mod error;
+pub mod flow;
+pub mod ids;
+pub mod line;
+pub mod phone;
+pub mod plan;
+pub mod store;
+pub mod user;
+
+pub use error::DomainError;
+pub use ids::{CallId, LineId, RecordingId, UserId};
+pub use phone::PhoneNumber;

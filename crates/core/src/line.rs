@@ -1,0 +1,310 @@
+//! Lines: a phone number, its provider, its routing and its messages.
+
+use crate::{DomainError, LineId, PhoneNumber, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Most routing steps a line may have (the target and eight fallbacks).
+pub const MAX_STEPS: usize = 9;
+/// Ring timeout when none is given, in seconds.
+pub const DEFAULT_RING_TIMEOUT_SECS: u32 = 20;
+/// Allowed ring timeouts, in seconds.
+pub const RING_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 5..=60;
+/// Voicemail length when none is given, in seconds.
+pub const DEFAULT_VOICEMAIL_MAX_SECS: u32 = 120;
+/// Allowed voicemail lengths, in seconds.
+pub const VOICEMAIL_RANGE: std::ops::RangeInclusive<u32> = 10..=600;
+/// How long test mode lasts once turned on, in seconds.
+pub const TEST_MODE_SECS: i64 = 300;
+
+/// The carrier a line's number lives at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Twilio,
+    Plivo,
+}
+
+impl Provider {
+    /// The lowercase name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Twilio => "twilio",
+            Provider::Plivo => "plivo",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "twilio" => Some(Provider::Twilio),
+            "plivo" => Some(Provider::Plivo),
+            _ => None,
+        }
+    }
+}
+
+/// Who a routing step rings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum RoutingStep {
+    /// A specific responder.
+    User(UserId),
+}
+
+/// The ordered steps and how long each rings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routing {
+    pub steps: Vec<RoutingStep>,
+    pub ring_timeout_secs: u32,
+}
+
+/// One spoken message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub text: String,
+    /// Provider voice name (e.g. `Polly.Joanna`); the provider's default when absent.
+    pub voice: Option<String>,
+    /// BCP 47 language of the text, e.g. `en-US`.
+    pub language: String,
+}
+
+impl Message {
+    fn spoken(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            voice: None,
+            language: "en-US".to_owned(),
+        }
+    }
+}
+
+/// The three messages a caller can hear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Messages {
+    pub welcome: Message,
+    pub no_one_on_call: Message,
+    pub no_answer: Message,
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Self {
+            welcome: Message::spoken(
+                "Thank you for calling. Please hold while we connect you to the engineer on call.",
+            ),
+            no_one_on_call: Message::spoken(
+                "Nobody is on call right now. Please leave a message with your name and number after the tone, and we will call you back.",
+            ),
+            no_answer: Message::spoken(
+                "Sorry, nobody could take your call right now. Please leave a message with your name and number after the tone, and we will call you back as soon as possible.",
+            ),
+        }
+    }
+}
+
+/// Test mode: every call rings this user only, until the instant given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestMode {
+    pub user: UserId,
+    pub until: Timestamp,
+}
+
+/// A line as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub id: LineId,
+    pub name: String,
+    pub number: PhoneNumber,
+    pub provider: Provider,
+    /// The secret in the line's webhook URLs.
+    pub webhook_token: String,
+    /// The provider auth token; when set, every webhook's signature is checked.
+    pub auth_token: Option<String>,
+    pub routing: Routing,
+    pub messages: Messages,
+    pub recording: bool,
+    pub voicemail_max_secs: u32,
+    pub test_mode: Option<TestMode>,
+    pub created_at: Timestamp,
+}
+
+impl Line {
+    /// Test mode, if it is still running at `now`.
+    pub fn active_test_mode(&self, now: Timestamp) -> Option<TestMode> {
+        self.test_mode.filter(|t| t.until > now)
+    }
+}
+
+/// A validated line, ready to insert or to replace an existing one's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLine {
+    pub name: String,
+    pub number: PhoneNumber,
+    pub provider: Provider,
+    pub auth_token: Option<String>,
+    pub routing: Routing,
+    pub messages: Messages,
+    pub recording: bool,
+    pub voicemail_max_secs: u32,
+}
+
+impl NewLine {
+    /// Checks every rule a line must satisfy; each failure names its field.
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(DomainError::new("name", "must be 1 to 100 characters"));
+        }
+        if self.routing.steps.is_empty() {
+            return Err(DomainError::new(
+                "routing.steps",
+                "needs at least one step (the responder or schedule to ring first)",
+            ));
+        }
+        if self.routing.steps.len() > MAX_STEPS {
+            return Err(DomainError::new(
+                "routing.steps",
+                format!(
+                    "has {} steps; at most {MAX_STEPS} are allowed",
+                    self.routing.steps.len()
+                ),
+            ));
+        }
+        if !RING_TIMEOUT_RANGE.contains(&self.routing.ring_timeout_secs) {
+            return Err(DomainError::new(
+                "routing.ring_timeout_secs",
+                format!(
+                    "{} is out of range; it must be {} to {} seconds",
+                    self.routing.ring_timeout_secs,
+                    RING_TIMEOUT_RANGE.start(),
+                    RING_TIMEOUT_RANGE.end()
+                ),
+            ));
+        }
+        if !VOICEMAIL_RANGE.contains(&self.voicemail_max_secs) {
+            return Err(DomainError::new(
+                "voicemail_max_secs",
+                format!(
+                    "{} is out of range; it must be {} to {} seconds",
+                    self.voicemail_max_secs,
+                    VOICEMAIL_RANGE.start(),
+                    VOICEMAIL_RANGE.end()
+                ),
+            ));
+        }
+        for (key, m) in [
+            ("welcome", &self.messages.welcome),
+            ("no_one_on_call", &self.messages.no_one_on_call),
+            ("no_answer", &self.messages.no_answer),
+        ] {
+            validate_message(key, m)?;
+        }
+        if let Some(t) = &self.auth_token {
+            if t.trim().is_empty() || t.len() > 256 || t.chars().any(char::is_whitespace) {
+                return Err(DomainError::new(
+                    "auth_token",
+                    "must be the provider's auth token: 1 to 256 characters, no spaces",
+                ));
+            }
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            ..self
+        })
+    }
+}
+
+fn validate_message(key: &str, m: &Message) -> Result<(), DomainError> {
+    let field = |f: &str| format!("messages.{key}.{f}");
+    let len = m.text.trim().chars().count();
+    if len == 0 || len > 1000 {
+        return Err(DomainError::new(
+            field("text"),
+            "must be 1 to 1000 characters",
+        ));
+    }
+    let lang_ok = (2..=16).contains(&m.language.len())
+        && m.language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !lang_ok {
+        return Err(DomainError::new(
+            field("language"),
+            format!("'{}' is not a language tag such as en-US", m.language),
+        ));
+    }
+    if let Some(v) = &m.voice {
+        let ok = !v.is_empty()
+            && v.len() <= 64
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+        if !ok {
+            return Err(DomainError::new(
+                field("voice"),
+                format!("'{v}' is not a voice name such as Polly.Joanna"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line() -> NewLine {
+        NewLine {
+            name: "Engineering Hotline".into(),
+            number: PhoneNumber::parse("+15005550006").unwrap(),
+            provider: Provider::Twilio,
+            auth_token: None,
+            routing: Routing {
+                steps: vec![RoutingStep::User(UserId(1))],
+                ring_timeout_secs: 20,
+            },
+            messages: Messages::default(),
+            recording: true,
+            voicemail_max_secs: 120,
+        }
+    }
+
+    #[test]
+    fn a_sensible_line_is_valid() {
+        assert!(line().validate().is_ok());
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let mut l = line();
+        l.routing.steps.clear();
+        assert_eq!(l.validate().unwrap_err().field, "routing.steps");
+        let mut l = line();
+        l.routing.steps = vec![RoutingStep::User(UserId(1)); 10];
+        assert_eq!(l.validate().unwrap_err().field, "routing.steps");
+        for t in [4, 61] {
+            let mut l = line();
+            l.routing.ring_timeout_secs = t;
+            assert_eq!(l.validate().unwrap_err().field, "routing.ring_timeout_secs");
+        }
+        let mut l = line();
+        l.messages.no_answer.text = " ".into();
+        assert_eq!(l.validate().unwrap_err().field, "messages.no_answer.text");
+        let mut l = line();
+        l.messages.welcome.voice = Some("Polly\"><Hangup/>".into());
+        assert_eq!(l.validate().unwrap_err().field, "messages.welcome.voice");
+        let mut l = line();
+        l.voicemail_max_secs = 5;
+        assert_eq!(l.validate().unwrap_err().field, "voicemail_max_secs");
+    }
+
+    #[test]
+    fn routing_steps_serialize_as_user_objects() {
+        let s: Vec<RoutingStep> = serde_json::from_str(r#"[{"user": 3}, {"user": 4}]"#).unwrap();
+        assert_eq!(
+            s,
+            vec![RoutingStep::User(UserId(3)), RoutingStep::User(UserId(4))]
+        );
+        assert_eq!(serde_json::to_string(&s[0]).unwrap(), r#"{"user":3}"#);
+    }
+}

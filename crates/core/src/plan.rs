@@ -1,0 +1,208 @@
+//! The routing plan: who each step of a call dials, fixed once at the call's start.
+//!
+//! The plan is stored with the call, so every later webhook (possibly served by another
+//! instance, or after a restart) follows exactly the same plan even if schedules or the line
+//! change while the call is running.
+
+use crate::line::{Routing, RoutingStep, TestMode};
+use crate::{PhoneNumber, UserId};
+use serde::{Deserialize, Serialize};
+
+/// A person a step dials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Responder {
+    pub user_id: UserId,
+    pub name: String,
+    pub phone: PhoneNumber,
+}
+
+/// Why a step dials nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The same responder (or number) is dialed by an earlier step.
+    AlreadyInPlan,
+    /// The step's schedule has nobody on call.
+    NobodyOnCall,
+    /// The responder has no phone number.
+    NoPhone,
+    /// The user no longer exists.
+    UnknownUser,
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStep {
+    /// What the line's routing said, in words ("user Alice", "test mode").
+    pub target: String,
+    /// Who this step dials; `None` when skipped.
+    pub responder: Option<Responder>,
+    pub skipped: Option<SkipReason>,
+}
+
+/// The whole plan of one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub steps: Vec<PlanStep>,
+    /// The plan came from test mode, not the line's routing.
+    pub test_mode: bool,
+}
+
+/// What a routing step resolves to at the call's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A responder with a phone number.
+    Responder(Responder),
+    /// A known user without a phone number (named for the log).
+    NoPhone { name: String },
+    /// Nobody: an empty schedule.
+    Nobody { label: String },
+    /// The user or schedule does not exist any more.
+    Unknown,
+}
+
+impl Plan {
+    /// Builds the plan for a call starting now. `resolve` looks up one step's target.
+    pub fn resolve(
+        routing: &Routing,
+        test_mode: Option<TestMode>,
+        mut resolve: impl FnMut(&RoutingStep) -> Resolved,
+    ) -> Plan {
+        let (steps, is_test): (Vec<RoutingStep>, bool) = match test_mode {
+            Some(t) => (vec![RoutingStep::User(t.user)], true),
+            None => (routing.steps.clone(), false),
+        };
+        let mut out: Vec<PlanStep> = Vec::with_capacity(steps.len());
+        for step in &steps {
+            let RoutingStep::User(id) = step;
+            let fallback_label = format!("user {id}");
+            let plan_step = match resolve(step) {
+                Resolved::Responder(r) => {
+                    let dup = out
+                        .iter()
+                        .filter_map(|s| s.responder.as_ref())
+                        .any(|prev| prev.user_id == r.user_id || prev.phone == r.phone);
+                    let target = if is_test {
+                        format!("test mode: {}", r.name)
+                    } else {
+                        r.name.clone()
+                    };
+                    if dup {
+                        PlanStep {
+                            target,
+                            responder: None,
+                            skipped: Some(SkipReason::AlreadyInPlan),
+                        }
+                    } else {
+                        PlanStep {
+                            target,
+                            responder: Some(r),
+                            skipped: None,
+                        }
+                    }
+                }
+                Resolved::NoPhone { name } => PlanStep {
+                    target: name,
+                    responder: None,
+                    skipped: Some(SkipReason::NoPhone),
+                },
+                Resolved::Nobody { label } => PlanStep {
+                    target: label,
+                    responder: None,
+                    skipped: Some(SkipReason::NobodyOnCall),
+                },
+                Resolved::Unknown => PlanStep {
+                    target: fallback_label,
+                    responder: None,
+                    skipped: Some(SkipReason::UnknownUser),
+                },
+            };
+            out.push(plan_step);
+        }
+        Plan {
+            steps: out,
+            test_mode: is_test,
+        }
+    }
+
+    /// The first step at or after `from` that dials someone.
+    pub fn next_dialable(&self, from: usize) -> Option<(usize, &Responder)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find_map(|(i, s)| s.responder.as_ref().map(|r| (i, r)))
+    }
+
+    /// Whether any step dials anyone.
+    pub fn has_anyone(&self) -> bool {
+        self.next_dialable(0).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn responder(id: i64, name: &str, phone: &str) -> Resolved {
+        Resolved::Responder(Responder {
+            user_id: UserId(id),
+            name: name.into(),
+            phone: PhoneNumber::parse(phone).unwrap(),
+        })
+    }
+
+    fn routing(ids: &[i64]) -> Routing {
+        Routing {
+            steps: ids.iter().map(|i| RoutingStep::User(UserId(*i))).collect(),
+            ring_timeout_secs: 20,
+        }
+    }
+
+    fn lookup(step: &RoutingStep) -> Resolved {
+        let RoutingStep::User(UserId(id)) = step;
+        match id {
+            1 => responder(1, "Alice", "+14155550101"),
+            2 => responder(2, "Bob", "+14155550102"),
+            3 => Resolved::NoPhone {
+                name: "Carol".into(),
+            },
+            4 => responder(4, "Alice's twin phone", "+14155550101"),
+            _ => Resolved::Unknown,
+        }
+    }
+
+    #[test]
+    fn a_responder_listed_twice_is_dialed_once() {
+        let plan = Plan::resolve(&routing(&[1, 2, 1]), None, lookup);
+        assert_eq!(plan.steps[2].skipped, Some(SkipReason::AlreadyInPlan));
+        assert_eq!(plan.next_dialable(2), None);
+    }
+
+    #[test]
+    fn the_same_number_under_another_user_is_dialed_once() {
+        let plan = Plan::resolve(&routing(&[1, 4]), None, lookup);
+        assert_eq!(plan.steps[1].skipped, Some(SkipReason::AlreadyInPlan));
+    }
+
+    #[test]
+    fn steps_without_a_phone_or_user_are_skipped() {
+        let plan = Plan::resolve(&routing(&[3, 9, 2]), None, lookup);
+        assert_eq!(plan.steps[0].skipped, Some(SkipReason::NoPhone));
+        assert_eq!(plan.steps[1].skipped, Some(SkipReason::UnknownUser));
+        assert_eq!(plan.next_dialable(0).unwrap().1.name, "Bob");
+    }
+
+    #[test]
+    fn test_mode_replaces_the_routing() {
+        let t = TestMode {
+            user: UserId(2),
+            until: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let plan = Plan::resolve(&routing(&[1]), Some(t), lookup);
+        assert!(plan.test_mode);
+        assert_eq!(plan.steps.len(), 1);
+        assert_eq!(plan.steps[0].responder.as_ref().unwrap().name, "Bob");
+        assert!(plan.steps[0].target.starts_with("test mode"));
+    }
+}

@@ -1,0 +1,145 @@
+//! The persistence port. `switchboard-store` implements it for SQLite (and PostgreSQL); the
+//! server only ever sees `dyn Store`.
+//!
+//! The trait is shaped around what the application does (start a call, save a call's step
+//! with its log, claim a job), not generic CRUD, so each backend can do each operation in one
+//! transaction with its own dialect.
+
+use crate::call::{Call, CallEvent, Outcome, Recording, RecordingReport};
+use crate::line::{Line, NewLine, TestMode};
+use crate::user::{NewUser, User};
+use crate::{CallId, LineId, RecordingId, UserId};
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule or a concurrent change prevented the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed or is unreachable.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Filters for listing calls.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub line: Option<LineId>,
+    pub outcome: Option<Outcome>,
+    /// Only calls whose caller number contains this text.
+    pub caller: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub include_archived: bool,
+    /// Only calls with an id lower than this (for paging, newest first).
+    pub before: Option<CallId>,
+    pub limit: u32,
+}
+
+/// A queued background job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: u32,
+}
+
+/// An API token as stored (the secret itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// Everything Switchboard stores.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_user(&self, user: &NewUser, now: Timestamp) -> StoreResult<User>;
+    async fn get_user(&self, id: UserId) -> StoreResult<User>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    async fn update_user(&self, id: UserId, user: &NewUser) -> StoreResult<User>;
+    async fn delete_user(&self, id: UserId) -> StoreResult<()>;
+
+    async fn create_line(
+        &self,
+        line: &NewLine,
+        webhook_token: &str,
+        now: Timestamp,
+    ) -> StoreResult<Line>;
+    async fn get_line(&self, id: LineId) -> StoreResult<Line>;
+    async fn get_line_by_token(&self, webhook_token: &str) -> StoreResult<Line>;
+    async fn list_lines(&self) -> StoreResult<Vec<Line>>;
+    async fn update_line(&self, id: LineId, line: &NewLine) -> StoreResult<Line>;
+    async fn set_test_mode(&self, id: LineId, test_mode: Option<TestMode>) -> StoreResult<Line>;
+    async fn delete_line(&self, id: LineId) -> StoreResult<()>;
+
+    /// Inserts a new call (its `id` and `version` are ignored) with its first log lines.
+    /// When the line already has a call with the same provider call id (a retried webhook),
+    /// nothing is written and the stored call is returned with `false`.
+    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)>;
+    async fn get_call(&self, id: CallId) -> StoreResult<Call>;
+    async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;
+    /// Saves a changed call, its new log lines and reported recordings in one transaction,
+    /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is
+    /// written. Recordings are upserted by provider recording id. Returns the new version and
+    /// the ids of recordings that now need fetching.
+    async fn save_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        recordings: &[RecordingReport],
+        now: Timestamp,
+    ) -> StoreResult<(i64, Vec<RecordingId>)>;
+    /// Appends log lines without changing the call.
+    async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()>;
+    async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>>;
+    async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()>;
+    /// Deletes a call with its log and recordings; returns the recordings it had, so their
+    /// stored media can be removed.
+    async fn delete_call(&self, id: CallId) -> StoreResult<Vec<Recording>>;
+
+    async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>>;
+    async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording>;
+    /// Records the fate of a recording's media: stored at `local_path`, or failed.
+    async fn set_recording_media(
+        &self,
+        id: RecordingId,
+        local_path: Option<&str>,
+    ) -> StoreResult<()>;
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<ApiToken>;
+    async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken>;
+
+    /// Queues a job to run at or after `run_at`.
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &serde_json::Value,
+        run_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Claims the oldest due job for `lease_secs`; no other worker gets it in that time.
+    async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>>;
+    async fn complete_job(&self, id: i64) -> StoreResult<()>;
+    /// Puts a failed job back to run at `retry_at`, keeping `error` for inspection.
+    async fn retry_job(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()>;
+    /// Gives up on a job for good, keeping `error` for inspection.
+    async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()>;
+}
