@@ -1,0 +1,173 @@
+//! Rendering instructions as TwiML. Every attribute we rely on is set explicitly, because
+//! several Twilio defaults are undocumented or have changed over time.
+
+use crate::xml::XmlWriter;
+use crate::UrlFor;
+use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
+use switchboard_core::line::Message;
+
+fn say(w: &mut XmlWriter, m: &Message) {
+    let mut attrs: Vec<(&'static str, &str)> = vec![("language", m.language.as_str())];
+    if let Some(v) = &m.voice {
+        attrs.push(("voice", v.as_str()));
+    }
+    w.leaf("Say", &attrs, Some(&m.text));
+}
+
+/// Renders `instructions` as one TwiML document.
+pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    for i in instructions {
+        match i {
+            Instruction::Say(m) => say(&mut w, m),
+            Instruction::Dial {
+                number,
+                caller_id,
+                timeout_secs,
+                record,
+                action,
+                recording_callback,
+            } => {
+                let action = url_for(*action);
+                let timeout = timeout_secs.to_string();
+                let rec_url = url_for(*recording_callback);
+                let mut attrs: Vec<(&'static str, &str)> = vec![
+                    ("action", &action),
+                    ("method", "POST"),
+                    ("timeout", &timeout),
+                    ("callerId", caller_id),
+                ];
+                if *record {
+                    attrs.extend([
+                        ("record", "record-from-answer-dual"),
+                        ("trim", "do-not-trim"),
+                        ("recordingStatusCallback", rec_url.as_str()),
+                        ("recordingStatusCallbackMethod", "POST"),
+                        ("recordingStatusCallbackEvent", "completed absent"),
+                    ]);
+                }
+                w.open("Dial", &attrs);
+                w.leaf("Number", &[], Some(number.as_str()));
+                w.close("Dial");
+            }
+            Instruction::Record {
+                max_secs,
+                action,
+                recording_callback,
+            } => {
+                let action = url_for(*action);
+                let rec_url = url_for(*recording_callback);
+                let max = max_secs.to_string();
+                w.leaf(
+                    "Record",
+                    &[
+                        ("action", &action),
+                        ("method", "POST"),
+                        ("maxLength", &max),
+                        ("timeout", "5"),
+                        ("finishOnKey", "#"),
+                        ("playBeep", "true"),
+                        ("trim", "trim-silence"),
+                        ("recordingStatusCallback", &rec_url),
+                        ("recordingStatusCallbackMethod", "POST"),
+                        ("recordingStatusCallbackEvent", "completed absent"),
+                    ],
+                    None,
+                );
+            }
+            Instruction::Hangup => w.leaf("Hangup", &[], None),
+        }
+    }
+    w.close("Response");
+    w.finish()
+}
+
+/// The document for when Switchboard failed: apologise, take a message, say goodbye.
+pub fn render_failure(voicemail_url: &str, max_secs: u32) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    w.leaf("Say", &[("language", "en-US")], Some(INTERNAL_ERROR_TEXT));
+    let max = max_secs.to_string();
+    w.leaf(
+        "Record",
+        &[
+            ("action", voicemail_url),
+            ("method", "POST"),
+            ("maxLength", &max),
+            ("timeout", "5"),
+            ("finishOnKey", "#"),
+            ("playBeep", "true"),
+            ("trim", "trim-silence"),
+        ],
+        None,
+    );
+    w.leaf("Say", &[("language", "en-US")], Some(NO_MESSAGE_TEXT));
+    w.leaf("Hangup", &[], None);
+    w.close("Response");
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_core::call::RecordingKind;
+    use switchboard_core::flow::Callback;
+    use switchboard_core::PhoneNumber;
+
+    fn url_for(c: Callback) -> String {
+        format!("https://sb.example/hooks/t/{c:?}?a=1&b=2")
+    }
+
+    #[test]
+    fn a_dial_carries_every_attribute_the_flow_relies_on() {
+        let doc = render(
+            &[
+                Instruction::Say(Message {
+                    text: "Hi <there> & \"you\"".into(),
+                    voice: Some("Polly.Joanna".into()),
+                    language: "en-GB".into(),
+                }),
+                Instruction::Dial {
+                    number: PhoneNumber::parse("+14155550101").unwrap(),
+                    caller_id: "+14155550199".into(),
+                    timeout_secs: 20,
+                    record: true,
+                    action: Callback::DialEnded { step: 2 },
+                    recording_callback: Callback::RecordingReady {
+                        kind: RecordingKind::Call,
+                    },
+                },
+            ],
+            &url_for,
+        );
+        let d = roxmltree::Document::parse(&doc).unwrap();
+        let say = d.descendants().find(|n| n.has_tag_name("Say")).unwrap();
+        assert_eq!(say.text(), Some("Hi <there> & \"you\""));
+        assert_eq!(say.attribute("voice"), Some("Polly.Joanna"));
+        let dial = d.descendants().find(|n| n.has_tag_name("Dial")).unwrap();
+        assert_eq!(
+            dial.attribute("action"),
+            Some("https://sb.example/hooks/t/DialEnded { step: 2 }?a=1&b=2")
+        );
+        assert_eq!(dial.attribute("timeout"), Some("20"));
+        assert_eq!(dial.attribute("callerId"), Some("+14155550199"));
+        assert_eq!(dial.attribute("record"), Some("record-from-answer-dual"));
+        let number = dial.first_element_child().unwrap();
+        assert_eq!(number.text(), Some("+14155550101"));
+        assert!(doc.contains("a=1&amp;b=2"), "{doc}");
+    }
+
+    #[test]
+    fn the_failure_document_speaks_and_records() {
+        let doc = render_failure("https://sb.example/x?y=1&z=2", 120);
+        let d = roxmltree::Document::parse(&doc).unwrap();
+        let names: Vec<_> = d
+            .root_element()
+            .children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
+        assert_eq!(names, ["Say", "Record", "Say", "Hangup"]);
+    }
+}
