@@ -94,15 +94,16 @@ pub trait Store: Send + Sync + 'static {
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;
     /// Saves a changed call, its new log lines and reported recordings in one transaction,
     /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is
-    /// written. Recordings are upserted by provider recording id. Returns the new version and
-    /// the ids of recordings that now need fetching.
+    /// written. Recordings are upserted by provider recording id; a newly reported recording
+    /// with media queues a `fetch_recording` job in the same transaction. Returns the new
+    /// version.
     async fn save_call(
         &self,
         call: &Call,
         events: &[CallEvent],
         recordings: &[RecordingReport],
         now: Timestamp,
-    ) -> StoreResult<(i64, Vec<RecordingId>)>;
+    ) -> StoreResult<i64>;
     /// Appends log lines without changing the call.
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()>;
     async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>>;

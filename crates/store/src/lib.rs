@@ -1,1 +1,38 @@
-//! placeholder
+//! Switchboard's persistence: implementations of [`switchboard_core::store::Store`].
+//!
+//! The backend is chosen at runtime from the database URL's scheme by [`open`]. Each backend
+//! keeps its own SQL dialect and its own migration tree (`migrations/<backend>`), with the
+//! same version numbers in both.
+
+mod codec;
+pub mod sqlite;
+
+use std::sync::Arc;
+use switchboard_core::store::Store;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database_url: {0}")]
+    BadUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not migrate the database: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) and migrates the database at `url`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Err(OpenError::BadUrl(
+            "PostgreSQL support is not built yet; use a sqlite: URL".to_owned(),
+        ))
+    } else {
+        let scheme = url.split(':').next().unwrap_or("");
+        Err(OpenError::BadUrl(format!(
+            "unsupported scheme '{scheme}': use sqlite:PATH or postgres://USER@HOST/DB"
+        )))
+    }
+}

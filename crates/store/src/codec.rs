@@ -1,0 +1,35 @@
+//! Conversions between domain values and their stored form, shared by the backends.
+
+use jiff::Timestamp;
+use switchboard_core::store::StoreError;
+
+/// A timestamp as stored: Unix milliseconds.
+pub fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// A stored timestamp.
+pub fn ts(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+/// A value as a JSON column.
+pub fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("domain values always serialize")
+}
+
+/// A JSON column as a value.
+pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+/// Maps sqlx errors: unique violations become conflicts, missing rows not-found.
+pub fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
+        _ => StoreError::Backend(Box::new(e)),
+    }
+}

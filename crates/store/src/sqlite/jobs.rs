@@ -1,0 +1,75 @@
+//! The jobs table on SQLite. One statement claims a job, so two workers never get the same.
+
+use crate::codec::{db_err, from_json, ms, to_json};
+use jiff::Timestamp;
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use switchboard_core::store::{Job, StoreResult};
+
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'_, Sqlite>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES (?, ?, ?, ?)")
+        .bind(kind)
+        .bind(to_json(payload))
+        .bind(ms(run_at))
+        .bind(ms(run_at))
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(super) async fn claim(
+    pool: &SqlitePool,
+    now: Timestamp,
+    lease_secs: i64,
+) -> StoreResult<Option<Job>> {
+    let now_ms = ms(now);
+    let row = sqlx::query(
+        "UPDATE jobs SET locked_until = ?, attempts = attempts + 1
+         WHERE id = (SELECT id FROM jobs
+                     WHERE status = 'queued' AND run_at <= ? AND (locked_until IS NULL OR locked_until <= ?)
+                     ORDER BY run_at, id LIMIT 1)
+         RETURNING id, kind, payload, attempts",
+    )
+    .bind(now_ms + lease_secs * 1000)
+    .bind(now_ms)
+    .bind(now_ms)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.map(|r| {
+        Ok(Job {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            payload: from_json(r.get("payload"))?,
+            attempts: r.get::<i64, _>("attempts") as u32,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn finish(
+    pool: &SqlitePool,
+    id: i64,
+    status: &str,
+    retry_at: Option<Timestamp>,
+    error: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = ?, run_at = COALESCE(?, run_at), locked_until = NULL,
+             last_error = COALESCE(?, last_error)
+         WHERE id = ?",
+    )
+    .bind(status)
+    .bind(retry_at.map(ms))
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}

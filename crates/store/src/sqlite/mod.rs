@@ -1,0 +1,400 @@
+//! The embedded SQLite store: WAL journal, a busy timeout, foreign keys on.
+
+mod calls;
+mod jobs;
+
+use crate::codec::{db_err, from_json, ms, to_json, ts};
+use crate::OpenError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::line::{Line, NewLine, Provider, TestMode};
+use switchboard_core::store::{ApiToken, CallFilter, Job, Store, StoreError, StoreResult};
+use switchboard_core::user::{NewUser, User};
+use switchboard_core::{CallId, LineId, PhoneNumber, RecordingId, UserId};
+
+/// SQLite behind the [`Store`] trait.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `url` (`sqlite:PATH`), creating the file if missing, and migrates it.
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| OpenError::BadUrl(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(OpenError::Migrate)?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that need to reach under the store.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn user_from_row(r: &SqliteRow) -> StoreResult<User> {
+    let phone: Option<String> = r.get("phone");
+    Ok(User {
+        id: UserId(r.get("id")),
+        name: r.get("name"),
+        email: r.get("email"),
+        phone: phone
+            .map(|p| PhoneNumber::parse(&p))
+            .transpose()
+            .map_err(|e| StoreError::Backend(e.into()))?,
+        time_zone: r.get("time_zone"),
+        created_at: ts(r.get("created_at"))?,
+    })
+}
+
+fn line_from_row(r: &SqliteRow) -> StoreResult<Line> {
+    let provider: String = r.get("provider");
+    let number: String = r.get("number");
+    let test_user: Option<i64> = r.get("test_mode_user");
+    let test_until: Option<i64> = r.get("test_mode_until");
+    Ok(Line {
+        id: LineId(r.get("id")),
+        name: r.get("name"),
+        number: PhoneNumber::parse(&number).map_err(|e| StoreError::Backend(e.into()))?,
+        provider: Provider::parse(&provider)
+            .ok_or_else(|| StoreError::Backend(format!("unknown provider {provider}").into()))?,
+        webhook_token: r.get("webhook_token"),
+        auth_token: r.get("auth_token"),
+        routing: from_json(r.get("routing"))?,
+        messages: from_json(r.get("messages"))?,
+        recording: r.get::<i64, _>("recording") != 0,
+        voicemail_max_secs: r.get::<i64, _>("voicemail_max_secs") as u32,
+        test_mode: match (test_user, test_until) {
+            (Some(u), Some(t)) => Some(TestMode {
+                user: UserId(u),
+                until: ts(t)?,
+            }),
+            _ => None,
+        },
+        created_at: ts(r.get("created_at"))?,
+    })
+}
+
+fn not_found_if_none(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn create_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
+        let row = sqlx::query(
+            "INSERT INTO users (name, email, phone, time_zone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(&u.email)
+        .bind(u.phone.as_ref().map(|p| p.to_string()))
+        .bind(&u.time_zone)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        user_from_row(&row)
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        user_from_row(&row)
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
+        let row = sqlx::query(
+            "UPDATE users SET name = ?, email = ?, phone = ?, time_zone = ? WHERE id = ? RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(&u.email)
+        .bind(u.phone.as_ref().map(|p| p.to_string()))
+        .bind(&u.time_zone)
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        user_from_row(&row)
+    }
+
+    async fn delete_user(&self, id: UserId) -> StoreResult<()> {
+        let r = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&l.name)
+        .bind(l.number.as_str())
+        .bind(l.provider.as_str())
+        .bind(token)
+        .bind(&l.auth_token)
+        .bind(to_json(&l.routing))
+        .bind(to_json(&l.messages))
+        .bind(l.recording as i64)
+        .bind(l.voicemail_max_secs as i64)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        line_from_row(&row)
+    }
+
+    async fn get_line(&self, id: LineId) -> StoreResult<Line> {
+        let row = sqlx::query("SELECT * FROM lines WHERE id = ? AND deleted_at IS NULL")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        line_from_row(&row)
+    }
+
+    async fn get_line_by_token(&self, token: &str) -> StoreResult<Line> {
+        let row = sqlx::query("SELECT * FROM lines WHERE webhook_token = ? AND deleted_at IS NULL")
+            .bind(token)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        line_from_row(&row)
+    }
+
+    async fn list_lines(&self) -> StoreResult<Vec<Line>> {
+        let rows = sqlx::query("SELECT * FROM lines WHERE deleted_at IS NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(line_from_row).collect()
+    }
+
+    async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
+                recording = ?, voicemail_max_secs = ?
+             WHERE id = ? AND deleted_at IS NULL RETURNING *",
+        )
+        .bind(&l.name)
+        .bind(l.number.as_str())
+        .bind(l.provider.as_str())
+        .bind(&l.auth_token)
+        .bind(to_json(&l.routing))
+        .bind(to_json(&l.messages))
+        .bind(l.recording as i64)
+        .bind(l.voicemail_max_secs as i64)
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        line_from_row(&row)
+    }
+
+    async fn set_test_mode(&self, id: LineId, t: Option<TestMode>) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "UPDATE lines SET test_mode_user = ?, test_mode_until = ? WHERE id = ? AND deleted_at IS NULL RETURNING *",
+        )
+        .bind(t.map(|t| t.user.0))
+        .bind(t.map(|t| ms(t.until)))
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        line_from_row(&row)
+    }
+
+    async fn delete_line(&self, id: LineId) -> StoreResult<()> {
+        let now = ms(Timestamp::now());
+        let r = sqlx::query("UPDATE lines SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+            .bind(now)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)> {
+        calls::start_call(&self.pool, call, events).await
+    }
+
+    async fn get_call(&self, id: CallId) -> StoreResult<Call> {
+        calls::get_call(&self.pool, id).await
+    }
+
+    async fn list_calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
+        calls::list_calls(&self.pool, f).await
+    }
+
+    async fn save_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        recordings: &[RecordingReport],
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        calls::save_call(&self.pool, call, events, recordings, now).await
+    }
+
+    async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        calls::insert_events(&mut tx, call, events).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>> {
+        calls::list_events(&self.pool, call).await
+    }
+
+    async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE calls SET archived = ? WHERE id = ?")
+            .bind(archived as i64)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn delete_call(&self, id: CallId) -> StoreResult<Vec<Recording>> {
+        calls::delete_call(&self.pool, id).await
+    }
+
+    async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>> {
+        calls::list_recordings(&self.pool, call).await
+    }
+
+    async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording> {
+        calls::get_recording(&self.pool, id).await
+    }
+
+    async fn set_recording_media(
+        &self,
+        id: RecordingId,
+        local_path: Option<&str>,
+    ) -> StoreResult<()> {
+        let status = if local_path.is_some() {
+            "stored"
+        } else {
+            "failed"
+        };
+        let r = sqlx::query("UPDATE recordings SET status = ?, local_path = ? WHERE id = ?")
+            .bind(status)
+            .bind(local_path)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (name, hash, created_at) VALUES (?, ?, ?) RETURNING id, name, created_at",
+        )
+        .bind(name)
+        .bind(hash)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(ApiToken {
+            id: row.get("id"),
+            name: row.get("name"),
+            created_at: ts(row.get("created_at"))?,
+        })
+    }
+
+    async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
+        let row = sqlx::query("SELECT id, name, created_at FROM api_tokens WHERE hash = ?")
+            .bind(hash)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(ApiToken {
+            id: row.get("id"),
+            name: row.get("name"),
+            created_at: ts(row.get("created_at"))?,
+        })
+    }
+
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &serde_json::Value,
+        run_at: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        jobs::enqueue(&mut tx, kind, payload, run_at).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
+        jobs::claim(&self.pool, now, lease_secs).await
+    }
+
+    async fn complete_job(&self, id: i64) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "done", None, None).await
+    }
+
+    async fn retry_job(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "queued", Some(retry_at), Some(error)).await
+    }
+
+    async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "failed", None, Some(error)).await
+    }
+}
