@@ -91,6 +91,8 @@ pub trait Store: Send + Sync + 'static {
     /// nothing is written and the stored call is returned with `false`.
     async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)>;
     async fn get_call(&self, id: CallId) -> StoreResult<Call>;
+    /// The call of `line` with the provider's call id.
+    async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call>;
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;
     /// Saves a changed call, its new log lines and reported recordings in one transaction,
     /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is

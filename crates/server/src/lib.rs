@@ -1,1 +1,12 @@
-//! placeholder
+//! The Switchboard server: webhooks, REST API, background jobs, configuration and CLI.
+//!
+//! [`app::App`] wires a store, a clock and the configuration into an axum router;
+//! [`app::serve`] runs it until shutdown. `main.rs` only parses the command line.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+mod cli_simulate;
+pub mod config;
+pub mod jobs;
+pub mod webhooks;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `switchboard` binary.
+
+fn main() -> std::process::ExitCode {
+    switchboard::cli::main()
+}

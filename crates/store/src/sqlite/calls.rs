@@ -145,6 +145,20 @@ pub(super) async fn get_call(pool: &SqlitePool, id: CallId) -> StoreResult<Call>
     call_from_row(&row)
 }
 
+pub(super) async fn find_call(
+    pool: &SqlitePool,
+    line: LineId,
+    provider_call_id: &str,
+) -> StoreResult<Call> {
+    let row = sqlx::query("SELECT * FROM calls WHERE line_id = ? AND provider_call_id = ?")
+        .bind(line.0)
+        .bind(provider_call_id)
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    call_from_row(&row)
+}
+
 pub(super) async fn list_calls(pool: &SqlitePool, f: &CallFilter) -> StoreResult<Vec<Call>> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM calls WHERE 1 = 1");
     if let Some(l) = f.line {

@@ -270,6 +270,10 @@ impl Store for SqliteStore {
         calls::get_call(&self.pool, id).await
     }
 
+    async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {
+        calls::find_call(&self.pool, line, provider_call_id).await
+    }
+
     async fn list_calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
         calls::list_calls(&self.pool, f).await
     }

@@ -1,0 +1,246 @@
+//! `/api/v1/calls`: the call log.
+
+use super::error::{ApiError, ApiResult};
+use super::parse_id;
+use crate::app::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use switchboard_core::call::{Call, CallEvent, Outcome, Recording};
+use switchboard_core::store::CallFilter;
+use switchboard_core::{CallId, DomainError, LineId, RecordingId};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    line: Option<String>,
+    outcome: Option<String>,
+    caller: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    archived: Option<bool>,
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+fn instant(field: &str, raw: &str) -> Result<jiff::Timestamp, ApiError> {
+    raw.parse().map_err(|_| {
+        DomainError::new(
+            field,
+            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
+        )
+        .into()
+    })
+}
+
+fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
+    json!({
+        "id": c.id,
+        "line_id": c.line_id,
+        "provider": c.provider,
+        "provider_call_id": c.provider_call_id,
+        "caller": c.caller,
+        "started_at": c.started_at,
+        "ended_at": c.ended_at,
+        "duration_secs": c.duration_secs,
+        "outcome": c.outcome,
+        "answered_by": c.answered_by.map(|u| json!({
+            "id": u,
+            "name": names.get(&u.0).cloned(),
+        })),
+        "path": c.path(),
+        "test_call": c.test_call,
+        "archived": c.archived,
+    })
+}
+
+fn recording_json(r: &Recording) -> Value {
+    json!({
+        "id": r.id,
+        "kind": r.kind,
+        "duration_secs": r.duration_secs,
+        "status": r.status,
+        "provider_recording_id": r.provider_recording_id,
+        "provider_url": r.provider_url,
+        "media_url": r.local_path.as_ref().map(|_| format!("/api/v1/calls/{}/recordings/{}/media", r.call_id, r.id)),
+        "created_at": r.created_at,
+    })
+}
+
+/// Names of the responders a call's plan mentions, for display.
+fn plan_names(c: &Call) -> HashMap<i64, String> {
+    c.plan
+        .steps
+        .iter()
+        .filter_map(|s| s.responder.as_ref())
+        .map(|r| (r.user_id.0, r.name.clone()))
+        .collect()
+}
+
+/// The full view of one call.
+pub fn call_detail(c: &Call, recordings: &[Recording], events: &[CallEvent]) -> Value {
+    let mut v = call_summary(c, &plan_names(c));
+    v["plan"] = json!({ "test_mode": c.plan.test_mode, "steps": c.plan.steps });
+    v["attempts"] = json!(c.attempts);
+    v["recordings"] = json!(recordings.iter().map(recording_json).collect::<Vec<_>>());
+    v["events"] = json!(events);
+    v
+}
+
+pub async fn list_calls(
+    State(s): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let filter = CallFilter {
+        line: q
+            .line
+            .map(|l| {
+                l.parse::<LineId>()
+                    .map_err(|_| DomainError::new("line", format!("'{l}' is not a line id")))
+            })
+            .transpose()?,
+        outcome: q
+            .outcome
+            .map(|o| {
+                Outcome::parse(&o).ok_or_else(|| {
+                    DomainError::new(
+                        "outcome",
+                        format!("'{o}' is not one of answered, voicemail, missed, abandoned, in_progress"),
+                    )
+                })
+            })
+            .transpose()?,
+        caller: q.caller,
+        since: q.since.map(|t| instant("since", &t)).transpose()?,
+        until: q.until.map(|t| instant("until", &t)).transpose()?,
+        include_archived: q.archived.unwrap_or(false),
+        before: q
+            .before
+            .map(|b| {
+                b.parse::<CallId>()
+                    .map_err(|_| DomainError::new("before", format!("'{b}' is not a call id")))
+            })
+            .transpose()?,
+        limit: q.limit.unwrap_or(50).clamp(1, 500),
+    };
+    let calls = s
+        .store
+        .list_calls(&filter)
+        .await
+        .map_err(ApiError::store("call"))?;
+    let out: Vec<Value> = calls
+        .iter()
+        .map(|c| call_summary(c, &plan_names(c)))
+        .collect();
+    let next = (calls.len() as u32 == filter.limit)
+        .then(|| calls.last().map(|c| c.id))
+        .flatten();
+    Ok(Json(json!({ "calls": out, "next_before": next })))
+}
+
+pub async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id: CallId = parse_id(&id, "call")?;
+    let c = s
+        .store
+        .get_call(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    let recordings = s
+        .store
+        .list_recordings(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    let events = s
+        .store
+        .list_events(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    Ok(Json(call_detail(&c, &recordings, &events)))
+}
+
+async fn set_archived(s: &AppState, id: &str, archived: bool) -> ApiResult<Json<Value>> {
+    let id: CallId = parse_id(id, "call")?;
+    s.store
+        .set_call_archived(id, archived)
+        .await
+        .map_err(ApiError::store("call"))?;
+    Ok(Json(json!({ "id": id, "archived": archived })))
+}
+
+pub async fn archive_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_archived(&s, &id, true).await
+}
+
+pub async fn unarchive_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_archived(&s, &id, false).await
+}
+
+/// Deletes a call, its log and its recordings, including our stored copies of the media.
+pub async fn delete_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: CallId = parse_id(&id, "call")?;
+    let recordings = s
+        .store
+        .delete_call(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    for r in recordings {
+        if let Some(p) = r.local_path {
+            let path = s.config.data_dir.join(p);
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(error = %e, path = %path.display(), "could not remove a deleted call's recording");
+                }
+            }
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn get_recording_media(
+    State(s): State<AppState>,
+    Path((call, rec)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let call: CallId = parse_id(&call, "call")?;
+    let rec: RecordingId = parse_id(&rec, "recording")?;
+    let r = s
+        .store
+        .get_recording(rec)
+        .await
+        .map_err(ApiError::store("recording"))?;
+    if r.call_id != call {
+        return Err(ApiError::NotFound("recording"));
+    }
+    let Some(path) = r.local_path else {
+        return Err(ApiError::Conflict(format!(
+            "recording {rec} is {}; its media is not stored yet",
+            r.status.as_str()
+        )));
+    };
+    let bytes = tokio::fs::read(s.config.data_dir.join(&path))
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let content_type = if path.ends_with(".mp3") {
+        "audio/mpeg"
+    } else {
+        "audio/wav"
+    };
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .expect("static headers are valid"))
+}

@@ -1,0 +1,113 @@
+//! The API's one error envelope: `{"error": {"code", "message", "field"?}}`.
+//!
+//! 4xx say what to fix; 5xx are opaque to the client and logged once with their cause.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use switchboard_core::store::StoreError;
+use switchboard_core::DomainError;
+
+/// An API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Invalid(#[from] DomainError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// Maps a store error for a request about `what`.
+    pub fn store(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+        move |e| match e {
+            StoreError::NotFound => ApiError::NotFound(what),
+            StoreError::Conflict(m) => ApiError::Conflict(conflict_words(what, &m)),
+            StoreError::Backend(b) => ApiError::Internal(b),
+        }
+    }
+}
+
+fn conflict_words(what: &str, raw: &str) -> String {
+    if raw.contains("email") {
+        "email: another user already has this email address".to_owned()
+    } else if raw.contains("number") {
+        "number: another line already uses this number".to_owned()
+    } else {
+        format!("{what} conflicts with an existing one")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, cause = ?e, "internal error in API request");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        let mut body = json!({ "code": code, "message": self.to_string() });
+        if let ApiError::Invalid(d) = &self {
+            body["field"] = json!(d.field);
+        }
+        let mut resp = (status, Json(json!({ "error": body }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::PayloadTooLarge(format!(
+                "the body is larger than {} bytes",
+                crate::app::MAX_BODY_BYTES
+            ));
+        }
+        match r {
+            JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
+                "the JSON does not fit: {}",
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+            )),
+            JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!(
+                "the body is not valid JSON: {}",
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+            )),
+            JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(
+                "send the body as JSON with Content-Type: application/json".to_owned(),
+            ),
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+/// `Json` whose rejections use the envelope.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Result alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

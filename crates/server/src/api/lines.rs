@@ -1,0 +1,354 @@
+//! `/api/v1/lines`: a line's number, provider, routing, messages and test mode.
+
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::{parse_id, random_secret};
+use crate::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
+use switchboard_core::line::{
+    Line, Message, Messages, NewLine, Provider, Routing, RoutingStep, TestMode,
+    DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
+};
+use switchboard_core::store::StoreError;
+use switchboard_core::{DomainError, LineId, PhoneNumber, UserId};
+
+/// `Some(None)` for an explicit `null`, `None` when the key is absent.
+fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingInput {
+    steps: Option<Vec<RoutingStep>>,
+    ring_timeout_secs: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    text: Option<String>,
+    voice: Option<String>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesInput {
+    welcome: Option<MessageInput>,
+    no_one_on_call: Option<MessageInput>,
+    no_answer: Option<MessageInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    name: Option<String>,
+    number: Option<String>,
+    provider: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    auth_token: Option<Option<String>>,
+    routing: Option<RoutingInput>,
+    messages: Option<MessagesInput>,
+    recording: Option<bool>,
+    voicemail_max_secs: Option<u32>,
+}
+
+fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
+    match input {
+        None => cur.clone(),
+        Some(m) => Message {
+            text: m.text.unwrap_or_else(|| cur.text.clone()),
+            voice: m.voice.or_else(|| cur.voice.clone()),
+            language: m.language.unwrap_or_else(|| cur.language.clone()),
+        },
+    }
+}
+
+/// Applies `input` over `base` (the defaults for a new line, the stored line for a PATCH).
+fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
+    let number = match input.number {
+        Some(n) => PhoneNumber::parse(&n).map_err(|m| DomainError::new("number", m))?,
+        None => base.number,
+    };
+    let provider = match input.provider.as_deref() {
+        Some(p) => Provider::parse(p).ok_or_else(|| {
+            DomainError::new("provider", format!("'{p}' is not one of: twilio, plivo"))
+        })?,
+        None => base.provider,
+    };
+    if provider == Provider::Plivo {
+        return Err(DomainError::new(
+            "provider",
+            "plivo lines are not supported by this version yet; use twilio",
+        )
+        .into());
+    }
+    let (steps, timeout) = match input.routing {
+        Some(r) => (
+            r.steps.unwrap_or(base.routing.steps),
+            r.ring_timeout_secs
+                .unwrap_or(base.routing.ring_timeout_secs),
+        ),
+        None => (base.routing.steps, base.routing.ring_timeout_secs),
+    };
+    let messages = match input.messages {
+        Some(m) => Messages {
+            welcome: merge_message(&base.messages.welcome, m.welcome),
+            no_one_on_call: merge_message(&base.messages.no_one_on_call, m.no_one_on_call),
+            no_answer: merge_message(&base.messages.no_answer, m.no_answer),
+        },
+        None => base.messages,
+    };
+    Ok(NewLine {
+        name: input.name.unwrap_or(base.name),
+        number,
+        provider,
+        auth_token: match input.auth_token {
+            Some(t) => t.filter(|t| !t.is_empty()),
+            None => base.auth_token,
+        },
+        routing: Routing {
+            steps,
+            ring_timeout_secs: timeout,
+        },
+        messages,
+        recording: input.recording.unwrap_or(base.recording),
+        voicemail_max_secs: input.voicemail_max_secs.unwrap_or(base.voicemail_max_secs),
+    }
+    .validate()?)
+}
+
+async fn check_users_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
+    for (i, step) in line.routing.steps.iter().enumerate() {
+        let RoutingStep::User(id) = step;
+        match s.store.get_user(*id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(DomainError::new(
+                    format!("routing.steps[{i}].user"),
+                    format!("user {id} does not exist"),
+                )
+                .into())
+            }
+            Err(e) => return Err(ApiError::store("user")(e)),
+        }
+    }
+    Ok(())
+}
+
+/// The URLs to paste into the provider's console.
+pub fn webhook_urls(public_url: &str, line: &Line) -> (String, String) {
+    let base = format!(
+        "{public_url}/hooks/{}/{}",
+        line.provider.as_str(),
+        line.webhook_token
+    );
+    (format!("{base}/voice"), format!("{base}/status"))
+}
+
+/// The API's view of a line. The auth token is never shown, only whether it is set.
+pub fn line_json(s: &AppState, l: &Line) -> Value {
+    let (voice, status) = webhook_urls(&s.config.public_url, l);
+    let now = s.clock.now();
+    let test_mode = l.active_test_mode(now).map(|t| {
+        json!({
+            "user": t.user,
+            "until": t.until,
+            "remaining_secs": (t.until.as_second() - now.as_second()).max(0),
+        })
+    });
+    let mut warnings = Vec::new();
+    if l.auth_token.is_none() {
+        warnings.push(
+            "no auth_token: webhook signatures are not checked, so anyone who learns the webhook URL can forge calls",
+        );
+    }
+    json!({
+        "id": l.id,
+        "name": l.name,
+        "number": l.number,
+        "provider": l.provider,
+        "webhook_url": voice,
+        "status_callback_url": status,
+        "signature_checks": l.auth_token.is_some(),
+        "routing": l.routing,
+        "messages": l.messages,
+        "recording": l.recording,
+        "voicemail_max_secs": l.voicemail_max_secs,
+        "test_mode": test_mode,
+        "warnings": warnings,
+        "created_at": l.created_at,
+    })
+}
+
+pub async fn create_line(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<LineInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let required = |present: bool, field: &str| {
+        if present {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(DomainError::new(field, "is required")))
+        }
+    };
+    required(input.name.is_some(), "name")?;
+    required(input.number.is_some(), "number")?;
+    required(input.provider.is_some(), "provider")?;
+    required(
+        input.routing.as_ref().is_some_and(|r| r.steps.is_some()),
+        "routing.steps",
+    )?;
+    let base = NewLine {
+        name: String::new(),
+        number: PhoneNumber::parse("+10000000000").expect("placeholder parses"),
+        provider: Provider::Twilio,
+        auth_token: None,
+        routing: Routing {
+            steps: vec![],
+            ring_timeout_secs: DEFAULT_RING_TIMEOUT_SECS,
+        },
+        messages: Messages::default(),
+        recording: true,
+        voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
+    };
+    let new = merge(base, input)?;
+    check_users_exist(&s, &new).await?;
+    let line = s
+        .store
+        .create_line(&new, &random_secret(), s.clock.now())
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok((StatusCode::CREATED, Json(line_json(&s, &line))))
+}
+
+pub async fn list_lines(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(ApiError::store("line"))?;
+    let out: Vec<Value> = lines.iter().map(|l| line_json(&s, l)).collect();
+    Ok(Json(json!({ "lines": out })))
+}
+
+pub async fn get_line(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id: LineId = parse_id(&id, "line")?;
+    let l = s
+        .store
+        .get_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok(Json(line_json(&s, &l)))
+}
+
+pub async fn update_line(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<LineInput>,
+) -> ApiResult<Json<Value>> {
+    let id: LineId = parse_id(&id, "line")?;
+    let cur = s
+        .store
+        .get_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    let base = NewLine {
+        name: cur.name,
+        number: cur.number,
+        provider: cur.provider,
+        auth_token: cur.auth_token,
+        routing: cur.routing,
+        messages: cur.messages,
+        recording: cur.recording,
+        voicemail_max_secs: cur.voicemail_max_secs,
+    };
+    let new = merge(base, input)?;
+    check_users_exist(&s, &new).await?;
+    let l = s
+        .store
+        .update_line(id, &new)
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok(Json(line_json(&s, &l)))
+}
+
+pub async fn delete_line(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: LineId = parse_id(&id, "line")?;
+    s.store
+        .delete_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestModeInput {
+    user: UserId,
+}
+
+pub async fn start_test_mode(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TestModeInput>,
+) -> ApiResult<Json<Value>> {
+    let id: LineId = parse_id(&id, "line")?;
+    s.store
+        .get_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    let user = match s.store.get_user(input.user).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => {
+            return Err(
+                DomainError::new("user", format!("user {} does not exist", input.user)).into(),
+            )
+        }
+        Err(e) => return Err(ApiError::store("user")(e)),
+    };
+    if user.phone.is_none() {
+        return Err(
+            DomainError::new("user", format!("{} has no phone number to ring", user.name)).into(),
+        );
+    }
+    let until = s
+        .clock
+        .now()
+        .checked_add(jiff::SignedDuration::from_secs(TEST_MODE_SECS))
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let l = s
+        .store
+        .set_test_mode(
+            id,
+            Some(TestMode {
+                user: input.user,
+                until,
+            }),
+        )
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok(Json(line_json(&s, &l)))
+}
+
+pub async fn stop_test_mode(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id: LineId = parse_id(&id, "line")?;
+    let l = s
+        .store
+        .set_test_mode(id, None)
+        .await
+        .map_err(ApiError::store("line"))?;
+    Ok(Json(line_json(&s, &l)))
+}

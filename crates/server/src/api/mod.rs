@@ -1,0 +1,95 @@
+//! The REST API under `/api/v1`: JSON in and out, bearer-token auth on every route.
+
+pub mod calls;
+pub mod error;
+pub mod lines;
+pub mod users;
+
+use crate::app::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use sha2::{Digest, Sha256};
+use switchboard_core::store::StoreError;
+
+/// Routes of the API, all behind [`require_token`].
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/users", post(users::create_user).get(users::list_users))
+        .route(
+            "/users/{id}",
+            get(users::get_user)
+                .patch(users::update_user)
+                .delete(users::delete_user),
+        )
+        .route("/lines", post(lines::create_line).get(lines::list_lines))
+        .route(
+            "/lines/{id}",
+            get(lines::get_line)
+                .patch(lines::update_line)
+                .delete(lines::delete_line),
+        )
+        .route(
+            "/lines/{id}/test-mode",
+            post(lines::start_test_mode).delete(lines::stop_test_mode),
+        )
+        .route("/calls", get(calls::list_calls))
+        .route(
+            "/calls/{id}",
+            get(calls::get_call).delete(calls::delete_call),
+        )
+        .route("/calls/{id}/archive", post(calls::archive_call))
+        .route("/calls/{id}/unarchive", post(calls::unarchive_call))
+        .route(
+            "/calls/{id}/recordings/{recording}/media",
+            get(calls::get_recording_media),
+        )
+        .fallback(|| async { ApiError::NotFound("route") })
+        .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+/// The stored form of an API token: its SHA-256, hex. Tokens are 256 random bits, so a
+/// plain hash is enough (no password-style stretching needed).
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new random token: `sb_` and 43 URL-safe characters.
+pub fn new_token() -> String {
+    format!("sb_{}", random_secret())
+}
+
+/// 256 random bits, URL-safe base64 without padding.
+pub fn random_secret() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return ApiError::Unauthorized.into_response();
+    };
+    match state.store.find_api_token(&hash_token(token)).await {
+        Ok(_) => next.run(req).await,
+        Err(StoreError::NotFound) => ApiError::Unauthorized.into_response(),
+        Err(e) => ApiError::store("token")(e).into_response(),
+    }
+}
+
+/// Parses a path id, with a 404 for anything that is not one.
+pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(what))
+}

@@ -1,0 +1,132 @@
+//! `/api/v1/users`.
+
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::parse_id;
+use crate::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::line::RoutingStep;
+use switchboard_core::user::{NewUser, User};
+use switchboard_core::UserId;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    time_zone: Option<String>,
+}
+
+/// The API's view of a user.
+pub fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "phone": u.phone,
+        "time_zone": u.time_zone,
+        "created_at": u.created_at,
+    })
+}
+
+fn missing(field: &str) -> ApiError {
+    ApiError::Invalid(switchboard_core::DomainError::new(field, "is required"))
+}
+
+pub async fn create_user(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let new = NewUser::validate(
+        input.name.as_deref().ok_or_else(|| missing("name"))?,
+        input.email.as_deref().ok_or_else(|| missing("email"))?,
+        input.phone.as_deref(),
+        input.time_zone.as_deref().unwrap_or("UTC"),
+    )?;
+    let user = s
+        .store
+        .create_user(&new, s.clock.now())
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok((StatusCode::CREATED, Json(user_json(&user))))
+}
+
+pub async fn list_users(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let users = s
+        .store
+        .list_users()
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok(Json(
+        json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
+    ))
+}
+
+pub async fn get_user(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id: UserId = parse_id(&id, "user")?;
+    let u = s
+        .store
+        .get_user(id)
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok(Json(user_json(&u)))
+}
+
+pub async fn update_user(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> ApiResult<Json<Value>> {
+    let id: UserId = parse_id(&id, "user")?;
+    let cur = s
+        .store
+        .get_user(id)
+        .await
+        .map_err(ApiError::store("user"))?;
+    let phone = match input.phone {
+        Some(p) => Some(p),
+        None => cur.phone.map(|p| p.to_string()),
+    };
+    let new = NewUser::validate(
+        input.name.as_deref().unwrap_or(&cur.name),
+        input.email.as_deref().unwrap_or(&cur.email),
+        phone.as_deref(),
+        input.time_zone.as_deref().unwrap_or(&cur.time_zone),
+    )?;
+    let u = s
+        .store
+        .update_user(id, &new)
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok(Json(user_json(&u)))
+}
+
+pub async fn delete_user(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: UserId = parse_id(&id, "user")?;
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(ApiError::store("line"))?;
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l.routing.steps.contains(&RoutingStep::User(id)))
+    {
+        return Err(ApiError::Conflict(format!(
+            "user {id} is in the routing of line '{}' (id {}); remove them from it first",
+            l.name, l.id
+        )));
+    }
+    s.store
+        .delete_user(id)
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,174 @@
+//! The command line: `serve`, `token create`, `simulate call`, `simulate load`.
+
+use crate::app::{serve, shutdown_signal, AppState};
+use crate::config::{Config, Overrides};
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use switchboard_core::clock::SystemClock;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Live call routing: every call reaches whoever is on call."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(ServerArgs),
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Place simulated provider calls against a running server.
+    Simulate {
+        #[command(subcommand)]
+        command: crate::cli_simulate::SimulateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an admin API token; it is printed once, alone on the last line.
+    Create {
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+/// Where the configuration comes from; every flag wins over the file and the environment.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ServerArgs {
+    /// TOML configuration file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+    /// The URL providers reach this server at, e.g. https://switchboard.example.com.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Directory for the embedded database and recordings.
+    #[arg(long)]
+    data_dir: Option<String>,
+}
+
+impl ServerArgs {
+    fn load(&self) -> Result<Config, crate::config::ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        for var in Config::unknown_env_vars(&env) {
+            eprintln!("warning: ignoring unknown environment variable {var}");
+        }
+        Config::load(
+            &Overrides {
+                config: self.config.clone(),
+                listen: self.listen.clone(),
+                public_url: self.public_url.clone(),
+                database_url: self.database_url.clone(),
+                data_dir: self.data_dir.clone(),
+            },
+            &env,
+        )
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve(ServerArgs::default())) {
+            Command::Serve(args) => run_serve(args).await,
+            Command::Token {
+                command: TokenCommand::Create { name, server },
+            } => create_token(name, server).await,
+            Command::Simulate { command } => crate::cli_simulate::run(command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn switchboard_core::store::Store>> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!("data_dir: cannot create {}: {e}", config.data_dir.display())
+        })?;
+    }
+    Ok(switchboard_store::open(&config.database_url).await?)
+}
+
+async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
+    let config = args.load()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log)
+                .map_err(|e| anyhow::anyhow!("log: '{}' is not a log filter: {e}", config.log))?,
+        )
+        .init();
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("listen: cannot bind {}: {e}", config.listen))?;
+    tracing::info!(
+        listen = %config.listen,
+        public_url = %config.public_url,
+        database = %crate::config::redact_url(&config.database_url),
+        "Switchboard is running"
+    );
+    let state = AppState::new(store, Arc::new(SystemClock), config);
+    serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.len() > 100 {
+        anyhow::bail!("--name must be 1 to 100 characters");
+    }
+    let config = args.load()?;
+    let store = open_store(&config).await?;
+    let token = crate::api::new_token();
+    let created = store
+        .create_api_token(
+            &name,
+            &crate::api::hash_token(&token),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    println!(
+        "Created API token '{}' (id {}). Send it as 'Authorization: Bearer <token>'. It is shown only once:",
+        created.name, created.id
+    );
+    println!("{token}");
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! Configuration, in layers: defaults, then a TOML file, then `SWITCHBOARD_*` environment
+//! variables (the environment wins over the file), then command-line flags.
+//!
+//! Everything is checked once at start; an error names the key, where the value came from
+//! and what is wrong with it.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The settings Switchboard runs with.
+#[derive(Clone)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The URL at which providers reach this server; webhook URLs and signature checks use it.
+    pub public_url: String,
+    /// `sqlite:PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Where the embedded database and stored recordings live.
+    pub data_dir: PathBuf,
+    /// Hosts recordings may be downloaded from (exact names, or `*.domain` suffixes).
+    pub recording_hosts: Vec<String>,
+    /// `tracing` filter, e.g. `info` or `switchboard=debug`.
+    pub log: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("recording_hosts", &self.recording_hosts)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// A database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A configuration problem.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {key} (from {source_name}): {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub source_name: String,
+    pub message: String,
+}
+
+fn cfg_err(key: &str, source_name: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        source_name: source_name.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The file's shape. Unknown keys are an error, so a typo never silently does nothing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<String>,
+    recording_hosts: Option<Vec<String>>,
+    log: Option<String>,
+}
+
+/// Values given on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<String>,
+}
+
+const KEYS: [&str; 6] = [
+    "listen",
+    "public_url",
+    "database_url",
+    "data_dir",
+    "recording_hosts",
+    "log",
+];
+
+/// Hosts the providers serve recordings from.
+pub const DEFAULT_RECORDING_HOSTS: [&str; 4] = [
+    "api.twilio.com",
+    "*.twilio.com",
+    "media.plivo.com",
+    "*.plivo.com",
+];
+
+impl Config {
+    /// Loads the configuration from the layers, reading the environment from `env`.
+    pub fn load(
+        overrides: &Overrides,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        // (value, where it came from) per key, later layers replacing earlier ones.
+        let mut values: BTreeMap<&str, (String, String)> = BTreeMap::new();
+        let config_path = overrides
+            .config
+            .clone()
+            .map(|p| (p, "--config".to_owned()))
+            .or_else(|| {
+                env.get("SWITCHBOARD_CONFIG")
+                    .map(|p| (PathBuf::from(p), "SWITCHBOARD_CONFIG".to_owned()))
+            });
+        let mut hosts: Option<(Vec<String>, String)> = None;
+        if let Some((path, from)) = config_path {
+            let file = read_file(&path, &from)?;
+            let label = format!("file {}", path.display());
+            for (key, v) in [
+                ("listen", file.listen),
+                ("public_url", file.public_url),
+                ("database_url", file.database_url),
+                ("data_dir", file.data_dir),
+                ("log", file.log),
+            ] {
+                if let Some(v) = v {
+                    values.insert(key, (v, label.clone()));
+                }
+            }
+            hosts = file.recording_hosts.map(|h| (h, label));
+        }
+        for key in KEYS {
+            let var = format!("SWITCHBOARD_{}", key.to_uppercase());
+            if let Some(v) = env.get(&var) {
+                if key == "recording_hosts" {
+                    let list = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    hosts = Some((list, var));
+                } else {
+                    values.insert(key, (v.clone(), var));
+                }
+            }
+        }
+        for (key, v) in [
+            ("listen", &overrides.listen),
+            ("public_url", &overrides.public_url),
+            ("database_url", &overrides.database_url),
+            ("data_dir", &overrides.data_dir),
+        ] {
+            if let Some(v) = v {
+                values.insert(key, (v.clone(), format!("--{}", key.replace('_', "-"))));
+            }
+        }
+
+        let take = |key: &str| values.get(key).cloned();
+        let (listen_raw, listen_from) =
+            take("listen").unwrap_or(("127.0.0.1:8080".into(), "default".into()));
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            cfg_err(
+                "listen",
+                &listen_from,
+                format!("'{listen_raw}' is not an address such as 127.0.0.1:8080 or [::]:8080"),
+            )
+        })?;
+        let (data_dir_raw, _) =
+            take("data_dir").unwrap_or(("switchboard-data".into(), "default".into()));
+        let data_dir = PathBuf::from(data_dir_raw);
+        let (public_url, public_from) = take("public_url").unwrap_or_else(|| {
+            let host = if listen.ip().is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else {
+                listen.ip().to_string()
+            };
+            (format!("http://{host}:{}", listen.port()), "default".into())
+        });
+        let public_url = check_public_url(&public_url, &public_from)?;
+        let (database_url, db_from) = take("database_url").unwrap_or_else(|| {
+            (
+                format!("sqlite:{}", data_dir.join("switchboard.db").display()),
+                "default".into(),
+            )
+        });
+        check_database_url(&database_url, &db_from)?;
+        let (log, _) = take("log").unwrap_or(("info".into(), "default".into()));
+        let recording_hosts = match hosts {
+            Some((h, from)) => {
+                if let Some(bad) = h.iter().find(|h| h.contains('/') || h.contains(':')) {
+                    return Err(cfg_err(
+                        "recording_hosts",
+                        &from,
+                        format!("'{bad}' is not a host name (no scheme, port or path)"),
+                    ));
+                }
+                h
+            }
+            None => DEFAULT_RECORDING_HOSTS.map(str::to_owned).to_vec(),
+        };
+        Ok(Config {
+            listen,
+            public_url,
+            database_url,
+            data_dir,
+            recording_hosts,
+            log,
+        })
+    }
+
+    /// Unknown `SWITCHBOARD_*` variables (likely typos), for a warning at start.
+    pub fn unknown_env_vars(env: &BTreeMap<String, String>) -> Vec<String> {
+        env.keys()
+            .filter(|k| k.starts_with("SWITCHBOARD_") && !k.starts_with("SWITCHBOARD_TEST_"))
+            .filter(|k| {
+                let key = k["SWITCHBOARD_".len()..].to_lowercase();
+                key != "config" && !KEYS.contains(&key.as_str())
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Whether recordings may be fetched from `host`.
+    pub fn recording_host_allowed(&self, host: &str) -> bool {
+        self.recording_hosts
+            .iter()
+            .any(|pattern| match pattern.strip_prefix("*.") {
+                Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                None => host.eq_ignore_ascii_case(pattern),
+            })
+    }
+}
+
+fn read_file(path: &Path, from: &str) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        cfg_err(
+            "config",
+            from,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_owned();
+        let key = KEYS
+            .iter()
+            .find(|k| msg.contains(*k))
+            .map_or("config", |k| k);
+        cfg_err(key, &format!("file {}", path.display()), msg)
+    })
+}
+
+fn check_public_url(url: &str, from: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        cfg_err(
+            "public_url",
+            from,
+            format!("'{url}' is not an absolute URL ({e})"),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(cfg_err(
+            "public_url",
+            from,
+            format!("'{url}' must be an http or https URL"),
+        ));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() {
+        return Err(cfg_err(
+            "public_url",
+            from,
+            format!("'{url}' must be an origin only (scheme, host and port, no path or query)"),
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+fn check_database_url(url: &str, from: &str) -> Result<(), ConfigError> {
+    let ok = url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://");
+    if ok {
+        Ok(())
+    } else {
+        Err(cfg_err(
+            "database_url",
+            from,
+            format!(
+                "'{}' must start with sqlite: or postgres://",
+                redact_url(url)
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::load(&Overrides::default(), &env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite:switchboard-data"));
+    }
+
+    #[test]
+    fn environment_wins_over_the_file_and_flags_over_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sb.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\npublic_url = \"https://file.example\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let e = env(&[("SWITCHBOARD_PUBLIC_URL", "https://env.example")]);
+        let c = Config::load(&o, &e).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.public_url, "https://env.example");
+        let o2 = Overrides {
+            public_url: Some("https://flag.example/".into()),
+            ..o
+        };
+        assert_eq!(
+            Config::load(&o2, &e).unwrap().public_url,
+            "https://flag.example"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_its_source() {
+        let e = Config::load(
+            &Overrides::default(),
+            &env(&[("SWITCHBOARD_LISTEN", "nope")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "listen");
+        assert_eq!(e.source_name, "SWITCHBOARD_LISTEN");
+        let e = Config::load(
+            &Overrides::default(),
+            &env(&[("SWITCHBOARD_DATABASE_URL", "mysql://u:secret@h/db")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "database_url");
+        assert!(!e.to_string().contains("secret"), "{e}");
+        let e = Config::load(
+            &Overrides::default(),
+            &env(&[("SWITCHBOARD_PUBLIC_URL", "https://x.example/prefix")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "public_url");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sb.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let o = Overrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let e = Config::load(&o, &env(&[])).unwrap_err();
+        assert!(e.message.contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn recording_hosts_match_exactly_or_by_suffix() {
+        let c = Config::load(&Overrides::default(), &env(&[])).unwrap();
+        assert!(c.recording_host_allowed("api.twilio.com"));
+        assert!(c.recording_host_allowed("media.us1.twilio.com"));
+        assert!(!c.recording_host_allowed("twilio.com.evil.example"));
+        assert!(!c.recording_host_allowed("169.254.169.254"));
+    }
+}

@@ -1,0 +1,179 @@
+//! The background worker: claims jobs from the store and runs them.
+//!
+//! Jobs are rows, so nothing is lost on restart, and a job is leased while it runs, so two
+//! instances never run the same one at once. Every job is idempotent.
+
+use crate::app::AppState;
+use jiff::SignedDuration;
+use std::time::Duration;
+use switchboard_core::call::Recording;
+use switchboard_core::store::{Job, StoreError};
+use switchboard_core::RecordingId;
+use tokio::sync::watch;
+
+/// How often an idle worker looks for due jobs.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Attempts before a job is given up.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// How long a claimed job is reserved for its worker.
+const LEASE_SECS: i64 = 120;
+
+/// Runs jobs until `stop` turns true.
+pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        match run_one(&state).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "job queue unavailable"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Claims and runs one due job; `false` when none was due.
+pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
+    let now = state.clock.now();
+    let Some(job) = state.store.claim_job(now, LEASE_SECS).await? else {
+        return Ok(false);
+    };
+    let result = match job.kind.as_str() {
+        "fetch_recording" => fetch_recording(state, &job).await,
+        other => Err(JobError::Permanent(format!("unknown job kind '{other}'"))),
+    };
+    match result {
+        Ok(()) => state.store.complete_job(job.id).await?,
+        Err(JobError::Permanent(e)) => {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
+            give_up(state, &job, &e).await?;
+        }
+        Err(JobError::Retry(e)) if job.attempts >= MAX_ATTEMPTS => {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, attempts = job.attempts, "job failed too often; giving up");
+            give_up(state, &job, &e).await?;
+        }
+        Err(JobError::Retry(e)) => {
+            let backoff = (5i64 << job.attempts.min(10)).min(3600);
+            let at = now
+                .checked_add(SignedDuration::from_secs(backoff))
+                .unwrap_or(now);
+            tracing::warn!(job = job.id, kind = %job.kind, error = %e, retry_in_secs = backoff, "job failed; will retry");
+            state.store.retry_job(job.id, at, &e).await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), StoreError> {
+    if job.kind == "fetch_recording" {
+        if let Some(id) = recording_id(job) {
+            state.store.set_recording_media(id, None).await?;
+        }
+    }
+    state.store.fail_job(job.id, error).await
+}
+
+/// Why a job did not finish.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth trying again later (network, provider not ready, database busy).
+    Retry(String),
+    /// Will never work (bad payload, forbidden destination).
+    Permanent(String),
+}
+
+fn recording_id(job: &Job) -> Option<RecordingId> {
+    job.payload
+        .get("recording")
+        .and_then(serde_json::Value::as_i64)
+        .map(RecordingId)
+}
+
+/// Downloads a recording's media into the data directory.
+async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let id = recording_id(job)
+        .ok_or_else(|| JobError::Permanent("payload has no recording id".into()))?;
+    let rec: Recording = match state.store.get_recording(id).await {
+        Ok(r) => r,
+        // The call was deleted meanwhile: nothing left to do.
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(JobError::Retry(e.to_string())),
+    };
+    if rec.local_path.is_some() {
+        return Ok(());
+    }
+    let url = url::Url::parse(&rec.provider_url)
+        .map_err(|e| JobError::Permanent(format!("recording URL is invalid: {e}")))?;
+    let host = url.host_str().unwrap_or("");
+    if !matches!(url.scheme(), "http" | "https") || !state.config.recording_host_allowed(host) {
+        return Err(JobError::Permanent(format!(
+            "recording host '{host}' is not in recording_hosts"
+        )));
+    }
+    let call = state
+        .store
+        .get_call(rec.call_id)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    let auth_token = state
+        .store
+        .get_line(call.line_id)
+        .await
+        .ok()
+        .and_then(|l| l.auth_token);
+    let mut req = state.http.get(url);
+    // Providers can require HTTP Basic auth on media (account id and auth token).
+    if let (Some(account), Some(token)) = (&call.account_id, &auth_token) {
+        req = req.basic_auth(account, Some(token));
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| JobError::Retry(format!("download failed: {e}")))?;
+    let status = resp.status();
+    if !status.is_success() {
+        let msg = format!("download answered HTTP {status}");
+        return Err(
+            if status.is_client_error() && status.as_u16() != 404 && status.as_u16() != 429 {
+                JobError::Permanent(msg)
+            } else {
+                JobError::Retry(msg)
+            },
+        );
+    }
+    let ext = match resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(ct) if ct.contains("mpeg") || ct.contains("mp3") => "mp3",
+        _ => "wav",
+    };
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| JobError::Retry(format!("download interrupted: {e}")))?;
+    let rel = format!("recordings/{}/{}.{ext}", rec.call_id, rec.id);
+    let path = state.config.data_dir.join(&rel);
+    let write = async {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let tmp = path.with_extension("part");
+        tokio::fs::write(&tmp, &bytes).await?;
+        tokio::fs::rename(&tmp, &path).await
+    };
+    write
+        .await
+        .map_err(|e| JobError::Retry(format!("cannot write {}: {e}", path.display())))?;
+    state
+        .store
+        .set_recording_media(id, Some(&rel))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,418 @@
+//! The call's webhooks: incoming call, dial result, voicemail, recordings, end of call.
+
+use super::{
+    callback_url, failure_document, line_base, summarize, verify, xml, Rejected, Verified,
+    VOICE_DEADLINE,
+};
+use crate::app::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
+use switchboard_core::flow::{self, Event, Instruction, Transition};
+use switchboard_core::line::{Line, RoutingStep};
+use switchboard_core::plan::{Plan, Resolved, Responder};
+use switchboard_core::store::StoreError;
+use switchboard_core::CallId;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Failure inside a voice webhook, after the request was verified.
+enum Failure {
+    /// The request does not belong to this line, or the call does not exist.
+    NotFound,
+    /// Parameters are missing or wrong.
+    Malformed(String),
+    /// Switchboard failed: the caller gets the failure document.
+    Internal(BoxError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Failure::NotFound,
+            other => Failure::Internal(Box::new(other)),
+        }
+    }
+}
+
+fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallEvent> {
+    let mut out = vec![CallEvent {
+        at: now,
+        kind: "webhook".to_owned(),
+        message: first,
+    }];
+    out.extend(t.log.iter().map(|(kind, message)| CallEvent {
+        at: now,
+        kind: (*kind).to_owned(),
+        message: message.clone(),
+    }));
+    out
+}
+
+fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruction]) -> Response {
+    let base = line_base(state, &v.line);
+    let url_for = |c| callback_url(&base, call, c);
+    xml(v.provider.render(instructions, &url_for))
+}
+
+/// Runs a voice webhook's work under the deadline and turns every failure into something the
+/// caller can hear.
+async fn voice_response<F>(
+    state: &AppState,
+    provider: String,
+    token: String,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    work: impl FnOnce(Verified) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = Result<Response, Failure>>,
+{
+    let v = match verify(state, &provider, &token, uri, headers, body).await {
+        Ok(v) => v,
+        Err(Rejected::Unavailable(e)) => {
+            tracing::error!(error = %e, path = uri.path(), "store unavailable in a voice webhook; answering with the failure document");
+            return match super::provider_of(&provider) {
+                Some(p) => failure_document(state, p, &token),
+                None => StatusCode::NOT_FOUND.into_response(),
+            };
+        }
+        Err(other) => return other.into_callback_response(),
+    };
+    let line_provider = v.line.provider;
+    match tokio::time::timeout(super::VOICE_DEADLINE, work(v)).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(Failure::NotFound)) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
+        Ok(Err(Failure::Malformed(m))) => {
+            tracing::warn!(path = uri.path(), message = %m, "malformed voice webhook; answering with the failure document");
+            failure_document(state, line_provider, &token)
+        }
+        Ok(Err(Failure::Internal(e))) => {
+            tracing::error!(error = %e, path = uri.path(), "voice webhook failed; answering with the failure document");
+            failure_document(state, line_provider, &token)
+        }
+        Err(_) => {
+            tracing::error!(
+                path = uri.path(),
+                deadline_secs = VOICE_DEADLINE.as_secs(),
+                "voice webhook missed its deadline; answering with the failure document"
+            );
+            failure_document(state, line_provider, &token)
+        }
+    }
+}
+
+async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<Plan, StoreError> {
+    let mut resolved = Vec::with_capacity(line.routing.steps.len() + 1);
+    let test_mode = line.active_test_mode(now);
+    let steps: Vec<RoutingStep> = match test_mode {
+        Some(t) => vec![RoutingStep::User(t.user)],
+        None => line.routing.steps.clone(),
+    };
+    for step in &steps {
+        let RoutingStep::User(id) = step;
+        let r = match state.store.get_user(*id).await {
+            Ok(u) => match u.phone {
+                Some(phone) => Resolved::Responder(Responder {
+                    user_id: u.id,
+                    name: u.name,
+                    phone,
+                }),
+                None => Resolved::NoPhone { name: u.name },
+            },
+            Err(StoreError::NotFound) => Resolved::Unknown,
+            Err(e) => return Err(e),
+        };
+        resolved.push(r);
+    }
+    let mut it = resolved.into_iter();
+    Ok(Plan::resolve(&line.routing, test_mode, |_| {
+        it.next().unwrap_or(Resolved::Unknown)
+    }))
+}
+
+/// `POST /hooks/{provider}/{token}/voice`: a new call.
+pub async fn incoming_call(
+    State(state): State<AppState>,
+    Path((provider, token)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let incoming = v
+                .provider
+                .incoming(&v.form)
+                .map_err(|e| Failure::Malformed(e.to_string()))?;
+            let now = st.clock.now();
+            let plan = resolve_plan(&st, &v.line, now).await?;
+            let mut call = Call {
+                id: CallId(0),
+                line_id: v.line.id,
+                provider: v.line.provider,
+                provider_call_id: incoming.provider_call_id.clone(),
+                account_id: incoming.account_id.clone(),
+                caller: incoming.caller.clone(),
+                started_at: now,
+                ended_at: None,
+                duration_secs: None,
+                test_call: plan.test_mode,
+                plan,
+                phase: Phase::Done,
+                outcome: Outcome::InProgress,
+                answered_by: None,
+                attempts: vec![],
+                archived: false,
+                version: 0,
+            };
+            let t = flow::start(&mut call, &v.line, now);
+            let first = format!(
+                "Incoming {} call from {} to {}",
+                v.provider.name(),
+                incoming.caller.number,
+                incoming.to
+            );
+            let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
+            let instructions = if created {
+                t.instructions
+            } else {
+                // The provider retried the first webhook: answer for where the call is now.
+                let mut again = flow::resume(&stored, &v.line);
+                if matches!(stored.phase, Phase::Dialing { .. }) {
+                    again.insert(0, Instruction::Say(v.line.messages.welcome.clone()));
+                }
+                again
+            };
+            Ok(render(&st, &v, stored.id, &instructions))
+        },
+    )
+    .await
+}
+
+/// Loads the call, applies `event`, saves; retries when another request changed the call
+/// in between. Returns the instructions for the provider.
+async fn apply(
+    state: &AppState,
+    line: &Line,
+    call_id: CallId,
+    event: Event,
+    webhook: String,
+) -> Result<Vec<Instruction>, Failure> {
+    for _ in 0..8 {
+        let mut call = state.store.get_call(call_id).await?;
+        if call.line_id != line.id {
+            return Err(Failure::NotFound);
+        }
+        let now = state.clock.now();
+        let t = flow::handle(&mut call, line, event.clone(), now);
+        match state
+            .store
+            .save_call(&call, &events(now, webhook.clone(), &t), &t.recordings, now)
+            .await
+        {
+            Ok(_) => return Ok(t.instructions),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Failure::Internal(
+        format!("call {call_id} kept changing concurrently").into(),
+    ))
+}
+
+fn parse_call(raw: &str) -> Result<CallId, Failure> {
+    raw.parse().map_err(|_| Failure::NotFound)
+}
+
+/// Checks that a callback is about the call in its URL.
+fn same_call(v: &Verified, call: &Call) -> bool {
+    match v.provider.call_id(&v.form) {
+        Some(id) => id == call.provider_call_id,
+        None => true,
+    }
+}
+
+/// `POST …/calls/{call}/dial/{step}`: a dial ended.
+pub async fn dial_ended(
+    State(state): State<AppState>,
+    Path((provider, token, call, step)): Path<(String, String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let call_id = parse_call(&call)?;
+            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
+            let stored = st.store.get_call(call_id).await?;
+            if !same_call(&v, &stored) || step >= stored.plan.steps.len() {
+                return Err(Failure::NotFound);
+            }
+            let event = v
+                .provider
+                .dial_ended(&v.form, step)
+                .map_err(|e| Failure::Malformed(e.to_string()))?;
+            let what = format!("Dial result for step {}: {}", step + 1, summarize(&v.form));
+            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            Ok(render(&st, &v, call_id, &instructions))
+        },
+    )
+    .await
+}
+
+/// `POST …/calls/{call}/voicemail`: the voicemail recording finished.
+pub async fn voicemail_taken(
+    State(state): State<AppState>,
+    Path((provider, token, call)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let call_id = parse_call(&call)?;
+            let stored = st.store.get_call(call_id).await?;
+            if !same_call(&v, &stored) {
+                return Err(Failure::NotFound);
+            }
+            let event = v
+                .provider
+                .voicemail_taken(&v.form)
+                .map_err(|e| Failure::Malformed(e.to_string()))?;
+            let what = format!("Voicemail finished: {}", summarize(&v.form));
+            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            Ok(render(&st, &v, call_id, &instructions))
+        },
+    )
+    .await
+}
+
+/// Shared tail of the callbacks no caller listens to: plain status codes.
+fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
+    match r {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(Failure::NotFound) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
+        Err(Failure::Malformed(m)) => {
+            tracing::warn!(path = uri.path(), message = %m, "malformed callback");
+            (StatusCode::BAD_REQUEST, m).into_response()
+        }
+        Err(Failure::Internal(e)) => {
+            tracing::error!(error = %e, path = uri.path(), "callback failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+        }
+    }
+}
+
+/// `POST …/calls/{call}/recording/{kind}`: a recording is ready (or absent).
+pub async fn recording_ready(
+    State(state): State<AppState>,
+    Path((provider, token, call, kind)): Path<(String, String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
+        Ok(v) => v,
+        Err(r) => return r.into_callback_response(),
+    };
+    let result = async {
+        let call_id = parse_call(&call)?;
+        let kind = RecordingKind::parse(&kind).ok_or(Failure::NotFound)?;
+        let stored = state.store.get_call(call_id).await?;
+        if !same_call(&v, &stored) {
+            return Err(Failure::NotFound);
+        }
+        let event = v
+            .provider
+            .recording(&v.form, kind)
+            .map_err(|e| Failure::Malformed(e.to_string()))?;
+        if let Some(event) = event {
+            let what = format!(
+                "Recording callback ({}): {}",
+                kind.as_str(),
+                summarize(&v.form)
+            );
+            apply(&state, &v.line, call_id, event, what).await?;
+        }
+        Ok(())
+    }
+    .await;
+    callback_result(result, &uri)
+}
+
+/// `POST /hooks/{provider}/{token}/status`: the provider's call-status callback.
+pub async fn call_status(
+    State(state): State<AppState>,
+    Path((provider, token)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
+        Ok(v) => v,
+        Err(r) => return r.into_callback_response(),
+    };
+    let result = async {
+        let event = v
+            .provider
+            .call_ended(&v.form)
+            .map_err(|e| Failure::Malformed(e.to_string()))?;
+        let Some(event) = event else {
+            return Ok(());
+        };
+        let sid = v.provider.call_id(&v.form).unwrap_or_default();
+        let call = match state.store.find_call(v.line.id, sid).await {
+            Ok(c) => c,
+            // A call Switchboard never answered (for example, rejected): nothing to update.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let what = format!("Call status: {}", summarize(&v.form));
+        apply(&state, &v.line, call.id, event, what).await?;
+        Ok(())
+    }
+    .await;
+    callback_result(result, &uri)
+}
+
+/// Used by the failsafe voicemail: applies an event with the shared retry loop.
+pub(super) async fn apply_for_failsafe(
+    state: &AppState,
+    line: &Line,
+    call_id: CallId,
+    event: Event,
+    webhook: String,
+) -> Result<(), StoreError> {
+    match apply(state, line, call_id, event, webhook).await {
+        Ok(_) => Ok(()),
+        Err(Failure::Internal(e)) => Err(StoreError::Backend(e)),
+        Err(Failure::NotFound) => Err(StoreError::NotFound),
+        Err(Failure::Malformed(m)) => Err(StoreError::Backend(m.into())),
+    }
+}

@@ -1,0 +1,196 @@
+//! Provider webhooks under `/hooks/{provider}/{token}/…`.
+//!
+//! Every request is checked against the line's auth token (when it has one) before anything
+//! is read or written. Voice documents (the incoming call, the dial result, the voicemail)
+//! always answer with provider XML, even when Switchboard itself fails: the caller then hears
+//! an apology and can leave a message, never the provider's error tone.
+
+mod calls;
+mod failsafe;
+
+use crate::app::AppState;
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use std::time::Duration;
+use switchboard_core::flow::Callback;
+use switchboard_core::line::{Line, Provider};
+use switchboard_core::store::StoreError;
+use switchboard_core::CallId;
+use switchboard_providers::{Form, VoiceProvider};
+
+/// Work inside a voice webhook must finish well before the provider's 15 s read timeout.
+pub const VOICE_DEADLINE: Duration = Duration::from_secs(8);
+
+/// Webhook routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{provider}/{token}/voice", post(calls::incoming_call))
+        .route("/{provider}/{token}/status", post(calls::call_status))
+        .route(
+            "/{provider}/{token}/failsafe-voicemail",
+            post(failsafe::failsafe_voicemail),
+        )
+        .route(
+            "/{provider}/{token}/calls/{call}/dial/{step}",
+            post(calls::dial_ended),
+        )
+        .route(
+            "/{provider}/{token}/calls/{call}/voicemail",
+            post(calls::voicemail_taken),
+        )
+        .route(
+            "/{provider}/{token}/calls/{call}/recording/{kind}",
+            post(calls::recording_ready),
+        )
+}
+
+/// Why a webhook was turned away before any work.
+pub enum Rejected {
+    /// Unknown provider, token or call: 404.
+    NotFound,
+    /// The body is not a form, or misses what it must have: 400.
+    Malformed(String),
+    /// Missing or wrong signature: 403.
+    Forbidden,
+    /// The store failed while looking up the line.
+    Unavailable(StoreError),
+}
+
+/// A webhook that passed the checks: its line and parameters.
+pub struct Verified {
+    pub line: Line,
+    pub provider: &'static dyn VoiceProvider,
+    pub form: Form,
+}
+
+/// The public URL of this request, as the provider signed it.
+fn public_request_url(state: &AppState, uri: &Uri) -> String {
+    let pq = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    format!("{}{pq}", state.config.public_url)
+}
+
+/// The provider named in the path.
+pub fn provider_of(name: &str) -> Option<Provider> {
+    Provider::parse(name)
+}
+
+/// Parses the form and checks the line and the signature.
+pub async fn verify(
+    state: &AppState,
+    provider_name: &str,
+    token: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Verified, Rejected> {
+    let provider = provider_of(provider_name).ok_or(Rejected::NotFound)?;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
+        Rejected::Malformed(format!("the body is not form-encoded parameters: {e}"))
+    })?;
+    let form = Form(form);
+    let line = match state.store.get_line_by_token(token).await {
+        Ok(l) if l.provider == provider => l,
+        Ok(_) | Err(StoreError::NotFound) => return Err(Rejected::NotFound),
+        Err(e) => return Err(Rejected::Unavailable(e)),
+    };
+    let module = switchboard_providers::voice(provider);
+    if let Some(auth_token) = &line.auth_token {
+        let url = public_request_url(state, uri);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if !module.verify(auth_token, &url, &form, &header) {
+            tracing::warn!(
+                line = %line.id,
+                path = uri.path(),
+                signed = headers.contains_key("x-twilio-signature"),
+                "rejected a webhook with a missing or invalid signature"
+            );
+            return Err(Rejected::Forbidden);
+        }
+    }
+    Ok(Verified {
+        line,
+        provider: module,
+        form,
+    })
+}
+
+impl Rejected {
+    /// The response for a rejected status or recording callback (no caller listens).
+    pub fn into_callback_response(self) -> Response {
+        match self {
+            Rejected::NotFound => (StatusCode::NOT_FOUND, "unknown webhook").into_response(),
+            Rejected::Malformed(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+            Rejected::Forbidden => {
+                (StatusCode::FORBIDDEN, "invalid webhook signature").into_response()
+            }
+            Rejected::Unavailable(e) => {
+                tracing::error!(error = %e, "store unavailable during a callback");
+                // 503 makes the provider retry status and recording callbacks.
+                (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+            }
+        }
+    }
+}
+
+/// An XML document response.
+pub fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// Base of this line's webhook URLs.
+pub fn line_base(state: &AppState, line: &Line) -> String {
+    format!(
+        "{}/hooks/{}/{}",
+        state.config.public_url,
+        line.provider.as_str(),
+        line.webhook_token
+    )
+}
+
+/// The URL a provider requests for `callback` of `call`.
+pub fn callback_url(base: &str, call: CallId, callback: Callback) -> String {
+    match callback {
+        Callback::DialEnded { step } => format!("{base}/calls/{call}/dial/{step}"),
+        Callback::Voicemail => format!("{base}/calls/{call}/voicemail"),
+        Callback::RecordingReady { kind } => {
+            format!("{base}/calls/{call}/recording/{}", kind.as_str())
+        }
+    }
+}
+
+/// The document for when Switchboard failed inside a voice webhook.
+pub fn failure_document(state: &AppState, provider: Provider, token: &str) -> Response {
+    let url = format!(
+        "{}/hooks/{}/{token}/failsafe-voicemail",
+        state.config.public_url,
+        provider.as_str()
+    );
+    xml(switchboard_providers::voice(provider).render_failure(&url, 180))
+}
+
+/// The parameters worth keeping in the activity log, as `Key=value` pairs.
+pub fn summarize(form: &Form) -> String {
+    const KEYS: [&str; 9] = [
+        "CallStatus",
+        "DialCallStatus",
+        "DialCallDuration",
+        "DialBridged",
+        "RecordingStatus",
+        "RecordingDuration",
+        "Digits",
+        "CallDuration",
+        "RecordingSid",
+    ];
+    KEYS.iter()
+        .filter_map(|k| form.non_empty(k).map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
