@@ -1,1 +1,192 @@
-//! placeholder
+//! The carrier simulator: a fake Twilio that places calls against a Switchboard webhook
+//! over real HTTP.
+//!
+//! It sends the parameters Twilio sends (the empty geo fields included), signs every request
+//! with `X-Twilio-Signature`, executes the TwiML it gets back (`Say`, `Play`, `Pause`,
+//! `Dial`/`Number`, `Record`, `Gather`, `Redirect`, `Hangup`, `Reject`), plays scripted
+//! responders and a scripted caller on a virtual clock (no real waiting), sends the action,
+//! recording and status callbacks, and returns a [`Transcript`].
+//!
+//! Behaviours the protocol notes mark as unconfirmed are settings of [`CallSpec`].
+
+pub mod media;
+mod transcript;
+mod twilio;
+
+pub use transcript::{Entry, Transcript};
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// How a responder's phone behaves when dialed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responder {
+    /// Picks up after `after_secs` of ringing and talks for `talk_secs`.
+    Answer { after_secs: u32, talk_secs: u32 },
+    /// Rings until the dial times out.
+    NoAnswer,
+    /// The line is busy.
+    Busy,
+    /// The number cannot be reached.
+    Failed,
+    /// The responder's own voicemail picks up after `after_secs`; the caller talks to it
+    /// for `message_secs`.
+    Voicemail { after_secs: u32, message_secs: u32 },
+}
+
+impl Responder {
+    /// Parses `answer:5`, `answer:5:60`, `no-answer`, `busy`, `failed`, `voicemail:15`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |i: usize, default: u32| -> Result<u32, String> {
+            match parts.get(i) {
+                None => Ok(default),
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| format!("'{p}' in '{s}' is not a number of seconds")),
+            }
+        };
+        match parts[0] {
+            "answer" => Ok(Responder::Answer {
+                after_secs: num(1, 3)?,
+                talk_secs: num(2, 60)?,
+            }),
+            "no-answer" => Ok(Responder::NoAnswer),
+            "busy" => Ok(Responder::Busy),
+            "failed" => Ok(Responder::Failed),
+            "voicemail" => Ok(Responder::Voicemail {
+                after_secs: num(1, 15)?,
+                message_secs: num(2, 20)?,
+            }),
+            other => Err(format!(
+                "'{other}' is not a responder behaviour (answer[:AFTER[:TALK]], no-answer, busy, failed, voicemail[:AFTER[:SECS]])"
+            )),
+        }
+    }
+}
+
+/// What the caller does when asked to leave a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoicemailScript {
+    /// Speaks for this many seconds, then stops talking.
+    Leave { secs: u32 },
+    /// Says nothing (an empty recording).
+    Silent,
+}
+
+/// The caller's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallerScript {
+    /// Hangs up at this second of the call, wherever the call is.
+    pub hang_up_at: Option<u32>,
+    pub voicemail: VoicemailScript,
+}
+
+impl Default for CallerScript {
+    fn default() -> Self {
+        Self {
+            hang_up_at: None,
+            voicemail: VoicemailScript::Leave { secs: 10 },
+        }
+    }
+}
+
+/// Which form of the URL the signature is computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignedUrlForm {
+    /// Exactly the URL requested.
+    #[default]
+    AsRequested,
+    /// With the scheme's default port added (Twilio does this sometimes).
+    WithDefaultPort,
+    /// With any port removed (Twilio's back ends also sign this form).
+    WithoutPort,
+}
+
+/// Called before each request with its index (0 = the incoming call) and URL; lets a test
+/// act between two webhooks (restart the server, move its clock).
+pub type BeforeRequest =
+    Arc<dyn Fn(usize, String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// One simulated call.
+#[derive(Clone)]
+pub struct CallSpec {
+    /// The line's voice webhook.
+    pub voice_url: String,
+    /// The number's call-status callback, if configured.
+    pub status_callback_url: Option<String>,
+    /// Sign requests with this auth token (unsigned when `None`).
+    pub auth_token: Option<String>,
+    pub signed_url_form: SignedUrlForm,
+    pub account_sid: String,
+    /// Random when `None`.
+    pub call_sid: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub caller_name: Option<String>,
+    pub from_city: String,
+    pub from_state: String,
+    pub from_country: String,
+    /// Dialed numbers' behaviour; numbers not listed do not answer.
+    pub responders: HashMap<String, Responder>,
+    pub caller: CallerScript,
+    /// `DialCallStatus` reported when the caller hangs up while a responder rings
+    /// (unconfirmed at Twilio: `no-answer` or `canceled`).
+    pub dial_status_when_caller_hangs_up: String,
+    /// Base of `RecordingUrl`s (a [`media::MediaServer`] in tests).
+    pub recording_base_url: String,
+    /// Send recording status callbacks before (rather than after) the action request.
+    pub recording_callback_first: bool,
+    pub before_request: Option<BeforeRequest>,
+    /// Stop after this many documents, to catch loops.
+    pub max_documents: usize,
+}
+
+impl CallSpec {
+    /// A call from `from` to `to` at `voice_url`, with Twilio-like defaults.
+    pub fn new(voice_url: impl Into<String>, from: &str, to: &str) -> Self {
+        Self {
+            voice_url: voice_url.into(),
+            status_callback_url: None,
+            auth_token: None,
+            signed_url_form: SignedUrlForm::AsRequested,
+            account_sid: "AC00000000000000000000000000000001".to_owned(),
+            call_sid: None,
+            from: from.to_owned(),
+            to: to.to_owned(),
+            caller_name: None,
+            from_city: String::new(),
+            from_state: String::new(),
+            from_country: "US".to_owned(),
+            responders: HashMap::new(),
+            caller: CallerScript::default(),
+            dial_status_when_caller_hangs_up: "no-answer".to_owned(),
+            recording_base_url: "https://api.twilio.com".to_owned(),
+            recording_callback_first: false,
+            before_request: None,
+            max_documents: 50,
+        }
+    }
+
+    /// Sets how `number` behaves.
+    pub fn responder(mut self, number: &str, r: Responder) -> Self {
+        self.responders.insert(number.to_owned(), r);
+        self
+    }
+}
+
+/// Places one call and plays it to the end.
+pub async fn place_call(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Transcript> {
+    twilio::run(http, spec).await
+}
+
+/// An HTTP client suited to the simulator (no connection reuse across a server restart).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("static client settings")
+}

@@ -48,7 +48,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(calls::get_recording_media),
         )
         .fallback(|| async { ApiError::NotFound("route") })
-        .route_layer(middleware::from_fn_with_state(state, require_token))
+        .layer(middleware::from_fn_with_state(state, require_token))
 }
 
 /// The stored form of an API token: its SHA-256, hex. Tokens are 256 random bits, so a

@@ -139,7 +139,7 @@ async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<P
 pub async fn incoming_call(
     State(state): State<AppState>,
     Path((provider, token)): Path<(String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -248,7 +248,7 @@ fn same_call(v: &Verified, call: &Call) -> bool {
 pub async fn dial_ended(
     State(state): State<AppState>,
     Path((provider, token, call, step)): Path<(String, String, String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -283,7 +283,7 @@ pub async fn dial_ended(
 pub async fn voicemail_taken(
     State(state): State<AppState>,
     Path((provider, token, call)): Path<(String, String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -333,7 +333,7 @@ fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
 pub async fn recording_ready(
     State(state): State<AppState>,
     Path((provider, token, call, kind)): Path<(String, String, String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -370,7 +370,7 @@ pub async fn recording_ready(
 pub async fn call_status(
     State(state): State<AppState>,
     Path((provider, token)): Path<(String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

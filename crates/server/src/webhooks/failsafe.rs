@@ -10,7 +10,7 @@ use super::{verify, xml, Rejected};
 use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use switchboard_core::call::{Call, CallEvent, Outcome, Phase, VoicemailReason};
 use switchboard_core::flow::{Event, Instruction, NO_MESSAGE_TEXT, THANKS_TEXT};
@@ -23,7 +23,7 @@ use switchboard_core::CallId;
 pub async fn failsafe_voicemail(
     State(state): State<AppState>,
     Path((provider, token)): Path<(String, String)>,
-    uri: Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -1,0 +1,279 @@
+//! `TestApp`: a real Switchboard on a free port with a fresh SQLite database, a fake clock,
+//! a fake recording host, and typed helpers to drive it.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use switchboard::app::{serve, AppState};
+use switchboard::config::Config;
+use switchboard_core::clock::FakeClock;
+use switchboard_core::store::Store;
+use switchboard_sim::media::MediaServer;
+use switchboard_sim::{CallSpec, Transcript};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// The instant every test starts at.
+pub const START: &str = "2026-11-24T09:00:00Z";
+
+pub struct TestApp {
+    pub url: String,
+    pub token: String,
+    pub clock: FakeClock,
+    pub http: reqwest::Client,
+    pub media: MediaServer,
+    pub store: Arc<dyn Store>,
+    pub sqlite: Option<switchboard_store::sqlite::SqliteStore>,
+    pub data_dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    db_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) -> Config {
+    Config {
+        listen: addr,
+        public_url: format!("http://{addr}"),
+        database_url: db_url.to_owned(),
+        data_dir: data_dir.to_path_buf(),
+        recording_hosts: vec!["127.0.0.1".to_owned()],
+        log: "warn".to_owned(),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let db_url = format!("sqlite:{}", data_dir.path().join("test.db").display());
+        let sqlite = switchboard_store::sqlite::SqliteStore::open(&db_url)
+            .await
+            .unwrap();
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let clock = FakeClock::new(START.parse().unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let token = switchboard::api::new_token();
+        store
+            .create_api_token(
+                "test",
+                &switchboard::api::hash_token(&token),
+                clock.now_ts(),
+            )
+            .await
+            .unwrap();
+        let media = MediaServer::start(Some((
+            "AC00000000000000000000000000000001".into(),
+            "line-auth-token".into(),
+        )))
+        .await
+        .unwrap();
+        let mut app = TestApp {
+            url: format!("http://{addr}"),
+            token,
+            clock,
+            http: switchboard_sim::client(),
+            media,
+            store,
+            sqlite: Some(sqlite),
+            data_dir,
+            addr,
+            db_url,
+            stop: None,
+            task: None,
+        };
+        app.start(listener);
+        app
+    }
+
+    fn start(&mut self, listener: TcpListener) {
+        let state = AppState::new(
+            self.store.clone(),
+            Arc::new(self.clock.clone()),
+            config(self.addr, &self.db_url, self.data_dir.path()),
+        );
+        let (tx, rx) = oneshot::channel();
+        self.stop = Some(tx);
+        self.task = Some(tokio::spawn(async move {
+            serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        }));
+    }
+
+    /// Stops the server and starts a new one on the same port over a freshly opened
+    /// database connection: nothing survives in memory.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        let sqlite = switchboard_store::sqlite::SqliteStore::open(&self.db_url)
+            .await
+            .unwrap();
+        self.store = Arc::new(sqlite.clone());
+        self.sqlite = Some(sqlite);
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.start(listener);
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.api(path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .patch(self.api(path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.api(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn delete(&self, path: &str) -> u16 {
+        self.http
+            .delete(self.api(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Creates a user; `phone` may be `None` for a responder who cannot be rung.
+    pub async fn user(&self, name: &str, phone: Option<&str>) -> i64 {
+        let (status, body) = self
+            .post(
+                "/users",
+                json!({
+                    "name": name,
+                    "email": format!("{}@example.com", name.to_lowercase()),
+                    "phone": phone,
+                    "time_zone": "Europe/Berlin",
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Creates a Twilio line ringing `users` in order, with signature checks on.
+    pub async fn line(&self, users: &[i64]) -> Value {
+        let steps: Vec<Value> = users.iter().map(|u| json!({ "user": u })).collect();
+        let (status, body) = self
+            .post(
+                "/lines",
+                json!({
+                    "name": "Engineering Hotline",
+                    "number": format!("+1500555{:04}", rand_suffix()),
+                    "provider": "twilio",
+                    "auth_token": "line-auth-token",
+                    "routing": { "steps": steps, "ring_timeout_secs": 20 },
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// A call to `line` from a fixed caller, signed with the line's token.
+    pub fn spec(&self, line: &Value) -> CallSpec {
+        let mut spec = CallSpec::new(
+            line["webhook_url"].as_str().unwrap(),
+            "+14155550199",
+            line["number"].as_str().unwrap(),
+        );
+        spec.status_callback_url = Some(line["status_callback_url"].as_str().unwrap().to_owned());
+        spec.auth_token = Some("line-auth-token".to_owned());
+        spec.recording_base_url = self.media.base_url.clone();
+        spec.caller_name = Some("ACME SECURITY".to_owned());
+        spec.from_city = "SAN FRANCISCO".to_owned();
+        spec.from_state = "CA".to_owned();
+        spec
+    }
+
+    /// Places the call and returns its transcript and the stored call.
+    pub async fn call(&self, spec: &CallSpec) -> (Transcript, Value) {
+        let t = switchboard_sim::place_call(&self.http, spec).await.unwrap();
+        eprintln!("{t}");
+        let call = self.call_by_sid(&t.call_sid).await;
+        (t, call)
+    }
+
+    pub async fn call_by_sid(&self, sid: &str) -> Value {
+        let (_, list) = self.get("/calls?archived=true&limit=500").await;
+        let id = list["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["provider_call_id"] == sid)
+            .unwrap_or_else(|| panic!("no call {sid} in {list}"))["id"]
+            .as_i64()
+            .unwrap();
+        self.get(&format!("/calls/{id}")).await.1
+    }
+
+    /// Waits (bounded) until every recording of the call has been fetched.
+    pub async fn stored_recordings(&self, call_id: i64) -> Value {
+        for _ in 0..100 {
+            let (_, c) = self.get(&format!("/calls/{call_id}")).await;
+            let recs = c["recordings"].as_array().unwrap();
+            if !recs.is_empty() && recs.iter().all(|r| r["status"] == "stored") {
+                return c["recordings"].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("recordings of call {call_id} were not stored in time");
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::SeqCst)
+}
+
+/// `FakeClock::now` through the trait, for brevity.
+pub trait NowTs {
+    fn now_ts(&self) -> jiff::Timestamp;
+}
+
+impl NowTs for FakeClock {
+    fn now_ts(&self) -> jiff::Timestamp {
+        use switchboard_core::clock::Clock;
+        self.now()
+    }
+}

@@ -1,0 +1,648 @@
+//! Executing TwiML as Twilio does, on a virtual clock.
+
+use crate::{CallSpec, Responder, SignedUrlForm, Transcript, VoicemailScript};
+use anyhow::Context;
+use rand::Rng;
+use switchboard_providers::twilio::signature;
+use switchboard_providers::Form;
+
+fn sid(prefix: &str) -> String {
+    let mut rng = rand::thread_rng();
+    let hex: String = (0..32)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).expect("digit < 16"))
+        .collect();
+    format!("{prefix}{hex}")
+}
+
+/// Seconds Twilio's text-to-speech takes for `text` (about 2.5 words a second).
+fn speech_secs(text: &str) -> u32 {
+    let words = text.split_whitespace().count() as u32;
+    (words * 2).div_ceil(5).max(1)
+}
+
+struct Run<'a> {
+    http: &'a reqwest::Client,
+    spec: &'a CallSpec,
+    call_sid: String,
+    t: u32,
+    caller_gone: bool,
+    requests: usize,
+    out: Transcript,
+}
+
+/// The response to one request.
+struct Fetched {
+    status: u16,
+    body: String,
+}
+
+impl Run<'_> {
+    fn base_params(&self, status: &str) -> Vec<(String, String)> {
+        let s = self.spec;
+        let mut p: Vec<(&str, String)> = vec![
+            ("AccountSid", s.account_sid.clone()),
+            ("ApiVersion", "2010-04-01".into()),
+            ("CallSid", self.call_sid.clone()),
+            ("CallStatus", status.into()),
+            ("Called", s.to.clone()),
+            ("CalledCity", String::new()),
+            ("CalledCountry", "US".into()),
+            ("CalledState", String::new()),
+            ("CalledZip", String::new()),
+            ("Caller", s.from.clone()),
+            ("CallerCity", s.from_city.clone()),
+            ("CallerCountry", s.from_country.clone()),
+            ("CallerState", s.from_state.clone()),
+            ("CallerZip", String::new()),
+            ("Direction", "inbound".into()),
+            ("From", s.from.clone()),
+            ("FromCity", s.from_city.clone()),
+            ("FromCountry", s.from_country.clone()),
+            ("FromState", s.from_state.clone()),
+            ("FromZip", String::new()),
+            ("To", s.to.clone()),
+            ("ToCity", String::new()),
+            ("ToCountry", "US".into()),
+            ("ToState", String::new()),
+            ("ToZip", String::new()),
+        ];
+        if let Some(name) = &s.caller_name {
+            p.push(("CallerName", name.clone()));
+        }
+        p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    fn call_status(&self) -> &'static str {
+        if self.caller_gone {
+            "completed"
+        } else {
+            "in-progress"
+        }
+    }
+
+    async fn post(
+        &mut self,
+        url: &str,
+        params: Vec<(String, String)>,
+        what: &str,
+    ) -> anyhow::Result<Fetched> {
+        if let Some(hook) = &self.spec.before_request {
+            hook(self.requests, url.to_owned()).await;
+        }
+        self.requests += 1;
+        let form = Form(params);
+        let mut req = self.http.post(url).form(form.pairs());
+        if let Some(token) = &self.spec.auth_token {
+            let signed_url = match self.spec.signed_url_form {
+                SignedUrlForm::AsRequested => url.to_owned(),
+                SignedUrlForm::WithDefaultPort => with_default_port(url),
+                SignedUrlForm::WithoutPort => without_port(url),
+            };
+            req = req.header(
+                "X-Twilio-Signature",
+                signature::sign(token, &signed_url, &form),
+            );
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("POST {url} ({what}) failed"))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        self.out.requests.push((url.to_owned(), status));
+        self.out.log(
+            self.t,
+            format!("POST {} ({what}) -> {status}", path_of(url)),
+        );
+        Ok(Fetched { status, body })
+    }
+
+    /// Fetches a TwiML document; `None` (with the call ended) when it fails as Twilio
+    /// would report an application error.
+    async fn fetch_doc(
+        &mut self,
+        url: &str,
+        params: Vec<(String, String)>,
+        what: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let f = self.post(url, params, what).await?;
+        if !(200..300).contains(&f.status) {
+            self.application_error(format!("HTTP {} from {what}", f.status));
+            return Ok(None);
+        }
+        if roxmltree::Document::parse(&f.body).is_err() {
+            self.application_error(format!("unparsable TwiML from {what}"));
+            return Ok(None);
+        }
+        Ok(Some(f.body))
+    }
+
+    fn application_error(&mut self, why: String) {
+        self.out
+            .log(self.t, format!("application error: {why}; call ends"));
+        self.out
+            .said
+            .push("An application error has occurred. Goodbye.".to_owned());
+        self.out.application_error = Some(why);
+    }
+
+    /// Whether the caller hangs up before `until`; moves the clock to that moment if so.
+    fn caller_hangs_up_before(&mut self, until: u32) -> bool {
+        match self.spec.caller.hang_up_at {
+            Some(h) if !self.caller_gone && h < until => {
+                self.t = self.t.max(h);
+                self.caller_gone = true;
+                self.out.caller_hung_up = true;
+                self.out.log(self.t, "caller hangs up");
+                true
+            }
+            _ => false,
+        }
+    }
+
+    async fn recording_callback(
+        &mut self,
+        url: Option<String>,
+        kind: &str,
+        rsid: &str,
+        secs: u32,
+        doc_url: &str,
+    ) -> anyhow::Result<()> {
+        self.out
+            .recordings
+            .push((kind.to_owned(), rsid.to_owned(), secs));
+        let Some(url) = url else { return Ok(()) };
+        let url = resolve(doc_url, &url)?;
+        let mut p = vec![
+            ("AccountSid".to_owned(), self.spec.account_sid.clone()),
+            ("CallSid".to_owned(), self.call_sid.clone()),
+            ("RecordingSid".to_owned(), rsid.to_owned()),
+            ("RecordingUrl".to_owned(), self.recording_url(rsid)),
+            ("RecordingStatus".to_owned(), "completed".to_owned()),
+            ("RecordingDuration".to_owned(), secs.to_string()),
+            (
+                "RecordingChannels".to_owned(),
+                if kind == "DialVerb" { "2" } else { "1" }.to_owned(),
+            ),
+            ("RecordingSource".to_owned(), kind.to_owned()),
+            (
+                "RecordingStartTime".to_owned(),
+                "Tue, 24 Nov 2026 09:00:00 +0000".to_owned(),
+            ),
+        ];
+        p.push(("RecordingTrack".to_owned(), "both".to_owned()));
+        let f = self.post(&url, p, "recording status callback").await?;
+        if !(200..300).contains(&f.status) {
+            self.out.log(
+                self.t,
+                format!("warning 15003: recording callback answered {}", f.status),
+            );
+        }
+        Ok(())
+    }
+
+    fn recording_url(&self, rsid: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Recordings/{rsid}",
+            self.spec.recording_base_url.trim_end_matches('/'),
+            self.spec.account_sid
+        )
+    }
+}
+
+fn path_of(url: &str) -> &str {
+    url.find("://")
+        .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
+        .unwrap_or(url)
+}
+
+fn with_default_port(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.port().is_none() => {
+            let port = if u.scheme() == "https" { 443 } else { 80 };
+            let host = u.host_str().unwrap_or("");
+            url.replacen(host, &format!("{host}:{port}"), 1)
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn without_port(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.port().is_some() => {
+            let _ = u.set_port(None);
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Resolves a URL in a document against the document's own URL, as Twilio does.
+fn resolve(doc_url: &str, target: &str) -> anyhow::Result<String> {
+    let base =
+        url::Url::parse(doc_url).with_context(|| format!("document URL {doc_url} is invalid"))?;
+    Ok(base
+        .join(target.trim())
+        .with_context(|| format!("'{target}' is not a URL"))?
+        .to_string())
+}
+
+pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Transcript> {
+    let call_sid = spec.call_sid.clone().unwrap_or_else(|| sid("CA"));
+    let mut run = Run {
+        http,
+        spec,
+        call_sid: call_sid.clone(),
+        t: 0,
+        caller_gone: false,
+        requests: 0,
+        out: Transcript {
+            call_sid,
+            ..Default::default()
+        },
+    };
+    run.out.log(
+        0,
+        format!("incoming call from {} to {}", spec.from, spec.to),
+    );
+    let params = run.base_params("ringing");
+    let mut doc_url = spec.voice_url.clone();
+    let mut next = run.fetch_doc(&doc_url, params, "incoming call").await?;
+    let mut documents = 0;
+    while let Some(body) = next.take() {
+        documents += 1;
+        if documents > spec.max_documents {
+            run.application_error(format!(
+                "more than {} documents: a loop",
+                spec.max_documents
+            ));
+            break;
+        }
+        let (n, u) = execute(&mut run, &body, &doc_url).await?;
+        next = n;
+        if let Some(u) = u {
+            doc_url = u;
+        }
+        if run.caller_gone {
+            break;
+        }
+    }
+    if !run.caller_gone {
+        run.out.log(run.t, "call ends");
+    }
+    run.out.duration_secs = run.t;
+    if let Some(url) = &spec.status_callback_url {
+        let mut p = run.base_params("completed");
+        p.push(("CallDuration".to_owned(), run.t.to_string()));
+        p.push((
+            "Timestamp".to_owned(),
+            "Tue, 24 Nov 2026 09:00:00 +0000".to_owned(),
+        ));
+        p.push((
+            "CallbackSource".to_owned(),
+            "call-progress-events".to_owned(),
+        ));
+        p.push(("SequenceNumber".to_owned(), "0".to_owned()));
+        let f = run.post(url, p, "status callback").await?;
+        if !(200..300).contains(&f.status) {
+            run.out.log(
+                run.t,
+                format!("warning 15003: status callback answered {}", f.status),
+            );
+        }
+    }
+    Ok(run.out)
+}
+
+/// Runs one document. Returns the next document to run (and its URL) when a verb moved
+/// execution elsewhere.
+async fn execute(
+    run: &mut Run<'_>,
+    body: &str,
+    doc_url: &str,
+) -> anyhow::Result<(Option<String>, Option<String>)> {
+    let doc = roxmltree::Document::parse(body)?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "Response" {
+        run.application_error("the root element is not <Response>".to_owned());
+        return Ok((None, None));
+    }
+    for verb in root.children().filter(|n| n.is_element()) {
+        if run.caller_gone {
+            return Ok((None, None));
+        }
+        match verb.tag_name().name() {
+            "Say" => {
+                let text = verb.text().unwrap_or("").trim().to_owned();
+                let end = run.t + speech_secs(&text);
+                run.out.log(run.t, format!("Say: {text}"));
+                run.out.said.push(text);
+                if run.caller_hangs_up_before(end) {
+                    return Ok((None, None));
+                }
+                run.t = end;
+            }
+            "Play" => {
+                run.out
+                    .log(run.t, format!("Play: {}", verb.text().unwrap_or("").trim()));
+                if run.caller_hangs_up_before(run.t + 5) {
+                    return Ok((None, None));
+                }
+                run.t += 5;
+            }
+            "Pause" => {
+                let len: u32 = verb
+                    .attribute("length")
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(1);
+                if run.caller_hangs_up_before(run.t + len) {
+                    return Ok((None, None));
+                }
+                run.t += len;
+            }
+            "Dial" => {
+                if let Some(next) = dial(run, verb, doc_url).await? {
+                    return Ok(next);
+                }
+            }
+            "Record" => {
+                if let Some(next) = record(run, verb, doc_url).await? {
+                    return Ok(next);
+                }
+            }
+            "Gather" => {
+                // The scripted caller never presses keys: Twilio times out and, with no
+                // input, falls through to the next verb without requesting the action.
+                let timeout: u32 = verb
+                    .attribute("timeout")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(5);
+                for say in verb.children().filter(|n| n.has_tag_name("Say")) {
+                    let text = say.text().unwrap_or("").trim().to_owned();
+                    run.t += speech_secs(&text);
+                    run.out.said.push(text);
+                }
+                if run.caller_hangs_up_before(run.t + timeout) {
+                    return Ok((None, None));
+                }
+                run.t += timeout;
+                run.out.log(run.t, "Gather: no input");
+            }
+            "Redirect" => {
+                let target = resolve(doc_url, verb.text().unwrap_or(""))?;
+                let p = run.base_params(run.call_status());
+                let next = run.fetch_doc(&target, p, "redirect").await?;
+                return Ok((next, Some(target)));
+            }
+            "Hangup" | "Reject" => {
+                run.out
+                    .log(run.t, format!("{}: the call ends", verb.tag_name().name()));
+                return Ok((None, None));
+            }
+            other => {
+                run.application_error(format!("unknown verb <{other}>"));
+                return Ok((None, None));
+            }
+        }
+    }
+    Ok((None, None))
+}
+
+type Next = Option<(Option<String>, Option<String>)>;
+
+async fn dial(
+    run: &mut Run<'_>,
+    verb: roxmltree::Node<'_, '_>,
+    doc_url: &str,
+) -> anyhow::Result<Next> {
+    let timeout: u32 = verb
+        .attribute("timeout")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let numbers: Vec<String> = verb
+        .children()
+        .filter(|n| n.has_tag_name("Number"))
+        .map(|n| n.text().unwrap_or("").trim().to_owned())
+        .collect();
+    let record = verb
+        .attribute("record")
+        .is_some_and(|r| r != "do-not-record" && r != "false");
+    run.out.log(
+        run.t,
+        format!(
+            "Dial {} (timeout {timeout} s, caller id {})",
+            numbers.join(", "),
+            verb.attribute("callerId").unwrap_or("-")
+        ),
+    );
+    run.out.dialed.extend(numbers.iter().cloned());
+    // With several numbers they ring together and the first to pick up wins.
+    let mut best: Option<(u32, &String, Responder)> = None;
+    let mut refusal = "no-answer";
+    for n in &numbers {
+        let r = run
+            .spec
+            .responders
+            .get(n)
+            .copied()
+            .unwrap_or(Responder::NoAnswer);
+        match r {
+            Responder::Answer { after_secs, .. } | Responder::Voicemail { after_secs, .. }
+                if after_secs < timeout && best.is_none_or(|(a, _, _)| after_secs < a) =>
+            {
+                best = Some((after_secs, n, r));
+            }
+            Responder::Answer { .. } | Responder::Voicemail { .. } => {}
+            Responder::Busy if numbers.len() == 1 => refusal = "busy",
+            Responder::Failed if numbers.len() == 1 => refusal = "failed",
+            _ => {}
+        }
+    }
+    let leg_sid = sid("CA");
+    let mut talk = 0;
+    let dial_status: String;
+    let mut bridged = false;
+    match best {
+        Some((after, number, r)) => {
+            if run.caller_hangs_up_before(run.t + after) {
+                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
+            } else {
+                run.t += after;
+                bridged = true;
+                run.out.connected_to = Some(number.clone());
+                let planned = match r {
+                    Responder::Answer { talk_secs, .. } => {
+                        run.out.log(run.t, format!("{number} answers"));
+                        talk_secs
+                    }
+                    Responder::Voicemail { message_secs, .. } => {
+                        run.out.log(run.t, format!("{number}'s voicemail picks up"));
+                        message_secs
+                    }
+                    _ => 0,
+                };
+                let start = run.t;
+                if run.caller_hangs_up_before(start + planned) {
+                    talk = run.t - start;
+                } else {
+                    run.t = start + planned;
+                    talk = planned;
+                    run.out.log(run.t, format!("{number} hangs up"));
+                }
+                dial_status = "completed".to_owned();
+            }
+        }
+        None => {
+            let ring = if refusal == "no-answer" { timeout } else { 1 };
+            if run.caller_hangs_up_before(run.t + ring) {
+                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
+            } else {
+                run.t += ring;
+                run.out.log(run.t, format!("dial ends: {refusal}"));
+                dial_status = refusal.to_owned();
+            }
+        }
+    }
+    let rec_sid = (record && bridged && talk > 0).then(|| sid("RE"));
+    let rec_callback = verb.attribute("recordingStatusCallback").map(str::to_owned);
+    let Some(action) = verb.attribute("action") else {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback, "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+        return Ok(None);
+    };
+    let action = resolve(doc_url, action)?;
+    let mut p = run.base_params(run.call_status());
+    p.push(("DialCallStatus".to_owned(), dial_status.clone()));
+    p.push(("DialCallSid".to_owned(), leg_sid));
+    p.push(("DialBridged".to_owned(), bridged.to_string()));
+    if bridged {
+        p.push(("DialCallDuration".to_owned(), talk.to_string()));
+    }
+    if let Some(rsid) = &rec_sid {
+        p.push(("RecordingUrl".to_owned(), run.recording_url(rsid)));
+        p.push(("RecordingSid".to_owned(), rsid.clone()));
+        p.push(("RecordingDuration".to_owned(), talk.to_string()));
+    }
+    if run.spec.recording_callback_first {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback.clone(), "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+    }
+    let next = if run.caller_gone {
+        // Still requested after the caller hung up; the answer is ignored.
+        run.post(&action, p, "dial action").await?;
+        None
+    } else {
+        run.fetch_doc(&action, p, "dial action").await?
+    };
+    if !run.spec.recording_callback_first {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback, "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+    }
+    Ok(Some((next, Some(action))))
+}
+
+async fn record(
+    run: &mut Run<'_>,
+    verb: roxmltree::Node<'_, '_>,
+    doc_url: &str,
+) -> anyhow::Result<Next> {
+    let max: u32 = verb
+        .attribute("maxLength")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3600);
+    let silence: u32 = verb
+        .attribute("timeout")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    // Without an action Twilio requests the current document again.
+    let action = resolve(doc_url, verb.attribute("action").unwrap_or(doc_url))?;
+    let rec_callback = verb.attribute("recordingStatusCallback").map(str::to_owned);
+    run.out.log(run.t, format!("Record (max {max} s): beep"));
+    let start = run.t;
+    let (secs, digits) = match run.spec.caller.voicemail {
+        VoicemailScript::Silent => {
+            if run.caller_hangs_up_before(start + silence) {
+                (0, "hangup")
+            } else {
+                run.t += silence;
+                run.out
+                    .log(run.t, "silence: empty recording, no action request");
+                return Ok(None);
+            }
+        }
+        VoicemailScript::Leave { secs } => {
+            let secs = secs.min(max);
+            if run.caller_hangs_up_before(start + secs) {
+                (run.t - start, "hangup")
+            } else {
+                run.t = start + secs;
+                run.out
+                    .log(run.t, format!("caller stops talking after {secs} s"));
+                if run.caller_hangs_up_before(run.t + silence) {
+                    (secs, "hangup")
+                } else {
+                    run.t += silence.min(max - secs.min(max));
+                    (secs, "")
+                }
+            }
+        }
+    };
+    if secs == 0 {
+        // An empty recording: no action request.
+        return Ok(None);
+    }
+    run.out.voicemail_secs = Some(secs);
+    let rsid = sid("RE");
+    let mut p = run.base_params(run.call_status());
+    p.push(("RecordingUrl".to_owned(), run.recording_url(&rsid)));
+    p.push(("RecordingSid".to_owned(), rsid.clone()));
+    p.push(("RecordingDuration".to_owned(), secs.to_string()));
+    p.push(("Digits".to_owned(), digits.to_owned()));
+    if run.spec.recording_callback_first {
+        run.recording_callback(rec_callback.clone(), "RecordVerb", &rsid, secs, doc_url)
+            .await?;
+    }
+    let next = if run.caller_gone {
+        run.post(&action, p, "record action").await?;
+        None
+    } else {
+        run.fetch_doc(&action, p, "record action").await?
+    };
+    if !run.spec.recording_callback_first {
+        run.recording_callback(rec_callback, "RecordVerb", &rsid, secs, doc_url)
+            .await?;
+    }
+    Ok(Some((next, Some(action))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls_resolve_against_the_document() {
+        assert_eq!(
+            resolve("https://h.example/hooks/a/voice?x=1", "calls/1/dial/0").unwrap(),
+            "https://h.example/hooks/a/calls/1/dial/0"
+        );
+        assert_eq!(
+            resolve("https://h.example/hooks/a/voice", "/other").unwrap(),
+            "https://h.example/other"
+        );
+    }
+
+    #[test]
+    fn speech_takes_time() {
+        assert_eq!(speech_secs("one"), 1);
+        assert_eq!(
+            speech_secs("one two three four five six seven eight nine ten"),
+            4
+        );
+    }
+}
