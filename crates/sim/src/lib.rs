@@ -182,6 +182,15 @@ pub async fn place_call(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Resu
     twilio::run(http, spec).await
 }
 
+/// Sends only the signed incoming-call webhook of `spec` and returns the HTTP status and
+/// body, without executing the document (for load tests of the first webhook alone).
+pub async fn incoming_webhook(
+    http: &reqwest::Client,
+    spec: &CallSpec,
+) -> anyhow::Result<(u16, String)> {
+    twilio::incoming_only(http, spec).await
+}
+
 /// An HTTP client suited to the simulator (no connection reuse across a server restart).
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

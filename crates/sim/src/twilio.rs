@@ -247,6 +247,24 @@ fn resolve(doc_url: &str, target: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+pub async fn incoming_only(
+    http: &reqwest::Client,
+    spec: &CallSpec,
+) -> anyhow::Result<(u16, String)> {
+    let mut run = Run {
+        http,
+        spec,
+        call_sid: spec.call_sid.clone().unwrap_or_else(|| sid("CA")),
+        t: 0,
+        caller_gone: false,
+        requests: 0,
+        out: Transcript::default(),
+    };
+    let params = run.base_params("ringing");
+    let f = run.post(&spec.voice_url, params, "incoming call").await?;
+    Ok((f.status, f.body))
+}
+
 pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Transcript> {
     let call_sid = spec.call_sid.clone().unwrap_or_else(|| sid("CA"));
     let mut run = Run {

@@ -5,6 +5,7 @@
 //! same version numbers in both.
 
 mod codec;
+mod rows;
 pub mod sqlite;
 
 use std::sync::Arc;

@@ -1,63 +1,11 @@
 //! Calls, their activity log and their recordings on SQLite.
 
-use crate::codec::{db_err, from_json, ms, to_json, ts};
+use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
-use switchboard_core::call::{
-    Call, CallEvent, Outcome, Recording, RecordingKind, RecordingReport, RecordingStatus,
-};
-use switchboard_core::line::Provider;
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::store::{CallFilter, StoreError, StoreResult};
-use switchboard_core::{CallId, LineId, RecordingId, UserId};
-
-fn bad(what: &str) -> StoreError {
-    StoreError::Backend(format!("stored value is invalid: {what}").into())
-}
-
-fn call_from_row(r: &SqliteRow) -> StoreResult<Call> {
-    let provider: String = r.get("provider");
-    let outcome: String = r.get("outcome");
-    let ended: Option<i64> = r.get("ended_at");
-    let duration: Option<i64> = r.get("duration_secs");
-    let answered: Option<i64> = r.get("answered_by");
-    Ok(Call {
-        id: CallId(r.get("id")),
-        line_id: LineId(r.get("line_id")),
-        provider: Provider::parse(&provider).ok_or_else(|| bad("provider"))?,
-        provider_call_id: r.get("provider_call_id"),
-        account_id: r.get("account_id"),
-        caller: from_json(r.get("caller"))?,
-        started_at: ts(r.get("started_at"))?,
-        ended_at: ended.map(ts).transpose()?,
-        duration_secs: duration.map(|d| d as u32),
-        plan: from_json(r.get("plan"))?,
-        phase: from_json(r.get("phase"))?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| bad("outcome"))?,
-        answered_by: answered.map(UserId),
-        attempts: from_json(r.get("attempts"))?,
-        test_call: r.get::<i64, _>("test_call") != 0,
-        archived: r.get::<i64, _>("archived") != 0,
-        version: r.get("version"),
-    })
-}
-
-fn recording_from_row(r: &SqliteRow) -> StoreResult<Recording> {
-    let kind: String = r.get("kind");
-    let status: String = r.get("status");
-    let duration: Option<i64> = r.get("duration_secs");
-    Ok(Recording {
-        id: RecordingId(r.get("id")),
-        call_id: CallId(r.get("call_id")),
-        kind: RecordingKind::parse(&kind).ok_or_else(|| bad("recording kind"))?,
-        provider_recording_id: r.get("provider_recording_id"),
-        provider_url: r.get("provider_url"),
-        duration_secs: duration.map(|d| d as u32),
-        status: RecordingStatus::parse(&status).ok_or_else(|| bad("recording status"))?,
-        local_path: r.get("local_path"),
-        created_at: ts(r.get("created_at"))?,
-    })
-}
+use switchboard_core::{CallId, LineId, RecordingId};
 
 pub(super) async fn insert_events(
     tx: &mut Transaction<'_, Sqlite>,
@@ -86,7 +34,7 @@ pub(super) async fn start_call(
     let inserted = sqlx::query(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number, started_at,
              ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, archived, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 0)
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id",
     )
@@ -104,7 +52,7 @@ pub(super) async fn start_call(
     .bind(c.outcome.as_str())
     .bind(c.answered_by.map(|u| u.0))
     .bind(to_json(&c.attempts))
-    .bind(c.test_call as i64)
+    .bind(c.test_call)
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
@@ -131,7 +79,7 @@ pub(super) async fn start_call(
                 .await
                 .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
-            Ok((call_from_row(&row)?, false))
+            Ok((crate::rows::call(&row)?, false))
         }
     }
 }
@@ -142,7 +90,7 @@ pub(super) async fn get_call(pool: &SqlitePool, id: CallId) -> StoreResult<Call>
         .fetch_one(pool)
         .await
         .map_err(db_err)?;
-    call_from_row(&row)
+    crate::rows::call(&row)
 }
 
 pub(super) async fn find_call(
@@ -156,7 +104,7 @@ pub(super) async fn find_call(
         .fetch_one(pool)
         .await
         .map_err(db_err)?;
-    call_from_row(&row)
+    crate::rows::call(&row)
 }
 
 pub(super) async fn list_calls(pool: &SqlitePool, f: &CallFilter) -> StoreResult<Vec<Call>> {
@@ -179,7 +127,7 @@ pub(super) async fn list_calls(pool: &SqlitePool, f: &CallFilter) -> StoreResult
         q.push(" AND started_at < ").push_bind(ms(u));
     }
     if !f.include_archived {
-        q.push(" AND archived = 0");
+        q.push(" AND NOT archived");
     }
     if let Some(b) = f.before {
         q.push(" AND id < ").push_bind(b.0);
@@ -187,7 +135,7 @@ pub(super) async fn list_calls(pool: &SqlitePool, f: &CallFilter) -> StoreResult
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(i64::from(f.limit.max(1)));
     let rows = q.build().fetch_all(pool).await.map_err(db_err)?;
-    rows.iter().map(call_from_row).collect()
+    rows.iter().map(crate::rows::call).collect()
 }
 
 pub(super) async fn save_call(
@@ -339,7 +287,7 @@ pub(super) async fn list_recordings(
         .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    rows.iter().map(recording_from_row).collect()
+    rows.iter().map(crate::rows::recording).collect()
 }
 
 pub(super) async fn get_recording(pool: &SqlitePool, id: RecordingId) -> StoreResult<Recording> {
@@ -348,5 +296,5 @@ pub(super) async fn get_recording(pool: &SqlitePool, id: RecordingId) -> StoreRe
         .fetch_one(pool)
         .await
         .map_err(db_err)?;
-    recording_from_row(&row)
+    crate::rows::recording(&row)
 }

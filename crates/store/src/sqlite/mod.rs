@@ -3,21 +3,19 @@
 mod calls;
 mod jobs;
 
-use crate::codec::{db_err, from_json, ms, to_json, ts};
+use crate::codec::{db_err, ms, to_json, ts};
 use crate::OpenError;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
-use switchboard_core::line::{Line, NewLine, Provider, TestMode};
+use switchboard_core::line::{Line, NewLine, TestMode};
 use switchboard_core::store::{ApiToken, CallFilter, Job, Store, StoreError, StoreResult};
 use switchboard_core::user::{NewUser, User};
-use switchboard_core::{CallId, LineId, PhoneNumber, RecordingId, UserId};
+use switchboard_core::{CallId, LineId, RecordingId, UserId};
 
 /// SQLite behind the [`Store`] trait.
 #[derive(Debug, Clone)]
@@ -53,49 +51,6 @@ impl SqliteStore {
     }
 }
 
-fn user_from_row(r: &SqliteRow) -> StoreResult<User> {
-    let phone: Option<String> = r.get("phone");
-    Ok(User {
-        id: UserId(r.get("id")),
-        name: r.get("name"),
-        email: r.get("email"),
-        phone: phone
-            .map(|p| PhoneNumber::parse(&p))
-            .transpose()
-            .map_err(|e| StoreError::Backend(e.into()))?,
-        time_zone: r.get("time_zone"),
-        created_at: ts(r.get("created_at"))?,
-    })
-}
-
-fn line_from_row(r: &SqliteRow) -> StoreResult<Line> {
-    let provider: String = r.get("provider");
-    let number: String = r.get("number");
-    let test_user: Option<i64> = r.get("test_mode_user");
-    let test_until: Option<i64> = r.get("test_mode_until");
-    Ok(Line {
-        id: LineId(r.get("id")),
-        name: r.get("name"),
-        number: PhoneNumber::parse(&number).map_err(|e| StoreError::Backend(e.into()))?,
-        provider: Provider::parse(&provider)
-            .ok_or_else(|| StoreError::Backend(format!("unknown provider {provider}").into()))?,
-        webhook_token: r.get("webhook_token"),
-        auth_token: r.get("auth_token"),
-        routing: from_json(r.get("routing"))?,
-        messages: from_json(r.get("messages"))?,
-        recording: r.get::<i64, _>("recording") != 0,
-        voicemail_max_secs: r.get::<i64, _>("voicemail_max_secs") as u32,
-        test_mode: match (test_user, test_until) {
-            (Some(u), Some(t)) => Some(TestMode {
-                user: UserId(u),
-                until: ts(t)?,
-            }),
-            _ => None,
-        },
-        created_at: ts(r.get("created_at"))?,
-    })
-}
-
 fn not_found_if_none(rows: u64) -> StoreResult<()> {
     if rows == 0 {
         Err(StoreError::NotFound)
@@ -126,7 +81,7 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        user_from_row(&row)
+        crate::rows::user(&row)
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<User> {
@@ -135,7 +90,7 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        user_from_row(&row)
+        crate::rows::user(&row)
     }
 
     async fn list_users(&self) -> StoreResult<Vec<User>> {
@@ -143,7 +98,7 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(user_from_row).collect()
+        rows.iter().map(crate::rows::user).collect()
     }
 
     async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
@@ -158,7 +113,7 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        user_from_row(&row)
+        crate::rows::user(&row)
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
@@ -182,13 +137,13 @@ impl Store for SqliteStore {
         .bind(&l.auth_token)
         .bind(to_json(&l.routing))
         .bind(to_json(&l.messages))
-        .bind(l.recording as i64)
+        .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(ms(now))
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        line_from_row(&row)
+        crate::rows::line(&row)
     }
 
     async fn get_line(&self, id: LineId) -> StoreResult<Line> {
@@ -197,7 +152,7 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        line_from_row(&row)
+        crate::rows::line(&row)
     }
 
     async fn get_line_by_token(&self, token: &str) -> StoreResult<Line> {
@@ -206,7 +161,7 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        line_from_row(&row)
+        crate::rows::line(&row)
     }
 
     async fn list_lines(&self) -> StoreResult<Vec<Line>> {
@@ -214,7 +169,7 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(line_from_row).collect()
+        rows.iter().map(crate::rows::line).collect()
     }
 
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
@@ -229,13 +184,13 @@ impl Store for SqliteStore {
         .bind(&l.auth_token)
         .bind(to_json(&l.routing))
         .bind(to_json(&l.messages))
-        .bind(l.recording as i64)
+        .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(id.0)
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        line_from_row(&row)
+        crate::rows::line(&row)
     }
 
     async fn set_test_mode(&self, id: LineId, t: Option<TestMode>) -> StoreResult<Line> {
@@ -248,7 +203,7 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        line_from_row(&row)
+        crate::rows::line(&row)
     }
 
     async fn delete_line(&self, id: LineId) -> StoreResult<()> {
@@ -300,7 +255,7 @@ impl Store for SqliteStore {
 
     async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()> {
         let r = sqlx::query("UPDATE calls SET archived = ? WHERE id = ?")
-            .bind(archived as i64)
+            .bind(archived)
             .bind(id.0)
             .execute(&self.pool)
             .await

@@ -1,0 +1,143 @@
+//! Decoding rows into domain values, generic over the backend: both stores use the same
+//! column names and the same Rust types (i64, bool, text), so one decoder serves both.
+
+use crate::codec::{from_json, ts};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use switchboard_core::call::{Call, Outcome, Recording, RecordingKind, RecordingStatus};
+use switchboard_core::line::{Line, Provider, TestMode};
+use switchboard_core::store::{StoreError, StoreResult};
+use switchboard_core::user::User;
+use switchboard_core::{CallId, LineId, PhoneNumber, RecordingId, UserId};
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Backend(format!("stored value is invalid: {what}").into())
+}
+
+/// Reads one column.
+fn col<'r, R, T>(r: &'r R, name: &str) -> StoreResult<T>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    r.try_get(name)
+        .map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+pub fn user<'r, R>(r: &'r R) -> StoreResult<User>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let phone: Option<String> = col(r, "phone")?;
+    Ok(User {
+        id: UserId(col(r, "id")?),
+        name: col(r, "name")?,
+        email: col(r, "email")?,
+        phone: phone
+            .map(|p| PhoneNumber::parse(&p))
+            .transpose()
+            .map_err(|_| bad("phone"))?,
+        time_zone: col(r, "time_zone")?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}
+
+pub fn line<'r, R>(r: &'r R) -> StoreResult<Line>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let provider: String = col(r, "provider")?;
+    let number: String = col(r, "number")?;
+    let test_user: Option<i64> = col(r, "test_mode_user")?;
+    let test_until: Option<i64> = col(r, "test_mode_until")?;
+    let routing: String = col(r, "routing")?;
+    let messages: String = col(r, "messages")?;
+    Ok(Line {
+        id: LineId(col(r, "id")?),
+        name: col(r, "name")?,
+        number: PhoneNumber::parse(&number).map_err(|_| bad("number"))?,
+        provider: Provider::parse(&provider).ok_or_else(|| bad("provider"))?,
+        webhook_token: col(r, "webhook_token")?,
+        auth_token: col(r, "auth_token")?,
+        routing: from_json(&routing)?,
+        messages: from_json(&messages)?,
+        recording: col(r, "recording")?,
+        voicemail_max_secs: col::<R, i64>(r, "voicemail_max_secs")? as u32,
+        test_mode: match (test_user, test_until) {
+            (Some(u), Some(t)) => Some(TestMode {
+                user: UserId(u),
+                until: ts(t)?,
+            }),
+            _ => None,
+        },
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}
+
+pub fn call<'r, R>(r: &'r R) -> StoreResult<Call>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let provider: String = col(r, "provider")?;
+    let outcome: String = col(r, "outcome")?;
+    let ended: Option<i64> = col(r, "ended_at")?;
+    let duration: Option<i64> = col(r, "duration_secs")?;
+    let answered: Option<i64> = col(r, "answered_by")?;
+    let caller: String = col(r, "caller")?;
+    let plan: String = col(r, "plan")?;
+    let phase: String = col(r, "phase")?;
+    let attempts: String = col(r, "attempts")?;
+    Ok(Call {
+        id: CallId(col(r, "id")?),
+        line_id: LineId(col(r, "line_id")?),
+        provider: Provider::parse(&provider).ok_or_else(|| bad("provider"))?,
+        provider_call_id: col(r, "provider_call_id")?,
+        account_id: col(r, "account_id")?,
+        caller: from_json(&caller)?,
+        started_at: ts(col(r, "started_at")?)?,
+        ended_at: ended.map(ts).transpose()?,
+        duration_secs: duration.map(|d| d as u32),
+        plan: from_json(&plan)?,
+        phase: from_json(&phase)?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| bad("outcome"))?,
+        answered_by: answered.map(UserId),
+        attempts: from_json(&attempts)?,
+        test_call: col(r, "test_call")?,
+        archived: col(r, "archived")?,
+        version: col(r, "version")?,
+    })
+}
+
+pub fn recording<'r, R>(r: &'r R) -> StoreResult<Recording>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let kind: String = col(r, "kind")?;
+    let status: String = col(r, "status")?;
+    let duration: Option<i64> = col(r, "duration_secs")?;
+    Ok(Recording {
+        id: RecordingId(col(r, "id")?),
+        call_id: CallId(col(r, "call_id")?),
+        kind: RecordingKind::parse(&kind).ok_or_else(|| bad("recording kind"))?,
+        provider_recording_id: col(r, "provider_recording_id")?,
+        provider_url: col(r, "provider_url")?,
+        duration_secs: duration.map(|d| d as u32),
+        status: RecordingStatus::parse(&status).ok_or_else(|| bad("recording status"))?,
+        local_path: col(r, "local_path")?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}
