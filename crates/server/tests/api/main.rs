@@ -3,5 +3,6 @@
 
 mod api;
 mod calls;
+mod cli;
 mod helpers;
 mod webhooks;
