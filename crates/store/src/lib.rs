@@ -5,8 +5,10 @@
 //! same version numbers in both.
 
 mod codec;
+pub mod postgres;
 mod rows;
 pub mod sqlite;
+pub mod testing;
 
 use std::sync::Arc;
 use switchboard_core::store::Store;
@@ -27,9 +29,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(OpenError::BadUrl(
-            "PostgreSQL support is not built yet; use a sqlite: URL".to_owned(),
-        ))
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
     } else {
         let scheme = url.split(':').next().unwrap_or("");
         Err(OpenError::BadUrl(format!(

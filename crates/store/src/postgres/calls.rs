@@ -1,0 +1,298 @@
+//! Calls, their activity log and their recordings on PostgreSQL.
+
+use crate::codec::{db_err, ms, to_json, ts};
+use jiff::Timestamp;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::store::{CallFilter, StoreError, StoreResult};
+use switchboard_core::{CallId, LineId, RecordingId};
+
+pub(super) async fn insert_events(
+    tx: &mut Transaction<'_, Postgres>,
+    call: CallId,
+    events: &[CallEvent],
+) -> StoreResult<()> {
+    for e in events {
+        sqlx::query("INSERT INTO call_events (call_id, at, kind, message) VALUES ($1, $2, $3, $4)")
+            .bind(call.0)
+            .bind(ms(e.at))
+            .bind(&e.kind)
+            .bind(&e.message)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn start_call(
+    pool: &PgPool,
+    c: &Call,
+    events: &[CallEvent],
+) -> StoreResult<(Call, bool)> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let inserted = sqlx::query(
+        "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number, started_at,
+             ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, archived, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, FALSE, 0)
+         ON CONFLICT (line_id, provider_call_id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(c.line_id.0)
+    .bind(c.provider.as_str())
+    .bind(&c.provider_call_id)
+    .bind(&c.account_id)
+    .bind(to_json(&c.caller))
+    .bind(&c.caller.number)
+    .bind(ms(c.started_at))
+    .bind(c.ended_at.map(ms))
+    .bind(c.duration_secs.map(i64::from))
+    .bind(to_json(&c.plan))
+    .bind(to_json(&c.phase))
+    .bind(c.outcome.as_str())
+    .bind(c.answered_by.map(|u| u.0))
+    .bind(to_json(&c.attempts))
+    .bind(c.test_call)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    match inserted {
+        Some(row) => {
+            let id = CallId(row.get("id"));
+            insert_events(&mut tx, id, events).await?;
+            tx.commit().await.map_err(db_err)?;
+            Ok((
+                Call {
+                    id,
+                    version: 0,
+                    archived: false,
+                    ..c.clone()
+                },
+                true,
+            ))
+        }
+        None => {
+            let row =
+                sqlx::query("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2")
+                    .bind(c.line_id.0)
+                    .bind(&c.provider_call_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok((crate::rows::call(&row)?, false))
+        }
+    }
+}
+
+pub(super) async fn get_call(pool: &PgPool, id: CallId) -> StoreResult<Call> {
+    let row = sqlx::query("SELECT * FROM calls WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    crate::rows::call(&row)
+}
+
+pub(super) async fn find_call(
+    pool: &PgPool,
+    line: LineId,
+    provider_call_id: &str,
+) -> StoreResult<Call> {
+    let row = sqlx::query("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2")
+        .bind(line.0)
+        .bind(provider_call_id)
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    crate::rows::call(&row)
+}
+
+pub(super) async fn list_calls(pool: &PgPool, f: &CallFilter) -> StoreResult<Vec<Call>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM calls WHERE 1 = 1");
+    if let Some(l) = f.line {
+        q.push(" AND line_id = ").push_bind(l.0);
+    }
+    if let Some(o) = f.outcome {
+        q.push(" AND outcome = ").push_bind(o.as_str());
+    }
+    if let Some(c) = &f.caller {
+        q.push(" AND strpos(caller_number, ")
+            .push_bind(c.clone())
+            .push(") > 0");
+    }
+    if let Some(s) = f.since {
+        q.push(" AND started_at >= ").push_bind(ms(s));
+    }
+    if let Some(u) = f.until {
+        q.push(" AND started_at < ").push_bind(ms(u));
+    }
+    if !f.include_archived {
+        q.push(" AND NOT archived");
+    }
+    if let Some(b) = f.before {
+        q.push(" AND id < ").push_bind(b.0);
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(f.limit.max(1)));
+    let rows = q.build().fetch_all(pool).await.map_err(db_err)?;
+    rows.iter().map(crate::rows::call).collect()
+}
+
+pub(super) async fn save_call(
+    pool: &PgPool,
+    c: &Call,
+    events: &[CallEvent],
+    recordings: &[RecordingReport],
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    // The versioned UPDATE locks the call row: concurrent webhooks of one call serialise
+    // here, and the loser sees a changed version and retries.
+    let updated = sqlx::query(
+        "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4, answered_by = $5,
+             attempts = $6, account_id = COALESCE(account_id, $7), version = version + 1
+         WHERE id = $8 AND version = $9",
+    )
+    .bind(c.ended_at.map(ms))
+    .bind(c.duration_secs.map(i64::from))
+    .bind(to_json(&c.phase))
+    .bind(c.outcome.as_str())
+    .bind(c.answered_by.map(|u| u.0))
+    .bind(to_json(&c.attempts))
+    .bind(&c.account_id)
+    .bind(c.id.0)
+    .bind(c.version)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!(
+            "call {} changed concurrently",
+            c.id
+        )));
+    }
+    insert_events(&mut tx, c.id, events).await?;
+    for r in recordings {
+        upsert_recording(&mut tx, c.id, r, now).await?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(c.version + 1)
+}
+
+async fn upsert_recording(
+    tx: &mut Transaction<'_, Postgres>,
+    call: CallId,
+    r: &RecordingReport,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let existing = sqlx::query(
+        "SELECT id, status FROM recordings WHERE call_id = $1 AND provider_recording_id = $2",
+    )
+    .bind(call.0)
+    .bind(&r.provider_recording_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    match existing {
+        Some(row) => {
+            let id: i64 = row.get("id");
+            let status: String = row.get("status");
+            // A later report may say the media is absent after all; a stored copy stays.
+            let new_status = match (status.as_str(), r.has_media) {
+                ("stored", _) => "stored",
+                (_, false) => "absent",
+                (s, true) => s,
+            };
+            sqlx::query(
+                "UPDATE recordings SET provider_url = $1, duration_secs = COALESCE($2, duration_secs), status = $3 WHERE id = $4",
+            )
+            .bind(&r.provider_url)
+            .bind(r.duration_secs.map(i64::from))
+            .bind(new_status)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+        None => {
+            let status = if r.has_media { "pending" } else { "absent" };
+            let row = sqlx::query(
+                "INSERT INTO recordings (call_id, kind, provider_recording_id, provider_url, duration_secs, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(call.0)
+            .bind(r.kind.as_str())
+            .bind(&r.provider_recording_id)
+            .bind(&r.provider_url)
+            .bind(r.duration_secs.map(i64::from))
+            .bind(status)
+            .bind(ms(now))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            if r.has_media {
+                let id: i64 = row.get("id");
+                super::jobs::enqueue(
+                    tx,
+                    "fetch_recording",
+                    &serde_json::json!({ "recording": id }),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn list_events(pool: &PgPool, call: CallId) -> StoreResult<Vec<CallEvent>> {
+    let rows =
+        sqlx::query("SELECT at, kind, message FROM call_events WHERE call_id = $1 ORDER BY id")
+            .bind(call.0)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(CallEvent {
+                at: ts(r.get("at"))?,
+                kind: r.get("kind"),
+                message: r.get("message"),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn delete_call(pool: &PgPool, id: CallId) -> StoreResult<Vec<Recording>> {
+    // Read the recordings first: their rows go with the call (ON DELETE CASCADE), and the
+    // caller needs them to remove the stored media.
+    let recordings = list_recordings(pool, id).await?;
+    let r = sqlx::query("DELETE FROM calls WHERE id = $1")
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .map_err(db_err)?;
+    if r.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(recordings)
+}
+
+pub(super) async fn list_recordings(pool: &PgPool, call: CallId) -> StoreResult<Vec<Recording>> {
+    let rows = sqlx::query("SELECT * FROM recordings WHERE call_id = $1 ORDER BY id")
+        .bind(call.0)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(crate::rows::recording).collect()
+}
+
+pub(super) async fn get_recording(pool: &PgPool, id: RecordingId) -> StoreResult<Recording> {
+    let row = sqlx::query("SELECT * FROM recordings WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    crate::rows::recording(&row)
+}

@@ -1,0 +1,359 @@
+//! The PostgreSQL store, for several instances sharing one database.
+//!
+//! Migrations take PostgreSQL's advisory lock (sqlx's migrator does), so instances starting
+//! together migrate once.
+
+mod calls;
+mod jobs;
+
+use crate::codec::{db_err, ms, to_json, ts};
+use crate::OpenError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+use std::time::Duration;
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::line::{Line, NewLine, TestMode};
+use switchboard_core::store::{ApiToken, CallFilter, Job, Store, StoreError, StoreResult};
+use switchboard_core::user::{NewUser, User};
+use switchboard_core::{CallId, LineId, RecordingId, UserId};
+
+/// PostgreSQL behind the [`Store`] trait.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and migrates the database.
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        let opts = PgConnectOptions::from_str(url).map_err(|e| OpenError::BadUrl(e.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await
+            .map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(OpenError::Migrate)?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that need to reach under the store.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn not_found_if_none(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn create_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
+        let row = sqlx::query(
+            "INSERT INTO users (name, email, phone, time_zone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(&u.email)
+        .bind(u.phone.as_ref().map(|p| p.to_string()))
+        .bind(&u.time_zone)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        crate::rows::user(&row)
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        crate::rows::user(&row)
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(crate::rows::user).collect()
+    }
+
+    async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
+        let row = sqlx::query(
+            "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4 WHERE id = $5 RETURNING *",
+        )
+        .bind(&u.name)
+        .bind(&u.email)
+        .bind(u.phone.as_ref().map(|p| p.to_string()))
+        .bind(&u.time_zone)
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        crate::rows::user(&row)
+    }
+
+    async fn delete_user(&self, id: UserId) -> StoreResult<()> {
+        let r = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+        )
+        .bind(&l.name)
+        .bind(l.number.as_str())
+        .bind(l.provider.as_str())
+        .bind(token)
+        .bind(&l.auth_token)
+        .bind(to_json(&l.routing))
+        .bind(to_json(&l.messages))
+        .bind(l.recording)
+        .bind(l.voicemail_max_secs as i64)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        crate::rows::line(&row)
+    }
+
+    async fn get_line(&self, id: LineId) -> StoreResult<Line> {
+        let row = sqlx::query("SELECT * FROM lines WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        crate::rows::line(&row)
+    }
+
+    async fn get_line_by_token(&self, token: &str) -> StoreResult<Line> {
+        let row =
+            sqlx::query("SELECT * FROM lines WHERE webhook_token = $1 AND deleted_at IS NULL")
+                .bind(token)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?;
+        crate::rows::line(&row)
+    }
+
+    async fn list_lines(&self) -> StoreResult<Vec<Line>> {
+        let rows = sqlx::query("SELECT * FROM lines WHERE deleted_at IS NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(crate::rows::line).collect()
+    }
+
+    async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5, messages = $6,
+                recording = $7, voicemail_max_secs = $8
+             WHERE id = $9 AND deleted_at IS NULL RETURNING *",
+        )
+        .bind(&l.name)
+        .bind(l.number.as_str())
+        .bind(l.provider.as_str())
+        .bind(&l.auth_token)
+        .bind(to_json(&l.routing))
+        .bind(to_json(&l.messages))
+        .bind(l.recording)
+        .bind(l.voicemail_max_secs as i64)
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        crate::rows::line(&row)
+    }
+
+    async fn set_test_mode(&self, id: LineId, t: Option<TestMode>) -> StoreResult<Line> {
+        let row = sqlx::query(
+            "UPDATE lines SET test_mode_user = $1, test_mode_until = $2 WHERE id = $3 AND deleted_at IS NULL RETURNING *",
+        )
+        .bind(t.map(|t| t.user.0))
+        .bind(t.map(|t| ms(t.until)))
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        crate::rows::line(&row)
+    }
+
+    async fn delete_line(&self, id: LineId) -> StoreResult<()> {
+        let now = ms(Timestamp::now());
+        let r =
+            sqlx::query("UPDATE lines SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+                .bind(now)
+                .bind(id.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)> {
+        calls::start_call(&self.pool, call, events).await
+    }
+
+    async fn get_call(&self, id: CallId) -> StoreResult<Call> {
+        calls::get_call(&self.pool, id).await
+    }
+
+    async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {
+        calls::find_call(&self.pool, line, provider_call_id).await
+    }
+
+    async fn list_calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
+        calls::list_calls(&self.pool, f).await
+    }
+
+    async fn save_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        recordings: &[RecordingReport],
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        calls::save_call(&self.pool, call, events, recordings, now).await
+    }
+
+    async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        calls::insert_events(&mut tx, call, events).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>> {
+        calls::list_events(&self.pool, call).await
+    }
+
+    async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE calls SET archived = $1 WHERE id = $2")
+            .bind(archived)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn delete_call(&self, id: CallId) -> StoreResult<Vec<Recording>> {
+        calls::delete_call(&self.pool, id).await
+    }
+
+    async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>> {
+        calls::list_recordings(&self.pool, call).await
+    }
+
+    async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording> {
+        calls::get_recording(&self.pool, id).await
+    }
+
+    async fn set_recording_media(
+        &self,
+        id: RecordingId,
+        local_path: Option<&str>,
+    ) -> StoreResult<()> {
+        let status = if local_path.is_some() {
+            "stored"
+        } else {
+            "failed"
+        };
+        let r = sqlx::query("UPDATE recordings SET status = $1, local_path = $2 WHERE id = $3")
+            .bind(status)
+            .bind(local_path)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (name, hash, created_at) VALUES ($1, $2, $3) RETURNING id, name, created_at",
+        )
+        .bind(name)
+        .bind(hash)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(ApiToken {
+            id: row.get("id"),
+            name: row.get("name"),
+            created_at: ts(row.get("created_at"))?,
+        })
+    }
+
+    async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
+        let row = sqlx::query("SELECT id, name, created_at FROM api_tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(ApiToken {
+            id: row.get("id"),
+            name: row.get("name"),
+            created_at: ts(row.get("created_at"))?,
+        })
+    }
+
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &serde_json::Value,
+        run_at: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        jobs::enqueue(&mut tx, kind, payload, run_at).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
+        jobs::claim(&self.pool, now, lease_secs).await
+    }
+
+    async fn complete_job(&self, id: i64) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "done", None, None).await
+    }
+
+    async fn retry_job(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "queued", Some(retry_at), Some(error)).await
+    }
+
+    async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()> {
+        jobs::finish(&self.pool, id, "failed", None, Some(error)).await
+    }
+}

@@ -1,0 +1,105 @@
+//! Test databases: a fresh SQLite file or a fresh PostgreSQL database per test, removed
+//! afterwards. PostgreSQL tests need `SWITCHBOARD_TEST_POSTGRES_URL` (a URL whose user may
+//! create databases); without it they are skipped with a message saying so.
+
+use std::path::PathBuf;
+
+/// The variable naming the PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// The URL to open the store with.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "sb_test_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+impl TestDb {
+    /// A fresh SQLite database in the system's temporary directory.
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(unique_name());
+        std::fs::create_dir_all(&dir).expect("temp dir is writable");
+        TestDb {
+            url: format!("sqlite:{}", dir.join("test.db").display()),
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a note on stderr) when
+    /// `SWITCHBOARD_TEST_POSTGRES_URL` is not set.
+    pub async fn postgres(test: &str) -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            eprintln!("skipped {test} on PostgreSQL: {POSTGRES_ENV} is not set");
+            return None;
+        };
+        let name = unique_name();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={admin_url}: cannot connect: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("the test user can create databases");
+        let base = match admin_url.rfind('/') {
+            Some(i) if admin_url[..i].contains("://") && i > admin_url.find("://").unwrap() + 2 => {
+                admin_url[..i].to_owned()
+            }
+            _ => admin_url.trim_end_matches('/').to_owned(),
+        };
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    rt.block_on(async {
+                        if let Ok(mut c) =
+                            <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                        {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&mut c)
+                            .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}

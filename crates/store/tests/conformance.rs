@@ -1,0 +1,389 @@
+//! One behaviour, two backends: every check runs on SQLite and on PostgreSQL.
+
+use jiff::Timestamp;
+use std::sync::Arc;
+use switchboard_core::call::{
+    Call, CallEvent, CallerInfo, Outcome, Phase, RecordingKind, RecordingReport, RecordingStatus,
+};
+use switchboard_core::line::{Messages, NewLine, Provider, Routing, RoutingStep};
+use switchboard_core::plan::Plan;
+use switchboard_core::store::{CallFilter, Store, StoreError};
+use switchboard_core::user::NewUser;
+use switchboard_core::{CallId, LineId, PhoneNumber, UserId};
+use switchboard_store::testing::TestDb;
+
+fn t(s: i64) -> Timestamp {
+    Timestamp::from_second(1_795_000_000 + s).unwrap()
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser::validate(
+        name,
+        &format!("{}@example.com", name.to_lowercase()),
+        Some("+14155550101"),
+        "UTC",
+    )
+    .unwrap()
+}
+
+fn new_line(number: &str, user: UserId) -> NewLine {
+    NewLine {
+        name: "Hotline".into(),
+        number: PhoneNumber::parse(number).unwrap(),
+        provider: Provider::Twilio,
+        auth_token: Some("tok".into()),
+        routing: Routing {
+            steps: vec![RoutingStep::User(user)],
+            ring_timeout_secs: 20,
+        },
+        messages: Messages::default(),
+        recording: true,
+        voicemail_max_secs: 120,
+    }
+}
+
+fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
+    Call {
+        id: CallId(0),
+        line_id: line,
+        provider: Provider::Twilio,
+        provider_call_id: sid.into(),
+        account_id: Some("AC1".into()),
+        caller: CallerInfo {
+            number: caller.into(),
+            ..Default::default()
+        },
+        started_at: t(at),
+        ended_at: None,
+        duration_secs: None,
+        plan: Plan {
+            steps: vec![],
+            test_mode: false,
+        },
+        phase: Phase::Dialing { step: 0 },
+        outcome: Outcome::InProgress,
+        answered_by: None,
+        attempts: vec![],
+        test_call: false,
+        archived: false,
+        version: 0,
+    }
+}
+
+fn event(msg: &str) -> CallEvent {
+    CallEvent {
+        at: t(0),
+        kind: "decision".into(),
+        message: msg.into(),
+    }
+}
+
+fn report(sid: &str, media: bool) -> RecordingReport {
+    RecordingReport {
+        kind: RecordingKind::Voicemail,
+        provider_recording_id: sid.into(),
+        provider_url: format!("https://api.twilio.com/{sid}"),
+        duration_secs: Some(7),
+        has_media: media,
+    }
+}
+
+async fn setup(s: &Arc<dyn Store>) -> (UserId, LineId) {
+    let u = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    let l = s
+        .create_line(&new_line("+15005550006", u.id), "token-1", t(0))
+        .await
+        .unwrap();
+    (u.id, l.id)
+}
+
+async fn users_and_lines(s: Arc<dyn Store>) {
+    let (u, l) = setup(&s).await;
+    assert!(matches!(
+        s.create_user(&new_user("Alice"), t(1)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let line = s.get_line_by_token("token-1").await.unwrap();
+    assert_eq!(line.id, l);
+    assert_eq!(line.auth_token.as_deref(), Some("tok"));
+    assert_eq!(line.routing.steps, vec![RoutingStep::User(u)]);
+    // One live line per number; a deleted line frees its number and stops routing.
+    assert!(matches!(
+        s.create_line(&new_line("+15005550006", u), "token-2", t(1))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.delete_line(l).await.unwrap();
+    assert!(matches!(
+        s.get_line_by_token("token-1").await,
+        Err(StoreError::NotFound)
+    ));
+    s.create_line(&new_line("+15005550006", u), "token-2", t(1))
+        .await
+        .unwrap();
+    let mut changed = new_user("Alicia");
+    changed.phone = None;
+    let back = s.update_user(u, &changed).await.unwrap();
+    assert_eq!(back.name, "Alicia");
+    assert_eq!(back.phone, None);
+    assert!(matches!(
+        s.get_user(UserId(9999)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
+    let (_, l) = setup(&s).await;
+    let (call, created) = s
+        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[event("start")])
+        .await
+        .unwrap();
+    assert!(created);
+    let (again, created) = s
+        .start_call(&new_call(l, "CA1", "+14155550199", 5), &[event("retry")])
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again.id, call.id);
+    assert_eq!(s.list_events(call.id).await.unwrap().len(), 1);
+
+    let mut next = call.clone();
+    next.outcome = Outcome::Voicemail;
+    next.phase = Phase::Done;
+    let v = s
+        .save_call(&next, &[event("voicemail")], &[report("RE1", true)], t(9))
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    // A writer holding the old version loses and writes nothing.
+    let mut stale = call.clone();
+    stale.outcome = Outcome::Missed;
+    assert!(matches!(
+        s.save_call(&stale, &[event("stale")], &[report("RE2", true)], t(9))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let stored = s.get_call(call.id).await.unwrap();
+    assert_eq!(stored.outcome, Outcome::Voicemail);
+    assert_eq!(stored.version, 1);
+    assert_eq!(s.list_events(call.id).await.unwrap().len(), 2);
+    assert_eq!(s.list_recordings(call.id).await.unwrap().len(), 1);
+    assert_eq!(s.find_call(l, "CA1").await.unwrap().id, call.id);
+}
+
+async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
+    let (_, l) = setup(&s).await;
+    let (mut call, _) = s
+        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[])
+        .await
+        .unwrap();
+    call.version = s
+        .save_call(&call, &[], &[report("RE1", true)], t(1))
+        .await
+        .unwrap();
+    call.version = s
+        .save_call(&call, &[], &[report("RE1", true)], t(2))
+        .await
+        .unwrap();
+    let recs = s.list_recordings(call.id).await.unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].status, RecordingStatus::Pending);
+    let job = s.claim_job(t(3), 60).await.unwrap().expect("a fetch job");
+    assert_eq!(job.kind, "fetch_recording");
+    assert_eq!(job.payload["recording"], recs[0].id.0);
+    assert!(
+        s.claim_job(t(3), 60).await.unwrap().is_none(),
+        "queued once"
+    );
+    s.set_recording_media(recs[0].id, Some("recordings/1/1.wav"))
+        .await
+        .unwrap();
+    // A later "absent" report cannot erase a stored copy.
+    s.save_call(&call, &[], &[report("RE1", false)], t(4))
+        .await
+        .unwrap();
+    let r = s.get_recording(recs[0].id).await.unwrap();
+    assert_eq!(r.status, RecordingStatus::Stored);
+    assert_eq!(r.local_path.as_deref(), Some("recordings/1/1.wav"));
+    let deleted = s.delete_call(call.id).await.unwrap();
+    assert_eq!(deleted.len(), 1);
+    assert!(matches!(
+        s.get_call(call.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.list_events(call.id).await.unwrap().is_empty());
+}
+
+async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
+    let (_, l) = setup(&s).await;
+    for i in 0..5 {
+        let caller = if i % 2 == 0 {
+            "+14155550199"
+        } else {
+            "+4930123456"
+        };
+        let (mut c, _) = s
+            .start_call(&new_call(l, &format!("CA{i}"), caller, i), &[])
+            .await
+            .unwrap();
+        if i == 4 {
+            c.outcome = Outcome::Answered;
+            s.save_call(&c, &[], &[], t(i)).await.unwrap();
+            s.set_call_archived(c.id, true).await.unwrap();
+        }
+    }
+    let all = |f: CallFilter| {
+        let s = s.clone();
+        async move { s.list_calls(&CallFilter { limit: 50, ..f }).await.unwrap() }
+    };
+    assert_eq!(all(CallFilter::default()).await.len(), 4);
+    assert_eq!(
+        all(CallFilter {
+            include_archived: true,
+            ..Default::default()
+        })
+        .await
+        .len(),
+        5
+    );
+    let german = all(CallFilter {
+        caller: Some("+4930".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(german.len(), 2);
+    let answered = all(CallFilter {
+        outcome: Some(Outcome::Answered),
+        include_archived: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(answered.len(), 1);
+    let window = all(CallFilter {
+        since: Some(t(1)),
+        until: Some(t(3)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(window.len(), 2);
+    let page1 = s
+        .list_calls(&CallFilter {
+            limit: 2,
+            include_archived: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let page2 = s
+        .list_calls(&CallFilter {
+            limit: 2,
+            include_archived: true,
+            before: Some(page1[1].id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(page1[0].id > page1[1].id && page1[1].id > page2[0].id);
+    assert_eq!(
+        all(CallFilter {
+            line: Some(LineId(l.0 + 100)),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        0
+    );
+}
+
+async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
+    let payload = serde_json::json!({ "n": 1 });
+    s.enqueue_job("x", &payload, t(10)).await.unwrap();
+    assert!(
+        s.claim_job(t(9), 60).await.unwrap().is_none(),
+        "not due yet"
+    );
+    let j = s.claim_job(t(10), 60).await.unwrap().unwrap();
+    assert_eq!(j.attempts, 1);
+    assert!(s.claim_job(t(20), 60).await.unwrap().is_none(), "leased");
+    // The lease runs out (a dead worker): the job comes back.
+    let again = s.claim_job(t(71), 60).await.unwrap().unwrap();
+    assert_eq!(again.id, j.id);
+    assert_eq!(again.attempts, 2);
+    s.retry_job(j.id, t(100), "boom").await.unwrap();
+    assert!(s.claim_job(t(99), 60).await.unwrap().is_none());
+    let third = s.claim_job(t(100), 60).await.unwrap().unwrap();
+    s.complete_job(third.id).await.unwrap();
+    assert!(s.claim_job(t(1000), 60).await.unwrap().is_none());
+
+    // Many workers at once: every job is claimed exactly once.
+    for i in 0..40 {
+        s.enqueue_job("y", &serde_json::json!({ "i": i }), t(200))
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s.claim_job(t(300), 600).await.unwrap() {
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut claimed: Vec<i64> = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    let n = claimed.len();
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(n, 40, "each job claimed once");
+    assert_eq!(claimed.len(), 40);
+}
+
+async fn api_tokens(s: Arc<dyn Store>) {
+    let tok = s.create_api_token("ci", "abc", t(0)).await.unwrap();
+    assert_eq!(s.find_api_token("abc").await.unwrap().id, tok.id);
+    assert!(matches!(
+        s.find_api_token("abd").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = super::TestDb::sqlite();
+                    let s = switchboard_store::open(&db.url).await.unwrap();
+                    super::$name(s).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = super::TestDb::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    let s = switchboard_store::open(&db.url).await.unwrap();
+                    super::$name(s).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    users_and_lines,
+    calls_are_idempotent_and_versioned,
+    recordings_are_upserted_and_fetched_once,
+    calls_are_filtered_and_paged,
+    jobs_are_leased_retried_and_claimed_once,
+    api_tokens,
+);
