@@ -3,9 +3,7 @@
 use crate::helpers::TestApp;
 use serde_json::json;
 
-#[tokio::test]
-async fn every_route_needs_a_valid_token() {
-    let app = TestApp::spawn().await;
+async fn every_route_needs_a_valid_token(app: TestApp) {
     for path in ["/users", "/lines", "/calls", "/calls/1", "/nope"] {
         let r = app.http.get(app.api(path)).send().await.unwrap();
         assert_eq!(r.status(), 401, "{path}");
@@ -22,9 +20,7 @@ async fn every_route_needs_a_valid_token() {
     }
 }
 
-#[tokio::test]
-async fn health_and_readiness_answer_without_a_token() {
-    let app = TestApp::spawn().await;
+async fn health_and_readiness_answer_without_a_token(app: TestApp) {
     for path in ["/healthz", "/readyz"] {
         let r = app
             .http
@@ -36,9 +32,7 @@ async fn health_and_readiness_answer_without_a_token() {
     }
 }
 
-#[tokio::test]
-async fn invalid_input_names_the_field_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+async fn invalid_input_names_the_field_and_stores_nothing(app: TestApp) {
     let a = app.user("Alice", Some("+14155550101")).await;
     let cases = [
         (
@@ -113,9 +107,7 @@ async fn invalid_input_names_the_field_and_stores_nothing() {
     assert!(lines["lines"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn lines_can_be_read_changed_and_deleted() {
-    let app = TestApp::spawn().await;
+async fn lines_can_be_read_changed_and_deleted(app: TestApp) {
     let a = app.user("Alice", Some("+14155550101")).await;
     let b = app.user("Bob", Some("+14155550102")).await;
     let line = app.line(&[a]).await;
@@ -162,9 +154,7 @@ async fn lines_can_be_read_changed_and_deleted() {
     assert_eq!(r.status(), 404);
 }
 
-#[tokio::test]
-async fn a_number_is_used_by_one_line_only() {
-    let app = TestApp::spawn().await;
+async fn a_number_is_used_by_one_line_only(app: TestApp) {
     let a = app.user("Alice", Some("+14155550101")).await;
     let body = json!({
         "name": "Hotline", "number": "+15005550006", "provider": "twilio",
@@ -179,9 +169,7 @@ async fn a_number_is_used_by_one_line_only() {
         .starts_with("number"));
 }
 
-#[tokio::test]
-async fn calls_are_listed_filtered_archived_and_deleted_with_their_recordings() {
-    let app = TestApp::spawn().await;
+async fn calls_are_listed_filtered_archived_and_deleted_with_their_recordings(app: TestApp) {
     let a = app.user("Alice", Some("+14155550101")).await;
     let line = app.line(&[a]).await;
     let answered = app.spec(&line).responder(
@@ -229,3 +217,12 @@ async fn calls_are_listed_filtered_archived_and_deleted_with_their_recordings() 
     );
     assert_eq!(app.get(&format!("/calls/{id1}")).await.0, 404);
 }
+
+crate::on_both!(
+    every_route_needs_a_valid_token,
+    health_and_readiness_answer_without_a_token,
+    invalid_input_names_the_field_and_stores_nothing,
+    lines_can_be_read_changed_and_deleted,
+    a_number_is_used_by_one_line_only,
+    calls_are_listed_filtered_archived_and_deleted_with_their_recordings,
+);

@@ -8,17 +8,15 @@ const ALICE: &str = "+14155550101";
 const BOB: &str = "+14155550102";
 const CAROL: &str = "+14155550103";
 
-async fn three() -> (TestApp, [i64; 3]) {
-    let app = TestApp::spawn().await;
+async fn three(app: TestApp) -> (TestApp, [i64; 3]) {
     let a = app.user("Alice", Some(ALICE)).await;
     let b = app.user("Bob", Some(BOB)).await;
     let c = app.user("Carol", Some(CAROL)).await;
     (app, [a, b, c])
 }
 
-#[tokio::test]
-async fn the_primary_answers() {
-    let (app, [a, b, c]) = three().await;
+async fn the_primary_answers(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let spec = app.spec(&line).responder(
         ALICE,
@@ -62,9 +60,8 @@ async fn the_primary_answers() {
     assert_eq!(app.media.refused(), 0);
 }
 
-#[tokio::test]
-async fn no_answer_moves_to_the_first_fallback() {
-    let (app, [a, b, c]) = three().await;
+async fn no_answer_moves_to_the_first_fallback(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let spec = app
         .spec(&line)
@@ -86,9 +83,8 @@ async fn no_answer_moves_to_the_first_fallback() {
     assert!(t.duration_secs >= 52, "{t}");
 }
 
-#[tokio::test]
-async fn busy_and_failed_move_on() {
-    let (app, [a, b, c]) = three().await;
+async fn busy_and_failed_move_on(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let spec = app
         .spec(&line)
@@ -118,9 +114,8 @@ async fn busy_and_failed_move_on() {
     assert_eq!(outcomes, ["busy", "failed", "answered"]);
 }
 
-#[tokio::test]
-async fn when_all_miss_the_caller_hears_no_answer_and_leaves_a_voicemail() {
-    let (app, [a, b, c]) = three().await;
+async fn when_all_miss_the_caller_hears_no_answer_and_leaves_a_voicemail(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let mut spec = app.spec(&line);
     spec.caller.voicemail = VoicemailScript::Leave { secs: 25 };
@@ -141,9 +136,7 @@ async fn when_all_miss_the_caller_hears_no_answer_and_leaves_a_voicemail() {
     assert_eq!(recs[0]["duration_secs"], 25);
 }
 
-#[tokio::test]
-async fn with_nobody_to_dial_the_caller_hears_no_one_on_call_and_leaves_a_voicemail() {
-    let app = TestApp::spawn().await;
+async fn with_nobody_to_dial_the_caller_hears_no_one_on_call_and_leaves_a_voicemail(app: TestApp) {
     let nophone = app.user("Dana", None).await;
     let line = app.line(&[nophone]).await;
     let (t, call) = app.call(&app.spec(&line)).await;
@@ -155,9 +148,8 @@ async fn with_nobody_to_dial_the_caller_hears_no_one_on_call_and_leaves_a_voicem
     assert_eq!(call["duration_secs"], t.duration_secs);
 }
 
-#[tokio::test]
-async fn a_responders_voicemail_picking_up_counts_as_answered() {
-    let (app, [a, b, c]) = three().await;
+async fn a_responders_voicemail_picking_up_counts_as_answered(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let spec = app.spec(&line).responder(
         ALICE,
@@ -173,9 +165,8 @@ async fn a_responders_voicemail_picking_up_counts_as_answered() {
     assert_eq!(call["path"], "Alice answered");
 }
 
-#[tokio::test]
-async fn the_caller_hanging_up_while_ringing_abandons_the_call() {
-    let (app, [a, b, c]) = three().await;
+async fn the_caller_hanging_up_while_ringing_abandons_the_call(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let mut spec = app.spec(&line);
     spec.caller.hang_up_at = Some(12);
@@ -192,9 +183,8 @@ async fn the_caller_hanging_up_while_ringing_abandons_the_call() {
     assert_eq!(call["outcome"], "abandoned");
 }
 
-#[tokio::test]
-async fn hanging_up_during_the_welcome_is_recorded_as_the_end_of_the_call() {
-    let (app, [a, ..]) = three().await;
+async fn hanging_up_during_the_welcome_is_recorded_as_the_end_of_the_call(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
     let line = app.line(&[a]).await;
     let mut spec = app.spec(&line);
     spec.caller.hang_up_at = Some(2);
@@ -205,9 +195,8 @@ async fn hanging_up_during_the_welcome_is_recorded_as_the_end_of_the_call() {
     assert!(call["ended_at"].is_string());
 }
 
-#[tokio::test]
-async fn a_responder_listed_twice_is_dialed_once() {
-    let (app, [a, b, _]) = three().await;
+async fn a_responder_listed_twice_is_dialed_once(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
     let line = app.line(&[a, b, a]).await;
     let spec = app.spec(&line);
     let (t, call) = app.call(&spec).await;
@@ -220,9 +209,8 @@ async fn a_responder_listed_twice_is_dialed_once() {
     );
 }
 
-#[tokio::test]
-async fn test_mode_rings_only_the_tester_for_five_minutes() {
-    let (app, [a, b, c]) = three().await;
+async fn test_mode_rings_only_the_tester_for_five_minutes(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b]).await;
     let id = line["id"].as_i64().unwrap();
     let (status, body) = app
@@ -260,9 +248,8 @@ async fn test_mode_rings_only_the_tester_for_five_minutes() {
     assert_eq!(call["test_call"], false);
 }
 
-#[tokio::test]
-async fn a_restart_between_two_webhooks_continues_the_call() {
-    let (app, [a, b, c]) = three().await;
+async fn a_restart_between_two_webhooks_continues_the_call(app: TestApp) {
+    let (app, [a, b, c]) = three(app).await;
     let line = app.line(&[a, b, c]).await;
     let app = std::sync::Arc::new(tokio::sync::Mutex::new(app));
     let mut spec = app.lock().await.spec(&line);
@@ -297,9 +284,8 @@ async fn a_restart_between_two_webhooks_continues_the_call() {
     assert_eq!(call["duration_secs"], t.duration_secs);
 }
 
-#[tokio::test]
-async fn hanging_up_during_the_voicemail_still_stores_the_recording() {
-    let (app, [a, ..]) = three().await;
+async fn hanging_up_during_the_voicemail_still_stores_the_recording(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
     let line = app.line(&[a]).await;
     let mut spec = app.spec(&line);
     spec.caller.voicemail = VoicemailScript::Leave { secs: 60 };
@@ -316,9 +302,8 @@ async fn hanging_up_during_the_voicemail_still_stores_the_recording() {
     assert_eq!(recs[0]["duration_secs"], secs);
 }
 
-#[tokio::test]
-async fn a_silent_caller_leaves_no_voicemail_and_the_call_is_missed() {
-    let (app, [a, ..]) = three().await;
+async fn a_silent_caller_leaves_no_voicemail_and_the_call_is_missed(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
     let line = app.line(&[a]).await;
     let mut spec = app.spec(&line);
     spec.caller.voicemail = VoicemailScript::Silent;
@@ -329,9 +314,8 @@ async fn a_silent_caller_leaves_no_voicemail_and_the_call_is_missed() {
     assert!(call["recordings"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_activity_log_tells_the_whole_story() {
-    let (app, [a, b, _]) = three().await;
+async fn the_activity_log_tells_the_whole_story(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
     let line = app.line(&[a, b]).await;
     let spec = app.spec(&line).responder(
         BOB,
@@ -366,3 +350,20 @@ async fn the_activity_log_tells_the_whole_story() {
         .iter()
         .all(|e| e["at"].is_string()));
 }
+
+crate::on_both!(
+    the_primary_answers,
+    no_answer_moves_to_the_first_fallback,
+    busy_and_failed_move_on,
+    when_all_miss_the_caller_hears_no_answer_and_leaves_a_voicemail,
+    with_nobody_to_dial_the_caller_hears_no_one_on_call_and_leaves_a_voicemail,
+    a_responders_voicemail_picking_up_counts_as_answered,
+    the_caller_hanging_up_while_ringing_abandons_the_call,
+    hanging_up_during_the_welcome_is_recorded_as_the_end_of_the_call,
+    a_responder_listed_twice_is_dialed_once,
+    test_mode_rings_only_the_tester_for_five_minutes,
+    a_restart_between_two_webhooks_continues_the_call,
+    hanging_up_during_the_voicemail_still_stores_the_recording,
+    a_silent_caller_leaves_no_voicemail_and_the_call_is_missed,
+    the_activity_log_tells_the_whole_story,
+);

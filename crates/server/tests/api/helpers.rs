@@ -9,8 +9,52 @@ use switchboard_core::clock::FakeClock;
 use switchboard_core::store::Store;
 use switchboard_sim::media::MediaServer;
 use switchboard_sim::{CallSpec, Transcript};
+use switchboard_store::testing::TestDb;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn(
+                        $crate::helpers::Backend::Sqlite,
+                        stringify!($name),
+                    )
+                    .await
+                    .expect("SQLite is always available");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn(
+                        $crate::helpers::Backend::Postgres,
+                        stringify!($name),
+                    )
+                    .await
+                    {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
 
 /// The instant every test starts at.
 pub const START: &str = "2026-11-24T09:00:00Z";
@@ -22,8 +66,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub media: MediaServer,
     pub store: Arc<dyn Store>,
-    pub sqlite: Option<switchboard_store::sqlite::SqliteStore>,
     pub data_dir: tempfile::TempDir,
+    /// Kept for its `Drop`, which removes the database.
+    pub _db: TestDb,
     addr: std::net::SocketAddr,
     db_url: String,
     stop: Option<oneshot::Sender<()>>,
@@ -42,13 +87,16 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
+    /// A server on `backend`; `None` when that backend is not available here (PostgreSQL
+    /// without `SWITCHBOARD_TEST_POSTGRES_URL`), after saying so.
+    pub async fn spawn(backend: Backend, test: &str) -> Option<TestApp> {
         let data_dir = tempfile::tempdir().unwrap();
-        let db_url = format!("sqlite:{}", data_dir.path().join("test.db").display());
-        let sqlite = switchboard_store::sqlite::SqliteStore::open(&db_url)
-            .await
-            .unwrap();
-        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let db = match backend {
+            Backend::Sqlite => TestDb::sqlite(),
+            Backend::Postgres => TestDb::postgres(test).await?,
+        };
+        let db_url = db.url.clone();
+        let store = switchboard_store::open(&db_url).await.unwrap();
         let clock = FakeClock::new(START.parse().unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -74,15 +122,15 @@ impl TestApp {
             http: switchboard_sim::client(),
             media,
             store,
-            sqlite: Some(sqlite),
             data_dir,
+            _db: db,
             addr,
             db_url,
             stop: None,
             task: None,
         };
         app.start(listener);
-        app
+        Some(app)
     }
 
     fn start(&mut self, listener: TcpListener) {
@@ -111,13 +159,21 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             task.await.unwrap();
         }
-        let sqlite = switchboard_store::sqlite::SqliteStore::open(&self.db_url)
-            .await
-            .unwrap();
-        self.store = Arc::new(sqlite.clone());
-        self.sqlite = Some(sqlite);
+        self.store = switchboard_store::open(&self.db_url).await.unwrap();
         let listener = TcpListener::bind(self.addr).await.unwrap();
         self.start(listener);
+    }
+
+    /// Runs raw SQL on the database under the server (to break it on purpose).
+    pub async fn exec_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.db_url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.db_url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.db_url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
     }
 
     pub fn api(&self, path: &str) -> String {

@@ -5,4 +5,5 @@ mod api;
 mod calls;
 mod cli;
 mod helpers;
+mod instances;
 mod webhooks;

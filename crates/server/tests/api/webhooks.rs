@@ -12,9 +12,7 @@ async fn calls_stored(app: &TestApp) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn a_forged_signature_is_refused_and_changes_nothing() {
-    let app = TestApp::spawn().await;
+async fn a_forged_signature_is_refused_and_changes_nothing(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[a]).await;
     let mut spec = app.spec(&line);
@@ -30,9 +28,7 @@ async fn a_forged_signature_is_refused_and_changes_nothing() {
     assert_eq!(calls_stored(&app).await, 0);
 }
 
-#[tokio::test]
-async fn a_forged_callback_cannot_change_a_stored_call() {
-    let app = TestApp::spawn().await;
+async fn a_forged_callback_cannot_change_a_stored_call(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[a]).await;
     let (_, call) = app.call(&app.spec(&line)).await;
@@ -62,9 +58,7 @@ async fn a_forged_callback_cannot_change_a_stored_call() {
     assert_eq!(app.get(&format!("/calls/{id}")).await.1, before);
 }
 
-#[tokio::test]
-async fn signatures_over_the_url_without_its_port_are_accepted() {
-    let app = TestApp::spawn().await;
+async fn signatures_over_the_url_without_its_port_are_accepted(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[a]).await;
     let mut spec = app.spec(&line).responder(
@@ -82,17 +76,11 @@ async fn signatures_over_the_url_without_its_port_are_accepted() {
     assert_eq!(call["outcome"], "answered");
 }
 
-#[tokio::test]
-async fn an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail() {
-    let app = TestApp::spawn().await;
+async fn an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[a]).await;
     // Break the database under the server: resolving the routing plan needs the users table.
-    let pool = app.sqlite.as_ref().unwrap().pool().clone();
-    sqlx::query("ALTER TABLE users RENAME TO users_gone")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.exec_sql("ALTER TABLE users RENAME TO users_gone").await;
     let t = switchboard_sim::place_call(&app.http, &app.spec(&line))
         .await
         .unwrap();
@@ -100,10 +88,7 @@ async fn an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail(
     assert_eq!(t.requests[0].1, 200);
     assert!(t.heard("we could not connect your call"), "{t}");
     assert!(t.heard("Your message has been recorded"), "{t}");
-    sqlx::query("ALTER TABLE users_gone RENAME TO users")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.exec_sql("ALTER TABLE users_gone RENAME TO users").await;
     let call = app.call_by_sid(&t.call_sid).await;
     assert_eq!(call["outcome"], "voicemail");
     assert_eq!(call["recordings"][0]["kind"], "voicemail");
@@ -111,9 +96,7 @@ async fn an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail(
     assert!(events.contains("Switchboard failed"), "{events}");
 }
 
-#[tokio::test]
-async fn a_malformed_incoming_call_gets_spoken_xml_not_an_error_tone() {
-    let app = TestApp::spawn().await;
+async fn a_malformed_incoming_call_gets_spoken_xml_not_an_error_tone(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let (_, line) = app
         .post(
@@ -142,9 +125,7 @@ async fn a_malformed_incoming_call_gets_spoken_xml_not_an_error_tone() {
     assert_eq!(calls_stored(&app).await, 0);
 }
 
-#[tokio::test]
-async fn unknown_webhook_tokens_and_providers_are_not_found() {
-    let app = TestApp::spawn().await;
+async fn unknown_webhook_tokens_and_providers_are_not_found(app: TestApp) {
     for path in ["/hooks/twilio/nope/voice", "/hooks/sms/nope/voice"] {
         let r = app
             .http
@@ -157,9 +138,7 @@ async fn unknown_webhook_tokens_and_providers_are_not_found() {
     }
 }
 
-#[tokio::test]
-async fn an_oversized_webhook_is_refused_without_storing_anything() {
-    let app = TestApp::spawn().await;
+async fn an_oversized_webhook_is_refused_without_storing_anything(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[a]).await;
     let huge = "x".repeat(200 * 1024);
@@ -174,9 +153,7 @@ async fn an_oversized_webhook_is_refused_without_storing_anything() {
     assert_eq!(calls_stored(&app).await, 0);
 }
 
-#[tokio::test]
-async fn a_retried_incoming_webhook_does_not_create_a_second_call() {
-    let app = TestApp::spawn().await;
+async fn a_retried_incoming_webhook_does_not_create_a_second_call(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let (_, line) = app
         .post(
@@ -204,3 +181,14 @@ async fn a_retried_incoming_webhook_does_not_create_a_second_call() {
     }
     assert_eq!(calls_stored(&app).await, 1);
 }
+
+crate::on_both!(
+    a_forged_signature_is_refused_and_changes_nothing,
+    a_forged_callback_cannot_change_a_stored_call,
+    signatures_over_the_url_without_its_port_are_accepted,
+    an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail,
+    a_malformed_incoming_call_gets_spoken_xml_not_an_error_tone,
+    unknown_webhook_tokens_and_providers_are_not_found,
+    an_oversized_webhook_is_refused_without_storing_anything,
+    a_retried_incoming_webhook_does_not_create_a_second_call,
+);
