@@ -14,6 +14,7 @@ pub mod ids;
 pub mod line;
 pub mod phone;
 pub mod plan;
+pub mod schedule;
 pub mod store;
 pub mod user;
 

@@ -1,0 +1,333 @@
+//! The compiled schedule: on-call lookup and final shifts.
+
+use super::{Layer, Restriction, Schedule};
+use crate::{DomainError, UserId};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// Why someone is on call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Source {
+    /// An override.
+    Override,
+    /// The layer with this name.
+    Layer(String),
+}
+
+impl Source {
+    /// `override` or `layer:<name>`, as the CLI and API print it.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Override => "override".to_owned(),
+            Source::Layer(n) => format!("layer:{n}"),
+        }
+    }
+}
+
+/// Who is on call at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnCall {
+    pub user: Option<UserId>,
+    pub source: Option<Source>,
+}
+
+/// One final shift: `user` is on call from `start` (inclusive) to `end` (exclusive).
+/// `user: None` marks a gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shift {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub user: Option<UserId>,
+    pub source: Option<Source>,
+}
+
+struct CompiledLayer {
+    layer: Layer,
+    start: Timestamp,
+    end: Option<Timestamp>,
+    shift_secs: i64,
+}
+
+/// A schedule ready to answer questions.
+pub struct Engine {
+    tz: TimeZone,
+    layers: Vec<CompiledLayer>,
+    /// (start, end, user), in the schedule's order (later wins).
+    overrides: Vec<(Timestamp, Timestamp, UserId)>,
+    /// Latest override end, to skip the scan for instants after every override.
+    overrides_until: Option<Timestamp>,
+    overrides_from: Option<Timestamp>,
+}
+
+/// The instant of a wall-clock time: the first valid instant for a skipped time, the first
+/// occurrence for a repeated one.
+pub fn instant(tz: &TimeZone, dt: DateTime) -> Timestamp {
+    let amb = tz.to_ambiguous_timestamp(dt);
+    match amb.offset() {
+        AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
+            offset
+                .to_timestamp(dt)
+                .unwrap_or_else(|_| amb.compatible().unwrap_or(Timestamp::MAX))
+        }
+        AmbiguousOffset::Gap { after, .. } => {
+            // Read with the later offset, the time lands before the jump; the jump itself
+            // is the first instant that exists.
+            let probe = after.to_timestamp(dt).unwrap_or(Timestamp::MIN);
+            tz.following(probe)
+                .next()
+                .map_or(probe, |tr| tr.timestamp())
+        }
+    }
+}
+
+impl Engine {
+    /// Compiles `schedule` (validating it first).
+    pub fn new(schedule: &Schedule) -> Result<Engine, DomainError> {
+        schedule.validate()?;
+        let tz = TimeZone::get(&schedule.time_zone)
+            .map_err(|e| DomainError::new("time_zone", e.to_string()))?;
+        let layers = schedule
+            .layers
+            .iter()
+            .map(|l| CompiledLayer {
+                start: instant(&tz, l.start),
+                end: l.end.map(|e| instant(&tz, e)),
+                shift_secs: l.shift.civil_secs(),
+                layer: l.clone(),
+            })
+            .collect();
+        let overrides: Vec<_> = schedule
+            .overrides
+            .iter()
+            .map(|o| (o.start, o.end, o.user))
+            .collect();
+        Ok(Engine {
+            overrides_until: overrides.iter().map(|o| o.1).max(),
+            overrides_from: overrides.iter().map(|o| o.0).min(),
+            tz,
+            layers,
+            overrides,
+        })
+    }
+
+    /// Who is on call at `at`, and why.
+    pub fn on_call(&self, at: Timestamp) -> OnCall {
+        if self.overrides_from.is_some_and(|f| f <= at)
+            && self.overrides_until.is_some_and(|u| at < u)
+        {
+            if let Some(o) = self
+                .overrides
+                .iter()
+                .rev()
+                .find(|(s, e, _)| *s <= at && at < *e)
+            {
+                return OnCall {
+                    user: Some(o.2),
+                    source: Some(Source::Override),
+                };
+            }
+        }
+        let local = at.to_zoned(self.tz.clone()).datetime();
+        for l in self.layers.iter().rev() {
+            if let Some(u) = self.layer_user(l, at, local) {
+                return OnCall {
+                    user: Some(u),
+                    source: Some(Source::Layer(l.layer.name.clone())),
+                };
+            }
+        }
+        OnCall {
+            user: None,
+            source: None,
+        }
+    }
+
+    fn handoff(&self, l: &CompiledLayer, k: i64) -> Timestamp {
+        let civil = l
+            .layer
+            .start
+            .checked_add(SignedDuration::from_secs(k.saturating_mul(l.shift_secs)));
+        match civil {
+            Ok(dt) => instant(&self.tz, dt),
+            Err(_) => Timestamp::MAX,
+        }
+    }
+
+    /// The index of the shift of layer `l` containing `at` (`at` not before the start).
+    fn shift_index(&self, l: &CompiledLayer, at: Timestamp, local: DateTime) -> i64 {
+        let civil = local.duration_since(l.layer.start).as_secs();
+        let mut k = civil.div_euclid(l.shift_secs).max(0);
+        // The civil estimate can be off by one around DST changes; settle it exactly.
+        while k > 0 && self.handoff(l, k) > at {
+            k -= 1;
+        }
+        while self.handoff(l, k + 1) <= at {
+            k += 1;
+        }
+        k
+    }
+
+    fn layer_user(&self, l: &CompiledLayer, at: Timestamp, local: DateTime) -> Option<UserId> {
+        if l.layer.participants.is_empty() || at < l.start || l.end.is_some_and(|e| at >= e) {
+            return None;
+        }
+        if !l.layer.restrictions.is_empty()
+            && !l.layer.restrictions.iter().any(|r| in_window(r, local))
+        {
+            return None;
+        }
+        let k = self.shift_index(l, at, local);
+        let n = l.layer.participants.len() as i64;
+        Some(l.layer.participants[k.rem_euclid(n) as usize])
+    }
+
+    /// Every instant in `[from, to)` where the answer may change.
+    fn boundaries(&self, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
+        let mut b = vec![from];
+        for (s, e, _) in &self.overrides {
+            b.push(*s);
+            b.push(*e);
+        }
+        let first_day = from.to_zoned(self.tz.clone()).date().yesterday().ok();
+        let last_day = to.to_zoned(self.tz.clone()).date().tomorrow().ok();
+        for l in &self.layers {
+            b.push(l.start);
+            b.extend(l.end);
+            if to > l.start {
+                let from_local = from.max(l.start).to_zoned(self.tz.clone()).datetime();
+                let mut k = self.shift_index(l, from.max(l.start), from_local);
+                loop {
+                    let h = self.handoff(l, k);
+                    if h >= to || k > 10_000_000 {
+                        break;
+                    }
+                    b.push(h);
+                    k += 1;
+                }
+            }
+            if let (Some(d0), Some(d1)) = (first_day, last_day) {
+                for r in &l.layer.restrictions {
+                    window_edges(&self.tz, r, d0, d1, &mut b);
+                }
+            }
+        }
+        b.retain(|t| *t >= from && *t < to);
+        b.sort();
+        b.dedup();
+        b
+    }
+
+    /// The final shifts over `[from, to)`, merged, in order, gaps included as `user: None`.
+    pub fn timeline(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+        let mut out: Vec<Shift> = Vec::new();
+        if from >= to {
+            return out;
+        }
+        let b = self.boundaries(from, to);
+        for (i, start) in b.iter().enumerate() {
+            let end = b.get(i + 1).copied().unwrap_or(to);
+            let oc = self.on_call(*start);
+            match out.last_mut() {
+                Some(last) if last.user == oc.user && last.source == oc.source => last.end = end,
+                _ => out.push(Shift {
+                    start: *start,
+                    end,
+                    user: oc.user,
+                    source: oc.source,
+                }),
+            }
+        }
+        // Adjacent pieces of one person's time from different sources are one shift.
+        let mut merged: Vec<Shift> = Vec::with_capacity(out.len());
+        for s in out {
+            match merged.last_mut() {
+                Some(last) if last.user == s.user && last.end == s.start => last.end = s.end,
+                _ => merged.push(s),
+            }
+        }
+        merged
+    }
+
+    /// The shifts with someone on call over `[from, to)`.
+    pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+        self.timeline(from, to)
+            .into_iter()
+            .filter(|s| s.user.is_some())
+            .collect()
+    }
+
+    /// The spans in `[from, to)` with nobody on call.
+    pub fn gaps(&self, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        self.timeline(from, to)
+            .into_iter()
+            .filter(|s| s.user.is_none())
+            .map(|s| (s.start, s.end))
+            .collect()
+    }
+}
+
+/// Minutes since Monday 00:00 of a wall-clock moment.
+fn week_minute(day: jiff::civil::Weekday, t: Time) -> i32 {
+    i32::from(day.to_monday_zero_offset()) * 1440 + i32::from(t.hour()) * 60 + i32::from(t.minute())
+}
+
+fn in_range(x: i32, start: i32, end: i32) -> bool {
+    if start < end {
+        x >= start && x < end
+    } else {
+        // Crosses the wrap point (midnight or the end of the week); equal means always.
+        x >= start || x < end
+    }
+}
+
+fn in_window(r: &Restriction, local: DateTime) -> bool {
+    let minute_of_day = i32::from(local.hour()) * 60 + i32::from(local.minute());
+    match *r {
+        Restriction::Daily { start, end } => in_range(
+            minute_of_day,
+            i32::from(start.hour()) * 60 + i32::from(start.minute()),
+            i32::from(end.hour()) * 60 + i32::from(end.minute()),
+        ),
+        Restriction::Weekly {
+            start_day,
+            start,
+            end_day,
+            end,
+        } => in_range(
+            week_minute(local.weekday(), local.time()),
+            week_minute(start_day.weekday(), start),
+            week_minute(end_day.weekday(), end),
+        ),
+    }
+}
+
+fn window_edges(tz: &TimeZone, r: &Restriction, d0: Date, d1: Date, out: &mut Vec<Timestamp>) {
+    let mut d = d0;
+    while d <= d1 {
+        match *r {
+            Restriction::Daily { start, end } => {
+                out.push(instant(tz, d.to_datetime(start)));
+                out.push(instant(tz, d.to_datetime(end)));
+            }
+            Restriction::Weekly {
+                start_day,
+                start,
+                end_day,
+                end,
+            } => {
+                if d.weekday() == start_day.weekday() {
+                    out.push(instant(tz, d.to_datetime(start)));
+                }
+                if d.weekday() == end_day.weekday() {
+                    out.push(instant(tz, d.to_datetime(end)));
+                }
+            }
+        }
+        match d.tomorrow() {
+            Ok(n) => d = n,
+            Err(_) => break,
+        }
+    }
+}

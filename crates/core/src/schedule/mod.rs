@@ -1,0 +1,230 @@
+//! On-call schedules: layers of rotations with restrictions, plus overrides.
+//!
+//! The model is plain data ([`Schedule`], the API's and the CLI file's JSON). [`Engine`]
+//! compiles it once (time zone resolved, rules checked) and answers who is on call at an
+//! instant and the final shifts over a range. Both are pure: the instant is passed in.
+//!
+//! Rules:
+//! - Layers are listed lowest first; a later (higher) layer wins wherever it has someone.
+//! - An override wins over every layer; of overlapping overrides, the one listed later wins.
+//! - Handoffs are wall-clock times in the schedule's zone: the start plus whole shifts,
+//!   computed on the civil clock, so a 09:00 handoff stays at 09:00 across DST changes.
+//! - A wall-clock time skipped by spring-forward maps to the first valid instant (the moment
+//!   the clocks jump). A time repeated at fall-back maps to its **first** occurrence.
+//! - Restrictions are read on the wall clock too; a window whose end is not after its start
+//!   crosses midnight (daily) or the end of the week (weekly).
+
+mod engine;
+#[cfg(test)]
+mod tests;
+
+pub use engine::{instant, Engine, OnCall, Shift, Source};
+
+use crate::{DomainError, UserId};
+use jiff::civil::{DateTime, Time, Weekday};
+
+/// A day of the week, as written in schedules (`"monday"` …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Day {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Day {
+    /// The jiff weekday.
+    pub fn weekday(self) -> Weekday {
+        match self {
+            Day::Monday => Weekday::Monday,
+            Day::Tuesday => Weekday::Tuesday,
+            Day::Wednesday => Weekday::Wednesday,
+            Day::Thursday => Weekday::Thursday,
+            Day::Friday => Weekday::Friday,
+            Day::Saturday => Weekday::Saturday,
+            Day::Sunday => Weekday::Sunday,
+        }
+    }
+}
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Identifies a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScheduleId(pub i64);
+
+impl std::fmt::Display for ScheduleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for ScheduleId {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(ScheduleId)
+    }
+}
+
+/// How long one shift of a rotation lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum ShiftLength {
+    Hours(u32),
+    Days(u32),
+    Weeks(u32),
+}
+
+impl ShiftLength {
+    /// The length in civil seconds (a day is 24 wall-clock hours).
+    pub fn civil_secs(self) -> i64 {
+        match self {
+            ShiftLength::Hours(n) => i64::from(n) * 3600,
+            ShiftLength::Days(n) => i64::from(n) * 86_400,
+            ShiftLength::Weeks(n) => i64::from(n) * 604_800,
+        }
+    }
+}
+
+/// When a layer applies, on the wall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Restriction {
+    /// Every day from `start` to `end`.
+    Daily { start: Time, end: Time },
+    /// Every week from `start_day` `start` to `end_day` `end`.
+    Weekly {
+        start_day: Day,
+        start: Time,
+        end_day: Day,
+        end: Time,
+    },
+}
+
+/// One rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Stable within the schedule; assigned by the server when absent.
+    #[serde(default)]
+    pub id: u32,
+    pub name: String,
+    pub participants: Vec<UserId>,
+    /// First handoff, local to the schedule's zone.
+    pub start: DateTime,
+    pub shift: ShiftLength,
+    /// No one from this layer is on call from this local time on.
+    #[serde(default)]
+    pub end: Option<DateTime>,
+    #[serde(default)]
+    pub restrictions: Vec<Restriction>,
+}
+
+/// A user covering a span of time, over every layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    #[serde(default)]
+    pub id: u32,
+    pub user: UserId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// A schedule as the API and the CLI file carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    #[serde(default)]
+    pub id: Option<ScheduleId>,
+    pub name: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub layers: Vec<Layer>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+impl Schedule {
+    /// Checks every rule; each failure names its field.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(DomainError::new("name", "must be 1 to 100 characters"));
+        }
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            return Err(DomainError::new(
+                "time_zone",
+                format!(
+                    "'{}' is not an IANA time zone name (e.g. Europe/Berlin)",
+                    self.time_zone
+                ),
+            ));
+        }
+        if self.layers.len() > 20 {
+            return Err(DomainError::new("layers", "at most 20 layers are allowed"));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            let f = |k: &str| format!("layers[{i}].{k}");
+            if l.name.trim().is_empty() || l.name.chars().count() > 100 {
+                return Err(DomainError::new(f("name"), "must be 1 to 100 characters"));
+            }
+            if l.participants.len() > 100 {
+                return Err(DomainError::new(
+                    f("participants"),
+                    "at most 100 participants",
+                ));
+            }
+            let n = match l.shift {
+                ShiftLength::Hours(n) | ShiftLength::Days(n) | ShiftLength::Weeks(n) => n,
+            };
+            if n == 0 || l.shift.civil_secs() > 52 * 604_800 {
+                return Err(DomainError::new(
+                    f("shift"),
+                    "must be at least 1 and at most 52 weeks long",
+                ));
+            }
+            if let Some(end) = l.end {
+                if end <= l.start {
+                    return Err(DomainError::new(
+                        f("end"),
+                        "must be after the layer's start",
+                    ));
+                }
+            }
+            if l.restrictions.len() > 14 {
+                return Err(DomainError::new(f("restrictions"), "at most 14 windows"));
+            }
+        }
+        for (i, o) in self.overrides.iter().enumerate() {
+            if o.end <= o.start {
+                return Err(DomainError::new(
+                    format!("overrides[{i}].end"),
+                    "must be after the override's start",
+                ));
+            }
+        }
+        if self.overrides.len() > 10_000 {
+            return Err(DomainError::new("overrides", "at most 10000 overrides"));
+        }
+        Ok(())
+    }
+
+    /// Every user the schedule mentions.
+    pub fn users(&self) -> Vec<UserId> {
+        let mut v: Vec<UserId> = self
+            .layers
+            .iter()
+            .flat_map(|l| l.participants.iter().copied())
+            .chain(self.overrides.iter().map(|o| o.user))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
