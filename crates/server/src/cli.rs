@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check schedules from a file, with the engine routing uses.
+    Schedule {
+        #[command(subcommand)]
+        command: crate::cli_schedule::ScheduleCommand,
+    },
     /// Place simulated provider calls against a running server.
     Simulate {
         #[command(subcommand)]
@@ -107,6 +112,7 @@ pub fn main() -> ExitCode {
                 command: TokenCommand::Create { name, server },
             } => create_token(name, server).await,
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
+            Command::Schedule { command } => crate::cli_schedule::run(command),
         }
     });
     match result {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+mod cli_schedule;
 mod cli_simulate;
 pub mod config;
 pub mod jobs;
