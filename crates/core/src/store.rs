@@ -7,6 +7,7 @@
 
 use crate::call::{Call, CallEvent, Outcome, Recording, RecordingReport};
 use crate::line::{Line, NewLine, TestMode};
+use crate::schedule::{Schedule, ScheduleId};
 use crate::user::{NewUser, User};
 use crate::{CallId, LineId, RecordingId, UserId};
 use async_trait::async_trait;
@@ -61,6 +62,16 @@ pub struct ApiToken {
     pub created_at: Timestamp,
 }
 
+/// A schedule as stored, with its feed secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSchedule {
+    /// The schedule; its `id` is always set.
+    pub schedule: Schedule,
+    pub id: ScheduleId,
+    pub feed_token: String,
+    pub created_at: Timestamp,
+}
+
 /// Everything Switchboard stores.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -72,6 +83,28 @@ pub trait Store: Send + Sync + 'static {
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn update_user(&self, id: UserId, user: &NewUser) -> StoreResult<User>;
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
+
+    /// Sets (or rotates) the secret of a user's calendar feed.
+    async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()>;
+    async fn user_by_feed_token(&self, token: &str) -> StoreResult<User>;
+
+    async fn create_schedule(
+        &self,
+        schedule: &Schedule,
+        feed_token: &str,
+        now: Timestamp,
+    ) -> StoreResult<StoredSchedule>;
+    async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule>;
+    async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>>;
+    /// Replaces a schedule's name, zone, layers and overrides.
+    async fn update_schedule(
+        &self,
+        id: ScheduleId,
+        schedule: &Schedule,
+    ) -> StoreResult<StoredSchedule>;
+    async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()>;
+    async fn schedule_by_feed_token(&self, token: &str) -> StoreResult<StoredSchedule>;
+    async fn delete_schedule(&self, id: ScheduleId) -> StoreResult<()>;
 
     async fn create_line(
         &self,

@@ -141,3 +141,28 @@ where
         created_at: ts(col(r, "created_at")?)?,
     })
 }
+
+pub fn schedule<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::StoredSchedule>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    use switchboard_core::schedule::{Schedule, ScheduleId};
+    let id = ScheduleId(col(r, "id")?);
+    let layers: String = col(r, "layers")?;
+    let overrides: String = col(r, "overrides")?;
+    Ok(switchboard_core::store::StoredSchedule {
+        schedule: Schedule {
+            id: Some(id),
+            name: col(r, "name")?,
+            time_zone: col(r, "time_zone")?,
+            layers: from_json(&layers)?,
+            overrides: from_json(&overrides)?,
+        },
+        id,
+        feed_token: col(r, "feed_token")?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}

@@ -352,6 +352,61 @@ async fn api_tokens(s: Arc<dyn Store>) {
     ));
 }
 
+async fn schedules_and_feeds(s: Arc<dyn Store>) {
+    use switchboard_core::schedule::{Layer, Override, Schedule, ShiftLength};
+    let (u, _) = setup(&s).await;
+    let mut sched = Schedule {
+        id: None,
+        name: "Primary".into(),
+        time_zone: "Europe/Berlin".into(),
+        layers: vec![Layer {
+            id: 1,
+            name: "weekly".into(),
+            participants: vec![u],
+            start: "2026-11-23T09:00".parse().unwrap(),
+            shift: ShiftLength::Weeks(1),
+            end: None,
+            restrictions: vec![],
+        }],
+        overrides: vec![],
+    };
+    let stored = s.create_schedule(&sched, "feed-1", t(0)).await.unwrap();
+    assert_eq!(stored.schedule.layers, sched.layers);
+    assert_eq!(stored.schedule.id, Some(stored.id));
+    sched.overrides.push(Override {
+        id: 1,
+        user: u,
+        start: t(10),
+        end: t(20),
+    });
+    sched.name = "Renamed".into();
+    let updated = s.update_schedule(stored.id, &sched).await.unwrap();
+    assert_eq!(updated.schedule.overrides.len(), 1);
+    assert_eq!(
+        s.schedule_by_feed_token("feed-1")
+            .await
+            .unwrap()
+            .schedule
+            .name,
+        "Renamed"
+    );
+    s.set_schedule_feed_token(stored.id, "feed-2")
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.schedule_by_feed_token("feed-1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.list_schedules().await.unwrap().len(), 1);
+    s.set_user_feed_token(u, "user-feed").await.unwrap();
+    assert_eq!(s.user_by_feed_token("user-feed").await.unwrap().id, u);
+    s.delete_schedule(stored.id).await.unwrap();
+    assert!(matches!(
+        s.get_schedule(stored.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -386,4 +441,5 @@ on_both!(
     calls_are_filtered_and_paged,
     jobs_are_leased_retried_and_claimed_once,
     api_tokens,
+    schedules_and_feeds,
 );

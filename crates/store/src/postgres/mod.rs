@@ -5,6 +5,7 @@
 
 mod calls;
 mod jobs;
+mod schedules;
 
 use crate::codec::{db_err, ms, to_json, ts};
 use crate::OpenError;
@@ -16,7 +17,10 @@ use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::line::{Line, NewLine, TestMode};
-use switchboard_core::store::{ApiToken, CallFilter, Job, Store, StoreError, StoreResult};
+use switchboard_core::schedule::{Schedule, ScheduleId};
+use switchboard_core::store::{
+    ApiToken, CallFilter, Job, Store, StoreError, StoreResult, StoredSchedule,
+};
 use switchboard_core::user::{NewUser, User};
 use switchboard_core::{CallId, LineId, RecordingId, UserId};
 
@@ -121,6 +125,51 @@ impl Store for PgStore {
             .await
             .map_err(db_err)?;
         not_found_if_none(r.rows_affected())
+    }
+
+    async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()> {
+        schedules::set_user_feed_token(&self.pool, id, token).await
+    }
+
+    async fn user_by_feed_token(&self, token: &str) -> StoreResult<User> {
+        schedules::user_by_feed_token(&self.pool, token).await
+    }
+
+    async fn create_schedule(
+        &self,
+        schedule: &Schedule,
+        feed_token: &str,
+        now: Timestamp,
+    ) -> StoreResult<StoredSchedule> {
+        schedules::create(&self.pool, schedule, feed_token, now).await
+    }
+
+    async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
+        schedules::get(&self.pool, id).await
+    }
+
+    async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>> {
+        schedules::list(&self.pool).await
+    }
+
+    async fn update_schedule(
+        &self,
+        id: ScheduleId,
+        schedule: &Schedule,
+    ) -> StoreResult<StoredSchedule> {
+        schedules::update(&self.pool, id, schedule).await
+    }
+
+    async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {
+        schedules::set_feed_token(&self.pool, id, token).await
+    }
+
+    async fn schedule_by_feed_token(&self, token: &str) -> StoreResult<StoredSchedule> {
+        schedules::by_feed_token(&self.pool, token).await
+    }
+
+    async fn delete_schedule(&self, id: ScheduleId) -> StoreResult<()> {
+        schedules::delete(&self.pool, id).await
     }
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
