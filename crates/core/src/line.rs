@@ -50,6 +50,8 @@ impl Provider {
 pub enum RoutingStep {
     /// A specific responder.
     User(UserId),
+    /// Whoever is on call in this schedule when the call starts.
+    Schedule(crate::schedule::ScheduleId),
 }
 
 /// The ordered steps and how long each rings.

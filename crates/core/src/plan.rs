@@ -74,8 +74,10 @@ impl Plan {
         };
         let mut out: Vec<PlanStep> = Vec::with_capacity(steps.len());
         for step in &steps {
-            let RoutingStep::User(id) = step;
-            let fallback_label = format!("user {id}");
+            let fallback_label = match step {
+                RoutingStep::User(id) => format!("user {id}"),
+                RoutingStep::Schedule(id) => format!("schedule {id}"),
+            };
             let plan_step = match resolve(step) {
                 Resolved::Responder(r) => {
                     let dup = out
@@ -160,7 +162,11 @@ mod tests {
     }
 
     fn lookup(step: &RoutingStep) -> Resolved {
-        let RoutingStep::User(UserId(id)) = step;
+        let RoutingStep::User(UserId(id)) = step else {
+            return Resolved::Nobody {
+                label: "empty schedule".into(),
+            };
+        };
         match id {
             1 => responder(1, "Alice", "+14155550101"),
             2 => responder(2, "Bob", "+14155550102"),

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router(state.clone()))
         .nest("/hooks", crate::webhooks::router())
+        .route("/calendar/{file}", get(crate::calendar::get_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

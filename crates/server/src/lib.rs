@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod app;
+pub mod calendar;
 pub mod cli;
 mod cli_schedule;
 mod cli_simulate;

@@ -29,7 +29,9 @@ fn line(users: &[i64]) -> Line {
 
 fn call_for(line: &Line) -> Call {
     let plan = Plan::resolve(&line.routing, None, |s| {
-        let RoutingStep::User(UserId(id)) = s;
+        let RoutingStep::User(UserId(id)) = s else {
+            unreachable!("these tests route to users only")
+        };
         Resolved::Responder(Responder {
             user_id: UserId(*id),
             name: ["", "Alice", "Bob", "Carol"][*id as usize].into(),

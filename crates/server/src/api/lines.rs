@@ -124,19 +124,26 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
     .validate()?)
 }
 
-async fn check_users_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
+async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
     for (i, step) in line.routing.steps.iter().enumerate() {
-        let RoutingStep::User(id) = step;
-        match s.store.get_user(*id).await {
-            Ok(_) => {}
+        let (found, field, what) = match step {
+            RoutingStep::User(id) => (
+                s.store.get_user(*id).await.map(|_| ()),
+                "user",
+                format!("user {id} does not exist"),
+            ),
+            RoutingStep::Schedule(id) => (
+                s.store.get_schedule(*id).await.map(|_| ()),
+                "schedule",
+                format!("schedule {id} does not exist"),
+            ),
+        };
+        match found {
+            Ok(()) => {}
             Err(StoreError::NotFound) => {
-                return Err(DomainError::new(
-                    format!("routing.steps[{i}].user"),
-                    format!("user {id} does not exist"),
-                )
-                .into())
+                return Err(DomainError::new(format!("routing.steps[{i}].{field}"), what).into())
             }
-            Err(e) => return Err(ApiError::store("user")(e)),
+            Err(e) => return Err(ApiError::store("routing target")(e)),
         }
     }
     Ok(())
@@ -219,7 +226,7 @@ pub async fn create_line(
         voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
     };
     let new = merge(base, input)?;
-    check_users_exist(&s, &new).await?;
+    check_targets_exist(&s, &new).await?;
     let line = s
         .store
         .create_line(&new, &random_secret(), s.clock.now())
@@ -270,7 +277,7 @@ pub async fn update_line(
         voicemail_max_secs: cur.voicemail_max_secs,
     };
     let new = merge(base, input)?;
-    check_users_exist(&s, &new).await?;
+    check_targets_exist(&s, &new).await?;
     let l = s
         .store
         .update_line(id, &new)

@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod error;
 pub mod lines;
+pub mod schedules;
 pub mod users;
 
 use crate::app::AppState;
@@ -24,6 +25,36 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(users::get_user)
                 .patch(users::update_user)
                 .delete(users::delete_user),
+        )
+        .route(
+            "/users/{id}/calendar-feed",
+            post(schedules::rotate_user_feed),
+        )
+        .route(
+            "/schedules",
+            post(schedules::create_schedule).get(schedules::list_schedules),
+        )
+        .route(
+            "/schedules/{id}",
+            get(schedules::get_schedule)
+                .patch(schedules::update_schedule)
+                .delete(schedules::delete_schedule),
+        )
+        .route("/schedules/{id}/layers", post(schedules::add_layer))
+        .route(
+            "/schedules/{id}/layers/{layer}",
+            axum::routing::put(schedules::update_layer).delete(schedules::delete_layer),
+        )
+        .route("/schedules/{id}/overrides", post(schedules::add_override))
+        .route(
+            "/schedules/{id}/overrides/{override}",
+            axum::routing::delete(schedules::delete_override),
+        )
+        .route("/schedules/{id}/on-call", get(schedules::get_on_call))
+        .route("/schedules/{id}/shifts", get(schedules::get_shifts))
+        .route(
+            "/schedules/{id}/calendar-feed",
+            post(schedules::rotate_schedule_feed),
         )
         .route("/lines", post(lines::create_line).get(lines::list_lines))
         .route(

@@ -124,6 +124,20 @@ pub async fn delete_user(
             l.name, l.id
         )));
     }
+    let schedules = s
+        .store
+        .list_schedules()
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    if let Some(sc) = schedules
+        .iter()
+        .find(|sc| sc.schedule.users().contains(&id))
+    {
+        return Err(ApiError::Conflict(format!(
+            "user {id} is in schedule '{}' (id {}); remove them from it first",
+            sc.schedule.name, sc.id
+        )));
+    }
     s.store
         .delete_user(id)
         .await

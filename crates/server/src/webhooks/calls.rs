@@ -14,6 +14,7 @@ use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::{Line, RoutingStep};
 use switchboard_core::plan::{Plan, Resolved, Responder};
+use switchboard_core::schedule::Engine;
 use switchboard_core::store::StoreError;
 use switchboard_core::CallId;
 
@@ -114,8 +115,39 @@ async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<P
         None => line.routing.steps.clone(),
     };
     for step in &steps {
-        let RoutingStep::User(id) = step;
-        let r = match state.store.get_user(*id).await {
+        let user = match step {
+            RoutingStep::User(id) => Some(*id),
+            RoutingStep::Schedule(id) => match state.store.get_schedule(*id).await {
+                Ok(stored) => {
+                    let name = stored.schedule.name.clone();
+                    match Engine::new(&stored.schedule) {
+                        Ok(engine) => match engine.on_call(now).user {
+                            Some(u) => Some(u),
+                            None => {
+                                resolved.push(Resolved::Nobody {
+                                    label: format!("{name} (schedule)"),
+                                });
+                                continue;
+                            }
+                        },
+                        Err(e) => {
+                            tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; skipping it");
+                            resolved.push(Resolved::Nobody {
+                                label: format!("{name} (invalid schedule)"),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let Some(id) = user else {
+            resolved.push(Resolved::Unknown);
+            continue;
+        };
+        let r = match state.store.get_user(id).await {
             Ok(u) => match u.phone {
                 Some(phone) => Resolved::Responder(Responder {
                     user_id: u.id,

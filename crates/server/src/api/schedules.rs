@@ -1,0 +1,402 @@
+//! `/api/v1/schedules`: schedules, their layers and overrides, who is on call, shifts, and
+//! calendar feeds.
+
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::{parse_id, random_secret};
+use crate::app::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use switchboard_core::line::RoutingStep;
+use switchboard_core::schedule::{Engine, Layer, Override, Schedule, ScheduleId};
+use switchboard_core::store::StoredSchedule;
+use switchboard_core::{DomainError, UserId};
+
+/// Longest range `/shifts` answers for.
+const MAX_RANGE_DAYS: i64 = 366;
+
+fn feed_url(s: &AppState, token: &str) -> String {
+    format!("{}/calendar/{token}.ics", s.config.public_url)
+}
+
+async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String>> {
+    Ok(s.store
+        .list_users()
+        .await
+        .map_err(ApiError::store("user"))?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+fn who(u: Option<UserId>, names: &HashMap<UserId, String>) -> Value {
+    u.map_or(Value::Null, |u| json!({ "id": u, "name": names.get(&u) }))
+}
+
+fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, String>) -> Value {
+    let now = s.clock.now();
+    let on_call = Engine::new(&st.schedule).ok().map(|e| e.on_call(now));
+    json!({
+        "id": st.id,
+        "name": st.schedule.name,
+        "time_zone": st.schedule.time_zone,
+        "layers": st.schedule.layers,
+        "overrides": st.schedule.overrides,
+        "on_call_now": on_call.map(|o| json!({
+            "user": who(o.user, names),
+            "source": o.source.map(|x| x.label()),
+        })),
+        "calendar_url": feed_url(s, &st.feed_token),
+        "created_at": st.created_at,
+    })
+}
+
+/// Gives every layer and override without an id (or with a repeated one) a fresh one.
+fn assign_ids(sched: &mut Schedule) {
+    let mut next = sched.layers.iter().map(|l| l.id).max().unwrap_or(0) + 1;
+    let mut seen = std::collections::HashSet::new();
+    for l in &mut sched.layers {
+        if l.id == 0 || !seen.insert(l.id) {
+            l.id = next;
+            seen.insert(next);
+            next += 1;
+        }
+    }
+    let mut next = sched.overrides.iter().map(|o| o.id).max().unwrap_or(0) + 1;
+    let mut seen = std::collections::HashSet::new();
+    for o in &mut sched.overrides {
+        if o.id == 0 || !seen.insert(o.id) {
+            o.id = next;
+            seen.insert(next);
+            next += 1;
+        }
+    }
+}
+
+/// Validates the schedule and that every user it names exists.
+async fn check(s: &AppState, sched: &Schedule) -> ApiResult<()> {
+    sched.validate()?;
+    let names = user_names(s).await?;
+    for (i, l) in sched.layers.iter().enumerate() {
+        if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
+            return Err(DomainError::new(
+                format!("layers[{i}].participants"),
+                format!("user {u} does not exist"),
+            )
+            .into());
+        }
+    }
+    for (i, o) in sched.overrides.iter().enumerate() {
+        if !names.contains_key(&o.user) {
+            return Err(DomainError::new(
+                format!("overrides[{i}].user"),
+                format!("user {} does not exist", o.user),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+async fn load(s: &AppState, id: &str) -> ApiResult<StoredSchedule> {
+    let id: ScheduleId = parse_id(id, "schedule")?;
+    s.store
+        .get_schedule(id)
+        .await
+        .map_err(ApiError::store("schedule"))
+}
+
+async fn save(s: &AppState, id: ScheduleId, mut sched: Schedule) -> ApiResult<Json<Value>> {
+    assign_ids(&mut sched);
+    check(s, &sched).await?;
+    let st = s
+        .store
+        .update_schedule(id, &sched)
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    Ok(Json(schedule_json(s, &st, &user_names(s).await?)))
+}
+
+pub async fn create_schedule(
+    State(s): State<AppState>,
+    ApiJson(mut sched): ApiJson<Schedule>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    sched.id = None;
+    assign_ids(&mut sched);
+    check(&s, &sched).await?;
+    let st = s
+        .store
+        .create_schedule(&sched, &random_secret(), s.clock.now())
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(schedule_json(&s, &st, &user_names(&s).await?)),
+    ))
+}
+
+pub async fn list_schedules(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let names = user_names(&s).await?;
+    let all = s
+        .store
+        .list_schedules()
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    let out: Vec<Value> = all.iter().map(|st| schedule_json(&s, st, &names)).collect();
+    Ok(Json(json!({ "schedules": out })))
+}
+
+pub async fn get_schedule(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    Ok(Json(schedule_json(&s, &st, &user_names(&s).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulePatch {
+    name: Option<String>,
+    time_zone: Option<String>,
+    layers: Option<Vec<Layer>>,
+    overrides: Option<Vec<Override>>,
+}
+
+pub async fn update_schedule(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<SchedulePatch>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    let mut sched = st.schedule;
+    if let Some(n) = p.name {
+        sched.name = n;
+    }
+    if let Some(z) = p.time_zone {
+        sched.time_zone = z;
+    }
+    if let Some(l) = p.layers {
+        sched.layers = l;
+    }
+    if let Some(o) = p.overrides {
+        sched.overrides = o;
+    }
+    save(&s, st.id, sched).await
+}
+
+pub async fn delete_schedule(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let st = load(&s, &id).await?;
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(ApiError::store("line"))?;
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l.routing.steps.contains(&RoutingStep::Schedule(st.id)))
+    {
+        return Err(ApiError::Conflict(format!(
+            "schedule {} is in the routing of line '{}' (id {}); remove it from there first",
+            st.id, l.name, l.id
+        )));
+    }
+    s.store
+        .delete_schedule(st.id)
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn add_layer(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(mut layer): ApiJson<Layer>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let st = load(&s, &id).await?;
+    let mut sched = st.schedule;
+    layer.id = 0;
+    sched.layers.push(layer);
+    Ok((StatusCode::CREATED, save(&s, st.id, sched).await?))
+}
+
+pub async fn update_layer(
+    State(s): State<AppState>,
+    Path((id, layer_id)): Path<(String, String)>,
+    ApiJson(mut layer): ApiJson<Layer>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    let lid: u32 = parse_id(&layer_id, "layer")?;
+    let mut sched = st.schedule;
+    let slot = sched
+        .layers
+        .iter_mut()
+        .find(|l| l.id == lid)
+        .ok_or(ApiError::NotFound("layer"))?;
+    layer.id = lid;
+    *slot = layer;
+    save(&s, st.id, sched).await
+}
+
+pub async fn delete_layer(
+    State(s): State<AppState>,
+    Path((id, layer_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    let lid: u32 = parse_id(&layer_id, "layer")?;
+    let mut sched = st.schedule;
+    let before = sched.layers.len();
+    sched.layers.retain(|l| l.id != lid);
+    if sched.layers.len() == before {
+        return Err(ApiError::NotFound("layer"));
+    }
+    save(&s, st.id, sched).await
+}
+
+pub async fn add_override(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(mut o): ApiJson<Override>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let st = load(&s, &id).await?;
+    let mut sched = st.schedule;
+    o.id = 0;
+    sched.overrides.push(o);
+    Ok((StatusCode::CREATED, save(&s, st.id, sched).await?))
+}
+
+pub async fn delete_override(
+    State(s): State<AppState>,
+    Path((id, oid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    let oid: u32 = parse_id(&oid, "override")?;
+    let mut sched = st.schedule;
+    let before = sched.overrides.len();
+    sched.overrides.retain(|o| o.id != oid);
+    if sched.overrides.len() == before {
+        return Err(ApiError::NotFound("override"));
+    }
+    save(&s, st.id, sched).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtQuery {
+    at: Option<String>,
+}
+
+fn instant(field: &str, raw: &str) -> Result<Timestamp, ApiError> {
+    raw.parse().map_err(|_| {
+        DomainError::new(
+            field,
+            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
+        )
+        .into()
+    })
+}
+
+fn engine(st: &StoredSchedule) -> ApiResult<Engine> {
+    Engine::new(&st.schedule).map_err(ApiError::from)
+}
+
+pub async fn get_on_call(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let st = load(&s, &id).await?;
+    let at = match q.at {
+        Some(a) => instant("at", &a)?,
+        None => s.clock.now(),
+    };
+    let oc = engine(&st)?.on_call(at);
+    let names = user_names(&s).await?;
+    Ok(Json(json!({
+        "at": at,
+        "user": who(oc.user, &names),
+        "source": oc.source.map(|x| x.label()),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    from: String,
+    to: String,
+}
+
+pub async fn get_shifts(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let (from, to) = (instant("from", &q.from)?, instant("to", &q.to)?);
+    if to <= from {
+        return Err(DomainError::new("to", "must be after from").into());
+    }
+    if to.as_second() - from.as_second() > MAX_RANGE_DAYS * 86_400 {
+        return Err(DomainError::new(
+            "to",
+            format!("the range may span at most {MAX_RANGE_DAYS} days"),
+        )
+        .into());
+    }
+    let st = load(&s, &id).await?;
+    let timeline = engine(&st)?.timeline(from, to);
+    let names = user_names(&s).await?;
+    let shifts: Vec<Value> = timeline
+        .iter()
+        .filter(|x| x.user.is_some())
+        .map(|x| {
+            json!({
+                "start": x.start, "end": x.end,
+                "user": who(x.user, &names),
+                "source": x.source.as_ref().map(|src| src.label()),
+            })
+        })
+        .collect();
+    let gaps: Vec<Value> = timeline
+        .iter()
+        .filter(|x| x.user.is_none())
+        .map(|x| json!({ "start": x.start, "end": x.end }))
+        .collect();
+    Ok(Json(json!({ "shifts": shifts, "gaps": gaps })))
+}
+
+/// Rotates the schedule's calendar secret (the old URL stops working).
+pub async fn rotate_schedule_feed(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let st = load(&s, &id).await?;
+    let token = random_secret();
+    s.store
+        .set_schedule_feed_token(st.id, &token)
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    Ok(Json(json!({ "calendar_url": feed_url(&s, &token) })))
+}
+
+/// Creates (or rotates) a user's personal calendar secret.
+pub async fn rotate_user_feed(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id: UserId = parse_id(&id, "user")?;
+    let token = random_secret();
+    s.store
+        .set_user_feed_token(id, &token)
+        .await
+        .map_err(ApiError::store("user"))?;
+    Ok(Json(json!({ "calendar_url": feed_url(&s, &token) })))
+}
