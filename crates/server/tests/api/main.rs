@@ -6,4 +6,5 @@ mod calls;
 mod cli;
 mod helpers;
 mod instances;
+mod schedules;
 mod webhooks;
