@@ -90,3 +90,64 @@ async fn a_created_token_is_alone_on_the_last_line_and_opens_the_api() {
     assert!(ready, "the server never became ready");
     assert_eq!(users.unwrap().status(), 200);
 }
+
+#[test]
+fn schedule_resolve_and_shifts_read_the_api_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schedule.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "Primary", "time_zone": "Europe/Berlin",
+            "layers": [{"name": "weekly", "participants": [1, 2], "start": "2026-11-23T09:00",
+                        "shift": {"weeks": 1}}],
+            "overrides": [{"user": 3, "start": "2026-11-25T12:00:00Z", "end": "2026-11-25T14:00:00Z"}]}"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = bin().args(args).arg("--file").arg(&file).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = run(&["schedule", "resolve", "--at", "2026-11-30T07:59:59Z"]);
+    assert_eq!(v, serde_json::json!({"user": 1, "source": "layer:weekly"}));
+    let v = run(&["schedule", "resolve", "--at", "2026-11-30T08:00:00Z"]);
+    assert_eq!(v, serde_json::json!({"user": 2, "source": "layer:weekly"}));
+    let v = run(&["schedule", "resolve", "--at", "2026-11-25T13:00:00Z"]);
+    assert_eq!(v, serde_json::json!({"user": 3, "source": "override"}));
+    let v = run(&["schedule", "resolve", "--at", "2026-11-01T00:00:00Z"]);
+    assert_eq!(v, serde_json::json!({"user": null, "source": null}));
+    let v = run(&[
+        "schedule",
+        "shifts",
+        "--from",
+        "2026-11-25T00:00:00Z",
+        "--to",
+        "2026-11-26T00:00:00Z",
+    ]);
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"start": "2026-11-25T00:00:00Z", "end": "2026-11-25T12:00:00Z", "user": 1},
+            {"start": "2026-11-25T12:00:00Z", "end": "2026-11-25T14:00:00Z", "user": 3},
+            {"start": "2026-11-25T14:00:00Z", "end": "2026-11-26T00:00:00Z", "user": 1},
+        ])
+    );
+    std::fs::write(&file, r#"{"name": "x", "time_zone": "Mars/Base"}"#).unwrap();
+    let out = bin()
+        .args([
+            "schedule",
+            "resolve",
+            "--at",
+            "2026-11-25T13:00:00Z",
+            "--file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("time_zone"));
+}
