@@ -1,10 +1,12 @@
-//! Edges to the voice providers: webhook parsing, request signatures and XML rendering.
+//! Edges to the voice providers (Twilio and Plivo): webhook parsing, request signatures
+//! and XML rendering.
 //!
 //! Each provider is one module implementing [`VoiceProvider`]; the server picks the module
 //! by the line's provider with [`voice`] and never looks inside. A new provider is one new
 //! module and one arm in [`voice`].
 
 pub mod form;
+pub mod plivo;
 pub mod twilio;
 pub mod xml;
 
@@ -71,8 +73,6 @@ pub trait VoiceProvider: Send + Sync {
 pub fn voice(provider: Provider) -> &'static dyn VoiceProvider {
     match provider {
         Provider::Twilio => &twilio::Twilio,
-        // Plivo XML arrives with its own module; until then a Plivo line is refused at
-        // creation, so this arm is never reached with live traffic.
-        Provider::Plivo => &twilio::Twilio,
+        Provider::Plivo => &plivo::Plivo,
     }
 }

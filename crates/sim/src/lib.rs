@@ -1,17 +1,20 @@
-//! The carrier simulator: a fake Twilio that places calls against a Switchboard webhook
-//! over real HTTP.
+//! The carrier simulator: a fake Twilio or Plivo that places calls against a Switchboard
+//! webhook over real HTTP.
 //!
-//! It sends the parameters Twilio sends (the empty geo fields included), signs every request
-//! with `X-Twilio-Signature`, executes the TwiML it gets back (`Say`, `Play`, `Pause`,
-//! `Dial`/`Number`, `Record`, `Gather`, `Redirect`, `Hangup`, `Reject`), plays scripted
+//! It sends the parameters the carrier sends (Twilio's empty geo fields included; Plivo's
+//! numbers without `+`), signs every request (`X-Twilio-Signature`, or
+//! `X-Plivo-Signature-V3` with its nonce), executes the XML it gets back (TwiML `Say`,
+//! `Play`, `Pause`, `Dial`/`Number`, `Record`, `Gather`, `Redirect`, `Hangup`, `Reject`;
+//! Plivo `Speak`, `Play`, `Wait`, `Dial`/`Number`, `Record` including the background
+//! `startOnDialAnswer` recording, `GetDigits`/`GetInput`, `Redirect`, `Hangup`), plays scripted
 //! responders and a scripted caller on a virtual clock (no real waiting), sends the action,
 //! recording and status callbacks, and returns a [`Transcript`].
 //!
 //! Behaviours the protocol notes mark as unconfirmed are settings of [`CallSpec`].
 
+mod exec;
 pub mod media;
 mod transcript;
-mod twilio;
 
 pub use transcript::{Entry, Transcript};
 
@@ -19,6 +22,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+
+/// Which carrier the simulator plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Carrier {
+    #[default]
+    Twilio,
+    Plivo,
+}
 
 /// How a responder's phone behaves when dialed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,9 +124,10 @@ pub type BeforeRequest =
 /// One simulated call.
 #[derive(Clone)]
 pub struct CallSpec {
-    /// The line's voice webhook.
+    pub carrier: Carrier,
+    /// The line's voice webhook (Plivo: the answer URL).
     pub voice_url: String,
-    /// The number's call-status callback, if configured.
+    /// The number's call-status callback (Plivo: the hangup URL), if configured.
     pub status_callback_url: Option<String>,
     /// Sign requests with this auth token (unsigned when `None`).
     pub auth_token: Option<String>,
@@ -148,6 +160,7 @@ impl CallSpec {
     /// A call from `from` to `to` at `voice_url`, with Twilio-like defaults.
     pub fn new(voice_url: impl Into<String>, from: &str, to: &str) -> Self {
         Self {
+            carrier: Carrier::Twilio,
             voice_url: voice_url.into(),
             status_callback_url: None,
             auth_token: None,
@@ -170,6 +183,13 @@ impl CallSpec {
         }
     }
 
+    /// The same call through Plivo.
+    pub fn plivo(mut self) -> Self {
+        self.carrier = Carrier::Plivo;
+        self.account_sid = "MAZDQ1ZDIXMZA5ZMU0OT".to_owned();
+        self
+    }
+
     /// Sets how `number` behaves.
     pub fn responder(mut self, number: &str, r: Responder) -> Self {
         self.responders.insert(number.to_owned(), r);
@@ -179,7 +199,7 @@ impl CallSpec {
 
 /// Places one call and plays it to the end.
 pub async fn place_call(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Transcript> {
-    twilio::run(http, spec).await
+    exec::run(http, spec).await
 }
 
 /// Sends only the signed incoming-call webhook of `spec` and returns the HTTP status and
@@ -188,7 +208,7 @@ pub async fn incoming_webhook(
     http: &reqwest::Client,
     spec: &CallSpec,
 ) -> anyhow::Result<(u16, String)> {
-    twilio::incoming_only(http, spec).await
+    exec::incoming_only(http, spec).await
 }
 
 /// An HTTP client suited to the simulator (no connection reuse across a server restart).

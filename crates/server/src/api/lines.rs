@@ -82,13 +82,6 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         })?,
         None => base.provider,
     };
-    if provider == Provider::Plivo {
-        return Err(DomainError::new(
-            "provider",
-            "plivo lines are not supported by this version yet; use twilio",
-        )
-        .into());
-    }
     let (steps, timeout) = match input.routing {
         Some(r) => (
             r.steps.unwrap_or(base.routing.steps),
@@ -176,7 +169,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
             "no auth_token: webhook signatures are not checked, so anyone who learns the webhook URL can forge calls",
         );
     }
-    json!({
+    let mut v = json!({
         "id": l.id,
         "name": l.name,
         "number": l.number,
@@ -191,7 +184,13 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "test_mode": test_mode,
         "warnings": warnings,
         "created_at": l.created_at,
-    })
+    });
+    if l.provider == Provider::Plivo {
+        // The names Plivo's console uses for the same two URLs.
+        v["answer_url"] = v["webhook_url"].clone();
+        v["hangup_url"] = v["status_callback_url"].clone();
+    }
+    v
 }
 
 pub async fn create_line(

@@ -109,7 +109,8 @@ pub async fn verify(
             tracing::warn!(
                 line = %line.id,
                 path = uri.path(),
-                signed = headers.contains_key("x-twilio-signature"),
+                signed = headers.contains_key("x-twilio-signature")
+                    || headers.contains_key("x-plivo-signature-v3"),
                 "rejected a webhook with a missing or invalid signature"
             );
             return Err(Rejected::Forbidden);
@@ -178,9 +179,14 @@ pub fn failure_document(state: &AppState, provider: Provider, token: &str) -> Re
 
 /// The parameters worth keeping in the activity log, as `Key=value` pairs.
 pub fn summarize(form: &Form) -> String {
-    const KEYS: [&str; 9] = [
+    const KEYS: [&str; 14] = [
         "CallStatus",
         "DialCallStatus",
+        "DialStatus",
+        "DialHangupCause",
+        "HangupCause",
+        "Duration",
+        "RecordingID",
         "DialCallDuration",
         "DialBridged",
         "RecordingStatus",

@@ -8,7 +8,7 @@ use switchboard::config::Config;
 use switchboard_core::clock::FakeClock;
 use switchboard_core::store::Store;
 use switchboard_sim::media::MediaServer;
-use switchboard_sim::{CallSpec, Transcript};
+use switchboard_sim::{CallSpec, Carrier, Transcript};
 use switchboard_store::testing::TestDb;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -18,6 +18,52 @@ use tokio::sync::oneshot;
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// Runs each named `async fn(TestApp)` on both backends and through both carriers.
+#[macro_export]
+macro_rules! on_all {
+    ($($name:ident),* $(,)?) => {
+        mod all {
+            $crate::on_all!(@carrier twilio Twilio $($name),*);
+            $crate::on_all!(@carrier plivo Plivo $($name),*);
+        }
+    };
+    (@carrier $m:ident $carrier:ident $($name:ident),*) => {
+        mod $m {
+            mod sqlite {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        let app = $crate::helpers::TestApp::spawn_with(
+                            $crate::helpers::Backend::Sqlite,
+                            switchboard_sim::Carrier::$carrier,
+                            stringify!($name),
+                        )
+                        .await
+                        .expect("SQLite is always available");
+                        super::super::super::$name(app).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                            $crate::helpers::Backend::Postgres,
+                            switchboard_sim::Carrier::$carrier,
+                            stringify!($name),
+                        )
+                        .await
+                        {
+                            super::super::super::$name(app).await;
+                        }
+                    }
+                )*
+            }
+        }
+    };
 }
 
 /// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.
@@ -60,6 +106,8 @@ macro_rules! on_both {
 pub const START: &str = "2026-11-24T09:00:00Z";
 
 pub struct TestApp {
+    /// The provider of the lines `line()` creates and of the calls `spec()` places.
+    pub carrier: Carrier,
     pub url: String,
     pub token: String,
     pub clock: FakeClock,
@@ -90,6 +138,11 @@ impl TestApp {
     /// A server on `backend`; `None` when that backend is not available here (PostgreSQL
     /// without `SWITCHBOARD_TEST_POSTGRES_URL`), after saying so.
     pub async fn spawn(backend: Backend, test: &str) -> Option<TestApp> {
+        Self::spawn_with(backend, Carrier::Twilio, test).await
+    }
+
+    /// A server on `backend` whose lines and simulated calls use `carrier`.
+    pub async fn spawn_with(backend: Backend, carrier: Carrier, test: &str) -> Option<TestApp> {
         let data_dir = tempfile::tempdir().unwrap();
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite(),
@@ -109,13 +162,17 @@ impl TestApp {
             )
             .await
             .unwrap();
-        let media = MediaServer::start(Some((
-            "AC00000000000000000000000000000001".into(),
-            "line-auth-token".into(),
-        )))
+        let media = MediaServer::start(vec![
+            (
+                "AC00000000000000000000000000000001".into(),
+                "line-auth-token".into(),
+            ),
+            ("MAZDQ1ZDIXMZA5ZMU0OT".into(), "line-auth-token".into()),
+        ])
         .await
         .unwrap();
         let mut app = TestApp {
+            carrier,
             url: format!("http://{addr}"),
             token,
             clock,
@@ -255,7 +312,7 @@ impl TestApp {
                 json!({
                     "name": "Engineering Hotline",
                     "number": format!("+1500555{:04}", rand_suffix()),
-                    "provider": "twilio",
+                    "provider": self.provider(),
                     "auth_token": "line-auth-token",
                     "routing": { "steps": steps, "ring_timeout_secs": 20 },
                 }),
@@ -263,6 +320,14 @@ impl TestApp {
             .await;
         assert_eq!(status, 201, "{body}");
         body
+    }
+
+    /// `twilio` or `plivo`, as the API names the carrier.
+    pub fn provider(&self) -> &'static str {
+        match self.carrier {
+            Carrier::Twilio => "twilio",
+            Carrier::Plivo => "plivo",
+        }
     }
 
     /// A call to `line` from a fixed caller, signed with the line's token.
@@ -278,6 +343,9 @@ impl TestApp {
         spec.caller_name = Some("ACME SECURITY".to_owned());
         spec.from_city = "SAN FRANCISCO".to_owned();
         spec.from_state = "CA".to_owned();
+        if self.carrier == Carrier::Plivo {
+            spec = spec.plivo();
+        }
         spec
     }
 

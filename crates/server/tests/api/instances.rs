@@ -91,10 +91,10 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
     else {
         return;
     };
-    let media = MediaServer::start(Some((
+    let media = MediaServer::start(vec![(
         "AC00000000000000000000000000000001".into(),
         "line-auth-token".into(),
-    )))
+    )])
     .await
     .unwrap();
     let lb_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

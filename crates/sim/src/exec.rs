@@ -1,8 +1,9 @@
-//! Executing TwiML as Twilio does, on a virtual clock.
+//! Executing TwiML as Twilio does, or Plivo XML as Plivo does, on a virtual clock.
 
-use crate::{CallSpec, Responder, SignedUrlForm, Transcript, VoicemailScript};
+use crate::{CallSpec, Carrier, Responder, SignedUrlForm, Transcript, VoicemailScript};
 use anyhow::Context;
 use rand::Rng;
+use switchboard_providers::plivo::signature as plivo_signature;
 use switchboard_providers::twilio::signature;
 use switchboard_providers::Form;
 
@@ -28,6 +29,34 @@ struct Run<'a> {
     caller_gone: bool,
     requests: usize,
     out: Transcript,
+    /// A Plivo `<Record startOnDialAnswer>` waiting for the next answered dial:
+    /// (action URL, callback URL).
+    background_recording: Option<(String, Option<String>)>,
+}
+
+fn uuid() -> String {
+    let h = sid("");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn digits_only(n: &str) -> String {
+    n.trim_start_matches('+').to_owned()
+}
+
+/// A dialed number as E.164, whichever form the document wrote it in.
+fn e164(n: &str) -> String {
+    if n.starts_with('+') || !n.chars().all(|c| c.is_ascii_digit()) {
+        n.to_owned()
+    } else {
+        format!("+{n}")
+    }
 }
 
 /// The response to one request.
@@ -37,7 +66,39 @@ struct Fetched {
 }
 
 impl Run<'_> {
+    fn plivo(&self) -> bool {
+        self.spec.carrier == Carrier::Plivo
+    }
+
+    fn plivo_params(&self, status: &str, event: &str) -> Vec<(String, String)> {
+        let s = self.spec;
+        let mut p: Vec<(&str, String)> = vec![
+            ("BillRate", "0.0085".into()),
+            ("CallStatus", status.into()),
+            ("CallUUID", self.call_sid.clone()),
+            ("Direction", "inbound".into()),
+            ("Event", event.into()),
+            ("From", digits_only(&s.from)),
+            ("ParentAuthID", s.account_sid.clone()),
+            ("RequestUUID", self.call_sid.clone()),
+            ("SessionStart", "2026-11-24 09:00:00.000000".into()),
+            ("To", digits_only(&s.to)),
+        ];
+        if let Some(name) = &s.caller_name {
+            p.push(("CallerName", name.clone()));
+        }
+        p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
     fn base_params(&self, status: &str) -> Vec<(String, String)> {
+        if self.plivo() {
+            let event = if status == "ringing" {
+                "StartApp"
+            } else {
+                "Redirect"
+            };
+            return self.plivo_params(status, event);
+        }
         let s = self.spec;
         let mut p: Vec<(&str, String)> = vec![
             ("AccountSid", s.account_sid.clone()),
@@ -92,7 +153,21 @@ impl Run<'_> {
         self.requests += 1;
         let form = Form(params);
         let mut req = self.http.post(url).form(form.pairs());
-        if let Some(token) = &self.spec.auth_token {
+        if let (Some(token), true) = (&self.spec.auth_token, self.plivo()) {
+            let nonce: String = {
+                let mut rng = rand::thread_rng();
+                (0..20)
+                    .map(|_| char::from(b'0' + rng.gen_range(0..10)))
+                    .collect()
+            };
+            let sig = plivo_signature::sign(token, "POST", url, &form, &nonce);
+            // Plivo also signs with the main account's token; we never know that one.
+            let main = plivo_signature::sign("main-account-token", "POST", url, &form, &nonce);
+            req = req
+                .header("X-Plivo-Signature-V3", sig)
+                .header("X-Plivo-Signature-Ma-V3", main)
+                .header("X-Plivo-Signature-V3-Nonce", nonce);
+        } else if let Some(token) = &self.spec.auth_token {
             let signed_url = match self.spec.signed_url_form {
                 SignedUrlForm::AsRequested => url.to_owned(),
                 SignedUrlForm::WithDefaultPort => with_default_port(url),
@@ -173,6 +248,16 @@ impl Run<'_> {
             .push((kind.to_owned(), rsid.to_owned(), secs));
         let Some(url) = url else { return Ok(()) };
         let url = resolve(doc_url, &url)?;
+        if self.plivo() {
+            let mut p = self.base_params(self.call_status());
+            p.extend(self.plivo_recording_params(rsid, secs as i64));
+            let f = self.post(&url, p, "recording callback").await?;
+            if !(200..300).contains(&f.status) {
+                self.out
+                    .log(self.t, format!("recording callback answered {}", f.status));
+            }
+            return Ok(());
+        }
         let mut p = vec![
             ("AccountSid".to_owned(), self.spec.account_sid.clone()),
             ("CallSid".to_owned(), self.call_sid.clone()),
@@ -201,7 +286,29 @@ impl Run<'_> {
         Ok(())
     }
 
+    fn plivo_recording_params(&self, id: &str, secs: i64) -> Vec<(String, String)> {
+        let ms = if secs < 0 { -1 } else { secs * 1000 };
+        vec![
+            ("RecordUrl".to_owned(), self.recording_url(id)),
+            ("RecordingID".to_owned(), id.to_owned()),
+            ("RecordingDuration".to_owned(), secs.to_string()),
+            ("RecordingDurationMs".to_owned(), ms.to_string()),
+            ("RecordingStartMs".to_owned(), "1795510800000".to_owned()),
+            (
+                "RecordingEndMs".to_owned(),
+                (1_795_510_800_000i64 + ms.max(0)).to_string(),
+            ),
+        ]
+    }
+
     fn recording_url(&self, rsid: &str) -> String {
+        if self.plivo() {
+            return format!(
+                "{}/v1/Account/{}/Recording/{rsid}.mp3",
+                self.spec.recording_base_url.trim_end_matches('/'),
+                self.spec.account_sid
+            );
+        }
         format!(
             "{}/2010-04-01/Accounts/{}/Recordings/{rsid}",
             self.spec.recording_base_url.trim_end_matches('/'),
@@ -259,6 +366,7 @@ pub async fn incoming_only(
         caller_gone: false,
         requests: 0,
         out: Transcript::default(),
+        background_recording: None,
     };
     let params = run.base_params("ringing");
     let f = run.post(&spec.voice_url, params, "incoming call").await?;
@@ -266,7 +374,13 @@ pub async fn incoming_only(
 }
 
 pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Transcript> {
-    let call_sid = spec.call_sid.clone().unwrap_or_else(|| sid("CA"));
+    let call_sid = spec.call_sid.clone().unwrap_or_else(|| {
+        if spec.carrier == Carrier::Plivo {
+            uuid()
+        } else {
+            sid("CA")
+        }
+    });
     let mut run = Run {
         http,
         spec,
@@ -278,6 +392,7 @@ pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Tran
             call_sid,
             ..Default::default()
         },
+        background_recording: None,
     };
     run.out.log(
         0,
@@ -309,7 +424,26 @@ pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Tran
         run.out.log(run.t, "call ends");
     }
     run.out.duration_secs = run.t;
-    if let Some(url) = &spec.status_callback_url {
+    if let (Some(url), true) = (&spec.status_callback_url, run.plivo()) {
+        let mut p = run.plivo_params("completed", "Hangup");
+        p.push(("Duration".to_owned(), run.t.to_string()));
+        p.push(("BillDuration".to_owned(), run.t.to_string()));
+        p.push(("HangupCause".to_owned(), "NORMAL_CLEARING".to_owned()));
+        p.push((
+            "HangupSource".to_owned(),
+            if run.out.caller_hung_up {
+                "Caller"
+            } else {
+                "Plivo"
+            }
+            .to_owned(),
+        ));
+        let f = run.post(url, p, "hangup callback").await?;
+        if !(200..300).contains(&f.status) {
+            run.out
+                .log(run.t, format!("hangup callback answered {}", f.status));
+        }
+    } else if let Some(url) = &spec.status_callback_url {
         let mut p = run.base_params("completed");
         p.push(("CallDuration".to_owned(), run.t.to_string()));
         p.push((
@@ -350,7 +484,7 @@ async fn execute(
             return Ok((None, None));
         }
         match verb.tag_name().name() {
-            "Say" => {
+            "Say" | "Speak" => {
                 let text = verb.text().unwrap_or("").trim().to_owned();
                 let end = run.t + speech_secs(&text);
                 run.out.log(run.t, format!("Say: {text}"));
@@ -368,7 +502,7 @@ async fn execute(
                 }
                 run.t += 5;
             }
-            "Pause" => {
+            "Pause" | "Wait" => {
                 let len: u32 = verb
                     .attribute("length")
                     .and_then(|l| l.parse().ok())
@@ -383,19 +517,32 @@ async fn execute(
                     return Ok(next);
                 }
             }
+            "Record" if run.plivo() && verb.attribute("startOnDialAnswer") == Some("true") => {
+                let action = resolve(doc_url, verb.attribute("action").unwrap_or(doc_url))?;
+                let callback = verb
+                    .attribute("callbackUrl")
+                    .map(|c| resolve(doc_url, c))
+                    .transpose()?;
+                run.out
+                    .log(run.t, "Record: waits for the next dial to be answered");
+                run.background_recording = Some((action, callback));
+            }
             "Record" => {
                 if let Some(next) = record(run, verb, doc_url).await? {
                     return Ok(next);
                 }
             }
-            "Gather" => {
+            "Gather" | "GetDigits" | "GetInput" => {
                 // The scripted caller never presses keys: Twilio times out and, with no
                 // input, falls through to the next verb without requesting the action.
                 let timeout: u32 = verb
                     .attribute("timeout")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(5);
-                for say in verb.children().filter(|n| n.has_tag_name("Say")) {
+                for say in verb
+                    .children()
+                    .filter(|n| n.has_tag_name("Say") || n.has_tag_name("Speak"))
+                {
                     let text = say.text().unwrap_or("").trim().to_owned();
                     run.t += speech_secs(&text);
                     run.out.said.push(text);
@@ -440,7 +587,7 @@ async fn dial(
     let numbers: Vec<String> = verb
         .children()
         .filter(|n| n.has_tag_name("Number"))
-        .map(|n| n.text().unwrap_or("").trim().to_owned())
+        .map(|n| e164(n.text().unwrap_or("").trim()))
         .collect();
     let record = verb
         .attribute("record")
@@ -476,7 +623,10 @@ async fn dial(
             _ => {}
         }
     }
-    let leg_sid = sid("CA");
+    let leg_sid = if run.plivo() { uuid() } else { sid("CA") };
+    // A Plivo background recording belongs to the dial that follows it.
+    let background = run.background_recording.take();
+    let background_id = uuid();
     let mut talk = 0;
     let dial_status: String;
     let mut bridged = false;
@@ -500,6 +650,13 @@ async fn dial(
                     _ => 0,
                 };
                 let start = run.t;
+                if let Some((action, _)) = &background {
+                    // Fires when recording starts; the length is not known yet.
+                    let mut p = run.base_params("in-progress");
+                    p.extend(run.plivo_recording_params(&background_id, -1));
+                    run.post(&action.clone(), p, "record action (start)")
+                        .await?;
+                }
                 if run.caller_hangs_up_before(start + planned) {
                     talk = run.t - start;
                 } else {
@@ -531,6 +688,56 @@ async fn dial(
         return Ok(None);
     };
     let action = resolve(doc_url, action)?;
+    if run.plivo() {
+        let mut p = run.base_params(run.call_status());
+        let plivo_status = if dial_status == "canceled" {
+            "no-answer"
+        } else {
+            dial_status.as_str()
+        };
+        p.push(("DialStatus".to_owned(), plivo_status.to_owned()));
+        p.push((
+            "DialRingStatus".to_owned(),
+            (dial_status != "failed").to_string(),
+        ));
+        p.push((
+            "DialHangupCause".to_owned(),
+            match plivo_status {
+                "busy" => "USER_BUSY",
+                "failed" => "UNALLOCATED_NUMBER",
+                "no-answer" => "NO_ANSWER",
+                _ => "NORMAL_CLEARING",
+            }
+            .to_owned(),
+        ));
+        p.push(("DialALegUUID".to_owned(), run.call_sid.clone()));
+        p.push((
+            "DialBLegUUID".to_owned(),
+            if bridged {
+                leg_sid.clone()
+            } else {
+                String::new()
+            },
+        ));
+        if bridged {
+            p.push(("DialBLegDuration".to_owned(), talk.to_string()));
+        }
+        let redirect = verb.attribute("redirect") != Some("false");
+        let next = if run.caller_gone || !redirect {
+            run.post(&action, p, "dial action").await?;
+            None
+        } else {
+            run.fetch_doc(&action, p, "dial action").await?
+        };
+        if let (Some((_, callback)), true) = (&background, bridged && talk > 0) {
+            run.recording_callback(callback.clone(), "DialVerb", &background_id, talk, doc_url)
+                .await?;
+        }
+        if !redirect && !run.caller_gone {
+            return Ok(None);
+        }
+        return Ok(Some((next, Some(action))));
+    }
     let mut p = run.base_params(run.call_status());
     p.push(("DialCallStatus".to_owned(), dial_status.clone()));
     p.push(("DialCallSid".to_owned(), leg_sid));
@@ -570,17 +777,24 @@ async fn record(
     verb: roxmltree::Node<'_, '_>,
     doc_url: &str,
 ) -> anyhow::Result<Next> {
+    let (default_max, default_silence) = if run.plivo() { (60, 15) } else { (3600, 5) };
     let max: u32 = verb
         .attribute("maxLength")
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3600);
+        .unwrap_or(default_max);
     let silence: u32 = verb
         .attribute("timeout")
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(default_silence);
     // Without an action Twilio requests the current document again.
     let action = resolve(doc_url, verb.attribute("action").unwrap_or(doc_url))?;
-    let rec_callback = verb.attribute("recordingStatusCallback").map(str::to_owned);
+    let rec_callback = verb
+        .attribute(if run.plivo() {
+            "callbackUrl"
+        } else {
+            "recordingStatusCallback"
+        })
+        .map(str::to_owned);
     run.out.log(run.t, format!("Record (max {max} s): beep"));
     let start = run.t;
     let (secs, digits) = match run.spec.caller.voicemail {
@@ -616,11 +830,15 @@ async fn record(
         return Ok(None);
     }
     run.out.voicemail_secs = Some(secs);
-    let rsid = sid("RE");
+    let rsid = if run.plivo() { uuid() } else { sid("RE") };
     let mut p = run.base_params(run.call_status());
-    p.push(("RecordingUrl".to_owned(), run.recording_url(&rsid)));
-    p.push(("RecordingSid".to_owned(), rsid.clone()));
-    p.push(("RecordingDuration".to_owned(), secs.to_string()));
+    if run.plivo() {
+        p.extend(run.plivo_recording_params(&rsid, i64::from(secs)));
+    } else {
+        p.push(("RecordingUrl".to_owned(), run.recording_url(&rsid)));
+        p.push(("RecordingSid".to_owned(), rsid.clone()));
+        p.push(("RecordingDuration".to_owned(), secs.to_string()));
+    }
     p.push(("Digits".to_owned(), digits.to_owned()));
     if run.spec.recording_callback_first {
         run.recording_callback(rec_callback.clone(), "RecordVerb", &rsid, secs, doc_url)

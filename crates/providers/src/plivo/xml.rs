@@ -1,0 +1,114 @@
+//! Rendering instructions as Plivo XML. Defaults Plivo leaves undocumented are set explicitly.
+
+use crate::xml::XmlWriter;
+use crate::UrlFor;
+use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
+use switchboard_core::line::Message;
+
+fn speak(w: &mut XmlWriter, m: &Message) {
+    let mut attrs: Vec<(&'static str, &str)> = vec![("language", m.language.as_str())];
+    if let Some(v) = &m.voice {
+        attrs.push(("voice", v.as_str()));
+    }
+    w.leaf("Speak", &attrs, Some(&m.text));
+}
+
+/// Plivo wants numbers as digits without `+`.
+fn digits(n: &str) -> &str {
+    n.strip_prefix('+').unwrap_or(n)
+}
+
+fn voicemail(w: &mut XmlWriter, action: &str, callback: Option<&str>, max_secs: u32) {
+    let max = max_secs.to_string();
+    let mut attrs: Vec<(&'static str, &str)> = vec![
+        ("action", action),
+        ("method", "POST"),
+        ("fileFormat", "mp3"),
+        ("maxLength", &max),
+        ("timeout", "5"),
+        ("finishOnKey", "#"),
+        ("playBeep", "true"),
+        ("redirect", "true"),
+    ];
+    if let Some(cb) = callback {
+        attrs.extend([("callbackUrl", cb), ("callbackMethod", "POST")]);
+    }
+    w.leaf("Record", &attrs, None);
+}
+
+/// Renders `instructions` as one Plivo XML document.
+pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    for i in instructions {
+        match i {
+            Instruction::Say(m) => speak(&mut w, m),
+            Instruction::Dial {
+                number,
+                caller_id,
+                timeout_secs,
+                record,
+                action,
+                recording_callback,
+            } => {
+                if *record {
+                    // Plivo records a bridged call with a background <Record> placed before
+                    // the <Dial>; its action fires at the start, the file comes to callbackUrl.
+                    let rec = url_for(*recording_callback);
+                    w.leaf(
+                        "Record",
+                        &[
+                            ("action", &rec),
+                            ("method", "POST"),
+                            ("startOnDialAnswer", "true"),
+                            ("redirect", "false"),
+                            ("fileFormat", "mp3"),
+                            ("maxLength", "14400"),
+                            ("callbackUrl", &rec),
+                            ("callbackMethod", "POST"),
+                        ],
+                        None,
+                    );
+                }
+                let action = url_for(*action);
+                let timeout = timeout_secs.to_string();
+                w.open(
+                    "Dial",
+                    &[
+                        ("action", &action),
+                        ("method", "POST"),
+                        ("redirect", "true"),
+                        ("timeout", &timeout),
+                        ("callerId", digits(caller_id)),
+                    ],
+                );
+                w.leaf("Number", &[], Some(number.digits()));
+                w.close("Dial");
+            }
+            Instruction::Record {
+                max_secs,
+                action,
+                recording_callback,
+            } => {
+                let action = url_for(*action);
+                let cb = url_for(*recording_callback);
+                voicemail(&mut w, &action, Some(&cb), *max_secs);
+            }
+            Instruction::Hangup => w.leaf("Hangup", &[], None),
+        }
+    }
+    w.close("Response");
+    w.finish()
+}
+
+/// The document for when Switchboard failed: apologise, take a message, say goodbye.
+pub fn render_failure(voicemail_url: &str, max_secs: u32) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    w.leaf("Speak", &[("language", "en-US")], Some(INTERNAL_ERROR_TEXT));
+    voicemail(&mut w, voicemail_url, None, max_secs);
+    w.leaf("Speak", &[("language", "en-US")], Some(NO_MESSAGE_TEXT));
+    w.leaf("Hangup", &[], None);
+    w.close("Response");
+    w.finish()
+}
