@@ -205,6 +205,7 @@ impl Run<'_> {
             self.application_error(format!("HTTP {} from {what}", f.status));
             return Ok(None);
         }
+        self.out.documents.push(f.body.clone());
         if roxmltree::Document::parse(&f.body).is_err() {
             self.application_error(format!("unparsable TwiML from {what}"));
             return Ok(None);

@@ -21,6 +21,8 @@ pub struct Transcript {
     pub dialed: Vec<String>,
     /// The number that was bridged to the caller, if any.
     pub connected_to: Option<String>,
+    /// Every XML document the call executed, in order.
+    pub documents: Vec<String>,
     /// (URL, HTTP status) of every request sent.
     pub requests: Vec<(String, u16)>,
     /// The caller left a voicemail of this many seconds.

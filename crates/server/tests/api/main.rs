@@ -7,4 +7,5 @@ mod cli;
 mod helpers;
 mod instances;
 mod schedules;
+mod sdk;
 mod webhooks;

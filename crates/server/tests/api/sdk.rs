@@ -1,0 +1,227 @@
+//! Conformance with the providers' official helper libraries (PyPI `twilio` and `plivo`),
+//! through `tools/sdk_conformance.py`: requests signed by each SDK's own code are accepted and
+//! the same requests tampered with are refused; every element and attribute of every XML
+//! document we answer, in every flow, is one the SDK's own XML builders know.
+//!
+//! Needs `SWITCHBOARD_SDK_PYTHON`, a Python with both packages (`.ci/run` makes one).
+
+use crate::helpers::{Backend, TestApp};
+use serde_json::{json, Value};
+use std::process::Command;
+use switchboard_sim::{Carrier, Responder, VoicemailScript};
+
+const ALICE: &str = "+14155550101";
+const BOB: &str = "+14155550102";
+
+fn python() -> Option<String> {
+    match std::env::var("SWITCHBOARD_SDK_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) => {
+            eprintln!("skipped SDK conformance: SWITCHBOARD_SDK_PYTHON is not set");
+            None
+        }
+    }
+}
+
+fn script() -> String {
+    format!(
+        "{}/../../tools/sdk_conformance.py",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn sdk_sign(py: &str, provider: &str, url: &str, params: &[(&str, &str)]) -> Value {
+    let map: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let out = Command::new(py)
+        .args([
+            &script(),
+            "sign",
+            "--provider",
+            provider,
+            "--token",
+            "line-auth-token",
+        ])
+        .args(["--url", url, "--params", &Value::Object(map).to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn post_signed(app: &TestApp, url: &str, params: &[(&str, &str)], headers: &Value) -> u16 {
+    let mut req = app.http.post(url).form(params);
+    for (k, v) in headers.as_object().unwrap() {
+        req = req.header(k.as_str(), v.as_str().unwrap());
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+async fn signatures_from_the_sdk(carrier: Carrier) {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn_with(Backend::Sqlite, carrier, "sdk")
+        .await
+        .unwrap();
+    let a = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[a]).await;
+    let url = line["webhook_url"].as_str().unwrap();
+    let provider = app.provider();
+    let params: Vec<(&str, &str)> = match carrier {
+        Carrier::Twilio => vec![
+            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            ("AccountSid", "AC00000000000000000000000000000001"),
+            ("From", "+14155550199"),
+            ("To", "+15005550006"),
+            ("CallStatus", "ringing"),
+            ("Direction", "inbound"),
+            ("FromCity", ""),
+        ],
+        Carrier::Plivo => vec![
+            ("CallUUID", "11111111-2222-3333-4444-555555555555"),
+            ("From", "14155550199"),
+            ("To", "15005550006"),
+            ("CallStatus", "ringing"),
+            ("Direction", "inbound"),
+            ("Event", "StartApp"),
+        ],
+    };
+    let headers = sdk_sign(&py, provider, url, &params);
+    assert_eq!(post_signed(&app, url, &params, &headers).await, 200);
+    // The same request with one parameter changed, or signed with another token, is refused.
+    let mut tampered = params.clone();
+    tampered[2].1 = "+19005550100";
+    assert_eq!(post_signed(&app, url, &tampered, &headers).await, 403);
+    let other = {
+        let out = Command::new(&py)
+            .args([
+                &script(),
+                "sign",
+                "--provider",
+                provider,
+                "--token",
+                "wrong-token",
+            ])
+            .args(["--url", url, "--params"])
+            .arg(
+                Value::Object(
+                    params
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), json!(v)))
+                        .collect(),
+                )
+                .to_string(),
+            )
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(post_signed(&app, url, &params, &other).await, 403);
+    let (_, calls) = app.get("/calls").await;
+    assert_eq!(
+        calls["calls"].as_array().unwrap().len(),
+        1,
+        "only the genuine call"
+    );
+}
+
+async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn_with(Backend::Sqlite, carrier, "sdk")
+        .await
+        .unwrap();
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let nobody = app.user("Dana", None).await;
+    let line = app.line(&[a, b]).await;
+    let empty = app.line(&[nobody]).await;
+    // Hostile message text must not break the documents either.
+    let id = line["id"].as_i64().unwrap();
+    app.patch(
+        &format!("/lines/{id}"),
+        json!({ "messages": { "welcome": { "text": "Hi <b>&\"'", "voice": "Polly.Joanna" } } }),
+    )
+    .await;
+    let answer = Responder::Answer {
+        after_secs: 2,
+        talk_secs: 10,
+    };
+    let mut specs = vec![
+        app.spec(&line).responder(ALICE, answer),
+        app.spec(&line).responder(BOB, answer),
+        app.spec(&line).responder(ALICE, Responder::Busy),
+        app.spec(&line),
+        app.spec(&empty),
+    ];
+    let mut silent = app.spec(&line);
+    silent.caller.voicemail = VoicemailScript::Silent;
+    specs.push(silent);
+    let mut docs = Vec::new();
+    for s in &specs {
+        let (t, _) = app.call(s).await;
+        docs.extend(t.documents);
+    }
+    // The failure document and the failsafe goodbye.
+    app.exec_sql("ALTER TABLE users RENAME TO users_gone").await;
+    let t = switchboard_sim::place_call(&app.http, &app.spec(&line))
+        .await
+        .unwrap();
+    assert!(t.heard("we could not connect your call"), "{t}");
+    docs.extend(t.documents);
+    app.exec_sql("ALTER TABLE users_gone RENAME TO users").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let p = dir.path().join(format!("{i}.xml"));
+            std::fs::write(&p, d).unwrap();
+            p.display().to_string()
+        })
+        .collect();
+    assert!(files.len() >= 12, "{} documents", files.len());
+    let out = Command::new(&py)
+        .args([&script(), "xml", "--provider", app.provider()])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["problems"], 0);
+    // Every element we emit was checked, not just some.
+    let elements = summary["elements"].to_string();
+    for tag in ["Dial", "Number", "Record", "Hangup"] {
+        assert!(elements.contains(tag), "{elements}");
+    }
+}
+
+#[tokio::test]
+async fn twilio_sdk_signatures_are_accepted_and_tampering_refused() {
+    signatures_from_the_sdk(Carrier::Twilio).await;
+}
+
+#[tokio::test]
+async fn plivo_sdk_signatures_are_accepted_and_tampering_refused() {
+    signatures_from_the_sdk(Carrier::Plivo).await;
+}
+
+#[tokio::test]
+async fn every_twiml_document_is_known_to_the_twilio_sdk() {
+    every_document_is_known_to_the_sdk(Carrier::Twilio).await;
+}
+
+#[tokio::test]
+async fn every_plivo_document_is_known_to_the_plivo_sdk() {
+    every_document_is_known_to_the_sdk(Carrier::Plivo).await;
+}
