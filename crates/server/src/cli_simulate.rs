@@ -18,7 +18,10 @@ pub enum SimulateCommand {
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// The line's webhook_url.
+    /// `twilio` or `plivo`.
+    #[arg(long, default_value = "twilio")]
+    carrier: String,
+    /// The line's webhook_url (Plivo: answer_url).
     #[arg(long)]
     url: String,
     /// The line's status_callback_url (so the end of the call is reported).
@@ -90,6 +93,11 @@ fn parse_voicemail(s: &str) -> anyhow::Result<VoicemailScript> {
 
 async fn call(a: CallArgs) -> anyhow::Result<()> {
     let mut spec = CallSpec::new(&a.url, &a.from, &a.to);
+    match a.carrier.as_str() {
+        "twilio" => {}
+        "plivo" => spec = spec.plivo(),
+        other => bail!("--carrier: '{other}' is not twilio or plivo"),
+    }
     spec.status_callback_url = a.status_callback;
     spec.auth_token = a.auth_token;
     spec.caller_name = a.caller_name;
