@@ -1,0 +1,200 @@
+//! `<Dial>`: ringing scripted responders, bridging, and the dial's callbacks (both carriers).
+
+use super::*;
+
+pub(super) async fn dial(
+    run: &mut Run<'_>,
+    verb: roxmltree::Node<'_, '_>,
+    doc_url: &str,
+) -> anyhow::Result<Next> {
+    let timeout: u32 = verb
+        .attribute("timeout")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let numbers: Vec<String> = verb
+        .children()
+        .filter(|n| n.has_tag_name("Number"))
+        .map(|n| e164(n.text().unwrap_or("").trim()))
+        .collect();
+    let record = verb
+        .attribute("record")
+        .is_some_and(|r| r != "do-not-record" && r != "false");
+    run.out.log(
+        run.t,
+        format!(
+            "Dial {} (timeout {timeout} s, caller id {})",
+            numbers.join(", "),
+            verb.attribute("callerId").unwrap_or("-")
+        ),
+    );
+    run.out.dialed.extend(numbers.iter().cloned());
+    // With several numbers they ring together and the first to pick up wins.
+    let mut best: Option<(u32, &String, Responder)> = None;
+    let mut refusal = "no-answer";
+    for n in &numbers {
+        let r = run
+            .spec
+            .responders
+            .get(n)
+            .copied()
+            .unwrap_or(Responder::NoAnswer);
+        match r {
+            Responder::Answer { after_secs, .. } | Responder::Voicemail { after_secs, .. }
+                if after_secs < timeout && best.is_none_or(|(a, _, _)| after_secs < a) =>
+            {
+                best = Some((after_secs, n, r));
+            }
+            Responder::Answer { .. } | Responder::Voicemail { .. } => {}
+            Responder::Busy if numbers.len() == 1 => refusal = "busy",
+            Responder::Failed if numbers.len() == 1 => refusal = "failed",
+            _ => {}
+        }
+    }
+    let leg_sid = if run.plivo() { uuid() } else { sid("CA") };
+    // A Plivo background recording belongs to the dial that follows it.
+    let background = run.background_recording.take();
+    let background_id = uuid();
+    let mut talk = 0;
+    let dial_status: String;
+    let mut bridged = false;
+    match best {
+        Some((after, number, r)) => {
+            if run.caller_hangs_up_before(run.t + after) {
+                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
+            } else {
+                run.t += after;
+                bridged = true;
+                run.out.connected_to = Some(number.clone());
+                let planned = match r {
+                    Responder::Answer { talk_secs, .. } => {
+                        run.out.log(run.t, format!("{number} answers"));
+                        talk_secs
+                    }
+                    Responder::Voicemail { message_secs, .. } => {
+                        run.out.log(run.t, format!("{number}'s voicemail picks up"));
+                        message_secs
+                    }
+                    _ => 0,
+                };
+                let start = run.t;
+                if let Some((action, _)) = &background {
+                    // Fires when recording starts; the length is not known yet.
+                    let mut p = run.base_params("in-progress");
+                    p.extend(run.plivo_recording_params(&background_id, -1));
+                    run.post(&action.clone(), p, "record action (start)")
+                        .await?;
+                }
+                if run.caller_hangs_up_before(start + planned) {
+                    talk = run.t - start;
+                } else {
+                    run.t = start + planned;
+                    talk = planned;
+                    run.out.log(run.t, format!("{number} hangs up"));
+                }
+                dial_status = "completed".to_owned();
+            }
+        }
+        None => {
+            let ring = if refusal == "no-answer" { timeout } else { 1 };
+            if run.caller_hangs_up_before(run.t + ring) {
+                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
+            } else {
+                run.t += ring;
+                run.out.log(run.t, format!("dial ends: {refusal}"));
+                dial_status = refusal.to_owned();
+            }
+        }
+    }
+    let rec_sid = (record && bridged && talk > 0).then(|| sid("RE"));
+    let rec_callback = verb.attribute("recordingStatusCallback").map(str::to_owned);
+    let Some(action) = verb.attribute("action") else {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback, "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+        return Ok(None);
+    };
+    let action = resolve(doc_url, action)?;
+    if run.plivo() {
+        let mut p = run.base_params(run.call_status());
+        let plivo_status = if dial_status == "canceled" {
+            "no-answer"
+        } else {
+            dial_status.as_str()
+        };
+        p.push(("DialStatus".to_owned(), plivo_status.to_owned()));
+        p.push((
+            "DialRingStatus".to_owned(),
+            (dial_status != "failed").to_string(),
+        ));
+        p.push((
+            "DialHangupCause".to_owned(),
+            match plivo_status {
+                "busy" => "USER_BUSY",
+                "failed" => "UNALLOCATED_NUMBER",
+                "no-answer" => "NO_ANSWER",
+                _ => "NORMAL_CLEARING",
+            }
+            .to_owned(),
+        ));
+        p.push(("DialALegUUID".to_owned(), run.call_sid.clone()));
+        p.push((
+            "DialBLegUUID".to_owned(),
+            if bridged {
+                leg_sid.clone()
+            } else {
+                String::new()
+            },
+        ));
+        if bridged {
+            p.push(("DialBLegDuration".to_owned(), talk.to_string()));
+        }
+        let redirect = verb.attribute("redirect") != Some("false");
+        let next = if run.caller_gone || !redirect {
+            run.post(&action, p, "dial action").await?;
+            None
+        } else {
+            run.fetch_doc(&action, p, "dial action").await?
+        };
+        if let (Some((_, callback)), true) = (&background, bridged && talk > 0) {
+            run.recording_callback(callback.clone(), "DialVerb", &background_id, talk, doc_url)
+                .await?;
+        }
+        if !redirect && !run.caller_gone {
+            return Ok(None);
+        }
+        return Ok(Some((next, Some(action))));
+    }
+    let mut p = run.base_params(run.call_status());
+    p.push(("DialCallStatus".to_owned(), dial_status.clone()));
+    p.push(("DialCallSid".to_owned(), leg_sid));
+    p.push(("DialBridged".to_owned(), bridged.to_string()));
+    if bridged {
+        p.push(("DialCallDuration".to_owned(), talk.to_string()));
+    }
+    if let Some(rsid) = &rec_sid {
+        p.push(("RecordingUrl".to_owned(), run.recording_url(rsid)));
+        p.push(("RecordingSid".to_owned(), rsid.clone()));
+        p.push(("RecordingDuration".to_owned(), talk.to_string()));
+    }
+    if run.spec.recording_callback_first {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback.clone(), "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+    }
+    let next = if run.caller_gone {
+        // Still requested after the caller hung up; the answer is ignored.
+        run.post(&action, p, "dial action").await?;
+        None
+    } else {
+        run.fetch_doc(&action, p, "dial action").await?
+    };
+    if !run.spec.recording_callback_first {
+        if let Some(rsid) = &rec_sid {
+            run.recording_callback(rec_callback, "DialVerb", rsid, talk, doc_url)
+                .await?;
+        }
+    }
+    Ok(Some((next, Some(action))))
+}
