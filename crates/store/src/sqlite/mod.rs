@@ -24,7 +24,12 @@ use switchboard_core::{CallId, LineId, RecordingId, UserId};
 /// SQLite behind the [`Store`] trait.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Readers: WAL lets them run beside the writer.
     pool: SqlitePool,
+    /// The one writer. SQLite allows a single writer at a time; queueing writes on one
+    /// connection (a fair async queue) replaces SQLite's sleeping busy-retry, which made the
+    /// slowest writes wait far longer than the queue ahead of them.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -37,16 +42,22 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts.clone())
+            .await
+            .map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(OpenError::Migrate)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts)
             .await
             .map_err(OpenError::Connect)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(OpenError::Migrate)?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 
     /// The pool, for tests that need to reach under the store.
@@ -82,7 +93,7 @@ impl Store for SqliteStore {
         .bind(u.phone.as_ref().map(|p| p.to_string()))
         .bind(&u.time_zone)
         .bind(ms(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         crate::rows::user(&row)
@@ -114,7 +125,7 @@ impl Store for SqliteStore {
         .bind(u.phone.as_ref().map(|p| p.to_string()))
         .bind(&u.time_zone)
         .bind(id.0)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         crate::rows::user(&row)
@@ -123,14 +134,14 @@ impl Store for SqliteStore {
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         let r = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         not_found_if_none(r.rows_affected())
     }
 
     async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()> {
-        schedules::set_user_feed_token(&self.pool, id, token).await
+        schedules::set_user_feed_token(&self.writer, id, token).await
     }
 
     async fn user_by_feed_token(&self, token: &str) -> StoreResult<User> {
@@ -143,7 +154,7 @@ impl Store for SqliteStore {
         feed_token: &str,
         now: Timestamp,
     ) -> StoreResult<StoredSchedule> {
-        schedules::create(&self.pool, schedule, feed_token, now).await
+        schedules::create(&self.writer, schedule, feed_token, now).await
     }
 
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
@@ -159,11 +170,11 @@ impl Store for SqliteStore {
         id: ScheduleId,
         schedule: &Schedule,
     ) -> StoreResult<StoredSchedule> {
-        schedules::update(&self.pool, id, schedule).await
+        schedules::update(&self.writer, id, schedule).await
     }
 
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {
-        schedules::set_feed_token(&self.pool, id, token).await
+        schedules::set_feed_token(&self.writer, id, token).await
     }
 
     async fn schedule_by_feed_token(&self, token: &str) -> StoreResult<StoredSchedule> {
@@ -171,7 +182,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_schedule(&self, id: ScheduleId) -> StoreResult<()> {
-        schedules::delete(&self.pool, id).await
+        schedules::delete(&self.writer, id).await
     }
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
@@ -189,7 +200,7 @@ impl Store for SqliteStore {
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(ms(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         crate::rows::line(&row)
@@ -236,7 +247,7 @@ impl Store for SqliteStore {
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(id.0)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         crate::rows::line(&row)
@@ -249,7 +260,7 @@ impl Store for SqliteStore {
         .bind(t.map(|t| t.user.0))
         .bind(t.map(|t| ms(t.until)))
         .bind(id.0)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         crate::rows::line(&row)
@@ -260,14 +271,14 @@ impl Store for SqliteStore {
         let r = sqlx::query("UPDATE lines SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
             .bind(now)
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         not_found_if_none(r.rows_affected())
     }
 
     async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)> {
-        calls::start_call(&self.pool, call, events).await
+        calls::start_call(&self.writer, call, events).await
     }
 
     async fn get_call(&self, id: CallId) -> StoreResult<Call> {
@@ -289,11 +300,11 @@ impl Store for SqliteStore {
         recordings: &[RecordingReport],
         now: Timestamp,
     ) -> StoreResult<i64> {
-        calls::save_call(&self.pool, call, events, recordings, now).await
+        calls::save_call(&self.writer, call, events, recordings, now).await
     }
 
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         calls::insert_events(&mut tx, call, events).await?;
         tx.commit().await.map_err(db_err)
     }
@@ -306,14 +317,14 @@ impl Store for SqliteStore {
         let r = sqlx::query("UPDATE calls SET archived = ? WHERE id = ?")
             .bind(archived)
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         not_found_if_none(r.rows_affected())
     }
 
     async fn delete_call(&self, id: CallId) -> StoreResult<Vec<Recording>> {
-        calls::delete_call(&self.pool, id).await
+        calls::delete_call(&self.writer, id).await
     }
 
     async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>> {
@@ -338,7 +349,7 @@ impl Store for SqliteStore {
             .bind(status)
             .bind(local_path)
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         not_found_if_none(r.rows_affected())
@@ -356,7 +367,7 @@ impl Store for SqliteStore {
         .bind(name)
         .bind(hash)
         .bind(ms(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(ApiToken {
@@ -385,24 +396,24 @@ impl Store for SqliteStore {
         payload: &serde_json::Value,
         run_at: Timestamp,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         jobs::enqueue(&mut tx, kind, payload, run_at).await?;
         tx.commit().await.map_err(db_err)
     }
 
     async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
-        jobs::claim(&self.pool, now, lease_secs).await
+        jobs::claim(&self.writer, now, lease_secs).await
     }
 
     async fn complete_job(&self, id: i64) -> StoreResult<()> {
-        jobs::finish(&self.pool, id, "done", None, None).await
+        jobs::finish(&self.writer, id, "done", None, None).await
     }
 
     async fn retry_job(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
-        jobs::finish(&self.pool, id, "queued", Some(retry_at), Some(error)).await
+        jobs::finish(&self.writer, id, "queued", Some(retry_at), Some(error)).await
     }
 
     async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()> {
-        jobs::finish(&self.pool, id, "failed", None, Some(error)).await
+        jobs::finish(&self.writer, id, "failed", None, Some(error)).await
     }
 }
