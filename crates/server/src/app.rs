@@ -21,6 +21,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub http: reqwest::Client,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -36,6 +37,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             http,
+            metrics: Arc::default(),
         }
     }
 }
@@ -45,8 +47,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .nest("/api/v1", crate::api::router(state.clone()))
-        .nest("/hooks", crate::webhooks::router())
+        .nest(
+            "/hooks",
+            crate::webhooks::router().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::webhooks::measure,
+            )),
+        )
         .route("/calendar/{file}", get(crate::calendar::get_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -54,6 +63,16 @@ pub fn router(state: AppState) -> Router {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+async fn metrics(State(s): State<AppState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
 }
 
 async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {

@@ -46,6 +46,16 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         "fetch_recording" => fetch_recording(state, &job).await,
         other => Err(JobError::Permanent(format!("unknown job kind '{other}'"))),
     };
+    let outcome = match &result {
+        Ok(()) => "done",
+        Err(JobError::Permanent(_)) => "failed",
+        Err(JobError::Retry(_)) if job.attempts >= MAX_ATTEMPTS => "failed",
+        Err(JobError::Retry(_)) => "retry",
+    };
+    state.metrics.inc(
+        "switchboard_jobs_total",
+        &[("kind", job.kind.as_str()), ("result", outcome)],
+    );
     match result {
         Ok(()) => state.store.complete_job(job.id).await?,
         Err(JobError::Permanent(e)) => {

@@ -11,4 +11,5 @@ mod cli_schedule;
 mod cli_simulate;
 pub mod config;
 pub mod jobs;
+pub mod metrics;
 pub mod webhooks;

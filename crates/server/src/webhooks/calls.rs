@@ -218,6 +218,10 @@ pub async fn incoming_call(
             );
             let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
             let instructions = if created {
+                st.metrics.inc(
+                    "switchboard_calls_started_total",
+                    &[("provider", v.provider.name())],
+                );
                 t.instructions
             } else {
                 // The provider retried the first webhook: answer for where the call is now.

@@ -47,6 +47,50 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// The kind of webhook a path is, for metrics: `voice`, `dial`, `voicemail`, `recording`,
+/// `status`, `failsafe` or `other`.
+fn kind_of(path: &str) -> &'static str {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [_, _, "voice"] => "voice",
+        [_, _, "status"] => "status",
+        [_, _, "failsafe-voicemail"] => "failsafe",
+        [_, _, "calls", _, "dial", _] => "dial",
+        [_, _, "calls", _, "voicemail"] => "voicemail",
+        [_, _, "calls", _, "recording", _] => "recording",
+        _ => "other",
+    }
+}
+
+/// Middleware counting and timing every webhook.
+pub async fn measure(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let provider = match path.trim_start_matches('/').split('/').next() {
+        Some("twilio") => "twilio",
+        Some("plivo") => "plivo",
+        _ => "unknown",
+    };
+    let kind = kind_of(&path);
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .observe_webhook(provider, kind, started.elapsed());
+    state.metrics.inc(
+        "switchboard_webhooks_total",
+        &[
+            ("provider", provider),
+            ("kind", kind),
+            ("status", resp.status().as_str()),
+        ],
+    );
+    resp
+}
+
 /// Why a webhook was turned away before any work.
 pub enum Rejected {
     /// Unknown provider, token or call: 404.
@@ -113,6 +157,10 @@ pub async fn verify(
                     || headers.contains_key("x-plivo-signature-v3"),
                 "rejected a webhook with a missing or invalid signature"
             );
+            state.metrics.inc(
+                "switchboard_webhook_rejections_total",
+                &[("provider", provider.as_str())],
+            );
             return Err(Rejected::Forbidden);
         }
     }
@@ -169,6 +217,10 @@ pub fn callback_url(base: &str, call: CallId, callback: Callback) -> String {
 
 /// The document for when Switchboard failed inside a voice webhook.
 pub fn failure_document(state: &AppState, provider: Provider, token: &str) -> Response {
+    state.metrics.inc(
+        "switchboard_failsafe_documents_total",
+        &[("provider", provider.as_str())],
+    );
     let url = format!(
         "{}/hooks/{}/{token}/failsafe-voicemail",
         state.config.public_url,

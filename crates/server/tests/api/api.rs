@@ -218,7 +218,58 @@ async fn calls_are_listed_filtered_archived_and_deleted_with_their_recordings(ap
     assert_eq!(app.get(&format!("/calls/{id1}")).await.0, 404);
 }
 
+async fn metrics_count_webhooks_calls_and_rejections(app: TestApp) {
+    let a = app.user("Alice", Some("+14155550101")).await;
+    let line = app.line(&[a]).await;
+    app.call(&app.spec(&line)).await;
+    let mut forged = app.spec(&line);
+    forged.auth_token = Some("wrong".into());
+    switchboard_sim::place_call(&app.http, &forged)
+        .await
+        .unwrap();
+    let r = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let value = |line_start: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(line_start))
+            .unwrap_or_else(|| panic!("no {line_start} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        value("switchboard_calls_started_total{provider=\"twilio\"}"),
+        1
+    );
+    assert_eq!(
+        value("switchboard_webhooks_total{provider=\"twilio\",kind=\"voice\",status=\"200\"}"),
+        1
+    );
+    assert_eq!(
+        value("switchboard_webhooks_total{provider=\"twilio\",kind=\"dial\",status=\"200\"}"),
+        1
+    );
+    // The forged call's incoming webhook and its status callback.
+    assert_eq!(
+        value("switchboard_webhook_rejections_total{provider=\"twilio\"}"),
+        2
+    );
+    assert_eq!(
+        value("switchboard_webhook_duration_seconds_count{provider=\"twilio\",kind=\"voice\"}"),
+        2
+    );
+}
+
 crate::on_both!(
+    metrics_count_webhooks_calls_and_rejections,
     every_route_needs_a_valid_token,
     health_and_readiness_answer_without_a_token,
     invalid_input_names_the_field_and_stores_nothing,
