@@ -92,43 +92,51 @@ pub fn call_detail(c: &Call, recordings: &[Recording], events: &[CallEvent]) -> 
     v
 }
 
+impl ListQuery {
+    /// The store filter, with `max_limit` as the largest page.
+    fn filter(self, default_limit: u32, max_limit: u32) -> Result<CallFilter, ApiError> {
+        let q = self;
+        Ok(CallFilter {
+            line: q
+                .line
+                .map(|l| {
+                    l.parse::<LineId>()
+                        .map_err(|_| DomainError::new("line", format!("'{l}' is not a line id")))
+                })
+                .transpose()?,
+            outcome: q
+                .outcome
+                .map(|o| {
+                    Outcome::parse(&o).ok_or_else(|| {
+                        DomainError::new(
+                            "outcome",
+                            format!("'{o}' is not one of answered, voicemail, missed, abandoned, in_progress"),
+                        )
+                    })
+                })
+                .transpose()?,
+            caller: q.caller,
+            since: q.since.map(|t| instant("since", &t)).transpose()?,
+            until: q.until.map(|t| instant("until", &t)).transpose()?,
+            include_archived: q.archived.unwrap_or(false),
+            before: q
+                .before
+                .map(|b| {
+                    b.parse::<CallId>()
+                        .map_err(|_| DomainError::new("before", format!("'{b}' is not a call id")))
+                })
+                .transpose()?,
+            limit: q.limit.unwrap_or(default_limit).clamp(1, max_limit),
+        })
+    }
+}
+
 pub async fn list_calls(
     State(s): State<AppState>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let filter = CallFilter {
-        line: q
-            .line
-            .map(|l| {
-                l.parse::<LineId>()
-                    .map_err(|_| DomainError::new("line", format!("'{l}' is not a line id")))
-            })
-            .transpose()?,
-        outcome: q
-            .outcome
-            .map(|o| {
-                Outcome::parse(&o).ok_or_else(|| {
-                    DomainError::new(
-                        "outcome",
-                        format!("'{o}' is not one of answered, voicemail, missed, abandoned, in_progress"),
-                    )
-                })
-            })
-            .transpose()?,
-        caller: q.caller,
-        since: q.since.map(|t| instant("since", &t)).transpose()?,
-        until: q.until.map(|t| instant("until", &t)).transpose()?,
-        include_archived: q.archived.unwrap_or(false),
-        before: q
-            .before
-            .map(|b| {
-                b.parse::<CallId>()
-                    .map_err(|_| DomainError::new("before", format!("'{b}' is not a call id")))
-            })
-            .transpose()?,
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
-    };
+    let filter = q.filter(50, 500)?;
     let calls = s
         .store
         .list_calls(&filter)
@@ -142,6 +150,72 @@ pub async fn list_calls(
         .then(|| calls.last().map(|c| c.id))
         .flatten();
     Ok(Json(json!({ "calls": out, "next_before": next })))
+}
+
+/// One CSV field, quoted when it must be, and defused against spreadsheet formulas.
+fn csv_field(v: &str) -> String {
+    // A cell starting like a formula would run in a spreadsheet; caller names come from the
+    // phone network, so they are not trusted. Phone numbers (+ and digits) stay as they are.
+    let risky = match v.chars().next() {
+        Some('=' | '@' | '-' | '\t' | '\r') => true,
+        Some('+') => !v[1..].chars().all(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    let v = if risky { format!("'{v}") } else { v.to_owned() };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// `GET /calls/export.csv`: the call log as CSV, same filters as the list (up to 10,000 rows).
+pub async fn export_calls(
+    State(s): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let filter = q.filter(10_000, 10_000)?;
+    let calls = s
+        .store
+        .list_calls(&filter)
+        .await
+        .map_err(ApiError::store("call"))?;
+    let mut out = String::from(
+        "id,line_id,started_at,ended_at,caller_number,caller_name,outcome,answered_by,path,duration_secs,test_call,archived\r\n",
+    );
+    for c in &calls {
+        let names = plan_names(c);
+        let answered = c
+            .answered_by
+            .and_then(|u| names.get(&u.0).cloned())
+            .unwrap_or_default();
+        let row = [
+            c.id.to_string(),
+            c.line_id.to_string(),
+            c.started_at.to_string(),
+            c.ended_at.map(|t| t.to_string()).unwrap_or_default(),
+            c.caller.number.clone(),
+            c.caller.name.clone().unwrap_or_default(),
+            c.outcome.as_str().to_owned(),
+            answered,
+            c.path(),
+            c.duration_secs.map(|d| d.to_string()).unwrap_or_default(),
+            c.test_call.to_string(),
+            c.archived.to_string(),
+        ];
+        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"switchboard-calls.csv\"",
+        )
+        .body(Body::from(out))
+        .expect("static headers are valid"))
 }
 
 pub async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {

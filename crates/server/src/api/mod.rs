@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(lines::start_test_mode).delete(lines::stop_test_mode),
         )
         .route("/calls", get(calls::list_calls))
+        .route("/calls/export.csv", get(calls::export_calls))
         .route(
             "/calls/{id}",
             get(calls::get_call).delete(calls::delete_call),

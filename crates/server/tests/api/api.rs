@@ -268,7 +268,50 @@ async fn metrics_count_webhooks_calls_and_rejections(app: TestApp) {
     );
 }
 
+async fn the_call_log_exports_as_csv_with_formulas_defused(app: TestApp) {
+    let a = app.user("Alice", Some("+14155550101")).await;
+    let line = app.line(&[a]).await;
+    let mut spec = app.spec(&line).responder(
+        "+14155550101",
+        switchboard_sim::Responder::Answer {
+            after_secs: 1,
+            talk_secs: 30,
+        },
+    );
+    spec.caller_name = Some("=HYPERLINK(\"http://evil.example\",\"x, y\")".into());
+    app.call(&spec).await;
+    app.call(&app.spec(&line)).await;
+    let r = app
+        .http
+        .get(app.api("/calls/export.csv?outcome=answered"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let text = r.text().await.unwrap();
+    let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2, "header and the one answered call:\n{text}");
+    assert!(rows[0].starts_with("id,line_id,started_at"));
+    assert!(rows[1].contains(",+14155550199,"), "{}", rows[1]);
+    assert!(
+        rows[1].contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x, y\"\")\""),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[1].contains(",answered,Alice,Alice answered,"),
+        "{}",
+        rows[1]
+    );
+}
+
 crate::on_both!(
+    the_call_log_exports_as_csv_with_formulas_defused,
     metrics_count_webhooks_calls_and_rejections,
     every_route_needs_a_valid_token,
     health_and_readiness_answer_without_a_token,
