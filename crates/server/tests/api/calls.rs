@@ -365,7 +365,35 @@ async fn the_activity_log_tells_the_whole_story(app: TestApp) {
         .all(|e| e["at"].is_string()));
 }
 
+async fn recording_callbacks_before_the_action_give_the_same_log(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    let mut spec = app.spec(&line);
+    spec.recording_callback_first = true;
+    spec.caller.voicemail = VoicemailScript::Leave { secs: 12 };
+    let (_, call) = app.call(&spec).await;
+    assert_eq!(call["outcome"], "voicemail");
+    assert_eq!(call["path"], "Alice did not answer → voicemail left");
+    let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
+    assert_eq!(recs.as_array().unwrap().len(), 1, "one recording, not two");
+    assert_eq!(recs[0]["duration_secs"], 12);
+    let mut answered = app.spec(&line).responder(
+        ALICE,
+        Responder::Answer {
+            after_secs: 1,
+            talk_secs: 40,
+        },
+    );
+    answered.recording_callback_first = true;
+    let (_, call) = app.call(&answered).await;
+    assert_eq!(call["outcome"], "answered");
+    let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
+    assert_eq!(recs.as_array().unwrap().len(), 1);
+    assert_eq!(recs[0]["kind"], "call");
+}
+
 crate::on_all!(
+    recording_callbacks_before_the_action_give_the_same_log,
     the_primary_answers,
     no_answer_moves_to_the_first_fallback,
     busy_and_failed_move_on,
