@@ -163,6 +163,9 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<ApiToken>;
     async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken>;
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a token: requests carrying it are refused from now on.
+    async fn delete_api_token(&self, id: i64) -> StoreResult<()>;
 
     /// Queues a job to run at or after `run_at`.
     async fn enqueue_job(

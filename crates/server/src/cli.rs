@@ -43,6 +43,18 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
+    /// List API tokens (names and ids; the secrets are never stored).
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Revoke an API token by id: requests carrying it are refused from now on.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Create an admin API token; it is printed once, alone on the last line.
     Create {
         /// A name to recognise the token by.
@@ -111,6 +123,12 @@ pub fn main() -> ExitCode {
             Command::Token {
                 command: TokenCommand::Create { name, server },
             } => create_token(name, server).await,
+            Command::Token {
+                command: TokenCommand::List { server },
+            } => list_tokens(server).await,
+            Command::Token {
+                command: TokenCommand::Revoke { id, server },
+            } => revoke_token(id, server).await,
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
             Command::Schedule { command } => crate::cli_schedule::run(command),
         }
@@ -177,4 +195,26 @@ async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
     );
     println!("{token}");
     Ok(())
+}
+
+async fn list_tokens(args: ServerArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.load()?).await?;
+    for t in store.list_api_tokens().await? {
+        println!("{}\t{}\t{}", t.id, t.created_at, t.name);
+    }
+    Ok(())
+}
+
+async fn revoke_token(id: i64, args: ServerArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.load()?).await?;
+    match store.delete_api_token(id).await {
+        Ok(()) => {
+            println!("Revoked API token {id}.");
+            Ok(())
+        }
+        Err(switchboard_core::store::StoreError::NotFound) => {
+            anyhow::bail!("--id: there is no API token {id} (see `switchboard token list`)")
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -350,6 +350,16 @@ async fn api_tokens(s: Arc<dyn Store>) {
         s.find_api_token("abd").await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(s.list_api_tokens().await.unwrap(), vec![tok.clone()]);
+    s.delete_api_token(tok.id).await.unwrap();
+    assert!(matches!(
+        s.find_api_token("abc").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.delete_api_token(tok.id).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn schedules_and_feeds(s: Arc<dyn Store>) {

@@ -85,10 +85,37 @@ async fn a_created_token_is_alone_on_the_last_line_and_opens_the_api() {
         .bearer_auth(&token)
         .send()
         .await;
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(ready, "the server never became ready");
     assert_eq!(users.unwrap().status(), 200);
+    // Revoked, the token no longer opens the API.
+    let out = bin()
+        .args(["token", "list", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(listing.contains("\tops"), "{listing}");
+    assert!(!listing.contains(&token), "secrets are never listed");
+    let id = listing.split('\t').next().unwrap().trim().to_owned();
+    let out = bin()
+        .args(["token", "revoke", "--id", &id, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = http
+        .get(format!("{url}/api/v1/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(after.status(), 401);
 }
 
 #[test]

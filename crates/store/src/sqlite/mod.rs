@@ -390,6 +390,31 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM api_tokens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: row.get("id"),
+                    name: row.get("name"),
+                    created_at: ts(row.get("created_at"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_api_token(&self, id: i64) -> StoreResult<()> {
+        let r = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
     async fn enqueue_job(
         &self,
         kind: &str,
