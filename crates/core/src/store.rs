@@ -70,6 +70,8 @@ pub struct StoredSchedule {
     pub id: ScheduleId,
     pub feed_token: String,
     pub created_at: Timestamp,
+    /// Bumped by every update; an update must name the version it started from.
+    pub version: i64,
 }
 
 /// Everything Switchboard stores.
@@ -96,11 +98,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<StoredSchedule>;
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule>;
     async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>>;
-    /// Replaces a schedule's name, zone, layers and overrides.
+    /// Replaces a schedule's name, zone, layers and overrides if it is still at `version`;
+    /// otherwise `Conflict` and nothing changes.
     async fn update_schedule(
         &self,
         id: ScheduleId,
         schedule: &Schedule,
+        version: i64,
     ) -> StoreResult<StoredSchedule>;
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()>;
     async fn schedule_by_feed_token(&self, token: &str) -> StoreResult<StoredSchedule>;

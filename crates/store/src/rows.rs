@@ -164,5 +164,6 @@ where
         id,
         feed_token: col(r, "feed_token")?,
         created_at: ts(col(r, "created_at")?)?,
+        version: col(r, "version")?,
     })
 }

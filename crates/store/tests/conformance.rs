@@ -363,7 +363,7 @@ async fn api_tokens(s: Arc<dyn Store>) {
 }
 
 async fn schedules_and_feeds(s: Arc<dyn Store>) {
-    use switchboard_core::schedule::{Layer, Override, Schedule, ShiftLength};
+    use switchboard_core::schedule::{Layer, Override, Schedule, ScheduleId, ShiftLength};
     let (u, _) = setup(&s).await;
     let mut sched = Schedule {
         id: None,
@@ -390,8 +390,22 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
         end: t(20),
     });
     sched.name = "Renamed".into();
-    let updated = s.update_schedule(stored.id, &sched).await.unwrap();
+    let updated = s
+        .update_schedule(stored.id, &sched, stored.version)
+        .await
+        .unwrap();
     assert_eq!(updated.schedule.overrides.len(), 1);
+    assert_eq!(updated.version, stored.version + 1);
+    // An update from the old version is refused and changes nothing.
+    sched.name = "Stale".into();
+    assert!(matches!(
+        s.update_schedule(stored.id, &sched, stored.version).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.update_schedule(ScheduleId(999), &sched, 0).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(
         s.schedule_by_feed_token("feed-1")
             .await

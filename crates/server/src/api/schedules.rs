@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::line::RoutingStep;
 use switchboard_core::schedule::{Engine, Layer, Override, Schedule, ScheduleId};
-use switchboard_core::store::StoredSchedule;
+use switchboard_core::store::{StoreError, StoredSchedule};
 use switchboard_core::{DomainError, UserId};
 
 /// Longest range `/shifts` answers for.
@@ -110,15 +110,29 @@ async fn load(s: &AppState, id: &str) -> ApiResult<StoredSchedule> {
         .map_err(ApiError::store("schedule"))
 }
 
-async fn save(s: &AppState, id: ScheduleId, mut sched: Schedule) -> ApiResult<Json<Value>> {
-    assign_ids(&mut sched);
-    check(s, &sched).await?;
-    let st = s
-        .store
-        .update_schedule(id, &sched)
-        .await
-        .map_err(ApiError::store("schedule"))?;
-    Ok(Json(schedule_json(s, &st, &user_names(s).await?)))
+/// Loads the schedule, applies `change`, validates and saves it; when someone else saved
+/// in between, starts again from their version, so concurrent edits (two people adding
+/// overrides at once) never lose one another.
+async fn modify(
+    s: &AppState,
+    id: &str,
+    change: impl Fn(&mut Schedule) -> ApiResult<()>,
+) -> ApiResult<Json<Value>> {
+    for _ in 0..10 {
+        let st = load(s, id).await?;
+        let mut sched = st.schedule;
+        change(&mut sched)?;
+        assign_ids(&mut sched);
+        check(s, &sched).await?;
+        match s.store.update_schedule(st.id, &sched, st.version).await {
+            Ok(saved) => return Ok(Json(schedule_json(s, &saved, &user_names(s).await?))),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(ApiError::store("schedule")(e)),
+        }
+    }
+    Err(ApiError::Conflict(
+        "the schedule kept changing while saving; try again".to_owned(),
+    ))
 }
 
 pub async fn create_schedule(
@@ -172,21 +186,22 @@ pub async fn update_schedule(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<SchedulePatch>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
-    let mut sched = st.schedule;
-    if let Some(n) = p.name {
-        sched.name = n;
-    }
-    if let Some(z) = p.time_zone {
-        sched.time_zone = z;
-    }
-    if let Some(l) = p.layers {
-        sched.layers = l;
-    }
-    if let Some(o) = p.overrides {
-        sched.overrides = o;
-    }
-    save(&s, st.id, sched).await
+    modify(&s, &id, |sched| {
+        if let Some(n) = &p.name {
+            sched.name = n.clone();
+        }
+        if let Some(z) = &p.time_zone {
+            sched.time_zone = z.clone();
+        }
+        if let Some(l) = &p.layers {
+            sched.layers = l.clone();
+        }
+        if let Some(o) = &p.overrides {
+            sched.overrides = o.clone();
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn delete_schedule(
@@ -218,73 +233,80 @@ pub async fn delete_schedule(
 pub async fn add_layer(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(mut layer): ApiJson<Layer>,
+    ApiJson(layer): ApiJson<Layer>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let st = load(&s, &id).await?;
-    let mut sched = st.schedule;
-    layer.id = 0;
-    sched.layers.push(layer);
-    Ok((StatusCode::CREATED, save(&s, st.id, sched).await?))
+    let layer = Layer { id: 0, ..layer };
+    let saved = modify(&s, &id, |sched| {
+        sched.layers.push(layer.clone());
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, saved))
 }
 
 pub async fn update_layer(
     State(s): State<AppState>,
     Path((id, layer_id)): Path<(String, String)>,
-    ApiJson(mut layer): ApiJson<Layer>,
+    ApiJson(layer): ApiJson<Layer>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
     let lid: u32 = parse_id(&layer_id, "layer")?;
-    let mut sched = st.schedule;
-    let slot = sched
-        .layers
-        .iter_mut()
-        .find(|l| l.id == lid)
-        .ok_or(ApiError::NotFound("layer"))?;
-    layer.id = lid;
-    *slot = layer;
-    save(&s, st.id, sched).await
+    let layer = Layer { id: lid, ..layer };
+    modify(&s, &id, |sched| {
+        let slot = sched
+            .layers
+            .iter_mut()
+            .find(|l| l.id == lid)
+            .ok_or(ApiError::NotFound("layer"))?;
+        *slot = layer.clone();
+        Ok(())
+    })
+    .await
 }
 
 pub async fn delete_layer(
     State(s): State<AppState>,
     Path((id, layer_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
     let lid: u32 = parse_id(&layer_id, "layer")?;
-    let mut sched = st.schedule;
-    let before = sched.layers.len();
-    sched.layers.retain(|l| l.id != lid);
-    if sched.layers.len() == before {
-        return Err(ApiError::NotFound("layer"));
-    }
-    save(&s, st.id, sched).await
+    modify(&s, &id, |sched| {
+        let before = sched.layers.len();
+        sched.layers.retain(|l| l.id != lid);
+        if sched.layers.len() == before {
+            return Err(ApiError::NotFound("layer"));
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn add_override(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(mut o): ApiJson<Override>,
+    ApiJson(o): ApiJson<Override>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let st = load(&s, &id).await?;
-    let mut sched = st.schedule;
-    o.id = 0;
-    sched.overrides.push(o);
-    Ok((StatusCode::CREATED, save(&s, st.id, sched).await?))
+    let o = Override { id: 0, ..o };
+    let saved = modify(&s, &id, |sched| {
+        sched.overrides.push(o.clone());
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, saved))
 }
 
 pub async fn delete_override(
     State(s): State<AppState>,
     Path((id, oid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
     let oid: u32 = parse_id(&oid, "override")?;
-    let mut sched = st.schedule;
-    let before = sched.overrides.len();
-    sched.overrides.retain(|o| o.id != oid);
-    if sched.overrides.len() == before {
-        return Err(ApiError::NotFound("override"));
-    }
-    save(&s, st.id, sched).await
+    modify(&s, &id, |sched| {
+        let before = sched.overrides.len();
+        sched.overrides.retain(|o| o.id != oid);
+        if sched.overrides.len() == before {
+            return Err(ApiError::NotFound("override"));
+        }
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -312,7 +312,38 @@ async fn layers_can_be_added_changed_and_removed(app: TestApp) {
     assert_eq!(oc["source"], "layer:daily");
 }
 
+async fn concurrent_overrides_are_all_kept(app: TestApp) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let s = daily(&app, a, b).await;
+    let id = s["id"].as_i64().unwrap();
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let start = format!("2026-12-{:02}T10:00:00Z", i + 1);
+            let end = format!("2026-12-{:02}T12:00:00Z", i + 1);
+            app.post(
+                &format!("/schedules/{id}/overrides"),
+                json!({ "user": b, "start": start, "end": end }),
+            )
+            .await
+            .0
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let (_, s) = app.get(&format!("/schedules/{id}")).await;
+    let overrides = s["overrides"].as_array().unwrap();
+    assert_eq!(overrides.len(), 12, "no override was lost");
+    let ids: std::collections::HashSet<_> = overrides.iter().map(|o| o["id"].as_u64()).collect();
+    assert_eq!(ids.len(), 12);
+}
+
 crate::on_both!(
+    concurrent_overrides_are_all_kept,
     calls_ring_whoever_is_on_call_at_the_handoff,
     an_override_wins,
     an_empty_schedule_moves_to_the_fallbacks_or_the_no_one_on_call_message,

@@ -7,7 +7,9 @@ CREATE TABLE schedules (
     layers      TEXT    NOT NULL,
     overrides   TEXT    NOT NULL,
     feed_token  TEXT    NOT NULL UNIQUE,
-    created_at  BIGINT  NOT NULL
+    created_at  BIGINT  NOT NULL,
+    -- Optimistic concurrency: two people adding overrides at once must not lose one.
+    version     BIGINT  NOT NULL DEFAULT 0
 );
 
 -- The secret in a user's personal iCalendar URL (set when first asked for).

@@ -156,8 +156,9 @@ impl Store for PgStore {
         &self,
         id: ScheduleId,
         schedule: &Schedule,
+        version: i64,
     ) -> StoreResult<StoredSchedule> {
-        schedules::update(&self.pool, id, schedule).await
+        schedules::update(&self.pool, id, schedule, version).await
     }
 
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {

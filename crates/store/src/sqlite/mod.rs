@@ -169,8 +169,9 @@ impl Store for SqliteStore {
         &self,
         id: ScheduleId,
         schedule: &Schedule,
+        version: i64,
     ) -> StoreResult<StoredSchedule> {
-        schedules::update(&self.writer, id, schedule).await
+        schedules::update(&self.writer, id, schedule, version).await
     }
 
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {

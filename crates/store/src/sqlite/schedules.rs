@@ -82,19 +82,30 @@ pub(super) async fn update(
     pool: &SqlitePool,
     id: ScheduleId,
     s: &Schedule,
+    version: i64,
 ) -> StoreResult<StoredSchedule> {
     let row = sqlx::query(
-        "UPDATE schedules SET name = ?, time_zone = ?, layers = ?, overrides = ? WHERE id = ? RETURNING *",
+        "UPDATE schedules SET name = ?, time_zone = ?, layers = ?, overrides = ?, version = version + 1
+         WHERE id = ? AND version = ? RETURNING *",
     )
     .bind(&s.name)
     .bind(&s.time_zone)
     .bind(to_json(&s.layers))
     .bind(to_json(&s.overrides))
     .bind(id.0)
-    .fetch_one(pool)
+    .bind(version)
+    .fetch_optional(pool)
     .await
     .map_err(db_err)?;
-    crate::rows::schedule(&row)
+    match row {
+        Some(row) => crate::rows::schedule(&row),
+        None => {
+            get(pool, id).await?;
+            Err(StoreError::Conflict(format!(
+                "schedule {id} changed concurrently"
+            )))
+        }
+    }
 }
 
 pub(super) async fn set_feed_token(
