@@ -395,7 +395,8 @@ async fn execute(
             "Say" | "Speak" => {
                 let text = verb.text().unwrap_or("").trim().to_owned();
                 let end = run.t + speech_secs(&text);
-                run.out.log(run.t, format!("Say: {text}"));
+                run.out
+                    .log(run.t, format!("{}: {text}", verb.tag_name().name()));
                 run.out.said.push(text);
                 if run.caller_hangs_up_before(end) {
                     return Ok((None, None));
