@@ -45,7 +45,7 @@ impl Provider {
 }
 
 /// Who a routing step rings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum RoutingStep {
     /// A specific responder.

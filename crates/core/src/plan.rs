@@ -62,16 +62,22 @@ pub enum Resolved {
 }
 
 impl Plan {
+    /// The steps a call follows: the line's routing, or only the tester in test mode.
+    pub fn steps_for(routing: &Routing, test_mode: Option<TestMode>) -> Vec<RoutingStep> {
+        match test_mode {
+            Some(t) => vec![RoutingStep::User(t.user)],
+            None => routing.steps.clone(),
+        }
+    }
+
     /// Builds the plan for a call starting now. `resolve` looks up one step's target.
     pub fn resolve(
         routing: &Routing,
         test_mode: Option<TestMode>,
         mut resolve: impl FnMut(&RoutingStep) -> Resolved,
     ) -> Plan {
-        let (steps, is_test): (Vec<RoutingStep>, bool) = match test_mode {
-            Some(t) => (vec![RoutingStep::User(t.user)], true),
-            None => (routing.steps.clone(), false),
-        };
+        let steps = Self::steps_for(routing, test_mode);
+        let is_test = test_mode.is_some();
         let mut out: Vec<PlanStep> = Vec::with_capacity(steps.len());
         for step in &steps {
             let fallback_label = match step {

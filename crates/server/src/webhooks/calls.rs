@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use std::collections::HashMap;
 use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::{Line, RoutingStep};
@@ -107,63 +108,63 @@ where
     }
 }
 
-async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<Plan, StoreError> {
-    let mut resolved = Vec::with_capacity(line.routing.steps.len() + 1);
-    let test_mode = line.active_test_mode(now);
-    let steps: Vec<RoutingStep> = match test_mode {
-        Some(t) => vec![RoutingStep::User(t.user)],
-        None => line.routing.steps.clone(),
-    };
-    for step in &steps {
-        let user = match step {
-            RoutingStep::User(id) => Some(*id),
-            RoutingStep::Schedule(id) => match state.store.get_schedule(*id).await {
-                Ok(stored) => {
-                    let name = stored.schedule.name.clone();
-                    match Engine::new(&stored.schedule) {
-                        Ok(engine) => match engine.on_call(now).user {
-                            Some(u) => Some(u),
-                            None => {
-                                resolved.push(Resolved::Nobody {
-                                    label: format!("{name} (schedule)"),
-                                });
-                                continue;
-                            }
-                        },
-                        Err(e) => {
-                            tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; skipping it");
-                            resolved.push(Resolved::Nobody {
-                                label: format!("{name} (invalid schedule)"),
-                            });
-                            continue;
-                        }
-                    }
-                }
-                Err(StoreError::NotFound) => None,
+/// Who one routing step dials at `now`.
+async fn resolve_step(
+    state: &AppState,
+    step: RoutingStep,
+    now: Timestamp,
+) -> Result<Resolved, StoreError> {
+    let user = match step {
+        RoutingStep::User(id) => id,
+        RoutingStep::Schedule(id) => {
+            let stored = match state.store.get_schedule(id).await {
+                Ok(s) => s,
+                Err(StoreError::NotFound) => return Ok(Resolved::Unknown),
                 Err(e) => return Err(e),
-            },
-        };
-        let Some(id) = user else {
-            resolved.push(Resolved::Unknown);
-            continue;
-        };
-        let r = match state.store.get_user(id).await {
-            Ok(u) => match u.phone {
-                Some(phone) => Resolved::Responder(Responder {
-                    user_id: u.id,
-                    name: u.name,
-                    phone,
-                }),
-                None => Resolved::NoPhone { name: u.name },
-            },
-            Err(StoreError::NotFound) => Resolved::Unknown,
-            Err(e) => return Err(e),
-        };
-        resolved.push(r);
+            };
+            let on_call = match Engine::new(&stored.schedule) {
+                Ok(engine) => engine.on_call(now).user,
+                Err(e) => {
+                    tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; skipping it");
+                    None
+                }
+            };
+            match on_call {
+                Some(u) => u,
+                None => {
+                    return Ok(Resolved::Nobody {
+                        label: format!("{} (schedule)", stored.schedule.name),
+                    })
+                }
+            }
+        }
+    };
+    Ok(match state.store.get_user(user).await {
+        Ok(u) => match u.phone {
+            Some(phone) => Resolved::Responder(Responder {
+                user_id: u.id,
+                name: u.name,
+                phone,
+            }),
+            None => Resolved::NoPhone { name: u.name },
+        },
+        Err(StoreError::NotFound) => Resolved::Unknown,
+        Err(e) => return Err(e),
+    })
+}
+
+/// The call's plan, resolved from the line (and its schedules) as they are at `now`.
+async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<Plan, StoreError> {
+    let test_mode = line.active_test_mode(now);
+    let mut resolved: HashMap<RoutingStep, Resolved> = HashMap::new();
+    for step in Plan::steps_for(&line.routing, test_mode) {
+        if !resolved.contains_key(&step) {
+            let r = resolve_step(state, step, now).await?;
+            resolved.insert(step, r);
+        }
     }
-    let mut it = resolved.into_iter();
-    Ok(Plan::resolve(&line.routing, test_mode, |_| {
-        it.next().unwrap_or(Resolved::Unknown)
+    Ok(Plan::resolve(&line.routing, test_mode, |step| {
+        resolved.get(step).cloned().unwrap_or(Resolved::Unknown)
     }))
 }
 
