@@ -158,9 +158,8 @@ async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<P
     let test_mode = line.active_test_mode(now);
     let mut resolved: HashMap<RoutingStep, Resolved> = HashMap::new();
     for step in Plan::steps_for(&line.routing, test_mode) {
-        if !resolved.contains_key(&step) {
-            let r = resolve_step(state, step, now).await?;
-            resolved.insert(step, r);
+        if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(step) {
+            slot.insert(resolve_step(state, step, now).await?);
         }
     }
     Ok(Plan::resolve(&line.routing, test_mode, |step| {
