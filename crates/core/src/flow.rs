@@ -107,10 +107,12 @@ pub const NO_MESSAGE_TEXT: &str = "We did not receive a message. Goodbye.";
 pub const INTERNAL_ERROR_TEXT: &str = "We are sorry, we could not connect your call. Please leave a message with your name and number after the tone, and we will call you back.";
 
 fn system_message(text: &str, like: &Message) -> Message {
+    // Same voice and language as the line's message; never its recording.
     Message {
         text: text.to_owned(),
         voice: like.voice.clone(),
         language: like.language.clone(),
+        audio: None,
     }
 }
 

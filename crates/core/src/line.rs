@@ -69,14 +69,20 @@ pub struct Message {
     pub voice: Option<String>,
     /// BCP 47 language of the text, e.g. `en-US`.
     pub language: String,
+    /// An uploaded recording played instead of speaking the text. Stored as the media's
+    /// token; the server replaces it with the media's absolute URL before rendering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<String>,
 }
 
 impl Message {
-    fn spoken(text: &str) -> Self {
+    /// A message spoken by text-to-speech in US English with the provider's default voice.
+    pub fn spoken(text: &str) -> Self {
         Self {
             text: text.to_owned(),
             voice: None,
             language: "en-US".to_owned(),
+            audio: None,
         }
     }
 }

@@ -160,6 +160,18 @@ pub trait Store: Send + Sync + 'static {
         local_path: Option<&str>,
     ) -> StoreResult<()>;
 
+    /// Stores an uploaded audio message under `token`.
+    async fn put_audio(
+        &self,
+        token: &str,
+        content_type: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// An audio message: its content type and bytes.
+    async fn get_audio(&self, token: &str) -> StoreResult<(String, Vec<u8>)>;
+    async fn delete_audio(&self, token: &str) -> StoreResult<()>;
+
     async fn create_api_token(
         &self,
         name: &str,

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/calendar/{file}", get(crate::calendar::get_feed))
+        .route("/media/{token}", get(crate::api::audio::get_media))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

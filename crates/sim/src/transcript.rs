@@ -17,6 +17,8 @@ pub struct Transcript {
     pub entries: Vec<Entry>,
     /// Every sentence the caller heard.
     pub said: Vec<String>,
+    /// Every audio file played to the caller: (URL, HTTP status of fetching it).
+    pub played: Vec<(String, u16)>,
     /// Every number dialed, in order.
     pub dialed: Vec<String>,
     /// The number that was bridged to the caller, if any.

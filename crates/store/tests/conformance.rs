@@ -431,6 +431,21 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     ));
 }
 
+async fn audio_messages(s: Arc<dyn Store>) {
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    s.put_audio("tok-a", "audio/wav", &bytes, t(0))
+        .await
+        .unwrap();
+    let (ct, back) = s.get_audio("tok-a").await.unwrap();
+    assert_eq!(ct, "audio/wav");
+    assert_eq!(back, bytes, "binary content survives byte for byte");
+    s.delete_audio("tok-a").await.unwrap();
+    assert!(matches!(
+        s.get_audio("tok-a").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -466,4 +481,5 @@ on_both!(
     jobs_are_leased_retried_and_claimed_once,
     api_tokens,
     schedules_and_feeds,
+    audio_messages,
 );

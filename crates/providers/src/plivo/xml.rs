@@ -6,6 +6,10 @@ use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
 use switchboard_core::line::Message;
 
 fn speak(w: &mut XmlWriter, m: &Message) {
+    if let Some(url) = &m.audio {
+        w.leaf("Play", &[("loop", "1")], Some(url));
+        return;
+    }
     let mut attrs: Vec<(&'static str, &str)> = vec![("language", m.language.as_str())];
     if let Some(v) = &m.voice {
         attrs.push(("voice", v.as_str()));

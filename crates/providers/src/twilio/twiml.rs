@@ -7,6 +7,10 @@ use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
 use switchboard_core::line::Message;
 
 fn say(w: &mut XmlWriter, m: &Message) {
+    if let Some(url) = &m.audio {
+        w.leaf("Play", &[("loop", "1")], Some(url));
+        return;
+    }
     let mut attrs: Vec<(&'static str, &str)> = vec![("language", m.language.as_str())];
     if let Some(v) = &m.voice {
         attrs.push(("voice", v.as_str()));
@@ -127,6 +131,7 @@ mod tests {
                     text: "Hi <there> & \"you\"".into(),
                     voice: Some("Polly.Joanna".into()),
                     language: "en-GB".into(),
+                    audio: None,
                 }),
                 Instruction::Dial {
                     number: PhoneNumber::parse("+14155550101").unwrap(),

@@ -66,6 +66,7 @@ fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
             text: m.text.unwrap_or_else(|| cur.text.clone()),
             voice: m.voice.or_else(|| cur.voice.clone()),
             language: m.language.unwrap_or_else(|| cur.language.clone()),
+            audio: cur.audio.clone(),
         },
     }
 }
@@ -185,6 +186,12 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "warnings": warnings,
         "created_at": l.created_at,
     });
+    for kind in ["welcome", "no_one_on_call", "no_answer"] {
+        if let Some(token) = v["messages"][kind]["audio"].as_str().map(str::to_owned) {
+            v["messages"][kind]["audio_url"] =
+                json!(format!("{}/media/{token}", s.config.public_url));
+        }
+    }
     if l.provider == Provider::Plivo {
         // The names Plivo's console uses for the same two URLs.
         v["answer_url"] = v["webhook_url"].clone();

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`: JSON in and out, bearer-token auth on every route.
 
+pub mod audio;
 pub mod calls;
 pub mod error;
 pub mod lines;
@@ -55,6 +56,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/schedules/{id}/calendar-feed",
             post(schedules::rotate_schedule_feed),
+        )
+        .route(
+            "/lines/{id}/messages/{kind}/audio",
+            axum::routing::put(audio::put_message_audio)
+                .delete(audio::delete_message_audio)
+                .layer(axum::extract::DefaultBodyLimit::max(audio::MAX_AUDIO_BYTES)),
         )
         .route("/lines", post(lines::create_line).get(lines::list_lines))
         .route(

@@ -134,6 +134,7 @@ fn goodbye(provider: &str, has_message: bool) -> Response {
         .to_owned(),
         voice: None,
         language: "en-US".to_owned(),
+        audio: None,
     });
     let no_urls = |_| String::new();
     xml(switchboard_providers::voice(p).render(&[say, Instruction::Hangup], &no_urls))

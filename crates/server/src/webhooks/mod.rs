@@ -165,7 +165,7 @@ pub async fn verify(
         }
     }
     Ok(Verified {
-        line,
+        line: crate::api::audio::with_audio_urls(line, &state.config.public_url),
         provider: module,
         form,
     })

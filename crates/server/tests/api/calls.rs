@@ -392,7 +392,69 @@ async fn recording_callbacks_before_the_action_give_the_same_log(app: TestApp) {
     assert_eq!(recs[0]["kind"], "call");
 }
 
+async fn an_uploaded_welcome_recording_is_played_instead_of_speech(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    let id = line["id"].as_i64().unwrap();
+    let wav = switchboard_sim::media::wav(2);
+    let put = |body: Vec<u8>, ct: &'static str| {
+        app.http
+            .put(app.api(&format!("/lines/{id}/messages/welcome/audio")))
+            .bearer_auth(&app.token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    // Not audio, or too big: refused, nothing changes.
+    let r = put(b"<html>not audio</html>".to_vec(), "audio/wav")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = put(wav.clone(), "text/plain").await.unwrap();
+    assert_eq!(r.status(), 415);
+    let r = put(vec![0u8; 6 * 1024 * 1024], "audio/wav").await.unwrap();
+    assert_eq!(r.status(), 413);
+    let r = put(wav.clone(), "audio/wav").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let url = body["messages"]["welcome"]["audio_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(url.ends_with(".wav"), "{url}");
+
+    let (t, call) = app.call(&app.spec(&line)).await;
+    assert_eq!(t.played, vec![(url.clone(), 200)], "{t}");
+    assert!(
+        !t.heard("Thank you for calling"),
+        "the text is not spoken: {t}"
+    );
+    assert!(
+        t.heard("nobody could take your call"),
+        "the other messages still speak"
+    );
+    assert_eq!(call["outcome"], "voicemail");
+    let fetched = app.http.get(&url).send().await.unwrap();
+    assert_eq!(fetched.headers()["content-type"], "audio/wav");
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), wav);
+
+    // Removing it goes back to speech, and the old file is gone.
+    let r = app
+        .http
+        .delete(app.api(&format!("/lines/{id}/messages/welcome/audio")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 404);
+    let (t, _) = app.call(&app.spec(&line)).await;
+    assert!(t.played.is_empty());
+    assert!(t.heard("Thank you for calling"));
+}
+
 crate::on_all!(
+    an_uploaded_welcome_recording_is_played_instead_of_speech,
     recording_callbacks_before_the_action_give_the_same_log,
     the_primary_answers,
     no_answer_moves_to_the_first_fallback,

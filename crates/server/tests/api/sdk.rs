@@ -147,6 +147,17 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
         json!({ "messages": { "welcome": { "text": "Hi <b>&\"'", "voice": "Polly.Joanna" } } }),
     )
     .await;
+    // An uploaded recording for the no-answer message, so <Play> is checked too.
+    let r = app
+        .http
+        .put(app.api(&format!("/lines/{id}/messages/no_answer/audio")))
+        .bearer_auth(&app.token)
+        .header("content-type", "audio/wav")
+        .body(switchboard_sim::media::wav(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let answer = Responder::Answer {
         after_secs: 2,
         talk_secs: 10,
@@ -201,7 +212,7 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     assert_eq!(summary["problems"], 0);
     // Every element we emit was checked, not just some.
     let elements = summary["elements"].to_string();
-    for tag in ["Dial", "Number", "Record", "Hangup"] {
+    for tag in ["Dial", "Number", "Record", "Hangup", "Play"] {
         assert!(elements.contains(tag), "{elements}");
     }
 }

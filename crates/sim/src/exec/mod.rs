@@ -404,8 +404,22 @@ async fn execute(
                 run.t = end;
             }
             "Play" => {
-                run.out
-                    .log(run.t, format!("Play: {}", verb.text().unwrap_or("").trim()));
+                // The carrier fetches the audio itself, without our signature or credentials.
+                let url = resolve(doc_url, verb.text().unwrap_or(""))?;
+                let status = match run.http.get(&url).send().await {
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        let len = r.bytes().await.map_or(0, |b| b.len());
+                        run.out
+                            .log(run.t, format!("Play: {url} -> {status} ({len} bytes)"));
+                        status
+                    }
+                    Err(e) => {
+                        run.out.log(run.t, format!("Play: {url} failed: {e}"));
+                        0
+                    }
+                };
+                run.out.played.push((url, status));
                 if run.caller_hangs_up_before(run.t + 5) {
                     return Ok((None, None));
                 }

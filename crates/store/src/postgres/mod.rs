@@ -345,6 +345,44 @@ impl Store for PgStore {
         not_found_if_none(r.rows_affected())
     }
 
+    async fn put_audio(
+        &self,
+        token: &str,
+        content_type: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audio (token, content_type, bytes, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token)
+        .bind(content_type)
+        .bind(bytes)
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn get_audio(&self, token: &str) -> StoreResult<(String, Vec<u8>)> {
+        let row = sqlx::query("SELECT content_type, bytes FROM audio WHERE token = $1")
+            .bind(token)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((row.get("content_type"), row.get("bytes")))
+    }
+
+    async fn delete_audio(&self, token: &str) -> StoreResult<()> {
+        let r = sqlx::query("DELETE FROM audio WHERE token = $1")
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
+    }
+
     async fn create_api_token(
         &self,
         name: &str,

@@ -1,0 +1,171 @@
+//! Uploaded audio messages: `PUT/DELETE /api/v1/lines/{id}/messages/{kind}/audio`, and the
+//! public `/media/{token}` the providers fetch them from (the token is the secret).
+
+use super::error::{ApiError, ApiResult};
+use super::lines::line_json;
+use super::{parse_id, random_secret};
+use crate::app::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+use switchboard_core::line::{Line, Message, NewLine};
+use switchboard_core::store::StoreError;
+use switchboard_core::LineId;
+
+/// Largest audio message accepted.
+pub const MAX_AUDIO_BYTES: usize = 5 * 1024 * 1024;
+
+/// The kinds of audio a provider plays: WAV or MP3, recognised by their bytes.
+fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
+        Some(("audio/wav", "wav"))
+    } else if bytes.starts_with(b"ID3")
+        || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0)
+    {
+        Some(("audio/mpeg", "mp3"))
+    } else {
+        None
+    }
+}
+
+fn message_mut<'l>(line: &'l mut Line, kind: &str) -> ApiResult<&'l mut Message> {
+    match kind {
+        "welcome" => Ok(&mut line.messages.welcome),
+        "no_one_on_call" => Ok(&mut line.messages.no_one_on_call),
+        "no_answer" => Ok(&mut line.messages.no_answer),
+        _ => Err(ApiError::NotFound(
+            "message (welcome, no_one_on_call or no_answer)",
+        )),
+    }
+}
+
+fn as_new(l: &Line) -> NewLine {
+    NewLine {
+        name: l.name.clone(),
+        number: l.number.clone(),
+        provider: l.provider,
+        auth_token: l.auth_token.clone(),
+        routing: l.routing.clone(),
+        messages: l.messages.clone(),
+        recording: l.recording,
+        voicemail_max_secs: l.voicemail_max_secs,
+    }
+}
+
+async fn set_audio(
+    s: &AppState,
+    id: &str,
+    kind: &str,
+    token: Option<String>,
+) -> ApiResult<Json<Value>> {
+    let id: LineId = parse_id(id, "line")?;
+    let mut line = s
+        .store
+        .get_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    let msg = message_mut(&mut line, kind)?;
+    let old = std::mem::replace(&mut msg.audio, token);
+    let saved = s
+        .store
+        .update_line(id, &as_new(&line))
+        .await
+        .map_err(ApiError::store("line"))?;
+    if let Some(old) = old {
+        if let Err(e) = s.store.delete_audio(&old).await {
+            tracing::warn!(error = %e, "could not remove a replaced audio message");
+        }
+    }
+    Ok(Json(line_json(s, &saved)))
+}
+
+/// `PUT …/messages/{kind}/audio` with the WAV or MP3 file as the body.
+pub async fn put_message_audio(
+    State(s): State<AppState>,
+    Path((id, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let declared_ok = matches!(
+        declared.split(';').next().unwrap_or("").trim(),
+        "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/mpeg" | "audio/mp3"
+    );
+    if !declared_ok {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type '{declared}' is not audio/wav or audio/mpeg"
+        )));
+    }
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(
+            "the body is empty: send the audio file".into(),
+        ));
+    }
+    let Some((content_type, ext)) = sniff(&body) else {
+        return Err(ApiError::UnsupportedMediaType(
+            "the body is neither a WAV nor an MP3 file".into(),
+        ));
+    };
+    // Check the line and message exist before storing anything.
+    let id_num: LineId = parse_id(&id, "line")?;
+    let mut line = s
+        .store
+        .get_line(id_num)
+        .await
+        .map_err(ApiError::store("line"))?;
+    message_mut(&mut line, &kind)?;
+    let token = format!("{}.{ext}", random_secret());
+    s.store
+        .put_audio(&token, content_type, &body, s.clock.now())
+        .await
+        .map_err(ApiError::store("audio"))?;
+    set_audio(&s, &id, &kind, Some(token)).await
+}
+
+/// `DELETE …/messages/{kind}/audio`: back to text-to-speech.
+pub async fn delete_message_audio(
+    State(s): State<AppState>,
+    Path((id, kind)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    set_audio(&s, &id, &kind, None).await
+}
+
+/// `GET /media/{token}`: an audio message, for the provider to play.
+pub async fn get_media(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+    match s.store.get_audio(&token).await {
+        Ok((content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(StoreError::NotFound) => (StatusCode::NOT_FOUND, "unknown media").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "audio message unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+        }
+    }
+}
+
+/// The line with each uploaded message's token replaced by its absolute URL, as the
+/// renderers need it.
+pub fn with_audio_urls(mut line: Line, public_url: &str) -> Line {
+    for m in [
+        &mut line.messages.welcome,
+        &mut line.messages.no_one_on_call,
+        &mut line.messages.no_answer,
+    ] {
+        if let Some(t) = &m.audio {
+            m.audio = Some(format!("{public_url}/media/{t}"));
+        }
+    }
+    line
+}
