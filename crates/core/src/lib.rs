@@ -7,6 +7,7 @@
 //! defined here too, so dependencies point inward.
 
 pub mod call;
+pub mod channel;
 pub mod clock;
 pub mod error;
 pub mod flow;

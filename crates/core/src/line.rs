@@ -133,6 +133,8 @@ pub struct Line {
     pub messages: Messages,
     pub recording: bool,
     pub voicemail_max_secs: u32,
+    /// Chat channels alerted after every call.
+    pub channels: Vec<crate::channel::ChannelId>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -155,6 +157,7 @@ pub struct NewLine {
     pub messages: Messages,
     pub recording: bool,
     pub voicemail_max_secs: u32,
+    pub channels: Vec<crate::channel::ChannelId>,
 }
 
 impl NewLine {
@@ -274,6 +277,7 @@ mod tests {
             messages: Messages::default(),
             recording: true,
             voicemail_max_secs: 120,
+            channels: vec![],
         }
     }
 

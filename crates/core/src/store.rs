@@ -6,6 +6,7 @@
 //! transaction with its own dialect.
 
 use crate::call::{Call, CallEvent, Outcome, Recording, RecordingReport};
+use crate::channel::{Channel, ChannelId, NewChannel};
 use crate::line::{Line, NewLine, TestMode};
 use crate::schedule::{Schedule, ScheduleId};
 use crate::user::{NewUser, User};
@@ -52,6 +53,29 @@ pub struct Job {
     pub kind: String,
     pub payload: serde_json::Value,
     pub attempts: u32,
+}
+
+/// A job to queue together with a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// The call the job is about, so its delivery shows in the call log.
+    pub call: Option<CallId>,
+}
+
+/// What became of a job (for the call log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// `queued`, `done` or `failed`.
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// When it runs next (queued) or last became due.
+    pub run_at: Timestamp,
 }
 
 /// An API token as stored (the secret itself is never stored, only its hash).
@@ -135,14 +159,22 @@ pub trait Store: Send + Sync + 'static {
     /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is
     /// written. Recordings are upserted by provider recording id; a newly reported recording
     /// with media queues a `fetch_recording` job in the same transaction. Returns the new
-    /// version.
+    /// version. `jobs` are queued in the same transaction.
     async fn save_call(
         &self,
         call: &Call,
         events: &[CallEvent],
         recordings: &[RecordingReport],
+        jobs: &[NewJob],
         now: Timestamp,
     ) -> StoreResult<i64>;
+    /// The jobs queued about a call, oldest first.
+    async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>>;
+
+    async fn create_channel(&self, channel: &NewChannel, now: Timestamp) -> StoreResult<Channel>;
+    async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel>;
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
+    async fn delete_channel(&self, id: ChannelId) -> StoreResult<()>;
     /// Appends log lines without changing the call.
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()>;
     async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>>;

@@ -5,6 +5,7 @@
 //! by the line's provider with [`voice`] and never looks inside. A new provider is one new
 //! module and one arm in [`voice`].
 
+pub mod chat;
 pub mod form;
 pub mod plivo;
 pub mod twilio;

@@ -23,6 +23,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Hosts recordings may be downloaded from (exact names, or `*.domain` suffixes).
     pub recording_hosts: Vec<String>,
+    /// Hosts chat channels may post to (exact names, or `*.domain` suffixes).
+    pub alert_hosts: Vec<String>,
     /// `tracing` filter, e.g. `info` or `switchboard=debug`.
     pub log: String,
 }
@@ -35,6 +37,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
             .field("recording_hosts", &self.recording_hosts)
+            .field("alert_hosts", &self.alert_hosts)
             .field("log", &self.log)
             .finish()
     }
@@ -80,6 +83,7 @@ struct FileConfig {
     database_url: Option<String>,
     data_dir: Option<String>,
     recording_hosts: Option<Vec<String>>,
+    alert_hosts: Option<Vec<String>>,
     log: Option<String>,
 }
 
@@ -93,13 +97,22 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "listen",
     "public_url",
     "database_url",
     "data_dir",
     "recording_hosts",
+    "alert_hosts",
     "log",
+];
+
+/// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at.
+pub const DEFAULT_ALERT_HOSTS: [&str; 4] = [
+    "hooks.slack.com",
+    "*.logic.azure.com",
+    "*.api.powerplatform.com",
+    "*.webhook.office.com",
 ];
 
 /// Hosts the providers serve recordings from.
@@ -127,6 +140,7 @@ impl Config {
                     .map(|p| (PathBuf::from(p), "SWITCHBOARD_CONFIG".to_owned()))
             });
         let mut hosts: Option<(Vec<String>, String)> = None;
+        let mut alert_hosts: Option<(Vec<String>, String)> = None;
         if let Some((path, from)) = config_path {
             let file = read_file(&path, &from)?;
             let label = format!("file {}", path.display());
@@ -141,19 +155,24 @@ impl Config {
                     values.insert(key, (v, label.clone()));
                 }
             }
+            alert_hosts = file.alert_hosts.map(|h| (h, label.clone()));
             hosts = file.recording_hosts.map(|h| (h, label));
         }
         for key in KEYS {
             let var = format!("SWITCHBOARD_{}", key.to_uppercase());
             if let Some(v) = env.get(&var) {
-                if key == "recording_hosts" {
+                if key == "recording_hosts" || key == "alert_hosts" {
                     let list = v
                         .split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect();
-                    hosts = Some((list, var));
+                    if key == "recording_hosts" {
+                        hosts = Some((list, var));
+                    } else {
+                        alert_hosts = Some((list, var));
+                    }
                 } else {
                     values.insert(key, (v.clone(), var));
                 }
@@ -200,25 +219,15 @@ impl Config {
         });
         check_database_url(&database_url, &db_from)?;
         let (log, _) = take("log").unwrap_or(("info".into(), "default".into()));
-        let recording_hosts = match hosts {
-            Some((h, from)) => {
-                if let Some(bad) = h.iter().find(|h| h.contains('/') || h.contains(':')) {
-                    return Err(cfg_err(
-                        "recording_hosts",
-                        &from,
-                        format!("'{bad}' is not a host name (no scheme, port or path)"),
-                    ));
-                }
-                h
-            }
-            None => DEFAULT_RECORDING_HOSTS.map(str::to_owned).to_vec(),
-        };
+        let recording_hosts = host_list("recording_hosts", hosts, &DEFAULT_RECORDING_HOSTS)?;
+        let alert_hosts = host_list("alert_hosts", alert_hosts, &DEFAULT_ALERT_HOSTS)?;
         Ok(Config {
             listen,
             public_url,
             database_url,
             data_dir,
             recording_hosts,
+            alert_hosts,
             log,
         })
     }
@@ -237,12 +246,43 @@ impl Config {
 
     /// Whether recordings may be fetched from `host`.
     pub fn recording_host_allowed(&self, host: &str) -> bool {
-        self.recording_hosts
-            .iter()
-            .any(|pattern| match pattern.strip_prefix("*.") {
-                Some(suffix) => host.ends_with(&format!(".{suffix}")),
-                None => host.eq_ignore_ascii_case(pattern),
-            })
+        host_matches(&self.recording_hosts, host)
+    }
+
+    /// Whether chat alerts may be posted to `host`.
+    pub fn alert_host_allowed(&self, host: &str) -> bool {
+        host_matches(&self.alert_hosts, host)
+    }
+}
+
+fn host_matches(patterns: &[String], host: &str) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| match pattern.strip_prefix("*.") {
+            Some(suffix) => host
+                .to_ascii_lowercase()
+                .ends_with(&format!(".{}", suffix.to_ascii_lowercase())),
+            None => host.eq_ignore_ascii_case(pattern),
+        })
+}
+
+fn host_list(
+    key: &str,
+    given: Option<(Vec<String>, String)>,
+    default: &[&str],
+) -> Result<Vec<String>, ConfigError> {
+    match given {
+        Some((h, from)) => {
+            if let Some(bad) = h.iter().find(|h| h.contains('/') || h.contains(':')) {
+                return Err(cfg_err(
+                    key,
+                    &from,
+                    format!("'{bad}' is not a host name (no scheme, port or path)"),
+                ));
+            }
+            Ok(h)
+        }
+        None => Ok(default.iter().map(|s| (*s).to_owned()).collect()),
     }
 }
 

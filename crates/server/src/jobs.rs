@@ -44,13 +44,14 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
     };
     let result = match job.kind.as_str() {
         "fetch_recording" => fetch_recording(state, &job).await,
+        "alert" => crate::alerts::send_alert(state, &job).await,
         other => Err(JobError::Permanent(format!("unknown job kind '{other}'"))),
     };
     let outcome = match &result {
         Ok(()) => "done",
         Err(JobError::Permanent(_)) => "failed",
-        Err(JobError::Retry(_)) if job.attempts >= MAX_ATTEMPTS => "failed",
-        Err(JobError::Retry(_)) => "retry",
+        Err(JobError::Retry(_) | JobError::RetryAt(..)) if job.attempts >= MAX_ATTEMPTS => "failed",
+        Err(JobError::Retry(_) | JobError::RetryAt(..)) => "retry",
     };
     state.metrics.inc(
         "switchboard_jobs_total",
@@ -62,7 +63,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
             tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
             give_up(state, &job, &e).await?;
         }
-        Err(JobError::Retry(e)) if job.attempts >= MAX_ATTEMPTS => {
+        Err(JobError::Retry(e) | JobError::RetryAt(_, e)) if job.attempts >= MAX_ATTEMPTS => {
             tracing::error!(job = job.id, kind = %job.kind, error = %e, attempts = job.attempts, "job failed too often; giving up");
             give_up(state, &job, &e).await?;
         }
@@ -72,6 +73,10 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
                 .checked_add(SignedDuration::from_secs(backoff))
                 .unwrap_or(now);
             tracing::warn!(job = job.id, kind = %job.kind, error = %e, retry_in_secs = backoff, "job failed; will retry");
+            state.store.retry_job(job.id, at, &e).await?;
+        }
+        Err(JobError::RetryAt(at, e)) => {
+            tracing::warn!(job = job.id, kind = %job.kind, error = %e, retry_at = %at, "job deferred by its destination; will retry");
             state.store.retry_job(job.id, at, &e).await?;
         }
     }
@@ -92,6 +97,8 @@ async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), StoreEr
 pub enum JobError {
     /// Worth trying again later (network, provider not ready, database busy).
     Retry(String),
+    /// Worth trying again, not before the instant the destination asked for (`Retry-After`).
+    RetryAt(jiff::Timestamp, String),
     /// Will never work (bad payload, forbidden destination).
     Permanent(String),
 }

@@ -3,6 +3,7 @@
 //! [`app::App`] wires a store, a clock and the configuration into an axum router;
 //! [`app::serve`] runs it until shutdown. `main.rs` only parses the command line.
 
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod calendar;

@@ -70,6 +70,7 @@ where
         messages: from_json(&messages)?,
         recording: col(r, "recording")?,
         voicemail_max_secs: col::<R, i64>(r, "voicemail_max_secs")? as u32,
+        channels: from_json(&col::<R, String>(r, "channels")?)?,
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {
                 user: UserId(u),
@@ -165,5 +166,42 @@ where
         feed_token: col(r, "feed_token")?,
         created_at: ts(col(r, "created_at")?)?,
         version: col(r, "version")?,
+    })
+}
+
+pub fn channel<'r, R>(r: &'r R) -> StoreResult<switchboard_core::channel::Channel>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    use switchboard_core::channel::{Channel, ChannelId, ChannelKind};
+    let kind: String = col(r, "kind")?;
+    Ok(Channel {
+        id: ChannelId(col(r, "id")?),
+        name: col(r, "name")?,
+        kind: ChannelKind::parse(&kind).ok_or_else(|| bad("channel kind"))?,
+        webhook_url: col(r, "webhook_url")?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}
+
+pub fn job_status<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::JobStatus>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let payload: String = col(r, "payload")?;
+    Ok(switchboard_core::store::JobStatus {
+        id: col(r, "id")?,
+        kind: col(r, "kind")?,
+        payload: from_json(&payload)?,
+        status: col(r, "status")?,
+        attempts: col::<R, i64>(r, "attempts")? as u32,
+        last_error: col(r, "last_error")?,
+        run_at: ts(col(r, "run_at")?)?,
     })
 }

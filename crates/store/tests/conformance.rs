@@ -39,6 +39,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         messages: Messages::default(),
         recording: true,
         voicemail_max_secs: 120,
+        channels: vec![],
     }
 }
 
@@ -151,7 +152,13 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     next.outcome = Outcome::Voicemail;
     next.phase = Phase::Done;
     let v = s
-        .save_call(&next, &[event("voicemail")], &[report("RE1", true)], t(9))
+        .save_call(
+            &next,
+            &[event("voicemail")],
+            &[report("RE1", true)],
+            &[],
+            t(9),
+        )
         .await
         .unwrap();
     assert_eq!(v, 1);
@@ -159,7 +166,7 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     let mut stale = call.clone();
     stale.outcome = Outcome::Missed;
     assert!(matches!(
-        s.save_call(&stale, &[event("stale")], &[report("RE2", true)], t(9))
+        s.save_call(&stale, &[event("stale")], &[report("RE2", true)], &[], t(9))
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -178,11 +185,11 @@ async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
         .await
         .unwrap();
     call.version = s
-        .save_call(&call, &[], &[report("RE1", true)], t(1))
+        .save_call(&call, &[], &[report("RE1", true)], &[], t(1))
         .await
         .unwrap();
     call.version = s
-        .save_call(&call, &[], &[report("RE1", true)], t(2))
+        .save_call(&call, &[], &[report("RE1", true)], &[], t(2))
         .await
         .unwrap();
     let recs = s.list_recordings(call.id).await.unwrap();
@@ -199,7 +206,7 @@ async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
         .await
         .unwrap();
     // A later "absent" report cannot erase a stored copy.
-    s.save_call(&call, &[], &[report("RE1", false)], t(4))
+    s.save_call(&call, &[], &[report("RE1", false)], &[], t(4))
         .await
         .unwrap();
     let r = s.get_recording(recs[0].id).await.unwrap();
@@ -228,7 +235,7 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
             .unwrap();
         if i == 4 {
             c.outcome = Outcome::Answered;
-            s.save_call(&c, &[], &[], t(i)).await.unwrap();
+            s.save_call(&c, &[], &[], &[], t(i)).await.unwrap();
             s.set_call_archived(c.id, true).await.unwrap();
         }
     }
@@ -446,6 +453,59 @@ async fn audio_messages(s: Arc<dyn Store>) {
     ));
 }
 
+async fn channels_and_call_jobs(s: Arc<dyn Store>) {
+    use switchboard_core::channel::{ChannelKind, NewChannel};
+    use switchboard_core::store::NewJob;
+    let (u, _) = setup(&s).await;
+    let ch = s
+        .create_channel(
+            &NewChannel::validate(
+                "ops",
+                ChannelKind::Teams,
+                "https://x.logic.azure.com/w?sig=1",
+            )
+            .unwrap(),
+            t(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.get_channel(ch.id).await.unwrap().kind, ChannelKind::Teams);
+    let mut l = new_line("+15005550007", u);
+    l.channels = vec![ch.id];
+    let line = s.create_line(&l, "token-9", t(0)).await.unwrap();
+    assert_eq!(s.get_line(line.id).await.unwrap().channels, vec![ch.id]);
+    let (call, _) = s
+        .start_call(&new_call(line.id, "CA9", "+14155550199", 0), &[])
+        .await
+        .unwrap();
+    let job = NewJob {
+        kind: "alert".into(),
+        payload: serde_json::json!({ "call": call.id, "channel": ch.id }),
+        call: Some(call.id),
+    };
+    s.save_call(&call, &[], &[], &[job], t(5)).await.unwrap();
+    let jobs = s.list_call_jobs(call.id).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, "queued");
+    let claimed = s.claim_job(t(6), 60).await.unwrap().unwrap();
+    s.fail_job(claimed.id, "HTTP 404 channel_not_found")
+        .await
+        .unwrap();
+    let jobs = s.list_call_jobs(call.id).await.unwrap();
+    assert_eq!(jobs[0].status, "failed");
+    assert_eq!(jobs[0].attempts, 1);
+    assert_eq!(
+        jobs[0].last_error.as_deref(),
+        Some("HTTP 404 channel_not_found")
+    );
+    assert_eq!(s.list_channels().await.unwrap().len(), 1);
+    s.delete_channel(ch.id).await.unwrap();
+    assert!(matches!(
+        s.get_channel(ch.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -482,4 +542,5 @@ on_both!(
     api_tokens,
     schedules_and_feeds,
     audio_messages,
+    channels_and_call_jobs,
 );

@@ -22,6 +22,7 @@ fn line(users: &[i64]) -> Line {
         messages: Messages::default(),
         recording: true,
         voicemail_max_secs: 120,
+        channels: vec![],
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }

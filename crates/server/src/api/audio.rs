@@ -52,6 +52,7 @@ fn as_new(l: &Line) -> NewLine {
         messages: l.messages.clone(),
         recording: l.recording,
         voicemail_max_secs: l.voicemail_max_secs,
+        channels: l.channels.clone(),
     }
 }
 

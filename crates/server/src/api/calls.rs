@@ -83,12 +83,28 @@ fn plan_names(c: &Call) -> HashMap<i64, String> {
 }
 
 /// The full view of one call.
-pub fn call_detail(c: &Call, recordings: &[Recording], events: &[CallEvent]) -> Value {
+pub fn call_detail(
+    c: &Call,
+    recordings: &[Recording],
+    events: &[CallEvent],
+    jobs: &[switchboard_core::store::JobStatus],
+) -> Value {
     let mut v = call_summary(c, &plan_names(c));
     v["plan"] = json!({ "test_mode": c.plan.test_mode, "steps": c.plan.steps });
     v["attempts"] = json!(c.attempts);
     v["recordings"] = json!(recordings.iter().map(recording_json).collect::<Vec<_>>());
     v["events"] = json!(events);
+    v["alerts"] = json!(jobs
+        .iter()
+        .filter(|j| j.kind == "alert")
+        .map(|j| json!({
+            "channel_id": j.payload["channel"],
+            "status": if j.status == "done" { "delivered" } else { j.status.as_str() },
+            "attempts": j.attempts,
+            "last_error": j.last_error,
+            "next_attempt_at": (j.status == "queued").then_some(j.run_at),
+        }))
+        .collect::<Vec<_>>());
     v
 }
 
@@ -235,7 +251,12 @@ pub async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
         .list_events(id)
         .await
         .map_err(ApiError::store("call"))?;
-    Ok(Json(call_detail(&c, &recordings, &events)))
+    let jobs = s
+        .store
+        .list_call_jobs(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    Ok(Json(call_detail(&c, &recordings, &events, &jobs)))
 }
 
 async fn set_archived(s: &AppState, id: &str, archived: bool) -> ApiResult<Json<Value>> {

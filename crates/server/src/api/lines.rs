@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
+use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
     Line, Message, Messages, NewLine, Provider, Routing, RoutingStep, TestMode,
     DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
@@ -57,6 +58,7 @@ pub struct LineInput {
     messages: Option<MessagesInput>,
     recording: Option<bool>,
     voicemail_max_secs: Option<u32>,
+    channels: Option<Vec<ChannelId>>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -114,6 +116,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         messages,
         recording: input.recording.unwrap_or(base.recording),
         voicemail_max_secs: input.voicemail_max_secs.unwrap_or(base.voicemail_max_secs),
+        channels: input.channels.unwrap_or(base.channels),
     }
     .validate()?)
 }
@@ -138,6 +141,19 @@ async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
                 return Err(DomainError::new(format!("routing.steps[{i}].{field}"), what).into())
             }
             Err(e) => return Err(ApiError::store("routing target")(e)),
+        }
+    }
+    for (i, c) in line.channels.iter().enumerate() {
+        match s.store.get_channel(*c).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(DomainError::new(
+                    format!("channels[{i}]"),
+                    format!("channel {c} does not exist"),
+                )
+                .into())
+            }
+            Err(e) => return Err(ApiError::store("channel")(e)),
         }
     }
     Ok(())
@@ -182,6 +198,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "messages": l.messages,
         "recording": l.recording,
         "voicemail_max_secs": l.voicemail_max_secs,
+        "channels": l.channels,
         "test_mode": test_mode,
         "warnings": warnings,
         "created_at": l.created_at,
@@ -230,6 +247,7 @@ pub async fn create_line(
         messages: Messages::default(),
         recording: true,
         voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
+        channels: vec![],
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;
@@ -281,6 +299,7 @@ pub async fn update_line(
         messages: cur.messages,
         recording: cur.recording,
         voicemail_max_secs: cur.voicemail_max_secs,
+        channels: cur.channels,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;

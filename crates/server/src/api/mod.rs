@@ -2,6 +2,7 @@
 
 pub mod audio;
 pub mod calls;
+pub mod channels;
 pub mod error;
 pub mod lines;
 pub mod schedules;
@@ -62,6 +63,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::put(audio::put_message_audio)
                 .delete(audio::delete_message_audio)
                 .layer(axum::extract::DefaultBodyLimit::max(audio::MAX_AUDIO_BYTES)),
+        )
+        .route(
+            "/channels",
+            post(channels::create_channel).get(channels::list_channels),
+        )
+        .route(
+            "/channels/{id}",
+            get(channels::get_channel).delete(channels::delete_channel),
         )
         .route("/lines", post(lines::create_line).get(lines::list_lines))
         .route(

@@ -16,7 +16,7 @@ use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::{Line, RoutingStep};
 use switchboard_core::plan::{Plan, Resolved, Responder};
 use switchboard_core::schedule::Engine;
-use switchboard_core::store::StoreError;
+use switchboard_core::store::{NewJob, StoreError};
 use switchboard_core::CallId;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -252,10 +252,30 @@ async fn apply(
             return Err(Failure::NotFound);
         }
         let now = state.clock.now();
+        let was_over = call.ended_at.is_some();
         let t = flow::handle(&mut call, line, event.clone(), now);
+        // The call just ended: queue one alert per channel, atomically with the change.
+        let alerts: Vec<NewJob> = if !was_over && call.ended_at.is_some() {
+            line.channels
+                .iter()
+                .map(|c| NewJob {
+                    kind: "alert".to_owned(),
+                    payload: serde_json::json!({ "call": call.id, "channel": c }),
+                    call: Some(call.id),
+                })
+                .collect()
+        } else {
+            vec![]
+        };
         match state
             .store
-            .save_call(&call, &events(now, webhook.clone(), &t), &t.recordings, now)
+            .save_call(
+                &call,
+                &events(now, webhook.clone(), &t),
+                &t.recordings,
+                &alerts,
+                now,
+            )
             .await
         {
             Ok(_) => return Ok(t.instructions),

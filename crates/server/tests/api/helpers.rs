@@ -130,6 +130,7 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
         database_url: db_url.to_owned(),
         data_dir: data_dir.to_path_buf(),
         recording_hosts: vec!["127.0.0.1".to_owned()],
+        alert_hosts: vec!["127.0.0.1".to_owned()],
         log: "warn".to_owned(),
     }
 }

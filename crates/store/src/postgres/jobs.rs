@@ -11,15 +11,19 @@ pub(super) async fn enqueue(
     kind: &str,
     payload: &serde_json::Value,
     run_at: Timestamp,
+    call: Option<switchboard_core::CallId>,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(kind)
-        .bind(to_json(payload))
-        .bind(ms(run_at))
-        .bind(ms(run_at))
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO jobs (kind, payload, run_at, created_at, call_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(kind)
+    .bind(to_json(payload))
+    .bind(ms(run_at))
+    .bind(ms(run_at))
+    .bind(call.map(|c| c.0))
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 

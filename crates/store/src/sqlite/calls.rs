@@ -4,7 +4,7 @@ use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
-use switchboard_core::store::{CallFilter, StoreError, StoreResult};
+use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
 pub(super) async fn insert_events(
@@ -143,6 +143,7 @@ pub(super) async fn save_call(
     c: &Call,
     events: &[CallEvent],
     recordings: &[RecordingReport],
+    jobs: &[NewJob],
     now: Timestamp,
 ) -> StoreResult<i64> {
     let mut tx = pool.begin().await.map_err(db_err)?;
@@ -174,6 +175,9 @@ pub(super) async fn save_call(
     insert_events(&mut tx, c.id, events).await?;
     for r in recordings {
         upsert_recording(&mut tx, c.id, r, now).await?;
+    }
+    for j in jobs {
+        super::jobs::enqueue(&mut tx, &j.kind, &j.payload, now, j.call).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(c.version + 1)
@@ -237,6 +241,7 @@ async fn upsert_recording(
                     "fetch_recording",
                     &serde_json::json!({ "recording": id }),
                     now,
+                    Some(call),
                 )
                 .await?;
             }

@@ -13,10 +13,11 @@ use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::channel::{Channel, ChannelId, NewChannel};
 use switchboard_core::line::{Line, NewLine, TestMode};
 use switchboard_core::schedule::{Schedule, ScheduleId};
 use switchboard_core::store::{
-    ApiToken, CallFilter, Job, Store, StoreError, StoreResult, StoredSchedule,
+    ApiToken, CallFilter, Job, JobStatus, NewJob, Store, StoreError, StoreResult, StoredSchedule,
 };
 use switchboard_core::user::{NewUser, User};
 use switchboard_core::{CallId, LineId, RecordingId, UserId};
@@ -188,8 +189,8 @@ impl Store for SqliteStore {
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
-            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -201,6 +202,7 @@ impl Store for SqliteStore {
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(ms(now))
+        .bind(to_json(&l.channels))
         .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
@@ -236,7 +238,7 @@ impl Store for SqliteStore {
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let row = sqlx::query(
             "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
-                recording = ?, voicemail_max_secs = ?
+                recording = ?, voicemail_max_secs = ?, channels = ?
              WHERE id = ? AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
@@ -247,6 +249,7 @@ impl Store for SqliteStore {
         .bind(to_json(&l.messages))
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
+        .bind(to_json(&l.channels))
         .bind(id.0)
         .fetch_one(&self.writer)
         .await
@@ -299,9 +302,59 @@ impl Store for SqliteStore {
         call: &Call,
         events: &[CallEvent],
         recordings: &[RecordingReport],
+        jobs: &[NewJob],
         now: Timestamp,
     ) -> StoreResult<i64> {
-        calls::save_call(&self.writer, call, events, recordings, now).await
+        calls::save_call(&self.writer, call, events, recordings, jobs, now).await
+    }
+
+    async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>> {
+        let rows = sqlx::query("SELECT * FROM jobs WHERE call_id = ? ORDER BY id")
+            .bind(call.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(crate::rows::job_status).collect()
+    }
+
+    async fn create_channel(&self, c: &NewChannel, now: Timestamp) -> StoreResult<Channel> {
+        let row = sqlx::query(
+            "INSERT INTO channels (name, kind, webhook_url, created_at) VALUES (?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&c.name)
+        .bind(c.kind.as_str())
+        .bind(&c.webhook_url)
+        .bind(ms(now))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db_err)?;
+        crate::rows::channel(&row)
+    }
+
+    async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel> {
+        let row = sqlx::query("SELECT * FROM channels WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        crate::rows::channel(&row)
+    }
+
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
+        let rows = sqlx::query("SELECT * FROM channels ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(crate::rows::channel).collect()
+    }
+
+    async fn delete_channel(&self, id: ChannelId) -> StoreResult<()> {
+        let r = sqlx::query("DELETE FROM channels WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.writer)
+            .await
+            .map_err(db_err)?;
+        not_found_if_none(r.rows_affected())
     }
 
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
@@ -461,7 +514,7 @@ impl Store for SqliteStore {
         run_at: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
-        jobs::enqueue(&mut tx, kind, payload, run_at).await?;
+        jobs::enqueue(&mut tx, kind, payload, run_at, None).await?;
         tx.commit().await.map_err(db_err)
     }
 

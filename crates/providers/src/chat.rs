@@ -1,0 +1,203 @@
+//! Chat alerts after a call: Slack Block Kit and Microsoft Teams Adaptive Card payloads.
+//!
+//! Pure functions of an [`Alert`]; delivery (HTTP, retries) is the server's background job.
+
+use serde_json::{json, Value};
+
+/// What an alert says about one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub line: String,
+    pub caller_number: String,
+    pub caller_name: Option<String>,
+    /// `answered`, `voicemail`, `missed`, `abandoned` or `in_progress`.
+    pub outcome: String,
+    pub answered_by: Option<String>,
+    pub path: String,
+    pub duration_secs: Option<u32>,
+    /// RFC 3339 start of the call.
+    pub started_at: String,
+    pub call_url: String,
+    /// (label, URL) of each recording.
+    pub recordings: Vec<(String, String)>,
+    pub test_call: bool,
+}
+
+impl Alert {
+    /// Missed calls and voicemails need someone to act.
+    pub fn urgent(&self) -> bool {
+        matches!(self.outcome.as_str(), "missed" | "voicemail" | "abandoned")
+    }
+
+    fn caller(&self) -> String {
+        match &self.caller_name {
+            Some(n) => format!("{n} ({})", self.caller_number),
+            None => self.caller_number.clone(),
+        }
+    }
+
+    /// One line summing the call up, used as the notification text.
+    pub fn headline(&self) -> String {
+        let what = match self.outcome.as_str() {
+            "answered" => format!(
+                "answered by {}",
+                self.answered_by.as_deref().unwrap_or("a responder")
+            ),
+            "voicemail" => "VOICEMAIL left".to_owned(),
+            "missed" => "MISSED: nobody answered".to_owned(),
+            "abandoned" => "caller hung up before anyone answered".to_owned(),
+            other => other.to_owned(),
+        };
+        format!(
+            "{}{}Call to {} from {}: {what}",
+            if self.urgent() { "🚨 " } else { "" },
+            if self.test_call { "[test] " } else { "" },
+            self.line,
+            self.caller()
+        )
+    }
+
+    fn duration(&self) -> String {
+        match self.duration_secs {
+            Some(d) => format!("{}m {:02}s", d / 60, d % 60),
+            None => "unknown".to_owned(),
+        }
+    }
+}
+
+/// Slack's mrkdwn needs `&`, `<` and `>` escaped; everything else is literal.
+fn mrkdwn(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The Slack incoming-webhook body (Block Kit, with `text` as the notification fallback).
+pub fn slack(a: &Alert) -> Value {
+    let mut fields = vec![
+        json!({ "type": "mrkdwn", "text": format!("*Caller*\n{}", mrkdwn(&a.caller())) }),
+        json!({ "type": "mrkdwn", "text": format!("*Line*\n{}", mrkdwn(&a.line)) }),
+        json!({ "type": "mrkdwn", "text": format!("*Outcome*\n{}", mrkdwn(&a.outcome)) }),
+        json!({ "type": "mrkdwn", "text": format!("*Duration*\n{}", a.duration()) }),
+    ];
+    if let Some(who) = &a.answered_by {
+        fields.push(json!({ "type": "mrkdwn", "text": format!("*Answered by*\n{}", mrkdwn(who)) }));
+    }
+    let mut links = vec![format!("<{}|Call log>", a.call_url)];
+    links.extend(
+        a.recordings
+            .iter()
+            .map(|(label, url)| format!("<{url}|{}>", mrkdwn(label))),
+    );
+    json!({
+        "text": mrkdwn(&a.headline()),
+        "blocks": [
+            { "type": "header", "text": { "type": "plain_text", "text": clip(&a.headline(), 150), "emoji": true } },
+            { "type": "section", "fields": fields },
+            { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*Path*\n{}", mrkdwn(&a.path)), 3000) } },
+            { "type": "context", "elements": [
+                { "type": "mrkdwn", "text": clip(&format!("{} · started {}", links.join(" · "), a.started_at), 3000) }
+            ] }
+        ],
+        "unfurl_links": false,
+    })
+}
+
+/// The Teams Workflows webhook body (an Adaptive Card 1.4 message).
+pub fn teams(a: &Alert) -> Value {
+    let mut facts = vec![
+        json!({ "title": "Caller", "value": a.caller() }),
+        json!({ "title": "Line", "value": a.line }),
+        json!({ "title": "Outcome", "value": a.outcome }),
+        json!({ "title": "Duration", "value": a.duration() }),
+        json!({ "title": "Path", "value": a.path }),
+        json!({ "title": "Started", "value": a.started_at }),
+    ];
+    if let Some(who) = &a.answered_by {
+        facts.insert(3, json!({ "title": "Answered by", "value": who }));
+    }
+    let mut actions =
+        vec![json!({ "type": "Action.OpenUrl", "title": "Call log", "url": a.call_url })];
+    actions.extend(
+        a.recordings
+            .iter()
+            .map(|(label, url)| json!({ "type": "Action.OpenUrl", "title": label, "url": url })),
+    );
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    {
+                        "type": "TextBlock",
+                        "text": a.headline(),
+                        "weight": "Bolder",
+                        "size": "Medium",
+                        "wrap": true,
+                        "color": if a.urgent() { "Attention" } else { "Default" },
+                    },
+                    { "type": "FactSet", "facts": facts }
+                ],
+                "actions": actions,
+            }
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(outcome: &str) -> Alert {
+        Alert {
+            line: "Engineering <Hotline> & co".into(),
+            caller_number: "+14155550199".into(),
+            caller_name: Some("ACME".into()),
+            outcome: outcome.into(),
+            answered_by: (outcome == "answered").then(|| "Bob".into()),
+            path: "Alice did not answer → Bob answered".into(),
+            duration_secs: Some(95),
+            started_at: "2026-11-24T09:00:00Z".into(),
+            call_url: "https://sb.example/api/v1/calls/7".into(),
+            recordings: vec![("Voicemail (12 s)".into(), "https://sb.example/r/1".into())],
+            test_call: false,
+        }
+    }
+
+    #[test]
+    fn slack_escapes_and_marks_urgency() {
+        let v = slack(&alert("missed"));
+        let text = v["text"].as_str().unwrap();
+        assert!(text.starts_with("🚨 "), "{text}");
+        assert!(text.contains("&lt;Hotline&gt; &amp; co"), "{text}");
+        assert_eq!(v["blocks"][0]["type"], "header");
+        let ok = slack(&alert("answered"));
+        assert!(!ok["text"].as_str().unwrap().starts_with("🚨"));
+        assert!(ok["text"].as_str().unwrap().contains("answered by Bob"));
+        assert!(ok["blocks"][1]["fields"].to_string().contains("1m 35s"));
+    }
+
+    #[test]
+    fn teams_is_an_adaptive_card_message() {
+        let v = teams(&alert("voicemail"));
+        let card = &v["attachments"][0]["content"];
+        assert_eq!(card["type"], "AdaptiveCard");
+        assert_eq!(card["body"][0]["color"], "Attention");
+        assert_eq!(card["actions"][1]["url"], "https://sb.example/r/1");
+    }
+}

@@ -1,0 +1,151 @@
+//! Delivering chat alerts: the `alert` job, queued when a call ends (one per channel of its
+//! line), builds the Slack or Teams payload and posts it, honouring `Retry-After`.
+
+use crate::app::AppState;
+use crate::jobs::JobError;
+use jiff::SignedDuration;
+use switchboard_core::call::RecordingKind;
+use switchboard_core::channel::{ChannelId, ChannelKind, NewChannel};
+use switchboard_core::store::{Job, StoreError};
+use switchboard_core::CallId;
+use switchboard_providers::chat::{self, Alert};
+
+/// Longest `Retry-After` honoured; a longer one is treated as this.
+const MAX_RETRY_AFTER_SECS: i64 = 3600;
+
+fn id_in(job: &Job, key: &str) -> Result<i64, JobError> {
+    job.payload
+        .get(key)
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| JobError::Permanent(format!("payload has no {key} id")))
+}
+
+fn retry(e: StoreError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+/// Runs one `alert` job.
+pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
+    let call_id = CallId(id_in(job, "call")?);
+    let channel_id = ChannelId(id_in(job, "channel")?);
+    // A channel or call deleted since: nothing left to say.
+    let channel = match state.store.get_channel(channel_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    let call = match state.store.get_call(call_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(retry(e)),
+    };
+    let line = match state.store.get_line(call.line_id).await {
+        Ok(l) => l.name,
+        Err(StoreError::NotFound) => format!("line {}", call.line_id),
+        Err(e) => return Err(retry(e)),
+    };
+    let recordings = state.store.list_recordings(call.id).await.map_err(retry)?;
+    let public = &state.config.public_url;
+    let answered_by = call.answered_by.and_then(|u| {
+        call.plan
+            .steps
+            .iter()
+            .filter_map(|s| s.responder.as_ref())
+            .find(|r| r.user_id == u)
+            .map(|r| r.name.clone())
+    });
+    let alert = Alert {
+        line,
+        caller_number: call.caller.number.clone(),
+        caller_name: call.caller.name.clone(),
+        outcome: call.outcome.as_str().to_owned(),
+        answered_by,
+        path: call.path(),
+        duration_secs: call.duration_secs,
+        started_at: call.started_at.to_string(),
+        call_url: format!("{public}/api/v1/calls/{}", call.id),
+        recordings: recordings
+            .iter()
+            .filter(|r| r.status != switchboard_core::call::RecordingStatus::Absent)
+            .map(|r| {
+                let what = match r.kind {
+                    RecordingKind::Call => "Recording",
+                    RecordingKind::Voicemail => "Voicemail",
+                };
+                let label = match r.duration_secs {
+                    Some(d) => format!("{what} ({d} s)"),
+                    None => what.to_owned(),
+                };
+                (
+                    label,
+                    format!(
+                        "{public}/api/v1/calls/{}/recordings/{}/media",
+                        call.id, r.id
+                    ),
+                )
+            })
+            .collect(),
+        test_call: call.test_call,
+    };
+    let body = match channel.kind {
+        ChannelKind::Slack => chat::slack(&alert),
+        ChannelKind::Teams => chat::teams(&alert),
+    };
+    let host = NewChannel::host(&channel.webhook_url);
+    if !state.config.alert_host_allowed(host) {
+        return Err(JobError::Permanent(format!(
+            "channel host '{host}' is not in alert_hosts"
+        )));
+    }
+    let resp = state
+        .http
+        .post(&channel.webhook_url)
+        .json(&body)
+        .timeout(std::time::Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(|e| JobError::Retry(format!("could not reach the channel: {e}")))?;
+    let status = resp.status();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let text: String = resp
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let delivered = match (channel.kind, status.as_u16()) {
+        (ChannelKind::Slack, 200) => true,
+        // Workflows answer 202; the retired connectors answered 200 with "1" (and 200 with an
+        // error text when throttling).
+        (ChannelKind::Teams, 202) => true,
+        (ChannelKind::Teams, 200) => text.trim() == "1" || text.trim().is_empty(),
+        _ => false,
+    };
+    if delivered {
+        return Ok(());
+    }
+    let msg = format!("HTTP {}: {}", status.as_u16(), text.trim());
+    match status.as_u16() {
+        429 | 503 => match retry_after {
+            Some(secs) => {
+                let at = state
+                    .clock
+                    .now()
+                    .checked_add(SignedDuration::from_secs(
+                        secs.clamp(0, MAX_RETRY_AFTER_SECS),
+                    ))
+                    .unwrap_or_else(|_| state.clock.now());
+                Err(JobError::RetryAt(at, msg))
+            }
+            None => Err(JobError::Retry(msg)),
+        },
+        s if (500..600).contains(&s) || s == 200 => Err(JobError::Retry(msg)),
+        // 400, 403, 404, 410…: a bad, revoked or archived webhook; retrying will not help.
+        _ => Err(JobError::Permanent(msg)),
+    }
+}

@@ -1,0 +1,109 @@
+//! `/api/v1/channels`: Slack and Teams webhooks that get an alert after every call of the
+//! lines that name them.
+
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::parse_id;
+use crate::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::channel::{Channel, ChannelId, ChannelKind, NewChannel};
+use switchboard_core::DomainError;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelInput {
+    name: String,
+    kind: String,
+    webhook_url: String,
+}
+
+/// The API's view of a channel: the webhook URL is a secret, so only its host is shown.
+pub fn channel_json(c: &Channel) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "kind": c.kind,
+        "webhook_host": NewChannel::host(&c.webhook_url),
+        "created_at": c.created_at,
+    })
+}
+
+pub async fn create_channel(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ChannelInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
+        DomainError::new(
+            "kind",
+            format!("'{}' is not one of: slack, teams", input.kind),
+        )
+    })?;
+    let new = NewChannel::validate(&input.name, kind, &input.webhook_url)?;
+    let host = NewChannel::host(&new.webhook_url);
+    if !s.config.alert_host_allowed(host) {
+        return Err(DomainError::new(
+            "webhook_url",
+            format!(
+                "'{host}' is not a chat webhook host this server posts to (alert_hosts: {})",
+                s.config.alert_hosts.join(", ")
+            ),
+        )
+        .into());
+    }
+    let c = s
+        .store
+        .create_channel(&new, s.clock.now())
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok((StatusCode::CREATED, Json(channel_json(&c))))
+}
+
+pub async fn list_channels(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let all = s
+        .store
+        .list_channels()
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok(Json(
+        json!({ "channels": all.iter().map(channel_json).collect::<Vec<_>>() }),
+    ))
+}
+
+pub async fn get_channel(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id: ChannelId = parse_id(&id, "channel")?;
+    let c = s
+        .store
+        .get_channel(id)
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok(Json(channel_json(&c)))
+}
+
+pub async fn delete_channel(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: ChannelId = parse_id(&id, "channel")?;
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(ApiError::store("line"))?;
+    if let Some(l) = lines.iter().find(|l| l.channels.contains(&id)) {
+        return Err(ApiError::Conflict(format!(
+            "channel {id} is alerted by line '{}' (id {}); remove it from the line first",
+            l.name, l.id
+        )));
+    }
+    s.store
+        .delete_channel(id)
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
