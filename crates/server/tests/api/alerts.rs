@@ -16,9 +16,9 @@ type Script = Arc<Mutex<VecDeque<(u16, Option<&'static str>, &'static str)>>>;
 
 /// A webhook receiver: records every body, answers from a script (then `default`).
 #[derive(Clone)]
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Value>>>,
+pub struct Receiver {
+    pub url: String,
+    pub got: Arc<Mutex<Vec<Value>>>,
     script: Script,
 }
 
@@ -41,7 +41,7 @@ async fn receive(State(s): State<ReceiverState>, body: axum::Json<Value>) -> Res
 }
 
 impl Receiver {
-    async fn start(default: (u16, &'static str)) -> Receiver {
+    pub async fn start(default: (u16, &'static str)) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let state = ReceiverState {
@@ -61,7 +61,7 @@ impl Receiver {
         r
     }
 
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.got.lock().unwrap().len()
     }
 }

@@ -113,6 +113,7 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
                     .arg("--data-dir")
                     .arg(data.path())
                     .env("SWITCHBOARD_RECORDING_HOSTS", "127.0.0.1")
+                    .env("SWITCHBOARD_ALERT_HOSTS", "127.0.0.1")
                     .env("SWITCHBOARD_LOG", "warn")
                     .spawn()
                     .unwrap(),
@@ -179,12 +180,19 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
         json!({"name": "Bob", "email": "b@example.com", "phone": "+14155550102"}),
     )
     .await;
+    let slack = crate::alerts::Receiver::start((200, "ok")).await;
+    let channel = post(
+        "/channels",
+        json!({ "name": "ops", "kind": "slack", "webhook_url": slack.url }),
+    )
+    .await;
     let line = post(
         "/lines",
         json!({
             "name": "HA", "number": "+15005550006", "provider": "twilio",
             "auth_token": "line-auth-token",
             "routing": { "steps": [{"user": alice["id"]}, {"user": bob["id"]}] },
+            "channels": [channel["id"]],
         }),
     )
     .await;
@@ -264,6 +272,15 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
     }
     assert_eq!(stored, calls);
     assert_eq!(media.served(), calls, "no job ran twice");
+    // Each call's alert is posted once, by one of the two instances.
+    for _ in 0..100 {
+        if slack.count() >= calls {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(slack.count(), calls, "no alert was sent twice");
     // Either instance serves any recording.
     for c in list["calls"].as_array().unwrap() {
         let d = get(format!("/calls/{}", c["id"])).await;
