@@ -93,6 +93,9 @@ pub enum AttemptOutcome {
     Canceled,
     /// The caller hung up while this responder's phone was ringing.
     CallerHungUp,
+    /// Call screening: the phone was picked up (often by its voicemail) but nobody pressed
+    /// the key to accept.
+    NotAccepted,
 }
 
 /// One dial of one responder.
@@ -110,6 +113,14 @@ pub struct Attempt {
     pub duration_secs: Option<u32>,
     /// The provider's id for the dialed leg.
     pub leg_id: Option<String>,
+    /// Call screening: `Some(false)` while waiting for the responder to press the key,
+    /// `Some(true)` once they did; `None` when the line does not screen.
+    #[serde(default)]
+    pub accepted: Option<bool>,
+    /// Call screening: the phone was picked up and the prompt played (by a person or a
+    /// voicemail; pressing the key tells them apart).
+    #[serde(default)]
+    pub picked_up: bool,
 }
 
 /// A call as stored.
@@ -152,6 +163,7 @@ impl Call {
                 AttemptOutcome::Failed => "could not be reached",
                 AttemptOutcome::Canceled => "was canceled",
                 AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
+                AttemptOutcome::NotAccepted => "did not accept the call",
             };
             parts.push(format!("{} {verb}", a.name));
         }

@@ -21,6 +21,10 @@ pub enum Callback {
     Voicemail,
     /// A recording of this kind is ready (or absent).
     RecordingReady { kind: RecordingKind },
+    /// Call screening: the responder of plan step `step` picked up; what they hear.
+    Screen { step: usize },
+    /// Call screening: what the responder of plan step `step` pressed.
+    ScreenResult { step: usize },
 }
 
 /// What the provider must do, provider-neutral.
@@ -38,6 +42,15 @@ pub enum Instruction {
         record: bool,
         action: Callback,
         recording_callback: Callback,
+        /// Call screening: the document the responder hears when they pick up.
+        screening: Option<Callback>,
+    },
+    /// Call screening, on the responder's leg: say `prompt` and wait `timeout_secs` for the
+    /// key `1`; the key press is reported to `action`; without it the leg hangs up.
+    AskToAccept {
+        prompt: Message,
+        timeout_secs: u32,
+        action: Callback,
     },
     /// Record a message from the caller.
     Record {
@@ -71,7 +84,14 @@ pub enum Event {
         caller_gone: bool,
         leg_id: Option<String>,
         recording: Option<RecordingReport>,
+        /// The provider itself only bridges a screened call after the accept key (Plivo's
+        /// `confirmKey`), so an answer proves acceptance.
+        accept_enforced_by_provider: bool,
     },
+    /// Call screening: the responder of step `step` picked up and asks what to hear.
+    ScreenPrompted { step: usize },
+    /// Call screening: what the responder of step `step` pressed (`None`: nothing).
+    ScreenAnswered { step: usize, digits: Option<String> },
     /// The voicemail prompt finished (the `<Record action>` request).
     VoicemailTaken {
         caller_gone: bool,
@@ -98,6 +118,13 @@ impl Transition {
         self.log.push((kind, message.into()));
     }
 }
+
+/// The key a screened responder presses to take the call.
+pub const ACCEPT_KEY: &str = "1";
+/// Seconds a screened responder has to press the key.
+pub const ACCEPT_TIMEOUT_SECS: u32 = 10;
+/// Sentence a screened responder hears once they accepted.
+pub const CONNECTING_TEXT: &str = "Connecting you now.";
 
 /// Sentence spoken after a voicemail was recorded.
 pub const THANKS_TEXT: &str = "Thank you. Your message has been recorded. Goodbye.";
@@ -162,6 +189,7 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
             caller_gone,
             leg_id,
             recording,
+            accept_enforced_by_provider,
         } => {
             t.recordings.extend(recording);
             if call.phase != (Phase::Dialing { step }) {
@@ -179,8 +207,23 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 .responder
                 .as_ref()
                 .map_or_else(|| "?".to_owned(), |r| r.name.clone());
+            let (awaiting_accept, picked_up) = call
+                .attempts
+                .iter()
+                .find(|a| a.step == step)
+                .map_or((false, false), |a| (a.accepted == Some(false), a.picked_up));
             let attempt_outcome = match (status, caller_gone) {
+                // Screened, picked up, but the key was never pressed: a voicemail or a
+                // refusal, not an answer.
+                (DialStatus::Answered, _) if awaiting_accept && !accept_enforced_by_provider => {
+                    AttemptOutcome::NotAccepted
+                }
                 (DialStatus::Answered, _) => AttemptOutcome::Answered,
+                (DialStatus::NoAnswer | DialStatus::Canceled, false)
+                    if awaiting_accept && picked_up =>
+                {
+                    AttemptOutcome::NotAccepted
+                }
                 (_, true) => AttemptOutcome::CallerHungUp,
                 (DialStatus::NoAnswer, false) => AttemptOutcome::NoAnswer,
                 (DialStatus::Busy, false) => AttemptOutcome::Busy,
@@ -188,6 +231,10 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 (DialStatus::Canceled, false) => AttemptOutcome::Canceled,
             };
             if let Some(a) = call.attempt_mut(step) {
+                if attempt_outcome == AttemptOutcome::Answered && a.accepted == Some(false) {
+                    // The provider only bridged after the key (Plivo's confirmKey).
+                    a.accepted = Some(true);
+                }
                 a.outcome = attempt_outcome;
                 a.ended_at = Some(now);
                 a.duration_secs = talk_secs.filter(|_| status == DialStatus::Answered);
@@ -219,6 +266,56 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 other => {
                     t.log("decision", format!("{name} {}", attempt_words(other)));
                     next_step(call, line, step + 1, now, &mut t);
+                }
+            }
+        }
+        Event::ScreenPrompted { step } => {
+            let waiting = call.phase == (Phase::Dialing { step });
+            match call.attempt_mut(step) {
+                Some(a) if waiting => {
+                    a.picked_up = true;
+                    t.log(
+                        "decision",
+                        format!("{} picked up; asking them to press {ACCEPT_KEY}", a.name),
+                    );
+                    t.instructions = screen_prompt(call, line, step);
+                }
+                _ => {
+                    t.log("decision", "Ignored a late screening request");
+                    t.instructions.push(Instruction::Hangup);
+                }
+            }
+        }
+        Event::ScreenAnswered { step, digits } => {
+            let name = call
+                .plan
+                .steps
+                .get(step)
+                .and_then(|s| s.responder.as_ref())
+                .map_or_else(|| "?".to_owned(), |r| r.name.clone());
+            let accepted = digits.as_deref() == Some(ACCEPT_KEY);
+            let waiting = call.phase == (Phase::Dialing { step });
+            match call.attempt_mut(step) {
+                Some(a) if waiting && accepted => {
+                    a.accepted = Some(true);
+                    t.log(
+                        "decision",
+                        format!("{name} pressed {ACCEPT_KEY}: accepted the call"),
+                    );
+                    t.instructions.push(Instruction::Say(system_message(
+                        CONNECTING_TEXT,
+                        &line.messages.welcome,
+                    )));
+                }
+                _ => {
+                    t.log(
+                        "decision",
+                        format!(
+                            "{name} did not accept the call{}",
+                            digits.map_or(String::new(), |d| format!(" (pressed '{d}')"))
+                        ),
+                    );
+                    t.instructions.push(Instruction::Hangup);
                 }
             }
         }
@@ -385,6 +482,8 @@ fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Trans
         ended_at: None,
         duration_secs: None,
         leg_id: None,
+        accepted: line.screening.then_some(false),
+        picked_up: false,
     });
     t.instructions.push(dial_instruction(call, line, &r.phone));
 }
@@ -405,7 +504,33 @@ fn dial_instruction(call: &Call, line: &Line, number: &PhoneNumber) -> Instructi
         recording_callback: Callback::RecordingReady {
             kind: RecordingKind::Call,
         },
+        screening: line.screening.then_some(Callback::Screen { step }),
     }
+}
+
+/// What a screened responder of plan step `step` hears when they pick up.
+pub fn screen_prompt(call: &Call, line: &Line, step: usize) -> Vec<Instruction> {
+    // Read a number digit by digit, so text-to-speech does not say "four billion…".
+    let caller = match &call.caller.name {
+        Some(n) => n.clone(),
+        None => call
+            .caller
+            .number
+            .trim_start_matches('+')
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let text = format!(
+        "{} call from {caller}. Press {ACCEPT_KEY} to accept.",
+        line.name
+    );
+    vec![Instruction::AskToAccept {
+        prompt: system_message(&text, &line.messages.welcome),
+        timeout_secs: ACCEPT_TIMEOUT_SECS,
+        action: Callback::ScreenResult { step },
+    }]
 }
 
 fn voicemail(call: &mut Call, line: &Line, reason: VoicemailReason, t: &mut Transition) {
@@ -439,6 +564,7 @@ pub fn voicemail_instructions(line: &Line, reason: VoicemailReason) -> Vec<Instr
 
 fn attempt_words(o: AttemptOutcome) -> &'static str {
     match o {
+        AttemptOutcome::NotAccepted => "did not accept the call",
         AttemptOutcome::NoAnswer => "did not answer",
         AttemptOutcome::Busy => "was busy",
         AttemptOutcome::Failed => "could not be reached",

@@ -135,6 +135,9 @@ pub struct Line {
     pub voicemail_max_secs: u32,
     /// Chat channels alerted after every call.
     pub channels: Vec<crate::channel::ChannelId>,
+    /// Call screening: a responder must press 1 to take the call, so a voicemail that picks
+    /// up does not swallow it.
+    pub screening: bool,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -158,6 +161,7 @@ pub struct NewLine {
     pub recording: bool,
     pub voicemail_max_secs: u32,
     pub channels: Vec<crate::channel::ChannelId>,
+    pub screening: bool,
 }
 
 impl NewLine {
@@ -278,6 +282,7 @@ mod tests {
             recording: true,
             voicemail_max_secs: 120,
             channels: vec![],
+            screening: false,
         }
     }
 

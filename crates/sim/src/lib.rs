@@ -43,8 +43,10 @@ pub enum Responder {
     /// The number cannot be reached.
     Failed,
     /// The responder's own voicemail picks up after `after_secs`; the caller talks to it
-    /// for `message_secs`.
+    /// for `message_secs`. A voicemail never presses a screening key.
     Voicemail { after_secs: u32, message_secs: u32 },
+    /// Picks up after `after_secs` but, asked to press a key to accept, does not.
+    Declines { after_secs: u32 },
 }
 
 impl Responder {
@@ -71,8 +73,11 @@ impl Responder {
                 after_secs: num(1, 15)?,
                 message_secs: num(2, 20)?,
             }),
+            "declines" => Ok(Responder::Declines {
+                after_secs: num(1, 3)?,
+            }),
             other => Err(format!(
-                "'{other}' is not a responder behaviour (answer[:AFTER[:TALK]], no-answer, busy, failed, voicemail[:AFTER[:SECS]])"
+                "'{other}' is not a responder behaviour (answer[:AFTER[:TALK]], no-answer, busy, failed, voicemail[:AFTER[:SECS]], declines[:AFTER])"
             )),
         }
     }
@@ -147,6 +152,9 @@ pub struct CallSpec {
     /// `DialCallStatus` reported when the caller hangs up while a responder rings
     /// (unconfirmed at Twilio: `no-answer` or `canceled`).
     pub dial_status_when_caller_hangs_up: String,
+    /// Dial status reported when a screened responder does not accept and their leg hangs
+    /// up before the bridge (unconfirmed at both carriers; `no-answer` expected).
+    pub dial_status_when_screen_declined: String,
     /// Base of `RecordingUrl`s (a [`media::MediaServer`] in tests).
     pub recording_base_url: String,
     /// Send recording status callbacks before (rather than after) the action request.
@@ -176,6 +184,7 @@ impl CallSpec {
             responders: HashMap::new(),
             caller: CallerScript::default(),
             dial_status_when_caller_hangs_up: "no-answer".to_owned(),
+            dial_status_when_screen_declined: "no-answer".to_owned(),
             recording_base_url: "https://api.twilio.com".to_owned(),
             recording_callback_first: false,
             before_request: None,

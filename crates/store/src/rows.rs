@@ -71,6 +71,7 @@ where
         recording: col(r, "recording")?,
         voicemail_max_secs: col::<R, i64>(r, "voicemail_max_secs")? as u32,
         channels: from_json(&col::<R, String>(r, "channels")?)?,
+        screening: col(r, "screening")?,
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {
                 user: UserId(u),

@@ -40,6 +40,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         recording: true,
         voicemail_max_secs: 120,
         channels: vec![],
+        screening: true,
     }
 }
 
@@ -108,6 +109,7 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     assert_eq!(line.id, l);
     assert_eq!(line.auth_token.as_deref(), Some("tok"));
     assert_eq!(line.routing.steps, vec![RoutingStep::User(u)]);
+    assert!(line.screening);
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))

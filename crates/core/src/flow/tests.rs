@@ -23,6 +23,7 @@ fn line(users: &[i64]) -> Line {
         recording: true,
         voicemail_max_secs: 120,
         channels: vec![],
+        screening: false,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }
@@ -71,6 +72,7 @@ fn dial_ended(step: usize, status: DialStatus) -> Event {
         caller_gone: false,
         leg_id: None,
         recording: None,
+        accept_enforced_by_provider: false,
     }
 }
 
@@ -185,6 +187,7 @@ fn hanging_up_while_ringing_abandons_without_dialing_more() {
             caller_gone: true,
             leg_id: None,
             recording: None,
+            accept_enforced_by_provider: false,
         },
         NOW,
     );
@@ -267,4 +270,58 @@ fn a_late_voicemail_recording_turns_missed_into_voicemail() {
         NOW,
     );
     assert_eq!(c.outcome, Outcome::Voicemail);
+}
+
+#[test]
+fn with_screening_an_answer_counts_only_after_the_key() {
+    let mut l = line(&[1, 2]);
+    l.screening = true;
+    let mut c = call_for(&l);
+    let t = start(&mut c, &l, NOW);
+    assert!(t.instructions.iter().any(|i| matches!(
+        i,
+        Instruction::Dial {
+            screening: Some(Callback::Screen { step: 0 }),
+            ..
+        }
+    )));
+    let prompt = screen_prompt(&c, &l, 0);
+    assert!(matches!(&prompt[0], Instruction::AskToAccept { prompt, .. }
+        if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept."));
+    // Alice's voicemail picks up: bridged, but nobody pressed 1.
+    let t = handle(&mut c, &l, dial_ended(0, DialStatus::Answered), NOW);
+    assert_eq!(dialed_number(&t).as_deref(), Some("+14155550102"));
+    // Bob presses 1, then the bridge is reported.
+    let t = handle(
+        &mut c,
+        &l,
+        Event::ScreenAnswered {
+            step: 1,
+            digits: Some("1".into()),
+        },
+        NOW,
+    );
+    assert!(matches!(&t.instructions[0], Instruction::Say(m) if m.text == CONNECTING_TEXT));
+    handle(&mut c, &l, dial_ended(1, DialStatus::Answered), NOW);
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(c.path(), "Alice did not accept the call → Bob answered");
+}
+
+#[test]
+fn a_wrong_key_hangs_up_the_responder_leg() {
+    let mut l = line(&[1]);
+    l.screening = true;
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    let t = handle(
+        &mut c,
+        &l,
+        Event::ScreenAnswered {
+            step: 0,
+            digits: Some("9".into()),
+        },
+        NOW,
+    );
+    assert_eq!(t.instructions, vec![Instruction::Hangup]);
+    assert_eq!(c.attempts[0].accepted, Some(false));
 }

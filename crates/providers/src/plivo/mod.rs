@@ -140,6 +140,17 @@ impl VoiceProvider for Plivo {
             caller_gone: caller_gone(form),
             leg_id: b_leg.map(str::to_owned),
             recording: None,
+            // With confirmKey, Plivo only bridges after the responder pressed it.
+            accept_enforced_by_provider: true,
+        })
+    }
+
+    fn screen_result(&self, form: &Form, step: usize) -> Result<Event, ParseError> {
+        // Plivo checks confirmKey itself and never calls us with the digits; a request here
+        // is treated like Twilio's.
+        Ok(Event::ScreenAnswered {
+            step,
+            digits: form.non_empty("Digits").map(str::to_owned),
         })
     }
 

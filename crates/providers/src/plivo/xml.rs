@@ -2,7 +2,9 @@
 
 use crate::xml::XmlWriter;
 use crate::UrlFor;
-use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
+use switchboard_core::flow::{
+    Instruction, ACCEPT_KEY, ACCEPT_TIMEOUT_SECS, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT,
+};
 use switchboard_core::line::Message;
 
 fn speak(w: &mut XmlWriter, m: &Message) {
@@ -54,6 +56,7 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 record,
                 action,
                 recording_callback,
+                screening,
             } => {
                 if *record {
                     // Plivo records a bridged call with a background <Record> placed before
@@ -76,16 +79,25 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 }
                 let action = url_for(*action);
                 let timeout = timeout_secs.to_string();
-                w.open(
-                    "Dial",
-                    &[
-                        ("action", &action),
-                        ("method", "POST"),
-                        ("redirect", "true"),
-                        ("timeout", &timeout),
-                        ("callerId", digits(caller_id)),
-                    ],
-                );
+                let screen_url = screening.map(url_for);
+                let confirm_timeout = ACCEPT_TIMEOUT_SECS.to_string();
+                let mut attrs: Vec<(&'static str, &str)> = vec![
+                    ("action", &action),
+                    ("method", "POST"),
+                    ("redirect", "true"),
+                    ("timeout", &timeout),
+                    ("callerId", digits(caller_id)),
+                ];
+                // Plivo screens declaratively: it plays confirmSound to the responder and
+                // bridges only after confirmKey.
+                if let Some(u) = &screen_url {
+                    attrs.extend([
+                        ("confirmSound", u.as_str()),
+                        ("confirmKey", ACCEPT_KEY),
+                        ("confirmTimeout", confirm_timeout.as_str()),
+                    ]);
+                }
+                w.open("Dial", &attrs);
                 w.leaf("Number", &[], Some(number.digits()));
                 w.close("Dial");
             }
@@ -98,6 +110,8 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 let cb = url_for(*recording_callback);
                 voicemail(&mut w, &action, Some(&cb), *max_secs);
             }
+            // A confirmSound document may hold only Speak, Play and Wait: the prompt alone.
+            Instruction::AskToAccept { prompt, .. } => speak(&mut w, prompt),
             Instruction::Hangup => w.leaf("Hangup", &[], None),
         }
     }

@@ -133,6 +133,16 @@ impl VoiceProvider for Twilio {
             caller_gone: caller_gone(form),
             leg_id: form.non_empty("DialCallSid").map(str::to_owned),
             recording: recording_report(form, RecordingKind::Call)?,
+            // Twilio bridges after the whisper document ends however it ends; acceptance
+            // is what our own screen-result webhook recorded.
+            accept_enforced_by_provider: false,
+        })
+    }
+
+    fn screen_result(&self, form: &Form, step: usize) -> Result<Event, ParseError> {
+        Ok(Event::ScreenAnswered {
+            step,
+            digits: form.non_empty("Digits").map(str::to_owned),
         })
     }
 

@@ -32,10 +32,12 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 record,
                 action,
                 recording_callback,
+                screening,
             } => {
                 let action = url_for(*action);
                 let timeout = timeout_secs.to_string();
                 let rec_url = url_for(*recording_callback);
+                let screen_url = screening.map(url_for);
                 let mut attrs: Vec<(&'static str, &str)> = vec![
                     ("action", &action),
                     ("method", "POST"),
@@ -52,7 +54,12 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                     ]);
                 }
                 w.open("Dial", &attrs);
-                w.leaf("Number", &[], Some(number.as_str()));
+                // Screening runs a whisper document on the responder's leg before the bridge.
+                let number_attrs: Vec<(&'static str, &str)> = match &screen_url {
+                    Some(u) => vec![("url", u.as_str()), ("method", "POST")],
+                    None => vec![],
+                };
+                w.leaf("Number", &number_attrs, Some(number.as_str()));
                 w.close("Dial");
             }
             Instruction::Record {
@@ -79,6 +86,29 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                     ],
                     None,
                 );
+            }
+            Instruction::AskToAccept {
+                prompt,
+                timeout_secs,
+                action,
+            } => {
+                let action = url_for(*action);
+                let timeout = timeout_secs.to_string();
+                w.open(
+                    "Gather",
+                    &[
+                        ("input", "dtmf"),
+                        ("numDigits", "1"),
+                        ("timeout", &timeout),
+                        ("action", &action),
+                        ("method", "POST"),
+                    ],
+                );
+                say(&mut w, prompt);
+                w.close("Gather");
+                // No key in time: hang up the responder's leg, so the caller is not bridged
+                // to a voicemail and the dial reports no answer.
+                w.leaf("Hangup", &[], None);
             }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
         }
@@ -142,6 +172,7 @@ mod tests {
                     recording_callback: Callback::RecordingReady {
                         kind: RecordingKind::Call,
                     },
+                    screening: None,
                 },
             ],
             &url_for,

@@ -53,6 +53,7 @@ fn as_new(l: &Line) -> NewLine {
         recording: l.recording,
         voicemail_max_secs: l.voicemail_max_secs,
         channels: l.channels.clone(),
+        screening: l.screening,
     }
 }
 

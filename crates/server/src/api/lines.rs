@@ -59,6 +59,7 @@ pub struct LineInput {
     recording: Option<bool>,
     voicemail_max_secs: Option<u32>,
     channels: Option<Vec<ChannelId>>,
+    screening: Option<bool>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -117,6 +118,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         recording: input.recording.unwrap_or(base.recording),
         voicemail_max_secs: input.voicemail_max_secs.unwrap_or(base.voicemail_max_secs),
         channels: input.channels.unwrap_or(base.channels),
+        screening: input.screening.unwrap_or(base.screening),
     }
     .validate()?)
 }
@@ -199,6 +201,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "recording": l.recording,
         "voicemail_max_secs": l.voicemail_max_secs,
         "channels": l.channels,
+        "screening": l.screening,
         "test_mode": test_mode,
         "warnings": warnings,
         "created_at": l.created_at,
@@ -248,6 +251,7 @@ pub async fn create_line(
         recording: true,
         voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
         channels: vec![],
+        screening: false,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;
@@ -300,6 +304,7 @@ pub async fn update_line(
         recording: cur.recording,
         voicemail_max_secs: cur.voicemail_max_secs,
         channels: cur.channels,
+        screening: cur.screening,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;

@@ -335,6 +335,71 @@ pub async fn dial_ended(
     .await
 }
 
+/// `POST …/calls/{call}/screen/{step}`: a screened responder picked up; tell them who calls
+/// and ask for the key. (This request comes from the responder's leg, so its call id is not
+/// the caller's; the secret URL and the signature vouch for it.)
+pub async fn screen_prompt(
+    State(state): State<AppState>,
+    Path((provider, token, call, step)): Path<(String, String, String, String)>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let call_id = parse_call(&call)?;
+            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
+            let what = format!("Screening: the responder of step {} picked up", step + 1);
+            let event = Event::ScreenPrompted { step };
+            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            Ok(render(&st, &v, call_id, &instructions))
+        },
+    )
+    .await
+}
+
+/// `POST …/calls/{call}/screen/{step}/result`: what the screened responder pressed.
+pub async fn screen_result(
+    State(state): State<AppState>,
+    Path((provider, token, call, step)): Path<(String, String, String, String)>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let call_id = parse_call(&call)?;
+            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
+            let event = v
+                .provider
+                .screen_result(&v.form, step)
+                .map_err(|e| Failure::Malformed(e.to_string()))?;
+            let what = format!(
+                "Screening answer for step {}: {}",
+                step + 1,
+                summarize(&v.form)
+            );
+            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            Ok(render(&st, &v, call_id, &instructions))
+        },
+    )
+    .await
+}
+
 /// `POST …/calls/{call}/voicemail`: the voicemail recording finished.
 pub async fn voicemail_taken(
     State(state): State<AppState>,

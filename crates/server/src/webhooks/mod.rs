@@ -42,6 +42,14 @@ pub fn router() -> Router<AppState> {
             post(calls::voicemail_taken),
         )
         .route(
+            "/{provider}/{token}/calls/{call}/screen/{step}",
+            post(calls::screen_prompt),
+        )
+        .route(
+            "/{provider}/{token}/calls/{call}/screen/{step}/result",
+            post(calls::screen_result),
+        )
+        .route(
             "/{provider}/{token}/calls/{call}/recording/{kind}",
             post(calls::recording_ready),
         )
@@ -58,6 +66,8 @@ fn kind_of(path: &str) -> &'static str {
         [_, _, "calls", _, "dial", _] => "dial",
         [_, _, "calls", _, "voicemail"] => "voicemail",
         [_, _, "calls", _, "recording", _] => "recording",
+        [_, _, "calls", _, "screen", _] => "screen",
+        [_, _, "calls", _, "screen", _, "result"] => "screen_result",
         _ => "other",
     }
 }
@@ -212,6 +222,8 @@ pub fn callback_url(base: &str, call: CallId, callback: Callback) -> String {
         Callback::RecordingReady { kind } => {
             format!("{base}/calls/{call}/recording/{}", kind.as_str())
         }
+        Callback::Screen { step } => format!("{base}/calls/{call}/screen/{step}"),
+        Callback::ScreenResult { step } => format!("{base}/calls/{call}/screen/{step}/result"),
     }
 }
 

@@ -453,7 +453,91 @@ async fn an_uploaded_welcome_recording_is_played_instead_of_speech(app: TestApp)
     assert!(t.heard("Thank you for calling"));
 }
 
+async fn screened_line(app: &TestApp, users: &[i64]) -> serde_json::Value {
+    let line = app.line(users).await;
+    let (status, line) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "screening": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{line}");
+    assert_eq!(line["screening"], true);
+    line
+}
+
+async fn screening_connects_a_responder_who_presses_1(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app.spec(&line).responder(
+        ALICE,
+        Responder::Answer {
+            after_secs: 3,
+            talk_secs: 45,
+        },
+    );
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+    assert_eq!(t.connected_to.as_deref(), Some(ALICE));
+    assert!(
+        t.entries.iter().any(|e| e
+            .text
+            .contains("call from ACME SECURITY. Press 1 to accept")),
+        "{t}"
+    );
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["path"], "Alice answered");
+    assert_eq!(call["attempts"][0]["accepted"], true);
+}
+
+async fn screening_keeps_a_voicemail_from_swallowing_the_call(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app
+        .spec(&line)
+        .responder(
+            ALICE,
+            Responder::Voicemail {
+                after_secs: 8,
+                message_secs: 30,
+            },
+        )
+        .responder(
+            BOB,
+            Responder::Answer {
+                after_secs: 2,
+                talk_secs: 20,
+            },
+        );
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE, BOB]);
+    assert_eq!(t.connected_to.as_deref(), Some(BOB), "{t}");
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["answered_by"]["name"], "Bob");
+    assert_eq!(call["path"], "Alice did not accept the call → Bob answered");
+    assert_eq!(call["attempts"][0]["outcome"], "not_accepted");
+}
+
+async fn a_responder_who_declines_moves_the_call_on(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app
+        .spec(&line)
+        .responder(ALICE, Responder::Declines { after_secs: 4 });
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE, BOB]);
+    assert_eq!(t.connected_to, None);
+    assert_eq!(call["outcome"], "voicemail");
+    assert_eq!(
+        call["path"],
+        "Alice did not accept the call → Bob did not answer → voicemail left"
+    );
+}
+
 crate::on_all!(
+    screening_connects_a_responder_who_presses_1,
+    screening_keeps_a_voicemail_from_swallowing_the_call,
+    a_responder_who_declines_moves_the_call_on,
     an_uploaded_welcome_recording_is_played_instead_of_speech,
     recording_callbacks_before_the_action_give_the_same_log,
     the_primary_answers,

@@ -172,6 +172,21 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     let mut silent = app.spec(&line);
     silent.caller.voicemail = VoicemailScript::Silent;
     specs.push(silent);
+    // Call screening: accepted, and a voicemail that never presses the key.
+    let screened = app.line(&[a, b]).await;
+    app.patch(
+        &format!("/lines/{}", screened["id"]),
+        json!({ "screening": true }),
+    )
+    .await;
+    specs.push(app.spec(&screened).responder(ALICE, answer));
+    specs.push(app.spec(&screened).responder(
+        ALICE,
+        Responder::Voicemail {
+            after_secs: 5,
+            message_secs: 10,
+        },
+    ));
     let mut docs = Vec::new();
     for s in &specs {
         let (t, _) = app.call(s).await;
@@ -212,7 +227,11 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     assert_eq!(summary["problems"], 0);
     // Every element we emit was checked, not just some.
     let elements = summary["elements"].to_string();
-    for tag in ["Dial", "Number", "Record", "Hangup", "Play"] {
+    let screening_tag = match carrier {
+        Carrier::Twilio => "Gather",
+        Carrier::Plivo => "Speak",
+    };
+    for tag in ["Dial", "Number", "Record", "Hangup", "Play", screening_tag] {
         assert!(elements.contains(tag), "{elements}");
     }
 }

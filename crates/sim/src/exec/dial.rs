@@ -39,12 +39,15 @@ pub(super) async fn dial(
             .copied()
             .unwrap_or(Responder::NoAnswer);
         match r {
-            Responder::Answer { after_secs, .. } | Responder::Voicemail { after_secs, .. }
+            Responder::Answer { after_secs, .. }
+            | Responder::Voicemail { after_secs, .. }
+            | Responder::Declines { after_secs }
                 if after_secs < timeout && best.is_none_or(|(a, _, _)| after_secs < a) =>
             {
                 best = Some((after_secs, n, r));
             }
-            Responder::Answer { .. } | Responder::Voicemail { .. } => {}
+            Responder::Answer { .. } | Responder::Voicemail { .. } | Responder::Declines { .. } => {
+            }
             Responder::Busy if numbers.len() == 1 => refusal = "busy",
             Responder::Failed if numbers.len() == 1 => refusal = "failed",
             _ => {}
@@ -61,8 +64,17 @@ pub(super) async fn dial(
         Some((after, number, r)) => {
             if run.caller_hangs_up_before(run.t + after) {
                 dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
-            } else {
+            } else if {
                 run.t += after;
+                !screen(run, verb, number, r, &leg_sid, doc_url).await?
+            } {
+                // Screened and not accepted: the responder's leg hung up before the bridge.
+                dial_status = if run.caller_gone {
+                    run.spec.dial_status_when_caller_hangs_up.clone()
+                } else {
+                    run.spec.dial_status_when_screen_declined.clone()
+                };
+            } else {
                 bridged = true;
                 run.out.connected_to = Some(number.clone());
                 let planned = match r {
@@ -197,4 +209,134 @@ pub(super) async fn dial(
         }
     }
     Ok(Some((next, Some(action))))
+}
+
+/// Call screening on the answering responder's leg: Twilio's `<Number url>` whisper
+/// document, or Plivo's `confirmSound` + `confirmKey`. Returns whether the responder
+/// accepted (so the legs are bridged). Without screening, always true.
+async fn screen(
+    run: &mut Run<'_>,
+    dial: roxmltree::Node<'_, '_>,
+    number: &str,
+    responder: Responder,
+    leg: &str,
+    doc_url: &str,
+) -> anyhow::Result<bool> {
+    // Only a person presses the key; a voicemail greeting never does.
+    let presses = matches!(responder, Responder::Answer { .. });
+    if run.plivo() {
+        let Some(sound) = dial.attribute("confirmSound") else {
+            return Ok(true);
+        };
+        let key = dial.attribute("confirmKey").unwrap_or("");
+        let wait: u32 = dial
+            .attribute("confirmTimeout")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(120);
+        let url = resolve(doc_url, sound)?;
+        let mut p = run.plivo_params("in-progress", "Answer");
+        p.retain(|(k, _)| k != "CallUUID");
+        p.push(("CallUUID".to_owned(), leg.to_owned()));
+        let f = run.post(&url, p, "confirm sound").await?;
+        run.out.documents.push(f.body.clone());
+        if let Ok(doc) = roxmltree::Document::parse(&f.body) {
+            for n in doc.root_element().children().filter(|n| n.is_element()) {
+                let text = n.text().unwrap_or("").trim().to_owned();
+                run.t += speech_secs(&text);
+                run.out.log(run.t, format!("{number} hears: {text}"));
+            }
+        }
+        if presses && !key.is_empty() {
+            run.t += 2;
+            run.out.log(run.t, format!("{number} presses {key}"));
+            return Ok(!run.caller_hangs_up_before(run.t));
+        }
+        run.t += wait;
+        run.out.log(
+            run.t,
+            format!("{number} does not press {key}; the leg hangs up"),
+        );
+        return Ok(false);
+    }
+    let Some(url) = dial
+        .children()
+        .find(|n| n.has_tag_name("Number") && e164(n.text().unwrap_or("").trim()) == number)
+        .and_then(|n| n.attribute("url"))
+    else {
+        return Ok(true);
+    };
+    let mut url = resolve(doc_url, url)?;
+    let leg_params = |run: &Run<'_>| -> Vec<(String, String)> {
+        vec![
+            ("AccountSid".to_owned(), run.spec.account_sid.clone()),
+            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
+            ("CallSid".to_owned(), leg.to_owned()),
+            ("CallStatus".to_owned(), "in-progress".to_owned()),
+            ("Direction".to_owned(), "outbound-dial".to_owned()),
+            (
+                "From".to_owned(),
+                dial.attribute("callerId").unwrap_or("").to_owned(),
+            ),
+            ("ParentCallSid".to_owned(), run.call_sid.clone()),
+            ("To".to_owned(), number.to_owned()),
+        ]
+    };
+    let mut params = leg_params(run);
+    let mut what = "whisper";
+    // The whisper may hand over to a Gather action document; at most a few hops.
+    for _ in 0..4 {
+        let f = run.post(&url, params.clone(), what).await?;
+        run.out.documents.push(f.body.clone());
+        let Ok(doc) = roxmltree::Document::parse(&f.body) else {
+            return Ok(false);
+        };
+        let mut next: Option<(String, Vec<(String, String)>)> = None;
+        for verb in doc.root_element().children().filter(|n| n.is_element()) {
+            match verb.tag_name().name() {
+                "Say" | "Play" => {
+                    let text = verb.text().unwrap_or("").trim().to_owned();
+                    run.t += speech_secs(&text);
+                    run.out.log(run.t, format!("{number} hears: {text}"));
+                }
+                "Gather" => {
+                    for say in verb.children().filter(|n| n.has_tag_name("Say")) {
+                        let text = say.text().unwrap_or("").trim().to_owned();
+                        run.t += speech_secs(&text);
+                        run.out.log(run.t, format!("{number} hears: {text}"));
+                    }
+                    if presses {
+                        run.t += 2;
+                        run.out.log(run.t, format!("{number} presses 1"));
+                        let action = resolve(&url, verb.attribute("action").unwrap_or(&url))?;
+                        let mut p = leg_params(run);
+                        p.push(("Digits".to_owned(), "1".to_owned()));
+                        next = Some((action, p));
+                        break;
+                    }
+                    let wait: u32 = verb
+                        .attribute("timeout")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(5);
+                    run.t += wait;
+                    run.out.log(run.t, format!("{number} presses nothing"));
+                }
+                "Hangup" => {
+                    run.out
+                        .log(run.t, format!("{number}'s leg hangs up before the bridge"));
+                    return Ok(false);
+                }
+                _ => {}
+            }
+        }
+        match next {
+            Some((u, p)) => {
+                url = u;
+                params = p;
+                what = "screening answer";
+            }
+            // The whisper document ran out: the legs are bridged.
+            None => return Ok(!run.caller_hangs_up_before(run.t)),
+        }
+    }
+    Ok(false)
 }

@@ -176,8 +176,8 @@ impl Store for PgStore {
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
-            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -190,6 +190,7 @@ impl Store for PgStore {
         .bind(l.voicemail_max_secs as i64)
         .bind(ms(now))
         .bind(to_json(&l.channels))
+        .bind(l.screening)
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
@@ -226,8 +227,8 @@ impl Store for PgStore {
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let row = sqlx::query(
             "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5, messages = $6,
-                recording = $7, voicemail_max_secs = $8, channels = $9
-             WHERE id = $10 AND deleted_at IS NULL RETURNING *",
+                recording = $7, voicemail_max_secs = $8, channels = $9, screening = $10
+             WHERE id = $11 AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -238,6 +239,7 @@ impl Store for PgStore {
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(to_json(&l.channels))
+        .bind(l.screening)
         .bind(id.0)
         .fetch_one(&self.pool)
         .await

@@ -189,8 +189,8 @@ impl Store for SqliteStore {
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
-            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -203,6 +203,7 @@ impl Store for SqliteStore {
         .bind(l.voicemail_max_secs as i64)
         .bind(ms(now))
         .bind(to_json(&l.channels))
+        .bind(l.screening)
         .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
@@ -238,7 +239,7 @@ impl Store for SqliteStore {
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let row = sqlx::query(
             "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
-                recording = ?, voicemail_max_secs = ?, channels = ?
+                recording = ?, voicemail_max_secs = ?, channels = ?, screening = ?
              WHERE id = ? AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
@@ -250,6 +251,7 @@ impl Store for SqliteStore {
         .bind(l.recording)
         .bind(l.voicemail_max_secs as i64)
         .bind(to_json(&l.channels))
+        .bind(l.screening)
         .bind(id.0)
         .fetch_one(&self.writer)
         .await
