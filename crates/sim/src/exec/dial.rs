@@ -64,46 +64,47 @@ pub(super) async fn dial(
         Some((after, number, r)) => {
             if run.caller_hangs_up_before(run.t + after) {
                 dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
-            } else if {
-                run.t += after;
-                !screen(run, verb, number, r, &leg_sid, doc_url).await?
-            } {
-                // Screened and not accepted: the responder's leg hung up before the bridge.
-                dial_status = if run.caller_gone {
-                    run.spec.dial_status_when_caller_hangs_up.clone()
-                } else {
-                    run.spec.dial_status_when_screen_declined.clone()
-                };
             } else {
-                bridged = true;
-                run.out.connected_to = Some(number.clone());
-                let planned = match r {
-                    Responder::Answer { talk_secs, .. } => {
-                        run.out.log(run.t, format!("{number} answers"));
-                        talk_secs
-                    }
-                    Responder::Voicemail { message_secs, .. } => {
-                        run.out.log(run.t, format!("{number}'s voicemail picks up"));
-                        message_secs
-                    }
-                    _ => 0,
-                };
-                let start = run.t;
-                if let Some((action, _)) = &background {
-                    // Fires when recording starts; the length is not known yet.
-                    let mut p = run.base_params("in-progress");
-                    p.extend(run.plivo_recording_params(&background_id, -1));
-                    run.post(&action.clone(), p, "record action (start)")
-                        .await?;
-                }
-                if run.caller_hangs_up_before(start + planned) {
-                    talk = run.t - start;
+                run.t += after;
+                let accepted = screen(run, verb, number, r, &leg_sid, doc_url).await?;
+                if !accepted {
+                    // Screened and not accepted: the responder's leg hung up before the bridge.
+                    dial_status = if run.caller_gone {
+                        run.spec.dial_status_when_caller_hangs_up.clone()
+                    } else {
+                        run.spec.dial_status_when_screen_declined.clone()
+                    };
                 } else {
-                    run.t = start + planned;
-                    talk = planned;
-                    run.out.log(run.t, format!("{number} hangs up"));
+                    bridged = true;
+                    run.out.connected_to = Some(number.clone());
+                    let planned = match r {
+                        Responder::Answer { talk_secs, .. } => {
+                            run.out.log(run.t, format!("{number} answers"));
+                            talk_secs
+                        }
+                        Responder::Voicemail { message_secs, .. } => {
+                            run.out.log(run.t, format!("{number}'s voicemail picks up"));
+                            message_secs
+                        }
+                        _ => 0,
+                    };
+                    let start = run.t;
+                    if let Some((action, _)) = &background {
+                        // Fires when recording starts; the length is not known yet.
+                        let mut p = run.base_params("in-progress");
+                        p.extend(run.plivo_recording_params(&background_id, -1));
+                        run.post(&action.clone(), p, "record action (start)")
+                            .await?;
+                    }
+                    if run.caller_hangs_up_before(start + planned) {
+                        talk = run.t - start;
+                    } else {
+                        run.t = start + planned;
+                        talk = planned;
+                        run.out.log(run.t, format!("{number} hangs up"));
+                    }
+                    dial_status = "completed".to_owned();
                 }
-                dial_status = "completed".to_owned();
             }
         }
         None => {
