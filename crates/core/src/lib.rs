@@ -9,6 +9,7 @@
 pub mod call;
 pub mod channel;
 pub mod clock;
+pub mod coverage;
 pub mod error;
 pub mod flow;
 pub mod ids;

@@ -3,6 +3,7 @@
 pub mod audio;
 pub mod calls;
 pub mod channels;
+pub mod coverage;
 pub mod error;
 pub mod lines;
 pub mod schedules;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .patch(lines::update_line)
                 .delete(lines::delete_line),
         )
+        .route("/lines/{id}/coverage", get(coverage::get_coverage))
         .route(
             "/lines/{id}/test-mode",
             post(lines::start_test_mode).delete(lines::stop_test_mode),

@@ -342,7 +342,71 @@ async fn concurrent_overrides_are_all_kept(app: TestApp) {
     assert_eq!(ids.len(), 12);
 }
 
+async fn coverage_warns_of_gaps_and_unreachable_responders(app: TestApp) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let dana = app.user("Dana", None).await;
+    let c = app.user("Carol", Some(CAROL)).await;
+    // Weekdays 09:00-17:00 Berlin only; Dana (no phone) takes Wednesdays.
+    let (_, s) = app
+        .post(
+            "/schedules",
+            json!({
+                "name": "Day desk", "time_zone": "Europe/Berlin",
+                "layers": [{
+                    "name": "day", "participants": [a], "start": "2026-11-02T00:00",
+                    "shift": { "weeks": 1 },
+                    "restrictions": [{ "type": "daily", "start": "09:00", "end": "17:00" }],
+                }],
+                "overrides": [{ "user": dana, "start": "2026-11-25T08:00:00Z", "end": "2026-11-25T16:00:00Z" }],
+            }),
+        )
+        .await;
+    let (_, line) = app
+        .post(
+            "/lines",
+            json!({
+                "name": "Hotline", "number": "+15005550006", "provider": "twilio",
+                "routing": { "steps": [{ "schedule": s["id"] }] },
+            }),
+        )
+        .await;
+    let id = line["id"].as_i64().unwrap();
+    let (status, cov) = app.get(&format!("/lines/{id}/coverage?days=2")).await;
+    assert_eq!(status, 200, "{cov}");
+    assert_eq!(cov["covered"], false);
+    let kinds: Vec<&str> = cov["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    for k in ["no_signature_check", "schedule_gap", "no_phone", "line_uncovered"] {
+        assert!(kinds.contains(&k), "{k} missing in {cov}");
+    }
+    // From 09:00Z on the 24th (10:00 Berlin): Alice until 16:00Z, then the night, then
+    // Dana's override (unreachable) covers all of Wednesday's day shift.
+    let holes = cov["uncovered"].as_array().unwrap();
+    assert_eq!(holes[0]["start"], "2026-11-24T16:00:00Z");
+    assert_eq!(holes[0]["end"], "2026-11-26T08:00:00Z", "{cov}");
+    // A fallback with a phone closes every hole.
+    let (status, _) = app
+        .patch(
+            &format!("/lines/{id}"),
+            json!({ "routing": { "steps": [{ "schedule": s["id"] }, { "user": c }] },
+                    "auth_token": "tok" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, cov) = app.get(&format!("/lines/{id}/coverage?days=2")).await;
+    assert_eq!(cov["covered"], true, "{cov}");
+    assert!(cov["uncovered"].as_array().unwrap().is_empty());
+    let (status, err) = app.get(&format!("/lines/{id}/coverage?days=400")).await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "days");
+}
+
 crate::on_both!(
+    coverage_warns_of_gaps_and_unreachable_responders,
     concurrent_overrides_are_all_kept,
     calls_ring_whoever_is_on_call_at_the_handoff,
     an_override_wins,
