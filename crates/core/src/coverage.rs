@@ -53,7 +53,7 @@ mod tests {
         );
         // A step that is always reachable covers everything.
         assert!(uncovered(&[primary.clone(), vec![]]).is_empty());
-        assert_eq!(uncovered(&[primary.clone()]), primary);
+        assert_eq!(uncovered(std::slice::from_ref(&primary)), primary);
         assert!(uncovered(&[]).is_empty());
     }
 }

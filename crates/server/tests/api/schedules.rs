@@ -380,7 +380,12 @@ async fn coverage_warns_of_gaps_and_unreachable_responders(app: TestApp) {
         .iter()
         .map(|w| w["kind"].as_str().unwrap())
         .collect();
-    for k in ["no_signature_check", "schedule_gap", "no_phone", "line_uncovered"] {
+    for k in [
+        "no_signature_check",
+        "schedule_gap",
+        "no_phone",
+        "line_uncovered",
+    ] {
         assert!(kinds.contains(&k), "{k} missing in {cov}");
     }
     // From 09:00Z on the 24th (10:00 Berlin): Alice until 16:00Z, then the night, then
