@@ -29,6 +29,8 @@ pub enum Outcome {
     Missed,
     /// The caller hung up before anyone answered or the voicemail prompt.
     Abandoned,
+    /// Refused before ringing anyone: a blocked number or a flood of calls.
+    Rejected,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Outcome::Voicemail => "voicemail",
             Outcome::Missed => "missed",
             Outcome::Abandoned => "abandoned",
+            Outcome::Rejected => "rejected",
         }
     }
 
@@ -51,6 +54,7 @@ impl Outcome {
             Outcome::Voicemail,
             Outcome::Missed,
             Outcome::Abandoned,
+            Outcome::Rejected,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
@@ -151,7 +155,7 @@ impl Call {
     /// The call's story in words: "Alice did not answer → Bob answered".
     pub fn path(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
-        if !self.plan.has_anyone() {
+        if !self.plan.has_anyone() && self.outcome != Outcome::Rejected {
             parts.push("Nobody on call".to_owned());
         }
         for a in &self.attempts {
@@ -169,6 +173,7 @@ impl Call {
         }
         let tail = match self.outcome {
             Outcome::Voicemail => Some("voicemail left"),
+            Outcome::Rejected => Some("rejected"),
             Outcome::Missed => Some("no voicemail left"),
             Outcome::Abandoned
                 if !self

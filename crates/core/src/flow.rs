@@ -60,6 +60,8 @@ pub enum Instruction {
     },
     /// End the call.
     Hangup,
+    /// Refuse the call without answering it (the caller hears it rejected or busy).
+    Reject,
 }
 
 /// The outcome of dialing, as the provider reported it.
@@ -175,6 +177,16 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
             voicemail(call, line, VoicemailReason::NoOneOnCall, &mut t);
         }
     }
+    t
+}
+
+/// Refuses a freshly created call before ringing anyone: a blocked number or a flood.
+pub fn reject(call: &mut Call, reason: &str) -> Transition {
+    let mut t = Transition::default();
+    call.outcome = Outcome::Rejected;
+    call.phase = Phase::Done;
+    t.log("decision", format!("Rejected: {reason}"));
+    t.instructions.push(Instruction::Reject);
     t
 }
 
@@ -430,6 +442,9 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
             }
         }
         Phase::Voicemail { reason } => voicemail_instructions(line, reason),
+        Phase::Connected { .. } | Phase::Done if call.outcome == Outcome::Rejected => {
+            vec![Instruction::Reject]
+        }
         Phase::Connected { .. } | Phase::Done => vec![Instruction::Hangup],
     }
 }

@@ -111,6 +111,82 @@ impl Default for Messages {
     }
 }
 
+/// Who may not call a line, and how many calls one number may make.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerRules {
+    /// Numbers refused outright: E.164, or a prefix ending in `*` (`+1900*`).
+    #[serde(default)]
+    pub blocked: Vec<String>,
+    /// Numbers never refused by the flood limit (a partner's switchboard, say).
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// At most this many calls from one number within the window; `None` is no limit.
+    #[serde(default)]
+    pub flood_limit: Option<FloodLimit>,
+}
+
+/// A flood limit: `calls` calls per `window_secs` seconds per caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodLimit {
+    pub calls: u32,
+    pub window_secs: u32,
+}
+
+fn pattern_matches(pattern: &str, number: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => number.starts_with(prefix),
+        None => pattern == number,
+    }
+}
+
+impl CallerRules {
+    /// Whether `number` is blocked.
+    pub fn blocks(&self, number: &str) -> bool {
+        self.blocked.iter().any(|p| pattern_matches(p, number))
+    }
+
+    /// Whether `number` is exempt from the flood limit.
+    pub fn allows(&self, number: &str) -> bool {
+        self.allowed.iter().any(|p| pattern_matches(p, number))
+    }
+
+    /// Checks the patterns and the limit; each problem names its field.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        for (list, key) in [(&self.blocked, "blocked"), (&self.allowed, "allowed")] {
+            if list.len() > 1000 {
+                return Err(DomainError::new(
+                    format!("caller_rules.{key}"),
+                    "at most 1000 entries",
+                ));
+            }
+            for (i, p) in list.iter().enumerate() {
+                let digits = p.strip_suffix('*').unwrap_or(p);
+                let ok = digits.starts_with('+')
+                    && digits.len() >= 2
+                    && digits[1..].chars().all(|c| c.is_ascii_digit())
+                    && (p.ends_with('*') || PhoneNumber::parse(p).is_ok());
+                if !ok {
+                    return Err(DomainError::new(
+                        format!("caller_rules.{key}[{i}]"),
+                        format!("'{p}' is not an E.164 number or a prefix such as +1900*"),
+                    ));
+                }
+            }
+        }
+        if let Some(f) = self.flood_limit {
+            if f.calls == 0 || f.window_secs < 60 || f.window_secs > 86_400 {
+                return Err(DomainError::new(
+                    "caller_rules.flood_limit",
+                    "calls must be at least 1 and window_secs 60 to 86400",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Test mode: every call rings this user only, until the instant given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMode {
@@ -138,6 +214,7 @@ pub struct Line {
     /// Call screening: a responder must press 1 to take the call, so a voicemail that picks
     /// up does not swallow it.
     pub screening: bool,
+    pub caller_rules: CallerRules,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -162,6 +239,7 @@ pub struct NewLine {
     pub voicemail_max_secs: u32,
     pub channels: Vec<crate::channel::ChannelId>,
     pub screening: bool,
+    pub caller_rules: CallerRules,
 }
 
 impl NewLine {
@@ -215,6 +293,7 @@ impl NewLine {
         ] {
             validate_message(key, m)?;
         }
+        self.caller_rules.validate()?;
         if let Some(t) = &self.auth_token {
             if t.trim().is_empty() || t.len() > 256 || t.chars().any(char::is_whitespace) {
                 return Err(DomainError::new(
@@ -283,6 +362,7 @@ mod tests {
             voicemail_max_secs: 120,
             channels: vec![],
             screening: false,
+            caller_rules: CallerRules::default(),
         }
     }
 
@@ -313,6 +393,35 @@ mod tests {
         let mut l = line();
         l.voicemail_max_secs = 5;
         assert_eq!(l.validate().unwrap_err().field, "voicemail_max_secs");
+    }
+
+    #[test]
+    fn caller_rules_match_numbers_and_prefixes() {
+        let r = CallerRules {
+            blocked: vec!["+1900*".into(), "+14155550666".into()],
+            allowed: vec!["+4930*".into()],
+            flood_limit: Some(FloodLimit {
+                calls: 3,
+                window_secs: 600,
+            }),
+        };
+        assert!(r.validate().is_ok());
+        assert!(r.blocks("+19005550100"));
+        assert!(r.blocks("+14155550666"));
+        assert!(!r.blocks("+14155550667"));
+        assert!(r.allows("+4930123456"));
+        let mut bad = r.clone();
+        bad.blocked.push("900*".into());
+        assert_eq!(bad.validate().unwrap_err().field, "caller_rules.blocked[2]");
+        let mut bad = r;
+        bad.flood_limit = Some(FloodLimit {
+            calls: 0,
+            window_secs: 600,
+        });
+        assert_eq!(
+            bad.validate().unwrap_err().field,
+            "caller_rules.flood_limit"
+        );
     }
 
     #[test]

@@ -152,6 +152,13 @@ pub trait Store: Send + Sync + 'static {
     /// nothing is written and the stored call is returned with `false`.
     async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)>;
     async fn get_call(&self, id: CallId) -> StoreResult<Call>;
+    /// How many calls `caller_number` made to `line` since `since` (for flood protection).
+    async fn count_calls_from(
+        &self,
+        line: LineId,
+        caller_number: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64>;
     /// The call of `line` with the provider's call id.
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call>;
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;

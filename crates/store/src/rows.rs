@@ -72,6 +72,20 @@ where
         voicemail_max_secs: col::<R, i64>(r, "voicemail_max_secs")? as u32,
         channels: from_json(&col::<R, String>(r, "channels")?)?,
         screening: col(r, "screening")?,
+        caller_rules: switchboard_core::line::CallerRules {
+            blocked: from_json(&col::<R, String>(r, "blocked_callers")?)?,
+            allowed: from_json(&col::<R, String>(r, "allowed_callers")?)?,
+            flood_limit: match (
+                col::<R, Option<i64>>(r, "flood_calls")?,
+                col::<R, Option<i64>>(r, "flood_window_secs")?,
+            ) {
+                (Some(c), Some(w)) => Some(switchboard_core::line::FloodLimit {
+                    calls: c as u32,
+                    window_secs: w as u32,
+                }),
+                _ => None,
+            },
+        },
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {
                 user: UserId(u),

@@ -41,6 +41,14 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         voicemail_max_secs: 120,
         channels: vec![],
         screening: true,
+        caller_rules: switchboard_core::line::CallerRules {
+            blocked: vec!["+1900*".into()],
+            allowed: vec![],
+            flood_limit: Some(switchboard_core::line::FloodLimit {
+                calls: 3,
+                window_secs: 600,
+            }),
+        },
     }
 }
 
@@ -110,6 +118,8 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     assert_eq!(line.auth_token.as_deref(), Some("tok"));
     assert_eq!(line.routing.steps, vec![RoutingStep::User(u)]);
     assert!(line.screening);
+    assert_eq!(line.caller_rules.blocked, vec!["+1900*".to_owned()]);
+    assert_eq!(line.caller_rules.flood_limit.unwrap().calls, 3);
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))
@@ -178,6 +188,18 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     assert_eq!(s.list_events(call.id).await.unwrap().len(), 2);
     assert_eq!(s.list_recordings(call.id).await.unwrap().len(), 1);
     assert_eq!(s.find_call(l, "CA1").await.unwrap().id, call.id);
+    assert_eq!(
+        s.count_calls_from(l, "+14155550199", t(0)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.count_calls_from(l, "+14155550199", t(1)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        s.count_calls_from(l, "+14155550100", t(0)).await.unwrap(),
+        0
+    );
 }
 
 async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {

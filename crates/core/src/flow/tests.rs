@@ -24,6 +24,7 @@ fn line(users: &[i64]) -> Line {
         voicemail_max_secs: 120,
         channels: vec![],
         screening: false,
+        caller_rules: Default::default(),
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }

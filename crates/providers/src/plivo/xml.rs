@@ -113,6 +113,7 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
             // A confirmSound document may hold only Speak, Play and Wait: the prompt alone.
             Instruction::AskToAccept { prompt, .. } => speak(&mut w, prompt),
             Instruction::Hangup => w.leaf("Hangup", &[], None),
+            Instruction::Reject => w.leaf("Hangup", &[("reason", "rejected")], None),
         }
     }
     w.close("Response");

@@ -111,6 +111,7 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 w.leaf("Hangup", &[], None);
             }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
+            Instruction::Reject => w.leaf("Reject", &[("reason", "rejected")], None),
         }
     }
     w.close("Response");

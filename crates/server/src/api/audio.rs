@@ -54,6 +54,7 @@ fn as_new(l: &Line) -> NewLine {
         voicemail_max_secs: l.voicemail_max_secs,
         channels: l.channels.clone(),
         screening: l.screening,
+        caller_rules: l.caller_rules.clone(),
     }
 }
 

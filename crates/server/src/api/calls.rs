@@ -126,7 +126,7 @@ impl ListQuery {
                     Outcome::parse(&o).ok_or_else(|| {
                         DomainError::new(
                             "outcome",
-                            format!("'{o}' is not one of answered, voicemail, missed, abandoned, in_progress"),
+                            format!("'{o}' is not one of answered, voicemail, missed, abandoned, rejected, in_progress"),
                         )
                     })
                 })

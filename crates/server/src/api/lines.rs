@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
-    Line, Message, Messages, NewLine, Provider, Routing, RoutingStep, TestMode,
+    CallerRules, Line, Message, Messages, NewLine, Provider, Routing, RoutingStep, TestMode,
     DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::store::StoreError;
@@ -60,6 +60,7 @@ pub struct LineInput {
     voicemail_max_secs: Option<u32>,
     channels: Option<Vec<ChannelId>>,
     screening: Option<bool>,
+    caller_rules: Option<CallerRules>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -119,6 +120,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         voicemail_max_secs: input.voicemail_max_secs.unwrap_or(base.voicemail_max_secs),
         channels: input.channels.unwrap_or(base.channels),
         screening: input.screening.unwrap_or(base.screening),
+        caller_rules: input.caller_rules.unwrap_or(base.caller_rules),
     }
     .validate()?)
 }
@@ -202,6 +204,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "voicemail_max_secs": l.voicemail_max_secs,
         "channels": l.channels,
         "screening": l.screening,
+        "caller_rules": l.caller_rules,
         "test_mode": test_mode,
         "warnings": warnings,
         "created_at": l.created_at,
@@ -252,6 +255,7 @@ pub async fn create_line(
         voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
         channels: vec![],
         screening: false,
+        caller_rules: CallerRules::default(),
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;
@@ -305,6 +309,7 @@ pub async fn update_line(
         voicemail_max_secs: cur.voicemail_max_secs,
         channels: cur.channels,
         screening: cur.screening,
+        caller_rules: cur.caller_rules,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;

@@ -108,6 +108,36 @@ where
     }
 }
 
+/// Why a new call from `caller` must be refused: a blocked number, or more calls from it
+/// within the flood window than the line allows.
+async fn rejection(
+    state: &AppState,
+    line: &Line,
+    caller: &str,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let rules = &line.caller_rules;
+    if rules.blocks(caller) {
+        return Ok(Some(format!("{caller} is blocked on this line")));
+    }
+    let Some(limit) = rules.flood_limit.filter(|_| !rules.allows(caller)) else {
+        return Ok(None);
+    };
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_secs(i64::from(
+            limit.window_secs,
+        )))
+        .unwrap_or(now);
+    let recent = state.store.count_calls_from(line.id, caller, since).await?;
+    Ok((recent >= u64::from(limit.calls)).then(|| {
+        format!(
+            "{caller} already called {recent} times in the last {} min (flood limit {})",
+            limit.window_secs / 60,
+            limit.calls
+        )
+    }))
+}
+
 /// Who one routing step dials at `now`.
 async fn resolve_step(
     state: &AppState,
@@ -189,7 +219,14 @@ pub async fn incoming_call(
                 .incoming(&v.form)
                 .map_err(|e| Failure::Malformed(e.to_string()))?;
             let now = st.clock.now();
-            let plan = resolve_plan(&st, &v.line, now).await?;
+            let rejection = rejection(&st, &v.line, &incoming.caller.number, now).await?;
+            let plan = match rejection {
+                Some(_) => Plan {
+                    steps: vec![],
+                    test_mode: false,
+                },
+                None => resolve_plan(&st, &v.line, now).await?,
+            };
             let mut call = Call {
                 id: CallId(0),
                 line_id: v.line.id,
@@ -209,7 +246,10 @@ pub async fn incoming_call(
                 archived: false,
                 version: 0,
             };
-            let t = flow::start(&mut call, &v.line, now);
+            let t = match &rejection {
+                Some(reason) => flow::reject(&mut call, reason),
+                None => flow::start(&mut call, &v.line, now),
+            };
             let first = format!(
                 "Incoming {} call from {} to {}",
                 v.provider.name(),
@@ -255,18 +295,19 @@ async fn apply(
         let was_over = call.ended_at.is_some();
         let t = flow::handle(&mut call, line, event.clone(), now);
         // The call just ended: queue one alert per channel, atomically with the change.
-        let alerts: Vec<NewJob> = if !was_over && call.ended_at.is_some() {
-            line.channels
-                .iter()
-                .map(|c| NewJob {
-                    kind: "alert".to_owned(),
-                    payload: serde_json::json!({ "call": call.id, "channel": c }),
-                    call: Some(call.id),
-                })
-                .collect()
-        } else {
-            vec![]
-        };
+        let alerts: Vec<NewJob> =
+            if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected {
+                line.channels
+                    .iter()
+                    .map(|c| NewJob {
+                        kind: "alert".to_owned(),
+                        payload: serde_json::json!({ "call": call.id, "channel": c }),
+                        call: Some(call.id),
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
         match state
             .store
             .save_call(

@@ -534,7 +534,81 @@ async fn a_responder_who_declines_moves_the_call_on(app: TestApp) {
     );
 }
 
+async fn blocked_numbers_are_rejected_without_ringing_anyone(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    let (status, body) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "caller_rules": { "blocked": ["+1415555019*"] } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (t, call) = app
+        .call(&app.spec(&line).responder(
+            ALICE,
+            Responder::Answer {
+                after_secs: 1,
+                talk_secs: 5,
+            },
+        ))
+        .await;
+    assert!(t.dialed.is_empty(), "{t}");
+    assert!(t.said.is_empty(), "a rejected caller is not answered: {t}");
+    assert_eq!(call["outcome"], "rejected");
+    assert_eq!(call["path"], "rejected");
+    assert!(call["events"]
+        .to_string()
+        .contains("is blocked on this line"));
+    let (status, err) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "caller_rules": { "blocked": ["415*"] } }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "caller_rules.blocked[0]");
+}
+
+async fn a_flood_of_calls_from_one_number_is_cut_off(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({ "caller_rules": {
+            "flood_limit": { "calls": 2, "window_secs": 600 },
+            "allowed": ["+4930*"],
+        } }),
+    )
+    .await;
+    let answer = Responder::Answer {
+        after_secs: 1,
+        talk_secs: 5,
+    };
+    for _ in 0..2 {
+        let (t, _) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+        assert_eq!(t.dialed, vec![ALICE]);
+    }
+    let (t, call) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+    assert!(t.dialed.is_empty());
+    assert_eq!(call["outcome"], "rejected");
+    assert!(call["events"].to_string().contains("flood limit 2"));
+    // Another caller, and an exempt one, still get through.
+    let mut other = app.spec(&line).responder(ALICE, answer);
+    other.from = "+4930123456".into();
+    for _ in 0..3 {
+        let (t, _) = app.call(&other).await;
+        assert_eq!(t.dialed, vec![ALICE]);
+    }
+    // Ten minutes later the window has passed.
+    app.clock.advance_secs(601);
+    let (t, _) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+}
+
 crate::on_all!(
+    blocked_numbers_are_rejected_without_ringing_anyone,
+    a_flood_of_calls_from_one_number_is_cut_off,
     screening_connects_a_responder_who_presses_1,
     screening_keeps_a_voicemail_from_swallowing_the_call,
     a_responder_who_declines_moves_the_call_on,

@@ -172,6 +172,14 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     let mut silent = app.spec(&line);
     silent.caller.voicemail = VoicemailScript::Silent;
     specs.push(silent);
+    // A rejected caller.
+    let blocking = app.line(&[a]).await;
+    app.patch(
+        &format!("/lines/{}", blocking["id"]),
+        json!({ "caller_rules": { "blocked": ["+14155550199"] } }),
+    )
+    .await;
+    specs.push(app.spec(&blocking));
     // Call screening: accepted, and a voicemail that never presses the key.
     let screened = app.line(&[a, b]).await;
     app.patch(

@@ -176,8 +176,9 @@ impl Store for PgStore {
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
-            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening,
+                blocked_callers, allowed_callers, flood_calls, flood_window_secs)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -191,6 +192,10 @@ impl Store for PgStore {
         .bind(ms(now))
         .bind(to_json(&l.channels))
         .bind(l.screening)
+        .bind(to_json(&l.caller_rules.blocked))
+        .bind(to_json(&l.caller_rules.allowed))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
@@ -227,8 +232,9 @@ impl Store for PgStore {
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let row = sqlx::query(
             "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5, messages = $6,
-                recording = $7, voicemail_max_secs = $8, channels = $9, screening = $10
-             WHERE id = $11 AND deleted_at IS NULL RETURNING *",
+                recording = $7, voicemail_max_secs = $8, channels = $9, screening = $10,
+                blocked_callers = $11, allowed_callers = $12, flood_calls = $13, flood_window_secs = $14
+             WHERE id = $15 AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -240,6 +246,10 @@ impl Store for PgStore {
         .bind(l.voicemail_max_secs as i64)
         .bind(to_json(&l.channels))
         .bind(l.screening)
+        .bind(to_json(&l.caller_rules.blocked))
+        .bind(to_json(&l.caller_rules.allowed))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .bind(id.0)
         .fetch_one(&self.pool)
         .await
@@ -278,6 +288,22 @@ impl Store for PgStore {
 
     async fn get_call(&self, id: CallId) -> StoreResult<Call> {
         calls::get_call(&self.pool, id).await
+    }
+
+    async fn count_calls_from(
+        &self,
+        line: LineId,
+        caller_number: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM calls WHERE line_id = $1 AND caller_number = $2 AND started_at >= $3")
+            .bind(line.0)
+            .bind(caller_number)
+            .bind(ms(since))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.get::<i64, _>("n") as u64)
     }
 
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {

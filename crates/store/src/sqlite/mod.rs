@@ -189,8 +189,9 @@ impl Store for SqliteStore {
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
-            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening,
+                blocked_callers, allowed_callers, flood_calls, flood_window_secs)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -204,6 +205,10 @@ impl Store for SqliteStore {
         .bind(ms(now))
         .bind(to_json(&l.channels))
         .bind(l.screening)
+        .bind(to_json(&l.caller_rules.blocked))
+        .bind(to_json(&l.caller_rules.allowed))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
@@ -239,7 +244,8 @@ impl Store for SqliteStore {
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let row = sqlx::query(
             "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
-                recording = ?, voicemail_max_secs = ?, channels = ?, screening = ?
+                recording = ?, voicemail_max_secs = ?, channels = ?, screening = ?,
+                blocked_callers = ?, allowed_callers = ?, flood_calls = ?, flood_window_secs = ?
              WHERE id = ? AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
@@ -252,6 +258,10 @@ impl Store for SqliteStore {
         .bind(l.voicemail_max_secs as i64)
         .bind(to_json(&l.channels))
         .bind(l.screening)
+        .bind(to_json(&l.caller_rules.blocked))
+        .bind(to_json(&l.caller_rules.allowed))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
+        .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .bind(id.0)
         .fetch_one(&self.writer)
         .await
@@ -289,6 +299,22 @@ impl Store for SqliteStore {
 
     async fn get_call(&self, id: CallId) -> StoreResult<Call> {
         calls::get_call(&self.pool, id).await
+    }
+
+    async fn count_calls_from(
+        &self,
+        line: LineId,
+        caller_number: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM calls WHERE line_id = ? AND caller_number = ? AND started_at >= ?")
+            .bind(line.0)
+            .bind(caller_number)
+            .bind(ms(since))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.get::<i64, _>("n") as u64)
     }
 
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {
