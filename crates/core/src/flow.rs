@@ -281,55 +281,9 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 }
             }
         }
-        Event::ScreenPrompted { step } => {
-            let waiting = call.phase == (Phase::Dialing { step });
-            match call.attempt_mut(step) {
-                Some(a) if waiting => {
-                    a.picked_up = true;
-                    t.log(
-                        "decision",
-                        format!("{} picked up; asking them to press {ACCEPT_KEY}", a.name),
-                    );
-                    t.instructions = screen_prompt(call, line, step);
-                }
-                _ => {
-                    t.log("decision", "Ignored a late screening request");
-                    t.instructions.push(Instruction::Hangup);
-                }
-            }
-        }
+        Event::ScreenPrompted { step } => screening::prompted(call, line, step, &mut t),
         Event::ScreenAnswered { step, digits } => {
-            let name = call
-                .plan
-                .steps
-                .get(step)
-                .and_then(|s| s.responder.as_ref())
-                .map_or_else(|| "?".to_owned(), |r| r.name.clone());
-            let accepted = digits.as_deref() == Some(ACCEPT_KEY);
-            let waiting = call.phase == (Phase::Dialing { step });
-            match call.attempt_mut(step) {
-                Some(a) if waiting && accepted => {
-                    a.accepted = Some(true);
-                    t.log(
-                        "decision",
-                        format!("{name} pressed {ACCEPT_KEY}: accepted the call"),
-                    );
-                    t.instructions.push(Instruction::Say(system_message(
-                        CONNECTING_TEXT,
-                        &line.messages.welcome,
-                    )));
-                }
-                _ => {
-                    t.log(
-                        "decision",
-                        format!(
-                            "{name} did not accept the call{}",
-                            digits.map_or(String::new(), |d| format!(" (pressed '{d}')"))
-                        ),
-                    );
-                    t.instructions.push(Instruction::Hangup);
-                }
-            }
+            screening::answered(call, line, step, digits, &mut t)
         }
         Event::VoicemailTaken {
             caller_gone,
@@ -523,31 +477,6 @@ fn dial_instruction(call: &Call, line: &Line, number: &PhoneNumber) -> Instructi
     }
 }
 
-/// What a screened responder of plan step `step` hears when they pick up.
-pub fn screen_prompt(call: &Call, line: &Line, step: usize) -> Vec<Instruction> {
-    // Read a number digit by digit, so text-to-speech does not say "four billion…".
-    let caller = match &call.caller.name {
-        Some(n) => n.clone(),
-        None => call
-            .caller
-            .number
-            .trim_start_matches('+')
-            .chars()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
-    let text = format!(
-        "{} call from {caller}. Press {ACCEPT_KEY} to accept.",
-        line.name
-    );
-    vec![Instruction::AskToAccept {
-        prompt: system_message(&text, &line.messages.welcome),
-        timeout_secs: ACCEPT_TIMEOUT_SECS,
-        action: Callback::ScreenResult { step },
-    }]
-}
-
 fn voicemail(call: &mut Call, line: &Line, reason: VoicemailReason, t: &mut Transition) {
     call.phase = Phase::Voicemail { reason };
     t.instructions.extend(voicemail_instructions(line, reason));
@@ -599,6 +528,9 @@ fn skip_words(r: crate::plan::SkipReason) -> &'static str {
         UnknownUser => "user no longer exists",
     }
 }
+
+mod screening;
+pub use screening::screen_prompt;
 
 #[cfg(test)]
 mod tests;

@@ -8,5 +8,6 @@ mod cli;
 mod helpers;
 mod instances;
 mod schedules;
+mod screening;
 mod sdk;
 mod webhooks;

@@ -1,0 +1,177 @@
+//! Call screening and caller rules, through both carriers.
+
+use crate::helpers::TestApp;
+use serde_json::json;
+use switchboard_sim::Responder;
+
+const ALICE: &str = "+14155550101";
+const BOB: &str = "+14155550102";
+const CAROL: &str = "+14155550103";
+
+async fn three(app: TestApp) -> (TestApp, [i64; 3]) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let c = app.user("Carol", Some(CAROL)).await;
+    (app, [a, b, c])
+}
+
+async fn screened_line(app: &TestApp, users: &[i64]) -> serde_json::Value {
+    let line = app.line(users).await;
+    let (status, line) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "screening": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{line}");
+    assert_eq!(line["screening"], true);
+    line
+}
+
+async fn screening_connects_a_responder_who_presses_1(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app.spec(&line).responder(
+        ALICE,
+        Responder::Answer {
+            after_secs: 3,
+            talk_secs: 45,
+        },
+    );
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+    assert_eq!(t.connected_to.as_deref(), Some(ALICE));
+    assert!(
+        t.entries.iter().any(|e| e
+            .text
+            .contains("call from ACME SECURITY. Press 1 to accept")),
+        "{t}"
+    );
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["path"], "Alice answered");
+    assert_eq!(call["attempts"][0]["accepted"], true);
+}
+
+async fn screening_keeps_a_voicemail_from_swallowing_the_call(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app
+        .spec(&line)
+        .responder(
+            ALICE,
+            Responder::Voicemail {
+                after_secs: 8,
+                message_secs: 30,
+            },
+        )
+        .responder(
+            BOB,
+            Responder::Answer {
+                after_secs: 2,
+                talk_secs: 20,
+            },
+        );
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE, BOB]);
+    assert_eq!(t.connected_to.as_deref(), Some(BOB), "{t}");
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["answered_by"]["name"], "Bob");
+    assert_eq!(call["path"], "Alice did not accept the call → Bob answered");
+    assert_eq!(call["attempts"][0]["outcome"], "not_accepted");
+}
+
+async fn a_responder_who_declines_moves_the_call_on(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app
+        .spec(&line)
+        .responder(ALICE, Responder::Declines { after_secs: 4 });
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE, BOB]);
+    assert_eq!(t.connected_to, None);
+    assert_eq!(call["outcome"], "voicemail");
+    assert_eq!(
+        call["path"],
+        "Alice did not accept the call → Bob did not answer → voicemail left"
+    );
+}
+
+async fn blocked_numbers_are_rejected_without_ringing_anyone(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    let (status, body) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "caller_rules": { "blocked": ["+1415555019*"] } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (t, call) = app
+        .call(&app.spec(&line).responder(
+            ALICE,
+            Responder::Answer {
+                after_secs: 1,
+                talk_secs: 5,
+            },
+        ))
+        .await;
+    assert!(t.dialed.is_empty(), "{t}");
+    assert!(t.said.is_empty(), "a rejected caller is not answered: {t}");
+    assert_eq!(call["outcome"], "rejected");
+    assert_eq!(call["path"], "rejected");
+    assert!(call["events"]
+        .to_string()
+        .contains("is blocked on this line"));
+    let (status, err) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "caller_rules": { "blocked": ["415*"] } }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "caller_rules.blocked[0]");
+}
+
+async fn a_flood_of_calls_from_one_number_is_cut_off(app: TestApp) {
+    let (app, [a, ..]) = three(app).await;
+    let line = app.line(&[a]).await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({ "caller_rules": {
+            "flood_limit": { "calls": 2, "window_secs": 600 },
+            "allowed": ["+4930*"],
+        } }),
+    )
+    .await;
+    let answer = Responder::Answer {
+        after_secs: 1,
+        talk_secs: 5,
+    };
+    for _ in 0..2 {
+        let (t, _) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+        assert_eq!(t.dialed, vec![ALICE]);
+    }
+    let (t, call) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+    assert!(t.dialed.is_empty());
+    assert_eq!(call["outcome"], "rejected");
+    assert!(call["events"].to_string().contains("flood limit 2"));
+    // Another caller, and an exempt one, still get through.
+    let mut other = app.spec(&line).responder(ALICE, answer);
+    other.from = "+4930123456".into();
+    for _ in 0..3 {
+        let (t, _) = app.call(&other).await;
+        assert_eq!(t.dialed, vec![ALICE]);
+    }
+    // Ten minutes later the window has passed.
+    app.clock.advance_secs(601);
+    let (t, _) = app.call(&app.spec(&line).responder(ALICE, answer)).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+}
+
+crate::on_all!(
+    blocked_numbers_are_rejected_without_ringing_anyone,
+    a_flood_of_calls_from_one_number_is_cut_off,
+    screening_connects_a_responder_who_presses_1,
+    screening_keeps_a_voicemail_from_swallowing_the_call,
+    a_responder_who_declines_moves_the_call_on,
+);
