@@ -67,6 +67,8 @@ impl Outcome {
 pub enum VoicemailReason {
     NoOneOnCall,
     NoAnswer,
+    /// Outside the line's business hours, set to go straight to voicemail.
+    Closed,
     /// Switchboard failed internally and fell back to taking a message.
     InternalError,
 }

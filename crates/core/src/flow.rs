@@ -151,6 +151,11 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
     let mut t = Transition::default();
     if call.plan.test_mode {
         t.log("decision", "Test mode is on: only the test user is rung");
+    } else if call.plan.after_hours && call.plan.has_anyone() {
+        t.log(
+            "decision",
+            "Outside business hours: ringing the after-hours routing",
+        );
     }
     for (i, s) in call.plan.steps.iter().enumerate() {
         let what = match (&s.responder, s.skipped) {
@@ -169,6 +174,13 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
         .push(Instruction::Say(line.messages.welcome.clone()));
     match call.plan.next_dialable(0) {
         Some((step, _)) => dial(call, line, step, now, &mut t),
+        None if call.plan.after_hours => {
+            t.log(
+                "decision",
+                "Outside business hours: playing the closed message",
+            );
+            voicemail(call, line, VoicemailReason::Closed, &mut t);
+        }
         None => {
             t.log(
                 "decision",
@@ -486,6 +498,7 @@ fn voicemail(call: &mut Call, line: &Line, reason: VoicemailReason, t: &mut Tran
 pub fn voicemail_instructions(line: &Line, reason: VoicemailReason) -> Vec<Instruction> {
     let message = match reason {
         VoicemailReason::NoOneOnCall => line.messages.no_one_on_call.clone(),
+        VoicemailReason::Closed => line.messages.closed.clone(),
         VoicemailReason::NoAnswer => line.messages.no_answer.clone(),
         VoicemailReason::InternalError => {
             system_message(INTERNAL_ERROR_TEXT, &line.messages.no_answer)

@@ -87,12 +87,21 @@ impl Message {
     }
 }
 
-/// The three messages a caller can hear.
+/// The messages a caller can hear.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Messages {
     pub welcome: Message,
     pub no_one_on_call: Message,
     pub no_answer: Message,
+    /// Played outside business hours when the line goes straight to voicemail.
+    #[serde(default = "default_closed")]
+    pub closed: Message,
+}
+
+fn default_closed() -> Message {
+    Message::spoken(
+        "We are closed right now. Please leave a message with your name and number after the tone, and we will call you back.",
+    )
 }
 
 impl Default for Messages {
@@ -107,6 +116,7 @@ impl Default for Messages {
             no_answer: Message::spoken(
                 "Sorry, nobody could take your call right now. Please leave a message with your name and number after the tone, and we will call you back as soon as possible.",
             ),
+            closed: default_closed(),
         }
     }
 }
@@ -187,6 +197,64 @@ impl CallerRules {
     }
 }
 
+/// When a line is open, and what happens to calls outside those hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// IANA zone the windows are read in.
+    pub time_zone: String,
+    /// The open windows (daily or weekly), on the wall clock.
+    pub open: Vec<crate::schedule::Restriction>,
+    pub after_hours: AfterHours,
+}
+
+/// What a call outside business hours does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AfterHours {
+    /// The closed message, then voicemail; nobody is rung.
+    Voicemail,
+    /// Ring these steps instead of the line's routing.
+    Route { steps: Vec<RoutingStep> },
+}
+
+impl BusinessHours {
+    /// Whether the line is open at `at`.
+    pub fn is_open(&self, at: Timestamp) -> bool {
+        let Ok(tz) = jiff::tz::TimeZone::get(&self.time_zone) else {
+            return true;
+        };
+        let local = at.to_zoned(tz).datetime();
+        self.open
+            .iter()
+            .any(|w| crate::schedule::in_window(w, local))
+    }
+
+    fn validate(&self) -> Result<(), DomainError> {
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            return Err(DomainError::new(
+                "business_hours.time_zone",
+                format!("'{}' is not an IANA time zone name", self.time_zone),
+            ));
+        }
+        if self.open.is_empty() || self.open.len() > 14 {
+            return Err(DomainError::new(
+                "business_hours.open",
+                "needs 1 to 14 windows (daily or weekly)",
+            ));
+        }
+        if let AfterHours::Route { steps } = &self.after_hours {
+            if steps.is_empty() || steps.len() > MAX_STEPS {
+                return Err(DomainError::new(
+                    "business_hours.after_hours.steps",
+                    format!("needs 1 to {MAX_STEPS} steps"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Test mode: every call rings this user only, until the instant given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMode {
@@ -215,6 +283,7 @@ pub struct Line {
     /// up does not swallow it.
     pub screening: bool,
     pub caller_rules: CallerRules,
+    pub business_hours: Option<BusinessHours>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -240,6 +309,7 @@ pub struct NewLine {
     pub channels: Vec<crate::channel::ChannelId>,
     pub screening: bool,
     pub caller_rules: CallerRules,
+    pub business_hours: Option<BusinessHours>,
 }
 
 impl NewLine {
@@ -290,10 +360,14 @@ impl NewLine {
             ("welcome", &self.messages.welcome),
             ("no_one_on_call", &self.messages.no_one_on_call),
             ("no_answer", &self.messages.no_answer),
+            ("closed", &self.messages.closed),
         ] {
             validate_message(key, m)?;
         }
         self.caller_rules.validate()?;
+        if let Some(b) = &self.business_hours {
+            b.validate()?;
+        }
         if let Some(t) = &self.auth_token {
             if t.trim().is_empty() || t.len() > 256 || t.chars().any(char::is_whitespace) {
                 return Err(DomainError::new(
@@ -363,6 +437,7 @@ mod tests {
             channels: vec![],
             screening: false,
             caller_rules: CallerRules::default(),
+            business_hours: None,
         }
     }
 

@@ -46,6 +46,9 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     /// The plan came from test mode, not the line's routing.
     pub test_mode: bool,
+    /// The call came outside the line's business hours.
+    #[serde(default)]
+    pub after_hours: bool,
 }
 
 /// What a routing step resolves to at the call's start.
@@ -130,6 +133,7 @@ impl Plan {
         Plan {
             steps: out,
             test_mode: is_test,
+            after_hours: false,
         }
     }
 

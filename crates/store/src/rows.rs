@@ -72,6 +72,9 @@ where
         voicemail_max_secs: col::<R, i64>(r, "voicemail_max_secs")? as u32,
         channels: from_json(&col::<R, String>(r, "channels")?)?,
         screening: col(r, "screening")?,
+        business_hours: col::<R, Option<String>>(r, "business_hours")?
+            .map(|j| from_json(&j))
+            .transpose()?,
         caller_rules: switchboard_core::line::CallerRules {
             blocked: from_json(&col::<R, String>(r, "blocked_callers")?)?,
             allowed: from_json(&col::<R, String>(r, "allowed_callers")?)?,

@@ -41,6 +41,14 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         voicemail_max_secs: 120,
         channels: vec![],
         screening: true,
+        business_hours: Some(switchboard_core::line::BusinessHours {
+            time_zone: "Europe/Berlin".into(),
+            open: vec![switchboard_core::schedule::Restriction::Daily {
+                start: "09:00".parse().unwrap(),
+                end: "17:00".parse().unwrap(),
+            }],
+            after_hours: switchboard_core::line::AfterHours::Voicemail,
+        }),
         caller_rules: switchboard_core::line::CallerRules {
             blocked: vec!["+1900*".into()],
             allowed: vec![],
@@ -69,6 +77,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
         plan: Plan {
             steps: vec![],
             test_mode: false,
+            after_hours: false,
         },
         phase: Phase::Dialing { step: 0 },
         outcome: Outcome::InProgress,
@@ -120,6 +129,10 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     assert!(line.screening);
     assert_eq!(line.caller_rules.blocked, vec!["+1900*".to_owned()]);
     assert_eq!(line.caller_rules.flood_limit.unwrap().calls, 3);
+    assert_eq!(
+        line.business_hours,
+        new_line("+15005550006", u).business_hours
+    );
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))

@@ -25,6 +25,7 @@ fn line(users: &[i64]) -> Line {
         channels: vec![],
         screening: false,
         caller_rules: Default::default(),
+        business_hours: None,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }

@@ -282,7 +282,8 @@ fn in_range(x: i32, start: i32, end: i32) -> bool {
     }
 }
 
-fn in_window(r: &Restriction, local: DateTime) -> bool {
+/// Whether the wall-clock time `local` falls inside the window `r`.
+pub fn in_window(r: &Restriction, local: DateTime) -> bool {
     let minute_of_day = i32::from(local.hour()) * 60 + i32::from(local.minute());
     match *r {
         Restriction::Daily { start, end } => in_range(

@@ -55,6 +55,7 @@ fn as_new(l: &Line) -> NewLine {
         channels: l.channels.clone(),
         screening: l.screening,
         caller_rules: l.caller_rules.clone(),
+        business_hours: l.business_hours.clone(),
     }
 }
 
@@ -165,6 +166,7 @@ pub fn with_audio_urls(mut line: Line, public_url: &str) -> Line {
         &mut line.messages.welcome,
         &mut line.messages.no_one_on_call,
         &mut line.messages.no_answer,
+        &mut line.messages.closed,
     ] {
         if let Some(t) = &m.audio {
             m.audio = Some(format!("{public_url}/media/{t}"));

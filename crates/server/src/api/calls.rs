@@ -90,7 +90,11 @@ pub fn call_detail(
     jobs: &[switchboard_core::store::JobStatus],
 ) -> Value {
     let mut v = call_summary(c, &plan_names(c));
-    v["plan"] = json!({ "test_mode": c.plan.test_mode, "steps": c.plan.steps });
+    v["plan"] = json!({
+        "test_mode": c.plan.test_mode,
+        "after_hours": c.plan.after_hours,
+        "steps": c.plan.steps,
+    });
     v["attempts"] = json!(c.attempts);
     v["recordings"] = json!(recordings.iter().map(recording_json).collect::<Vec<_>>());
     v["events"] = json!(events);

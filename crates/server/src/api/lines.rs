@@ -10,8 +10,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
-    CallerRules, Line, Message, Messages, NewLine, Provider, Routing, RoutingStep, TestMode,
-    DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
+    AfterHours, BusinessHours, CallerRules, Line, Message, Messages, NewLine, Provider, Routing,
+    RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::store::StoreError;
 use switchboard_core::{DomainError, LineId, PhoneNumber, UserId};
@@ -44,6 +44,7 @@ pub struct MessagesInput {
     welcome: Option<MessageInput>,
     no_one_on_call: Option<MessageInput>,
     no_answer: Option<MessageInput>,
+    closed: Option<MessageInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +62,8 @@ pub struct LineInput {
     channels: Option<Vec<ChannelId>>,
     screening: Option<bool>,
     caller_rules: Option<CallerRules>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    business_hours: Option<Option<BusinessHours>>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -100,6 +103,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
             welcome: merge_message(&base.messages.welcome, m.welcome),
             no_one_on_call: merge_message(&base.messages.no_one_on_call, m.no_one_on_call),
             no_answer: merge_message(&base.messages.no_answer, m.no_answer),
+            closed: merge_message(&base.messages.closed, m.closed),
         },
         None => base.messages,
     };
@@ -121,12 +125,38 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         channels: input.channels.unwrap_or(base.channels),
         screening: input.screening.unwrap_or(base.screening),
         caller_rules: input.caller_rules.unwrap_or(base.caller_rules),
+        business_hours: match input.business_hours {
+            Some(b) => b,
+            None => base.business_hours,
+        },
     }
     .validate()?)
 }
 
 async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
-    for (i, step) in line.routing.steps.iter().enumerate() {
+    let after_hours: &[RoutingStep] = match &line.business_hours {
+        Some(BusinessHours {
+            after_hours: AfterHours::Route { steps },
+            ..
+        }) => steps,
+        _ => &[],
+    };
+    let all = line
+        .routing
+        .steps
+        .iter()
+        .map(|s| ("routing.steps", s))
+        .chain(
+            after_hours
+                .iter()
+                .map(|s| ("business_hours.after_hours.steps", s)),
+        );
+    for (i, (prefix, step)) in all.enumerate() {
+        let i = if prefix == "routing.steps" {
+            i
+        } else {
+            i - line.routing.steps.len()
+        };
         let (found, field, what) = match step {
             RoutingStep::User(id) => (
                 s.store.get_user(*id).await.map(|_| ()),
@@ -142,7 +172,7 @@ async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
         match found {
             Ok(()) => {}
             Err(StoreError::NotFound) => {
-                return Err(DomainError::new(format!("routing.steps[{i}].{field}"), what).into())
+                return Err(DomainError::new(format!("{prefix}[{i}].{field}"), what).into())
             }
             Err(e) => return Err(ApiError::store("routing target")(e)),
         }
@@ -205,11 +235,13 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "channels": l.channels,
         "screening": l.screening,
         "caller_rules": l.caller_rules,
+        "business_hours": l.business_hours,
+        "open_now": l.business_hours.as_ref().is_none_or(|b| b.is_open(now)),
         "test_mode": test_mode,
         "warnings": warnings,
         "created_at": l.created_at,
     });
-    for kind in ["welcome", "no_one_on_call", "no_answer"] {
+    for kind in ["welcome", "no_one_on_call", "no_answer", "closed"] {
         if let Some(token) = v["messages"][kind]["audio"].as_str().map(str::to_owned) {
             v["messages"][kind]["audio_url"] =
                 json!(format!("{}/media/{token}", s.config.public_url));
@@ -256,6 +288,7 @@ pub async fn create_line(
         channels: vec![],
         screening: false,
         caller_rules: CallerRules::default(),
+        business_hours: None,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;
@@ -310,6 +343,7 @@ pub async fn update_line(
         channels: cur.channels,
         screening: cur.screening,
         caller_rules: cur.caller_rules,
+        business_hours: cur.business_hours,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use std::collections::HashMap;
 use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
-use switchboard_core::line::{Line, RoutingStep};
+use switchboard_core::line::{AfterHours, Line, Routing, RoutingStep};
 use switchboard_core::plan::{Plan, Resolved, Responder};
 use switchboard_core::schedule::Engine;
 use switchboard_core::store::{NewJob, StoreError};
@@ -183,18 +183,36 @@ async fn resolve_step(
     })
 }
 
-/// The call's plan, resolved from the line (and its schedules) as they are at `now`.
+/// The call's plan, resolved from the line (and its schedules) as they are at `now`:
+/// test mode first, then business hours, then the line's routing.
 async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<Plan, StoreError> {
     let test_mode = line.active_test_mode(now);
+    let after_hours = test_mode.is_none()
+        && line
+            .business_hours
+            .as_ref()
+            .is_some_and(|b| !b.is_open(now));
+    let routing = match (&line.business_hours, after_hours) {
+        (Some(b), true) => Routing {
+            steps: match &b.after_hours {
+                AfterHours::Voicemail => vec![],
+                AfterHours::Route { steps } => steps.clone(),
+            },
+            ring_timeout_secs: line.routing.ring_timeout_secs,
+        },
+        _ => line.routing.clone(),
+    };
     let mut resolved: HashMap<RoutingStep, Resolved> = HashMap::new();
-    for step in Plan::steps_for(&line.routing, test_mode) {
+    for step in Plan::steps_for(&routing, test_mode) {
         if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(step) {
             slot.insert(resolve_step(state, step, now).await?);
         }
     }
-    Ok(Plan::resolve(&line.routing, test_mode, |step| {
+    let mut plan = Plan::resolve(&routing, test_mode, |step| {
         resolved.get(step).cloned().unwrap_or(Resolved::Unknown)
-    }))
+    });
+    plan.after_hours = after_hours;
+    Ok(plan)
 }
 
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
@@ -224,6 +242,7 @@ pub async fn incoming_call(
                 Some(_) => Plan {
                     steps: vec![],
                     test_mode: false,
+                    after_hours: false,
                 },
                 None => resolve_plan(&st, &v.line, now).await?,
             };

@@ -80,6 +80,7 @@ pub async fn failsafe_voicemail(
                     plan: Plan {
                         steps: vec![],
                         test_mode: false,
+                        after_hours: false,
                     },
                     phase: Phase::Voicemail {
                         reason: VoicemailReason::InternalError,

@@ -83,7 +83,7 @@ async fn channel(app: &TestApp, kind: &str, url: &str) -> i64 {
 
 /// Waits (bounded) until the call's alerts are all in `status`.
 async fn alerts_become(app: &TestApp, call: i64, status: &str) -> Value {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let (_, c) = app.get(&format!("/calls/{call}")).await;
         let alerts = c["alerts"].as_array().unwrap();
         if !alerts.is_empty() && alerts.iter().all(|a| a["status"] == status) {
@@ -174,9 +174,10 @@ async fn retry_after_is_honoured(app: TestApp) {
     let id = call["id"].as_i64().unwrap();
     // Refused once; the next attempt waits the 30 s Slack asked for.
     let mut queued = Value::Null;
-    for _ in 0..100 {
+    // (A claimed job already counts its attempt while it runs: wait for its error.)
+    for _ in 0..200 {
         let (_, c) = app.get(&format!("/calls/{id}")).await;
-        if c["alerts"][0]["attempts"] == 1 && c["alerts"][0]["status"] == "queued" {
+        if c["alerts"][0]["status"] == "queued" && c["alerts"][0]["last_error"].is_string() {
             queued = c["alerts"][0].clone();
             break;
         }

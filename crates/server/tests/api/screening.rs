@@ -1,4 +1,4 @@
-//! Call screening and caller rules, through both carriers.
+//! Call screening, caller rules and business hours, through both carriers.
 
 use crate::helpers::TestApp;
 use serde_json::json;
@@ -168,7 +168,75 @@ async fn a_flood_of_calls_from_one_number_is_cut_off(app: TestApp) {
     assert_eq!(t.dialed, vec![ALICE]);
 }
 
+async fn business_hours_send_after_hours_calls_to_voicemail_or_other_routing(app: TestApp) {
+    let (app, [a, _, c]) = three(app).await;
+    let line = app.line(&[a]).await;
+    let id = line["id"].as_i64().unwrap();
+    let hours = |after: serde_json::Value| {
+        json!({ "business_hours": {
+            "time_zone": "Europe/Berlin",
+            "open": [{ "type": "weekly", "start_day": "monday", "start": "09:00",
+                       "end_day": "friday", "end": "17:00" }],
+            "after_hours": after,
+        } })
+    };
+    let (status, body) = app
+        .patch(
+            &format!("/lines/{id}"),
+            hours(json!({ "action": "voicemail" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["open_now"], true, "Tuesday 10:00 in Berlin");
+    let answer = Responder::Answer {
+        after_secs: 1,
+        talk_secs: 5,
+    };
+    let spec = || {
+        app.spec(&line)
+            .responder(ALICE, answer)
+            .responder(CAROL, answer)
+    };
+    let (t, _) = app.call(&spec()).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+    // Saturday noon: closed, straight to voicemail.
+    app.clock.set("2026-11-28T11:00:00Z".parse().unwrap());
+    let (t, call) = app.call(&spec()).await;
+    assert!(t.dialed.is_empty());
+    assert!(t.heard("We are closed right now"), "{t}");
+    assert_eq!(call["outcome"], "voicemail");
+    assert_eq!(call["plan"]["after_hours"], true);
+    // Or to an after-hours responder.
+    let (status, _) = app
+        .patch(
+            &format!("/lines/{id}"),
+            hours(json!({ "action": "route", "steps": [{ "user": c }] })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (t, call) = app.call(&spec()).await;
+    assert_eq!(t.dialed, vec![CAROL]);
+    assert_eq!(call["answered_by"]["name"], "Carol");
+    // Bad hours name the field; removing them reopens the line.
+    let (status, err) = app
+        .patch(
+            &format!("/lines/{id}"),
+            json!({ "business_hours": { "time_zone": "Berlin", "open": [], "after_hours": { "action": "voicemail" } } }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "business_hours.time_zone");
+    let (status, body) = app
+        .patch(&format!("/lines/{id}"), json!({ "business_hours": null }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["open_now"], true);
+    let (t, _) = app.call(&spec()).await;
+    assert_eq!(t.dialed, vec![ALICE]);
+}
+
 crate::on_all!(
+    business_hours_send_after_hours_calls_to_voicemail_or_other_routing,
     blocked_numbers_are_rejected_without_ringing_anyone,
     a_flood_of_calls_from_one_number_is_cut_off,
     screening_connects_a_responder_who_presses_1,

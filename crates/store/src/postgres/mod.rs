@@ -177,8 +177,8 @@ impl Store for PgStore {
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
             "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening,
-                blocked_callers, allowed_callers, flood_calls, flood_window_secs)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
+                blocked_callers, allowed_callers, flood_calls, flood_window_secs, business_hours)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -196,6 +196,7 @@ impl Store for PgStore {
         .bind(to_json(&l.caller_rules.allowed))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
+        .bind(l.business_hours.as_ref().map(to_json))
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
@@ -233,8 +234,9 @@ impl Store for PgStore {
         let row = sqlx::query(
             "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5, messages = $6,
                 recording = $7, voicemail_max_secs = $8, channels = $9, screening = $10,
-                blocked_callers = $11, allowed_callers = $12, flood_calls = $13, flood_window_secs = $14
-             WHERE id = $15 AND deleted_at IS NULL RETURNING *",
+                blocked_callers = $11, allowed_callers = $12, flood_calls = $13, flood_window_secs = $14,
+                business_hours = $15
+             WHERE id = $16 AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -250,6 +252,7 @@ impl Store for PgStore {
         .bind(to_json(&l.caller_rules.allowed))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
+        .bind(l.business_hours.as_ref().map(to_json))
         .bind(id.0)
         .fetch_one(&self.pool)
         .await

@@ -190,8 +190,8 @@ impl Store for SqliteStore {
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
         let row = sqlx::query(
             "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening,
-                blocked_callers, allowed_callers, flood_calls, flood_window_secs)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                blocked_callers, allowed_callers, flood_calls, flood_window_secs, business_hours)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(&l.name)
         .bind(l.number.as_str())
@@ -209,6 +209,7 @@ impl Store for SqliteStore {
         .bind(to_json(&l.caller_rules.allowed))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
+        .bind(l.business_hours.as_ref().map(to_json))
         .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
@@ -245,7 +246,8 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
                 recording = ?, voicemail_max_secs = ?, channels = ?, screening = ?,
-                blocked_callers = ?, allowed_callers = ?, flood_calls = ?, flood_window_secs = ?
+                blocked_callers = ?, allowed_callers = ?, flood_calls = ?, flood_window_secs = ?,
+                business_hours = ?
              WHERE id = ? AND deleted_at IS NULL RETURNING *",
         )
         .bind(&l.name)
@@ -262,6 +264,7 @@ impl Store for SqliteStore {
         .bind(to_json(&l.caller_rules.allowed))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
+        .bind(l.business_hours.as_ref().map(to_json))
         .bind(id.0)
         .fetch_one(&self.writer)
         .await
