@@ -118,7 +118,14 @@ async fn modify(
     id: &str,
     change: impl Fn(&mut Schedule) -> ApiResult<()>,
 ) -> ApiResult<Json<Value>> {
-    for _ in 0..10 {
+    for attempt in 0..25u64 {
+        if attempt > 0 {
+            // Back off a little, with jitter, so a burst of concurrent edits drains instead
+            // of colliding again at once.
+            use rand::Rng;
+            let ms = rand::thread_rng().gen_range(1..=5 * attempt.min(10));
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
         let st = load(s, id).await?;
         let mut sched = st.schedule;
         change(&mut sched)?;
