@@ -232,10 +232,7 @@ pub async fn incoming_call(
         &headers,
         &body,
         |v| async move {
-            let incoming = v
-                .provider
-                .incoming(&v.form)
-                .map_err(|e| Failure::Malformed(e.to_string()))?;
+            let incoming = v.provider.incoming(&v.form).map_err(malformed)?;
             let now = st.clock.now();
             let rejection = rejection(&st, &v.line, &incoming.caller.number, now).await?;
             let plan = match rejection {
@@ -360,6 +357,47 @@ fn same_call(v: &Verified, call: &Call) -> bool {
     }
 }
 
+/// The parts of a webhook request every handler passes on.
+type Request = (AppState, String, String, Uri, HeaderMap, Bytes);
+
+/// A voice webhook about a running call: parse its event, apply it, answer with the call's
+/// next document. `caller_leg` requests must carry the caller's own call id; the screening
+/// requests come from the responder's leg, where the secret URL and the signature vouch.
+async fn call_event(
+    (state, provider, token, uri, headers, body): Request,
+    call: String,
+    caller_leg: bool,
+    parse: impl FnOnce(&Verified) -> Result<(Event, String), Failure> + Send,
+) -> Response {
+    let st = state.clone();
+    voice_response(
+        &state,
+        provider,
+        token,
+        &uri,
+        &headers,
+        &body,
+        |v| async move {
+            let call_id = parse_call(&call)?;
+            if caller_leg && !same_call(&v, &st.store.get_call(call_id).await?) {
+                return Err(Failure::NotFound);
+            }
+            let (event, what) = parse(&v)?;
+            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            Ok(render(&st, &v, call_id, &instructions))
+        },
+    )
+    .await
+}
+
+fn malformed(e: switchboard_providers::ParseError) -> Failure {
+    Failure::Malformed(e.to_string())
+}
+
+fn parse_step(raw: &str) -> Result<usize, Failure> {
+    raw.parse().map_err(|_| Failure::NotFound)
+}
+
 /// `POST …/calls/{call}/dial/{step}`: a dial ended.
 pub async fn dial_ended(
     State(state): State<AppState>,
@@ -368,36 +406,18 @@ pub async fn dial_ended(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let call_id = parse_call(&call)?;
-            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
-            let stored = st.store.get_call(call_id).await?;
-            if !same_call(&v, &stored) || step >= stored.plan.steps.len() {
-                return Err(Failure::NotFound);
-            }
-            let event = v
-                .provider
-                .dial_ended(&v.form, step)
-                .map_err(|e| Failure::Malformed(e.to_string()))?;
-            let what = format!("Dial result for step {}: {}", step + 1, summarize(&v.form));
-            let instructions = apply(&st, &v.line, call_id, event, what).await?;
-            Ok(render(&st, &v, call_id, &instructions))
-        },
-    )
+    let req = (state, provider, token, uri, headers, body);
+    call_event(req, call, true, |v| {
+        let step = parse_step(&step)?;
+        let event = v.provider.dial_ended(&v.form, step).map_err(malformed)?;
+        let what = format!("Dial result for step {}: {}", step + 1, summarize(&v.form));
+        Ok((event, what))
+    })
     .await
 }
 
 /// `POST …/calls/{call}/screen/{step}`: a screened responder picked up; tell them who calls
-/// and ask for the key. (This request comes from the responder's leg, so its call id is not
-/// the caller's; the secret URL and the signature vouch for it.)
+/// and ask for the key.
 pub async fn screen_prompt(
     State(state): State<AppState>,
     Path((provider, token, call, step)): Path<(String, String, String, String)>,
@@ -405,23 +425,12 @@ pub async fn screen_prompt(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let call_id = parse_call(&call)?;
-            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
-            let what = format!("Screening: the responder of step {} picked up", step + 1);
-            let event = Event::ScreenPrompted { step };
-            let instructions = apply(&st, &v.line, call_id, event, what).await?;
-            Ok(render(&st, &v, call_id, &instructions))
-        },
-    )
+    let req = (state, provider, token, uri, headers, body);
+    call_event(req, call, false, |_| {
+        let step = parse_step(&step)?;
+        let what = format!("Screening: the responder of step {} picked up", step + 1);
+        Ok((Event::ScreenPrompted { step }, what))
+    })
     .await
 }
 
@@ -433,30 +442,17 @@ pub async fn screen_result(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let call_id = parse_call(&call)?;
-            let step: usize = step.parse().map_err(|_| Failure::NotFound)?;
-            let event = v
-                .provider
-                .screen_result(&v.form, step)
-                .map_err(|e| Failure::Malformed(e.to_string()))?;
-            let what = format!(
-                "Screening answer for step {}: {}",
-                step + 1,
-                summarize(&v.form)
-            );
-            let instructions = apply(&st, &v.line, call_id, event, what).await?;
-            Ok(render(&st, &v, call_id, &instructions))
-        },
-    )
+    let req = (state, provider, token, uri, headers, body);
+    call_event(req, call, false, |v| {
+        let step = parse_step(&step)?;
+        let event = v.provider.screen_result(&v.form, step).map_err(malformed)?;
+        let what = format!(
+            "Screening answer for step {}: {}",
+            step + 1,
+            summarize(&v.form)
+        );
+        Ok((event, what))
+    })
     .await
 }
 
@@ -468,29 +464,11 @@ pub async fn voicemail_taken(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let call_id = parse_call(&call)?;
-            let stored = st.store.get_call(call_id).await?;
-            if !same_call(&v, &stored) {
-                return Err(Failure::NotFound);
-            }
-            let event = v
-                .provider
-                .voicemail_taken(&v.form)
-                .map_err(|e| Failure::Malformed(e.to_string()))?;
-            let what = format!("Voicemail finished: {}", summarize(&v.form));
-            let instructions = apply(&st, &v.line, call_id, event, what).await?;
-            Ok(render(&st, &v, call_id, &instructions))
-        },
-    )
+    let req = (state, provider, token, uri, headers, body);
+    call_event(req, call, true, |v| {
+        let event = v.provider.voicemail_taken(&v.form).map_err(malformed)?;
+        Ok((event, format!("Voicemail finished: {}", summarize(&v.form))))
+    })
     .await
 }
 
@@ -529,10 +507,7 @@ pub async fn recording_ready(
         if !same_call(&v, &stored) {
             return Err(Failure::NotFound);
         }
-        let event = v
-            .provider
-            .recording(&v.form, kind)
-            .map_err(|e| Failure::Malformed(e.to_string()))?;
+        let event = v.provider.recording(&v.form, kind).map_err(malformed)?;
         if let Some(event) = event {
             let what = format!(
                 "Recording callback ({}): {}",
@@ -560,10 +535,7 @@ pub async fn call_status(
         Err(r) => return r.into_callback_response(),
     };
     let result = async {
-        let event = v
-            .provider
-            .call_ended(&v.form)
-            .map_err(|e| Failure::Malformed(e.to_string()))?;
+        let event = v.provider.call_ended(&v.form).map_err(malformed)?;
         let Some(event) = event else {
             return Ok(());
         };
