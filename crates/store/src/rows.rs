@@ -223,3 +223,17 @@ where
         run_at: ts(col(r, "run_at")?)?,
     })
 }
+
+pub fn api_token<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::ApiToken>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(switchboard_core::store::ApiToken {
+        id: col(r, "id")?,
+        name: col(r, "name")?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}

@@ -7,7 +7,7 @@ mod calls;
 mod jobs;
 mod schedules;
 
-use crate::codec::{db_err, ms, to_json, ts};
+use crate::codec::{db_err, ms, to_json};
 use crate::OpenError;
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -482,11 +482,7 @@ impl Store for PgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(ApiToken {
-            id: row.get("id"),
-            name: row.get("name"),
-            created_at: ts(row.get("created_at"))?,
-        })
+        crate::rows::api_token(&row)
     }
 
     async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
@@ -495,11 +491,7 @@ impl Store for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(ApiToken {
-            id: row.get("id"),
-            name: row.get("name"),
-            created_at: ts(row.get("created_at"))?,
-        })
+        crate::rows::api_token(&row)
     }
 
     async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
@@ -507,15 +499,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ApiToken {
-                    id: row.get("id"),
-                    name: row.get("name"),
-                    created_at: ts(row.get("created_at"))?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::rows::api_token).collect()
     }
 
     async fn delete_api_token(&self, id: i64) -> StoreResult<()> {

@@ -4,7 +4,7 @@ mod calls;
 mod jobs;
 mod schedules;
 
-use crate::codec::{db_err, ms, to_json, ts};
+use crate::codec::{db_err, ms, to_json};
 use crate::OpenError;
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -493,11 +493,7 @@ impl Store for SqliteStore {
         .fetch_one(&self.writer)
         .await
         .map_err(db_err)?;
-        Ok(ApiToken {
-            id: row.get("id"),
-            name: row.get("name"),
-            created_at: ts(row.get("created_at"))?,
-        })
+        crate::rows::api_token(&row)
     }
 
     async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
@@ -506,11 +502,7 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(ApiToken {
-            id: row.get("id"),
-            name: row.get("name"),
-            created_at: ts(row.get("created_at"))?,
-        })
+        crate::rows::api_token(&row)
     }
 
     async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
@@ -518,15 +510,7 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ApiToken {
-                    id: row.get("id"),
-                    name: row.get("name"),
-                    created_at: ts(row.get("created_at"))?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::rows::api_token).collect()
     }
 
     async fn delete_api_token(&self, id: i64) -> StoreResult<()> {
