@@ -133,62 +133,51 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
     .validate()?)
 }
 
-async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
-    let after_hours: &[RoutingStep] = match &line.business_hours {
-        Some(BusinessHours {
-            after_hours: AfterHours::Route { steps },
-            ..
-        }) => steps,
-        _ => &[],
-    };
-    let all = line
-        .routing
-        .steps
-        .iter()
-        .map(|s| ("routing.steps", s))
-        .chain(
-            after_hours
-                .iter()
-                .map(|s| ("business_hours.after_hours.steps", s)),
-        );
-    for (i, (prefix, step)) in all.enumerate() {
-        let i = if prefix == "routing.steps" {
-            i
-        } else {
-            i - line.routing.steps.len()
-        };
-        let (found, field, what) = match step {
-            RoutingStep::User(id) => (
-                s.store.get_user(*id).await.map(|_| ()),
-                "user",
-                format!("user {id} does not exist"),
-            ),
-            RoutingStep::Schedule(id) => (
-                s.store.get_schedule(*id).await.map(|_| ()),
-                "schedule",
-                format!("schedule {id} does not exist"),
-            ),
-        };
-        match found {
-            Ok(()) => {}
-            Err(StoreError::NotFound) => {
-                return Err(DomainError::new(format!("{prefix}[{i}].{field}"), what).into())
-            }
-            Err(e) => return Err(ApiError::store("routing target")(e)),
+/// Turns a failed lookup into a validation error naming `field`.
+fn must_exist<T>(found: Result<T, StoreError>, field: String, what: String) -> ApiResult<()> {
+    match found {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => {
+            Err(DomainError::new(field, format!("{what} does not exist")).into())
+        }
+        Err(e) => Err(ApiError::store("routing target")(e)),
+    }
+}
+
+async fn check_steps(s: &AppState, prefix: &str, steps: &[RoutingStep]) -> ApiResult<()> {
+    for (i, step) in steps.iter().enumerate() {
+        match *step {
+            RoutingStep::User(id) => must_exist(
+                s.store.get_user(id).await,
+                format!("{prefix}[{i}].user"),
+                format!("user {id}"),
+            )?,
+            RoutingStep::Schedule(id) => must_exist(
+                s.store.get_schedule(id).await,
+                format!("{prefix}[{i}].schedule"),
+                format!("schedule {id}"),
+            )?,
         }
     }
+    Ok(())
+}
+
+/// Checks that every user, schedule and channel the line names exists.
+async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
+    check_steps(s, "routing.steps", &line.routing.steps).await?;
+    if let Some(BusinessHours {
+        after_hours: AfterHours::Route { steps },
+        ..
+    }) = &line.business_hours
+    {
+        check_steps(s, "business_hours.after_hours.steps", steps).await?;
+    }
     for (i, c) in line.channels.iter().enumerate() {
-        match s.store.get_channel(*c).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(DomainError::new(
-                    format!("channels[{i}]"),
-                    format!("channel {c} does not exist"),
-                )
-                .into())
-            }
-            Err(e) => return Err(ApiError::store("channel")(e)),
-        }
+        must_exist(
+            s.store.get_channel(*c).await,
+            format!("channels[{i}]"),
+            format!("channel {c}"),
+        )?;
     }
     Ok(())
 }

@@ -221,6 +221,17 @@ async fn business_hours_send_after_hours_calls_to_voicemail_or_other_routing(app
     let (status, err) = app
         .patch(
             &format!("/lines/{id}"),
+            hours(json!({ "action": "route", "steps": [{ "user": 999 }] })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        err["error"]["field"],
+        "business_hours.after_hours.steps[0].user"
+    );
+    let (status, err) = app
+        .patch(
+            &format!("/lines/{id}"),
             json!({ "business_hours": { "time_zone": "Berlin", "open": [], "after_hours": { "action": "voicemail" } } }),
         )
         .await;
