@@ -101,7 +101,7 @@ pub struct StoredSchedule {
 /// Everything Switchboard stores.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Checks that the database answers.
+    /// Checks that the database answers and can take a write (what `/readyz` reports).
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_user(&self, user: &NewUser, now: Timestamp) -> StoreResult<User>;

@@ -44,6 +44,17 @@ impl TestDb {
         }
     }
 
+    /// A fresh SQLite database inside `dir` (for a test that controls the file system under
+    /// it, such as a small tmpfs); the files are removed afterwards, `dir` is left.
+    pub fn sqlite_in(dir: &std::path::Path) -> TestDb {
+        let dir = dir.join(unique_name());
+        std::fs::create_dir_all(&dir).expect("the directory is writable");
+        TestDb {
+            url: format!("sqlite:{}", dir.join("test.db").display()),
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
     /// A fresh PostgreSQL database, or `None` (with a note on stderr) when
     /// `SWITCHBOARD_TEST_POSTGRES_URL` is not set.
     pub async fn postgres(test: &str) -> Option<TestDb> {

@@ -144,11 +144,15 @@ impl TestApp {
 
     /// A server on `backend` whose lines and simulated calls use `carrier`.
     pub async fn spawn_with(backend: Backend, carrier: Carrier, test: &str) -> Option<TestApp> {
-        let data_dir = tempfile::tempdir().unwrap();
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite(),
             Backend::Postgres => TestDb::postgres(test).await?,
         };
+        Some(Self::spawn_on(db, tempfile::tempdir().unwrap(), carrier).await)
+    }
+
+    /// A server on the database `db`, keeping its files in `data_dir`.
+    pub async fn spawn_on(db: TestDb, data_dir: tempfile::TempDir, carrier: Carrier) -> TestApp {
         let db_url = db.url.clone();
         let store = switchboard_store::open(&db_url).await.unwrap();
         let clock = FakeClock::new(START.parse().unwrap());
@@ -188,7 +192,7 @@ impl TestApp {
             task: None,
         };
         app.start(listener);
-        Some(app)
+        app
     }
 
     fn start(&mut self, listener: TcpListener) {

@@ -5,6 +5,7 @@ mod alerts;
 mod api;
 mod calls;
 mod cli;
+mod faults;
 mod helpers;
 mod instances;
 mod schedules;

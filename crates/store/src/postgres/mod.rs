@@ -65,7 +65,9 @@ fn not_found_if_none(rows: u64) -> StoreResult<()> {
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
+        // A write, not only a read: ready means able to store a call.
+        sqlx::query("UPDATE store_health SET checked_at = $1 WHERE id = 1")
+            .bind(ms(Timestamp::now()))
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

@@ -1,14 +1,15 @@
 //! Calls, their activity log and their recordings on SQLite.
 
+use super::{WriteTx, Writer};
 use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
 pub(super) async fn insert_events(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     call: CallId,
     events: &[CallEvent],
 ) -> StoreResult<()> {
@@ -26,11 +27,11 @@ pub(super) async fn insert_events(
 }
 
 pub(super) async fn start_call(
-    pool: &SqlitePool,
+    pool: &Writer,
     c: &Call,
     events: &[CallEvent],
 ) -> StoreResult<(Call, bool)> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number, started_at,
              ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, archived, version)
@@ -60,7 +61,7 @@ pub(super) async fn start_call(
         Some(row) => {
             let id = CallId(row.get("id"));
             insert_events(&mut tx, id, events).await?;
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await?;
             Ok((
                 Call {
                     id,
@@ -78,7 +79,7 @@ pub(super) async fn start_call(
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await?;
             Ok((crate::rows::call(&row)?, false))
         }
     }
@@ -139,14 +140,14 @@ pub(super) async fn list_calls(pool: &SqlitePool, f: &CallFilter) -> StoreResult
 }
 
 pub(super) async fn save_call(
-    pool: &SqlitePool,
+    pool: &Writer,
     c: &Call,
     events: &[CallEvent],
     recordings: &[RecordingReport],
     jobs: &[NewJob],
     now: Timestamp,
 ) -> StoreResult<i64> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin().await?;
     // The write comes first so the transaction takes SQLite's write lock at once and never
     // has to upgrade from a read lock (which could deadlock under concurrent webhooks).
     let updated = sqlx::query(
@@ -179,12 +180,12 @@ pub(super) async fn save_call(
     for j in jobs {
         super::jobs::enqueue(&mut tx, &j.kind, &j.payload, now, j.call).await?;
     }
-    tx.commit().await.map_err(db_err)?;
+    tx.commit().await?;
     Ok(c.version + 1)
 }
 
 async fn upsert_recording(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     call: CallId,
     r: &RecordingReport,
     now: Timestamp,
@@ -268,18 +269,28 @@ pub(super) async fn list_events(pool: &SqlitePool, call: CallId) -> StoreResult<
         .collect()
 }
 
-pub(super) async fn delete_call(pool: &SqlitePool, id: CallId) -> StoreResult<Vec<Recording>> {
+pub(super) async fn delete_call(pool: &Writer, id: CallId) -> StoreResult<Vec<Recording>> {
+    let mut tx = pool.begin().await?;
     // Read the recordings first: their rows go with the call (ON DELETE CASCADE), and the
     // caller needs them to remove the stored media.
-    let recordings = list_recordings(pool, id).await?;
+    let rows = sqlx::query("SELECT * FROM recordings WHERE call_id = ? ORDER BY id")
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let recordings = rows
+        .iter()
+        .map(crate::rows::recording)
+        .collect::<StoreResult<Vec<_>>>()?;
     let r = sqlx::query("DELETE FROM calls WHERE id = ?")
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
     if r.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    tx.commit().await?;
     Ok(recordings)
 }
 

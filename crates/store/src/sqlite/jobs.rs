@@ -1,12 +1,13 @@
 //! The jobs table on SQLite. One statement claims a job, so two workers never get the same.
 
+use super::{WriteTx, Writer};
 use crate::codec::{db_err, from_json, ms, to_json};
 use jiff::Timestamp;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::Row;
 use switchboard_core::store::{Job, StoreResult};
 
 pub(super) async fn enqueue(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     kind: &str,
     payload: &serde_json::Value,
     run_at: Timestamp,
@@ -27,11 +28,12 @@ pub(super) async fn enqueue(
 }
 
 pub(super) async fn claim(
-    pool: &SqlitePool,
+    pool: &Writer,
     now: Timestamp,
     lease_secs: i64,
 ) -> StoreResult<Option<Job>> {
     let now_ms = ms(now);
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "UPDATE jobs SET locked_until = ?, attempts = attempts + 1
          WHERE id = (SELECT id FROM jobs
@@ -42,9 +44,10 @@ pub(super) async fn claim(
     .bind(now_ms + lease_secs * 1000)
     .bind(now_ms)
     .bind(now_ms)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
+    tx.commit().await?;
     row.map(|r| {
         Ok(Job {
             id: r.get("id"),
@@ -57,12 +60,13 @@ pub(super) async fn claim(
 }
 
 pub(super) async fn finish(
-    pool: &SqlitePool,
+    pool: &Writer,
     id: i64,
     status: &str,
     retry_at: Option<Timestamp>,
     error: Option<&str>,
 ) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE jobs SET status = ?, run_at = COALESCE(?, run_at), locked_until = NULL,
              last_error = COALESCE(?, last_error)
@@ -72,8 +76,8 @@ pub(super) async fn finish(
     .bind(retry_at.map(ms))
     .bind(error)
     .bind(id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    Ok(())
+    tx.commit().await
 }

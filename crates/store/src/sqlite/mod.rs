@@ -3,6 +3,9 @@
 mod calls;
 mod jobs;
 mod schedules;
+mod writer;
+
+pub use writer::{WriteTx, Writer};
 
 use crate::codec::{db_err, ms, to_json};
 use crate::OpenError;
@@ -30,7 +33,7 @@ pub struct SqliteStore {
     /// The one writer. SQLite allows a single writer at a time; queueing writes on one
     /// connection (a fair async queue) replaces SQLite's sleeping busy-retry, which made the
     /// slowest writes wait far longer than the queue ahead of them.
-    writer: SqlitePool,
+    writer: Writer,
 }
 
 impl SqliteStore {
@@ -58,7 +61,10 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(OpenError::Connect)?;
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer: Writer(writer),
+        })
     }
 
     /// The pool, for tests that need to reach under the store.
@@ -82,10 +88,11 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(())
+        self.writer.probe().await
     }
 
     async fn create_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "INSERT INTO users (name, email, phone, time_zone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
         )
@@ -94,9 +101,10 @@ impl Store for SqliteStore {
         .bind(u.phone.as_ref().map(|p| p.to_string()))
         .bind(&u.time_zone)
         .bind(ms(now))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::user(&row)
     }
 
@@ -118,6 +126,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "UPDATE users SET name = ?, email = ?, phone = ?, time_zone = ? WHERE id = ? RETURNING *",
         )
@@ -126,18 +135,21 @@ impl Store for SqliteStore {
         .bind(u.phone.as_ref().map(|p| p.to_string()))
         .bind(&u.time_zone)
         .bind(id.0)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::user(&row)
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let r = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -188,6 +200,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "INSERT INTO lines (name, number, provider, webhook_token, auth_token, routing, messages, recording, voicemail_max_secs, created_at, channels, screening,
                 blocked_callers, allowed_callers, flood_calls, flood_window_secs, business_hours)
@@ -210,9 +223,10 @@ impl Store for SqliteStore {
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.calls)))
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .bind(l.business_hours.as_ref().map(to_json))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::line(&row)
     }
 
@@ -243,6 +257,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "UPDATE lines SET name = ?, number = ?, provider = ?, auth_token = ?, routing = ?, messages = ?,
                 recording = ?, voicemail_max_secs = ?, channels = ?, screening = ?,
@@ -266,33 +281,38 @@ impl Store for SqliteStore {
         .bind(l.caller_rules.flood_limit.map(|f| i64::from(f.window_secs)))
         .bind(l.business_hours.as_ref().map(to_json))
         .bind(id.0)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::line(&row)
     }
 
     async fn set_test_mode(&self, id: LineId, t: Option<TestMode>) -> StoreResult<Line> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "UPDATE lines SET test_mode_user = ?, test_mode_until = ? WHERE id = ? AND deleted_at IS NULL RETURNING *",
         )
         .bind(t.map(|t| t.user.0))
         .bind(t.map(|t| ms(t.until)))
         .bind(id.0)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::line(&row)
     }
 
     async fn delete_line(&self, id: LineId) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let now = ms(Timestamp::now());
         let r = sqlx::query("UPDATE lines SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
             .bind(now)
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -349,6 +369,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_channel(&self, c: &NewChannel, now: Timestamp) -> StoreResult<Channel> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "INSERT INTO channels (name, kind, webhook_url, created_at) VALUES (?, ?, ?, ?) RETURNING *",
         )
@@ -356,9 +377,10 @@ impl Store for SqliteStore {
         .bind(c.kind.as_str())
         .bind(&c.webhook_url)
         .bind(ms(now))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::channel(&row)
     }
 
@@ -380,18 +402,20 @@ impl Store for SqliteStore {
     }
 
     async fn delete_channel(&self, id: ChannelId) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let r = sqlx::query("DELETE FROM channels WHERE id = ?")
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await?;
         calls::insert_events(&mut tx, call, events).await?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await
     }
 
     async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>> {
@@ -399,12 +423,14 @@ impl Store for SqliteStore {
     }
 
     async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let r = sqlx::query("UPDATE calls SET archived = ? WHERE id = ?")
             .bind(archived)
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -425,6 +451,7 @@ impl Store for SqliteStore {
         id: RecordingId,
         local_path: Option<&str>,
     ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let status = if local_path.is_some() {
             "stored"
         } else {
@@ -434,9 +461,10 @@ impl Store for SqliteStore {
             .bind(status)
             .bind(local_path)
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -447,6 +475,7 @@ impl Store for SqliteStore {
         bytes: &[u8],
         now: Timestamp,
     ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO audio (token, content_type, bytes, created_at) VALUES (?, ?, ?, ?)",
         )
@@ -454,9 +483,10 @@ impl Store for SqliteStore {
         .bind(content_type)
         .bind(bytes)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -470,11 +500,13 @@ impl Store for SqliteStore {
     }
 
     async fn delete_audio(&self, token: &str) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let r = sqlx::query("DELETE FROM audio WHERE token = ?")
             .bind(token)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -484,15 +516,17 @@ impl Store for SqliteStore {
         hash: &str,
         now: Timestamp,
     ) -> StoreResult<ApiToken> {
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (name, hash, created_at) VALUES (?, ?, ?) RETURNING id, name, created_at",
         )
         .bind(name)
         .bind(hash)
         .bind(ms(now))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        tx.commit().await?;
         crate::rows::api_token(&row)
     }
 
@@ -514,11 +548,13 @@ impl Store for SqliteStore {
     }
 
     async fn delete_api_token(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
         let r = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.commit().await?;
         not_found_if_none(r.rows_affected())
     }
 
@@ -528,9 +564,9 @@ impl Store for SqliteStore {
         payload: &serde_json::Value,
         run_at: Timestamp,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await?;
         jobs::enqueue(&mut tx, kind, payload, run_at, None).await?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await
     }
 
     async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {

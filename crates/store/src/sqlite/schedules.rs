@@ -1,5 +1,6 @@
 //! Schedules and calendar-feed secrets on SQLite.
 
+use super::Writer;
 use crate::codec::{db_err, ms, to_json};
 use jiff::Timestamp;
 use sqlx::SqlitePool;
@@ -16,18 +17,16 @@ fn one(rows: u64) -> StoreResult<()> {
     }
 }
 
-pub(super) async fn set_user_feed_token(
-    pool: &SqlitePool,
-    id: UserId,
-    token: &str,
-) -> StoreResult<()> {
+pub(super) async fn set_user_feed_token(pool: &Writer, id: UserId, token: &str) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     let r = sqlx::query("UPDATE users SET feed_token = ? WHERE id = ?")
         .bind(token)
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    one(r.rows_affected())
+    one(r.rows_affected())?;
+    tx.commit().await
 }
 
 pub(super) async fn user_by_feed_token(pool: &SqlitePool, token: &str) -> StoreResult<User> {
@@ -40,11 +39,12 @@ pub(super) async fn user_by_feed_token(pool: &SqlitePool, token: &str) -> StoreR
 }
 
 pub(super) async fn create(
-    pool: &SqlitePool,
+    pool: &Writer,
     s: &Schedule,
     token: &str,
     now: Timestamp,
 ) -> StoreResult<StoredSchedule> {
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "INSERT INTO schedules (name, time_zone, layers, overrides, feed_token, created_at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
@@ -55,9 +55,10 @@ pub(super) async fn create(
     .bind(to_json(&s.overrides))
     .bind(token)
     .bind(ms(now))
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?;
+    tx.commit().await?;
     crate::rows::schedule(&row)
 }
 
@@ -79,11 +80,12 @@ pub(super) async fn list(pool: &SqlitePool) -> StoreResult<Vec<StoredSchedule>> 
 }
 
 pub(super) async fn update(
-    pool: &SqlitePool,
+    pool: &Writer,
     id: ScheduleId,
     s: &Schedule,
     version: i64,
 ) -> StoreResult<StoredSchedule> {
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "UPDATE schedules SET name = ?, time_zone = ?, layers = ?, overrides = ?, version = version + 1
          WHERE id = ? AND version = ? RETURNING *",
@@ -94,32 +96,34 @@ pub(super) async fn update(
     .bind(to_json(&s.overrides))
     .bind(id.0)
     .bind(version)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
-    match row {
-        Some(row) => crate::rows::schedule(&row),
-        None => {
-            get(pool, id).await?;
-            Err(StoreError::Conflict(format!(
-                "schedule {id} changed concurrently"
-            )))
-        }
-    }
+    let Some(row) = row else {
+        let exists = sqlx::query("SELECT 1 FROM schedules WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        return Err(match exists {
+            Some(_) => StoreError::Conflict(format!("schedule {id} changed concurrently")),
+            None => StoreError::NotFound,
+        });
+    };
+    tx.commit().await?;
+    crate::rows::schedule(&row)
 }
 
-pub(super) async fn set_feed_token(
-    pool: &SqlitePool,
-    id: ScheduleId,
-    token: &str,
-) -> StoreResult<()> {
+pub(super) async fn set_feed_token(pool: &Writer, id: ScheduleId, token: &str) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     let r = sqlx::query("UPDATE schedules SET feed_token = ? WHERE id = ?")
         .bind(token)
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    one(r.rows_affected())
+    one(r.rows_affected())?;
+    tx.commit().await
 }
 
 pub(super) async fn by_feed_token(pool: &SqlitePool, token: &str) -> StoreResult<StoredSchedule> {
@@ -131,11 +135,13 @@ pub(super) async fn by_feed_token(pool: &SqlitePool, token: &str) -> StoreResult
     crate::rows::schedule(&row)
 }
 
-pub(super) async fn delete(pool: &SqlitePool, id: ScheduleId) -> StoreResult<()> {
+pub(super) async fn delete(pool: &Writer, id: ScheduleId) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     let r = sqlx::query("DELETE FROM schedules WHERE id = ?")
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    one(r.rows_affected())
+    one(r.rows_affected())?;
+    tx.commit().await
 }

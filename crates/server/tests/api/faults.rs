@@ -1,0 +1,160 @@
+//! Faults caused for real: a full disk under SQLite, a stopped database, shutdown under load.
+
+use crate::helpers::TestApp;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use switchboard_sim::{Carrier, Responder};
+use switchboard_store::testing::TestDb;
+
+const ALICE: &str = "+14155550101";
+
+/// A small tmpfs mounted for one test (needs root, as on CI); unmounted on drop.
+pub struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `mib` MiB, or says why not and returns `None`.
+    pub fn mount(mib: u32, test: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(dir.path())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Tmpfs { dir }),
+            Ok(o) => {
+                eprintln!(
+                    "skipped {test}: cannot mount a tmpfs (needs root): {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped {test}: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the file system is full; returns it.
+    pub fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+async fn spawn_on_tmpfs(fs: &Tmpfs) -> TestApp {
+    let db = TestDb::sqlite_in(fs.path());
+    let data_dir = tempfile::tempdir_in(fs.path()).unwrap();
+    TestApp::spawn_on(db, data_dir, Carrier::Twilio).await
+}
+
+async fn ready(app: &TestApp) -> u16 {
+    app.http
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn user_body(n: usize) -> Value {
+    json!({"name": format!("User {n}"), "email": format!("u{n}@example.com"), "phone": null})
+}
+
+/// A write on a full disk either is stored or returns an error, and once space is back every
+/// write is stored again: the one SQLite writer is never left inside a dead transaction.
+#[tokio::test]
+async fn a_full_disk_loses_no_write_and_the_store_recovers() {
+    let Some(fs) = Tmpfs::mount(8, "a_full_disk_loses_no_write_and_the_store_recovers") else {
+        return;
+    };
+    let app = spawn_on_tmpfs(&fs).await;
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let answer = Responder::Answer {
+        after_secs: 3,
+        talk_secs: 30,
+    };
+
+    let filler = fs.fill();
+    // Writes until one fails (the WAL may still have room for a few).
+    let mut acknowledged = vec![];
+    let mut refused = 0;
+    for n in 0..300 {
+        let (status, body) = app.post("/users", user_body(n)).await;
+        match status {
+            201 => acknowledged.push(body["id"].as_i64().unwrap()),
+            500 => {
+                assert_eq!(body["error"]["code"], "internal", "{body}");
+                refused += 1;
+                if refused >= 3 {
+                    break;
+                }
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    let ready_while_full = ready(&app).await;
+    // Two calls while the disk is full: each caller hears something sensible.
+    for _ in 0..2 {
+        let spec = app.spec(&line).responder(ALICE, answer);
+        let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+        assert!(
+            t.heard("sorry") || t.heard("Thank you for calling"),
+            "the caller heard nothing sensible: {t}"
+        );
+    }
+
+    std::fs::remove_file(filler).unwrap();
+    // Every acknowledged write is there.
+    for id in &acknowledged {
+        let (status, body) = app.get(&format!("/users/{id}")).await;
+        assert_eq!(
+            status, 200,
+            "user {id} was acknowledged but is gone: {body}"
+        );
+    }
+    assert!(refused > 0, "no write on the full disk was refused");
+    assert_eq!(
+        ready_while_full, 503,
+        "a store that cannot write is not ready"
+    );
+    // And new writes are stored, not just acknowledged.
+    let (status, body) = app.post("/users", user_body(1000)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (status, body) = app.get(&format!("/users/{id}")).await;
+    assert_eq!(
+        status, 200,
+        "the new user was acknowledged but not stored: {body}"
+    );
+    assert_eq!(body["name"], "User 1000");
+    assert_eq!(ready(&app).await, 200);
+    // The next call is routed and logged as usual.
+    let spec = app.spec(&line).responder(ALICE, answer);
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.connected_to.as_deref(), Some(ALICE), "{t}");
+    assert_eq!(call["outcome"], "answered", "{call}");
+    assert_eq!(call["path"], "Alice answered");
+}
