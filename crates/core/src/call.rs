@@ -148,6 +148,10 @@ pub struct Call {
     pub answered_by: Option<UserId>,
     pub attempts: Vec<Attempt>,
     pub test_call: bool,
+    /// Why Switchboard fell back to its apology and voicemail during this call ("the
+    /// database was unavailable"), when it did.
+    #[serde(default)]
+    pub failsafe: Option<String>,
     pub archived: bool,
     /// Optimistic-concurrency version; bumped by every saved change.
     pub version: i64,
@@ -157,7 +161,7 @@ impl Call {
     /// The call's story in words: "Alice did not answer → Bob answered".
     pub fn path(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
-        if !self.plan.has_anyone() && self.outcome != Outcome::Rejected {
+        if !self.plan.has_anyone() && self.outcome != Outcome::Rejected && self.failsafe.is_none() {
             parts.push("Nobody on call".to_owned());
         }
         for a in &self.attempts {
@@ -172,6 +176,9 @@ impl Call {
                 AttemptOutcome::NotAccepted => "did not accept the call",
             };
             parts.push(format!("{} {verb}", a.name));
+        }
+        if let Some(cause) = &self.failsafe {
+            parts.push(format!("Switchboard failed ({cause}): apology played"));
         }
         let tail = match self.outcome {
             Outcome::Voicemail => Some("voicemail left"),

@@ -103,6 +103,14 @@ pub enum Event {
     Recording(RecordingReport),
     /// The call is over (the provider's call status or hangup callback).
     CallEnded { duration_secs: Option<u32> },
+    /// Switchboard could not handle the voice webhook `what` of this call (`cause`: "the
+    /// database was unavailable") and answered with the failure document: the caller heard
+    /// the apology and was offered voicemail. `dial` is the dial result that webhook carried.
+    FailsafeServed {
+        what: String,
+        cause: String,
+        dial: Option<(usize, DialStatus)>,
+    },
 }
 
 /// What one step of the flow produced.
@@ -354,6 +362,48 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 ),
             );
             t.recordings.push(report);
+        }
+        Event::FailsafeServed { what, cause, dial } => {
+            if call.failsafe.is_none() {
+                call.failsafe = Some(cause.clone());
+            }
+            if call.ended_at.is_some() || call.outcome == Outcome::Rejected {
+                t.log(
+                    "error",
+                    format!("Switchboard could not handle the {what} ({cause})"),
+                );
+                return t;
+            }
+            if let (Some((step, status)), Phase::Dialing { step: now_dialing }) = (dial, call.phase)
+            {
+                if step == now_dialing {
+                    let outcome = match status {
+                        DialStatus::Answered => AttemptOutcome::Answered,
+                        DialStatus::NoAnswer => AttemptOutcome::NoAnswer,
+                        DialStatus::Busy => AttemptOutcome::Busy,
+                        DialStatus::Failed => AttemptOutcome::Failed,
+                        DialStatus::Canceled => AttemptOutcome::Canceled,
+                    };
+                    if outcome == AttemptOutcome::Answered {
+                        call.outcome = Outcome::Answered;
+                        call.answered_by =
+                            call.plan.steps[step].responder.as_ref().map(|r| r.user_id);
+                    }
+                    if let Some(a) = call.attempt_mut(step) {
+                        a.outcome = outcome;
+                        a.ended_at = Some(now);
+                    }
+                }
+            }
+            call.phase = Phase::Voicemail {
+                reason: VoicemailReason::InternalError,
+            };
+            t.log(
+                "error",
+                format!(
+                    "Switchboard could not handle the {what} ({cause}); the caller heard the apology and was offered voicemail"
+                ),
+            );
         }
         Event::CallEnded { duration_secs } => {
             if call.ended_at.is_some() {

@@ -22,23 +22,31 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub http: reqwest::Client,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Webhooks kept on disk while the store cannot take them.
+    pub spool: Arc<crate::spool::Spool>,
 }
 
 impl AppState {
-    /// State over `store` with `clock`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+    /// State over `store` with `clock`; opens this process's spool in `data_dir/spool`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Result<Self, crate::spool::SpoolError> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .expect("the HTTP client builds with static settings");
-        Self {
+        let spool = Arc::new(crate::spool::Spool::open(&config.data_dir)?);
+        Ok(Self {
             store,
             clock,
             config: Arc::new(config),
             http,
             metrics: Arc::default(),
-        }
+            spool,
+        })
     }
 }
 
@@ -77,14 +85,24 @@ async fn metrics(State(s): State<AppState>) -> impl axum::response::IntoResponse
 }
 
 async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
-    match s.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(READY_TIMEOUT, s.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_secs = READY_TIMEOUT.as_secs(),
+                "readiness check failed: the database did not answer in time"
+            );
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
 }
+
+/// How long `/readyz` waits for the database.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Serves `state` on `listener` (with the background worker) until `shutdown` resolves,
 /// then finishes requests in flight.
@@ -94,13 +112,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(crate::jobs::run_worker(state.clone(), stop_rx));
+    let worker = tokio::spawn(crate::jobs::run_worker(state.clone(), stop_rx.clone()));
+    let replayer = tokio::spawn(crate::webhooks::run_replay(state.clone(), stop_rx));
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = replayer.await;
     result
 }
 

@@ -169,7 +169,8 @@ async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
         database = %crate::config::redact_url(&config.database_url),
         "Switchboard is running"
     );
-    let state = AppState::new(store, Arc::new(SystemClock), config);
+    let state = AppState::new(store, Arc::new(SystemClock), config)
+        .map_err(|e| anyhow::anyhow!("data_dir: {e}"))?;
     serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

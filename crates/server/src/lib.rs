@@ -13,4 +13,5 @@ mod cli_simulate;
 pub mod config;
 pub mod jobs;
 pub mod metrics;
+pub mod spool;
 pub mod webhooks;

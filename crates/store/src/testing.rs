@@ -83,6 +83,65 @@ impl TestDb {
     }
 }
 
+/// Takes one test's PostgreSQL database away and gives it back: a real outage of that
+/// database only (new connections are refused, open ones are ended), so tests running beside
+/// it on the same server are not disturbed.
+#[derive(Debug, Clone)]
+pub struct Outage {
+    admin_url: String,
+    name: String,
+}
+
+impl Outage {
+    async fn admin(&self) -> sqlx::PgConnection {
+        <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
+            .await
+            .expect("the admin connection opens")
+    }
+
+    /// The database stops accepting connections and its open ones are terminated.
+    pub async fn begin(&self) {
+        let mut c = self.admin().await;
+        sqlx::query(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS false",
+            self.name
+        ))
+        .execute(&mut c)
+        .await
+        .expect("ALTER DATABASE");
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&self.name)
+            .execute(&mut c)
+            .await
+            .expect("terminate the database's connections");
+    }
+
+    /// The database accepts connections again.
+    pub async fn end(&self) {
+        let mut c = self.admin().await;
+        sqlx::query(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            self.name
+        ))
+        .execute(&mut c)
+        .await
+        .expect("ALTER DATABASE");
+    }
+}
+
+impl TestDb {
+    /// The outage switch of a PostgreSQL test database (`None` for SQLite).
+    pub fn outage(&self) -> Option<Outage> {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, name } => Some(Outage {
+                admin_url: admin_url.clone(),
+                name: name.clone(),
+            }),
+            Cleanup::Sqlite(_) => None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {

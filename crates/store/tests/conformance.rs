@@ -84,6 +84,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
         answered_by: None,
         attempts: vec![],
         test_call: false,
+        failsafe: None,
         archived: false,
         version: 0,
     }

@@ -61,6 +61,7 @@ fn call_for(line: &Line) -> Call {
         answered_by: None,
         attempts: vec![],
         test_call: false,
+        failsafe: None,
         archived: false,
         version: 0,
     }

@@ -55,6 +55,7 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
         })),
         "path": c.path(),
         "test_call": c.test_call,
+        "failsafe": c.failsafe,
         "archived": c.archived,
     })
 }

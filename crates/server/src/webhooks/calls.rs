@@ -1,8 +1,8 @@
 //! The call's webhooks: incoming call, dial result, voicemail, recordings, end of call.
 
 use super::{
-    callback_url, failure_document, line_base, summarize, verify, xml, Rejected, Verified,
-    VOICE_DEADLINE,
+    callback_url, failure_document, line_base, queued_behind_spool, spool_request, summarize,
+    verify, xml, Rejected, Verified, STORE_UNAVAILABLE, VOICE_DEADLINE,
 };
 use crate::app::AppState;
 use axum::body::Bytes;
@@ -22,7 +22,7 @@ use switchboard_core::CallId;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Failure inside a voice webhook, after the request was verified.
-enum Failure {
+pub(super) enum Failure {
     /// The request does not belong to this line, or the call does not exist.
     NotFound,
     /// Parameters are missing or wrong.
@@ -40,7 +40,7 @@ impl From<StoreError> for Failure {
     }
 }
 
-fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallEvent> {
+pub(super) fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallEvent> {
     let mut out = vec![CallEvent {
         at: now,
         kind: "webhook".to_owned(),
@@ -74,37 +74,64 @@ async fn voice_response<F>(
 where
     F: std::future::Future<Output = Result<Response, Failure>>,
 {
+    let kind = super::kind_of(uri.path().trim_start_matches("/hooks"));
     let v = match verify(state, &provider, &token, uri, headers, body).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %e, path = uri.path(), "store unavailable in a voice webhook; answering with the failure document");
+            tracing::error!(error = %e, kind, "store unavailable in a voice webhook; answering with the failure document");
             return match super::provider_of(&provider) {
-                Some(p) => failure_document(state, p, &token),
+                Some(p) => {
+                    spool_request(
+                        state,
+                        &provider,
+                        &token,
+                        uri,
+                        headers,
+                        body,
+                        STORE_UNAVAILABLE,
+                    )
+                    .await;
+                    failure_document(state, p, &token)
+                }
                 None => StatusCode::NOT_FOUND.into_response(),
             };
         }
         Err(other) => return other.into_callback_response(),
     };
     let line_provider = v.line.provider;
-    match tokio::time::timeout(super::VOICE_DEADLINE, work(v)).await {
-        Ok(Ok(resp)) => resp,
-        Ok(Err(Failure::NotFound)) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
+    let cause = match tokio::time::timeout(super::VOICE_DEADLINE, work(v)).await {
+        Ok(Ok(resp)) => return resp,
+        Ok(Err(Failure::NotFound)) => {
+            return (StatusCode::NOT_FOUND, "unknown call").into_response()
+        }
         Ok(Err(Failure::Malformed(m))) => {
-            tracing::warn!(path = uri.path(), message = %m, "malformed voice webhook; answering with the failure document");
-            failure_document(state, line_provider, &token)
+            tracing::warn!(kind, message = %m, "malformed voice webhook; answering with the failure document");
+            format!("the provider's request was malformed: {m}")
         }
         Ok(Err(Failure::Internal(e))) => {
-            tracing::error!(error = %e, path = uri.path(), "voice webhook failed; answering with the failure document");
-            failure_document(state, line_provider, &token)
+            tracing::error!(error = %e, kind, "voice webhook failed; answering with the failure document");
+            cause_of(&e).to_owned()
         }
         Err(_) => {
             tracing::error!(
-                path = uri.path(),
+                kind,
                 deadline_secs = VOICE_DEADLINE.as_secs(),
                 "voice webhook missed its deadline; answering with the failure document"
             );
-            failure_document(state, line_provider, &token)
+            format!("the {} s deadline was missed", VOICE_DEADLINE.as_secs())
         }
+    };
+    // The call log must say what the caller heard: the failure is replayed into it.
+    spool_request(state, &provider, &token, uri, headers, body, &cause).await;
+    failure_document(state, line_provider, &token)
+}
+
+/// The cause of a failure, in words for the call log.
+fn cause_of(e: &BoxError) -> &'static str {
+    if e.downcast_ref::<StoreError>().is_some() {
+        super::STORE_FAILED
+    } else {
+        "an internal error"
     }
 }
 
@@ -254,6 +281,7 @@ pub async fn incoming_call(
                 ended_at: None,
                 duration_secs: None,
                 test_call: plan.test_mode,
+                failsafe: None,
                 plan,
                 phase: Phase::Done,
                 outcome: Outcome::InProgress,
@@ -295,19 +323,21 @@ pub async fn incoming_call(
 
 /// Loads the call, applies `event`, saves; retries when another request changed the call
 /// in between. Returns the instructions for the provider.
-async fn apply(
+pub(super) async fn apply(
     state: &AppState,
     line: &Line,
     call_id: CallId,
     event: Event,
     webhook: String,
+    at: Option<Timestamp>,
 ) -> Result<Vec<Instruction>, Failure> {
     for _ in 0..8 {
         let mut call = state.store.get_call(call_id).await?;
         if call.line_id != line.id {
             return Err(Failure::NotFound);
         }
-        let now = state.clock.now();
+        // `at`: when the provider sent it, for a webhook replayed from the spool.
+        let now = at.unwrap_or_else(|| state.clock.now());
         let was_over = call.ended_at.is_some();
         let t = flow::handle(&mut call, line, event.clone(), now);
         // The call just ended: queue one alert per channel, atomically with the change.
@@ -345,12 +375,12 @@ async fn apply(
     ))
 }
 
-fn parse_call(raw: &str) -> Result<CallId, Failure> {
+pub(super) fn parse_call(raw: &str) -> Result<CallId, Failure> {
     raw.parse().map_err(|_| Failure::NotFound)
 }
 
 /// Checks that a callback is about the call in its URL.
-fn same_call(v: &Verified, call: &Call) -> bool {
+pub(super) fn same_call(v: &Verified, call: &Call) -> bool {
     match v.provider.call_id(&v.form) {
         Some(id) => id == call.provider_call_id,
         None => true,
@@ -383,7 +413,7 @@ async fn call_event(
                 return Err(Failure::NotFound);
             }
             let (event, what) = parse(&v)?;
-            let instructions = apply(&st, &v.line, call_id, event, what).await?;
+            let instructions = apply(&st, &v.line, call_id, event, what, None).await?;
             Ok(render(&st, &v, call_id, &instructions))
         },
     )
@@ -394,7 +424,7 @@ fn malformed(e: switchboard_providers::ParseError) -> Failure {
     Failure::Malformed(e.to_string())
 }
 
-fn parse_step(raw: &str) -> Result<usize, Failure> {
+pub(super) fn parse_step(raw: &str) -> Result<usize, Failure> {
     raw.parse().map_err(|_| Failure::NotFound)
 }
 
@@ -496,30 +526,90 @@ pub async fn recording_ready(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let req = (state, provider, token, uri, headers, body);
+    callback(req, |state, v, at| async move {
+        recording_event(&state, &v, &call, &kind, at).await
+    })
+    .await
+}
+
+/// Applies a recording callback of `call` (sent at `at` when replayed).
+pub(super) async fn recording_event(
+    state: &AppState,
+    v: &Verified,
+    call: &str,
+    kind: &str,
+    at: Option<Timestamp>,
+) -> Result<(), Failure> {
+    let call_id = parse_call(call)?;
+    let kind = RecordingKind::parse(kind).ok_or(Failure::NotFound)?;
+    let stored = state.store.get_call(call_id).await?;
+    if !same_call(v, &stored) {
+        return Err(Failure::NotFound);
+    }
+    let event = v.provider.recording(&v.form, kind).map_err(malformed)?;
+    if let Some(event) = event {
+        let what = format!(
+            "Recording callback ({}): {}",
+            kind.as_str(),
+            summarize(&v.form)
+        );
+        apply(state, &v.line, call_id, event, what, at).await?;
+    }
+    Ok(())
+}
+
+/// A callback no caller listens to (status, recording): verified, then handled; when the
+/// store cannot take it now (or earlier webhooks of its call wait in the spool), it is kept
+/// in the spool and acknowledged, so the provider's one report is not lost.
+async fn callback<F>(
+    (state, provider, token, uri, headers, body): Request,
+    handle: impl FnOnce(AppState, Verified, Option<Timestamp>) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = Result<(), Failure>>,
+{
     let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
         Ok(v) => v,
+        Err(Rejected::Unavailable(e)) => {
+            tracing::error!(error = %e, "store unavailable during a callback");
+            return spooled_or_503(
+                &state,
+                (provider, token, uri, headers, body),
+                STORE_UNAVAILABLE,
+            )
+            .await;
+        }
         Err(r) => return r.into_callback_response(),
     };
-    let result = async {
-        let call_id = parse_call(&call)?;
-        let kind = RecordingKind::parse(&kind).ok_or(Failure::NotFound)?;
-        let stored = state.store.get_call(call_id).await?;
-        if !same_call(&v, &stored) {
-            return Err(Failure::NotFound);
-        }
-        let event = v.provider.recording(&v.form, kind).map_err(malformed)?;
-        if let Some(event) = event {
-            let what = format!(
-                "Recording callback ({}): {}",
-                kind.as_str(),
-                summarize(&v.form)
-            );
-            apply(&state, &v.line, call_id, event, what).await?;
-        }
-        Ok(())
+    if queued_behind_spool(&state, &token, &v) {
+        return spooled_or_503(
+            &state,
+            (provider, token, uri, headers, body),
+            STORE_UNAVAILABLE,
+        )
+        .await;
     }
-    .await;
-    callback_result(result, &uri)
+    match handle(state.clone(), v, None).await {
+        Err(Failure::Internal(e)) => {
+            tracing::error!(error = %e, "callback failed");
+            spooled_or_503(&state, (provider, token, uri, headers, body), cause_of(&e)).await
+        }
+        other => callback_result(other, &uri),
+    }
+}
+
+async fn spooled_or_503(
+    state: &AppState,
+    (provider, token, uri, headers, body): (String, String, Uri, HeaderMap, Bytes),
+    cause: &str,
+) -> Response {
+    if spool_request(state, &provider, &token, &uri, &headers, &body, cause).await {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        // 503 makes a provider that retries callbacks try again.
+        (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+    }
 }
 
 /// `POST /hooks/{provider}/{token}/status`: the provider's call-status callback.
@@ -530,28 +620,33 @@ pub async fn call_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
-        Ok(v) => v,
-        Err(r) => return r.into_callback_response(),
+    let req = (state, provider, token, uri, headers, body);
+    callback(req, |state, v, at| async move {
+        status_event(&state, &v, at).await
+    })
+    .await
+}
+
+/// Applies a call-status callback (sent at `at` when replayed).
+pub(super) async fn status_event(
+    state: &AppState,
+    v: &Verified,
+    at: Option<Timestamp>,
+) -> Result<(), Failure> {
+    let event = v.provider.call_ended(&v.form).map_err(malformed)?;
+    let Some(event) = event else {
+        return Ok(());
     };
-    let result = async {
-        let event = v.provider.call_ended(&v.form).map_err(malformed)?;
-        let Some(event) = event else {
-            return Ok(());
-        };
-        let sid = v.provider.call_id(&v.form).unwrap_or_default();
-        let call = match state.store.find_call(v.line.id, sid).await {
-            Ok(c) => c,
-            // A call Switchboard never answered (for example, rejected): nothing to update.
-            Err(StoreError::NotFound) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        let what = format!("Call status: {}", summarize(&v.form));
-        apply(&state, &v.line, call.id, event, what).await?;
-        Ok(())
-    }
-    .await;
-    callback_result(result, &uri)
+    let sid = v.provider.call_id(&v.form).unwrap_or_default();
+    let call = match state.store.find_call(v.line.id, sid).await {
+        Ok(c) => c,
+        // A call Switchboard never answered (for example, rejected): nothing to update.
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let what = format!("Call status: {}", summarize(&v.form));
+    apply(state, &v.line, call.id, event, what, at).await?;
+    Ok(())
 }
 
 /// Used by the failsafe voicemail: applies an event with the shared retry loop.
@@ -561,8 +656,9 @@ pub(super) async fn apply_for_failsafe(
     call_id: CallId,
     event: Event,
     webhook: String,
+    at: Timestamp,
 ) -> Result<(), StoreError> {
-    match apply(state, line, call_id, event, webhook).await {
+    match apply(state, line, call_id, event, webhook, Some(at)).await {
         Ok(_) => Ok(()),
         Err(Failure::Internal(e)) => Err(StoreError::Backend(e)),
         Err(Failure::NotFound) => Err(StoreError::NotFound),

@@ -2,22 +2,27 @@
 //!
 //! The caller heard an apology and left a message; this handler tries hard to keep it: it
 //! attaches the recording to the call (creating a call record if the first webhook never got
-//! that far). If even that fails, the recording's URL is logged at error level so an operator
-//! can recover it from the provider. The caller always hears a goodbye.
+//! that far). When the store cannot take it, the request goes to the local spool and is
+//! replayed when the store answers again; only if even that fails is it logged at error level
+//! for an operator to recover from the provider. The caller always hears a goodbye.
 
 use super::calls::apply_for_failsafe;
-use super::{verify, xml, Rejected};
+use super::{
+    queued_behind_spool, spool_request, verify, xml, Rejected, Verified, STORE_UNAVAILABLE,
+};
 use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
 use switchboard_core::call::{Call, CallEvent, Outcome, Phase, VoicemailReason};
 use switchboard_core::flow::{Event, Instruction, NO_MESSAGE_TEXT, THANKS_TEXT};
 use switchboard_core::line::Message;
 use switchboard_core::plan::Plan;
 use switchboard_core::store::StoreError;
 use switchboard_core::CallId;
+use switchboard_providers::Form;
 
 /// `POST /hooks/{provider}/{token}/failsafe-voicemail`.
 pub async fn failsafe_voicemail(
@@ -27,99 +32,143 @@ pub async fn failsafe_voicemail(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let spool = |cause: &'static str| {
+        let (state, provider, token, uri, headers, body) =
+            (&state, &provider, &token, &uri, &headers, &body);
+        async move { spool_request(state, provider, token, uri, headers, body, cause).await }
+    };
     let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
-            let form: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&body).unwrap_or_default();
-            let get = |k: &str| {
-                form.iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            tracing::error!(
-                error = %e,
-                call_sid = %get("CallSid"),
-                recording_url = %get("RecordingUrl"),
-                "could not store a failsafe voicemail; recover it from the provider"
-            );
-            return goodbye(&provider, true);
+            tracing::error!(error = %e, "store unavailable for a failsafe voicemail");
+            spool(STORE_UNAVAILABLE).await;
+            return goodbye(&provider, raw_has_message(&provider, &body));
         }
         Err(other) => return other.into_callback_response(),
     };
-    let event = v.provider.voicemail_taken(&v.form);
-    let has_message = matches!(
-        &event,
-        Ok(Event::VoicemailTaken { recording: Some(r), .. }) if r.has_media
-    );
-    let stored = async {
-        let event = event.map_err(|e| StoreError::Backend(e.to_string().into()))?;
-        let sid = v
-            .provider
-            .call_id(&v.form)
-            .ok_or_else(|| StoreError::Backend("no call id in the failsafe voicemail".into()))?;
-        let now = state.clock.now();
-        let call_id = match state.store.find_call(v.line.id, sid).await {
-            Ok(c) => c.id,
-            Err(StoreError::NotFound) => {
-                let incoming = v
-                    .provider
-                    .incoming(&v.form)
-                    .map_err(|e| StoreError::Backend(e.to_string().into()))?;
-                let call = Call {
-                    id: CallId(0),
-                    line_id: v.line.id,
-                    provider: v.line.provider,
-                    provider_call_id: incoming.provider_call_id,
-                    account_id: incoming.account_id,
-                    caller: incoming.caller,
-                    started_at: now,
-                    ended_at: None,
-                    duration_secs: None,
-                    plan: Plan {
-                        steps: vec![],
-                        test_mode: false,
-                        after_hours: false,
-                    },
-                    phase: Phase::Voicemail {
-                        reason: VoicemailReason::InternalError,
-                    },
-                    outcome: Outcome::InProgress,
-                    answered_by: None,
-                    attempts: vec![],
-                    test_call: false,
-                    archived: false,
-                    version: 0,
-                };
-                let note = CallEvent {
-                    at: now,
-                    kind: "error".to_owned(),
-                    message: "Switchboard failed while routing this call; the caller was offered voicemail".to_owned(),
-                };
-                state.store.start_call(&call, &[note]).await?.0.id
-            }
-            Err(e) => return Err(e),
-        };
-        apply_for_failsafe(
-            &state,
-            &v.line,
-            call_id,
-            event,
-            "Failsafe voicemail finished".to_owned(),
-        )
-        .await
+    let has_message = has_message(&v);
+    if queued_behind_spool(&state, &token, &v) {
+        spool(STORE_UNAVAILABLE).await;
+        return goodbye(&provider, has_message);
     }
-    .await;
-    if let Err(e) = stored {
-        tracing::error!(
-            error = %e,
-            call_sid = %v.form.get("CallSid").unwrap_or(""),
-            recording_url = %v.form.get("RecordingUrl").unwrap_or(""),
-            "could not store a failsafe voicemail; recover it from the provider"
-        );
+    if let Err(e) = store_voicemail(&state, &v, state.clock.now(), STORE_UNAVAILABLE).await {
+        tracing::error!(error = %e, "could not store a failsafe voicemail; keeping it in the spool");
+        spool(super::STORE_FAILED).await;
     }
     goodbye(&provider, has_message)
+}
+
+fn has_message(v: &Verified) -> bool {
+    matches!(
+        v.provider.voicemail_taken(&v.form),
+        Ok(Event::VoicemailTaken { recording: Some(r), .. }) if r.has_media
+    )
+}
+
+/// Whether an unverified failsafe voicemail request carries a message (for the goodbye only).
+fn raw_has_message(provider: &str, body: &[u8]) -> bool {
+    let Some(p) = super::provider_of(provider) else {
+        return false;
+    };
+    let form = Form(serde_urlencoded::from_bytes(body).unwrap_or_default());
+    matches!(
+        switchboard_providers::voice(p).voicemail_taken(&form),
+        Ok(Event::VoicemailTaken { recording: Some(r), .. }) if r.has_media
+    )
+}
+
+/// The call a failsafe request is about: found by the provider's call id, or created when
+/// the first webhook never got that far (`cause` then says why, at `now`).
+pub(super) async fn call_for(
+    state: &AppState,
+    v: &Verified,
+    now: Timestamp,
+    cause: &str,
+) -> Result<(CallId, bool), StoreError> {
+    let sid = v
+        .provider
+        .call_id(&v.form)
+        .ok_or_else(|| StoreError::Backend("no call id in the request".into()))?;
+    match state.store.find_call(v.line.id, sid).await {
+        Ok(c) => Ok((c.id, false)),
+        Err(StoreError::NotFound) => {
+            let incoming = v
+                .provider
+                .incoming(&v.form)
+                .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+            let call = Call {
+                id: CallId(0),
+                line_id: v.line.id,
+                provider: v.line.provider,
+                provider_call_id: incoming.provider_call_id,
+                account_id: incoming.account_id,
+                caller: incoming.caller.clone(),
+                started_at: now,
+                ended_at: None,
+                duration_secs: None,
+                plan: Plan {
+                    steps: vec![],
+                    test_mode: false,
+                    after_hours: false,
+                },
+                phase: Phase::Voicemail {
+                    reason: VoicemailReason::InternalError,
+                },
+                outcome: Outcome::InProgress,
+                answered_by: None,
+                attempts: vec![],
+                test_call: false,
+                failsafe: Some(cause.to_owned()),
+                archived: false,
+                version: 0,
+            };
+            let notes = [
+                CallEvent {
+                    at: now,
+                    kind: "webhook".to_owned(),
+                    message: format!(
+                        "Incoming {} call from {} to {}",
+                        v.provider.name(),
+                        incoming.caller.number,
+                        incoming.to
+                    ),
+                },
+                CallEvent {
+                    at: now,
+                    kind: "error".to_owned(),
+                    message: format!(
+                        "Switchboard could not route this call ({cause}); the caller heard the apology and was offered voicemail"
+                    ),
+                },
+            ];
+            let (stored, created) = state.store.start_call(&call, &notes).await?;
+            Ok((stored.id, created))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Attaches a failsafe voicemail to its call (created if need be), as of `now`.
+pub(super) async fn store_voicemail(
+    state: &AppState,
+    v: &Verified,
+    now: Timestamp,
+    cause: &str,
+) -> Result<(), StoreError> {
+    let event = v
+        .provider
+        .voicemail_taken(&v.form)
+        .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+    let (call_id, _) = call_for(state, v, now, cause).await?;
+    apply_for_failsafe(
+        state,
+        &v.line,
+        call_id,
+        event,
+        format!("Failsafe voicemail finished: {}", super::summarize(&v.form)),
+        now,
+    )
+    .await
 }
 
 fn goodbye(provider: &str, has_message: bool) -> Response {

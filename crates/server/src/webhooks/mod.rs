@@ -7,6 +7,9 @@
 
 mod calls;
 mod failsafe;
+mod replay;
+
+pub use replay::run_replay;
 
 use crate::app::AppState;
 use axum::body::Bytes;
@@ -120,10 +123,9 @@ pub struct Verified {
     pub form: Form,
 }
 
-/// The public URL of this request, as the provider signed it.
-fn public_request_url(state: &AppState, uri: &Uri) -> String {
-    let pq = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    format!("{}{pq}", state.config.public_url)
+/// Path and query of a webhook request, as the provider signed it (below the public URL).
+fn signed_path(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |pq| pq.as_str())
 }
 
 /// The provider named in the path.
@@ -140,6 +142,24 @@ pub async fn verify(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Verified, Rejected> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    verify_parts(state, provider_name, token, signed_path(uri), &header, body).await
+}
+
+/// [`verify`] over the parts of a request (a live one, or one kept in the spool).
+pub async fn verify_parts(
+    state: &AppState,
+    provider_name: &str,
+    token: &str,
+    path: &str,
+    header: &(dyn Fn(&str) -> Option<String> + Sync),
+    body: &[u8],
+) -> Result<Verified, Rejected> {
     let provider = provider_of(provider_name).ok_or(Rejected::NotFound)?;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
         Rejected::Malformed(format!("the body is not form-encoded parameters: {e}"))
@@ -152,19 +172,12 @@ pub async fn verify(
     };
     let module = switchboard_providers::voice(provider);
     if let Some(auth_token) = &line.auth_token {
-        let url = public_request_url(state, uri);
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        if !module.verify(auth_token, &url, &form, &header) {
+        let url = format!("{}{path}", state.config.public_url);
+        if !module.verify(auth_token, &url, &form, header) {
             tracing::warn!(
                 line = %line.id,
-                path = uri.path(),
-                signed = headers.contains_key("x-twilio-signature")
-                    || headers.contains_key("x-plivo-signature-v3"),
+                signed = header("x-twilio-signature").is_some()
+                    || header("x-plivo-signature-v3").is_some(),
                 "rejected a webhook with a missing or invalid signature"
             );
             state.metrics.inc(
@@ -225,6 +238,89 @@ pub fn callback_url(base: &str, call: CallId, callback: Callback) -> String {
         Callback::Screen { step } => format!("{base}/calls/{call}/screen/{step}"),
         Callback::ScreenResult { step } => format!("{base}/calls/{call}/screen/{step}/result"),
     }
+}
+
+/// What went wrong, for the call log, when the store could not be reached.
+pub const STORE_UNAVAILABLE: &str = "the database was unavailable";
+/// What went wrong, for the call log, when the store answered with an error.
+pub const STORE_FAILED: &str = "the database failed";
+
+/// Keeps a webhook that cannot be handled now in the local spool, to be replayed into the
+/// call log when the store answers again; `false` when even that failed (it is then logged
+/// with what an operator needs to recover it from the provider).
+pub async fn spool_request(
+    state: &AppState,
+    provider: &str,
+    token: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    cause: &str,
+) -> bool {
+    use base64::Engine as _;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let call_sid = provider_of(provider).and_then(|p| {
+        switchboard_providers::voice(p)
+            .call_id(&Form(form.clone()))
+            .map(str::to_owned)
+    });
+    let entry = crate::spool::Entry {
+        id: String::new(),
+        received_at: state.clock.now(),
+        provider: provider.to_owned(),
+        token: token.to_owned(),
+        path: signed_path(uri).to_owned(),
+        headers: crate::spool::SIGNATURE_HEADERS
+            .iter()
+            .filter_map(|h| {
+                let v = headers.get(*h)?.to_str().ok()?;
+                Some(((*h).to_owned(), v.to_owned()))
+            })
+            .collect(),
+        body: base64::engine::general_purpose::STANDARD.encode(body),
+        call_sid: call_sid.clone(),
+        cause: cause.to_owned(),
+    };
+    let kind = kind_of(uri.path().trim_start_matches("/hooks"));
+    let spool = state.spool.clone();
+    let kept = tokio::task::spawn_blocking(move || spool.append(entry))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    match kept {
+        Ok(id) => {
+            tracing::warn!(spooled = %id, kind, %cause, "kept a webhook in the local spool; it is replayed when the database answers");
+            state
+                .metrics
+                .inc("switchboard_spooled_webhooks_total", &[("kind", kind)]);
+            true
+        }
+        Err(e) => {
+            let get = |k: &str| {
+                form.iter()
+                    .find(|(n, _)| n == k)
+                    .map_or("", |(_, v)| v.as_str())
+                    .to_owned()
+            };
+            tracing::error!(
+                error = %e,
+                kind,
+                call = %call_sid.unwrap_or_default(),
+                caller = %get("From"),
+                recording_url = %[get("RecordingUrl"), get("RecordUrl")].concat(),
+                "could not keep a webhook, not even in the spool; recover it from the provider"
+            );
+            false
+        }
+    }
+}
+
+/// Whether earlier webhooks of this request's call wait in the spool: then this one must be
+/// kept behind them, so the call log is replayed in the order things happened.
+pub fn queued_behind_spool(state: &AppState, token: &str, v: &Verified) -> bool {
+    v.provider
+        .call_id(&v.form)
+        .is_some_and(|sid| state.spool.has_pending(token, sid))
 }
 
 /// The document for when Switchboard failed inside a voice webhook.

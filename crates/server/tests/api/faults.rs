@@ -158,3 +158,107 @@ async fn a_full_disk_loses_no_write_and_the_store_recovers() {
     assert_eq!(call["outcome"], "answered", "{call}");
     assert_eq!(call["path"], "Alice answered");
 }
+
+fn messages(call: &Value) -> Vec<String> {
+    call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The database goes away after the call was routed to Alice: her dial result cannot be
+/// stored, the caller hears the apology and leaves a voicemail. Nothing of it is lost, and the
+/// log tells what happened once the database is back.
+async fn a_voicemail_left_during_an_outage_reaches_the_log(app: TestApp) {
+    let Some(outage) = app._db.outage() else {
+        return;
+    };
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let mut spec = app.spec(&line).responder(ALICE, Responder::NoAnswer);
+    let o = outage.clone();
+    spec.before_request = Some(std::sync::Arc::new(move |i, _url| {
+        let o = o.clone();
+        Box::pin(async move {
+            if i == 1 {
+                o.begin().await;
+            }
+        })
+    }));
+    let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+    eprintln!("{t}");
+    assert!(t.heard("sorry"), "the caller heard the apology: {t}");
+    assert!(t.heard("Your message has been recorded"), "{t}");
+    assert_eq!(ready(&app).await, 503, "readyz while the database is away");
+    outage.end().await;
+
+    let call = app
+        .call_when(&t.call_sid, |c| c["duration_secs"].is_number())
+        .await;
+    assert_eq!(call["outcome"], "voicemail", "{call}");
+    assert_eq!(call["failsafe"], "the database was unavailable");
+    assert_eq!(
+        call["path"],
+        "Alice did not answer → Switchboard failed (the database was unavailable): apology played → voicemail left"
+    );
+    assert_eq!(call["duration_secs"], t.duration_secs);
+    let log = messages(&call);
+    assert!(
+        log.iter().any(|m| m.starts_with("Switchboard could not handle the dial result for step 1 (the database was unavailable); the caller heard the apology")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|m| m.contains("hung up")), "{log:?}");
+    let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
+    assert_eq!(recs[0]["kind"], "voicemail");
+    assert_eq!(ready(&app).await, 200);
+}
+
+/// The database is away when the call comes in, and the instance is stopped before it
+/// returns: the next instance replays what the first one kept, and the call is in the log.
+async fn a_call_that_came_in_during_an_outage_is_logged_after_a_restart(mut app: TestApp) {
+    let Some(outage) = app._db.outage() else {
+        return;
+    };
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    outage.begin().await;
+    let spec = app.spec(&line).responder(ALICE, Responder::NoAnswer);
+    let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+    eprintln!("{t}");
+    assert!(t.heard("sorry"), "{t}");
+    assert!(t.dialed.is_empty());
+    let o = outage.clone();
+    app.restart_after(async move { o.end().await }).await;
+
+    let call = app
+        .call_when(&t.call_sid, |c| c["duration_secs"].is_number())
+        .await;
+    assert_eq!(call["outcome"], "voicemail", "{call}");
+    assert_eq!(call["caller"]["number"], "+14155550199");
+    assert_eq!(
+        call["path"],
+        "Switchboard failed (the database was unavailable): apology played → voicemail left"
+    );
+    assert_eq!(call["started_at"], call["events"][0]["at"]);
+    let log = messages(&call);
+    assert!(
+        log.iter()
+            .any(|m| m
+                .contains("Switchboard could not route this call (the database was unavailable)")),
+        "{log:?}"
+    );
+    let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
+    assert_eq!(recs[0]["kind"], "voicemail");
+    // The replayed spool file is gone; only the running instance's own remains.
+    let files = std::fs::read_dir(app.data_dir.path().join("spool"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+}
+
+crate::on_all!(
+    a_voicemail_left_during_an_outage_reaches_the_log,
+    a_call_that_came_in_during_an_outage_is_logged_after_a_restart,
+);

@@ -200,7 +200,8 @@ impl TestApp {
             self.store.clone(),
             Arc::new(self.clock.clone()),
             config(self.addr, &self.db_url, self.data_dir.path()),
-        );
+        )
+        .unwrap();
         let (tx, rx) = oneshot::channel();
         self.stop = Some(tx);
         self.task = Some(tokio::spawn(async move {
@@ -221,6 +222,21 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             task.await.unwrap();
         }
+        self.store = switchboard_store::open(&self.db_url).await.unwrap();
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.start(listener);
+    }
+
+    /// Stops the server, runs `between` (the database may be down meanwhile), then starts a
+    /// new one on the same port over a freshly opened store.
+    pub async fn restart_after(&mut self, between: impl std::future::Future<Output = ()>) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        between.await;
         self.store = switchboard_store::open(&self.db_url).await.unwrap();
         let listener = TcpListener::bind(self.addr).await.unwrap();
         self.start(listener);
@@ -373,6 +389,27 @@ impl TestApp {
             .as_i64()
             .unwrap();
         self.get(&format!("/calls/{id}")).await.1
+    }
+
+    /// Polls the call with provider id `sid` until `done` holds (bounded), and returns it.
+    pub async fn call_when(&self, sid: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..150 {
+            let (_, list) = self.get("/calls?archived=true&limit=500").await;
+            if let Some(c) = list["calls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["provider_call_id"] == sid)
+            {
+                let (_, call) = self.get(&format!("/calls/{}", c["id"])).await;
+                if done(&call) {
+                    return call;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let (_, list) = self.get("/calls?archived=true&limit=500").await;
+        panic!("call {sid} never reached the expected state: {list}");
     }
 
     /// Waits (bounded) until every recording of the call has been fetched.

@@ -33,8 +33,8 @@ pub(super) async fn start_call(
     let mut tx = pool.begin().await.map_err(db_err)?;
     let inserted = sqlx::query(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number, started_at,
-             ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, archived, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, FALSE, 0)
+             ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, failsafe, archived, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 0)
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id",
     )
@@ -53,6 +53,7 @@ pub(super) async fn start_call(
     .bind(c.answered_by.map(|u| u.0))
     .bind(to_json(&c.attempts))
     .bind(c.test_call)
+    .bind(&c.failsafe)
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
@@ -152,8 +153,8 @@ pub(super) async fn save_call(
     // here, and the loser sees a changed version and retries.
     let updated = sqlx::query(
         "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4, answered_by = $5,
-             attempts = $6, account_id = COALESCE(account_id, $7), version = version + 1
-         WHERE id = $8 AND version = $9",
+             attempts = $6, account_id = COALESCE(account_id, $7), failsafe = $8, version = version + 1
+         WHERE id = $9 AND version = $10",
     )
     .bind(c.ended_at.map(ms))
     .bind(c.duration_secs.map(i64::from))
@@ -162,6 +163,7 @@ pub(super) async fn save_call(
     .bind(c.answered_by.map(|u| u.0))
     .bind(to_json(&c.attempts))
     .bind(&c.account_id)
+    .bind(&c.failsafe)
     .bind(c.id.0)
     .bind(c.version)
     .execute(&mut *tx)

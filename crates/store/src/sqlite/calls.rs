@@ -34,8 +34,8 @@ pub(super) async fn start_call(
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number, started_at,
-             ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, archived, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 0)
+             ended_at, duration_secs, plan, phase, outcome, answered_by, attempts, test_call, failsafe, archived, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 0)
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id",
     )
@@ -54,6 +54,7 @@ pub(super) async fn start_call(
     .bind(c.answered_by.map(|u| u.0))
     .bind(to_json(&c.attempts))
     .bind(c.test_call)
+    .bind(&c.failsafe)
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
@@ -152,7 +153,7 @@ pub(super) async fn save_call(
     // has to upgrade from a read lock (which could deadlock under concurrent webhooks).
     let updated = sqlx::query(
         "UPDATE calls SET ended_at = ?, duration_secs = ?, phase = ?, outcome = ?, answered_by = ?,
-             attempts = ?, account_id = COALESCE(account_id, ?), version = version + 1
+             attempts = ?, account_id = COALESCE(account_id, ?), failsafe = ?, version = version + 1
          WHERE id = ? AND version = ?",
     )
     .bind(c.ended_at.map(ms))
@@ -162,6 +163,7 @@ pub(super) async fn save_call(
     .bind(c.answered_by.map(|u| u.0))
     .bind(to_json(&c.attempts))
     .bind(&c.account_id)
+    .bind(&c.failsafe)
     .bind(c.id.0)
     .bind(c.version)
     .execute(&mut *tx)

@@ -1,0 +1,252 @@
+//! Replaying the spool into the call log, and watching the store's health.
+//!
+//! One task per process: it checks the store (every second while something waits or the
+//! store is down, every ten otherwise), logs when it goes away and when it comes back, and
+//! replays spooled webhooks in the order they arrived — this process's own, then those of
+//! processes that stopped. Each entry is verified again (its signature, against the line as
+//! stored), then applied as of the moment it was received.
+
+use super::calls::{self, Failure};
+use super::{failsafe, kind_of, verify_parts, Rejected};
+use crate::app::AppState;
+use crate::spool::Entry;
+use std::time::{Duration, Instant};
+use switchboard_core::flow::Event;
+use tokio::sync::watch;
+
+/// Replays the spool and logs the store's availability until `stop` turns true.
+pub async fn run_replay(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut down_since: Option<Instant> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let up = matches!(
+            tokio::time::timeout(Duration::from_secs(5), state.store.ping()).await,
+            Ok(Ok(()))
+        );
+        match (up, down_since) {
+            (false, None) => {
+                tracing::error!(
+                    "the database is unavailable: webhooks are answered from the local spool until it is back"
+                );
+                down_since = Some(Instant::now());
+            }
+            (true, Some(since)) => {
+                tracing::info!(
+                    after_secs = since.elapsed().as_secs(),
+                    spooled = state.spool.own_pending_count(),
+                    "the database is reachable again; replaying the spool"
+                );
+                down_since = None;
+            }
+            _ => {}
+        }
+        if up {
+            replay_all(&state).await;
+        }
+        let busy = down_since.is_some() || state.spool.own_pending_count() > 0;
+        let wait = if busy {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(10)
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = state.spool.notify.notified() => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// What became of one entry.
+enum Replayed {
+    /// In the call log (or not needed there).
+    Done,
+    /// Dropped for good, with the reason (forged, unknown line or call).
+    Dropped(String),
+    /// The store failed: stop and try again later.
+    Later(String),
+}
+
+async fn replay_all(state: &AppState) {
+    for entry in state.spool.own_pending() {
+        match replay(state, &entry).await {
+            Replayed::Later(e) => {
+                tracing::warn!(spooled = %entry.id, error = %e, "replay of the spool paused");
+                return;
+            }
+            outcome => {
+                report(&entry, &outcome);
+                if let Err(e) = state.spool.mark_done_own(&entry) {
+                    tracing::error!(error = %e, "could not mark a spooled webhook as replayed");
+                    return;
+                }
+            }
+        }
+    }
+    for orphan in state.spool.orphans() {
+        let entries = orphan.pending();
+        state.spool.hold_calls(&entries);
+        let mut all = true;
+        for entry in &entries {
+            if !all {
+                state.spool.release(entry);
+                continue;
+            }
+            match replay(state, entry).await {
+                Replayed::Later(e) => {
+                    tracing::warn!(spooled = %entry.id, error = %e, "replay of a stopped instance's spool paused");
+                    all = false;
+                    state.spool.release(entry);
+                }
+                outcome => {
+                    report(entry, &outcome);
+                    let marked = orphan.mark_done(entry);
+                    state.spool.release(entry);
+                    if let Err(e) = marked {
+                        tracing::error!(error = %e, "could not mark a spooled webhook as replayed");
+                        all = false;
+                    }
+                }
+            }
+        }
+        if all {
+            orphan.remove();
+        }
+    }
+}
+
+fn report(entry: &Entry, outcome: &Replayed) {
+    match outcome {
+        Replayed::Done => {
+            tracing::info!(spooled = %entry.id, received_at = %entry.received_at, "replayed a spooled webhook into the call log")
+        }
+        Replayed::Dropped(why) => {
+            tracing::warn!(spooled = %entry.id, reason = %why, "dropped a spooled webhook")
+        }
+        Replayed::Later(_) => {}
+    }
+}
+
+fn failure(f: Failure) -> Replayed {
+    match f {
+        Failure::NotFound => Replayed::Dropped("its call does not exist".to_owned()),
+        Failure::Malformed(m) => Replayed::Dropped(m),
+        Failure::Internal(e) => Replayed::Later(e.to_string()),
+    }
+}
+
+fn store_failure(e: switchboard_core::store::StoreError) -> Replayed {
+    failure(Failure::from(e))
+}
+
+async fn replay(state: &AppState, entry: &Entry) -> Replayed {
+    let body = entry.body_bytes();
+    let header = |name: &str| entry.header(name);
+    let v = match verify_parts(
+        state,
+        &entry.provider,
+        &entry.token,
+        &entry.path,
+        &header,
+        &body,
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(Rejected::Unavailable(e)) => return Replayed::Later(e.to_string()),
+        Err(Rejected::Forbidden) => {
+            return Replayed::Dropped("its signature does not verify".to_owned())
+        }
+        Err(Rejected::NotFound) => return Replayed::Dropped("its line does not exist".to_owned()),
+        Err(Rejected::Malformed(m)) => return Replayed::Dropped(m),
+    };
+    let at = entry.received_at;
+    let path = entry
+        .path
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("/hooks");
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let served = |what: String, dial| Event::FailsafeServed {
+        what,
+        cause: entry.cause.clone(),
+        dial,
+    };
+    let webhook = |what: &str| format!("{what} (replayed from the spool: {})", entry.cause);
+    match kind_of(path) {
+        "voice" => {
+            // The call may exist (the failure came after it was stored) or not.
+            match failsafe::call_for(state, &v, at, &entry.cause).await {
+                Ok((_, true)) => Replayed::Done,
+                Ok((id, false)) => {
+                    let event = served("incoming call".to_owned(), None);
+                    match calls::apply(
+                        state,
+                        &v.line,
+                        id,
+                        event,
+                        webhook("Incoming call"),
+                        Some(at),
+                    )
+                    .await
+                    {
+                        Ok(_) => Replayed::Done,
+                        Err(f) => failure(f),
+                    }
+                }
+                Err(e) => store_failure(e),
+            }
+        }
+        "failsafe" => match failsafe::store_voicemail(state, &v, at, &entry.cause).await {
+            Ok(()) => Replayed::Done,
+            Err(e) => store_failure(e),
+        },
+        "status" => match calls::status_event(state, &v, Some(at)).await {
+            Ok(()) => Replayed::Done,
+            Err(f) => failure(f),
+        },
+        "recording" => {
+            match calls::recording_event(state, &v, parts[3], parts[5], Some(at)).await {
+                Ok(()) => Replayed::Done,
+                Err(f) => failure(f),
+            }
+        }
+        kind @ ("dial" | "voicemail" | "screen" | "screen_result") => {
+            let call_id = match calls::parse_call(parts[3]) {
+                Ok(id) => id,
+                Err(f) => return failure(f),
+            };
+            let stored = match state.store.get_call(call_id).await {
+                Ok(c) => c,
+                Err(e) => return store_failure(e),
+            };
+            if !calls::same_call(&v, &stored) {
+                return Replayed::Dropped("it is not about the call in its URL".to_owned());
+            }
+            let step = parts.get(5).and_then(|s| calls::parse_step(s).ok());
+            let (what, dial) = match (kind, step) {
+                ("dial", Some(step)) => {
+                    let dial = match v.provider.dial_ended(&v.form, step) {
+                        Ok(Event::DialEnded { status, .. }) => Some((step, status)),
+                        _ => None,
+                    };
+                    (format!("dial result for step {}", step + 1), dial)
+                }
+                ("screen", Some(step)) => (format!("screening prompt of step {}", step + 1), None),
+                ("screen_result", Some(step)) => {
+                    (format!("screening answer of step {}", step + 1), None)
+                }
+                _ => ("end of the voicemail".to_owned(), None),
+            };
+            let note = webhook(&format!("The {what}"));
+            match calls::apply(state, &v.line, call_id, served(what, dial), note, Some(at)).await {
+                Ok(_) => Replayed::Done,
+                Err(f) => failure(f),
+            }
+        }
+        other => Replayed::Dropped(format!("a webhook of kind '{other}' is not replayed")),
+    }
+}
