@@ -71,28 +71,18 @@ pub struct NewChannel {
 }
 
 impl NewChannel {
-    /// Checks the name and that the URL is an absolute http(s) URL with a host. Which hosts
-    /// are allowed is the server's configuration.
+    /// Checks the name and the URL: parsed as the HTTP client parses it (WHATWG rules), an
+    /// absolute http(s) URL with a host, without credentials and without backslashes (which
+    /// that parser reads as `/`, so `http://internal\\@hooks.slack.com/` is a request to
+    /// `internal`). Which hosts are allowed, and whether plain http is, is the server's
+    /// configuration.
     pub fn validate(name: &str, kind: ChannelKind, webhook_url: &str) -> Result<Self, DomainError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(DomainError::new("name", "must be 1 to 100 characters"));
         }
         let url = webhook_url.trim();
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
-        match host {
-            Some(h) if !h.is_empty() && url.len() <= 2048 && !url.contains(char::is_whitespace) => {
-            }
-            _ => {
-                return Err(DomainError::new(
-                    "webhook_url",
-                    "must be the absolute https URL of the channel's incoming webhook",
-                ))
-            }
-        }
+        parse_webhook_url(url).map_err(|why| DomainError::new("webhook_url", why))?;
         Ok(Self {
             name: name.to_owned(),
             kind,
@@ -100,16 +90,34 @@ impl NewChannel {
         })
     }
 
-    /// The host of the webhook URL (without port or credentials).
-    pub fn host(url: &str) -> &str {
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let hostport = authority.rsplit('@').next().unwrap_or(authority);
-        if hostport.starts_with('[') {
-            return hostport.split(']').next().map_or(hostport, |h| &h[1..]);
-        }
-        hostport.split(':').next().unwrap_or(hostport)
+    /// The host of a webhook URL, as the HTTP client will connect to it (empty when the URL
+    /// does not parse).
+    pub fn host(url: &str) -> String {
+        url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()))
+            .unwrap_or_default()
     }
+}
+
+/// Parses an outgoing webhook URL, refusing what could send the request elsewhere than its
+/// host appears to be.
+pub fn parse_webhook_url(raw: &str) -> Result<url::Url, &'static str> {
+    const WHAT: &str = "must be the absolute https URL of the channel's incoming webhook";
+    if raw.len() > 2048 || raw.contains(char::is_whitespace) || raw.contains(char::is_control) {
+        return Err(WHAT);
+    }
+    if raw.contains('\\') {
+        return Err("must not contain a backslash");
+    }
+    let url = url::Url::parse(raw).map_err(|_| WHAT)?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
+        return Err(WHAT);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain credentials (user@host)");
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -129,6 +137,9 @@ mod tests {
             "ftp://x/y",
             "https://",
             "https://a b/c",
+            "http://127.0.0.1:18740\\@hooks.slack.com/services/T/B/x",
+            "https://user:pw@hooks.slack.com/services/T/B/x",
+            "https://127.0.0.1@hooks.slack.com/services/T/B/x",
         ] {
             assert_eq!(
                 NewChannel::validate("ops", ChannelKind::Slack, bad)
@@ -139,8 +150,13 @@ mod tests {
             );
         }
         assert_eq!(
-            NewChannel::host("https://u:p@prod-1.westus.logic.azure.com:443/workflows/x?sig=1"),
+            NewChannel::host("https://prod-1.westus.logic.azure.com:443/workflows/x?sig=1"),
             "prod-1.westus.logic.azure.com"
+        );
+        // The host the client would connect to, not the text after the last `@`.
+        assert_eq!(
+            NewChannel::host("http://127.0.0.1:18740\\@hooks.slack.com/x"),
+            "127.0.0.1"
         );
         assert_eq!(NewChannel::host("http://127.0.0.1:8080/slack"), "127.0.0.1");
     }

@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::jobs::JobError;
 use jiff::SignedDuration;
 use switchboard_core::call::RecordingKind;
-use switchboard_core::channel::{ChannelId, ChannelKind, NewChannel};
+use switchboard_core::channel::{ChannelId, ChannelKind};
 use switchboard_core::store::{Job, StoreError};
 use switchboard_core::CallId;
 use switchboard_providers::chat::{self, Alert};
@@ -91,20 +91,23 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         ChannelKind::Slack => chat::slack(&alert),
         ChannelKind::Teams => chat::teams(&alert),
     };
-    let host = NewChannel::host(&channel.webhook_url);
-    if !state.config.alert_host_allowed(host) {
-        return Err(JobError::Permanent(format!(
-            "channel host '{host}' is not in alert_hosts"
-        )));
-    }
+    let url = crate::outbound::parse_and_check(
+        &channel.webhook_url,
+        &state.config.alert_hosts,
+        "alert_hosts",
+    )
+    .map_err(|why| JobError::Permanent(format!("the channel's webhook is refused: {why}")))?;
     let resp = state
         .http
-        .post(&channel.webhook_url)
+        .post(url)
         .json(&body)
         .timeout(std::time::Duration::from_secs(15))
         .send()
         .await
-        .map_err(|e| JobError::Retry(format!("could not reach the channel: {e}")))?;
+        // The URL is the channel's secret: never in an error that is stored or logged.
+        .map_err(|e| {
+            JobError::Retry(format!("could not reach the channel: {}", e.without_url()))
+        })?;
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -129,7 +132,9 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
     if delivered {
         return Ok(());
     }
-    let msg = format!("HTTP {}: {}", status.as_u16(), text.trim());
+    // What the receiver answered is not repeated: it may be anything (an internal service's
+    // page, if a URL ever got past the checks).
+    let msg = format!("the channel answered HTTP {}", status.as_u16());
     match status.as_u16() {
         429 | 503 => match retry_after {
             Some(secs) => {

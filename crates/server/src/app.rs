@@ -20,7 +20,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// For chat alerts: redirects only to `alert_hosts`.
     pub http: reqwest::Client,
+    /// For recording media: redirects only to `recording_hosts`.
+    pub media_http: reqwest::Client,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Webhooks kept on disk while the store cannot take them.
     pub spool: Arc<crate::spool::Spool>,
@@ -33,17 +36,15 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: Config,
     ) -> Result<Self, crate::spool::SpoolError> {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .expect("the HTTP client builds with static settings");
+        let http = crate::outbound::client(config.alert_hosts.clone(), "alert_hosts");
+        let media_http = crate::outbound::client(config.recording_hosts.clone(), "recording_hosts");
         let spool = Arc::new(crate::spool::Spool::open(&config.data_dir)?);
         Ok(Self {
             store,
             clock,
             config: Arc::new(config),
             http,
+            media_http,
             metrics: Arc::default(),
             spool,
         })

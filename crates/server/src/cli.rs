@@ -153,22 +153,35 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn switchboard_core:
 
 async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
     let config = args.load()?;
+    use std::io::IsTerminal;
+    // Logs go to stderr (stdout stays for what a command prints), coloured only on a terminal.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&config.log)
                 .map_err(|e| anyhow::anyhow!("log: '{}' is not a log filter: {e}", config.log))?,
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("listen: cannot bind {}: {e}", config.listen))?;
-    tracing::info!(
-        listen = %config.listen,
-        public_url = %config.public_url,
-        database = %crate::config::redact_url(&config.database_url),
-        "Switchboard is running"
-    );
+    let database = crate::config::redact_url(&config.database_url);
+    if tracing::enabled!(tracing::Level::INFO) {
+        tracing::info!(
+            listen = %config.listen,
+            public_url = %config.public_url,
+            database = %database,
+            "Switchboard is running"
+        );
+    } else {
+        // Even with a quiet log, say where the server listens.
+        eprintln!(
+            "Switchboard is running: listen {}, public_url {}, database {database}",
+            config.listen, config.public_url
+        );
+    }
     let state = AppState::new(store, Arc::new(SystemClock), config)
         .map_err(|e| anyhow::anyhow!("data_dir: {e}"))?;
     serve(listener, state, shutdown_signal()).await?;

@@ -255,7 +255,8 @@ impl Config {
     }
 }
 
-fn host_matches(patterns: &[String], host: &str) -> bool {
+/// Whether `host` matches one of `patterns` (exact names, or `*.suffix`).
+pub(crate) fn host_matches(patterns: &[String], host: &str) -> bool {
     patterns
         .iter()
         .any(|pattern| match pattern.strip_prefix("*.") {

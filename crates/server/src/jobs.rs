@@ -123,14 +123,12 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
     if rec.local_path.is_some() {
         return Ok(());
     }
-    let url = url::Url::parse(&rec.provider_url)
-        .map_err(|e| JobError::Permanent(format!("recording URL is invalid: {e}")))?;
-    let host = url.host_str().unwrap_or("");
-    if !matches!(url.scheme(), "http" | "https") || !state.config.recording_host_allowed(host) {
-        return Err(JobError::Permanent(format!(
-            "recording host '{host}' is not in recording_hosts"
-        )));
-    }
+    let url = crate::outbound::parse_and_check(
+        &rec.provider_url,
+        &state.config.recording_hosts,
+        "recording_hosts",
+    )
+    .map_err(|why| JobError::Permanent(format!("the recording URL is refused: {why}")))?;
     let call = state
         .store
         .get_call(rec.call_id)
@@ -142,7 +140,7 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
         .await
         .ok()
         .and_then(|l| l.auth_token);
-    let mut req = state.http.get(url);
+    let mut req = state.media_http.get(url);
     // Providers can require HTTP Basic auth on media (account id and auth token).
     if let (Some(account), Some(token)) = (&call.account_id, &auth_token) {
         req = req.basic_auth(account, Some(token));
@@ -150,7 +148,7 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
     let resp = req
         .send()
         .await
-        .map_err(|e| JobError::Retry(format!("download failed: {e}")))?;
+        .map_err(|e| JobError::Retry(format!("download failed: {}", e.without_url())))?;
     let status = resp.status();
     if !status.is_success() {
         let msg = format!("download answered HTTP {status}");
@@ -173,7 +171,7 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
     let bytes = resp
         .bytes()
         .await
-        .map_err(|e| JobError::Retry(format!("download interrupted: {e}")))?;
+        .map_err(|e| JobError::Retry(format!("download interrupted: {}", e.without_url())))?;
     let rel = format!("recordings/{}/{}.{ext}", rec.call_id, rec.id);
     let path = state.config.data_dir.join(&rel);
     let write = async {

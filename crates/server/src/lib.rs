@@ -13,5 +13,6 @@ mod cli_simulate;
 pub mod config;
 pub mod jobs;
 pub mod metrics;
+pub mod outbound;
 pub mod spool;
 pub mod webhooks;

@@ -42,12 +42,13 @@ pub async fn create_channel(
         )
     })?;
     let new = NewChannel::validate(&input.name, kind, &input.webhook_url)?;
-    let host = NewChannel::host(&new.webhook_url);
-    if !s.config.alert_host_allowed(host) {
+    if let Err(why) =
+        crate::outbound::parse_and_check(&new.webhook_url, &s.config.alert_hosts, "alert_hosts")
+    {
         return Err(DomainError::new(
             "webhook_url",
             format!(
-                "'{host}' is not a chat webhook host this server posts to (alert_hosts: {})",
+                "{why}: not a chat webhook this server posts to (alert_hosts: {})",
                 s.config.alert_hosts.join(", ")
             ),
         )

@@ -508,11 +508,11 @@ fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(Failure::NotFound) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
         Err(Failure::Malformed(m)) => {
-            tracing::warn!(path = uri.path(), message = %m, "malformed callback");
+            tracing::warn!(path = %super::redacted(uri.path()), message = %m, "malformed callback");
             (StatusCode::BAD_REQUEST, m).into_response()
         }
         Err(Failure::Internal(e)) => {
-            tracing::error!(error = %e, path = uri.path(), "callback failed");
+            tracing::error!(error = %e, path = %super::redacted(uri.path()), "callback failed");
             (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
         }
     }

@@ -123,6 +123,18 @@ pub struct Verified {
     pub form: Form,
 }
 
+/// A webhook path for the log: the line's secret token (the segment after the provider) is
+/// masked, and the query dropped.
+pub fn redacted(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or("");
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let at = parts.iter().position(|p| *p == "twilio" || *p == "plivo");
+    if let Some(token) = at.and_then(|i| parts.get_mut(i + 1)) {
+        *token = "…";
+    }
+    parts.join("/")
+}
+
 /// Path and query of a webhook request, as the provider signed it (below the public URL).
 fn signed_path(uri: &Uri) -> &str {
     uri.path_and_query().map_or("/", |pq| pq.as_str())
@@ -174,12 +186,40 @@ pub async fn verify_parts(
     if let Some(auth_token) = &line.auth_token {
         let url = format!("{}{path}", state.config.public_url);
         if !module.verify(auth_token, &url, &form, header) {
-            tracing::warn!(
-                line = %line.id,
-                signed = header("x-twilio-signature").is_some()
-                    || header("x-plivo-signature-v3").is_some(),
-                "rejected a webhook with a missing or invalid signature"
-            );
+            let signed =
+                header("x-twilio-signature").is_some() || header("x-plivo-signature-v3").is_some();
+            let expected = format!("{}{}", state.config.public_url, redacted(path));
+            // The usual cause of a valid signature failing: the provider requested another
+            // URL than public_url says (a proxy, another host name, http behind https).
+            let public_host =
+                url::Url::parse(&state.config.public_url)
+                    .ok()
+                    .map(|u| match u.port() {
+                        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+                        None => u.host_str().unwrap_or("").to_owned(),
+                    });
+            let came_to = header("x-forwarded-host")
+                .or_else(|| header("host"))
+                .filter(|h| Some(h.to_ascii_lowercase()) != public_host)
+                .map(|h| {
+                    let proto = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+                    format!("{proto}://{h}")
+                });
+            match came_to {
+                Some(origin) if signed => tracing::warn!(
+                    line = %line.id,
+                    expected_url = %expected,
+                    received_url = %format!("{origin}{}", redacted(path)),
+                    "rejected a webhook whose signature does not match: it came to {origin} but public_url is {}; the provider signs the URL it requested, so public_url must be that URL's origin",
+                    state.config.public_url
+                ),
+                _ => tracing::warn!(
+                    line = %line.id,
+                    signed,
+                    expected_url = %expected,
+                    "rejected a webhook with a missing or invalid signature"
+                ),
+            }
             state.metrics.inc(
                 "switchboard_webhook_rejections_total",
                 &[("provider", provider.as_str())],

@@ -11,4 +11,5 @@ mod instances;
 mod schedules;
 mod screening;
 mod sdk;
+mod security;
 mod webhooks;
