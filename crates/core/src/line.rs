@@ -372,7 +372,7 @@ impl NewLine {
             if t.trim().is_empty() || t.len() > 256 || t.chars().any(char::is_whitespace) {
                 return Err(DomainError::new(
                     "auth_token",
-                    "must be the provider's auth token: 1 to 256 characters, no spaces",
+                    "must be the provider's auth token: 1 to 256 characters, no spaces (null removes it, which turns signature checks off)",
                 ));
             }
         }

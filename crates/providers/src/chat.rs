@@ -113,18 +113,36 @@ pub fn slack(a: &Alert) -> Value {
     })
 }
 
+/// Adaptive Card text is Markdown (bold, italics, lists, links): text that came from outside
+/// (a caller's name, names in the path) has its Markdown characters escaped with a backslash,
+/// so a caller named `[Reset your password](https://evil.example)` shows as that text, not a
+/// link. (That Teams honours CommonMark's backslash escapes is unconfirmed [M].)
+fn teams_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The Teams Workflows webhook body (an Adaptive Card 1.4 message).
 pub fn teams(a: &Alert) -> Value {
     let mut facts = vec![
-        json!({ "title": "Caller", "value": a.caller() }),
-        json!({ "title": "Line", "value": a.line }),
+        json!({ "title": "Caller", "value": teams_text(&a.caller()) }),
+        json!({ "title": "Line", "value": teams_text(&a.line) }),
         json!({ "title": "Outcome", "value": a.outcome }),
         json!({ "title": "Duration", "value": a.duration() }),
-        json!({ "title": "Path", "value": a.path }),
+        json!({ "title": "Path", "value": teams_text(&clip(&a.path, 3000)) }),
         json!({ "title": "Started", "value": a.started_at }),
     ];
     if let Some(who) = &a.answered_by {
-        facts.insert(3, json!({ "title": "Answered by", "value": who }));
+        facts.insert(
+            3,
+            json!({ "title": "Answered by", "value": teams_text(who) }),
+        );
     }
     let mut actions =
         vec![json!({ "type": "Action.OpenUrl", "title": "Call log", "url": a.call_url })];
@@ -145,7 +163,7 @@ pub fn teams(a: &Alert) -> Value {
                 "body": [
                     {
                         "type": "TextBlock",
-                        "text": a.headline(),
+                        "text": teams_text(&clip(&a.headline(), 300)),
                         "weight": "Bolder",
                         "size": "Medium",
                         "wrap": true,
@@ -199,5 +217,20 @@ mod tests {
         assert_eq!(card["type"], "AdaptiveCard");
         assert_eq!(card["body"][0]["color"], "Attention");
         assert_eq!(card["actions"][1]["url"], "https://sb.example/r/1");
+    }
+
+    #[test]
+    fn a_caller_name_cannot_become_a_teams_link() {
+        let mut a = alert("voicemail");
+        a.caller_name = Some("[Reset your password](https://evil.example) *now*".into());
+        let v = teams(&a);
+        let card = v["attachments"][0]["content"].to_string();
+        assert!(
+            card.contains(r"\\[Reset your password\\](https://evil.example) \\*now\\*"),
+            "{card}"
+        );
+        assert!(!card.contains("[Reset your password](https"), "{card}");
+        // Phone numbers stay readable.
+        assert!(card.contains("+14155550199"), "{card}");
     }
 }

@@ -22,11 +22,21 @@ struct Histogram {
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    /// Webhooks accepted without a signature check, per line (lines without an auth token).
+    unsigned: Mutex<BTreeMap<switchboard_core::LineId, u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
 }
 
 /// Descriptions of the counters, for `# HELP`.
-const HELP: [(&str, &str); 5] = [
+const HELP: [(&str, &str); 7] = [
+    (
+        "switchboard_unsigned_webhooks_total",
+        "Webhooks accepted without a signature check (lines without an auth token).",
+    ),
+    (
+        "switchboard_spooled_webhooks_total",
+        "Webhooks kept in the local spool because the store could not take them.",
+    ),
     (
         "switchboard_webhooks_total",
         "Provider webhooks answered, by provider, kind and HTTP status.",
@@ -55,6 +65,24 @@ fn labels(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Metrics {
+    /// Counts a webhook accepted unsigned for `line`; `true` the first time for that line.
+    pub fn note_unsigned(&self, line: switchboard_core::LineId, provider: &str) -> bool {
+        self.inc(
+            "switchboard_unsigned_webhooks_total",
+            &[("provider", provider)],
+        );
+        let mut u = self.unsigned.lock().unwrap_or_else(|e| e.into_inner());
+        let n = u.entry(line).or_default();
+        *n += 1;
+        *n == 1
+    }
+
+    /// Webhooks accepted unsigned for `line` since this process started.
+    pub fn unsigned_webhooks(&self, line: switchboard_core::LineId) -> u64 {
+        let u = self.unsigned.lock().unwrap_or_else(|e| e.into_inner());
+        u.get(&line).copied().unwrap_or(0)
+    }
+
     /// Adds one to the counter `name` with `pairs` as labels.
     pub fn inc(&self, name: &'static str, pairs: &[(&str, &str)]) {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());

@@ -23,6 +23,10 @@ pub use engine::{in_window, instant, Engine, OnCall, Shift, Source};
 use crate::{DomainError, UserId};
 use jiff::civil::{DateTime, Time, Weekday};
 
+/// Years a layer may start in, and overrides may fall in: wider than any real rota, narrow
+/// enough that the engine never walks millennia of shifts.
+pub const SANE_YEARS: std::ops::RangeInclusive<i16> = 2000..=2200;
+
 /// A day of the week, as written in schedules (`"monday"` …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,6 +193,16 @@ impl Schedule {
                     "must be at least 1 and at most 52 weeks long",
                 ));
             }
+            if !(SANE_YEARS.contains(&l.start.year())) {
+                return Err(DomainError::new(
+                    f("start"),
+                    format!(
+                        "must be between the years {} and {}",
+                        SANE_YEARS.start(),
+                        SANE_YEARS.end()
+                    ),
+                ));
+            }
             if let Some(end) = l.end {
                 if end <= l.start {
                     return Err(DomainError::new(
@@ -202,6 +216,19 @@ impl Schedule {
             }
         }
         for (i, o) in self.overrides.iter().enumerate() {
+            for (k, t) in [("start", o.start), ("end", o.end)] {
+                let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+                if !SANE_YEARS.contains(&year) {
+                    return Err(DomainError::new(
+                        format!("overrides[{i}].{k}"),
+                        format!(
+                            "must be between the years {} and {}",
+                            SANE_YEARS.start(),
+                            SANE_YEARS.end()
+                        ),
+                    ));
+                }
+            }
             if o.end <= o.start {
                 return Err(DomainError::new(
                     format!("overrides[{i}].end"),

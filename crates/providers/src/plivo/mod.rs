@@ -109,8 +109,12 @@ impl VoiceProvider for Plivo {
                 },
                 name: form.non_empty("CallerName").map(str::to_owned),
                 ..Default::default()
-            },
-            to: number(form.get("To").unwrap_or("")),
+            }
+            .tidy(),
+            to: number(form.get("To").unwrap_or(""))
+                .chars()
+                .take(64)
+                .collect(),
         })
     }
 

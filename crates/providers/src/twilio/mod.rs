@@ -103,8 +103,9 @@ impl VoiceProvider for Twilio {
                 state: opt("FromState"),
                 zip: opt("FromZip"),
                 country: opt("FromCountry"),
-            },
-            to: form.get("To").unwrap_or("").to_owned(),
+            }
+            .tidy(),
+            to: form.get("To").unwrap_or("").chars().take(64).collect(),
         })
     }
 

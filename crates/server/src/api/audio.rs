@@ -91,8 +91,18 @@ pub async fn put_message_audio(
     State(s): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
+    let body = body.map_err(|r| {
+        if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!(
+                "the audio file is larger than {} MiB",
+                MAX_AUDIO_BYTES / (1024 * 1024)
+            ))
+        } else {
+            ApiError::BadRequest(format!("could not read the body: {}", r.body_text()))
+        }
+    })?;
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -136,7 +136,16 @@ impl ListQuery {
                     })
                 })
                 .transpose()?,
-            caller: q.caller,
+            caller: match q.caller {
+                Some(c) if c.contains('\0') || c.chars().count() > 64 => {
+                    return Err(DomainError::new(
+                        "caller",
+                        "must be up to 64 characters, without NUL",
+                    )
+                    .into())
+                }
+                c => c,
+            },
             since: q.since.map(|t| instant("since", &t)).transpose()?,
             until: q.until.map(|t| instant("until", &t)).transpose()?,
             include_archived: q.archived.unwrap_or(false),

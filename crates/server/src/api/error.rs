@@ -109,10 +109,62 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-/// `Json` whose rejections use the envelope.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json` whose rejections use the envelope, and which refuses the NUL character in any
+/// string or key (PostgreSQL cannot store it, and no name or message needs it).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        if let Some(field) = nul_at(&value, String::new()) {
+            return Err(
+                DomainError::new(field, "must not contain the NUL character (U+0000)").into(),
+            );
+        }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| ApiError::BadRequest(format!("the JSON does not fit: {e}")))
+    }
+}
+
+/// The dotted path of the first string or key holding a NUL character.
+fn nul_at(v: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.clone()
+        }
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_at(x, format!("{}[{i}]", here()))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(p)
+            } else {
+                nul_at(x, p)
+            }
+        }),
+        _ => None,
+    }
+}
 
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;

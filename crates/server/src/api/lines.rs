@@ -112,7 +112,9 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         number,
         provider,
         auth_token: match input.auth_token {
-            Some(t) => t.filter(|t| !t.is_empty()),
+            // `null` removes the token; an empty string is refused by validation, never a
+            // silent switch-off of signature checks.
+            Some(t) => t,
             None => base.auth_token,
         },
         routing: Routing {
@@ -217,6 +219,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "webhook_url": voice,
         "status_callback_url": status,
         "signature_checks": l.auth_token.is_some(),
+        "unsigned_webhooks_since_start": s.metrics.unsigned_webhooks(l.id),
         "routing": l.routing,
         "messages": l.messages,
         "recording": l.recording,

@@ -381,10 +381,10 @@ pub(super) fn parse_call(raw: &str) -> Result<CallId, Failure> {
 
 /// Checks that a callback is about the call in its URL.
 pub(super) fn same_call(v: &Verified, call: &Call) -> bool {
-    match v.provider.call_id(&v.form) {
-        Some(id) => id == call.provider_call_id,
-        None => true,
-    }
+    // A request that does not name its call cannot prove it is about this one.
+    v.provider
+        .call_id(&v.form)
+        .is_some_and(|id| id == call.provider_call_id)
 }
 
 /// The parts of a webhook request every handler passes on.

@@ -183,6 +183,12 @@ pub async fn verify_parts(
         Err(e) => return Err(Rejected::Unavailable(e)),
     };
     let module = switchboard_providers::voice(provider);
+    if line.auth_token.is_none() && state.metrics.note_unsigned(line.id, provider.as_str()) {
+        tracing::warn!(
+            line = %line.id,
+            "accepted a webhook without checking its signature: the line has no auth_token, so anyone who learns its webhook URL can forge calls (further ones are counted in switchboard_unsigned_webhooks_total)"
+        );
+    }
     if let Some(auth_token) = &line.auth_token {
         let url = format!("{}{path}", state.config.public_url);
         if !module.verify(auth_token, &url, &form, header) {
@@ -227,6 +233,13 @@ pub async fn verify_parts(
             return Err(Rejected::Forbidden);
         }
     }
+    // Checked as signed; what is kept loses NUL characters (no store takes them in text).
+    let form = Form(
+        form.0
+            .into_iter()
+            .map(|(k, v)| (k.replace('\0', ""), v.replace('\0', "")))
+            .collect(),
+    );
     Ok(Verified {
         line: crate::api::audio::with_audio_urls(line, &state.config.public_url),
         provider: module,

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api;
+mod bad_input;
 mod calls;
 mod cli;
 mod faults;
