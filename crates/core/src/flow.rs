@@ -410,7 +410,17 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 t.log("decision", "Ignored a repeated end-of-call report");
                 return t;
             }
-            call.ended_at = Some(now);
+            // The provider's duration is the call's length: the end is that long after the
+            // start (our own clock saw the callback, which may arrive late or be replayed).
+            call.ended_at = Some(
+                duration_secs
+                    .and_then(|d| {
+                        call.started_at
+                            .checked_add(jiff::SignedDuration::from_secs(i64::from(d)))
+                            .ok()
+                    })
+                    .unwrap_or(now),
+            );
             call.duration_secs = duration_secs;
             if call.outcome == Outcome::InProgress {
                 match call.phase {

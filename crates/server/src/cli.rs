@@ -188,13 +188,35 @@ async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens the store for a `token` command, saying on stderr which database it is (the same
+/// resolution as `serve`: flags, environment, config file, defaults) and warning when it did
+/// not exist yet, which usually means the server runs with another `--data-dir` or config.
+async fn open_store_for_cli(
+    config: &Config,
+) -> anyhow::Result<Arc<dyn switchboard_core::store::Store>> {
+    let shown = crate::config::redact_url(&config.database_url);
+    let sqlite_file = config
+        .database_url
+        .strip_prefix("sqlite:")
+        .map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)));
+    let existed = sqlite_file.as_ref().is_none_or(|p| p.exists());
+    let store = open_store(config).await?;
+    eprintln!("Database: {shown}");
+    if !existed {
+        eprintln!(
+            "warning: {shown} did not exist and was created empty; if a server is running, it uses another database (pass the same --data-dir, --database-url or --config as to serve)"
+        );
+    }
+    Ok(store)
+}
+
 async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 100 {
         anyhow::bail!("--name must be 1 to 100 characters");
     }
     let config = args.load()?;
-    let store = open_store(&config).await?;
+    let store = open_store_for_cli(&config).await?;
     let token = crate::api::new_token();
     let created = store
         .create_api_token(
@@ -212,7 +234,7 @@ async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
 }
 
 async fn list_tokens(args: ServerArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.load()?).await?;
+    let store = open_store_for_cli(&args.load()?).await?;
     for t in store.list_api_tokens().await? {
         println!("{}\t{}\t{}", t.id, t.created_at, t.name);
     }
@@ -220,7 +242,7 @@ async fn list_tokens(args: ServerArgs) -> anyhow::Result<()> {
 }
 
 async fn revoke_token(id: i64, args: ServerArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.load()?).await?;
+    let store = open_store_for_cli(&args.load()?).await?;
     match store.delete_api_token(id).await {
         Ok(()) => {
             println!("Revoked API token {id}.");

@@ -12,9 +12,9 @@ pub enum ScheduleCommand {
         /// A schedule in the API's JSON format.
         #[arg(long)]
         file: PathBuf,
-        /// RFC 3339 instant, e.g. 2026-11-24T09:00:00Z.
+        /// RFC 3339 instant, e.g. 2026-11-24T09:00:00Z (default: now).
         #[arg(long)]
-        at: String,
+        at: Option<String>,
     },
     /// The final shifts between two instants: [{"start", "end", "user"}], gaps omitted.
     Shifts {
@@ -60,7 +60,11 @@ pub fn run(c: ScheduleCommand) -> anyhow::Result<()> {
     match c {
         ScheduleCommand::Resolve { file, at } => {
             let engine = load(&file)?;
-            let oc = engine.on_call(instant("at", &at)?);
+            let at = match at {
+                Some(at) => instant("at", &at)?,
+                None => jiff::Timestamp::now(),
+            };
+            let oc = engine.on_call(at);
             let out = ResolveOut {
                 user: oc.user,
                 source: oc.source.map(|s| s.label()),

@@ -40,8 +40,9 @@ pub struct CallArgs {
     #[arg(long)]
     caller_name: Option<String>,
     /// How a dialed number behaves: NUMBER=answer[:AFTER[:TALK]], NUMBER=no-answer,
-    /// NUMBER=busy, NUMBER=failed, NUMBER=voicemail[:AFTER[:SECS]]. Repeatable; numbers
-    /// not listed do not answer.
+    /// NUMBER=busy, NUMBER=failed, NUMBER=voicemail[:AFTER[:SECS]] (their own voicemail
+    /// picks up), NUMBER=declines[:AFTER] (picks up but does not press the screening key).
+    /// Repeatable; numbers not listed do not answer.
     #[arg(long = "responder", value_name = "NUMBER=BEHAVIOUR")]
     responders: Vec<String>,
     /// The caller hangs up at this second of the call.
@@ -50,7 +51,8 @@ pub struct CallArgs {
     /// Seconds of voicemail the caller leaves, or `silent`.
     #[arg(long, default_value = "10")]
     voicemail: String,
-    /// Base URL of recording media in RecordingUrl parameters.
+    /// Base URL of recording media in RecordingUrl parameters (default: the simulator serves
+    /// them itself on 127.0.0.1 and waits until they are downloaded).
     #[arg(long)]
     recording_base: Option<String>,
 }
@@ -73,6 +75,9 @@ pub struct LoadArgs {
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
 }
+
+/// How long `simulate call` keeps serving its recordings for the server to fetch.
+const MEDIA_WAIT: Duration = Duration::from_secs(30);
 
 pub async fn run(command: SimulateCommand) -> anyhow::Result<()> {
     match command {
@@ -103,9 +108,21 @@ async fn call(a: CallArgs) -> anyhow::Result<()> {
     spec.caller_name = a.caller_name;
     spec.caller.hang_up_at = a.hang_up_at;
     spec.caller.voicemail = parse_voicemail(&a.voicemail)?;
-    if let Some(base) = a.recording_base {
-        spec.recording_base_url = base;
-    }
+    // Without --recording-base the simulator serves the recordings it announces itself, so
+    // the call ends with media Switchboard can download.
+    let media = match a.recording_base {
+        Some(base) => {
+            spec.recording_base_url = base;
+            None
+        }
+        None => {
+            let m = switchboard_sim::media::MediaServer::start(vec![])
+                .await
+                .context("cannot start the simulator's media server")?;
+            spec.recording_base_url = m.base_url.clone();
+            Some(m)
+        }
+    };
     for r in &a.responders {
         let (number, behaviour) = r
             .split_once('=')
@@ -115,6 +132,26 @@ async fn call(a: CallArgs) -> anyhow::Result<()> {
     }
     let t = switchboard_sim::place_call(&switchboard_sim::client(), &spec).await?;
     println!("{t}");
+    if let Some(m) = media.filter(|_| !t.recordings.is_empty()) {
+        let n = t.recordings.len();
+        println!(
+            "Serving {n} recording(s) at {} until Switchboard downloads them (up to {} s)…",
+            m.base_url,
+            MEDIA_WAIT.as_secs()
+        );
+        let started = Instant::now();
+        while m.served() < n && started.elapsed() < MEDIA_WAIT {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if m.served() < n {
+            println!(
+                "{} of {n} recording(s) were downloaded; is 127.0.0.1 in the server's recording_hosts?",
+                m.served()
+            );
+        } else {
+            println!("All {n} recording(s) were downloaded.");
+        }
+    }
     if let Some(e) = &t.application_error {
         bail!("the provider would have played an application error: {e}");
     }

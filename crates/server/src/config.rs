@@ -219,7 +219,21 @@ impl Config {
         });
         check_database_url(&database_url, &db_from)?;
         let (log, _) = take("log").unwrap_or(("info".into(), "default".into()));
-        let recording_hosts = host_list("recording_hosts", hosts, &DEFAULT_RECORDING_HOSTS)?;
+        let mut recording_hosts =
+            host_list("recording_hosts", hosts.clone(), &DEFAULT_RECORDING_HOSTS)?;
+        // A server whose public URL is on this machine cannot be reached by a real provider:
+        // it is being tried out with the simulator, whose media is on 127.0.0.1. Only then,
+        // and only when the hosts were not configured, is that host a default.
+        let local_only = url::Url::parse(&public_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
+            })
+            .unwrap_or(false);
+        if hosts.is_none() && local_only {
+            recording_hosts.push("127.0.0.1".to_owned());
+        }
         let alert_hosts = host_list("alert_hosts", alert_hosts, &DEFAULT_ALERT_HOSTS)?;
         Ok(Config {
             listen,

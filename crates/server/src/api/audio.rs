@@ -36,8 +36,9 @@ fn message_mut<'l>(line: &'l mut Line, kind: &str) -> ApiResult<&'l mut Message>
         "welcome" => Ok(&mut line.messages.welcome),
         "no_one_on_call" => Ok(&mut line.messages.no_one_on_call),
         "no_answer" => Ok(&mut line.messages.no_answer),
+        "closed" => Ok(&mut line.messages.closed),
         _ => Err(ApiError::NotFound(
-            "message (welcome, no_one_on_call or no_answer)",
+            "message (welcome, no_one_on_call, no_answer or closed)",
         )),
     }
 }

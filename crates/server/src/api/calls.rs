@@ -60,12 +60,33 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
     })
 }
 
-fn recording_json(r: &Recording) -> Value {
+/// A recording, with why it is not stored yet when its download keeps failing.
+fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) -> Value {
+    let fetch = jobs
+        .iter()
+        .rev()
+        .find(|j| j.kind == "fetch_recording" && j.payload["recording"] == json!(r.id));
+    let detail = match (r.status, fetch) {
+        (switchboard_core::call::RecordingStatus::Pending, Some(j)) if j.status == "queued" => {
+            Some(match &j.last_error {
+                Some(e) => format!("pending: next attempt at {}, last error: {e}", j.run_at),
+                None => format!("pending: download due at {}", j.run_at),
+            })
+        }
+        (switchboard_core::call::RecordingStatus::Failed, Some(j)) => Some(format!(
+            "failed after {} attempts: {}",
+            j.attempts,
+            j.last_error.as_deref().unwrap_or("unknown error")
+        )),
+        _ => None,
+    };
     json!({
         "id": r.id,
         "kind": r.kind,
         "duration_secs": r.duration_secs,
         "status": r.status,
+        "status_detail": detail,
+        "download_attempts": fetch.map(|j| j.attempts),
         "provider_recording_id": r.provider_recording_id,
         "provider_url": r.provider_url,
         "media_url": r.local_path.as_ref().map(|_| format!("/api/v1/calls/{}/recordings/{}/media", r.call_id, r.id)),
@@ -97,7 +118,10 @@ pub fn call_detail(
         "steps": c.plan.steps,
     });
     v["attempts"] = json!(c.attempts);
-    v["recordings"] = json!(recordings.iter().map(recording_json).collect::<Vec<_>>());
+    v["recordings"] = json!(recordings
+        .iter()
+        .map(|r| recording_json(r, jobs))
+        .collect::<Vec<_>>());
     v["events"] = json!(events);
     v["alerts"] = json!(jobs
         .iter()

@@ -194,6 +194,46 @@ pub fn webhook_urls(public_url: &str, line: &Line) -> (String, String) {
     (format!("{base}/voice"), format!("{base}/status"))
 }
 
+/// [`line_json`] plus warnings that need the store: responders the line would ring (directly,
+/// after hours, or through its schedules) who have no phone number.
+pub async fn line_view(s: &AppState, l: &Line) -> Value {
+    let mut v = line_json(s, l);
+    let mut steps = l.routing.steps.clone();
+    if let Some(b) = &l.business_hours {
+        if let switchboard_core::line::AfterHours::Route { steps: more } = &b.after_hours {
+            steps.extend(more.iter().copied());
+        }
+    }
+    let mut users = vec![];
+    for step in steps {
+        match step {
+            RoutingStep::User(u) => users.push(u),
+            RoutingStep::Schedule(id) => {
+                if let Ok(st) = s.store.get_schedule(id).await {
+                    users.extend(st.schedule.users());
+                }
+            }
+        }
+    }
+    users.sort();
+    users.dedup();
+    let mut extra = vec![];
+    for u in users {
+        if let Ok(user) = s.store.get_user(u).await {
+            if user.phone.is_none() {
+                extra.push(json!(format!(
+                    "{} (user {}) is in this line's routing but has no phone number: their step is skipped",
+                    user.name, user.id
+                )));
+            }
+        }
+    }
+    if let Some(w) = v["warnings"].as_array_mut() {
+        w.extend(extra);
+    }
+    v
+}
+
 /// The API's view of a line. The auth token is never shown, only whether it is set.
 pub fn line_json(s: &AppState, l: &Line) -> Value {
     let (voice, status) = webhook_urls(&s.config.public_url, l);
@@ -289,7 +329,7 @@ pub async fn create_line(
         .create_line(&new, &random_secret(), s.clock.now())
         .await
         .map_err(ApiError::store("line"))?;
-    Ok((StatusCode::CREATED, Json(line_json(&s, &line))))
+    Ok((StatusCode::CREATED, Json(line_view(&s, &line).await)))
 }
 
 pub async fn list_lines(State(s): State<AppState>) -> ApiResult<Json<Value>> {
@@ -309,7 +349,7 @@ pub async fn get_line(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
         .get_line(id)
         .await
         .map_err(ApiError::store("line"))?;
-    Ok(Json(line_json(&s, &l)))
+    Ok(Json(line_view(&s, &l).await))
 }
 
 pub async fn update_line(
@@ -344,7 +384,7 @@ pub async fn update_line(
         .update_line(id, &new)
         .await
         .map_err(ApiError::store("line"))?;
-    Ok(Json(line_json(&s, &l)))
+    Ok(Json(line_view(&s, &l).await))
 }
 
 pub async fn delete_line(

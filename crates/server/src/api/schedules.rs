@@ -359,8 +359,8 @@ pub async fn get_on_call(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
-    from: String,
-    to: String,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 pub async fn get_shifts(
@@ -369,7 +369,18 @@ pub async fn get_shifts(
     q: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let (from, to) = (instant("from", &q.from)?, instant("to", &q.to)?);
+    let required = |field: &'static str, v: Option<String>| {
+        v.ok_or_else(|| {
+            DomainError::new(
+                field,
+                "is required: an RFC 3339 instant, e.g. 2026-11-24T09:00:00Z",
+            )
+        })
+    };
+    let (from, to) = (
+        instant("from", &required("from", q.from)?)?,
+        instant("to", &required("to", q.to)?)?,
+    );
     if to <= from {
         return Err(DomainError::new("to", "must be after from").into());
     }

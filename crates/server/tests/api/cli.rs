@@ -178,3 +178,149 @@ fn schedule_resolve_and_shifts_read_the_api_json() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("time_zone"));
 }
+
+/// The README's "Try a call without a phone", command for command: it ends with a recording
+/// that can be downloaded, and the token commands say which database they used.
+#[tokio::test]
+async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["token", "create", "--name", "me", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Database: sqlite:"), "{stderr}");
+    assert!(stderr.contains("did not exist and was created"), "{stderr}");
+    let token = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    // A second token against the same data dir: no warning, the same database.
+    let out = bin()
+        .args(["token", "list", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("did not exist"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = bin()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("SWITCHBOARD_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if http
+            .get(format!("{url}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let api = |p: &str| format!("{url}/api/v1{p}");
+    let r = http.post(api("/users")).bearer_auth(&token)
+        .json(&serde_json::json!({"name":"Alice","email":"alice@example.com","phone":"+14155550101","time_zone":"Europe/Berlin"}))
+        .send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let line: serde_json::Value = http.post(api("/lines")).bearer_auth(&token)
+        .json(&serde_json::json!({"name":"Engineering Hotline","number":"+15005550006","provider":"twilio",
+            "auth_token":"secret","routing":{"steps":[{"user":1}]}}))
+        .send().await.unwrap().json().await.unwrap();
+    let out = bin()
+        .args([
+            "simulate",
+            "call",
+            "--url",
+            line["webhook_url"].as_str().unwrap(),
+            "--status-callback",
+            line["status_callback_url"].as_str().unwrap(),
+            "--auth-token",
+            "secret",
+            "--responder",
+            "+14155550101=answer:5:60",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("All 1 recording(s) were downloaded."),
+        "{stdout}"
+    );
+    let calls: serde_json::Value = http
+        .get(api("/calls"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = calls["calls"][0]["id"].as_i64().unwrap();
+    let mut call = serde_json::Value::Null;
+    for _ in 0..50 {
+        call = http
+            .get(api(&format!("/calls/{id}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if call["recordings"][0]["status"] == "stored" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(call["outcome"], "answered", "{call}");
+    assert_eq!(call["recordings"][0]["status"], "stored", "{call}");
+    // The call's end is its duration after its start.
+    let start: jiff::Timestamp = call["started_at"].as_str().unwrap().parse().unwrap();
+    let end: jiff::Timestamp = call["ended_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        end.as_second() - start.as_second(),
+        call["duration_secs"].as_i64().unwrap()
+    );
+    let media = http
+        .get(format!(
+            "{url}{}",
+            call["recordings"][0]["media_url"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media.status(), 200);
+    assert_eq!(&media.bytes().await.unwrap()[..4], b"RIFF");
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains(&format!("listen 127.0.0.1:{port}")),
+        "the start line even at warn: {log}"
+    );
+}

@@ -275,12 +275,26 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
         .arg(dir.path())
         .output()
         .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let token = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let serve = || {
         std::process::Command::new(bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(dir.path())
             .env("SWITCHBOARD_LOG", "warn")
             .env_remove("SWITCHBOARD_DATABASE_URL")
@@ -290,7 +304,12 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
     let http = switchboard_sim::client();
     let wait_ready = || async {
         for _ in 0..100 {
-            if http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            if http
+                .get(format!("{url}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -300,13 +319,29 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
     let mut child = serve();
     wait_ready().await;
     let api = |p: &str| format!("{url}/api/v1{p}");
-    let user: Value = http.post(api("/users")).bearer_auth(&token)
+    let user: Value = http
+        .post(api("/users"))
+        .bearer_auth(&token)
         .json(&json!({"name": "Alice", "email": "a@example.com", "phone": ALICE}))
-        .send().await.unwrap().json().await.unwrap();
-    let line: Value = http.post(api("/lines")).bearer_auth(&token)
-        .json(&json!({"name": "Hotline", "number": "+15005550006", "provider": "twilio",
-                      "auth_token": "secret", "routing": {"steps": [{"user": user["id"]}]}}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let line: Value = http
+        .post(api("/lines"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"name": "Hotline", "number": "+15005550006", "provider": "twilio",
+                      "auth_token": "secret", "routing": {"steps": [{"user": user["id"]}]}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let webhook = line["webhook_url"].as_str().unwrap().to_owned();
 
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -362,13 +397,67 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
 
     child = serve();
     wait_ready().await;
-    let calls: Value = http.get(api("/calls?limit=500")).bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
-    let stored: std::collections::HashSet<String> = calls["calls"].as_array().unwrap().iter()
-        .map(|c| c["provider_call_id"].as_str().unwrap().to_owned()).collect();
+    let calls: Value = http
+        .get(api("/calls?limit=500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<String> = calls["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["provider_call_id"].as_str().unwrap().to_owned())
+        .collect();
     let _ = child.kill();
     let _ = child.wait();
     for sid in &ok {
-        assert!(stored.contains(sid), "call {sid} was answered but not stored");
+        assert!(
+            stored.contains(sid),
+            "call {sid} was answered but not stored"
+        );
     }
 }
+
+/// A recording whose host does not answer stays pending, and the API says why and when the
+/// next attempt is.
+async fn a_recording_that_cannot_be_fetched_says_why(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut spec = app.spec(&line).responder(
+        ALICE,
+        Responder::Answer {
+            after_secs: 2,
+            talk_secs: 20,
+        },
+    );
+    spec.recording_base_url = format!("http://{closed}");
+    let (_, call) = app.call(&spec).await;
+    let id = call["id"].as_i64().unwrap();
+    let mut rec = Value::Null;
+    for _ in 0..100 {
+        let (_, c) = app.get(&format!("/calls/{id}")).await;
+        rec = c["recordings"][0].clone();
+        if rec["status_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("last error"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rec["status"], "pending", "{rec}");
+    let detail = rec["status_detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("pending: next attempt at "), "{rec}");
+    assert!(detail.contains("last error: download failed"), "{rec}");
+    assert_eq!(rec["download_attempts"], 1);
+}
+
+crate::on_both!(a_recording_that_cannot_be_fetched_says_why);
