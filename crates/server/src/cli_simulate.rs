@@ -51,6 +51,10 @@ pub struct CallArgs {
     /// Seconds of voicemail the caller leaves, or `silent`.
     #[arg(long, default_value = "10")]
     voicemail: String,
+    /// The server's public_url when --url reaches it another way (through a proxy, or
+    /// locally): requests are signed over the public URL, as the provider would sign them.
+    #[arg(long)]
+    public_url: Option<String>,
     /// Base URL of recording media in RecordingUrl parameters (default: the simulator serves
     /// them itself on 127.0.0.1 and waits until they are downloaded).
     #[arg(long)]
@@ -105,6 +109,7 @@ async fn call(a: CallArgs) -> anyhow::Result<()> {
     }
     spec.status_callback_url = a.status_callback;
     spec.auth_token = a.auth_token;
+    spec.public_url = a.public_url;
     spec.caller_name = a.caller_name;
     spec.caller.hang_up_at = a.hang_up_at;
     spec.caller.voicemail = parse_voicemail(&a.voicemail)?;

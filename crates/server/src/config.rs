@@ -310,13 +310,58 @@ fn read_file(path: &Path, from: &str) -> Result<FileConfig, ConfigError> {
         )
     })?;
     toml::from_str(&text).map_err(|e| {
-        let msg = e.message().to_owned();
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let from = match line {
+            Some(l) => format!("file {}, line {l}", path.display()),
+            None => format!("file {}", path.display()),
+        };
+        let msg = e.message().trim().to_owned();
+        // The key as written: a typo is reported as the typo, with the nearest known key.
+        if let Some(rest) = msg.strip_prefix("unknown field `") {
+            let written = rest.split('`').next().unwrap_or("");
+            let hint = nearest_key(written)
+                .map(|k| format!(" (did you mean '{k}'?)"))
+                .unwrap_or_default();
+            return cfg_err(
+                written,
+                &from,
+                format!(
+                    "'{written}' is not a configuration key{hint}; known keys: {}",
+                    KEYS.join(", ")
+                ),
+            );
+        }
         let key = KEYS
             .iter()
-            .find(|k| msg.contains(*k))
+            .find(|k| msg.contains(&format!("`{k}`")))
             .map_or("config", |k| k);
-        cfg_err(key, &format!("file {}", path.display()), msg)
+        cfg_err(key, &from, msg)
     })
+}
+
+/// The known key closest to `written` (at most two edits away).
+fn nearest_key(written: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    KEYS.iter()
+        .map(|k| (distance(written, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
 }
 
 fn check_public_url(url: &str, from: &str) -> Result<String, ConfigError> {
@@ -442,7 +487,26 @@ mod tests {
             ..Default::default()
         };
         let e = Config::load(&o, &env(&[])).unwrap_err();
-        assert!(e.message.contains("lisen"), "{e}");
+        assert_eq!(e.key, "lisen", "the key as written: {e}");
+        assert!(e.message.contains("did you mean 'listen'"), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn a_toml_syntax_error_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sb.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\n\npublic_url = https://x\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let e = Config::load(&o, &env(&[])).unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub struct CallSpec {
     /// Sign requests with this auth token (unsigned when `None`).
     pub auth_token: Option<String>,
     pub signed_url_form: SignedUrlForm,
+    /// The server's `public_url` when it sits behind a proxy: requests are signed over that
+    /// URL (as the provider would) and sent to the origin of `voice_url`.
+    pub public_url: Option<String>,
     pub account_sid: String,
     /// Random when `None`.
     pub call_sid: Option<String>,
@@ -173,6 +176,7 @@ impl CallSpec {
             status_callback_url: None,
             auth_token: None,
             signed_url_form: SignedUrlForm::AsRequested,
+            public_url: None,
             account_sid: "AC00000000000000000000000000000001".to_owned(),
             call_sid: None,
             from: from.to_owned(),

@@ -18,8 +18,13 @@ use switchboard_core::store::Store;
 pub enum OpenError {
     #[error("database_url: {0}")]
     BadUrl(String),
-    #[error("could not open the database: {0}")]
-    Connect(#[source] sqlx::Error),
+    #[error("could not open the database at {target}: {source}")]
+    Connect {
+        /// Where: `host:port/db` for PostgreSQL (no credentials), the file for SQLite.
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("could not migrate the database: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
 }

@@ -35,6 +35,29 @@ fn bad_configuration_stops_the_start_naming_the_key() {
     assert!(err.contains("public_url (from file"), "{err}");
 }
 
+#[test]
+fn an_unreachable_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = bin()
+        .args(["token", "list", "--data-dir"])
+        .arg(dir.path())
+        .args([
+            "--database-url",
+            &format!("postgres://sb:pw@127.0.0.1:{port}/calls"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{port}/calls")), "{err}");
+    assert!(!err.contains("pw"), "the password is not printed: {err}");
+}
+
 #[tokio::test]
 async fn a_created_token_is_alone_on_the_last_line_and_opens_the_api() {
     let dir = tempfile::tempdir().unwrap();
@@ -322,5 +345,136 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
     assert!(
         log.contains(&format!("listen 127.0.0.1:{port}")),
         "the start line even at warn: {log}"
+    );
+}
+
+/// Behind a proxy, signatures are over the public URL. Without `--public-url` the simulator
+/// signs the local URL and is refused, and the log says which URL was expected and which
+/// one the request came to; with it, the call goes through.
+#[tokio::test]
+async fn signatures_behind_a_proxy_are_explained_and_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["token", "create", "--name", "me", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = bin()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            "https://sb.example.com",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("SWITCHBOARD_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if http
+            .get(format!("{url}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let api = |p: &str| format!("{url}/api/v1{p}");
+    http.post(api("/users"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"name":"Alice","email":"alice@example.com","phone":"+14155550101"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let line: serde_json::Value = http
+        .post(api("/lines"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"name":"Hotline","number":"+15005550006","provider":"twilio",
+            "auth_token":"secret","routing":{"steps":[{"user":1}]}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let public = line["webhook_url"].as_str().unwrap();
+    assert!(
+        public.starts_with("https://sb.example.com/hooks/"),
+        "{public}"
+    );
+    let local = public.replace("https://sb.example.com", &url);
+    let simulate = |extra: &[&str]| {
+        bin()
+            .args([
+                "simulate",
+                "call",
+                "--url",
+                &local,
+                "--auth-token",
+                "secret",
+                "--responder",
+                "+14155550101=answer:2:10",
+                // Not downloaded here (the server is not local-only): do not wait for it.
+                "--recording-base",
+                "https://api.twilio.com",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = simulate(&[]);
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("-> 403"));
+    let ok = simulate(&["--public-url", "https://sb.example.com"]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}");
+    assert!(stdout.contains("answers"), "{stdout}");
+    let calls: serde_json::Value = http
+        .get(api("/calls"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calls["calls"][0]["outcome"], "answered", "{calls}");
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("public_url is https://sb.example.com"),
+        "{log}"
+    );
+    assert!(
+        log.contains("expected_url=https://sb.example.com/hooks/twilio/…/voice"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "received_url=http://127.0.0.1:{port}/hooks/twilio/…/voice"
+        )),
+        "{log}"
     );
 }

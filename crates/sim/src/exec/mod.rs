@@ -78,6 +78,26 @@ impl Run<'_> {
         }
     }
 
+    /// (where to send, what to sign) for a request to `url`, given the spec's `public_url`.
+    fn proxied(&self, url: &str) -> (String, String) {
+        let Some(public) = self
+            .spec
+            .public_url
+            .as_deref()
+            .map(|p| p.trim_end_matches('/'))
+        else {
+            return (url.to_owned(), url.to_owned());
+        };
+        let origin = origin_of(&self.spec.voice_url);
+        if let Some(rest) = url.strip_prefix(public) {
+            (format!("{origin}{rest}"), url.to_owned())
+        } else if let Some(rest) = url.strip_prefix(origin.as_str()) {
+            (url.to_owned(), format!("{public}{rest}"))
+        } else {
+            (url.to_owned(), url.to_owned())
+        }
+    }
+
     async fn post(
         &mut self,
         url: &str,
@@ -89,7 +109,11 @@ impl Run<'_> {
         }
         self.requests += 1;
         let form = Form(params);
-        let mut req = self.http.post(url).form(form.pairs());
+        // Behind a proxy: the provider requests (and signs) the public URL, the proxy forwards
+        // to the server. `sent` is where the request goes, `url` what is signed.
+        let (sent, signed) = self.proxied(url);
+        let url = signed.as_str();
+        let mut req = self.http.post(&sent).form(form.pairs());
         if let (Some(token), true) = (&self.spec.auth_token, self.plivo()) {
             let nonce: String = {
                 let mut rng = rand::thread_rng();
@@ -505,6 +529,18 @@ use record::record;
 
 /// Where execution goes after a verb: (next document, its URL), or `None` to continue.
 type Next = Option<(Option<String>, Option<String>)>;
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            let end = rest.find('/').unwrap_or(rest.len());
+            url[..i + 3 + end].to_owned()
+        }
+        None => url.to_owned(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

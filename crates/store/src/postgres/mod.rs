@@ -35,12 +35,22 @@ impl PgStore {
     /// Connects to `url` (`postgres://…`) and migrates the database.
     pub async fn open(url: &str) -> Result<Self, OpenError> {
         let opts = PgConnectOptions::from_str(url).map_err(|e| OpenError::BadUrl(e.to_string()))?;
+        let target = format!(
+            "{}:{}/{}",
+            opts.get_host(),
+            opts.get_port(),
+            opts.get_database().unwrap_or("")
+        );
+        let connect = |source| OpenError::Connect {
+            target: target.clone(),
+            source,
+        };
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts)
             .await
-            .map_err(OpenError::Connect)?;
+            .map_err(connect)?;
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await

@@ -51,7 +51,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts.clone())
             .await
-            .map_err(OpenError::Connect)?;
+            .map_err(|source| OpenError::Connect {
+                target: url.trim_start_matches("sqlite:").to_owned(),
+                source,
+            })?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&writer)
             .await
@@ -60,7 +63,10 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(opts)
             .await
-            .map_err(OpenError::Connect)?;
+            .map_err(|source| OpenError::Connect {
+                target: url.trim_start_matches("sqlite:").to_owned(),
+                source,
+            })?;
         Ok(Self {
             pool,
             writer: Writer(writer),
