@@ -68,7 +68,7 @@ impl XmlWriter {
 }
 
 /// Escapes text for use in XML content or a double- or single-quoted attribute, dropping
-/// characters XML 1.0 cannot carry.
+/// characters XML 1.0 cannot carry. What a parser reads back is the text itself.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     escape_into(&mut out, s);
@@ -83,7 +83,11 @@ fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            // As character references, so they survive a parser's end-of-line and attribute
+            // whitespace normalisation unchanged.
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
