@@ -1,13 +1,6 @@
 //! The `switchboard` binary itself: configuration errors, tokens, serving.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    c.env_remove("SWITCHBOARD_LISTEN")
-        .env_remove("SWITCHBOARD_DATABASE_URL");
-    c
-}
+use crate::binary::{bin, create_token, Served};
 
 #[test]
 fn bad_configuration_stops_the_start_naming_the_key() {
@@ -207,21 +200,10 @@ fn schedule_resolve_and_shifts_read_the_api_json() {
 #[tokio::test]
 async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args(["token", "create", "--name", "me", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (token, stderr) = create_token(dir.path());
     assert!(stderr.contains("Database: sqlite:"), "{stderr}");
     assert!(stderr.contains("did not exist and was created"), "{stderr}");
-    let token = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    // A second token against the same data dir: no warning, the same database.
+    // Against the same data dir again: the same database, no warning.
     let out = bin()
         .args(["token", "list", "--data-dir"])
         .arg(dir.path())
@@ -229,45 +211,8 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("did not exist"));
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = bin()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("SWITCHBOARD_LOG", "warn")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if http
-            .get(format!("{url}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let api = |p: &str| format!("{url}/api/v1{p}");
-    let r = http.post(api("/users")).bearer_auth(&token)
-        .json(&serde_json::json!({"name":"Alice","email":"alice@example.com","phone":"+14155550101","time_zone":"Europe/Berlin"}))
-        .send().await.unwrap();
-    assert_eq!(r.status(), 201);
-    let line: serde_json::Value = http.post(api("/lines")).bearer_auth(&token)
-        .json(&serde_json::json!({"name":"Engineering Hotline","number":"+15005550006","provider":"twilio",
-            "auth_token":"secret","routing":{"steps":[{"user":1}]}}))
-        .send().await.unwrap().json().await.unwrap();
+    let server = Served::start(dir.path(), &token, &[], &[]).await;
+    let line = server.alice_and_a_line(serde_json::json!({})).await;
     let out = bin()
         .args([
             "simulate",
@@ -293,27 +238,12 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
         stdout.contains("All 1 recording(s) were downloaded."),
         "{stdout}"
     );
-    let calls: serde_json::Value = http
-        .get(api("/calls"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+    let id = server.get("/calls").await["calls"][0]["id"]
+        .as_i64()
         .unwrap();
-    let id = calls["calls"][0]["id"].as_i64().unwrap();
     let mut call = serde_json::Value::Null;
     for _ in 0..50 {
-        call = http
-            .get(api(&format!("/calls/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        call = server.get(&format!("/calls/{id}")).await;
         if call["recordings"][0]["status"] == "stored" {
             break;
         }
@@ -328,9 +258,11 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
         end.as_second() - start.as_second(),
         call["duration_secs"].as_i64().unwrap()
     );
-    let media = http
+    let media = server
+        .http
         .get(format!(
-            "{url}{}",
+            "{}{}",
+            server.url,
             call["recordings"][0]["media_url"].as_str().unwrap()
         ))
         .bearer_auth(&token)
@@ -339,9 +271,8 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
         .unwrap();
     assert_eq!(media.status(), 200);
     assert_eq!(&media.bytes().await.unwrap()[..4], b"RIFF");
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
+    let port = server.port;
+    let log = server.kill();
     assert!(
         log.contains(&format!("listen 127.0.0.1:{port}")),
         "the start line even at warn: {log}"
@@ -354,77 +285,21 @@ async fn the_readme_trial_call_ends_with_a_downloadable_recording() {
 #[tokio::test]
 async fn signatures_behind_a_proxy_are_explained_and_simulated() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args(["token", "create", "--name", "me", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = bin()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            "https://sb.example.com",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("SWITCHBOARD_LOG", "warn")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if http
-            .get(format!("{url}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let api = |p: &str| format!("{url}/api/v1{p}");
-    http.post(api("/users"))
-        .bearer_auth(&token)
-        .json(
-            &serde_json::json!({"name":"Alice","email":"alice@example.com","phone":"+14155550101"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    let line: serde_json::Value = http
-        .post(api("/lines"))
-        .bearer_auth(&token)
-        .json(
-            &serde_json::json!({"name":"Hotline","number":"+15005550006","provider":"twilio",
-            "auth_token":"secret","routing":{"steps":[{"user":1}]}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (token, _) = create_token(dir.path());
+    let server = Served::start(
+        dir.path(),
+        &token,
+        &["--public-url", "https://sb.example.com"],
+        &[],
+    )
+    .await;
+    let line = server.alice_and_a_line(serde_json::json!({})).await;
     let public = line["webhook_url"].as_str().unwrap();
     assert!(
         public.starts_with("https://sb.example.com/hooks/"),
         "{public}"
     );
-    let local = public.replace("https://sb.example.com", &url);
+    let local = public.replace("https://sb.example.com", &server.url);
     let simulate = |extra: &[&str]| {
         bin()
             .args([
@@ -450,19 +325,12 @@ async fn signatures_behind_a_proxy_are_explained_and_simulated() {
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{stdout}");
     assert!(stdout.contains("answers"), "{stdout}");
-    let calls: serde_json::Value = http
-        .get(api("/calls"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(calls["calls"][0]["outcome"], "answered", "{calls}");
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        server.get("/calls").await["calls"][0]["outcome"],
+        "answered"
+    );
+    let port = server.port;
+    let log = server.kill();
     assert!(
         log.contains("public_url is https://sb.example.com"),
         "{log}"

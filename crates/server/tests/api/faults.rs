@@ -268,93 +268,26 @@ crate::on_all!(
 /// at connect, which a provider retries or sends to its fallback URL.
 #[tokio::test]
 async fn shutdown_finishes_the_webhooks_in_flight() {
+    use crate::binary::{create_token, Served};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_switchboard");
-    let out = std::process::Command::new(bin)
-        .args(["token", "create", "--name", "t", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let serve = || {
-        std::process::Command::new(bin)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(dir.path())
-            .env("SWITCHBOARD_LOG", "warn")
-            .env_remove("SWITCHBOARD_DATABASE_URL")
-            .spawn()
-            .unwrap()
-    };
-    let http = switchboard_sim::client();
-    let wait_ready = || async {
-        for _ in 0..100 {
-            if http
-                .get(format!("{url}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the server never became ready");
-    };
-    let mut child = serve();
-    wait_ready().await;
-    let api = |p: &str| format!("{url}/api/v1{p}");
-    let user: Value = http
-        .post(api("/users"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Alice", "email": "a@example.com", "phone": ALICE}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let line: Value = http
-        .post(api("/lines"))
-        .bearer_auth(&token)
-        .json(
-            &json!({"name": "Hotline", "number": "+15005550006", "provider": "twilio",
-                      "auth_token": "secret", "routing": {"steps": [{"user": user["id"]}]}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (token, _) = create_token(dir.path());
+    let server = Served::start(dir.path(), &token, &[], &[]).await;
+    let port = server.port;
+    let line = server.alice_and_a_line(json!({})).await;
     let webhook = line["webhook_url"].as_str().unwrap().to_owned();
 
-    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answered = std::sync::Arc::new(AtomicUsize::new(0));
     let mut tasks = vec![];
     for i in 0..300 {
-        let (http, webhook, answered) = (http.clone(), webhook.clone(), answered.clone());
+        let (http, webhook, answered) = (server.http.clone(), webhook.clone(), answered.clone());
         tasks.push(tokio::spawn(async move {
             let mut spec = switchboard_sim::CallSpec::new(&webhook, "+14155550199", "+15005550006");
             spec.auth_token = Some("secret".to_owned());
             spec.call_sid = Some(format!("CA{i:032}"));
             let r = switchboard_sim::incoming_webhook(&http, &spec).await;
             if r.is_ok() {
-                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                answered.fetch_add(1, Ordering::SeqCst);
             }
             (spec.call_sid.unwrap(), r)
         }));
@@ -362,14 +295,10 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
             tokio::task::yield_now().await;
         }
     }
-    while answered.load(std::sync::atomic::Ordering::SeqCst) < 30 {
+    while answered.load(Ordering::SeqCst) < 30 {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    let exited_cleanly = std::thread::spawn(move || server.terminate());
     let mut ok = vec![];
     let mut refused = 0;
     for t in tasks {
@@ -390,30 +319,21 @@ async fn shutdown_finishes_the_webhooks_in_flight() {
             }
         }
     }
-    let status = child.wait().unwrap();
-    assert!(status.success(), "exit after SIGTERM: {status}");
+    assert!(
+        exited_cleanly.join().unwrap(),
+        "the exit after SIGTERM was not clean"
+    );
     eprintln!("{} answered, {refused} refused at connect", ok.len());
     assert!(ok.len() >= 30);
 
-    child = serve();
-    wait_ready().await;
-    let calls: Value = http
-        .get(api("/calls?limit=500"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let server = Served::start_on(port, dir.path(), &token, &[], &[]).await;
+    let calls = server.get("/calls?limit=500").await;
     let stored: std::collections::HashSet<String> = calls["calls"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["provider_call_id"].as_str().unwrap().to_owned())
         .collect();
-    let _ = child.kill();
-    let _ = child.wait();
     for sid in &ok {
         assert!(
             stored.contains(sid),

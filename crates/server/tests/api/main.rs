@@ -4,6 +4,7 @@
 mod alerts;
 mod api;
 mod bad_input;
+mod binary;
 mod calls;
 mod cli;
 mod faults;

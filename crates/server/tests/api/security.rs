@@ -1,9 +1,9 @@
 //! What an attacker tried: chat URLs that reach elsewhere than they seem, redirects, secrets
 //! in errors and logs.
 
+use crate::binary::{create_token, free_port, Served};
 use crate::helpers::TestApp;
 use serde_json::{json, Value};
-use std::process::Command;
 use switchboard_sim::Responder;
 
 const ALICE: &str = "+14155550101";
@@ -110,111 +110,45 @@ crate::on_both!(
     redirects_to_unlisted_hosts_are_not_followed,
 );
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    c.env_remove("SWITCHBOARD_LISTEN")
-        .env_remove("SWITCHBOARD_DATABASE_URL");
-    c
-}
-
 /// A delivery that keeps failing, a forged webhook and a normal call: neither the API nor
 /// the server's log shows the chat webhook's secret path, the line's webhook token or its
 /// auth token.
 #[tokio::test]
 async fn secrets_stay_out_of_the_api_and_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args(["token", "create", "--name", "t", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = bin()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env(
-            "SWITCHBOARD_LOG",
-            "debug,sqlx=warn,hyper=warn,reqwest=warn,h2=warn",
-        )
-        .env("SWITCHBOARD_ALERT_HOSTS", "127.0.0.1")
-        .stderr(log.try_clone().unwrap())
-        .stdout(log)
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if http
-            .get(format!("{url}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let api = |p: &str| format!("{url}/api/v1{p}");
-    let post = |p: &str, body: Value| http.post(api(p)).bearer_auth(&token).json(&body).send();
-    let user: Value = post(
-        "/users",
-        json!({"name": "Alice", "email": "a@example.com", "phone": ALICE}),
+    let (token, _) = create_token(dir.path());
+    let closed = free_port();
+    let server = Served::start(
+        dir.path(),
+        &token,
+        &[],
+        &[
+            (
+                "SWITCHBOARD_LOG",
+                "debug,sqlx=warn,hyper=warn,reqwest=warn,h2=warn",
+            ),
+            ("SWITCHBOARD_ALERT_HOSTS", "127.0.0.1"),
+        ],
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let secret_path = "services/T0000/B0000/SECRETHOOKPATH";
-    let ch: Value = post(
-        "/channels",
-        json!({"name": "ops", "kind": "slack",
+    let (_, ch) = server
+        .post(
+            "/channels",
+            json!({"name": "ops", "kind": "slack",
             "webhook_url": format!("http://127.0.0.1:{closed}/{secret_path}")}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let line: Value = post(
-        "/lines",
-        json!({"name": "Hotline", "number": "+15005550006",
-            "provider": "twilio", "auth_token": "LINEAUTHSECRET",
-            "routing": {"steps": [{"user": user["id"]}]}, "channels": [ch["id"]]}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+        )
+        .await;
+    let line = server
+        .alice_and_a_line(json!({"auth_token": "LINEAUTHSECRET", "channels": [ch["id"]]}))
+        .await;
     let webhook_url = line["webhook_url"].as_str().unwrap().to_owned();
     let line_token = webhook_url.split('/').nth(5).unwrap().to_owned();
     assert!(line_token.len() > 20, "{webhook_url}");
 
     // A forged request, then a real call whose alert cannot be delivered.
-    let forged = http
+    let forged = server
+        .http
         .post(&webhook_url)
         .header("x-twilio-signature", "forged")
         .form(&[("CallSid", "CA1"), ("From", "+14155550199")])
@@ -232,38 +166,22 @@ async fn secrets_stay_out_of_the_api_and_the_log() {
             talk_secs: 2,
         },
     );
-    let t = switchboard_sim::place_call(&http, &spec).await.unwrap();
-    let calls: Value = http
-        .get(api("/calls"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let t = switchboard_sim::place_call(&server.http, &spec)
         .await
         .unwrap();
-    let id = calls["calls"][0]["id"].as_i64().unwrap();
+    let calls = server.get("/calls").await;
     assert_eq!(calls["calls"][0]["provider_call_id"], t.call_sid.as_str());
+    let id = calls["calls"][0]["id"].as_i64().unwrap();
     let mut call = Value::Null;
     for _ in 0..100 {
-        call = http
-            .get(api(&format!("/calls/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        call = server.get(&format!("/calls/{id}")).await;
         if call["alerts"][0]["last_error"].is_string() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    let log = server.kill();
     assert!(call["alerts"][0]["last_error"].is_string(), "{call}");
-    let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(
         log.contains("could not reach the channel"),
         "the failure is logged: {log}"
