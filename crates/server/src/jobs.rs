@@ -20,14 +20,27 @@ const LEASE_SECS: i64 = 120;
 
 /// Runs jobs until `stop` turns true.
 pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
+    // Logged when the queue becomes unavailable and when it is back, not every poll.
+    let mut failing = false;
     loop {
         if *stop.borrow() {
             return;
         }
         match run_one(&state).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "job queue unavailable"),
+            Ok(more) => {
+                if failing {
+                    tracing::info!("job queue available again");
+                    failing = false;
+                }
+                if more {
+                    continue;
+                }
+            }
+            Err(e) if !failing => {
+                tracing::error!(error = %e, "job queue unavailable; jobs wait until it is back");
+                failing = true;
+            }
+            Err(_) => {}
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

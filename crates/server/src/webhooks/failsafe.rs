@@ -6,7 +6,7 @@
 //! replayed when the store answers again; only if even that fails is it logged at error level
 //! for an operator to recover from the provider. The caller always hears a goodbye.
 
-use super::calls::apply_for_failsafe;
+use super::calls::{apply_for_failsafe, Failure};
 use super::{
     queued_behind_spool, spool_request, verify, xml, Rejected, Verified, STORE_UNAVAILABLE,
 };
@@ -51,9 +51,16 @@ pub async fn failsafe_voicemail(
         spool(STORE_UNAVAILABLE).await;
         return goodbye(&provider, has_message);
     }
-    if let Err(e) = store_voicemail(&state, &v, state.clock.now(), STORE_UNAVAILABLE).await {
-        tracing::error!(error = %e, "could not store a failsafe voicemail; keeping it in the spool");
-        spool(super::STORE_FAILED).await;
+    match store_voicemail(&state, &v, state.clock.now(), STORE_UNAVAILABLE).await {
+        Ok(()) => {}
+        Err(Failure::Internal(e)) => {
+            tracing::error!(error = %e, "could not store a failsafe voicemail; keeping it in the spool");
+            spool(super::STORE_FAILED).await;
+        }
+        Err(Failure::Malformed(m)) => {
+            tracing::warn!(message = %m, "malformed failsafe voicemail request; nothing to keep")
+        }
+        Err(Failure::NotFound) => {}
     }
     goodbye(&provider, has_message)
 }
@@ -84,18 +91,18 @@ pub(super) async fn call_for(
     v: &Verified,
     now: Timestamp,
     cause: &str,
-) -> Result<(CallId, bool), StoreError> {
+) -> Result<(CallId, bool), Failure> {
     let sid = v
         .provider
         .call_id(&v.form)
-        .ok_or_else(|| StoreError::Backend("no call id in the request".into()))?;
+        .ok_or_else(|| Failure::Malformed("no call id in the request".into()))?;
     match state.store.find_call(v.line.id, sid).await {
         Ok(c) => Ok((c.id, false)),
         Err(StoreError::NotFound) => {
             let incoming = v
                 .provider
                 .incoming(&v.form)
-                .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+                .map_err(|e| Failure::Malformed(e.to_string()))?;
             let call = Call {
                 id: CallId(0),
                 line_id: v.line.id,
@@ -144,7 +151,7 @@ pub(super) async fn call_for(
             let (stored, created) = state.store.start_call(&call, &notes).await?;
             Ok((stored.id, created))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -154,11 +161,11 @@ pub(super) async fn store_voicemail(
     v: &Verified,
     now: Timestamp,
     cause: &str,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     let event = v
         .provider
         .voicemail_taken(&v.form)
-        .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+        .map_err(|e| Failure::Malformed(e.to_string()))?;
     let (call_id, _) = call_for(state, v, now, cause).await?;
     apply_for_failsafe(
         state,
@@ -169,6 +176,7 @@ pub(super) async fn store_voicemail(
         now,
     )
     .await
+    .map_err(Failure::from)
 }
 
 fn goodbye(provider: &str, has_message: bool) -> Response {

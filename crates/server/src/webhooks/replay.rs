@@ -17,6 +17,7 @@ use tokio::sync::watch;
 /// Replays the spool and logs the store's availability until `stop` turns true.
 pub async fn run_replay(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut down_since: Option<Instant> = None;
+    let mut stuck = Stuck::default();
     loop {
         if *stop.borrow() {
             return;
@@ -43,7 +44,7 @@ pub async fn run_replay(state: AppState, mut stop: watch::Receiver<bool>) {
             _ => {}
         }
         if up {
-            replay_all(&state).await;
+            replay_all(&state, &mut stuck).await;
         }
         let busy = down_since.is_some() || state.spool.own_pending_count() > 0;
         let wait = if busy {
@@ -69,10 +70,42 @@ enum Replayed {
     Later(String),
 }
 
-async fn replay_all(state: &AppState) {
+/// Entries that failed while the store answered, by id; past [`MAX_TRIES`] one is set aside
+/// (left in the spool file, tried again after a restart) so it cannot hold up the others.
+#[derive(Default)]
+struct Stuck {
+    tries: std::collections::HashMap<String, u32>,
+}
+
+/// Failed replays of one entry, with the store up, before it is set aside.
+const MAX_TRIES: u32 = 20;
+
+impl Stuck {
+    fn set_aside(&self, entry: &Entry) -> bool {
+        self.tries.get(&entry.id).is_some_and(|n| *n >= MAX_TRIES)
+    }
+
+    /// Counts a failure; `true` when the entry is now set aside.
+    fn failed(&mut self, entry: &Entry, error: &str) -> bool {
+        let n = self.tries.entry(entry.id.clone()).or_default();
+        *n += 1;
+        if *n == MAX_TRIES {
+            tracing::error!(spooled = %entry.id, error = %error, tries = MAX_TRIES, "a spooled webhook keeps failing while the database answers; it stays in the spool and is tried again after a restart");
+        }
+        *n >= MAX_TRIES
+    }
+}
+
+async fn replay_all(state: &AppState, stuck: &mut Stuck) {
     for entry in state.spool.own_pending() {
+        if stuck.set_aside(&entry) {
+            continue;
+        }
         match replay(state, &entry).await {
             Replayed::Later(e) => {
+                if stuck.failed(&entry, &e) {
+                    continue;
+                }
                 tracing::warn!(spooled = %entry.id, error = %e, "replay of the spool paused");
                 return;
             }
@@ -90,13 +123,16 @@ async fn replay_all(state: &AppState) {
         state.spool.hold_calls(&entries);
         let mut all = true;
         for entry in &entries {
-            if !all {
+            if !all || stuck.set_aside(entry) {
+                all = false;
                 state.spool.release(entry);
                 continue;
             }
             match replay(state, entry).await {
                 Replayed::Later(e) => {
-                    tracing::warn!(spooled = %entry.id, error = %e, "replay of a stopped instance's spool paused");
+                    if !stuck.failed(entry, &e) {
+                        tracing::warn!(spooled = %entry.id, error = %e, "replay of a stopped instance's spool paused");
+                    }
                     all = false;
                     state.spool.release(entry);
                 }
@@ -197,12 +233,12 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
                         Err(f) => failure(f),
                     }
                 }
-                Err(e) => store_failure(e),
+                Err(f) => failure(f),
             }
         }
         "failsafe" => match failsafe::store_voicemail(state, &v, at, &entry.cause).await {
             Ok(()) => Replayed::Done,
-            Err(e) => store_failure(e),
+            Err(f) => failure(f),
         },
         "status" => match calls::status_event(state, &v, Some(at)).await {
             Ok(()) => Replayed::Done,
