@@ -43,13 +43,7 @@ impl Tmpfs {
 
     /// Writes a file until the file system is full; returns it.
     pub fn fill(&self) -> PathBuf {
-        use std::io::Write;
-        let path = self.path().join("filler");
-        let mut f = std::fs::File::create(&path).unwrap();
-        let chunk = vec![0u8; 4096];
-        while f.write_all(&chunk).is_ok() {}
-        let _ = f.sync_all();
-        path
+        fill(self.path())
     }
 }
 
@@ -177,6 +171,18 @@ async fn a_voicemail_left_during_an_outage_reaches_the_log(app: TestApp) {
     };
     let alice = app.user("Alice", Some(ALICE)).await;
     let line = app.line(&[alice]).await;
+    let slack = crate::alerts::Receiver::start((200, "ok")).await;
+    let (_, ch) = app
+        .post(
+            "/channels",
+            json!({"name": "ops", "kind": "slack", "webhook_url": slack.url}),
+        )
+        .await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({"channels": [ch["id"]]}),
+    )
+    .await;
     let mut spec = app.spec(&line).responder(ALICE, Responder::NoAnswer);
     let o = outage.clone();
     spec.before_request = Some(std::sync::Arc::new(move |i, _url| {
@@ -213,6 +219,20 @@ async fn a_voicemail_left_during_an_outage_reaches_the_log(app: TestApp) {
     let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
     assert_eq!(recs[0]["kind"], "voicemail");
     assert_eq!(ready(&app).await, 200);
+    // The alert tells the same story.
+    for _ in 0..100 {
+        if slack.count() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(slack.count(), 1, "one alert for the call");
+    let alert = slack.got.lock().unwrap()[0].to_string();
+    assert!(alert.contains("VOICEMAIL left"), "{alert}");
+    assert!(
+        alert.contains("Switchboard failed (the database was unavailable): apology played"),
+        "{alert}"
+    );
 }
 
 /// The database is away when the call comes in, and the instance is stopped before it
@@ -258,10 +278,107 @@ async fn a_call_that_came_in_during_an_outage_is_logged_after_a_restart(mut app:
     assert_eq!(files, 1);
 }
 
-crate::on_all!(
+/// Runs each named `async fn(TestApp)` on PostgreSQL (where one test's database can be taken
+/// away) through both carriers.
+macro_rules! on_postgres_both_carriers {
+    ($($name:ident),* $(,)?) => {
+        mod postgres_outage {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    for carrier in [switchboard_sim::Carrier::Twilio, switchboard_sim::Carrier::Plivo] {
+                        if let Some(app) = crate::helpers::TestApp::spawn_with(
+                            crate::helpers::Backend::Postgres,
+                            carrier,
+                            stringify!($name),
+                        )
+                        .await
+                        {
+                            super::$name(app).await;
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_postgres_both_carriers!(
     a_voicemail_left_during_an_outage_reaches_the_log,
     a_call_that_came_in_during_an_outage_is_logged_after_a_restart,
 );
+
+/// SQLite's disk fills up after the call was routed to Alice: her dial result cannot be
+/// stored, the caller hears the apology and leaves a voicemail, kept in the spool (on another
+/// disk); once space is back it is in the log. Both carriers.
+#[tokio::test]
+async fn a_voicemail_left_while_the_disk_is_full_reaches_the_log() {
+    for carrier in [Carrier::Twilio, Carrier::Plivo] {
+        let Some(fs) = Tmpfs::mount(8, "a_voicemail_left_while_the_disk_is_full_reaches_the_log")
+        else {
+            return;
+        };
+        let app = TestApp::spawn_on(
+            TestDb::sqlite_in(fs.path()),
+            tempfile::tempdir().unwrap(),
+            carrier,
+        )
+        .await;
+        let alice = app.user("Alice", Some(ALICE)).await;
+        let line = app.line(&[alice]).await;
+        let mut spec = app.spec(&line).responder(ALICE, Responder::NoAnswer);
+        let filler = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let (f, root) = (filler.clone(), fs.path().to_path_buf());
+        let (http, users, token) = (app.http.clone(), app.api("/users"), app.token.clone());
+        spec.before_request = Some(std::sync::Arc::new(move |i, _url| {
+            let (f, root) = (f.clone(), root.clone());
+            let (http, users, token) = (http.clone(), users.clone(), token.clone());
+            Box::pin(async move {
+                if i == 1 {
+                    *f.lock().unwrap() = Some(fill(&root));
+                    // Use up whatever room the journal still has: writes fail from here on.
+                    for n in 0..300 {
+                        let r = http
+                            .post(&users)
+                            .bearer_auth(&token)
+                            .json(&user_body(n))
+                            .send();
+                        if r.await.unwrap().status() != 201 {
+                            break;
+                        }
+                    }
+                }
+            })
+        }));
+        let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+        assert!(t.heard("sorry"), "the caller heard the apology: {t}");
+        assert!(t.heard("Your message has been recorded"), "{t}");
+        std::fs::remove_file(filler.lock().unwrap().take().unwrap()).unwrap();
+        let call = app
+            .call_when(&t.call_sid, |c| {
+                c["outcome"] == "voicemail" && c["duration_secs"].is_number()
+            })
+            .await;
+        assert_eq!(call["failsafe"], "the database failed", "{call}");
+        assert_eq!(
+            call["path"],
+            "Alice did not answer → Switchboard failed (the database failed): apology played → voicemail left"
+        );
+        let recs = app.stored_recordings(call["id"].as_i64().unwrap()).await;
+        assert_eq!(recs[0]["kind"], "voicemail");
+    }
+}
+
+/// Fills the file system under `root`; returns the filler file.
+fn fill(root: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = root.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 4096];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
 
 /// SIGTERM while webhooks are arriving: every request the server took is answered in full
 /// (a document, not a reset), and every call it answered is stored; later ones are refused
