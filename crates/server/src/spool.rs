@@ -212,6 +212,16 @@ impl Spool {
             .map_err(|source| SpoolError { path, source })?;
         own.bytes += line.len() as u64;
         own.pending.remove(&entry.id);
+        if own.pending.is_empty() {
+            // Everything replayed: start the file over, so a long-running process's spool
+            // does not fill up with what is done.
+            let path = own.path.display().to_string();
+            own.file
+                .set_len(0)
+                .and_then(|()| own.file.sync_data())
+                .map_err(|source| SpoolError { path, source })?;
+            own.bytes = 0;
+        }
         drop(own);
         self.release_call(entry);
         Ok(())
@@ -359,6 +369,8 @@ mod tests {
         spool.mark_done_own(&pending[0]).unwrap();
         assert!(!spool.has_pending("tok", "CA1"));
         assert!(spool.has_pending("tok", "CA2"));
+        let path = spool.own.lock().unwrap().path.clone();
+        assert!(std::fs::metadata(&path).unwrap().len() > 0);
         // Our own file is locked: it is nobody's orphan while we live.
         let other = Spool::open(dir.path()).unwrap();
         assert!(other
@@ -372,6 +384,24 @@ mod tests {
         let left = orphans[0].pending();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].call_sid.as_deref(), Some("CA2"));
+    }
+
+    #[test]
+    fn a_fully_replayed_spool_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let path = spool.own.lock().unwrap().path.clone();
+        for _ in 0..3 {
+            spool.append(entry("CA1")).unwrap();
+            for e in spool.own_pending() {
+                spool.mark_done_own(&e).unwrap();
+            }
+            assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+            assert_eq!(spool.own_pending_count(), 0);
+        }
+        // Ids stay unique across the restarts of the file.
+        spool.append(entry("CA2")).unwrap();
+        assert!(spool.own_pending()[0].id.ends_with("-3"));
     }
 
     #[test]
