@@ -9,13 +9,13 @@
 pub mod call;
 pub mod channel;
 pub mod clock;
-pub mod coverage;
 pub mod error;
 pub mod flow;
 pub mod ids;
 pub mod line;
 pub mod phone;
 pub mod plan;
+pub mod routing;
 pub mod schedule;
 pub mod store;
 pub mod user;

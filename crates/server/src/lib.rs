@@ -11,6 +11,7 @@ pub mod cli;
 mod cli_schedule;
 mod cli_simulate;
 pub mod config;
+pub mod directory;
 pub mod jobs;
 pub mod metrics;
 pub mod outbound;

@@ -304,6 +304,29 @@ pub fn in_window(r: &Restriction, local: DateTime) -> bool {
     }
 }
 
+/// The instants in `[from, to)` where the windows `restrictions`, read on the wall clock of
+/// `tz`, open or close (for business hours: where a line opens or closes).
+pub fn restriction_edges(
+    tz: &TimeZone,
+    restrictions: &[Restriction],
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<Timestamp> {
+    let day = |t: Timestamp| t.to_zoned(tz.clone()).date();
+    let (d0, d1) = (
+        day(from).yesterday().unwrap_or(day(from)),
+        day(to).tomorrow().unwrap_or(day(to)),
+    );
+    let mut out = vec![];
+    for r in restrictions {
+        window_edges(tz, r, d0, d1, &mut out);
+    }
+    out.retain(|t| *t >= from && *t < to);
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn window_edges(tz: &TimeZone, r: &Restriction, d0: Date, d1: Date, out: &mut Vec<Timestamp>) {
     let mut d = d0;
     while d <= d1 {

@@ -18,7 +18,7 @@ mod engine;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{in_window, instant, Engine, OnCall, Shift, Source};
+pub use engine::{in_window, instant, restriction_edges, Engine, OnCall, Shift, Source};
 
 use crate::{DomainError, UserId};
 use jiff::civil::{DateTime, Time, Weekday};

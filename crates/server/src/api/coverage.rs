@@ -9,12 +9,8 @@ use axum::Json;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
-use switchboard_core::coverage::{uncovered, Span};
-use switchboard_core::line::RoutingStep;
-use switchboard_core::schedule::Engine;
-use switchboard_core::store::StoreError;
-use switchboard_core::user::User;
+use std::collections::BTreeSet;
+use switchboard_core::line::{AfterHours, RoutingStep};
 use switchboard_core::{DomainError, LineId, UserId};
 
 /// Longest look-ahead, in days.
@@ -28,19 +24,6 @@ pub struct CoverageQuery {
 
 fn warning(kind: &str, message: String) -> Value {
     json!({ "kind": kind, "message": message })
-}
-
-/// Joins touching spans.
-fn merge(mut spans: Vec<Span>) -> Vec<Span> {
-    spans.sort();
-    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
-    for s in spans {
-        match out.last_mut() {
-            Some(last) if s.0 <= last.1 => last.1 = last.1.max(s.1),
-            _ => out.push(s),
-        }
-    }
-    out
 }
 
 pub async fn get_coverage(
@@ -59,19 +42,13 @@ pub async fn get_coverage(
         .get_line(id)
         .await
         .map_err(ApiError::store("line"))?;
-    let users: HashMap<UserId, User> = s
-        .store
-        .list_users()
+    let dir = crate::directory::load(&s, &line, crate::directory::Users::All)
         .await
-        .map_err(ApiError::store("user"))?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+        .map_err(ApiError::store("user"))?;
     let from = s.clock.now();
     let to = from
         .checked_add(SignedDuration::from_hours(24 * days))
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let whole = vec![(from, to)];
     let mut warnings = Vec::new();
     if line.auth_token.is_none() {
         warnings.push(warning(
@@ -88,75 +65,78 @@ pub async fn get_coverage(
             ),
         ));
     }
+    // What each step can tell: unknown targets, schedule gaps, people without a phone. The
+    // after-hours routing is checked like the routing.
+    let mut labelled: Vec<(String, RoutingStep)> = line
+        .routing
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, st)| (format!("step {}", i + 1), *st))
+        .collect();
+    if let Some(AfterHours::Route { steps }) = line.business_hours.as_ref().map(|b| &b.after_hours)
+    {
+        labelled.extend(
+            steps
+                .iter()
+                .enumerate()
+                .map(|(i, st)| (format!("after-hours step {}", i + 1), *st)),
+        );
+    }
     let mut without_phone: BTreeSet<UserId> = BTreeSet::new();
-    let mut per_step: Vec<Vec<Span>> = Vec::new();
-    for (i, step) in line.routing.steps.iter().enumerate() {
-        let n = i + 1;
-        let spans = match *step {
-            RoutingStep::User(u) => match users.get(&u) {
-                None => {
-                    warnings.push(warning(
-                        "unknown_user",
-                        format!("step {n}: user {u} no longer exists"),
-                    ));
-                    whole.clone()
-                }
+    for (label, step) in &labelled {
+        match *step {
+            RoutingStep::User(u) => match dir.users.get(&u) {
+                None => warnings.push(warning(
+                    "unknown_user",
+                    format!("{label}: user {u} no longer exists"),
+                )),
                 Some(user) if user.phone.is_none() => {
                     without_phone.insert(u);
-                    whole.clone()
                 }
-                Some(_) => vec![],
+                Some(_) => {}
             },
             RoutingStep::Schedule(sid) => {
-                let stored = match s.store.get_schedule(sid).await {
-                    Ok(st) => st,
-                    Err(StoreError::NotFound) => {
-                        warnings.push(warning(
-                            "unknown_schedule",
-                            format!("step {n}: schedule {sid} no longer exists"),
-                        ));
-                        per_step.push(whole.clone());
-                        continue;
-                    }
-                    Err(e) => return Err(ApiError::store("schedule")(e)),
+                let Some(entry) = dir.schedules.get(&sid) else {
+                    warnings.push(warning(
+                        "unknown_schedule",
+                        format!("{label}: schedule {sid} no longer exists"),
+                    ));
+                    continue;
                 };
-                let engine = Engine::new(&stored.schedule)?;
-                let mut spans = Vec::new();
+                let Some(engine) = &entry.engine else {
+                    continue;
+                };
                 let mut gaps = 0;
                 for piece in engine.timeline(from, to) {
-                    let reachable = piece
-                        .user
-                        .and_then(|u| users.get(&u))
-                        .is_some_and(|u| u.phone.is_some());
-                    if let Some(u) = piece.user.filter(|_| !reachable) {
-                        without_phone.insert(u);
-                    }
-                    if piece.user.is_none() {
-                        gaps += 1;
-                        if gaps <= 10 {
-                            warnings.push(json!({
-                                "kind": "schedule_gap",
-                                "message": format!(
-                                    "step {n}: nobody is on call in '{}' from {} to {}",
-                                    stored.schedule.name, piece.start, piece.end
-                                ),
-                                "schedule": sid,
-                                "start": piece.start,
-                                "end": piece.end,
-                            }));
+                    match piece.user {
+                        Some(u) if dir.users.get(&u).is_none_or(|x| x.phone.is_none()) => {
+                            without_phone.insert(u);
+                        }
+                        Some(_) => {}
+                        None => {
+                            gaps += 1;
+                            if gaps <= 10 {
+                                warnings.push(json!({
+                                    "kind": "schedule_gap",
+                                    "message": format!(
+                                        "{label}: nobody is on call in '{}' from {} to {}",
+                                        entry.name, piece.start, piece.end
+                                    ),
+                                    "schedule": sid,
+                                    "start": piece.start,
+                                    "end": piece.end,
+                                }));
+                            }
                         }
                     }
-                    if !reachable {
-                        spans.push((piece.start, piece.end));
-                    }
                 }
-                merge(spans)
             }
-        };
-        per_step.push(spans);
+        }
     }
     for u in &without_phone {
-        let name = users
+        let name = dir
+            .users
             .get(u)
             .map_or_else(|| u.to_string(), |x| x.name.clone());
         warnings.push(json!({
@@ -165,7 +145,10 @@ pub async fn get_coverage(
             "user": u,
         }));
     }
-    let holes = uncovered(&per_step);
+    // Where a call would ring nobody: the resolver that plans every call, asked at each
+    // instant the answer can change.
+    let reach = switchboard_core::routing::reach(&line, &dir, from, to);
+    let holes = reach.nobody;
     let secs: i64 = holes
         .iter()
         .map(|(a, b)| b.as_second() - a.as_second())
@@ -185,12 +168,18 @@ pub async fn get_coverage(
         .iter()
         .map(|(a, b): &(Timestamp, Timestamp)| json!({ "start": a, "end": b }))
         .collect();
+    let closed: Vec<Value> = reach
+        .closed
+        .iter()
+        .map(|(a, b)| json!({ "start": a, "end": b }))
+        .collect();
     Ok(Json(json!({
         "line_id": line.id,
         "from": from,
         "to": to,
         "covered": holes.is_empty(),
         "uncovered": holes_json,
+        "closed": closed,
         "warnings": warnings,
     })))
 }

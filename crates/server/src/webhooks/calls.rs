@@ -10,12 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use std::collections::HashMap;
 use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
-use switchboard_core::line::{AfterHours, Line, Routing, RoutingStep};
-use switchboard_core::plan::{Plan, Resolved, Responder};
-use switchboard_core::schedule::Engine;
+use switchboard_core::line::Line;
+use switchboard_core::plan::Plan;
 use switchboard_core::store::{NewJob, StoreError};
 use switchboard_core::CallId;
 
@@ -165,83 +163,6 @@ async fn rejection(
     }))
 }
 
-/// Who one routing step dials at `now`.
-async fn resolve_step(
-    state: &AppState,
-    step: RoutingStep,
-    now: Timestamp,
-) -> Result<Resolved, StoreError> {
-    let user = match step {
-        RoutingStep::User(id) => id,
-        RoutingStep::Schedule(id) => {
-            let stored = match state.store.get_schedule(id).await {
-                Ok(s) => s,
-                Err(StoreError::NotFound) => return Ok(Resolved::Unknown),
-                Err(e) => return Err(e),
-            };
-            let on_call = match Engine::new(&stored.schedule) {
-                Ok(engine) => engine.on_call(now).user,
-                Err(e) => {
-                    tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; skipping it");
-                    None
-                }
-            };
-            match on_call {
-                Some(u) => u,
-                None => {
-                    return Ok(Resolved::Nobody {
-                        label: format!("{} (schedule)", stored.schedule.name),
-                    })
-                }
-            }
-        }
-    };
-    Ok(match state.store.get_user(user).await {
-        Ok(u) => match u.phone {
-            Some(phone) => Resolved::Responder(Responder {
-                user_id: u.id,
-                name: u.name,
-                phone,
-            }),
-            None => Resolved::NoPhone { name: u.name },
-        },
-        Err(StoreError::NotFound) => Resolved::Unknown,
-        Err(e) => return Err(e),
-    })
-}
-
-/// The call's plan, resolved from the line (and its schedules) as they are at `now`:
-/// test mode first, then business hours, then the line's routing.
-async fn resolve_plan(state: &AppState, line: &Line, now: Timestamp) -> Result<Plan, StoreError> {
-    let test_mode = line.active_test_mode(now);
-    let after_hours = test_mode.is_none()
-        && line
-            .business_hours
-            .as_ref()
-            .is_some_and(|b| !b.is_open(now));
-    let routing = match (&line.business_hours, after_hours) {
-        (Some(b), true) => Routing {
-            steps: match &b.after_hours {
-                AfterHours::Voicemail => vec![],
-                AfterHours::Route { steps } => steps.clone(),
-            },
-            ring_timeout_secs: line.routing.ring_timeout_secs,
-        },
-        _ => line.routing.clone(),
-    };
-    let mut resolved: HashMap<RoutingStep, Resolved> = HashMap::new();
-    for step in Plan::steps_for(&routing, test_mode) {
-        if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(step) {
-            slot.insert(resolve_step(state, step, now).await?);
-        }
-    }
-    let mut plan = Plan::resolve(&routing, test_mode, |step| {
-        resolved.get(step).cloned().unwrap_or(Resolved::Unknown)
-    });
-    plan.after_hours = after_hours;
-    Ok(plan)
-}
-
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
 pub async fn incoming_call(
     State(state): State<AppState>,
@@ -268,7 +189,12 @@ pub async fn incoming_call(
                     test_mode: false,
                     after_hours: false,
                 },
-                None => resolve_plan(&st, &v.line, now).await?,
+                None => {
+                    let dir =
+                        crate::directory::load(&st, &v.line, crate::directory::Users::At(now))
+                            .await?;
+                    switchboard_core::routing::plan_at(&v.line, &dir, now)
+                }
             };
             let mut call = Call {
                 id: CallId(0),

@@ -410,7 +410,72 @@ async fn coverage_warns_of_gaps_and_unreachable_responders(app: TestApp) {
     assert_eq!(err["error"]["field"], "days");
 }
 
+/// After-hours routing is checked like the routing: a closed line that rings an empty
+/// schedule is a hole; a closed line set to take voicemail is not.
+async fn coverage_checks_the_after_hours_routing(app: TestApp) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let (_, night) = app
+        .post(
+            "/schedules",
+            json!({
+                "name": "Night desk", "time_zone": "UTC",
+                "layers": [{
+                    "name": "evening", "participants": [a], "start": "2026-11-02T00:00",
+                    "shift": { "weeks": 1 },
+                    "restrictions": [{ "type": "daily", "start": "17:00", "end": "22:00" }],
+                }],
+            }),
+        )
+        .await;
+    // Open 09:00-17:00 UTC; after hours the night desk, which has nobody from 22:00 to 09:00.
+    let (status, line) = app
+        .post(
+            "/lines",
+            json!({
+                "name": "Hotline", "number": "+15005550006", "provider": "twilio",
+                "auth_token": "tok",
+                "routing": { "steps": [{ "user": a }] },
+                "business_hours": {
+                    "time_zone": "UTC",
+                    "open": [{ "type": "daily", "start": "09:00", "end": "17:00" }],
+                    "after_hours": { "action": "route", "steps": [{ "schedule": night["id"] }] },
+                },
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{line}");
+    let id = line["id"].as_i64().unwrap();
+    let (_, cov) = app.get(&format!("/lines/{id}/coverage?days=1")).await;
+    assert_eq!(cov["covered"], false, "{cov}");
+    let holes = cov["uncovered"].as_array().unwrap();
+    assert_eq!(holes[0]["start"], "2026-11-24T22:00:00Z", "{cov}");
+    assert_eq!(holes[0]["end"], "2026-11-25T09:00:00Z", "{cov}");
+    assert!(
+        cov["warnings"]
+            .to_string()
+            .contains("after-hours step 1: nobody is on call in 'Night desk'"),
+        "{cov}"
+    );
+    // Closed with a voicemail instead: by design, not a hole.
+    let (status, _) = app
+        .patch(
+            &format!("/lines/{id}"),
+            json!({ "business_hours": {
+                "time_zone": "UTC",
+                "open": [{ "type": "daily", "start": "09:00", "end": "17:00" }],
+                "after_hours": { "action": "voicemail" },
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, cov) = app.get(&format!("/lines/{id}/coverage?days=1")).await;
+    assert_eq!(cov["covered"], true, "{cov}");
+    assert_eq!(cov["closed"][0]["start"], "2026-11-24T17:00:00Z", "{cov}");
+    assert_eq!(cov["closed"][0]["end"], "2026-11-25T09:00:00Z", "{cov}");
+}
+
 crate::on_both!(
+    coverage_checks_the_after_hours_routing,
     coverage_warns_of_gaps_and_unreachable_responders,
     concurrent_overrides_are_all_kept,
     calls_ring_whoever_is_on_call_at_the_handoff,

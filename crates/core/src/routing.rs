@@ -1,0 +1,186 @@
+//! Who a line rings at an instant, and why: the one resolver behind a call's plan and the
+//! coverage check.
+//!
+//! Precedence: test mode (only the tester), then business hours (closed: the after-hours
+//! action), then the line's routing. The shell loads a [`Directory`] (the users and the
+//! schedules the line can reach) and asks; nothing here reads a store or a clock.
+
+use crate::line::{AfterHours, Line, Routing, RoutingStep};
+use crate::plan::{Plan, Resolved, Responder};
+use crate::schedule::{restriction_edges, Engine, ScheduleId};
+use crate::user::User;
+use crate::UserId;
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// A span of time, `[start, end)`.
+pub type Span = (Timestamp, Timestamp);
+
+/// A schedule as routing sees it.
+pub struct ScheduleEntry {
+    pub name: String,
+    /// `None` when the stored schedule no longer compiles (it then has nobody on call).
+    pub engine: Option<Engine>,
+}
+
+/// The users and schedules a line can reach, as loaded by the shell. Missing entries are
+/// users or schedules that no longer exist.
+#[derive(Default)]
+pub struct Directory {
+    pub users: HashMap<UserId, User>,
+    pub schedules: HashMap<ScheduleId, ScheduleEntry>,
+}
+
+/// Every routing step a call to `line` can follow: the routing, the after-hours routing and
+/// the test-mode user.
+pub fn reachable_steps(line: &Line) -> Vec<RoutingStep> {
+    let mut steps = line.routing.steps.clone();
+    if let Some(AfterHours::Route { steps: more }) =
+        line.business_hours.as_ref().map(|b| &b.after_hours)
+    {
+        steps.extend(more.iter().copied());
+    }
+    if let Some(t) = line.test_mode {
+        steps.push(RoutingStep::User(t.user));
+    }
+    steps.sort_by_key(|s| match s {
+        RoutingStep::User(u) => (0, u.0),
+        RoutingStep::Schedule(s) => (1, s.0),
+    });
+    steps.dedup();
+    steps
+}
+
+/// Whether the line is closed at `at` (outside its business hours, test mode off).
+fn after_hours(line: &Line, at: Timestamp) -> bool {
+    line.active_test_mode(at).is_none()
+        && line.business_hours.as_ref().is_some_and(|b| !b.is_open(at))
+}
+
+/// The routing a call at `at` follows, and whether it is the after-hours one.
+fn routing_at(line: &Line, at: Timestamp) -> (Routing, bool) {
+    let closed = after_hours(line, at);
+    match (&line.business_hours, closed) {
+        (Some(b), true) => (
+            Routing {
+                steps: match &b.after_hours {
+                    AfterHours::Voicemail => vec![],
+                    AfterHours::Route { steps } => steps.clone(),
+                },
+                ring_timeout_secs: line.routing.ring_timeout_secs,
+            },
+            true,
+        ),
+        _ => (line.routing.clone(), false),
+    }
+}
+
+/// Who one routing step dials at `at`.
+pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resolved {
+    let user = match *step {
+        RoutingStep::User(id) => id,
+        RoutingStep::Schedule(id) => {
+            let Some(entry) = dir.schedules.get(&id) else {
+                return Resolved::Unknown;
+            };
+            match entry.engine.as_ref().and_then(|e| e.on_call(at).user) {
+                Some(u) => u,
+                None => {
+                    return Resolved::Nobody {
+                        label: format!("{} (schedule)", entry.name),
+                    }
+                }
+            }
+        }
+    };
+    match dir.users.get(&user) {
+        Some(u) => match &u.phone {
+            Some(phone) => Resolved::Responder(Responder {
+                user_id: u.id,
+                name: u.name.clone(),
+                phone: phone.clone(),
+            }),
+            None => Resolved::NoPhone {
+                name: u.name.clone(),
+            },
+        },
+        None => Resolved::Unknown,
+    }
+}
+
+/// The plan of a call to `line` starting at `at`.
+pub fn plan_at(line: &Line, dir: &Directory, at: Timestamp) -> Plan {
+    let (routing, closed) = routing_at(line, at);
+    let mut plan = Plan::resolve(&routing, line.active_test_mode(at), |step| {
+        resolve_step(step, dir, at)
+    });
+    plan.after_hours = closed;
+    plan
+}
+
+/// The instants in `[from, to)` at which [`plan_at`] can change, `from` first: shift changes
+/// of every schedule the line reaches, business hours opening and closing, the end of test
+/// mode.
+pub fn changes(line: &Line, dir: &Directory, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
+    let mut out = vec![from];
+    for step in reachable_steps(line) {
+        if let RoutingStep::Schedule(id) = step {
+            if let Some(engine) = dir.schedules.get(&id).and_then(|e| e.engine.as_ref()) {
+                out.extend(engine.timeline(from, to).iter().map(|s| s.start));
+            }
+        }
+    }
+    if let Some(b) = &line.business_hours {
+        if let Ok(tz) = jiff::tz::TimeZone::get(&b.time_zone) {
+            out.extend(restriction_edges(&tz, &b.open, from, to));
+        }
+    }
+    if let Some(t) = line.test_mode {
+        out.push(t.until);
+    }
+    out.retain(|t| *t >= from && *t < to);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// When, over `[from, to)`, a call to the line would ring nobody.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Spans where a call rings nobody although the line means to ring someone.
+    pub nobody: Vec<Span>,
+    /// Spans where the line is closed and set to take a voicemail: nobody is rung by design.
+    pub closed: Vec<Span>,
+}
+
+/// Where calls to the line would ring nobody over `[from, to)`, from the same resolver that
+/// plans each call.
+pub fn reach(line: &Line, dir: &Directory, from: Timestamp, to: Timestamp) -> Reach {
+    let points = changes(line, dir, from, to);
+    let mut out = Reach::default();
+    for (i, start) in points.iter().enumerate() {
+        let end = points.get(i + 1).copied().unwrap_or(to);
+        let plan = plan_at(line, dir, *start);
+        if plan.has_anyone() {
+            continue;
+        }
+        let by_design = plan.after_hours
+            && matches!(
+                line.business_hours.as_ref().map(|b| &b.after_hours),
+                Some(AfterHours::Voicemail)
+            );
+        let spans = if by_design {
+            &mut out.closed
+        } else {
+            &mut out.nobody
+        };
+        match spans.last_mut() {
+            Some(last) if last.1 == *start => last.1 = end,
+            _ => spans.push((*start, end)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+use super::*;
+use crate::line::{BusinessHours, Messages, Provider, TestMode};
+use crate::plan::SkipReason;
+use crate::schedule::Schedule;
+use crate::{LineId, PhoneNumber};
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
+    (
+        UserId(id),
+        User {
+            id: UserId(id),
+            name: name.into(),
+            email: format!("{name}@example.com"),
+            phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
+            time_zone: "UTC".into(),
+            created_at: Timestamp::UNIX_EPOCH,
+        },
+    )
+}
+
+fn line(steps: Vec<RoutingStep>) -> Line {
+    Line {
+        id: LineId(1),
+        name: "Hotline".into(),
+        number: PhoneNumber::parse("+15005550006").unwrap(),
+        provider: Provider::Twilio,
+        webhook_token: "tok".into(),
+        auth_token: None,
+        routing: Routing {
+            steps,
+            ring_timeout_secs: 20,
+        },
+        messages: Messages::default(),
+        recording: true,
+        voicemail_max_secs: 120,
+        channels: vec![],
+        screening: false,
+        caller_rules: Default::default(),
+        business_hours: None,
+        test_mode: None,
+        created_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// Alice (phone), Bob (phone), Carol (no phone); schedule 7: Bob from 09:00 to 17:00 UTC
+/// every day, nobody otherwise.
+fn directory() -> Directory {
+    let schedule: Schedule = serde_json::from_value(serde_json::json!({
+        "name": "Days", "time_zone": "UTC",
+        "layers": [{"name": "days", "participants": [2], "start": "2026-11-23T00:00",
+                    "shift": {"weeks": 1},
+                    "restrictions": [{"type": "daily", "start": "09:00", "end": "17:00"}]}]
+    }))
+    .unwrap();
+    Directory {
+        users: [
+            user(1, "Alice", Some("+14155550101")),
+            user(2, "Bob", Some("+14155550102")),
+            user(3, "Carol", None),
+        ]
+        .into(),
+        schedules: [(
+            ScheduleId(7),
+            ScheduleEntry {
+                name: "Days".into(),
+                engine: Some(Engine::new(&schedule).unwrap()),
+            },
+        )]
+        .into(),
+    }
+}
+
+fn business_hours(after_hours: AfterHours) -> BusinessHours {
+    serde_json::from_value::<BusinessHours>(serde_json::json!({
+        "time_zone": "UTC",
+        "open": [{"type": "daily", "start": "08:00", "end": "18:00"}],
+        "after_hours": {"action": "voicemail"}
+    }))
+    .map(|mut b| {
+        b.after_hours = after_hours;
+        b
+    })
+    .unwrap()
+}
+
+#[test]
+fn test_mode_wins_over_business_hours_which_win_over_routing() {
+    let mut l = line(vec![RoutingStep::User(UserId(1))]);
+    l.business_hours = Some(business_hours(AfterHours::Route {
+        steps: vec![RoutingStep::User(UserId(2))],
+    }));
+    let dir = directory();
+    let night = ts("2026-11-24T22:00:00Z");
+    let day = ts("2026-11-24T10:00:00Z");
+    let first = |p: &Plan| p.next_dialable(0).map(|(_, r)| r.name.clone());
+    assert_eq!(first(&plan_at(&l, &dir, day)).as_deref(), Some("Alice"));
+    let p = plan_at(&l, &dir, night);
+    assert!(p.after_hours);
+    assert_eq!(first(&p).as_deref(), Some("Bob"));
+    l.test_mode = Some(TestMode {
+        user: UserId(1),
+        until: ts("2026-11-24T23:00:00Z"),
+    });
+    let p = plan_at(&l, &dir, night);
+    assert!(p.test_mode && !p.after_hours);
+    assert_eq!(first(&p).as_deref(), Some("Alice"));
+}
+
+#[test]
+fn steps_resolve_through_schedules_and_skip_who_cannot_be_rung() {
+    let l = line(vec![
+        RoutingStep::Schedule(ScheduleId(7)),
+        RoutingStep::User(UserId(3)),
+        RoutingStep::Schedule(ScheduleId(99)),
+        RoutingStep::User(UserId(2)),
+    ]);
+    let dir = directory();
+    let p = plan_at(&l, &dir, ts("2026-11-24T10:00:00Z"));
+    assert_eq!(p.steps[0].responder.as_ref().unwrap().name, "Bob");
+    assert_eq!(p.steps[1].skipped, Some(SkipReason::NoPhone));
+    assert_eq!(p.steps[2].skipped, Some(SkipReason::UnknownUser));
+    assert_eq!(p.steps[3].skipped, Some(SkipReason::AlreadyInPlan));
+    let p = plan_at(&l, &dir, ts("2026-11-24T20:00:00Z"));
+    assert_eq!(p.steps[0].skipped, Some(SkipReason::NobodyOnCall));
+    assert_eq!(p.steps[0].target, "Days (schedule)");
+    assert_eq!(p.next_dialable(0).unwrap().1.name, "Bob");
+}
+
+#[test]
+fn reach_follows_the_schedule_to_the_minute() {
+    let l = line(vec![RoutingStep::Schedule(ScheduleId(7))]);
+    let r = reach(
+        &l,
+        &directory(),
+        ts("2026-11-24T00:00:00Z"),
+        ts("2026-11-25T00:00:00Z"),
+    );
+    assert_eq!(
+        r.nobody,
+        vec![
+            (ts("2026-11-24T00:00:00Z"), ts("2026-11-24T09:00:00Z")),
+            (ts("2026-11-24T17:00:00Z"), ts("2026-11-25T00:00:00Z")),
+        ]
+    );
+    assert!(r.closed.is_empty());
+}
+
+#[test]
+fn after_hours_routing_is_checked_and_a_voicemail_closing_is_not_a_hole() {
+    // Open 08:00-18:00; after hours ring the schedule, which has nobody after 17:00.
+    let mut l = line(vec![RoutingStep::User(UserId(1))]);
+    l.business_hours = Some(business_hours(AfterHours::Route {
+        steps: vec![RoutingStep::Schedule(ScheduleId(7))],
+    }));
+    let (from, to) = (ts("2026-11-24T00:00:00Z"), ts("2026-11-25T00:00:00Z"));
+    let r = reach(&l, &directory(), from, to);
+    assert_eq!(
+        r.nobody,
+        vec![
+            (from, ts("2026-11-24T08:00:00Z")),
+            (ts("2026-11-24T18:00:00Z"), to)
+        ]
+    );
+    // Closed with a voicemail: by design, not a hole.
+    l.business_hours = Some(business_hours(AfterHours::Voicemail));
+    let r = reach(&l, &directory(), from, to);
+    assert!(r.nobody.is_empty(), "{r:?}");
+    assert_eq!(
+        r.closed,
+        vec![
+            (from, ts("2026-11-24T08:00:00Z")),
+            (ts("2026-11-24T18:00:00Z"), to)
+        ]
+    );
+}
+
+#[test]
+fn every_step_a_call_can_take_is_listed_once() {
+    let mut l = line(vec![
+        RoutingStep::User(UserId(1)),
+        RoutingStep::User(UserId(1)),
+    ]);
+    l.business_hours = Some(business_hours(AfterHours::Route {
+        steps: vec![RoutingStep::Schedule(ScheduleId(7))],
+    }));
+    l.test_mode = Some(TestMode {
+        user: UserId(3),
+        until: Timestamp::UNIX_EPOCH,
+    });
+    assert_eq!(
+        reachable_steps(&l),
+        vec![
+            RoutingStep::User(UserId(1)),
+            RoutingStep::User(UserId(3)),
+            RoutingStep::Schedule(ScheduleId(7))
+        ]
+    );
+}

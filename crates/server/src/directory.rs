@@ -1,0 +1,83 @@
+//! Loading what core's resolver needs: the users and schedules a line can reach.
+
+use crate::app::AppState;
+use jiff::Timestamp;
+use switchboard_core::line::{Line, RoutingStep};
+use switchboard_core::routing::{reachable_steps, Directory, ScheduleEntry};
+use switchboard_core::schedule::Engine;
+use switchboard_core::store::StoreError;
+
+/// Which users to load.
+pub enum Users {
+    /// Those a call at this instant can ring (a call's start): few point reads.
+    At(Timestamp),
+    /// All of them (a look-ahead over a range, such as the coverage check).
+    All,
+}
+
+/// The schedules the line can reach, and the users (see [`Users`]).
+pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directory, StoreError> {
+    let mut dir = Directory::default();
+    let steps = reachable_steps(line);
+    for step in &steps {
+        if let RoutingStep::Schedule(id) = step {
+            match state.store.get_schedule(*id).await {
+                Ok(stored) => {
+                    let engine = match Engine::new(&stored.schedule) {
+                        Ok(e) => Some(e),
+                        Err(e) => {
+                            tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
+                            None
+                        }
+                    };
+                    dir.schedules.insert(
+                        *id,
+                        ScheduleEntry {
+                            name: stored.schedule.name,
+                            engine,
+                        },
+                    );
+                }
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    match users {
+        Users::All => {
+            dir.users = state
+                .store
+                .list_users()
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect();
+        }
+        Users::At(at) => {
+            let mut ids: Vec<_> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    RoutingStep::User(u) => Some(*u),
+                    RoutingStep::Schedule(_) => None,
+                })
+                .chain(
+                    dir.schedules
+                        .values()
+                        .filter_map(|e| e.engine.as_ref().and_then(|e| e.on_call(at).user)),
+                )
+                .collect();
+            ids.sort();
+            ids.dedup();
+            for id in ids {
+                match state.store.get_user(id).await {
+                    Ok(u) => {
+                        dir.users.insert(u.id, u);
+                    }
+                    Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(dir)
+}
