@@ -121,6 +121,8 @@ pub struct Transition {
     pub log: Vec<(&'static str, String)>,
     /// Recordings to add or update.
     pub recordings: Vec<RecordingReport>,
+    /// Background jobs to queue in the same transaction as the change.
+    pub jobs: Vec<crate::store::NewJob>,
 }
 
 impl Transition {
@@ -210,8 +212,22 @@ pub fn reject(call: &mut Call, reason: &str) -> Transition {
     t
 }
 
-/// Applies one provider event to the call.
+/// Applies one provider event to the call; when it ends the call, one chat alert per channel
+/// of the line is queued with the change (a refused caller alerts nobody).
 pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
+    let was_over = call.ended_at.is_some();
+    let mut t = apply_event(call, line, event, now);
+    if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected {
+        t.jobs.extend(
+            line.channels
+                .iter()
+                .map(|c| crate::store::NewJob::alert(call.id, *c)),
+        );
+    }
+    t
+}
+
+fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
     let mut t = Transition::default();
     match event {
         Event::DialEnded {

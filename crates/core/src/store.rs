@@ -55,13 +55,59 @@ pub struct Job {
     pub attempts: u32,
 }
 
+/// What a background job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Download a recording's media into our storage.
+    FetchRecording,
+    /// Post a call's chat alert to one channel.
+    Alert,
+}
+
+impl JobKind {
+    /// The name stored in the jobs table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::FetchRecording => "fetch_recording",
+            JobKind::Alert => "alert",
+        }
+    }
+
+    /// Parses a stored name (`None` for a kind this version does not know).
+    pub fn parse(s: &str) -> Option<Self> {
+        [JobKind::FetchRecording, JobKind::Alert]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A job to queue together with a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
-    pub kind: String,
+    pub kind: JobKind,
     pub payload: serde_json::Value,
     /// The call the job is about, so its delivery shows in the call log.
     pub call: Option<CallId>,
+}
+
+impl NewJob {
+    /// The chat alert of `call` for `channel`.
+    pub fn alert(call: CallId, channel: ChannelId) -> Self {
+        NewJob {
+            kind: JobKind::Alert,
+            payload: serde_json::json!({ "call": call, "channel": channel }),
+            call: Some(call),
+        }
+    }
+
+    /// The download of recording `recording` of `call`.
+    pub fn fetch_recording(call: CallId, recording: RecordingId) -> Self {
+        NewJob {
+            kind: JobKind::FetchRecording,
+            payload: serde_json::json!({ "recording": recording }),
+            call: Some(call),
+        }
+    }
 }
 
 /// What became of a job (for the call log).

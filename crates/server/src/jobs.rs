@@ -55,10 +55,14 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
     let Some(job) = state.store.claim_job(now, LEASE_SECS).await? else {
         return Ok(false);
     };
-    let result = match job.kind.as_str() {
-        "fetch_recording" => fetch_recording(state, &job).await,
-        "alert" => crate::alerts::send_alert(state, &job).await,
-        other => Err(JobError::Permanent(format!("unknown job kind '{other}'"))),
+    use switchboard_core::store::JobKind;
+    let result = match JobKind::parse(&job.kind) {
+        Some(JobKind::FetchRecording) => fetch_recording(state, &job).await,
+        Some(JobKind::Alert) => crate::alerts::send_alert(state, &job).await,
+        None => Err(JobError::Permanent(format!(
+            "unknown job kind '{}'",
+            job.kind
+        ))),
     };
     let outcome = match &result {
         Ok(()) => "done",
@@ -97,7 +101,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
 }
 
 async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), StoreError> {
-    if job.kind == "fetch_recording" {
+    if job.kind == switchboard_core::store::JobKind::FetchRecording.as_str() {
         if let Some(id) = recording_id(job) {
             state.store.set_recording_media(id, None).await?;
         }

@@ -516,11 +516,7 @@ async fn channels_and_call_jobs(s: Arc<dyn Store>) {
         .start_call(&new_call(line.id, "CA9", "+14155550199", 0), &[])
         .await
         .unwrap();
-    let job = NewJob {
-        kind: "alert".into(),
-        payload: serde_json::json!({ "call": call.id, "channel": ch.id }),
-        call: Some(call.id),
-    };
+    let job = NewJob::alert(call.id, ch.id);
     s.save_call(&call, &[], &[], &[job], t(5)).await.unwrap();
     let jobs = s.list_call_jobs(call.id).await.unwrap();
     assert_eq!(jobs.len(), 1);

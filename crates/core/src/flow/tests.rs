@@ -328,3 +328,46 @@ fn a_wrong_key_hangs_up_the_responder_leg() {
     assert_eq!(t.instructions, vec![Instruction::Hangup]);
     assert_eq!(c.attempts[0].accepted, Some(false));
 }
+
+#[test]
+fn the_end_of_a_call_queues_one_alert_per_channel_once() {
+    use crate::channel::ChannelId;
+    use crate::store::{JobKind, NewJob};
+    let mut l = line(&[1]);
+    l.channels = vec![ChannelId(4), ChannelId(5)];
+    let mut call = call_for(&l);
+    start(&mut call, &l, Timestamp::UNIX_EPOCH);
+    let t = handle(
+        &mut call,
+        &l,
+        dial_ended(0, DialStatus::NoAnswer),
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(t.jobs.is_empty(), "no alert while the call runs");
+    let end = Event::CallEnded {
+        duration_secs: Some(30),
+    };
+    let t = handle(&mut call, &l, end.clone(), Timestamp::UNIX_EPOCH);
+    assert_eq!(
+        t.jobs,
+        vec![
+            NewJob::alert(call.id, ChannelId(4)),
+            NewJob::alert(call.id, ChannelId(5))
+        ]
+    );
+    assert!(t.jobs.iter().all(|j| j.kind == JobKind::Alert));
+    let again = handle(&mut call, &l, end, Timestamp::UNIX_EPOCH);
+    assert!(again.jobs.is_empty(), "a repeated end alerts nobody twice");
+    // A refused caller alerts nobody.
+    let mut refused = call_for(&l);
+    reject(&mut refused, "blocked");
+    let t = handle(
+        &mut refused,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(0),
+        },
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(t.jobs.is_empty());
+}

@@ -62,10 +62,10 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
 
 /// A recording, with why it is not stored yet when its download keeps failing.
 fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) -> Value {
-    let fetch = jobs
-        .iter()
-        .rev()
-        .find(|j| j.kind == "fetch_recording" && j.payload["recording"] == json!(r.id));
+    let fetch = jobs.iter().rev().find(|j| {
+        j.kind == switchboard_core::store::JobKind::FetchRecording.as_str()
+            && j.payload["recording"] == json!(r.id)
+    });
     let detail = match (r.status, fetch) {
         (switchboard_core::call::RecordingStatus::Pending, Some(j)) if j.status == "queued" => {
             Some(match &j.last_error {
@@ -125,7 +125,7 @@ pub fn call_detail(
     v["events"] = json!(events);
     v["alerts"] = json!(jobs
         .iter()
-        .filter(|j| j.kind == "alert")
+        .filter(|j| j.kind == switchboard_core::store::JobKind::Alert.as_str())
         .map(|j| json!({
             "channel_id": j.payload["channel"],
             "status": if j.status == "done" { "delivered" } else { j.status.as_str() },

@@ -14,7 +14,7 @@ use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::Line;
 use switchboard_core::plan::Plan;
-use switchboard_core::store::{NewJob, StoreError};
+use switchboard_core::store::StoreError;
 use switchboard_core::CallId;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -264,29 +264,14 @@ pub(super) async fn apply(
         }
         // `at`: when the provider sent it, for a webhook replayed from the spool.
         let now = at.unwrap_or_else(|| state.clock.now());
-        let was_over = call.ended_at.is_some();
         let t = flow::handle(&mut call, line, event.clone(), now);
-        // The call just ended: queue one alert per channel, atomically with the change.
-        let alerts: Vec<NewJob> =
-            if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected {
-                line.channels
-                    .iter()
-                    .map(|c| NewJob {
-                        kind: "alert".to_owned(),
-                        payload: serde_json::json!({ "call": call.id, "channel": c }),
-                        call: Some(call.id),
-                    })
-                    .collect()
-            } else {
-                vec![]
-            };
         match state
             .store
             .save_call(
                 &call,
                 &events(now, webhook.clone(), &t),
                 &t.recordings,
-                &alerts,
+                &t.jobs,
                 now,
             )
             .await

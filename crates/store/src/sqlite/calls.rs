@@ -180,7 +180,7 @@ pub(super) async fn save_call(
         upsert_recording(&mut tx, c.id, r, now).await?;
     }
     for j in jobs {
-        super::jobs::enqueue(&mut tx, &j.kind, &j.payload, now, j.call).await?;
+        super::jobs::enqueue(&mut tx, j.kind.as_str(), &j.payload, now, j.call).await?;
     }
     tx.commit().await?;
     Ok(c.version + 1)
@@ -239,14 +239,8 @@ async fn upsert_recording(
             .map_err(db_err)?;
             if r.has_media {
                 let id: i64 = row.get("id");
-                super::jobs::enqueue(
-                    tx,
-                    "fetch_recording",
-                    &serde_json::json!({ "recording": id }),
-                    now,
-                    Some(call),
-                )
-                .await?;
+                let job = NewJob::fetch_recording(call, RecordingId(id));
+                super::jobs::enqueue(tx, job.kind.as_str(), &job.payload, now, job.call).await?;
             }
         }
     }
