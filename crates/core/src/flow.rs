@@ -618,7 +618,9 @@ fn skip_words(r: crate::plan::SkipReason) -> &'static str {
     }
 }
 
+mod incoming;
 mod screening;
+pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
 pub use screening::screen_prompt;
 
 #[cfg(test)]

@@ -137,6 +137,15 @@ impl Plan {
         }
     }
 
+    /// A plan that dials nobody (a refused call, or one Switchboard could not route).
+    pub fn nobody() -> Plan {
+        Plan {
+            steps: vec![],
+            test_mode: false,
+            after_hours: false,
+        }
+    }
+
     /// The first step at or after `from` that dials someone.
     pub fn next_dialable(&self, from: usize) -> Option<(usize, &Responder)> {
         self.steps

@@ -371,3 +371,121 @@ fn the_end_of_a_call_queues_one_alert_per_channel_once() {
     );
     assert!(t.jobs.is_empty());
 }
+
+fn new_call(number: &str) -> NewCall {
+    NewCall {
+        provider: Provider::Twilio,
+        provider_call_id: "CA7".into(),
+        account_id: Some("AC1".into()),
+        caller: CallerInfo {
+            number: number.into(),
+            ..Default::default()
+        },
+    }
+}
+
+#[test]
+fn blocked_and_flooding_callers_are_refused_and_allowed_ones_are_not() {
+    use crate::line::FloodLimit;
+    let mut l = line(&[1]);
+    l.caller_rules.blocked = vec!["+1900*".into()];
+    l.caller_rules.allowed = vec!["+4930123456".into()];
+    l.caller_rules.flood_limit = Some(FloodLimit {
+        calls: 3,
+        window_secs: 600,
+    });
+    let now: Timestamp = "2026-11-24T09:00:00Z".parse().unwrap();
+    assert_eq!(
+        refusal(&l, "+19005550100", 0).as_deref(),
+        Some("+19005550100 is blocked on this line")
+    );
+    assert_eq!(
+        flood_window(&l, "+14155550199", now),
+        Some("2026-11-24T08:50:00Z".parse().unwrap())
+    );
+    assert_eq!(refusal(&l, "+14155550199", 2), None);
+    assert_eq!(
+        refusal(&l, "+14155550199", 3).as_deref(),
+        Some("+14155550199 already called 3 times in the last 10 min (flood limit 3)")
+    );
+    // The allow list is exempt from the limit: nothing to count, never refused for it.
+    assert_eq!(flood_window(&l, "+4930123456", now), None);
+    assert_eq!(refusal(&l, "+4930123456", 99), None);
+}
+
+#[test]
+fn a_new_call_is_refused_or_started_on_its_plan() {
+    let l = line(&[1, 2]);
+    let now = Timestamp::UNIX_EPOCH;
+    let plan = call_for(&l).plan;
+    let (call, t) = incoming(&l, new_call("+14155550199"), plan.clone(), None, now);
+    assert_eq!(call.provider_call_id, "CA7");
+    assert_eq!(call.account_id.as_deref(), Some("AC1"));
+    assert_eq!(call.phase, Phase::Dialing { step: 0 });
+    assert!(matches!(t.instructions[0], Instruction::Say(_)));
+    assert!(matches!(t.instructions[1], Instruction::Dial { .. }));
+    let (call, t) = incoming(&l, new_call("+19005550100"), plan, Some("blocked"), now);
+    assert_eq!(call.outcome, Outcome::Rejected);
+    assert!(call.plan.steps.is_empty(), "a refused call plans nobody");
+    assert_eq!(t.instructions, vec![Instruction::Reject]);
+}
+
+#[test]
+fn a_repeated_first_webhook_is_answered_for_where_the_call_is() {
+    let l = line(&[1, 2]);
+    let (mut call, _) = incoming(
+        &l,
+        new_call("+14155550199"),
+        call_for(&l).plan,
+        None,
+        Timestamp::UNIX_EPOCH,
+    );
+    let again = answer_again(&call, &l);
+    assert_eq!(again[0], Instruction::Say(l.messages.welcome.clone()));
+    assert!(matches!(again[1], Instruction::Dial { .. }));
+    handle(
+        &mut call,
+        &l,
+        dial_ended(0, DialStatus::Answered),
+        Timestamp::UNIX_EPOCH,
+    );
+    assert_eq!(answer_again(&call, &l), vec![Instruction::Hangup]);
+}
+
+#[test]
+fn a_failsafe_call_waits_for_its_voicemail() {
+    let l = line(&[1]);
+    let mut call = failsafe_call(
+        &l,
+        new_call("+14155550199"),
+        Timestamp::UNIX_EPOCH,
+        "the database was unavailable",
+    );
+    assert_eq!(
+        call.failsafe.as_deref(),
+        Some("the database was unavailable")
+    );
+    assert_eq!(
+        call.phase,
+        Phase::Voicemail {
+            reason: crate::call::VoicemailReason::InternalError
+        }
+    );
+    assert_eq!(
+        call.path(),
+        "Switchboard failed (the database was unavailable): apology played"
+    );
+    handle(
+        &mut call,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(20),
+        },
+        Timestamp::UNIX_EPOCH,
+    );
+    assert_eq!(
+        call.outcome,
+        Outcome::Missed,
+        "hung up during the apology: no message"
+    );
+}

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use switchboard_core::call::{Call, CallEvent, Outcome, Phase, RecordingKind};
+use switchboard_core::call::{Call, CallEvent, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::Line;
 use switchboard_core::plan::Plan;
@@ -133,36 +133,6 @@ fn cause_of(e: &BoxError) -> &'static str {
     }
 }
 
-/// Why a new call from `caller` must be refused: a blocked number, or more calls from it
-/// within the flood window than the line allows.
-async fn rejection(
-    state: &AppState,
-    line: &Line,
-    caller: &str,
-    now: Timestamp,
-) -> Result<Option<String>, StoreError> {
-    let rules = &line.caller_rules;
-    if rules.blocks(caller) {
-        return Ok(Some(format!("{caller} is blocked on this line")));
-    }
-    let Some(limit) = rules.flood_limit.filter(|_| !rules.allows(caller)) else {
-        return Ok(None);
-    };
-    let since = now
-        .checked_sub(jiff::SignedDuration::from_secs(i64::from(
-            limit.window_secs,
-        )))
-        .unwrap_or(now);
-    let recent = state.store.count_calls_from(line.id, caller, since).await?;
-    Ok((recent >= u64::from(limit.calls)).then(|| {
-        format!(
-            "{caller} already called {recent} times in the last {} min (flood limit {})",
-            limit.window_secs / 60,
-            limit.calls
-        )
-    }))
-}
-
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
 pub async fn incoming_call(
     State(state): State<AppState>,
@@ -182,13 +152,14 @@ pub async fn incoming_call(
         |v| async move {
             let incoming = v.provider.incoming(&v.form).map_err(malformed)?;
             let now = st.clock.now();
-            let rejection = rejection(&st, &v.line, &incoming.caller.number, now).await?;
-            let plan = match rejection {
-                Some(_) => Plan {
-                    steps: vec![],
-                    test_mode: false,
-                    after_hours: false,
-                },
+            let number = &incoming.caller.number;
+            let recent = match flow::flood_window(&v.line, number, now) {
+                Some(since) => st.store.count_calls_from(v.line.id, number, since).await?,
+                None => 0,
+            };
+            let refused = flow::refusal(&v.line, number, recent);
+            let plan = match refused {
+                Some(_) => Plan::nobody(),
                 None => {
                     let dir =
                         crate::directory::load(&st, &v.line, crate::directory::Users::At(now))
@@ -196,30 +167,13 @@ pub async fn incoming_call(
                     switchboard_core::routing::plan_at(&v.line, &dir, now)
                 }
             };
-            let mut call = Call {
-                id: CallId(0),
-                line_id: v.line.id,
+            let new = flow::NewCall {
                 provider: v.line.provider,
                 provider_call_id: incoming.provider_call_id.clone(),
                 account_id: incoming.account_id.clone(),
                 caller: incoming.caller.clone(),
-                started_at: now,
-                ended_at: None,
-                duration_secs: None,
-                test_call: plan.test_mode,
-                failsafe: None,
-                plan,
-                phase: Phase::Done,
-                outcome: Outcome::InProgress,
-                answered_by: None,
-                attempts: vec![],
-                archived: false,
-                version: 0,
             };
-            let t = match &rejection {
-                Some(reason) => flow::reject(&mut call, reason),
-                None => flow::start(&mut call, &v.line, now),
-            };
+            let (call, t) = flow::incoming(&v.line, new, plan, refused.as_deref(), now);
             let first = format!(
                 "Incoming {} call from {} to {}",
                 v.provider.name(),
@@ -235,11 +189,7 @@ pub async fn incoming_call(
                 t.instructions
             } else {
                 // The provider retried the first webhook: answer for where the call is now.
-                let mut again = flow::resume(&stored, &v.line);
-                if matches!(stored.phase, Phase::Dialing { .. }) {
-                    again.insert(0, Instruction::Say(v.line.messages.welcome.clone()));
-                }
-                again
+                flow::answer_again(&stored, &v.line)
             };
             Ok(render(&st, &v, stored.id, &instructions))
         },

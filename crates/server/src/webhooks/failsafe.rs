@@ -16,10 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use switchboard_core::call::{Call, CallEvent, Outcome, Phase, VoicemailReason};
+use switchboard_core::call::CallEvent;
 use switchboard_core::flow::{Event, Instruction, NO_MESSAGE_TEXT, THANKS_TEXT};
 use switchboard_core::line::Message;
-use switchboard_core::plan::Plan;
 use switchboard_core::store::StoreError;
 use switchboard_core::CallId;
 use switchboard_providers::Form;
@@ -103,32 +102,13 @@ pub(super) async fn call_for(
                 .provider
                 .incoming(&v.form)
                 .map_err(|e| Failure::Malformed(e.to_string()))?;
-            let call = Call {
-                id: CallId(0),
-                line_id: v.line.id,
+            let new = switchboard_core::flow::NewCall {
                 provider: v.line.provider,
                 provider_call_id: incoming.provider_call_id,
                 account_id: incoming.account_id,
                 caller: incoming.caller.clone(),
-                started_at: now,
-                ended_at: None,
-                duration_secs: None,
-                plan: Plan {
-                    steps: vec![],
-                    test_mode: false,
-                    after_hours: false,
-                },
-                phase: Phase::Voicemail {
-                    reason: VoicemailReason::InternalError,
-                },
-                outcome: Outcome::InProgress,
-                answered_by: None,
-                attempts: vec![],
-                test_call: false,
-                failsafe: Some(cause.to_owned()),
-                archived: false,
-                version: 0,
             };
+            let call = switchboard_core::flow::failsafe_call(&v.line, new, now, cause);
             let notes = [
                 CallEvent {
                     at: now,
