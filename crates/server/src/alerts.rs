@@ -45,7 +45,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(e) => return Err(retry(e)),
     };
     let recordings = state.store.list_recordings(call.id).await.map_err(retry)?;
-    let public = &state.config.public_url;
+    let urls = crate::urls::Urls::new(&state.config.public_url);
     let answered_by = call.answered_by.and_then(|u| {
         call.plan
             .steps
@@ -63,7 +63,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         path: call.path(),
         duration_secs: call.duration_secs,
         started_at: call.started_at.to_string(),
-        call_url: format!("{public}/api/v1/calls/{}", call.id),
+        call_url: urls.call(call.id),
         recordings: recordings
             .iter()
             .filter(|r| r.status != switchboard_core::call::RecordingStatus::Absent)
@@ -76,13 +76,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
                     Some(d) => format!("{what} ({d} s)"),
                     None => what.to_owned(),
                 };
-                (
-                    label,
-                    format!(
-                        "{public}/api/v1/calls/{}/recordings/{}/media",
-                        call.id, r.id
-                    ),
-                )
+                (label, urls.recording(call.id, r.id))
             })
             .collect(),
         test_call: call.test_call,

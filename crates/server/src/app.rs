@@ -67,8 +67,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/calendar/{file}", get(crate::calendar::get_feed))
         .route("/media/{token}", get(crate::api::audio::get_media))
+        .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Any path no route takes: the API's error envelope, so clients (and the URL test) can tell
+/// "no such route" from "no such call".
+async fn no_such_route(uri: axum::http::Uri) -> impl axum::response::IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({
+            "error": { "code": "not_found", "message": format!("no such route: {}", uri.path()) }
+        })),
+    )
 }
 
 async fn healthz() -> &'static str {

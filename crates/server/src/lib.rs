@@ -16,4 +16,5 @@ pub mod jobs;
 pub mod metrics;
 pub mod outbound;
 pub mod spool;
+pub mod urls;
 pub mod webhooks;

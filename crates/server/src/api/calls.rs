@@ -89,7 +89,7 @@ fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) ->
         "download_attempts": fetch.map(|j| j.attempts),
         "provider_recording_id": r.provider_recording_id,
         "provider_url": r.provider_url,
-        "media_url": r.local_path.as_ref().map(|_| format!("/api/v1/calls/{}/recordings/{}/media", r.call_id, r.id)),
+        "media_url": r.local_path.as_ref().map(|_| crate::urls::recording_path(r.call_id, r.id)),
         "created_at": r.created_at,
     })
 }

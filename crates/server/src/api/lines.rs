@@ -184,16 +184,6 @@ async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
     Ok(())
 }
 
-/// The URLs to paste into the provider's console.
-pub fn webhook_urls(public_url: &str, line: &Line) -> (String, String) {
-    let base = format!(
-        "{public_url}/hooks/{}/{}",
-        line.provider.as_str(),
-        line.webhook_token
-    );
-    (format!("{base}/voice"), format!("{base}/status"))
-}
-
 /// [`line_json`] plus warnings that need the store: responders the line would ring (directly,
 /// after hours, or through its schedules) who have no phone number.
 pub async fn line_view(s: &AppState, l: &Line) -> Value {
@@ -236,7 +226,8 @@ pub async fn line_view(s: &AppState, l: &Line) -> Value {
 
 /// The API's view of a line. The auth token is never shown, only whether it is set.
 pub fn line_json(s: &AppState, l: &Line) -> Value {
-    let (voice, status) = webhook_urls(&s.config.public_url, l);
+    let urls = crate::urls::Urls::new(&s.config.public_url);
+    let (voice, status) = (urls.voice(l), urls.status(l));
     let now = s.clock.now();
     let test_mode = l.active_test_mode(now).map(|t| {
         json!({
@@ -275,8 +266,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
     });
     for kind in ["welcome", "no_one_on_call", "no_answer", "closed"] {
         if let Some(token) = v["messages"][kind]["audio"].as_str().map(str::to_owned) {
-            v["messages"][kind]["audio_url"] =
-                json!(format!("{}/media/{token}", s.config.public_url));
+            v["messages"][kind]["audio_url"] = json!(urls.media(&token));
         }
     }
     if l.provider == Provider::Plivo {

@@ -20,7 +20,7 @@ use switchboard_core::{DomainError, UserId};
 const MAX_RANGE_DAYS: i64 = 366;
 
 fn feed_url(s: &AppState, token: &str) -> String {
-    format!("{}/calendar/{token}.ics", s.config.public_url)
+    crate::urls::Urls::new(&s.config.public_url).calendar(token)
 }
 
 async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String>> {

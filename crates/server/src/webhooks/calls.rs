@@ -1,8 +1,8 @@
 //! The call's webhooks: incoming call, dial result, voicemail, recordings, end of call.
 
 use super::{
-    callback_url, failure_document, line_base, queued_behind_spool, spool_request, summarize,
-    verify, xml, Rejected, Verified, STORE_UNAVAILABLE, VOICE_DEADLINE,
+    failure_document, queued_behind_spool, spool_request, summarize, verify, xml, Rejected,
+    Verified, STORE_UNAVAILABLE, VOICE_DEADLINE,
 };
 use crate::app::AppState;
 use axum::body::Bytes;
@@ -53,8 +53,8 @@ pub(super) fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallE
 }
 
 fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruction]) -> Response {
-    let base = line_base(state, &v.line);
-    let url_for = |c| callback_url(&base, call, c);
+    let urls = crate::urls::Urls::new(&state.config.public_url);
+    let url_for = |c| urls.callback(&v.line, call, c);
     xml(v.provider.render(instructions, &url_for))
 }
 

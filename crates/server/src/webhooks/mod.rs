@@ -18,10 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use std::time::Duration;
-use switchboard_core::flow::Callback;
 use switchboard_core::line::{Line, Provider};
 use switchboard_core::store::StoreError;
-use switchboard_core::CallId;
 use switchboard_providers::{Form, VoiceProvider};
 
 /// Work inside a voice webhook must finish well before the provider's 15 s read timeout.
@@ -270,29 +268,6 @@ pub fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-/// Base of this line's webhook URLs.
-pub fn line_base(state: &AppState, line: &Line) -> String {
-    format!(
-        "{}/hooks/{}/{}",
-        state.config.public_url,
-        line.provider.as_str(),
-        line.webhook_token
-    )
-}
-
-/// The URL a provider requests for `callback` of `call`.
-pub fn callback_url(base: &str, call: CallId, callback: Callback) -> String {
-    match callback {
-        Callback::DialEnded { step } => format!("{base}/calls/{call}/dial/{step}"),
-        Callback::Voicemail => format!("{base}/calls/{call}/voicemail"),
-        Callback::RecordingReady { kind } => {
-            format!("{base}/calls/{call}/recording/{}", kind.as_str())
-        }
-        Callback::Screen { step } => format!("{base}/calls/{call}/screen/{step}"),
-        Callback::ScreenResult { step } => format!("{base}/calls/{call}/screen/{step}/result"),
-    }
-}
-
 /// What went wrong, for the call log, when the store could not be reached.
 pub const STORE_UNAVAILABLE: &str = "the database was unavailable";
 /// What went wrong, for the call log, when the store answered with an error.
@@ -382,11 +357,7 @@ pub fn failure_document(state: &AppState, provider: Provider, token: &str) -> Re
         "switchboard_failsafe_documents_total",
         &[("provider", provider.as_str())],
     );
-    let url = format!(
-        "{}/hooks/{}/{token}/failsafe-voicemail",
-        state.config.public_url,
-        provider.as_str()
-    );
+    let url = crate::urls::Urls::new(&state.config.public_url).failsafe_voicemail(provider, token);
     xml(switchboard_providers::voice(provider).render_failure(&url, 180))
 }
 

@@ -212,6 +212,7 @@ async fn a_retried_incoming_webhook_does_not_create_a_second_call(app: TestApp) 
 crate::on_all!(
     a_forged_signature_is_refused_and_changes_nothing,
     an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail,
+    every_url_built_hits_a_route,
 );
 
 crate::on_both!(
@@ -222,3 +223,83 @@ crate::on_both!(
     an_oversized_webhook_is_refused_without_storing_anything,
     a_retried_incoming_webhook_does_not_create_a_second_call,
 );
+
+/// Every URL Switchboard hands out reaches a route (a handler answers, whatever it says),
+/// and a path no route takes says so.
+async fn every_url_built_hits_a_route(app: TestApp) {
+    use switchboard::urls::Urls;
+    use switchboard_core::call::RecordingKind;
+    use switchboard_core::flow::Callback;
+    use switchboard_core::{CallId, RecordingId};
+    let a = app.user("Alice", Some(ALICE)).await;
+    let created = app.line(&[a]).await;
+    let line = app
+        .store
+        .get_line(switchboard_core::LineId(created["id"].as_i64().unwrap()))
+        .await
+        .unwrap();
+    let urls = Urls::new(&app.url);
+    let call = CallId(1);
+    let mut posts = vec![
+        urls.voice(&line),
+        urls.status(&line),
+        urls.failsafe_voicemail(line.provider, &line.webhook_token),
+    ];
+    for c in [
+        Callback::DialEnded { step: 0 },
+        Callback::Voicemail,
+        Callback::RecordingReady {
+            kind: RecordingKind::Call,
+        },
+        Callback::RecordingReady {
+            kind: RecordingKind::Voicemail,
+        },
+        Callback::Screen { step: 0 },
+        Callback::ScreenResult { step: 0 },
+    ] {
+        posts.push(urls.callback(&line, call, c));
+    }
+    let gets = [
+        urls.media("nope"),
+        urls.calendar("nope"),
+        urls.call(call),
+        urls.recording(call, RecordingId(1)),
+    ];
+    let no_route = |status: u16, body: &str| status == 405 || body.contains("no such route");
+    for u in &posts {
+        let r = app
+            .http
+            .post(u)
+            .form(&[("CallSid", "CA1")])
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = (r.status().as_u16(), r.text().await.unwrap());
+        assert!(!no_route(status, &body), "POST {u}: {status} {body}");
+    }
+    for u in &gets {
+        let r = app
+            .http
+            .get(u)
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = (r.status().as_u16(), r.text().await.unwrap());
+        assert!(!no_route(status, &body), "GET {u}: {status} {body}");
+    }
+    // The check can fail: a path no route takes.
+    let r = app
+        .http
+        .post(format!(
+            "{}/nope",
+            urls.hooks(line.provider, &line.webhook_token)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = (r.status().as_u16(), r.text().await.unwrap());
+    assert!(no_route(status, &body), "{status} {body}");
+    assert_eq!(created["webhook_url"], urls.voice(&line));
+    assert_eq!(created["status_callback_url"], urls.status(&line));
+}
