@@ -180,7 +180,7 @@ pub fn with_audio_urls(mut line: Line, public_url: &str) -> Line {
         &mut line.messages.closed,
     ] {
         if let Some(t) = &m.audio {
-            m.audio = Some(crate::urls::Urls::new(public_url).media(&t));
+            m.audio = Some(crate::urls::Urls::new(public_url).media(t));
         }
     }
     line
