@@ -20,7 +20,10 @@ pub enum StoreError {
     /// The row does not exist.
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule or a concurrent change prevented the write.
+    /// Another row already has this unique value (`field`: `email`, `number`, …).
+    #[error("another row already has this {field}")]
+    Duplicate { field: &'static str },
+    /// The row changed since it was read (optimistic concurrency); read it again and retry.
     #[error("conflict: {0}")]
     Conflict(String),
     /// The database failed or is unreachable.

@@ -27,9 +27,20 @@ pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreErro
 pub fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(d.message().to_owned())
-        }
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate {
+            field: unique_field(d.constraint().unwrap_or(""), d.message()),
+        },
         _ => StoreError::Backend(Box::new(e)),
     }
+}
+
+/// The column a unique violation is about: from PostgreSQL's constraint name
+/// (`users_email_key`) or SQLite's message (`UNIQUE constraint failed: users.email`), for
+/// the columns that have a unique rule; `value` for any other.
+fn unique_field(constraint: &str, message: &str) -> &'static str {
+    const FIELDS: [&str; 4] = ["email", "number", "webhook_token", "feed_token"];
+    FIELDS
+        .into_iter()
+        .find(|f| constraint.contains(f) || message.contains(&format!(".{f}")))
+        .unwrap_or("value")
 }

@@ -14,7 +14,7 @@ fn bad(what: &str) -> StoreError {
 }
 
 /// Reads one column.
-fn col<'r, R, T>(r: &'r R, name: &str) -> StoreResult<T>
+pub(crate) fn col<'r, R, T>(r: &'r R, name: &str) -> StoreResult<T>
 where
     R: Row,
     for<'n> &'n str: ColumnIndex<R>,

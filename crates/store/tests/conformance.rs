@@ -121,7 +121,7 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     let (u, l) = setup(&s).await;
     assert!(matches!(
         s.create_user(&new_user("Alice"), t(1)).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Duplicate { field: "email" })
     ));
     let line = s.get_line_by_token("token-1").await.unwrap();
     assert_eq!(line.id, l);
@@ -138,7 +138,7 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))
             .await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Duplicate { field: "number" })
     ));
     s.delete_line(l).await.unwrap();
     assert!(matches!(

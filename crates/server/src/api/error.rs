@@ -36,19 +36,20 @@ impl ApiError {
     pub fn store(what: &'static str) -> impl Fn(StoreError) -> ApiError {
         move |e| match e {
             StoreError::NotFound => ApiError::NotFound(what),
-            StoreError::Conflict(m) => ApiError::Conflict(conflict_words(what, &m)),
+            StoreError::Duplicate { field } => ApiError::Conflict(duplicate_words(what, field)),
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("the {what} changed meanwhile; try again"))
+            }
             StoreError::Backend(b) => ApiError::Internal(b),
         }
     }
 }
 
-fn conflict_words(what: &str, raw: &str) -> String {
-    if raw.contains("email") {
-        "email: another user already has this email address".to_owned()
-    } else if raw.contains("number") {
-        "number: another line already uses this number".to_owned()
-    } else {
-        format!("{what} conflicts with an existing one")
+fn duplicate_words(what: &str, field: &str) -> String {
+    match field {
+        "email" => "email: another user already has this email address".to_owned(),
+        "number" => "number: another line already uses this number".to_owned(),
+        _ => format!("{what} conflicts with an existing one ({field})"),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
@@ -59,7 +59,7 @@ pub(super) async fn start_call(
     .map_err(db_err)?;
     match inserted {
         Some(row) => {
-            let id = CallId(row.get("id"));
+            let id = CallId(crate::rows::col(&row, "id")?);
             insert_events(&mut tx, id, events).await?;
             tx.commit().await.map_err(db_err)?;
             Ok((
@@ -202,8 +202,8 @@ async fn upsert_recording(
     .map_err(db_err)?;
     match existing {
         Some(row) => {
-            let id: i64 = row.get("id");
-            let status: String = row.get("status");
+            let id: i64 = crate::rows::col(&row, "id")?;
+            let status: String = crate::rows::col(&row, "status")?;
             // A later report may say the media is absent after all; a stored copy stays.
             let new_status = match (status.as_str(), r.has_media) {
                 ("stored", _) => "stored",
@@ -238,7 +238,7 @@ async fn upsert_recording(
             .await
             .map_err(db_err)?;
             if r.has_media {
-                let id: i64 = row.get("id");
+                let id: i64 = crate::rows::col(&row, "id")?;
                 let job = NewJob::fetch_recording(call, RecordingId(id));
                 super::jobs::enqueue(tx, job.kind.as_str(), &job.payload, now, job.call).await?;
             }
@@ -257,9 +257,9 @@ pub(super) async fn list_events(pool: &PgPool, call: CallId) -> StoreResult<Vec<
     rows.iter()
         .map(|r| {
             Ok(CallEvent {
-                at: ts(r.get("at"))?,
-                kind: r.get("kind"),
-                message: r.get("message"),
+                at: ts(crate::rows::col(r, "at")?)?,
+                kind: crate::rows::col(r, "kind")?,
+                message: crate::rows::col(r, "message")?,
             })
         })
         .collect()

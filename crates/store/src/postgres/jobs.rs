@@ -3,7 +3,7 @@
 
 use crate::codec::{db_err, from_json, ms, to_json};
 use jiff::Timestamp;
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use switchboard_core::store::{Job, StoreResult};
 
 pub(super) async fn enqueue(
@@ -49,10 +49,10 @@ pub(super) async fn claim(
     .map_err(db_err)?;
     row.map(|r| {
         Ok(Job {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            payload: from_json(r.get("payload"))?,
-            attempts: r.get::<i64, _>("attempts") as u32,
+            id: crate::rows::col(&r, "id")?,
+            kind: crate::rows::col(&r, "kind")?,
+            payload: from_json(crate::rows::col(&r, "payload")?)?,
+            attempts: crate::rows::col::<_, i64>(&r, "attempts")? as u32,
         })
     })
     .transpose()

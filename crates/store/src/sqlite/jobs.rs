@@ -3,7 +3,6 @@
 use super::{WriteTx, Writer};
 use crate::codec::{db_err, from_json, ms, to_json};
 use jiff::Timestamp;
-use sqlx::Row;
 use switchboard_core::store::{Job, StoreResult};
 
 pub(super) async fn enqueue(
@@ -50,10 +49,10 @@ pub(super) async fn claim(
     tx.commit().await?;
     row.map(|r| {
         Ok(Job {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            payload: from_json(r.get("payload"))?,
-            attempts: r.get::<i64, _>("attempts") as u32,
+            id: crate::rows::col(&r, "id")?,
+            kind: crate::rows::col(&r, "kind")?,
+            payload: from_json(crate::rows::col(&r, "payload")?)?,
+            attempts: crate::rows::col::<_, i64>(&r, "attempts")? as u32,
         })
     })
     .transpose()

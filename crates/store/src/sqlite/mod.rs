@@ -12,7 +12,7 @@ use crate::OpenError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
@@ -343,7 +343,7 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(row.get::<i64, _>("n") as u64)
+        Ok(crate::rows::col::<_, i64>(&row, "n")? as u64)
     }
 
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {
@@ -502,7 +502,10 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok((row.get("content_type"), row.get("bytes")))
+        Ok((
+            crate::rows::col(&row, "content_type")?,
+            crate::rows::col(&row, "bytes")?,
+        ))
     }
 
     async fn delete_audio(&self, token: &str) -> StoreResult<()> {
