@@ -69,6 +69,23 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{token}", get(crate::api::audio::get_media))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // One span per request: method and path (a webhook's secret token masked), filled in
+        // with the line and call once the handler knows them, so every log line of a call's
+        // webhooks carries its ids.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %crate::webhooks::redacted(req.uri().path()),
+                        line = tracing::field::Empty,
+                        call = tracing::field::Empty,
+                    )
+                })
+                // A failed request is logged once, by its handler, with its cause.
+                .on_failure(()),
+        )
         .with_state(state)
 }
 

@@ -55,6 +55,18 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
     let Some(job) = state.store.claim_job(now, LEASE_SECS).await? else {
         return Ok(false);
     };
+    let span = tracing::info_span!(
+        "job",
+        id = job.id,
+        kind = %job.kind,
+        call = job.payload.get("call").and_then(serde_json::Value::as_i64),
+        recording = job.payload.get("recording").and_then(serde_json::Value::as_i64),
+    );
+    use tracing::Instrument as _;
+    run_claimed(state, job, now).instrument(span).await
+}
+
+async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result<bool, StoreError> {
     use switchboard_core::store::JobKind;
     let result = match JobKind::parse(&job.kind) {
         Some(JobKind::FetchRecording) => fetch_recording(state, &job).await,

@@ -181,6 +181,7 @@ pub async fn incoming_call(
                 incoming.to
             );
             let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
+            tracing::Span::current().record("call", stored.id.0);
             let instructions = if created {
                 st.metrics.inc(
                     "switchboard_calls_started_total",
@@ -270,6 +271,7 @@ async fn call_event(
         &body,
         |v| async move {
             let call_id = parse_call(&call)?;
+            tracing::Span::current().record("call", call_id.0);
             if caller_leg && !same_call(&v, &st.store.get_call(call_id).await?) {
                 return Err(Failure::NotFound);
             }

@@ -180,6 +180,7 @@ pub async fn verify_parts(
         Ok(_) | Err(StoreError::NotFound) => return Err(Rejected::NotFound),
         Err(e) => return Err(Rejected::Unavailable(e)),
     };
+    tracing::Span::current().record("line", line.id.0);
     let module = switchboard_providers::voice(provider);
     if line.auth_token.is_none() && state.metrics.note_unsigned(line.id, provider.as_str()) {
         tracing::warn!(

@@ -203,4 +203,17 @@ async fn secrets_stay_out_of_the_api_and_the_log() {
         !log.contains("\u{1b}["),
         "colour codes in a log that is not a terminal"
     );
+    // Every line logged while serving a call's webhook, once the handler knows them, carries
+    // the line and the call.
+    let dial_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("/dial/0") && !l.contains("started processing request"))
+        .collect();
+    assert!(!dial_lines.is_empty(), "{log}");
+    for l in dial_lines {
+        assert!(
+            l.contains("line=") && l.contains(&format!("call={id}")),
+            "{l}"
+        );
+    }
 }
