@@ -208,8 +208,27 @@ pub(super) async fn apply(
     webhook: String,
     at: Option<Timestamp>,
 ) -> Result<Vec<Instruction>, Failure> {
+    let call = state.store.get_call(call_id).await?;
+    apply_to(state, line, call, event, webhook, at).await
+}
+
+/// [`apply`] to a call the handler already read (one read per webhook); it is read again
+/// only when another request changed it in between.
+pub(super) async fn apply_to(
+    state: &AppState,
+    line: &Line,
+    loaded: Call,
+    event: Event,
+    webhook: String,
+    at: Option<Timestamp>,
+) -> Result<Vec<Instruction>, Failure> {
+    let call_id = loaded.id;
+    let mut next = Some(loaded);
     for _ in 0..8 {
-        let mut call = state.store.get_call(call_id).await?;
+        let mut call = match next.take() {
+            Some(c) => c,
+            None => state.store.get_call(call_id).await?,
+        };
         if call.line_id != line.id {
             return Err(Failure::NotFound);
         }
@@ -272,11 +291,12 @@ async fn call_event(
         |v| async move {
             let call_id = parse_call(&call)?;
             tracing::Span::current().record("call", call_id.0);
-            if caller_leg && !same_call(&v, &st.store.get_call(call_id).await?) {
+            let stored = st.store.get_call(call_id).await?;
+            if caller_leg && !same_call(&v, &stored) {
                 return Err(Failure::NotFound);
             }
             let (event, what) = parse(&v)?;
-            let instructions = apply(&st, &v.line, call_id, event, what, None).await?;
+            let instructions = apply_to(&st, &v.line, stored, event, what, None).await?;
             Ok(render(&st, &v, call_id, &instructions))
         },
     )
@@ -417,7 +437,7 @@ pub(super) async fn recording_event(
             kind.as_str(),
             summarize(&v.form)
         );
-        apply(state, &v.line, call_id, event, what, at).await?;
+        apply_to(state, &v.line, stored, event, what, at).await?;
     }
     Ok(())
 }
@@ -508,7 +528,7 @@ pub(super) async fn status_event(
         Err(e) => return Err(e.into()),
     };
     let what = format!("Call status: {}", summarize(&v.form));
-    apply(state, &v.line, call.id, event, what, at).await?;
+    apply_to(state, &v.line, call, event, what, at).await?;
     Ok(())
 }
 
