@@ -141,15 +141,36 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, shutdown, Background { jobs: true }).await
+}
+
+/// What runs beside the HTTP server.
+#[derive(Debug, Clone, Copy)]
+pub struct Background {
+    /// The job worker. Off in tests that run jobs themselves ([`crate::jobs::run_due`]).
+    pub jobs: bool,
+}
+
+/// [`serve`], choosing what runs in the background.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    background: Background,
+) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(crate::jobs::run_worker(state.clone(), stop_rx.clone()));
+    let worker = background
+        .jobs
+        .then(|| tokio::spawn(crate::jobs::run_worker(state.clone(), stop_rx.clone())));
     let replayer = tokio::spawn(crate::webhooks::run_replay(state.clone(), stop_rx));
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_tx.send(true);
-    let _ = worker.await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     let _ = replayer.await;
     result
 }

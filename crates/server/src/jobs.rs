@@ -49,6 +49,16 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// Runs every due job, one after the other, until none is due (jobs a run makes due, such as
+/// a retry at the current instant, included); returns how many ran. At most `limit`.
+pub async fn run_due(state: &AppState, limit: usize) -> Result<usize, StoreError> {
+    let mut n = 0;
+    while n < limit && run_one(state).await? {
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Claims and runs one due job; `false` when none was due.
 pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
     let now = state.clock.now();

@@ -81,21 +81,17 @@ async fn channel(app: &TestApp, kind: &str, url: &str) -> i64 {
     c["id"].as_i64().unwrap()
 }
 
-/// Waits (bounded) until the call's alerts are all in `status`.
+/// Runs the due jobs; the call's alerts must then all be in `status`.
 async fn alerts_become(app: &TestApp, call: i64, status: &str) -> Value {
-    for _ in 0..200 {
-        let (_, c) = app.get(&format!("/calls/{call}")).await;
-        let alerts = c["alerts"].as_array().unwrap();
-        if !alerts.is_empty() && alerts.iter().all(|a| a["status"] == status) {
-            return c["alerts"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.settle().await;
     let (_, c) = app.get(&format!("/calls/{call}")).await;
-    panic!(
-        "alerts of call {call} never became {status}: {}",
+    let alerts = c["alerts"].as_array().unwrap();
+    assert!(
+        !alerts.is_empty() && alerts.iter().all(|a| a["status"] == status),
+        "alerts of call {call} are not all {status}: {}",
         c["alerts"]
     );
+    c["alerts"].clone()
 }
 
 async fn line_with(app: &TestApp, user: i64, channels: &[i64]) -> Value {
@@ -173,25 +169,20 @@ async fn retry_after_is_honoured(app: TestApp) {
     let (_, call) = app.call(&app.spec(&line)).await;
     let id = call["id"].as_i64().unwrap();
     // Refused once; the next attempt waits the 30 s Slack asked for.
-    let mut queued = Value::Null;
-    // (A claimed job already counts its attempt while it runs: wait for its error.)
-    for _ in 0..200 {
-        let (_, c) = app.get(&format!("/calls/{id}")).await;
-        if c["alerts"][0]["status"] == "queued" && c["alerts"][0]["last_error"].is_string() {
-            queued = c["alerts"][0].clone();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.settle().await;
+    let (_, c) = app.get(&format!("/calls/{id}")).await;
+    let queued = c["alerts"][0].clone();
+    assert_eq!(queued["status"], "queued", "{queued}");
     assert_eq!(
         queued["last_error"], "the channel answered HTTP 429",
         "{queued}"
     );
     let next: jiff::Timestamp = queued["next_attempt_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(next.as_second() - app.clock.now_ts().as_second(), 30);
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    app.clock.advance_secs(29);
+    assert_eq!(app.settle().await, 0, "nothing is due before Retry-After");
     assert_eq!(slack.count(), 1, "nothing is sent before Retry-After");
-    app.clock.advance_secs(31);
+    app.clock.advance_secs(2);
     alerts_become(&app, id, "delivered").await;
     assert_eq!(slack.count(), 2);
 }
@@ -206,7 +197,7 @@ async fn a_revoked_webhook_fails_visibly_without_retrying(app: TestApp) {
     assert_eq!(alerts[0]["last_error"], "the channel answered HTTP 404");
     assert_eq!(alerts[0]["attempts"], 1);
     app.clock.advance_secs(3600);
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(app.settle().await, 0, "a failed alert is not tried again");
     assert_eq!(slack.count(), 1);
 }
 
@@ -222,13 +213,8 @@ async fn alerts_survive_a_restart(app: TestApp) {
     let line = line_with(&app, a, &[s]).await;
     let (_, call) = app.call(&app.spec(&line)).await;
     let id = call["id"].as_i64().unwrap();
-    for _ in 0..100 {
-        if slack.count() == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(slack.count(), 1);
+    app.settle().await;
+    assert_eq!(slack.count(), 1, "the first attempt failed with a 500");
     let mut app = app;
     app.restart().await;
     app.clock.advance_secs(600);

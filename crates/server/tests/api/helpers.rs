@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use switchboard::app::{serve, AppState};
+use switchboard::app::{serve_with, AppState, Background};
 use switchboard::config::Config;
 use switchboard_core::clock::FakeClock;
 use switchboard_core::store::Store;
@@ -42,7 +42,9 @@ macro_rules! on_all {
                         )
                         .await
                         .expect("SQLite is always available");
+                        let check = app.job_check();
                         super::super::super::$name(app).await;
+                        check.assert_settled().await;
                     }
                 )*
             }
@@ -57,7 +59,9 @@ macro_rules! on_all {
                         )
                         .await
                         {
+                            let check = app.job_check();
                             super::super::super::$name(app).await;
+                            check.assert_settled().await;
                         }
                     }
                 )*
@@ -80,7 +84,9 @@ macro_rules! on_both {
                     )
                     .await
                     .expect("SQLite is always available");
+                    let check = app.job_check();
                     super::$name(app).await;
+                    check.assert_settled().await;
                 }
             )*
         }
@@ -94,7 +100,9 @@ macro_rules! on_both {
                     )
                     .await
                     {
+                        let check = app.job_check();
                         super::$name(app).await;
+                        check.assert_settled().await;
                     }
                 }
             )*
@@ -112,15 +120,44 @@ pub struct TestApp {
     pub token: String,
     pub clock: FakeClock,
     pub http: reqwest::Client,
-    pub media: MediaServer,
+    pub media: Arc<MediaServer>,
     pub store: Arc<dyn Store>,
-    pub data_dir: tempfile::TempDir,
-    /// Kept for its `Drop`, which removes the database.
-    pub _db: TestDb,
+    pub data_dir: Arc<tempfile::TempDir>,
+    /// Kept for its `Drop`, which removes the database (shared with the [`JobCheck`]).
+    pub _db: Arc<TestDb>,
     addr: std::net::SocketAddr,
     db_url: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The running server's state: tests run its jobs themselves ([`TestApp::settle`]).
+    state: Option<AppState>,
+    /// Set by a test that means to leave a job queued (a retry in the future).
+    leftover_ok: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Checks, after a test, that it left no job behind that it did not expect.
+pub struct JobCheck {
+    state: AppState,
+    leftover_ok: Arc<std::sync::atomic::AtomicBool>,
+    // What the jobs need after the test's own `TestApp` is gone.
+    _keep: (Arc<MediaServer>, Arc<tempfile::TempDir>, Arc<TestDb>),
+}
+
+impl JobCheck {
+    /// Runs what is due, then fails if any job is still queued (unless the test said so).
+    pub async fn assert_settled(self) {
+        switchboard::jobs::run_due(&self.state, 1000).await.unwrap();
+        if self.leftover_ok.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let far = jiff::Timestamp::MAX;
+        if let Some(job) = self.state.store.claim_job(far, 1).await.unwrap() {
+            panic!(
+                "the test left a job queued that it did not expect: {} {}",
+                job.kind, job.payload
+            );
+        }
+    }
 }
 
 fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) -> Config {
@@ -182,14 +219,16 @@ impl TestApp {
             token,
             clock,
             http: switchboard_sim::client(),
-            media,
+            media: Arc::new(media),
             store,
-            data_dir,
-            _db: db,
+            data_dir: Arc::new(data_dir),
+            _db: Arc::new(db),
             addr,
             db_url,
             stop: None,
             task: None,
+            state: None,
+            leftover_ok: Arc::default(),
         };
         app.start(listener);
         app
@@ -202,15 +241,44 @@ impl TestApp {
             config(self.addr, &self.db_url, self.data_dir.path()),
         )
         .unwrap();
+        self.state = Some(state.clone());
         let (tx, rx) = oneshot::channel();
         self.stop = Some(tx);
         self.task = Some(tokio::spawn(async move {
-            serve(listener, state, async {
-                let _ = rx.await;
-            })
+            // No background worker: tests run jobs when they mean to (`settle`), so nothing
+            // happens behind their back and no test waits with a sleep.
+            serve_with(
+                listener,
+                state,
+                async {
+                    let _ = rx.await;
+                },
+                Background { jobs: false },
+            )
             .await
             .unwrap();
         }));
+    }
+
+    /// Runs every job that is due now (recording downloads, alerts), to completion.
+    pub async fn settle(&self) -> usize {
+        let state = self.state.as_ref().expect("the server is running");
+        switchboard::jobs::run_due(state, 1000).await.unwrap()
+    }
+
+    /// This test leaves a job queued on purpose (a retry later than the test looks).
+    pub fn expect_jobs_left(&self) {
+        self.leftover_ok
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The check run after the test.
+    pub fn job_check(&self) -> JobCheck {
+        JobCheck {
+            state: self.state.clone().expect("the server is running"),
+            leftover_ok: self.leftover_ok.clone(),
+            _keep: (self.media.clone(), self.data_dir.clone(), self._db.clone()),
+        }
     }
 
     /// Stops the server and starts a new one on the same port over a freshly opened
@@ -412,17 +480,17 @@ impl TestApp {
         panic!("call {sid} never reached the expected state: {list}");
     }
 
-    /// Waits (bounded) until every recording of the call has been fetched.
+    /// Runs the due jobs, then returns the call's recordings, all of which must be stored.
     pub async fn stored_recordings(&self, call_id: i64) -> Value {
-        for _ in 0..100 {
-            let (_, c) = self.get(&format!("/calls/{call_id}")).await;
-            let recs = c["recordings"].as_array().unwrap();
-            if !recs.is_empty() && recs.iter().all(|r| r["status"] == "stored") {
-                return c["recordings"].clone();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("recordings of call {call_id} were not stored in time");
+        self.settle().await;
+        let (_, c) = self.get(&format!("/calls/{call_id}")).await;
+        let recs = c["recordings"].as_array().unwrap();
+        assert!(
+            !recs.is_empty() && recs.iter().all(|r| r["status"] == "stored"),
+            "recordings of call {call_id} are not all stored: {}",
+            c["recordings"]
+        );
+        c["recordings"].clone()
     }
 }
 
