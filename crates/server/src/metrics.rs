@@ -1,8 +1,12 @@
-//! Prometheus metrics at `/metrics` (text exposition format, no authentication, no
-//! personal data: only counts and latencies by provider, webhook kind and result).
+//! Prometheus metrics at `/metrics` (OpenMetrics text through `prometheus-client`, no
+//! authentication, no personal data: only counts and latencies by provider, webhook kind and
+//! result).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -11,20 +15,25 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 8.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+type Labels = Vec<(String, String)>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 /// The process's metrics.
-#[derive(Default)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    registry: Registry,
+    counters: HashMap<&'static str, Family<Labels, Counter>>,
+    latency: Family<Labels, Histogram, fn() -> Histogram>,
     /// Webhooks accepted without a signature check, per line (lines without an auth token).
     unsigned: Mutex<BTreeMap<switchboard_core::LineId, u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
 /// Descriptions of the counters, for `# HELP`.
@@ -56,12 +65,37 @@ const HELP: [(&str, &str); 7] = [
     ),
 ];
 
-fn labels(pairs: &[(&str, &str)]) -> String {
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let mut counters = HashMap::new();
+        for (name, help) in HELP {
+            let family = Family::<Labels, Counter>::default();
+            // The library adds the `_total` suffix of a counter itself.
+            registry.register(name.trim_end_matches("_total"), help, family.clone());
+            counters.insert(name, family);
+        }
+        let latency: Family<Labels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "switchboard_webhook_duration_seconds",
+            "Time to answer a provider webhook.",
+            latency.clone(),
+        );
+        Self {
+            registry,
+            counters,
+            latency,
+            unsigned: Mutex::default(),
+        }
+    }
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect::<Vec<_>>()
-        .join(",")
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 impl Metrics {
@@ -83,55 +117,67 @@ impl Metrics {
         u.get(&line).copied().unwrap_or(0)
     }
 
-    /// Adds one to the counter `name` with `pairs` as labels.
+    /// Adds one to the counter `name` (one of those described in `HELP`) with `pairs` as labels.
     pub fn inc(&self, name: &'static str, pairs: &[(&str, &str)]) {
-        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        *c.entry((name, labels(pairs))).or_default() += 1;
+        match self.counters.get(name) {
+            Some(family) => {
+                family.get_or_create(&labels(pairs)).inc();
+            }
+            None => debug_assert!(false, "the counter {name} is not registered"),
+        }
     }
 
     /// Records how long a webhook of `kind` took.
     pub fn observe_webhook(&self, provider: &str, kind: &str, took: Duration) {
-        let secs = took.as_secs_f64();
-        let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        let e = h
-            .entry(labels(&[("provider", provider), ("kind", kind)]))
-            .or_default();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                e.counts[i] += 1;
-            }
-        }
-        e.sum += secs;
-        e.count += 1;
+        self.latency
+            .get_or_create(&labels(&[("provider", provider), ("kind", kind)]))
+            .observe(took.as_secs_f64());
     }
 
-    /// The text exposition.
+    /// The text exposition (OpenMetrics).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        for (name, help) in HELP {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for ((n, l), v) in c.iter() {
-                if *n == name {
-                    let _ = writeln!(out, "{name}{{{l}}} {v}");
-                }
-            }
-        }
-        drop(c);
-        let name = "switchboard_webhook_duration_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time to answer a provider webhook.\n# TYPE {name} histogram"
-        );
-        let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        for (l, e) in h.iter() {
-            for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "{name}_bucket{{{l},le=\"{b}\"}} {}", e.counts[i]);
-            }
-            let _ = writeln!(out, "{name}_bucket{{{l},le=\"+Inf\"}} {}", e.count);
-            let _ = writeln!(out, "{name}_sum{{{l}}} {}", e.sum);
-            let _ = writeln!(out, "{name}_count{{{l}}} {}", e.count);
-        }
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String does not fail");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_the_histogram_render_as_openmetrics() {
+        let m = Metrics::default();
+        m.inc(
+            "switchboard_webhooks_total",
+            &[("provider", "twilio"), ("kind", "voice"), ("status", "200")],
+        );
+        m.inc(
+            "switchboard_webhooks_total",
+            &[("provider", "twilio"), ("kind", "voice"), ("status", "200")],
+        );
+        m.observe_webhook("twilio", "voice", Duration::from_millis(3));
+        let text = m.render();
+        assert!(
+            text.contains("# TYPE switchboard_webhooks counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "switchboard_webhooks_total{provider=\"twilio\",kind=\"voice\",status=\"200\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "switchboard_webhook_duration_seconds_bucket{le=\"0.005\",provider=\"twilio\",kind=\"voice\"} 1"
+            ) || text.contains(
+                "switchboard_webhook_duration_seconds_bucket{provider=\"twilio\",kind=\"voice\",le=\"0.005\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }
