@@ -330,6 +330,21 @@ pub struct RecordingReport {
     pub has_media: bool,
 }
 
+impl RecordingReport {
+    /// What becomes of a recording when the provider reports it, given what is stored of it
+    /// (`None`: not yet known): its new status, and whether its media must be downloaded.
+    /// A stored copy stays stored; a later report may say the media is absent after all; a
+    /// new recording with media is fetched once.
+    pub fn apply_to(&self, stored: Option<RecordingStatus>) -> (RecordingStatus, bool) {
+        match (stored, self.has_media) {
+            (Some(RecordingStatus::Stored), _) => (RecordingStatus::Stored, false),
+            (Some(_), false) | (None, false) => (RecordingStatus::Absent, false),
+            (Some(s), true) => (s, false),
+            (None, true) => (RecordingStatus::Pending, true),
+        }
+    }
+}
+
 /// One line of a call's activity log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallEvent {
@@ -338,4 +353,30 @@ pub struct CallEvent {
     pub kind: String,
     /// The human sentence.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(has_media: bool) -> RecordingReport {
+        RecordingReport {
+            kind: RecordingKind::Voicemail,
+            provider_recording_id: "RE1".into(),
+            provider_url: "https://api.twilio.com/r".into(),
+            duration_secs: Some(12),
+            has_media,
+        }
+    }
+
+    #[test]
+    fn a_recording_is_fetched_once_and_a_stored_copy_stays() {
+        use RecordingStatus::*;
+        assert_eq!(report(true).apply_to(None), (Pending, true));
+        assert_eq!(report(false).apply_to(None), (Absent, false));
+        assert_eq!(report(true).apply_to(Some(Pending)), (Pending, false));
+        assert_eq!(report(false).apply_to(Some(Pending)), (Absent, false));
+        assert_eq!(report(false).apply_to(Some(Stored)), (Stored, false));
+        assert_eq!(report(true).apply_to(Some(Failed)), (Failed, false));
+    }
 }

@@ -3,7 +3,7 @@
 use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
-use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport, RecordingStatus};
 use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
@@ -204,12 +204,9 @@ async fn upsert_recording(
         Some(row) => {
             let id: i64 = crate::rows::col(&row, "id")?;
             let status: String = crate::rows::col(&row, "status")?;
-            // A later report may say the media is absent after all; a stored copy stays.
-            let new_status = match (status.as_str(), r.has_media) {
-                ("stored", _) => "stored",
-                (_, false) => "absent",
-                (s, true) => s,
-            };
+            let stored = RecordingStatus::parse(&status);
+            let (new_status, _) = r.apply_to(stored);
+            let new_status = new_status.as_str();
             sqlx::query(
                 "UPDATE recordings SET provider_url = $1, duration_secs = COALESCE($2, duration_secs), status = $3 WHERE id = $4",
             )
@@ -222,7 +219,8 @@ async fn upsert_recording(
             .map_err(db_err)?;
         }
         None => {
-            let status = if r.has_media { "pending" } else { "absent" };
+            let (status, fetch) = r.apply_to(None);
+            let status = status.as_str();
             let row = sqlx::query(
                 "INSERT INTO recordings (call_id, kind, provider_recording_id, provider_url, duration_secs, status, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -237,7 +235,7 @@ async fn upsert_recording(
             .fetch_one(&mut **tx)
             .await
             .map_err(db_err)?;
-            if r.has_media {
+            if fetch {
                 let id: i64 = crate::rows::col(&row, "id")?;
                 let job = NewJob::fetch_recording(call, RecordingId(id));
                 super::jobs::enqueue(tx, job.kind.as_str(), &job.payload, now, job.call).await?;
