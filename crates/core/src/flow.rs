@@ -380,46 +380,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             t.recordings.push(report);
         }
         Event::FailsafeServed { what, cause, dial } => {
-            if call.failsafe.is_none() {
-                call.failsafe = Some(cause.clone());
-            }
-            if call.ended_at.is_some() || call.outcome == Outcome::Rejected {
-                t.log(
-                    "error",
-                    format!("Switchboard could not handle the {what} ({cause})"),
-                );
-                return t;
-            }
-            if let (Some((step, status)), Phase::Dialing { step: now_dialing }) = (dial, call.phase)
-            {
-                if step == now_dialing {
-                    let outcome = match status {
-                        DialStatus::Answered => AttemptOutcome::Answered,
-                        DialStatus::NoAnswer => AttemptOutcome::NoAnswer,
-                        DialStatus::Busy => AttemptOutcome::Busy,
-                        DialStatus::Failed => AttemptOutcome::Failed,
-                        DialStatus::Canceled => AttemptOutcome::Canceled,
-                    };
-                    if outcome == AttemptOutcome::Answered {
-                        call.outcome = Outcome::Answered;
-                        call.answered_by =
-                            call.plan.steps[step].responder.as_ref().map(|r| r.user_id);
-                    }
-                    if let Some(a) = call.attempt_mut(step) {
-                        a.outcome = outcome;
-                        a.ended_at = Some(now);
-                    }
-                }
-            }
-            call.phase = Phase::Voicemail {
-                reason: VoicemailReason::InternalError,
-            };
-            t.log(
-                "error",
-                format!(
-                    "Switchboard could not handle the {what} ({cause}); the caller heard the apology and was offered voicemail"
-                ),
-            );
+            failsafe::served(call, &what, &cause, dial, now, &mut t)
         }
         Event::CallEnded { duration_secs } => {
             if call.ended_at.is_some() {
@@ -618,6 +579,7 @@ fn skip_words(r: crate::plan::SkipReason) -> &'static str {
     }
 }
 
+mod failsafe;
 mod incoming;
 mod screening;
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};

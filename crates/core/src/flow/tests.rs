@@ -489,3 +489,40 @@ fn a_failsafe_call_waits_for_its_voicemail() {
         "hung up during the apology: no message"
     );
 }
+
+#[test]
+fn a_failed_dial_result_records_the_attempt_and_the_apology() {
+    let l = line(&[1, 2]);
+    let mut call = call_for(&l);
+    start(&mut call, &l, Timestamp::UNIX_EPOCH);
+    let t = handle(
+        &mut call,
+        &l,
+        Event::FailsafeServed {
+            what: "dial result for step 1".into(),
+            cause: "the database was unavailable".into(),
+            dial: Some((0, DialStatus::NoAnswer)),
+        },
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(t.instructions.is_empty(), "nobody listens to a replay");
+    assert_eq!(
+        call.attempts[0].outcome,
+        crate::call::AttemptOutcome::NoAnswer
+    );
+    assert_eq!(
+        call.phase,
+        Phase::Voicemail {
+            reason: crate::call::VoicemailReason::InternalError
+        }
+    );
+    assert_eq!(call.attempts.len(), 1, "Bob was never dialed");
+    assert!(t
+        .log
+        .iter()
+        .any(|(k, m)| *k == "error" && m.contains("the caller heard the apology")));
+    assert_eq!(
+        call.path(),
+        "Alice did not answer → Switchboard failed (the database was unavailable): apology played"
+    );
+}
