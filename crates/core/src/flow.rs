@@ -6,7 +6,8 @@
 //! recordings reported. They do no I/O and read no clock: `now` is passed in.
 
 use crate::call::{
-    Attempt, AttemptOutcome, Call, Outcome, Phase, RecordingKind, RecordingReport, VoicemailReason,
+    Attempt, AttemptOutcome, Call, EventKind, Outcome, Phase, RecordingKind, RecordingReport,
+    VoicemailReason,
 };
 use crate::line::{Line, Message};
 use crate::PhoneNumber;
@@ -118,7 +119,7 @@ pub enum Event {
 pub struct Transition {
     pub instructions: Vec<Instruction>,
     /// Activity-log lines: (kind, message).
-    pub log: Vec<(&'static str, String)>,
+    pub log: Vec<(crate::call::EventKind, String)>,
     /// Recordings to add or update.
     pub recordings: Vec<RecordingReport>,
     /// Background jobs to queue in the same transaction as the change.
@@ -126,7 +127,7 @@ pub struct Transition {
 }
 
 impl Transition {
-    fn log(&mut self, kind: &'static str, message: impl Into<String>) {
+    fn log(&mut self, kind: crate::call::EventKind, message: impl Into<String>) {
         self.log.push((kind, message.into()));
     }
 }
@@ -160,10 +161,13 @@ fn system_message(text: &str, like: &Message) -> Message {
 pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
     let mut t = Transition::default();
     if call.plan.test_mode {
-        t.log("decision", "Test mode is on: only the test user is rung");
+        t.log(
+            EventKind::Decision,
+            "Test mode is on: only the test user is rung",
+        );
     } else if call.plan.after_hours && call.plan.has_anyone() {
         t.log(
-            "decision",
+            EventKind::Decision,
             "Outside business hours: ringing the after-hours routing",
         );
     }
@@ -178,7 +182,7 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
             ),
             (None, None) => format!("step {}: {}", i + 1, s.target),
         };
-        t.log("plan", what);
+        t.log(EventKind::Plan, what);
     }
     t.instructions
         .push(Instruction::Say(line.messages.welcome.clone()));
@@ -186,14 +190,14 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
         Some((step, _)) => dial(call, line, step, now, &mut t),
         None if call.plan.after_hours => {
             t.log(
-                "decision",
+                EventKind::Decision,
                 "Outside business hours: playing the closed message",
             );
             voicemail(call, line, VoicemailReason::Closed, &mut t);
         }
         None => {
             t.log(
-                "decision",
+                EventKind::Decision,
                 "Nobody to dial: playing the no-one-on-call message",
             );
             voicemail(call, line, VoicemailReason::NoOneOnCall, &mut t);
@@ -207,7 +211,7 @@ pub fn reject(call: &mut Call, reason: &str) -> Transition {
     let mut t = Transition::default();
     call.outcome = Outcome::Rejected;
     call.phase = Phase::Done;
-    t.log("decision", format!("Rejected: {reason}"));
+    t.log(EventKind::Decision, format!("Rejected: {reason}"));
     t.instructions.push(Instruction::Reject);
     t
 }
@@ -242,7 +246,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             t.recordings.extend(recording);
             if call.phase != (Phase::Dialing { step }) {
                 t.log(
-                    "decision",
+                    EventKind::Decision,
                     format!(
                         "Ignored a repeated or late dial result for step {}",
                         step + 1
@@ -294,7 +298,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
                     call.answered_by = call.plan.steps[step].responder.as_ref().map(|r| r.user_id);
                     call.phase = Phase::Connected { step };
                     t.log(
-                        "decision",
+                        EventKind::Decision,
                         format!(
                             "{name} answered{}",
                             talk_secs.map_or(String::new(), |s| format!("; talked {s} s"))
@@ -306,13 +310,16 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
                     call.outcome = Outcome::Abandoned;
                     call.phase = Phase::Done;
                     t.log(
-                        "decision",
+                        EventKind::Decision,
                         format!("The caller hung up while {name} was ringing; routing stops"),
                     );
                     t.instructions.push(Instruction::Hangup);
                 }
                 other => {
-                    t.log("decision", format!("{name} {}", attempt_words(other)));
+                    t.log(
+                        EventKind::Decision,
+                        format!("{name} {}", attempt_words(other)),
+                    );
                     next_step(call, line, step + 1, now, &mut t);
                 }
             }
@@ -333,13 +340,13 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             }
             if has_message {
                 call.outcome = Outcome::Voicemail;
-                t.log("decision", "The caller left a voicemail");
+                t.log(EventKind::Decision, "The caller left a voicemail");
             } else if call.outcome == Outcome::InProgress {
                 call.outcome = Outcome::Missed;
-                t.log("decision", "The caller left no message");
+                t.log(EventKind::Decision, "The caller left no message");
             }
             if caller_gone {
-                t.log("decision", "The caller hung up while recording");
+                t.log(EventKind::Decision, "The caller hung up while recording");
             }
             call.phase = Phase::Done;
             let like = &line.messages.no_answer;
@@ -360,12 +367,12 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             {
                 call.outcome = Outcome::Voicemail;
                 t.log(
-                    "decision",
+                    EventKind::Decision,
                     "A voicemail recording arrived: outcome is voicemail",
                 );
             }
             t.log(
-                "recording",
+                EventKind::Recording,
                 format!(
                     "{} recording {} {}",
                     report.kind.as_str(),
@@ -384,7 +391,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
         }
         Event::CallEnded { duration_secs } => {
             if call.ended_at.is_some() {
-                t.log("decision", "Ignored a repeated end-of-call report");
+                t.log(EventKind::Decision, "Ignored a repeated end-of-call report");
                 return t;
             }
             // The provider's duration is the call's length: the end is that long after the
@@ -408,23 +415,26 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
                         }
                         call.outcome = Outcome::Abandoned;
                         t.log(
-                            "decision",
+                            EventKind::Decision,
                             "The caller hung up while a responder was ringing",
                         );
                     }
                     Phase::Voicemail { .. } => {
                         call.outcome = Outcome::Missed;
-                        t.log("decision", "The caller hung up without leaving a message");
+                        t.log(
+                            EventKind::Decision,
+                            "The caller hung up without leaving a message",
+                        );
                     }
                     Phase::Connected { .. } | Phase::Done => {
                         call.outcome = Outcome::Abandoned;
-                        t.log("decision", "The caller hung up");
+                        t.log(EventKind::Decision, "The caller hung up");
                     }
                 }
             }
             call.phase = Phase::Done;
             t.log(
-                "decision",
+                EventKind::Decision,
                 format!(
                     "Call ended{}",
                     duration_secs.map_or(String::new(), |d| format!(" after {d} s"))
@@ -457,7 +467,7 @@ fn next_step(call: &mut Call, line: &Line, from: usize, now: Timestamp, t: &mut 
         match (&s.responder, s.skipped) {
             (Some(_), _) => break,
             (None, Some(reason)) => t.log(
-                "decision",
+                EventKind::Decision,
                 format!(
                     "Skipped step {} ({}): {}",
                     i + 1,
@@ -471,7 +481,10 @@ fn next_step(call: &mut Call, line: &Line, from: usize, now: Timestamp, t: &mut 
     match call.plan.next_dialable(from) {
         Some((step, _)) => dial(call, line, step, now, t),
         None => {
-            t.log("decision", "Nobody answered: playing the no-answer message");
+            t.log(
+                EventKind::Decision,
+                "Nobody answered: playing the no-answer message",
+            );
             voicemail(call, line, VoicemailReason::NoAnswer, t);
         }
     }
@@ -483,7 +496,7 @@ fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Trans
         .clone()
         .expect("dial is only called for a step with a responder");
     t.log(
-        "dial",
+        EventKind::Dial,
         format!(
             "Dialing {} ({}) for {} s",
             r.name, r.phone, line.routing.ring_timeout_secs

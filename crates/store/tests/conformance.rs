@@ -93,7 +93,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
 fn event(msg: &str) -> CallEvent {
     CallEvent {
         at: t(0),
-        kind: "decision".into(),
+        kind: switchboard_core::call::EventKind::Decision,
         message: msg.into(),
     }
 }

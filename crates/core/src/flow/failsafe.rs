@@ -2,7 +2,7 @@
 //! failure document: what that does to the call.
 
 use super::{DialStatus, Transition};
-use crate::call::{AttemptOutcome, Call, Outcome, Phase, VoicemailReason};
+use crate::call::{AttemptOutcome, Call, EventKind, Outcome, Phase, VoicemailReason};
 use jiff::Timestamp;
 
 /// The caller heard the apology and was offered voicemail instead of what `what` (the
@@ -20,7 +20,7 @@ pub(super) fn served(
     }
     if call.ended_at.is_some() || call.outcome == Outcome::Rejected {
         t.log(
-            "error",
+            EventKind::Error,
             format!("Switchboard could not handle the {what} ({cause})"),
         );
         return;
@@ -48,7 +48,7 @@ pub(super) fn served(
         reason: VoicemailReason::InternalError,
     };
     t.log(
-        "error",
+        EventKind::Error,
         format!(
             "Switchboard could not handle the {what} ({cause}); the caller heard the apology and was offered voicemail"
         ),

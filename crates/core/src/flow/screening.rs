@@ -9,13 +9,13 @@ pub(super) fn prompted(call: &mut Call, line: &Line, step: usize, t: &mut Transi
         Some(a) if waiting => {
             a.picked_up = true;
             t.log(
-                "decision",
+                EventKind::Decision,
                 format!("{} picked up; asking them to press {ACCEPT_KEY}", a.name),
             );
             t.instructions = screen_prompt(call, line, step);
         }
         _ => {
-            t.log("decision", "Ignored a late screening request");
+            t.log(EventKind::Decision, "Ignored a late screening request");
             t.instructions.push(Instruction::Hangup);
         }
     }
@@ -41,7 +41,7 @@ pub(super) fn answered(
         Some(a) if waiting && accepted => {
             a.accepted = Some(true);
             t.log(
-                "decision",
+                EventKind::Decision,
                 format!("{name} pressed {ACCEPT_KEY}: accepted the call"),
             );
             t.instructions.push(Instruction::Say(system_message(
@@ -51,7 +51,7 @@ pub(super) fn answered(
         }
         _ => {
             t.log(
-                "decision",
+                EventKind::Decision,
                 format!(
                     "{name} did not accept the call{}",
                     digits.map_or(String::new(), |d| format!(" (pressed '{d}')"))

@@ -520,7 +520,8 @@ fn a_failed_dial_result_records_the_attempt_and_the_apology() {
     assert!(t
         .log
         .iter()
-        .any(|(k, m)| *k == "error" && m.contains("the caller heard the apology")));
+        .any(|(k, m)| *k == crate::call::EventKind::Error
+            && m.contains("the caller heard the apology")));
     assert_eq!(
         call.path(),
         "Alice did not answer → Switchboard failed (the database was unavailable): apology played"

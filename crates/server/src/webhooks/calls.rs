@@ -41,12 +41,12 @@ impl From<StoreError> for Failure {
 pub(super) fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallEvent> {
     let mut out = vec![CallEvent {
         at: now,
-        kind: "webhook".to_owned(),
+        kind: switchboard_core::call::EventKind::Webhook,
         message: first,
     }];
     out.extend(t.log.iter().map(|(kind, message)| CallEvent {
         at: now,
-        kind: (*kind).to_owned(),
+        kind: *kind,
         message: message.clone(),
     }));
     out

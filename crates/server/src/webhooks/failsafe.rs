@@ -112,7 +112,7 @@ pub(super) async fn call_for(
             let notes = [
                 CallEvent {
                     at: now,
-                    kind: "webhook".to_owned(),
+                    kind: switchboard_core::call::EventKind::Webhook,
                     message: format!(
                         "Incoming {} call from {} to {}",
                         v.provider.name(),
@@ -122,7 +122,7 @@ pub(super) async fn call_for(
                 },
                 CallEvent {
                     at: now,
-                    kind: "error".to_owned(),
+                    kind: switchboard_core::call::EventKind::Error,
                     message: format!(
                         "Switchboard could not route this call ({cause}); the caller heard the apology and was offered voicemail"
                     ),

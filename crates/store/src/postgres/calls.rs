@@ -3,7 +3,9 @@
 use crate::codec::{db_err, ms, to_json, ts};
 use jiff::Timestamp;
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
-use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport, RecordingStatus};
+use switchboard_core::call::{
+    Call, CallEvent, EventKind, Recording, RecordingReport, RecordingStatus,
+};
 use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
@@ -16,7 +18,7 @@ pub(super) async fn insert_events(
         sqlx::query("INSERT INTO call_events (call_id, at, kind, message) VALUES ($1, $2, $3, $4)")
             .bind(call.0)
             .bind(ms(e.at))
-            .bind(&e.kind)
+            .bind(e.kind.as_str())
             .bind(&e.message)
             .execute(&mut **tx)
             .await
@@ -256,7 +258,12 @@ pub(super) async fn list_events(pool: &PgPool, call: CallId) -> StoreResult<Vec<
         .map(|r| {
             Ok(CallEvent {
                 at: ts(crate::rows::col(r, "at")?)?,
-                kind: crate::rows::col(r, "kind")?,
+                kind: {
+                    let k: String = crate::rows::col(r, "kind")?;
+                    EventKind::parse(&k).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown event kind '{k}'").into())
+                    })?
+                },
                 message: crate::rows::col(r, "message")?,
             })
         })
