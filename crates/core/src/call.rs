@@ -137,8 +137,48 @@ pub enum AttemptOutcome {
     NotAccepted,
 }
 
+/// Call screening on one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screening {
+    /// The line does not screen.
+    #[default]
+    Off,
+    /// Ringing; nobody picked up yet.
+    Waiting,
+    /// Picked up and the prompt played (a person or a voicemail); the key not pressed yet.
+    PickedUp,
+    /// The key was pressed. `prompted`: we played the prompt and heard the key (Twilio);
+    /// otherwise the provider only bridged after the key (Plivo's confirmKey).
+    Accepted { prompted: bool },
+}
+
+impl Screening {
+    /// Screening for a new attempt on a line that screens (`true`) or not.
+    pub fn start(screens: bool) -> Self {
+        if screens {
+            Screening::Waiting
+        } else {
+            Screening::Off
+        }
+    }
+
+    /// Still waiting for the responder to press the key.
+    pub fn awaiting_accept(self) -> bool {
+        matches!(self, Screening::Waiting | Screening::PickedUp)
+    }
+
+    /// The phone was picked up and the prompt played.
+    pub fn picked_up(self) -> bool {
+        matches!(
+            self,
+            Screening::PickedUp | Screening::Accepted { prompted: true }
+        )
+    }
+}
+
 /// One dial of one responder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "AttemptRepr", into = "AttemptRepr")]
 pub struct Attempt {
     /// Index of the plan step.
     pub step: usize,
@@ -152,14 +192,73 @@ pub struct Attempt {
     pub duration_secs: Option<u32>,
     /// The provider's id for the dialed leg.
     pub leg_id: Option<String>,
-    /// Call screening: `Some(false)` while waiting for the responder to press the key,
-    /// `Some(true)` once they did; `None` when the line does not screen.
+    pub screening: Screening,
+}
+
+/// An attempt as stored and shown: screening as `accepted` (`null` when the line does not
+/// screen, `false` while waiting for the key, `true` once pressed) and `picked_up`.
+#[derive(Serialize, Deserialize)]
+struct AttemptRepr {
+    step: usize,
+    user_id: UserId,
+    name: String,
+    number: String,
+    outcome: AttemptOutcome,
+    started_at: Timestamp,
+    ended_at: Option<Timestamp>,
+    duration_secs: Option<u32>,
+    leg_id: Option<String>,
     #[serde(default)]
-    pub accepted: Option<bool>,
-    /// Call screening: the phone was picked up and the prompt played (by a person or a
-    /// voicemail; pressing the key tells them apart).
+    accepted: Option<bool>,
     #[serde(default)]
-    pub picked_up: bool,
+    picked_up: bool,
+}
+
+impl From<AttemptRepr> for Attempt {
+    fn from(r: AttemptRepr) -> Self {
+        let screening = match (r.accepted, r.picked_up) {
+            (None, _) => Screening::Off,
+            (Some(true), prompted) => Screening::Accepted { prompted },
+            (Some(false), true) => Screening::PickedUp,
+            (Some(false), false) => Screening::Waiting,
+        };
+        Attempt {
+            step: r.step,
+            user_id: r.user_id,
+            name: r.name,
+            number: r.number,
+            outcome: r.outcome,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            duration_secs: r.duration_secs,
+            leg_id: r.leg_id,
+            screening,
+        }
+    }
+}
+
+impl From<Attempt> for AttemptRepr {
+    fn from(a: Attempt) -> Self {
+        let (accepted, picked_up) = match a.screening {
+            Screening::Off => (None, false),
+            Screening::Waiting => (Some(false), false),
+            Screening::PickedUp => (Some(false), true),
+            Screening::Accepted { prompted } => (Some(true), prompted),
+        };
+        AttemptRepr {
+            step: a.step,
+            user_id: a.user_id,
+            name: a.name,
+            number: a.number,
+            outcome: a.outcome,
+            started_at: a.started_at,
+            ended_at: a.ended_at,
+            duration_secs: a.duration_secs,
+            leg_id: a.leg_id,
+            accepted,
+            picked_up,
+        }
+    }
 }
 
 /// A call as stored.
@@ -406,6 +505,41 @@ mod tests {
             duration_secs: Some(12),
             has_media,
         }
+    }
+
+    #[test]
+    fn screening_is_stored_in_the_shape_the_api_always_showed() {
+        let attempt = |screening| Attempt {
+            step: 0,
+            user_id: UserId(1),
+            name: "Alice".into(),
+            number: "+14155550101".into(),
+            outcome: AttemptOutcome::Ringing,
+            started_at: Timestamp::UNIX_EPOCH,
+            ended_at: None,
+            duration_secs: None,
+            leg_id: None,
+            screening,
+        };
+        for (s, accepted, picked_up) in [
+            (Screening::Off, serde_json::Value::Null, false),
+            (Screening::Waiting, false.into(), false),
+            (Screening::PickedUp, false.into(), true),
+            (Screening::Accepted { prompted: true }, true.into(), true),
+            (Screening::Accepted { prompted: false }, true.into(), false),
+        ] {
+            let json = serde_json::to_value(attempt(s)).unwrap();
+            assert_eq!(json["accepted"], accepted, "{s:?}");
+            assert_eq!(json["picked_up"], picked_up, "{s:?}");
+            let back: Attempt = serde_json::from_value(json).unwrap();
+            assert_eq!(back.screening, s);
+        }
+        // Attempts stored before screening existed have neither field.
+        let old = serde_json::json!({"step": 0, "user_id": 1, "name": "A", "number": "+1",
+            "outcome": "answered", "started_at": "2026-11-24T09:00:00Z", "ended_at": null,
+            "duration_secs": 30, "leg_id": null});
+        let a: Attempt = serde_json::from_value(old).unwrap();
+        assert_eq!(a.screening, Screening::Off);
     }
 
     #[test]

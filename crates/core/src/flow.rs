@@ -7,7 +7,7 @@
 
 use crate::call::{
     Attempt, AttemptOutcome, Call, EventKind, Outcome, Phase, RecordingKind, RecordingReport,
-    VoicemailReason,
+    Screening, VoicemailReason,
 };
 use crate::line::{Line, Message};
 use crate::PhoneNumber;
@@ -263,7 +263,9 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
                 .attempts
                 .iter()
                 .find(|a| a.step == step)
-                .map_or((false, false), |a| (a.accepted == Some(false), a.picked_up));
+                .map_or((false, false), |a| {
+                    (a.screening.awaiting_accept(), a.screening.picked_up())
+                });
             let attempt_outcome = match (status, caller_gone) {
                 // Screened, picked up, but the key was never pressed: a voicemail or a
                 // refusal, not an answer.
@@ -283,9 +285,11 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
                 (DialStatus::Canceled, false) => AttemptOutcome::Canceled,
             };
             if let Some(a) = call.attempt_mut(step) {
-                if attempt_outcome == AttemptOutcome::Answered && a.accepted == Some(false) {
+                if attempt_outcome == AttemptOutcome::Answered && a.screening.awaiting_accept() {
                     // The provider only bridged after the key (Plivo's confirmKey).
-                    a.accepted = Some(true);
+                    a.screening = Screening::Accepted {
+                        prompted: a.screening.picked_up(),
+                    };
                 }
                 a.outcome = attempt_outcome;
                 a.ended_at = Some(now);
@@ -513,8 +517,7 @@ fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Trans
         ended_at: None,
         duration_secs: None,
         leg_id: None,
-        accepted: line.screening.then_some(false),
-        picked_up: false,
+        screening: Screening::start(line.screening),
     });
     t.instructions.push(dial_instruction(call, line, &r.phone));
 }

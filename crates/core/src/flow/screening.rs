@@ -7,7 +7,9 @@ pub(super) fn prompted(call: &mut Call, line: &Line, step: usize, t: &mut Transi
     let waiting = call.phase == (Phase::Dialing { step });
     match call.attempt_mut(step) {
         Some(a) if waiting => {
-            a.picked_up = true;
+            if a.screening == Screening::Waiting {
+                a.screening = Screening::PickedUp;
+            }
             t.log(
                 EventKind::Decision,
                 format!("{} picked up; asking them to press {ACCEPT_KEY}", a.name),
@@ -39,7 +41,9 @@ pub(super) fn answered(
     let waiting = call.phase == (Phase::Dialing { step });
     match call.attempt_mut(step) {
         Some(a) if waiting && accepted => {
-            a.accepted = Some(true);
+            a.screening = Screening::Accepted {
+                prompted: a.screening.picked_up(),
+            };
             t.log(
                 EventKind::Decision,
                 format!("{name} pressed {ACCEPT_KEY}: accepted the call"),

@@ -326,7 +326,7 @@ fn a_wrong_key_hangs_up_the_responder_leg() {
         NOW,
     );
     assert_eq!(t.instructions, vec![Instruction::Hangup]);
-    assert_eq!(c.attempts[0].accepted, Some(false));
+    assert!(c.attempts[0].screening.awaiting_accept());
 }
 
 #[test]
