@@ -183,3 +183,47 @@ pub async fn get_coverage(
         "warnings": warnings,
     })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingQuery {
+    at: Option<String>,
+}
+
+/// `GET /api/v1/lines/{id}/routing?at=T`: who a call to the line at `T` (default now) would
+/// ring, in order, and why each other step rings nobody — the same plan a call starting then
+/// gets.
+pub async fn get_routing(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<RoutingQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let at: Timestamp = match q.at {
+        Some(raw) => raw.parse().map_err(|_| {
+            DomainError::new(
+                "at",
+                format!("'{raw}' is not an RFC 3339 instant, e.g. 2026-11-24T09:00:00Z"),
+            )
+        })?,
+        None => s.clock.now(),
+    };
+    let id: LineId = parse_id(&id, "line")?;
+    let line = s
+        .store
+        .get_line(id)
+        .await
+        .map_err(ApiError::store("line"))?;
+    let dir = crate::directory::load(&s, &line, crate::directory::Users::At(at))
+        .await
+        .map_err(ApiError::store("user"))?;
+    let plan = switchboard_core::routing::plan_at(&line, &dir, at);
+    Ok(Json(json!({
+        "line_id": line.id,
+        "at": at,
+        "test_mode": plan.test_mode,
+        "after_hours": plan.after_hours,
+        "rings_anyone": plan.has_anyone(),
+        "steps": plan.steps,
+    })))
+}

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .delete(lines::delete_line),
         )
         .route("/lines/{id}/coverage", get(coverage::get_coverage))
+        .route("/lines/{id}/routing", get(coverage::get_routing))
         .route(
             "/lines/{id}/test-mode",
             post(lines::start_test_mode).delete(lines::stop_test_mode),

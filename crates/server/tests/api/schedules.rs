@@ -445,6 +445,28 @@ async fn coverage_checks_the_after_hours_routing(app: TestApp) {
         .await;
     assert_eq!(status, 201, "{line}");
     let id = line["id"].as_i64().unwrap();
+    // The routing preview asks the same resolver a call does.
+    let (status, day) = app
+        .get(&format!("/lines/{id}/routing?at=2026-11-24T10:00:00Z"))
+        .await;
+    assert_eq!(status, 200, "{day}");
+    assert_eq!(day["after_hours"], false);
+    assert_eq!(day["steps"][0]["responder"]["name"], "Alice");
+    let (_, evening) = app
+        .get(&format!("/lines/{id}/routing?at=2026-11-24T18:00:00Z"))
+        .await;
+    assert_eq!(evening["after_hours"], true, "{evening}");
+    assert_eq!(evening["rings_anyone"], true);
+    assert_eq!(evening["steps"][0]["responder"]["name"], "Alice");
+    let (_, night) = app
+        .get(&format!("/lines/{id}/routing?at=2026-11-24T23:00:00Z"))
+        .await;
+    assert_eq!(night["rings_anyone"], false, "{night}");
+    assert_eq!(night["steps"][0]["skipped"], "nobody_on_call");
+    assert_eq!(night["steps"][0]["target"], "Night desk (schedule)");
+    let (status, bad) = app.get(&format!("/lines/{id}/routing?at=tomorrow")).await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["error"]["field"], "at");
     let (_, cov) = app.get(&format!("/lines/{id}/coverage?days=1")).await;
     assert_eq!(cov["covered"], false, "{cov}");
     let holes = cov["uncovered"].as_array().unwrap();
