@@ -20,6 +20,9 @@ pub mod schedule;
 pub mod store;
 pub mod user;
 
+#[cfg(test)]
+mod test_support;
+
 pub use error::DomainError;
 pub use ids::{CallId, LineId, RecordingId, UserId};
 pub use phone::PhoneNumber;

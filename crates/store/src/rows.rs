@@ -3,7 +3,9 @@
 
 use crate::codec::{from_json, ts};
 use sqlx::{ColumnIndex, Decode, Row, Type};
-use switchboard_core::call::{Call, Outcome, Recording, RecordingKind, RecordingStatus};
+use switchboard_core::call::{
+    Call, CallEvent, EventKind, Outcome, Recording, RecordingKind, RecordingStatus,
+};
 use switchboard_core::line::{Line, Provider, TestMode};
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::user::User;
@@ -236,5 +238,22 @@ where
         id: col(r, "id")?,
         name: col(r, "name")?,
         created_at: ts(col(r, "created_at")?)?,
+    })
+}
+
+/// One line of a call's activity log.
+pub fn event<'r, R>(r: &'r R) -> StoreResult<CallEvent>
+where
+    R: Row,
+    for<'n> &'n str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let kind: String = col(r, "kind")?;
+    Ok(CallEvent {
+        at: ts(col(r, "at")?)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("unknown event kind '{kind}'").into()))?,
+        message: col(r, "message")?,
     })
 }

@@ -1,34 +1,16 @@
 use super::*;
 use crate::call::{CallerInfo, Outcome, Phase};
-use crate::line::{Messages, Provider, Routing, RoutingStep};
+use crate::line::{Provider, RoutingStep};
 use crate::plan::{Plan, Resolved, Responder};
-use crate::{CallId, LineId, UserId};
+use crate::{CallId, UserId};
 
 fn line(users: &[i64]) -> Line {
-    Line {
-        id: LineId(1),
-        name: "Hotline".into(),
-        number: PhoneNumber::parse("+15005550006").unwrap(),
-        provider: Provider::Twilio,
-        webhook_token: "tok".into(),
-        auth_token: None,
-        routing: Routing {
-            steps: users
-                .iter()
-                .map(|u| RoutingStep::User(UserId(*u)))
-                .collect(),
-            ring_timeout_secs: 20,
-        },
-        messages: Messages::default(),
-        recording: true,
-        voicemail_max_secs: 120,
-        channels: vec![],
-        screening: false,
-        caller_rules: Default::default(),
-        business_hours: None,
-        test_mode: None,
-        created_at: Timestamp::UNIX_EPOCH,
-    }
+    crate::test_support::line(
+        users
+            .iter()
+            .map(|u| RoutingStep::User(UserId(*u)))
+            .collect(),
+    )
 }
 
 fn call_for(line: &Line) -> Call {

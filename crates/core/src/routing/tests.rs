@@ -1,8 +1,8 @@
 use super::*;
-use crate::line::{BusinessHours, Messages, Provider, TestMode};
+use crate::line::{BusinessHours, TestMode};
 use crate::plan::SkipReason;
 use crate::schedule::Schedule;
-use crate::{LineId, PhoneNumber};
+use crate::PhoneNumber;
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -22,29 +22,7 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
     )
 }
 
-fn line(steps: Vec<RoutingStep>) -> Line {
-    Line {
-        id: LineId(1),
-        name: "Hotline".into(),
-        number: PhoneNumber::parse("+15005550006").unwrap(),
-        provider: Provider::Twilio,
-        webhook_token: "tok".into(),
-        auth_token: None,
-        routing: Routing {
-            steps,
-            ring_timeout_secs: 20,
-        },
-        messages: Messages::default(),
-        recording: true,
-        voicemail_max_secs: 120,
-        channels: vec![],
-        screening: false,
-        caller_rules: Default::default(),
-        business_hours: None,
-        test_mode: None,
-        created_at: Timestamp::UNIX_EPOCH,
-    }
-}
+use crate::test_support::line;
 
 /// Alice (phone), Bob (phone), Carol (no phone); schedule 7: Bob from 09:00 to 17:00 UTC
 /// every day, nobody otherwise.

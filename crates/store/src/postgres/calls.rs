@@ -1,11 +1,9 @@
 //! Calls, their activity log and their recordings on PostgreSQL.
 
-use crate::codec::{db_err, ms, to_json, ts};
+use crate::codec::{db_err, ms, to_json};
 use jiff::Timestamp;
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
-use switchboard_core::call::{
-    Call, CallEvent, EventKind, Recording, RecordingReport, RecordingStatus,
-};
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport, RecordingStatus};
 use switchboard_core::store::{CallFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
@@ -254,20 +252,7 @@ pub(super) async fn list_events(pool: &PgPool, call: CallId) -> StoreResult<Vec<
             .fetch_all(pool)
             .await
             .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(CallEvent {
-                at: ts(crate::rows::col(r, "at")?)?,
-                kind: {
-                    let k: String = crate::rows::col(r, "kind")?;
-                    EventKind::parse(&k).ok_or_else(|| {
-                        StoreError::Backend(format!("unknown event kind '{k}'").into())
-                    })?
-                },
-                message: crate::rows::col(r, "message")?,
-            })
-        })
-        .collect()
+    rows.iter().map(crate::rows::event).collect()
 }
 
 pub(super) async fn delete_call(pool: &PgPool, id: CallId) -> StoreResult<Vec<Recording>> {
