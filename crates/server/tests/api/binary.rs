@@ -24,9 +24,15 @@ pub fn free_port() -> u16 {
 
 /// `switchboard token create` against `data_dir`: (the token, what it printed on stderr).
 pub fn create_token(data_dir: &Path) -> (String, String) {
+    create_token_with(data_dir, &[])
+}
+
+/// [`create_token`] with more arguments (such as `--database-url`).
+pub fn create_token_with(data_dir: &Path, args: &[&str]) -> (String, String) {
     let out = bin()
         .args(["token", "create", "--name", "me", "--data-dir"])
         .arg(data_dir)
+        .args(args)
         .output()
         .unwrap();
     assert!(

@@ -491,3 +491,47 @@ async fn a_recording_that_cannot_be_fetched_says_why(app: TestApp) {
 }
 
 crate::on_both!(a_recording_that_cannot_be_fetched_says_why);
+
+/// The database goes away under a running server and comes back: `/readyz` follows, and the
+/// log says when it went and when it returned.
+#[tokio::test]
+async fn an_outage_and_its_end_are_logged_and_readyz_follows() {
+    use crate::binary::{create_token_with, Served};
+    let Some(db) = TestDb::postgres("an_outage_and_its_end_are_logged_and_readyz_follows").await
+    else {
+        return;
+    };
+    let outage = db.outage().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--database-url", db.url.as_str()];
+    let (token, _) = create_token_with(dir.path(), &args);
+    let server = Served::start(dir.path(), &token, &args, &[("SWITCHBOARD_LOG", "info")]).await;
+    let ready = || async {
+        let r = server
+            .http
+            .get(format!("{}/readyz", server.url))
+            .send()
+            .await;
+        r.map(|r| r.status().as_u16()).unwrap_or(0)
+    };
+    let wait_for = |what: &'static str| {
+        let server = &server;
+        async move {
+            // The health loop looks every 10 s while all is well, every second otherwise.
+            for _ in 0..150 {
+                if server.log().contains(what) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the log never said '{what}': {}", server.log());
+        }
+    };
+    assert_eq!(ready().await, 200);
+    outage.begin().await;
+    assert_eq!(ready().await, 503, "readyz while the database is away");
+    wait_for("the database is unavailable").await;
+    outage.end().await;
+    wait_for("the database is reachable again").await;
+    assert_eq!(ready().await, 200);
+}
