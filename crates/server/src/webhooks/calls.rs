@@ -1,13 +1,12 @@
 //! The call's webhooks: incoming call, dial result, voicemail, recordings, end of call.
 
 use super::{
-    failure_document, queued_behind_spool, spool_request, summarize, verify, xml, Rejected,
+    failure_document, queued_behind_spool, spool_request, summarize, verify, xml, Hook, Rejected,
     Verified, STORE_UNAVAILABLE, VOICE_DEADLINE,
 };
 use crate::app::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use switchboard_core::call::{Call, CallEvent, RecordingKind};
@@ -62,34 +61,21 @@ fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruct
 /// caller can hear.
 async fn voice_response<F>(
     state: &AppState,
-    provider: String,
-    token: String,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
+    hook: &Hook,
     work: impl FnOnce(Verified) -> F,
 ) -> Response
 where
     F: std::future::Future<Output = Result<Response, Failure>>,
 {
-    let kind = super::kind_of(uri.path().trim_start_matches("/hooks"));
-    let v = match verify(state, &provider, &token, uri, headers, body).await {
+    let kind = super::kind_of(hook.uri.path().trim_start_matches("/hooks"));
+    let v = match verify(state, hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
             tracing::error!(error = %e, kind, "store unavailable in a voice webhook; answering with the failure document");
-            return match super::provider_of(&provider) {
+            return match super::provider_of(&hook.provider) {
                 Some(p) => {
-                    spool_request(
-                        state,
-                        &provider,
-                        &token,
-                        uri,
-                        headers,
-                        body,
-                        STORE_UNAVAILABLE,
-                    )
-                    .await;
-                    failure_document(state, p, &token)
+                    spool_request(state, hook, STORE_UNAVAILABLE).await;
+                    failure_document(state, p, &hook.token)
                 }
                 None => StatusCode::NOT_FOUND.into_response(),
             };
@@ -120,8 +106,8 @@ where
         }
     };
     // The call log must say what the caller heard: the failure is replayed into it.
-    spool_request(state, &provider, &token, uri, headers, body, &cause).await;
-    failure_document(state, line_provider, &token)
+    spool_request(state, hook, &cause).await;
+    failure_document(state, line_provider, &hook.token)
 }
 
 /// The cause of a failure, in words for the call log.
@@ -134,67 +120,52 @@ fn cause_of(e: &BoxError) -> &'static str {
 }
 
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
-pub async fn incoming_call(
-    State(state): State<AppState>,
-    Path((provider, token)): Path<(String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn incoming_call(State(state): State<AppState>, hook: Hook) -> Response {
     let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let incoming = v.provider.incoming(&v.form).map_err(malformed)?;
-            let now = st.clock.now();
-            let number = &incoming.caller.number;
-            let recent = match flow::flood_window(&v.line, number, now) {
-                Some(since) => st.store.count_calls_from(v.line.id, number, since).await?,
-                None => 0,
-            };
-            let refused = flow::refusal(&v.line, number, recent);
-            let plan = match refused {
-                Some(_) => Plan::nobody(),
-                None => {
-                    let dir =
-                        crate::directory::load(&st, &v.line, crate::directory::Users::At(now))
-                            .await?;
-                    switchboard_core::routing::plan_at(&v.line, &dir, now)
-                }
-            };
-            let new = flow::NewCall {
-                provider: v.line.provider,
-                provider_call_id: incoming.provider_call_id.clone(),
-                account_id: incoming.account_id.clone(),
-                caller: incoming.caller.clone(),
-            };
-            let (call, t) = flow::incoming(&v.line, new, plan, refused.as_deref(), now);
-            let first = format!(
-                "Incoming {} call from {} to {}",
-                v.provider.name(),
-                incoming.caller.number,
-                incoming.to
+    voice_response(&state, &hook, |v| async move {
+        let incoming = v.provider.incoming(&v.form).map_err(malformed)?;
+        let now = st.clock.now();
+        let number = &incoming.caller.number;
+        let recent = match flow::flood_window(&v.line, number, now) {
+            Some(since) => st.store.count_calls_from(v.line.id, number, since).await?,
+            None => 0,
+        };
+        let refused = flow::refusal(&v.line, number, recent);
+        let plan = match refused {
+            Some(_) => Plan::nobody(),
+            None => {
+                let dir =
+                    crate::directory::load(&st, &v.line, crate::directory::Users::At(now)).await?;
+                switchboard_core::routing::plan_at(&v.line, &dir, now)
+            }
+        };
+        let new = flow::NewCall {
+            provider: v.line.provider,
+            provider_call_id: incoming.provider_call_id.clone(),
+            account_id: incoming.account_id.clone(),
+            caller: incoming.caller.clone(),
+        };
+        let (call, t) = flow::incoming(&v.line, new, plan, refused.as_deref(), now);
+        let first = format!(
+            "Incoming {} call from {} to {}",
+            v.provider.name(),
+            incoming.caller.number,
+            incoming.to
+        );
+        let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
+        tracing::Span::current().record("call", stored.id.0);
+        let instructions = if created {
+            st.metrics.inc(
+                "switchboard_calls_started_total",
+                &[("provider", v.provider.name())],
             );
-            let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
-            tracing::Span::current().record("call", stored.id.0);
-            let instructions = if created {
-                st.metrics.inc(
-                    "switchboard_calls_started_total",
-                    &[("provider", v.provider.name())],
-                );
-                t.instructions
-            } else {
-                // The provider retried the first webhook: answer for where the call is now.
-                flow::answer_again(&stored, &v.line)
-            };
-            Ok(render(&st, &v, stored.id, &instructions))
-        },
-    )
+            t.instructions
+        } else {
+            // The provider retried the first webhook: answer for where the call is now.
+            flow::answer_again(&stored, &v.line)
+        };
+        Ok(render(&st, &v, stored.id, &instructions))
+    })
     .await
 }
 
@@ -269,37 +240,29 @@ pub(super) fn same_call(v: &Verified, call: &Call) -> bool {
 }
 
 /// The parts of a webhook request every handler passes on.
-type Request = (AppState, String, String, Uri, HeaderMap, Bytes);
+type Request = (AppState, Hook);
 
 /// A voice webhook about a running call: parse its event, apply it, answer with the call's
 /// next document. `caller_leg` requests must carry the caller's own call id; the screening
 /// requests come from the responder's leg, where the secret URL and the signature vouch.
 async fn call_event(
-    (state, provider, token, uri, headers, body): Request,
+    (state, hook): Request,
     call: String,
     caller_leg: bool,
     parse: impl FnOnce(&Verified) -> Result<(Event, String), Failure> + Send,
 ) -> Response {
     let st = state.clone();
-    voice_response(
-        &state,
-        provider,
-        token,
-        &uri,
-        &headers,
-        &body,
-        |v| async move {
-            let call_id = parse_call(&call)?;
-            tracing::Span::current().record("call", call_id.0);
-            let stored = st.store.get_call(call_id).await?;
-            if caller_leg && !same_call(&v, &stored) {
-                return Err(Failure::NotFound);
-            }
-            let (event, what) = parse(&v)?;
-            let instructions = apply_to(&st, &v.line, stored, event, what, None).await?;
-            Ok(render(&st, &v, call_id, &instructions))
-        },
-    )
+    voice_response(&state, &hook, |v| async move {
+        let call_id = parse_call(&call)?;
+        tracing::Span::current().record("call", call_id.0);
+        let stored = st.store.get_call(call_id).await?;
+        if caller_leg && !same_call(&v, &stored) {
+            return Err(Failure::NotFound);
+        }
+        let (event, what) = parse(&v)?;
+        let instructions = apply_to(&st, &v.line, stored, event, what, None).await?;
+        Ok(render(&st, &v, call_id, &instructions))
+    })
     .await
 }
 
@@ -314,12 +277,10 @@ pub(super) fn parse_step(raw: &str) -> Result<usize, Failure> {
 /// `POST …/calls/{call}/dial/{step}`: a dial ended.
 pub async fn dial_ended(
     State(state): State<AppState>,
-    Path((provider, token, call, step)): Path<(String, String, String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, _, call, step)): Path<(String, String, String, String)>,
+    hook: Hook,
 ) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+    let req = (state, hook);
     call_event(req, call, true, |v| {
         let step = parse_step(&step)?;
         let event = v.provider.dial_ended(&v.form, step).map_err(malformed)?;
@@ -333,12 +294,10 @@ pub async fn dial_ended(
 /// and ask for the key.
 pub async fn screen_prompt(
     State(state): State<AppState>,
-    Path((provider, token, call, step)): Path<(String, String, String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, _, call, step)): Path<(String, String, String, String)>,
+    hook: Hook,
 ) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+    let req = (state, hook);
     call_event(req, call, false, |_| {
         let step = parse_step(&step)?;
         let what = format!("Screening: the responder of step {} picked up", step + 1);
@@ -350,12 +309,10 @@ pub async fn screen_prompt(
 /// `POST …/calls/{call}/screen/{step}/result`: what the screened responder pressed.
 pub async fn screen_result(
     State(state): State<AppState>,
-    Path((provider, token, call, step)): Path<(String, String, String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, _, call, step)): Path<(String, String, String, String)>,
+    hook: Hook,
 ) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+    let req = (state, hook);
     call_event(req, call, false, |v| {
         let step = parse_step(&step)?;
         let event = v.provider.screen_result(&v.form, step).map_err(malformed)?;
@@ -372,12 +329,10 @@ pub async fn screen_result(
 /// `POST …/calls/{call}/voicemail`: the voicemail recording finished.
 pub async fn voicemail_taken(
     State(state): State<AppState>,
-    Path((provider, token, call)): Path<(String, String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, _, call)): Path<(String, String, String)>,
+    hook: Hook,
 ) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+    let req = (state, hook);
     call_event(req, call, true, |v| {
         let event = v.provider.voicemail_taken(&v.form).map_err(malformed)?;
         Ok((event, format!("Voicemail finished: {}", summarize(&v.form))))
@@ -404,12 +359,10 @@ fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
 /// `POST …/calls/{call}/recording/{kind}`: a recording is ready (or absent).
 pub async fn recording_ready(
     State(state): State<AppState>,
-    Path((provider, token, call, kind)): Path<(String, String, String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, _, call, kind)): Path<(String, String, String, String)>,
+    hook: Hook,
 ) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+    let req = (state, hook);
     callback(req, |state, v, at| async move {
         recording_event(&state, &v, &call, &kind, at).await
     })
@@ -446,48 +399,34 @@ pub(super) async fn recording_event(
 /// store cannot take it now (or earlier webhooks of its call wait in the spool), it is kept
 /// in the spool and acknowledged, so the provider's one report is not lost.
 async fn callback<F>(
-    (state, provider, token, uri, headers, body): Request,
+    (state, hook): Request,
     handle: impl FnOnce(AppState, Verified, Option<Timestamp>) -> F,
 ) -> Response
 where
     F: std::future::Future<Output = Result<(), Failure>>,
 {
-    let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
+    let v = match verify(&state, &hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
             tracing::error!(error = %e, "store unavailable during a callback");
-            return spooled_or_503(
-                &state,
-                (provider, token, uri, headers, body),
-                STORE_UNAVAILABLE,
-            )
-            .await;
+            return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
         }
         Err(r) => return r.into_callback_response(),
     };
-    if queued_behind_spool(&state, &token, &v) {
-        return spooled_or_503(
-            &state,
-            (provider, token, uri, headers, body),
-            STORE_UNAVAILABLE,
-        )
-        .await;
+    if queued_behind_spool(&state, &hook.token, &v) {
+        return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
     }
     match handle(state.clone(), v, None).await {
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %e, "callback failed");
-            spooled_or_503(&state, (provider, token, uri, headers, body), cause_of(&e)).await
+            spooled_or_503(&state, &hook, cause_of(&e)).await
         }
-        other => callback_result(other, &uri),
+        other => callback_result(other, &hook.uri),
     }
 }
 
-async fn spooled_or_503(
-    state: &AppState,
-    (provider, token, uri, headers, body): (String, String, Uri, HeaderMap, Bytes),
-    cause: &str,
-) -> Response {
-    if spool_request(state, &provider, &token, &uri, &headers, &body, cause).await {
+async fn spooled_or_503(state: &AppState, hook: &Hook, cause: &str) -> Response {
+    if spool_request(state, hook, cause).await {
         StatusCode::NO_CONTENT.into_response()
     } else {
         // 503 makes a provider that retries callbacks try again.
@@ -496,14 +435,8 @@ async fn spooled_or_503(
 }
 
 /// `POST /hooks/{provider}/{token}/status`: the provider's call-status callback.
-pub async fn call_status(
-    State(state): State<AppState>,
-    Path((provider, token)): Path<(String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let req = (state, provider, token, uri, headers, body);
+pub async fn call_status(State(state): State<AppState>, hook: Hook) -> Response {
+    let req = (state, hook);
     callback(req, |state, v, at| async move {
         status_event(&state, &v, at).await
     })

@@ -8,12 +8,10 @@
 
 use super::calls::{apply_for_failsafe, Failure};
 use super::{
-    queued_behind_spool, spool_request, verify, xml, Rejected, Verified, STORE_UNAVAILABLE,
+    queued_behind_spool, spool_request, verify, xml, Hook, Rejected, Verified, STORE_UNAVAILABLE,
 };
 use crate::app::AppState;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use switchboard_core::call::CallEvent;
@@ -24,31 +22,25 @@ use switchboard_core::CallId;
 use switchboard_providers::Form;
 
 /// `POST /hooks/{provider}/{token}/failsafe-voicemail`.
-pub async fn failsafe_voicemail(
-    State(state): State<AppState>,
-    Path((provider, token)): Path<(String, String)>,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn failsafe_voicemail(State(state): State<AppState>, hook: Hook) -> Response {
+    let (provider, token, body) = (&hook.provider, &hook.token, &hook.body);
     let spool = |cause: &'static str| {
-        let (state, provider, token, uri, headers, body) =
-            (&state, &provider, &token, &uri, &headers, &body);
-        async move { spool_request(state, provider, token, uri, headers, body, cause).await }
+        let (state, hook) = (&state, &hook);
+        async move { spool_request(state, hook, cause).await }
     };
-    let v = match verify(&state, &provider, &token, &uri, &headers, &body).await {
+    let v = match verify(&state, &hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
             tracing::error!(error = %e, "store unavailable for a failsafe voicemail");
             spool(STORE_UNAVAILABLE).await;
-            return goodbye(&provider, raw_has_message(&provider, &body));
+            return goodbye(provider, raw_has_message(provider, body));
         }
         Err(other) => return other.into_callback_response(),
     };
     let has_message = has_message(&v);
-    if queued_behind_spool(&state, &token, &v) {
+    if queued_behind_spool(&state, token, &v) {
         spool(STORE_UNAVAILABLE).await;
-        return goodbye(&provider, has_message);
+        return goodbye(provider, has_message);
     }
     match store_voicemail(&state, &v, state.clock.now(), STORE_UNAVAILABLE).await {
         Ok(()) => {}
@@ -61,7 +53,7 @@ pub async fn failsafe_voicemail(
         }
         Err(Failure::NotFound) => {}
     }
-    goodbye(&provider, has_message)
+    goodbye(provider, has_message)
 }
 
 fn has_message(v: &Verified) -> bool {

@@ -143,22 +143,70 @@ pub fn provider_of(name: &str) -> Option<Provider> {
     Provider::parse(name)
 }
 
+/// A provider request as it arrived: the provider and the line's token from the path, the URL
+/// it was sent to, its headers and its body. Every webhook handler starts from one.
+pub struct Hook {
+    pub provider: String,
+    pub token: String,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Hook {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let params = axum::extract::RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+                .unwrap_or_default()
+        };
+        let (provider, token) = (param("provider"), param("token"));
+        let uri = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        let headers = parts.headers.clone();
+        let req = axum::extract::Request::from_parts(parts, body);
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Hook {
+            provider,
+            token,
+            uri,
+            headers,
+            body,
+        })
+    }
+}
+
 /// Parses the form and checks the line and the signature.
-pub async fn verify(
-    state: &AppState,
-    provider_name: &str,
-    token: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Verified, Rejected> {
+pub async fn verify(state: &AppState, hook: &Hook) -> Result<Verified, Rejected> {
     let header = |name: &str| {
-        headers
+        hook.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    verify_parts(state, provider_name, token, signed_path(uri), &header, body).await
+    let path = signed_path(&hook.uri);
+    verify_parts(
+        state,
+        &hook.provider,
+        &hook.token,
+        path,
+        &header,
+        &hook.body,
+    )
+    .await
 }
 
 /// [`verify`] over the parts of a request (a live one, or one kept in the spool).
@@ -277,15 +325,14 @@ pub const STORE_FAILED: &str = "the database failed";
 /// Keeps a webhook that cannot be handled now in the local spool, to be replayed into the
 /// call log when the store answers again; `false` when even that failed (it is then logged
 /// with what an operator needs to recover it from the provider).
-pub async fn spool_request(
-    state: &AppState,
-    provider: &str,
-    token: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-    cause: &str,
-) -> bool {
+pub async fn spool_request(state: &AppState, hook: &Hook, cause: &str) -> bool {
+    let Hook {
+        provider,
+        token,
+        uri,
+        headers,
+        body,
+    } = hook;
     use base64::Engine as _;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     let call_sid = provider_of(provider).and_then(|p| {
