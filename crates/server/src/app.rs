@@ -118,7 +118,7 @@ async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
     match tokio::time::timeout(READY_TIMEOUT, s.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready"),
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness check failed");
+            tracing::warn!(error = %crate::errors::chain(&e), "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
         Err(_) => {

@@ -12,6 +12,7 @@ mod cli_schedule;
 mod cli_simulate;
 pub mod config;
 pub mod directory;
+pub mod errors;
 pub mod jobs;
 pub mod metrics;
 pub mod outbound;

@@ -66,7 +66,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Internal(e) => {
-                tracing::error!(error = %e, cause = ?e, "internal error in API request");
+                tracing::error!(error = %crate::errors::chain(&**e), "internal error in API request");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };

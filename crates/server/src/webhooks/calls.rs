@@ -71,7 +71,7 @@ where
     let v = match verify(state, hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %e, kind, "store unavailable in a voice webhook; answering with the failure document");
+            tracing::error!(error = %crate::errors::chain(&e), kind, "store unavailable in a voice webhook; answering with the failure document");
             return match super::provider_of(&hook.provider) {
                 Some(p) => {
                     spool_request(state, hook, STORE_UNAVAILABLE).await;
@@ -93,7 +93,7 @@ where
             format!("the provider's request was malformed: {m}")
         }
         Ok(Err(Failure::Internal(e))) => {
-            tracing::error!(error = %e, kind, "voice webhook failed; answering with the failure document");
+            tracing::error!(error = %crate::errors::chain(&*e), kind, "voice webhook failed; answering with the failure document");
             cause_of(&e).to_owned()
         }
         Err(_) => {
@@ -350,7 +350,7 @@ fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
             (StatusCode::BAD_REQUEST, m).into_response()
         }
         Err(Failure::Internal(e)) => {
-            tracing::error!(error = %e, path = %super::redacted(uri.path()), "callback failed");
+            tracing::error!(error = %crate::errors::chain(&*e), path = %super::redacted(uri.path()), "callback failed");
             (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
         }
     }
@@ -408,7 +408,7 @@ where
     let v = match verify(&state, &hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %e, "store unavailable during a callback");
+            tracing::error!(error = %crate::errors::chain(&e), "store unavailable during a callback");
             return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
         }
         Err(r) => return r.into_callback_response(),
@@ -418,7 +418,7 @@ where
     }
     match handle(state.clone(), v, None).await {
         Err(Failure::Internal(e)) => {
-            tracing::error!(error = %e, "callback failed");
+            tracing::error!(error = %crate::errors::chain(&*e), "callback failed");
             spooled_or_503(&state, &hook, cause_of(&e)).await
         }
         other => callback_result(other, &hook.uri),

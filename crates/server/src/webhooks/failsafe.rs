@@ -31,7 +31,7 @@ pub async fn failsafe_voicemail(State(state): State<AppState>, hook: Hook) -> Re
     let v = match verify(&state, &hook).await {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %e, "store unavailable for a failsafe voicemail");
+            tracing::error!(error = %crate::errors::chain(&e), "store unavailable for a failsafe voicemail");
             spool(STORE_UNAVAILABLE).await;
             return goodbye(provider, raw_has_message(provider, body));
         }
@@ -45,7 +45,7 @@ pub async fn failsafe_voicemail(State(state): State<AppState>, hook: Hook) -> Re
     match store_voicemail(&state, &v, state.clock.now(), STORE_UNAVAILABLE).await {
         Ok(()) => {}
         Err(Failure::Internal(e)) => {
-            tracing::error!(error = %e, "could not store a failsafe voicemail; keeping it in the spool");
+            tracing::error!(error = %crate::errors::chain(&*e), "could not store a failsafe voicemail; keeping it in the spool");
             spool(super::STORE_FAILED).await;
         }
         Err(Failure::Malformed(m)) => {

@@ -304,7 +304,7 @@ impl Rejected {
                 (StatusCode::FORBIDDEN, "invalid webhook signature").into_response()
             }
             Rejected::Unavailable(e) => {
-                tracing::error!(error = %e, "store unavailable during a callback");
+                tracing::error!(error = %crate::errors::chain(&e), "store unavailable during a callback");
                 // 503 makes the provider retry status and recording callbacks.
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
             }
