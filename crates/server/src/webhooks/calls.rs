@@ -68,7 +68,19 @@ where
     F: std::future::Future<Output = Result<Response, Failure>>,
 {
     let kind = super::kind_of(hook.uri.path().trim_start_matches("/hooks"));
-    let v = match verify(state, hook).await {
+    // One deadline for the whole webhook, the line's lookup included.
+    let deadline = tokio::time::Instant::now() + VOICE_DEADLINE;
+    let verified = match tokio::time::timeout_at(deadline, verify(state, hook)).await {
+        Ok(r) => r,
+        Err(_) => Err(Rejected::Unavailable(StoreError::Backend(
+            format!(
+                "the line could not be read within the {} s deadline",
+                VOICE_DEADLINE.as_secs()
+            )
+            .into(),
+        ))),
+    };
+    let v = match verified {
         Ok(v) => v,
         Err(Rejected::Unavailable(e)) => {
             tracing::error!(error = %crate::errors::chain(&e), kind, "store unavailable in a voice webhook; answering with the failure document");
@@ -83,7 +95,7 @@ where
         Err(other) => return other.into_callback_response(),
     };
     let line_provider = v.line.provider;
-    let cause = match tokio::time::timeout(super::VOICE_DEADLINE, work(v)).await {
+    let cause = match tokio::time::timeout_at(deadline, work(v)).await {
         Ok(Ok(resp)) => return resp,
         Ok(Err(Failure::NotFound)) => {
             return (StatusCode::NOT_FOUND, "unknown call").into_response()
