@@ -535,3 +535,48 @@ async fn an_outage_and_its_end_are_logged_and_readyz_follows() {
     wait_for("the database is reachable again").await;
     assert_eq!(ready().await, 200);
 }
+
+/// A database that hangs (a lock held on the lines table) instead of failing: the caller
+/// still gets the apology within the 8 s deadline — the line's lookup included — and the
+/// call reaches the log once the lock is gone.
+#[tokio::test]
+async fn a_hanging_database_still_answers_the_caller_within_the_deadline() {
+    use sqlx::Connection;
+    let Some(app) = TestApp::spawn(
+        crate::helpers::Backend::Postgres,
+        "a_hanging_database_still_answers_the_caller_within_the_deadline",
+    )
+    .await
+    else {
+        return;
+    };
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let mut locker = sqlx::PgConnection::connect(&app._db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut locker).await.unwrap();
+    sqlx::query("LOCK TABLE lines IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let mut spec = app.spec(&line);
+    spec.call_sid = Some("CA0000000000000000000000000000hang".to_owned());
+    let started = std::time::Instant::now();
+    let (status, body) = switchboard_sim::incoming_webhook(&app.http, &spec)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("failsafe-voicemail"),
+        "the failure document: {body}"
+    );
+    assert!(
+        took < std::time::Duration::from_millis(9500),
+        "answered after {took:?}, past the deadline"
+    );
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+    let call = app
+        .call_when("CA0000000000000000000000000000hang", |_| true)
+        .await;
+    assert_eq!(call["failsafe"], "the database was unavailable", "{call}");
+}
