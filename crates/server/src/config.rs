@@ -224,13 +224,10 @@ impl Config {
         // A server whose public URL is on this machine cannot be reached by a real provider:
         // it is being tried out with the simulator, whose media is on 127.0.0.1. Only then,
         // and only when the hosts were not configured, is that host a default.
-        let local_only = url::Url::parse(&public_url)
-            .ok()
-            .and_then(|u| {
-                u.host_str()
-                    .map(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
-            })
-            .unwrap_or(false);
+        let local_only = url::Url::parse(&public_url).ok().is_some_and(|u| {
+            u.host_str()
+                .is_some_and(|h| crate::outbound::is_loopback(h.trim_matches(['[', ']'])))
+        });
         if hosts.is_none() && local_only {
             recording_hosts.push("127.0.0.1".to_owned());
         }
@@ -256,16 +253,6 @@ impl Config {
             })
             .cloned()
             .collect()
-    }
-
-    /// Whether recordings may be fetched from `host`.
-    pub fn recording_host_allowed(&self, host: &str) -> bool {
-        host_matches(&self.recording_hosts, host)
-    }
-
-    /// Whether chat alerts may be posted to `host`.
-    pub fn alert_host_allowed(&self, host: &str) -> bool {
-        host_matches(&self.alert_hosts, host)
     }
 }
 
@@ -512,9 +499,10 @@ mod tests {
     #[test]
     fn recording_hosts_match_exactly_or_by_suffix() {
         let c = Config::load(&Overrides::default(), &env(&[])).unwrap();
-        assert!(c.recording_host_allowed("api.twilio.com"));
-        assert!(c.recording_host_allowed("media.us1.twilio.com"));
-        assert!(!c.recording_host_allowed("twilio.com.evil.example"));
-        assert!(!c.recording_host_allowed("169.254.169.254"));
+        let allowed = |h: &str| host_matches(&c.recording_hosts, h);
+        assert!(allowed("api.twilio.com"));
+        assert!(allowed("media.us1.twilio.com"));
+        assert!(!allowed("twilio.com.evil.example"));
+        assert!(!allowed("169.254.169.254"));
     }
 }

@@ -41,7 +41,8 @@ pub fn parse_and_check(raw: &str, allowed: &[String], key: &str) -> Result<url::
     Ok(url)
 }
 
-fn is_loopback(host: &str) -> bool {
+/// `localhost` or a loopback address (brackets of an IPv6 literal already removed).
+pub(crate) fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -27,6 +27,17 @@ use jiff::civil::{DateTime, Time, Weekday};
 /// enough that the engine never walks millennia of shifts.
 pub const SANE_YEARS: std::ops::RangeInclusive<i16> = 2000..=2200;
 
+fn out_of_years(field: String) -> DomainError {
+    DomainError::new(
+        field,
+        format!(
+            "must be between the years {} and {}",
+            SANE_YEARS.start(),
+            SANE_YEARS.end()
+        ),
+    )
+}
+
 /// A day of the week, as written in schedules (`"monday"` …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -193,15 +204,8 @@ impl Schedule {
                     "must be at least 1 and at most 52 weeks long",
                 ));
             }
-            if !(SANE_YEARS.contains(&l.start.year())) {
-                return Err(DomainError::new(
-                    f("start"),
-                    format!(
-                        "must be between the years {} and {}",
-                        SANE_YEARS.start(),
-                        SANE_YEARS.end()
-                    ),
-                ));
+            if !SANE_YEARS.contains(&l.start.year()) {
+                return Err(out_of_years(f("start")));
             }
             if let Some(end) = l.end {
                 if end <= l.start {
@@ -219,14 +223,7 @@ impl Schedule {
             for (k, t) in [("start", o.start), ("end", o.end)] {
                 let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
                 if !SANE_YEARS.contains(&year) {
-                    return Err(DomainError::new(
-                        format!("overrides[{i}].{k}"),
-                        format!(
-                            "must be between the years {} and {}",
-                            SANE_YEARS.start(),
-                            SANE_YEARS.end()
-                        ),
-                    ));
+                    return Err(out_of_years(format!("overrides[{i}].{k}")));
                 }
             }
             if o.end <= o.start {

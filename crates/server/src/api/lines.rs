@@ -188,14 +188,8 @@ async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
 /// after hours, or through its schedules) who have no phone number.
 pub async fn line_view(s: &AppState, l: &Line) -> Value {
     let mut v = line_json(s, l);
-    let mut steps = l.routing.steps.clone();
-    if let Some(b) = &l.business_hours {
-        if let switchboard_core::line::AfterHours::Route { steps: more } = &b.after_hours {
-            steps.extend(more.iter().copied());
-        }
-    }
     let mut users = vec![];
-    for step in steps {
+    for step in switchboard_core::routing::reachable_steps(l) {
         match step {
             RoutingStep::User(u) => users.push(u),
             RoutingStep::Schedule(id) => {

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::app::AppState;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use switchboard_core::call::{Call, CallEvent, RecordingKind};
@@ -352,22 +352,6 @@ pub async fn voicemail_taken(
     .await
 }
 
-/// Shared tail of the callbacks no caller listens to: plain status codes.
-fn callback_result(r: Result<(), Failure>, uri: &Uri) -> Response {
-    match r {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(Failure::NotFound) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
-        Err(Failure::Malformed(m)) => {
-            tracing::warn!(path = %super::redacted(uri.path()), message = %m, "malformed callback");
-            (StatusCode::BAD_REQUEST, m).into_response()
-        }
-        Err(Failure::Internal(e)) => {
-            tracing::error!(error = %crate::errors::chain(&*e), path = %super::redacted(uri.path()), "callback failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
-        }
-    }
-}
-
 /// `POST …/calls/{call}/recording/{kind}`: a recording is ready (or absent).
 pub async fn recording_ready(
     State(state): State<AppState>,
@@ -429,11 +413,17 @@ where
         return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
     }
     match handle(state.clone(), v, None).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(Failure::NotFound) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
+        Err(Failure::Malformed(m)) => {
+            let path = super::redacted(hook.uri.path());
+            tracing::warn!(%path, message = %m, "malformed callback");
+            (StatusCode::BAD_REQUEST, m).into_response()
+        }
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %crate::errors::chain(&*e), "callback failed");
             spooled_or_503(&state, &hook, cause_of(&e)).await
         }
-        other => callback_result(other, &hook.uri),
     }
 }
 

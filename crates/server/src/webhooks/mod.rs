@@ -189,6 +189,45 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Hook {
     }
 }
 
+/// Logs a refused signature, saying so when the request came to another origin than
+/// `public_url` (a proxy, another host name): the usual cause of a valid signature failing,
+/// since the provider signs the URL it requested.
+fn log_rejected_signature(
+    state: &AppState,
+    line: switchboard_core::LineId,
+    path: &str,
+    header: &(dyn Fn(&str) -> Option<String> + Sync),
+) {
+    let public = &state.config.public_url;
+    let signed = header("x-twilio-signature").is_some() || header("x-plivo-signature-v3").is_some();
+    let expected = format!("{public}{}", redacted(path));
+    let public_host = url::Url::parse(public).ok().map(|u| match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+        None => u.host_str().unwrap_or("").to_owned(),
+    });
+    let came_to = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .filter(|h| Some(h.to_ascii_lowercase()) != public_host);
+    match came_to {
+        Some(host) if signed => {
+            let proto = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+            let origin = format!("{proto}://{host}");
+            tracing::warn!(
+                %line,
+                expected_url = %expected,
+                received_url = %format!("{origin}{}", redacted(path)),
+                "rejected a webhook whose signature does not match: it came to {origin} but public_url is {public}; the provider signs the URL it requested, so public_url must be that URL's origin"
+            )
+        }
+        _ => tracing::warn!(
+            %line,
+            signed,
+            expected_url = %expected,
+            "rejected a webhook with a missing or invalid signature"
+        ),
+    }
+}
+
 /// Parses the form and checks the line and the signature.
 pub async fn verify(state: &AppState, hook: &Hook) -> Result<Verified, Rejected> {
     let header = |name: &str| {
@@ -239,40 +278,7 @@ pub async fn verify_parts(
     if let Some(auth_token) = &line.auth_token {
         let url = format!("{}{path}", state.config.public_url);
         if !module.verify(auth_token, &url, &form, header) {
-            let signed =
-                header("x-twilio-signature").is_some() || header("x-plivo-signature-v3").is_some();
-            let expected = format!("{}{}", state.config.public_url, redacted(path));
-            // The usual cause of a valid signature failing: the provider requested another
-            // URL than public_url says (a proxy, another host name, http behind https).
-            let public_host =
-                url::Url::parse(&state.config.public_url)
-                    .ok()
-                    .map(|u| match u.port() {
-                        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
-                        None => u.host_str().unwrap_or("").to_owned(),
-                    });
-            let came_to = header("x-forwarded-host")
-                .or_else(|| header("host"))
-                .filter(|h| Some(h.to_ascii_lowercase()) != public_host)
-                .map(|h| {
-                    let proto = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-                    format!("{proto}://{h}")
-                });
-            match came_to {
-                Some(origin) if signed => tracing::warn!(
-                    line = %line.id,
-                    expected_url = %expected,
-                    received_url = %format!("{origin}{}", redacted(path)),
-                    "rejected a webhook whose signature does not match: it came to {origin} but public_url is {}; the provider signs the URL it requested, so public_url must be that URL's origin",
-                    state.config.public_url
-                ),
-                _ => tracing::warn!(
-                    line = %line.id,
-                    signed,
-                    expected_url = %expected,
-                    "rejected a webhook with a missing or invalid signature"
-                ),
-            }
+            log_rejected_signature(state, line.id, path, header);
             state.metrics.inc(
                 "switchboard_webhook_rejections_total",
                 &[("provider", provider.as_str())],

@@ -177,6 +177,10 @@ fn store_failure(e: switchboard_core::store::StoreError) -> Replayed {
     failure(Failure::from(e))
 }
 
+fn outcome<T>(r: Result<T, Failure>) -> Replayed {
+    r.map_or_else(failure, |_| Replayed::Done)
+}
+
 async fn replay(state: &AppState, entry: &Entry) -> Replayed {
     let body = entry.body_bytes();
     let header = |name: &str| entry.header(name);
@@ -219,36 +223,16 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
                 Ok((_, true)) => Replayed::Done,
                 Ok((id, false)) => {
                     let event = served("incoming call".to_owned(), None);
-                    match calls::apply(
-                        state,
-                        &v.line,
-                        id,
-                        event,
-                        webhook("Incoming call"),
-                        Some(at),
-                    )
-                    .await
-                    {
-                        Ok(_) => Replayed::Done,
-                        Err(f) => failure(f),
-                    }
+                    let note = webhook("Incoming call");
+                    outcome(calls::apply(state, &v.line, id, event, note, Some(at)).await)
                 }
                 Err(f) => failure(f),
             }
         }
-        "failsafe" => match failsafe::store_voicemail(state, &v, at, &entry.cause).await {
-            Ok(()) => Replayed::Done,
-            Err(f) => failure(f),
-        },
-        "status" => match calls::status_event(state, &v, Some(at)).await {
-            Ok(()) => Replayed::Done,
-            Err(f) => failure(f),
-        },
+        "failsafe" => outcome(failsafe::store_voicemail(state, &v, at, &entry.cause).await),
+        "status" => outcome(calls::status_event(state, &v, Some(at)).await),
         "recording" => {
-            match calls::recording_event(state, &v, parts[3], parts[5], Some(at)).await {
-                Ok(()) => Replayed::Done,
-                Err(f) => failure(f),
-            }
+            outcome(calls::recording_event(state, &v, parts[3], parts[5], Some(at)).await)
         }
         kind @ ("dial" | "voicemail" | "screen" | "screen_result") => {
             let call_id = match calls::parse_call(parts[3]) {
@@ -278,10 +262,9 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
                 _ => ("end of the voicemail".to_owned(), None),
             };
             let note = webhook(&format!("The {what}"));
-            match calls::apply(state, &v.line, call_id, served(what, dial), note, Some(at)).await {
-                Ok(_) => Replayed::Done,
-                Err(f) => failure(f),
-            }
+            // The call read above is the one applied (read again only after a concurrent change).
+            let event = served(what, dial);
+            outcome(calls::apply_to(state, &v.line, stored, event, note, Some(at)).await)
         }
         other => Replayed::Dropped(format!("a webhook of kind '{other}' is not replayed")),
     }

@@ -346,3 +346,19 @@ async fn signatures_behind_a_proxy_are_explained_and_simulated() {
         "{log}"
     );
 }
+
+#[test]
+fn simulate_call_help_lists_every_responder_behaviour() {
+    let out = bin().args(["simulate", "call", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for b in [
+        "answer",
+        "no-answer",
+        "busy",
+        "failed",
+        "voicemail",
+        "declines",
+    ] {
+        assert!(help.contains(b), "{b} is missing from:\n{help}");
+    }
+}
