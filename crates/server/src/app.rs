@@ -141,7 +141,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, state, shutdown, Background { jobs: true }).await
+    serve_with(
+        listener,
+        state,
+        shutdown,
+        Background {
+            jobs: true,
+            replay: true,
+        },
+    )
+    .await
 }
 
 /// What runs beside the HTTP server.
@@ -149,6 +158,9 @@ pub async fn serve(
 pub struct Background {
     /// The job worker. Off in tests that run jobs themselves ([`crate::jobs::run_due`]).
     pub jobs: bool,
+    /// The spool's replay and the store's health watch. Off in tests that replay themselves
+    /// ([`crate::webhooks::replay_now`]).
+    pub replay: bool,
 }
 
 /// [`serve`], choosing what runs in the background.
@@ -162,7 +174,9 @@ pub async fn serve_with(
     let worker = background
         .jobs
         .then(|| tokio::spawn(crate::jobs::run_worker(state.clone(), stop_rx.clone())));
-    let replayer = tokio::spawn(crate::webhooks::run_replay(state.clone(), stop_rx));
+    let replayer = background
+        .replay
+        .then(|| tokio::spawn(crate::webhooks::run_replay(state.clone(), stop_rx)));
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -171,7 +185,9 @@ pub async fn serve_with(
     if let Some(w) = worker {
         let _ = w.await;
     }
-    let _ = replayer.await;
+    if let Some(r) = replayer {
+        let _ = r.await;
+    }
     result
 }
 

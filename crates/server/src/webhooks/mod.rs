@@ -9,7 +9,7 @@ mod calls;
 mod failsafe;
 mod replay;
 
-pub use replay::run_replay;
+pub use replay::{replay_now, run_replay};
 
 use crate::app::AppState;
 use axum::body::Bytes;

@@ -96,6 +96,12 @@ impl Stuck {
     }
 }
 
+/// Replays what the spool holds now, once (what the background loop does each turn while the
+/// store answers); for a caller that drives replays itself, such as a test.
+pub async fn replay_now(state: &AppState) {
+    replay_all(state, &mut Stuck::default()).await;
+}
+
 async fn replay_all(state: &AppState, stuck: &mut Stuck) {
     for entry in state.spool.own_pending() {
         if stuck.set_aside(&entry) {

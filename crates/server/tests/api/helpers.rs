@@ -253,16 +253,22 @@ impl TestApp {
                 async {
                     let _ = rx.await;
                 },
-                Background { jobs: false },
+                Background {
+                    jobs: false,
+                    replay: false,
+                },
             )
             .await
             .unwrap();
         }));
     }
 
-    /// Runs every job that is due now (recording downloads, alerts), to completion.
+    /// Replays the spool (what the background loop would do once the store answers), then
+    /// runs every job that is due now (recording downloads, alerts), to completion; returns
+    /// how many jobs ran.
     pub async fn settle(&self) -> usize {
         let state = self.state.as_ref().expect("the server is running");
+        switchboard::webhooks::replay_now(state).await;
         switchboard::jobs::run_due(state, 1000).await.unwrap()
     }
 
@@ -459,25 +465,23 @@ impl TestApp {
         self.get(&format!("/calls/{id}")).await.1
     }
 
-    /// Polls the call with provider id `sid` until `done` holds (bounded), and returns it.
+    /// Settles (the spool's replay, then the due jobs) and returns the call with provider id
+    /// `sid`, which must then satisfy `done`.
     pub async fn call_when(&self, sid: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..150 {
-            let (_, list) = self.get("/calls?archived=true&limit=500").await;
-            if let Some(c) = list["calls"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|c| c["provider_call_id"] == sid)
-            {
-                let (_, call) = self.get(&format!("/calls/{}", c["id"])).await;
-                if done(&call) {
-                    return call;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        self.settle().await;
         let (_, list) = self.get("/calls?archived=true&limit=500").await;
-        panic!("call {sid} never reached the expected state: {list}");
+        let found = list["calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["provider_call_id"] == sid)
+            .unwrap_or_else(|| panic!("no call {sid} in the log: {list}"));
+        let (_, call) = self.get(&format!("/calls/{}", found["id"])).await;
+        assert!(
+            done(&call),
+            "call {sid} is not in the expected state: {call}"
+        );
+        call
     }
 
     /// Runs the due jobs, then returns the call's recordings, all of which must be stored.

@@ -132,21 +132,20 @@ async fn a_malformed_incoming_call_gets_spoken_xml_not_an_error_tone(app: TestAp
     // The request was kept for the log, and its replay settles it (dropped as malformed)
     // rather than retrying it forever ahead of everything spooled after it.
     let spool = app.data_dir.path().join("spool");
-    let mut settled = false;
-    for _ in 0..100 {
-        let text: String = std::fs::read_dir(&spool)
+    let spooled = || -> String {
+        std::fs::read_dir(&spool)
             .unwrap()
             .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
-            .collect();
-        // Kept before the answer was sent; once every entry is settled the file starts over.
-        if !text.contains("\"entry\"") {
-            settled = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+            .collect()
+    };
     assert!(
-        settled,
+        spooled().contains("\"entry\""),
+        "kept before the answer was sent"
+    );
+    app.settle().await;
+    // Once every entry is settled the file starts over.
+    assert!(
+        !spooled().contains("\"entry\""),
         "the malformed request is still pending in the spool"
     );
     assert_eq!(calls_stored(&app).await, 0);
