@@ -2,8 +2,7 @@
 //! server only ever sees `dyn Store`.
 //!
 //! The trait is shaped around what the application does (start a call, save a call's step
-//! with its log, claim a job), not generic CRUD, so each backend can do each operation in one
-//! transaction with its own dialect.
+//! with its log, claim a job), not generic CRUD, so each operation is one transaction.
 
 use crate::call::{Call, CallEvent, Outcome, Recording, RecordingReport};
 use crate::channel::{Channel, ChannelId, NewChannel};
@@ -272,12 +271,7 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_api_token(&self, id: i64) -> StoreResult<()>;
 
     /// Queues a job to run at or after `run_at`.
-    async fn enqueue_job(
-        &self,
-        kind: &str,
-        payload: &serde_json::Value,
-        run_at: Timestamp,
-    ) -> StoreResult<()>;
+    async fn enqueue_job(&self, job: &NewJob, run_at: Timestamp) -> StoreResult<()>;
     /// Claims the oldest due job for `lease_secs`; no other worker gets it in that time.
     async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>>;
     async fn complete_job(&self, id: i64) -> StoreResult<()>;

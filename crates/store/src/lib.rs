@@ -1,12 +1,14 @@
 //! Switchboard's persistence: implementations of [`switchboard_core::store::Store`].
 //!
-//! The backend is chosen at runtime from the database URL's scheme by [`open`]. Each backend
-//! keeps its own SQL dialect and its own migration tree (`migrations/<backend>`), with the
-//! same version numbers in both.
+//! One SQL store ([`sql::SqlStore`]) serves both databases; the backend is chosen at runtime
+//! from the database URL's scheme by [`open`]. Each database keeps its own migration tree
+//! (`migrations/<backend>`: the column types are spelled differently), with the same version
+//! numbers and the same tables in both.
 
 mod codec;
 pub mod postgres;
 mod rows;
+pub mod sql;
 pub mod sqlite;
 pub mod testing;
 
@@ -32,9 +34,13 @@ pub enum OpenError {
 /// Opens (creating if needed) and migrates the database at `url`.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+        Ok(Arc::new(sql::SqlStore::new(
+            sqlite::SqliteBackend::open(url).await?,
+        )))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::PgStore::open(url).await?))
+        Ok(Arc::new(sql::SqlStore::new(
+            postgres::PgBackend::open(url).await?,
+        )))
     } else {
         let scheme = url.split(':').next().unwrap_or("");
         Err(OpenError::BadUrl(format!(

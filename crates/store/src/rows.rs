@@ -1,8 +1,9 @@
-//! Decoding rows into domain values, generic over the backend: both stores use the same
-//! column names and the same Rust types (i64, bool, text), so one decoder serves both.
+//! Decoding rows into domain values, generic over the backend: both databases use the same
+//! column names and the same Rust types (i64, bool, text, bytes), so one decoder serves both.
 
 use crate::codec::{from_json, ts};
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use crate::sql::driver::{Driver, Read};
+use sqlx::Row;
 use switchboard_core::call::{
     Call, CallEvent, EventKind, Outcome, Recording, RecordingKind, RecordingStatus,
 };
@@ -16,22 +17,16 @@ fn bad(what: &str) -> StoreError {
 }
 
 /// Reads one column.
-pub(crate) fn col<'r, R, T>(r: &'r R, name: &str) -> StoreResult<T>
+pub(crate) fn col<R: Row, T>(r: &R, name: &str) -> StoreResult<T>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    T: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Read<T>,
 {
-    r.try_get(name)
-        .map_err(|e| StoreError::Backend(Box::new(e)))
+    <R::Database as Read<T>>::read(r, name).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
-pub fn user<'r, R>(r: &'r R) -> StoreResult<User>
+pub fn user<R: Row>(r: &R) -> StoreResult<User>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let phone: Option<String> = col(r, "phone")?;
     Ok(User {
@@ -47,13 +42,9 @@ where
     })
 }
 
-pub fn line<'r, R>(r: &'r R) -> StoreResult<Line>
+pub fn line<R: Row>(r: &R) -> StoreResult<Line>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let provider: String = col(r, "provider")?;
     let number: String = col(r, "number")?;
@@ -102,13 +93,9 @@ where
     })
 }
 
-pub fn call<'r, R>(r: &'r R) -> StoreResult<Call>
+pub fn call<R: Row>(r: &R) -> StoreResult<Call>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let provider: String = col(r, "provider")?;
     let outcome: String = col(r, "outcome")?;
@@ -141,12 +128,9 @@ where
     })
 }
 
-pub fn recording<'r, R>(r: &'r R) -> StoreResult<Recording>
+pub fn recording<R: Row>(r: &R) -> StoreResult<Recording>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let kind: String = col(r, "kind")?;
     let status: String = col(r, "status")?;
@@ -164,12 +148,9 @@ where
     })
 }
 
-pub fn schedule<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::StoredSchedule>
+pub fn schedule<R: Row>(r: &R) -> StoreResult<switchboard_core::store::StoredSchedule>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     use switchboard_core::schedule::{Schedule, ScheduleId};
     let id = ScheduleId(col(r, "id")?);
@@ -190,12 +171,9 @@ where
     })
 }
 
-pub fn channel<'r, R>(r: &'r R) -> StoreResult<switchboard_core::channel::Channel>
+pub fn channel<R: Row>(r: &R) -> StoreResult<switchboard_core::channel::Channel>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     use switchboard_core::channel::{Channel, ChannelId, ChannelKind};
     let kind: String = col(r, "kind")?;
@@ -208,12 +186,9 @@ where
     })
 }
 
-pub fn job_status<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::JobStatus>
+pub fn job_status<R: Row>(r: &R) -> StoreResult<switchboard_core::store::JobStatus>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let payload: String = col(r, "payload")?;
     Ok(switchboard_core::store::JobStatus {
@@ -227,12 +202,9 @@ where
     })
 }
 
-pub fn api_token<'r, R>(r: &'r R) -> StoreResult<switchboard_core::store::ApiToken>
+pub fn api_token<R: Row>(r: &R) -> StoreResult<switchboard_core::store::ApiToken>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     Ok(switchboard_core::store::ApiToken {
         id: col(r, "id")?,
@@ -242,12 +214,9 @@ where
 }
 
 /// One line of a call's activity log.
-pub fn event<'r, R>(r: &'r R) -> StoreResult<CallEvent>
+pub fn event<R: Row>(r: &R) -> StoreResult<CallEvent>
 where
-    R: Row,
-    for<'n> &'n str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    R::Database: Driver,
 {
     let kind: String = col(r, "kind")?;
     Ok(CallEvent {

@@ -7,7 +7,7 @@ use switchboard_core::call::{
 };
 use switchboard_core::line::{Messages, NewLine, Provider, Routing, RoutingStep};
 use switchboard_core::plan::Plan;
-use switchboard_core::store::{CallFilter, Store, StoreError};
+use switchboard_core::store::{CallFilter, JobKind, NewJob, Store, StoreError};
 use switchboard_core::user::NewUser;
 use switchboard_core::{CallId, LineId, PhoneNumber, UserId};
 use switchboard_store::testing::TestDb;
@@ -341,8 +341,12 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
 }
 
 async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
-    let payload = serde_json::json!({ "n": 1 });
-    s.enqueue_job("x", &payload, t(10)).await.unwrap();
+    let job = NewJob {
+        kind: JobKind::Alert,
+        payload: serde_json::json!({ "n": 1 }),
+        call: None,
+    };
+    s.enqueue_job(&job, t(10)).await.unwrap();
     assert!(
         s.claim_job(t(9), 60).await.unwrap().is_none(),
         "not due yet"
@@ -362,9 +366,11 @@ async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
 
     // Many workers at once: every job is claimed exactly once.
     for i in 0..40 {
-        s.enqueue_job("y", &serde_json::json!({ "i": i }), t(200))
-            .await
-            .unwrap();
+        let job = NewJob {
+            payload: serde_json::json!({ "i": i }),
+            ..job.clone()
+        };
+        s.enqueue_job(&job, t(200)).await.unwrap();
     }
     let mut tasks = Vec::new();
     for _ in 0..8 {

@@ -31,18 +31,6 @@ impl Writer {
             .map_err(db_err)?;
         Ok(tx)
     }
-
-    /// Proves the writer can take the write lock and append to the journal (a full disk or a
-    /// read-only file fails here): what `/readyz` asks.
-    pub async fn probe(&self) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE store_health SET checked_at = ? WHERE id = 1")
-            .bind(jiff::Timestamp::now().as_millisecond())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await
-    }
 }
 
 /// An open write transaction; see the module documentation.

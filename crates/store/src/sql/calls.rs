@@ -1,0 +1,267 @@
+//! Calls and their activity log. A call is written with optimistic concurrency: each save
+//! names the version it read, and a save that lost a race writes nothing.
+
+use super::driver::{sql, Driver};
+use super::{found, Backend, SqlStore};
+use crate::codec::{ms, to_json};
+use crate::rows::{self, col};
+use jiff::Timestamp;
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::store::{CallFilter, JobStatus, NewJob, StoreError, StoreResult};
+use switchboard_core::{CallId, LineId};
+
+/// Appends log lines to a call, inside the caller's transaction.
+pub(super) async fn insert_events<D: Driver>(
+    c: &mut D::Connection,
+    call: CallId,
+    events: &[CallEvent],
+) -> StoreResult<()> {
+    for e in events {
+        sql::<D>("INSERT INTO call_events (call_id, at, kind, message) VALUES ($1, $2, $3, $4)")
+            .bind(call.0)
+            .bind(ms(e.at))
+            .bind(e.kind.as_str())
+            .bind(e.message.as_str())
+            .run(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A value bound to one condition of [`SqlStore::calls`].
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Stores a new call with its first log lines, once: a retried first webhook finds the
+    /// call it already started (`false`) instead of starting a second.
+    pub(super) async fn insert_call(
+        &self,
+        c: &Call,
+        events: &[CallEvent],
+    ) -> StoreResult<(Call, bool)> {
+        let mut tx = self.db.begin().await?;
+        let q = sql::<B::Db>(
+            "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
+                 caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
+                 answered_by, attempts, test_call, failsafe, archived, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 0)
+             ON CONFLICT (line_id, provider_call_id) DO NOTHING
+             RETURNING id",
+        );
+        let inserted = q
+            .bind(c.line_id.0)
+            .bind(c.provider.as_str())
+            .bind(c.provider_call_id.as_str())
+            .bind(c.account_id.as_deref())
+            .bind(to_json(&c.caller))
+            .bind(c.caller.number.as_str())
+            .bind(ms(c.started_at))
+            .bind(c.ended_at.map(ms))
+            .bind(c.duration_secs.map(i64::from))
+            .bind(to_json(&c.plan))
+            .bind(to_json(&c.phase))
+            .bind(c.outcome.as_str())
+            .bind(c.answered_by.map(|u| u.0))
+            .bind(to_json(&c.attempts))
+            .bind(c.test_call)
+            .bind(c.failsafe.as_deref())
+            .optional(&mut *tx)
+            .await?;
+        let result = match inserted {
+            Some(row) => {
+                let id = CallId(col(&row, "id")?);
+                insert_events::<B::Db>(&mut *tx, id, events).await?;
+                let call = Call {
+                    id,
+                    version: 0,
+                    archived: false,
+                    ..c.clone()
+                };
+                (call, true)
+            }
+            None => {
+                let q = sql::<B::Db>(
+                    "SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2",
+                );
+                let q = q.bind(c.line_id.0).bind(c.provider_call_id.as_str());
+                (rows::call(&q.one(&mut *tx).await?)?, false)
+            }
+        };
+        B::commit(tx).await?;
+        Ok(result)
+    }
+
+    pub(super) async fn call(&self, id: CallId) -> StoreResult<Call> {
+        rows::call(
+            &self
+                .read_one(sql("SELECT * FROM calls WHERE id = $1").bind(id.0))
+                .await?,
+        )
+    }
+
+    pub(super) async fn call_by_provider_id(
+        &self,
+        line: LineId,
+        provider_call_id: &str,
+    ) -> StoreResult<Call> {
+        let q = sql("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2");
+        rows::call(&self.read_one(q.bind(line.0).bind(provider_call_id)).await?)
+    }
+
+    pub(super) async fn calls_from(
+        &self,
+        line: LineId,
+        caller_number: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        let q = sql("SELECT COUNT(*) AS n FROM calls
+             WHERE line_id = $1 AND caller_number = $2 AND started_at >= $3");
+        let row = self
+            .read_one(q.bind(line.0).bind(caller_number).bind(ms(since)))
+            .await?;
+        Ok(col::<_, i64>(&row, "n")?.max(0) as u64)
+    }
+
+    /// Calls matching `f`, newest first.
+    pub(super) async fn calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
+        let mut text = String::from(match f.include_archived {
+            true => "SELECT * FROM calls WHERE 1 = 1",
+            false => "SELECT * FROM calls WHERE NOT archived",
+        });
+        let mut args = Vec::new();
+        let mut when = |condition: &str, arg| {
+            args.push(arg);
+            text.push_str(&condition.replace('?', &format!("${}", args.len())));
+        };
+        if let Some(l) = f.line {
+            when(" AND line_id = ?", Arg::Int(l.0));
+        }
+        if let Some(o) = f.outcome {
+            when(" AND outcome = ?", Arg::Text(o.as_str()));
+        }
+        let contains = format!(" AND {}(caller_number, ?) > 0", B::POSITION);
+        if let Some(c) = &f.caller {
+            when(&contains, Arg::Text(c));
+        }
+        if let Some(s) = f.since {
+            when(" AND started_at >= ?", Arg::Int(ms(s)));
+        }
+        if let Some(u) = f.until {
+            when(" AND started_at < ?", Arg::Int(ms(u)));
+        }
+        if let Some(b) = f.before {
+            when(" AND id < ?", Arg::Int(b.0));
+        }
+        when(
+            " ORDER BY id DESC LIMIT ?",
+            Arg::Int(i64::from(f.limit.max(1))),
+        );
+        let mut q = sql(&text);
+        for a in args {
+            q = match a {
+                Arg::Int(i) => q.bind(i),
+                Arg::Text(t) => q.bind(t),
+            };
+        }
+        self.read_all(q).await?.iter().map(rows::call).collect()
+    }
+
+    /// Saves a changed call with its new log lines, reported recordings and jobs, if the
+    /// stored version is still the one it was read at; otherwise nothing is written.
+    pub(super) async fn update_call(
+        &self,
+        c: &Call,
+        events: &[CallEvent],
+        recordings: &[RecordingReport],
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        let mut tx = self.db.begin().await?;
+        // The versioned write comes first: it takes the row's lock (PostgreSQL) or the write
+        // lock (SQLite) at once, so concurrent webhooks of one call serialise here and the
+        // loser sees a changed version.
+        let q = sql::<B::Db>(
+            "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
+                 answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
+                 failsafe = $8, version = version + 1
+             WHERE id = $9 AND version = $10 RETURNING id",
+        );
+        let updated = q
+            .bind(c.ended_at.map(ms))
+            .bind(c.duration_secs.map(i64::from))
+            .bind(to_json(&c.phase))
+            .bind(c.outcome.as_str())
+            .bind(c.answered_by.map(|u| u.0))
+            .bind(to_json(&c.attempts))
+            .bind(c.account_id.as_deref())
+            .bind(c.failsafe.as_deref())
+            .bind(c.id.0)
+            .bind(c.version)
+            .optional(&mut *tx)
+            .await?;
+        if updated.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "call {} changed concurrently",
+                c.id
+            )));
+        }
+        insert_events::<B::Db>(&mut *tx, c.id, events).await?;
+        for r in recordings {
+            super::recordings::upsert::<B::Db>(&mut *tx, c.id, r, now).await?;
+        }
+        for j in jobs {
+            super::jobs::enqueue::<B::Db>(&mut *tx, j, now).await?;
+        }
+        B::commit(tx).await?;
+        Ok(c.version + 1)
+    }
+
+    pub(super) async fn call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>> {
+        let q = sql("SELECT * FROM jobs WHERE call_id = $1 ORDER BY id").bind(call.0);
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::job_status)
+            .collect()
+    }
+
+    pub(super) async fn add_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        insert_events::<B::Db>(&mut *tx, call, events).await?;
+        B::commit(tx).await
+    }
+
+    pub(super) async fn events(&self, call: CallId) -> StoreResult<Vec<CallEvent>> {
+        let q = sql("SELECT at, kind, message FROM call_events WHERE call_id = $1 ORDER BY id");
+        self.read_all(q.bind(call.0))
+            .await?
+            .iter()
+            .map(rows::event)
+            .collect()
+    }
+
+    pub(super) async fn archive_call(&self, id: CallId, archived: bool) -> StoreResult<()> {
+        let q = sql("UPDATE calls SET archived = $1 WHERE id = $2 RETURNING id");
+        found(self.write_one(q.bind(archived).bind(id.0)).await)
+    }
+
+    /// Deletes a call with its log and recordings' rows, returning the recordings so their
+    /// stored media can be removed.
+    pub(super) async fn remove_call(&self, id: CallId) -> StoreResult<Vec<Recording>> {
+        let mut tx = self.db.begin().await?;
+        // Read first: the recordings' rows go with the call (ON DELETE CASCADE).
+        let q = sql::<B::Db>("SELECT * FROM recordings WHERE call_id = $1 ORDER BY id");
+        let recordings = q.bind(id.0).all(&mut *tx).await?;
+        let recordings = recordings
+            .iter()
+            .map(rows::recording)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let q = sql::<B::Db>("DELETE FROM calls WHERE id = $1 RETURNING id");
+        q.bind(id.0).one(&mut *tx).await?;
+        B::commit(tx).await?;
+        Ok(recordings)
+    }
+}

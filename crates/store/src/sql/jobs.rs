@@ -1,0 +1,84 @@
+//! The durable job queue. One statement claims a job, so two workers never hold the same.
+
+use super::driver::{sql, Driver};
+use super::{Backend, SqlStore};
+use crate::codec::{from_json, ms, to_json};
+use crate::rows::col;
+use jiff::Timestamp;
+use switchboard_core::store::{Job, NewJob, StoreResult};
+
+/// Queues `job` to run from `run_at`, inside the caller's transaction.
+pub(super) async fn enqueue<D: Driver>(
+    c: &mut D::Connection,
+    job: &NewJob,
+    run_at: Timestamp,
+) -> StoreResult<()> {
+    let q = sql::<D>(
+        "INSERT INTO jobs (kind, payload, run_at, created_at, call_id) VALUES ($1, $2, $3, $4, $5)",
+    );
+    q.bind(job.kind.as_str())
+        .bind(to_json(&job.payload))
+        .bind(ms(run_at))
+        .bind(ms(run_at))
+        .bind(job.call.map(|c| c.0))
+        .run(c)
+        .await
+}
+
+/// What a finished attempt leaves a job as.
+pub(super) enum Finish<'a> {
+    Done,
+    Retry { at: Timestamp, error: &'a str },
+    Failed { error: &'a str },
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub(super) async fn add_job(&self, job: &NewJob, run_at: Timestamp) -> StoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        enqueue::<B::Db>(&mut *tx, job, run_at).await?;
+        B::commit(tx).await
+    }
+
+    /// Leases the job due first for `lease_secs`; an expired lease (a worker that died) makes
+    /// the job claimable again.
+    pub(super) async fn claim(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
+        let text = format!(
+            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
+             WHERE id = (SELECT id FROM jobs
+                         WHERE status = 'queued' AND run_at <= $2
+                             AND (locked_until IS NULL OR locked_until <= $2)
+                         ORDER BY run_at, id LIMIT 1 {})
+             RETURNING id, kind, payload, attempts",
+            B::CLAIM_LOCK
+        );
+        let now_ms = ms(now);
+        let q = sql::<B::Db>(&text)
+            .bind(now_ms + lease_secs * 1000)
+            .bind(now_ms);
+        let mut tx = self.db.begin().await?;
+        let row = q.optional(&mut *tx).await?;
+        B::commit(tx).await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(Job {
+            id: col(&r, "id")?,
+            kind: col(&r, "kind")?,
+            payload: from_json(&col::<_, String>(&r, "payload")?)?,
+            attempts: col::<_, i64>(&r, "attempts")?.max(0) as u32,
+        }))
+    }
+
+    pub(super) async fn finish(&self, id: i64, how: Finish<'_>) -> StoreResult<()> {
+        let (status, retry_at, error) = match how {
+            Finish::Done => ("done", None, None),
+            Finish::Retry { at, error } => ("queued", Some(ms(at)), Some(error)),
+            Finish::Failed { error } => ("failed", None, Some(error)),
+        };
+        let q = sql(
+            "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), locked_until = NULL,
+                 last_error = COALESCE($3, last_error)
+             WHERE id = $4",
+        );
+        self.write(q.bind(status).bind(retry_at).bind(error).bind(id))
+            .await
+    }
+}

@@ -1,0 +1,102 @@
+//! Lines: a number, its routing and its settings. Deleting a line keeps its row (its calls
+//! still name it) and hides it.
+
+use super::driver::{sql, Sql};
+use super::{found, Backend, SqlStore};
+use crate::codec::{ms, to_json};
+use crate::rows;
+use jiff::Timestamp;
+use switchboard_core::line::{Line, NewLine, TestMode};
+use switchboard_core::store::StoreResult;
+use switchboard_core::LineId;
+
+/// Binds the settings of `l`, in the order both statements below name their columns.
+fn settings<'q, D: super::driver::Driver>(q: Sql<'q, D>, l: &'q NewLine) -> Sql<'q, D> {
+    let flood = l.caller_rules.flood_limit;
+    q.bind(l.name.as_str())
+        .bind(l.number.as_str())
+        .bind(l.provider.as_str())
+        .bind(l.auth_token.as_deref())
+        .bind(to_json(&l.routing))
+        .bind(to_json(&l.messages))
+        .bind(l.recording)
+        .bind(i64::from(l.voicemail_max_secs))
+        .bind(to_json(&l.channels))
+        .bind(l.screening)
+        .bind(to_json(&l.caller_rules.blocked))
+        .bind(to_json(&l.caller_rules.allowed))
+        .bind(flood.map(|f| i64::from(f.calls)))
+        .bind(flood.map(|f| i64::from(f.window_secs)))
+        .bind(l.business_hours.as_ref().map(to_json))
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub(super) async fn insert_line(
+        &self,
+        l: &NewLine,
+        token: &str,
+        now: Timestamp,
+    ) -> StoreResult<Line> {
+        let q = sql(
+            "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
+                 voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
+                 flood_calls, flood_window_secs, business_hours, webhook_token, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             RETURNING *",
+        );
+        let row = self
+            .write_one(settings(q, l).bind(token).bind(ms(now)))
+            .await?;
+        rows::line(&row)
+    }
+
+    pub(super) async fn line(&self, id: LineId) -> StoreResult<Line> {
+        let q = sql("SELECT * FROM lines WHERE id = $1 AND deleted_at IS NULL").bind(id.0);
+        rows::line(&self.read_one(q).await?)
+    }
+
+    pub(super) async fn line_by_token(&self, token: &str) -> StoreResult<Line> {
+        let q = sql("SELECT * FROM lines WHERE webhook_token = $1 AND deleted_at IS NULL");
+        rows::line(&self.read_one(q.bind(token)).await?)
+    }
+
+    pub(super) async fn lines(&self) -> StoreResult<Vec<Line>> {
+        let q = sql("SELECT * FROM lines WHERE deleted_at IS NULL ORDER BY id");
+        self.read_all(q).await?.iter().map(rows::line).collect()
+    }
+
+    pub(super) async fn replace_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
+        let q = sql(
+            "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5,
+                 messages = $6, recording = $7, voicemail_max_secs = $8, channels = $9,
+                 screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
+                 flood_window_secs = $14, business_hours = $15
+             WHERE id = $16 AND deleted_at IS NULL RETURNING *",
+        );
+        rows::line(&self.write_one(settings(q, l).bind(id.0)).await?)
+    }
+
+    pub(super) async fn set_line_test_mode(
+        &self,
+        id: LineId,
+        t: Option<TestMode>,
+    ) -> StoreResult<Line> {
+        let q = sql("UPDATE lines SET test_mode_user = $1, test_mode_until = $2
+             WHERE id = $3 AND deleted_at IS NULL RETURNING *");
+        let q = q
+            .bind(t.map(|t| t.user.0))
+            .bind(t.map(|t| ms(t.until)))
+            .bind(id.0);
+        rows::line(&self.write_one(q).await?)
+    }
+
+    pub(super) async fn hide_line(&self, id: LineId) -> StoreResult<()> {
+        let q = sql(
+            "UPDATE lines SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING id",
+        );
+        found(
+            self.write_one(q.bind(ms(Timestamp::now())).bind(id.0))
+                .await,
+        )
+    }
+}

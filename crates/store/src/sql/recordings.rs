@@ -1,0 +1,97 @@
+//! Recordings of calls: what the carrier reported, and where our copy is.
+
+use super::driver::{sql, Driver};
+use super::{found, Backend, SqlStore};
+use crate::codec::ms;
+use crate::rows::{self, col};
+use jiff::Timestamp;
+use switchboard_core::call::{Recording, RecordingReport, RecordingStatus};
+use switchboard_core::store::{NewJob, StoreResult};
+use switchboard_core::{CallId, RecordingId};
+
+/// Records a carrier's report of a recording, inside the caller's transaction. Core decides
+/// the new status and whether to fetch the media ([`RecordingReport::apply_to`]); a report
+/// repeated for the same recording updates its row and queues nothing again.
+pub(super) async fn upsert<D: Driver>(
+    c: &mut D::Connection,
+    call: CallId,
+    r: &RecordingReport,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let q = sql::<D>(
+        "SELECT id, status FROM recordings WHERE call_id = $1 AND provider_recording_id = $2",
+    );
+    let existing = q
+        .bind(call.0)
+        .bind(r.provider_recording_id.as_str())
+        .optional(c)
+        .await?;
+    let duration = r.duration_secs.map(i64::from);
+    if let Some(row) = existing {
+        let status: String = col(&row, "status")?;
+        let (status, _) = r.apply_to(RecordingStatus::parse(&status));
+        let q = sql::<D>(
+            "UPDATE recordings SET provider_url = $1, duration_secs = COALESCE($2, duration_secs),
+                 status = $3
+             WHERE id = $4",
+        );
+        return q
+            .bind(r.provider_url.as_str())
+            .bind(duration)
+            .bind(status.as_str())
+            .bind(col::<_, i64>(&row, "id")?)
+            .run(c)
+            .await;
+    }
+    let (status, fetch) = r.apply_to(None);
+    let q = sql::<D>(
+        "INSERT INTO recordings (call_id, kind, provider_recording_id, provider_url,
+             duration_secs, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    );
+    let row = q
+        .bind(call.0)
+        .bind(r.kind.as_str())
+        .bind(r.provider_recording_id.as_str())
+        .bind(r.provider_url.as_str())
+        .bind(duration)
+        .bind(status.as_str())
+        .bind(ms(now))
+        .one(c)
+        .await?;
+    if fetch {
+        let job = NewJob::fetch_recording(call, RecordingId(col(&row, "id")?));
+        super::jobs::enqueue::<D>(c, &job, now).await?;
+    }
+    Ok(())
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub(super) async fn recordings(&self, call: CallId) -> StoreResult<Vec<Recording>> {
+        let q = sql("SELECT * FROM recordings WHERE call_id = $1 ORDER BY id").bind(call.0);
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::recording)
+            .collect()
+    }
+
+    pub(super) async fn recording(&self, id: RecordingId) -> StoreResult<Recording> {
+        let q = sql("SELECT * FROM recordings WHERE id = $1").bind(id.0);
+        rows::recording(&self.read_one(q).await?)
+    }
+
+    /// Records where our copy of the media is (`None`: fetching it failed for good).
+    pub(super) async fn set_media(&self, id: RecordingId, path: Option<&str>) -> StoreResult<()> {
+        let status = match path {
+            Some(_) => RecordingStatus::Stored,
+            None => RecordingStatus::Failed,
+        };
+        let q =
+            sql("UPDATE recordings SET status = $1, local_path = $2 WHERE id = $3 RETURNING id");
+        found(
+            self.write_one(q.bind(status.as_str()).bind(path).bind(id.0))
+                .await,
+        )
+    }
+}

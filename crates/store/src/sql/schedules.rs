@@ -1,0 +1,90 @@
+//! Schedules, written with optimistic concurrency (each update names the version it read).
+
+use super::driver::sql;
+use super::{found, Backend, SqlStore};
+use crate::codec::{ms, to_json};
+use crate::rows;
+use jiff::Timestamp;
+use switchboard_core::schedule::{Schedule, ScheduleId};
+use switchboard_core::store::{StoreError, StoreResult, StoredSchedule};
+
+impl<B: Backend> SqlStore<B> {
+    pub(super) async fn insert_schedule(
+        &self,
+        s: &Schedule,
+        token: &str,
+        now: Timestamp,
+    ) -> StoreResult<StoredSchedule> {
+        let q = sql(
+            "INSERT INTO schedules (name, time_zone, layers, overrides, feed_token, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+        );
+        let q = q
+            .bind(s.name.as_str())
+            .bind(s.time_zone.as_str())
+            .bind(to_json(&s.layers))
+            .bind(to_json(&s.overrides))
+            .bind(token)
+            .bind(ms(now));
+        rows::schedule(&self.write_one(q).await?)
+    }
+
+    pub(super) async fn schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
+        let q = sql("SELECT * FROM schedules WHERE id = $1").bind(id.0);
+        rows::schedule(&self.read_one(q).await?)
+    }
+
+    pub(super) async fn schedules(&self) -> StoreResult<Vec<StoredSchedule>> {
+        let all = self
+            .read_all(sql("SELECT * FROM schedules ORDER BY id"))
+            .await?;
+        all.iter().map(rows::schedule).collect()
+    }
+
+    /// Replaces the schedule if it is still at `version`: a conflict when someone changed it
+    /// since, not found when it is gone.
+    pub(super) async fn replace_schedule(
+        &self,
+        id: ScheduleId,
+        s: &Schedule,
+        version: i64,
+    ) -> StoreResult<StoredSchedule> {
+        let mut tx = self.db.begin().await?;
+        let q = sql::<B::Db>(
+            "UPDATE schedules SET name = $1, time_zone = $2, layers = $3, overrides = $4,
+                 version = version + 1
+             WHERE id = $5 AND version = $6 RETURNING *",
+        );
+        let q = q
+            .bind(s.name.as_str())
+            .bind(s.time_zone.as_str())
+            .bind(to_json(&s.layers))
+            .bind(to_json(&s.overrides))
+            .bind(id.0)
+            .bind(version);
+        let Some(row) = q.optional(&mut *tx).await? else {
+            let exists = sql::<B::Db>("SELECT id FROM schedules WHERE id = $1").bind(id.0);
+            return Err(match exists.optional(&mut *tx).await? {
+                Some(_) => StoreError::Conflict(format!("schedule {id} changed concurrently")),
+                None => StoreError::NotFound,
+            });
+        };
+        B::commit(tx).await?;
+        rows::schedule(&row)
+    }
+
+    pub(super) async fn set_schedule_feed(&self, id: ScheduleId, token: &str) -> StoreResult<()> {
+        let q = sql("UPDATE schedules SET feed_token = $1 WHERE id = $2 RETURNING id");
+        found(self.write_one(q.bind(token).bind(id.0)).await)
+    }
+
+    pub(super) async fn schedule_by_feed(&self, token: &str) -> StoreResult<StoredSchedule> {
+        let q = sql("SELECT * FROM schedules WHERE feed_token = $1").bind(token);
+        rows::schedule(&self.read_one(q).await?)
+    }
+
+    pub(super) async fn remove_schedule(&self, id: ScheduleId) -> StoreResult<()> {
+        let q = sql("DELETE FROM schedules WHERE id = $1 RETURNING id").bind(id.0);
+        found(self.write_one(q).await)
+    }
+}

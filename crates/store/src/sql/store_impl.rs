@@ -1,0 +1,218 @@
+//! The [`Store`] port, answered by the store's statements.
+
+use super::jobs::Finish;
+use super::{Backend, SqlStore};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
+use switchboard_core::channel::{Channel, ChannelId, NewChannel};
+use switchboard_core::line::{Line, NewLine, TestMode};
+use switchboard_core::schedule::{Schedule, ScheduleId};
+use switchboard_core::store::{
+    ApiToken, CallFilter, Job, JobStatus, NewJob, Store, StoreResult, StoredSchedule,
+};
+use switchboard_core::user::{NewUser, User};
+use switchboard_core::{CallId, LineId, RecordingId, UserId};
+
+#[async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    async fn ping(&self) -> StoreResult<()> {
+        SqlStore::ping(self).await
+    }
+
+    async fn create_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
+        self.insert_user(u, now).await
+    }
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        self.user(id).await
+    }
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.users().await
+    }
+    async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
+        self.replace_user(id, u).await
+    }
+    async fn delete_user(&self, id: UserId) -> StoreResult<()> {
+        self.remove_user(id).await
+    }
+    async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()> {
+        self.set_user_feed(id, token).await
+    }
+    async fn user_by_feed_token(&self, token: &str) -> StoreResult<User> {
+        self.user_by_feed(token).await
+    }
+
+    async fn create_schedule(
+        &self,
+        s: &Schedule,
+        feed_token: &str,
+        now: Timestamp,
+    ) -> StoreResult<StoredSchedule> {
+        self.insert_schedule(s, feed_token, now).await
+    }
+    async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
+        self.schedule(id).await
+    }
+    async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>> {
+        self.schedules().await
+    }
+    async fn update_schedule(
+        &self,
+        id: ScheduleId,
+        s: &Schedule,
+        version: i64,
+    ) -> StoreResult<StoredSchedule> {
+        self.replace_schedule(id, s, version).await
+    }
+    async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {
+        self.set_schedule_feed(id, token).await
+    }
+    async fn schedule_by_feed_token(&self, token: &str) -> StoreResult<StoredSchedule> {
+        self.schedule_by_feed(token).await
+    }
+    async fn delete_schedule(&self, id: ScheduleId) -> StoreResult<()> {
+        self.remove_schedule(id).await
+    }
+
+    async fn create_line(&self, l: &NewLine, token: &str, now: Timestamp) -> StoreResult<Line> {
+        self.insert_line(l, token, now).await
+    }
+    async fn get_line(&self, id: LineId) -> StoreResult<Line> {
+        self.line(id).await
+    }
+    async fn get_line_by_token(&self, token: &str) -> StoreResult<Line> {
+        self.line_by_token(token).await
+    }
+    async fn list_lines(&self) -> StoreResult<Vec<Line>> {
+        self.lines().await
+    }
+    async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
+        self.replace_line(id, l).await
+    }
+    async fn set_test_mode(&self, id: LineId, t: Option<TestMode>) -> StoreResult<Line> {
+        self.set_line_test_mode(id, t).await
+    }
+    async fn delete_line(&self, id: LineId) -> StoreResult<()> {
+        self.hide_line(id).await
+    }
+
+    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)> {
+        self.insert_call(call, events).await
+    }
+    async fn get_call(&self, id: CallId) -> StoreResult<Call> {
+        self.call(id).await
+    }
+    async fn count_calls_from(
+        &self,
+        line: LineId,
+        caller_number: &str,
+        since: Timestamp,
+    ) -> StoreResult<u64> {
+        self.calls_from(line, caller_number, since).await
+    }
+    async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call> {
+        self.call_by_provider_id(line, provider_call_id).await
+    }
+    async fn list_calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
+        self.calls(f).await
+    }
+    async fn save_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        recordings: &[RecordingReport],
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        self.update_call(call, events, recordings, jobs, now).await
+    }
+    async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>> {
+        self.call_jobs(call).await
+    }
+
+    async fn create_channel(&self, c: &NewChannel, now: Timestamp) -> StoreResult<Channel> {
+        self.insert_channel(c, now).await
+    }
+    async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel> {
+        self.channel(id).await
+    }
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
+        self.channels().await
+    }
+    async fn delete_channel(&self, id: ChannelId) -> StoreResult<()> {
+        self.remove_channel(id).await
+    }
+
+    async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
+        self.add_events(call, events).await
+    }
+    async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>> {
+        self.events(call).await
+    }
+    async fn set_call_archived(&self, id: CallId, archived: bool) -> StoreResult<()> {
+        self.archive_call(id, archived).await
+    }
+    async fn delete_call(&self, id: CallId) -> StoreResult<Vec<Recording>> {
+        self.remove_call(id).await
+    }
+
+    async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>> {
+        self.recordings(call).await
+    }
+    async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording> {
+        self.recording(id).await
+    }
+    async fn set_recording_media(&self, id: RecordingId, path: Option<&str>) -> StoreResult<()> {
+        self.set_media(id, path).await
+    }
+
+    async fn put_audio(
+        &self,
+        token: &str,
+        content_type: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.insert_audio(token, content_type, bytes, now).await
+    }
+    async fn get_audio(&self, token: &str) -> StoreResult<(String, Vec<u8>)> {
+        self.audio(token).await
+    }
+    async fn delete_audio(&self, token: &str) -> StoreResult<()> {
+        self.remove_audio(token).await
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<ApiToken> {
+        self.insert_token(name, hash, now).await
+    }
+    async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
+        self.token_by_hash(hash).await
+    }
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        self.tokens().await
+    }
+    async fn delete_api_token(&self, id: i64) -> StoreResult<()> {
+        self.remove_token(id).await
+    }
+
+    async fn enqueue_job(&self, job: &NewJob, run_at: Timestamp) -> StoreResult<()> {
+        self.add_job(job, run_at).await
+    }
+    async fn claim_job(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
+        self.claim(now, lease_secs).await
+    }
+    async fn complete_job(&self, id: i64) -> StoreResult<()> {
+        self.finish(id, Finish::Done).await
+    }
+    async fn retry_job(&self, id: i64, at: Timestamp, error: &str) -> StoreResult<()> {
+        self.finish(id, Finish::Retry { at, error }).await
+    }
+    async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()> {
+        self.finish(id, Finish::Failed { error }).await
+    }
+}

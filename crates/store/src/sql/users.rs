@@ -1,0 +1,86 @@
+//! Responders, and the secrets of their calendar feeds.
+
+use super::driver::sql;
+use super::{found, Backend, SqlStore};
+use crate::codec::ms;
+use crate::rows;
+use jiff::Timestamp;
+use switchboard_core::store::StoreResult;
+use switchboard_core::user::{NewUser, User};
+use switchboard_core::UserId;
+
+impl<B: Backend> SqlStore<B> {
+    pub(super) async fn insert_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
+        let row = self
+            .write_one(
+                sql(
+                    "INSERT INTO users (name, email, phone, time_zone, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING *",
+                )
+                .bind(u.name.as_str())
+                .bind(u.email.as_str())
+                .bind(u.phone.as_ref().map(|p| p.to_string()))
+                .bind(u.time_zone.as_str())
+                .bind(ms(now)),
+            )
+            .await?;
+        rows::user(&row)
+    }
+
+    pub(super) async fn user(&self, id: UserId) -> StoreResult<User> {
+        rows::user(
+            &self
+                .read_one(sql("SELECT * FROM users WHERE id = $1").bind(id.0))
+                .await?,
+        )
+    }
+
+    pub(super) async fn users(&self) -> StoreResult<Vec<User>> {
+        let all = self
+            .read_all(sql("SELECT * FROM users ORDER BY id"))
+            .await?;
+        all.iter().map(rows::user).collect()
+    }
+
+    pub(super) async fn replace_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
+        let row = self
+            .write_one(
+                sql(
+                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4
+                     WHERE id = $5 RETURNING *",
+                )
+                .bind(u.name.as_str())
+                .bind(u.email.as_str())
+                .bind(u.phone.as_ref().map(|p| p.to_string()))
+                .bind(u.time_zone.as_str())
+                .bind(id.0),
+            )
+            .await?;
+        rows::user(&row)
+    }
+
+    pub(super) async fn remove_user(&self, id: UserId) -> StoreResult<()> {
+        found(
+            self.write_one(sql("DELETE FROM users WHERE id = $1 RETURNING id").bind(id.0))
+                .await,
+        )
+    }
+
+    pub(super) async fn set_user_feed(&self, id: UserId, token: &str) -> StoreResult<()> {
+        found(
+            self.write_one(
+                sql("UPDATE users SET feed_token = $1 WHERE id = $2 RETURNING id")
+                    .bind(token)
+                    .bind(id.0),
+            )
+            .await,
+        )
+    }
+
+    pub(super) async fn user_by_feed(&self, token: &str) -> StoreResult<User> {
+        let row = self
+            .read_one(sql("SELECT * FROM users WHERE feed_token = $1").bind(token))
+            .await?;
+        rows::user(&row)
+    }
+}
