@@ -62,7 +62,7 @@ fn schedule() -> Schedule {
     Schedule {
         id: None,
         name: "bench".into(),
-        time_zone: "Europe/Berlin".into(),
+        time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
         layers: vec![base, business, weekend],
         overrides,
     }

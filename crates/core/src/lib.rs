@@ -15,10 +15,12 @@ pub mod ids;
 pub mod line;
 pub mod phone;
 pub mod plan;
+pub mod refusal;
 pub mod routing;
 pub mod schedule;
 pub mod store;
 pub mod user;
+pub mod zone;
 
 #[cfg(test)]
 mod test_support;
@@ -26,3 +28,4 @@ mod test_support;
 pub use error::DomainError;
 pub use ids::{CallId, LineId, RecordingId, UserId};
 pub use phone::PhoneNumber;
+pub use zone::Zone;

@@ -201,8 +201,8 @@ impl CallerRules {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessHours {
-    /// IANA zone the windows are read in.
-    pub time_zone: String,
+    /// The zone the windows are read in.
+    pub time_zone: crate::Zone,
     /// The open windows (daily or weekly), on the wall clock.
     pub open: Vec<crate::schedule::Restriction>,
     pub after_hours: AfterHours,
@@ -221,22 +221,13 @@ pub enum AfterHours {
 impl BusinessHours {
     /// Whether the line is open at `at`.
     pub fn is_open(&self, at: Timestamp) -> bool {
-        let Ok(tz) = jiff::tz::TimeZone::get(&self.time_zone) else {
-            return true;
-        };
-        let local = at.to_zoned(tz).datetime();
+        let local = at.to_zoned(self.time_zone.tz().clone()).datetime();
         self.open
             .iter()
             .any(|w| crate::schedule::in_window(w, local))
     }
 
     fn validate(&self) -> Result<(), DomainError> {
-        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
-            return Err(DomainError::new(
-                "business_hours.time_zone",
-                format!("'{}' is not an IANA time zone name", self.time_zone),
-            ));
-        }
         if self.open.is_empty() || self.open.len() > 14 {
             return Err(DomainError::new(
                 "business_hours.open",

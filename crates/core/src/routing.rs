@@ -131,9 +131,7 @@ pub fn changes(line: &Line, dir: &Directory, from: Timestamp, to: Timestamp) -> 
         }
     }
     if let Some(b) = &line.business_hours {
-        if let Ok(tz) = jiff::tz::TimeZone::get(&b.time_zone) {
-            out.extend(restriction_edges(&tz, &b.open, from, to));
-        }
+        out.extend(restriction_edges(b.time_zone.tz(), &b.open, from, to));
     }
     if let Some(t) = line.test_mode {
         out.push(t.until);

@@ -1,6 +1,6 @@
 //! Responders.
 
-use crate::{DomainError, PhoneNumber, UserId};
+use crate::{DomainError, PhoneNumber, UserId, Zone};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +11,8 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub phone: Option<PhoneNumber>,
-    /// IANA time zone name, e.g. `Europe/Berlin`.
-    pub time_zone: String,
+    /// Where they are: the zone their local time is shown in.
+    pub time_zone: Zone,
     pub created_at: Timestamp,
 }
 
@@ -22,7 +22,7 @@ pub struct NewUser {
     pub name: String,
     pub email: String,
     pub phone: Option<PhoneNumber>,
-    pub time_zone: String,
+    pub time_zone: Zone,
 }
 
 impl NewUser {
@@ -53,17 +53,13 @@ impl NewUser {
             Some(p) => Some(PhoneNumber::parse(p).map_err(|m| DomainError::new("phone", m))?),
             None => None,
         };
-        if jiff::tz::TimeZone::get(time_zone).is_err() {
-            return Err(DomainError::new(
-                "time_zone",
-                format!("'{time_zone}' is not an IANA time zone name (e.g. Europe/Berlin)"),
-            ));
-        }
+        let time_zone =
+            Zone::parse(time_zone).map_err(|e| DomainError::new("time_zone", e.to_string()))?;
         Ok(Self {
             name: name.to_owned(),
             email: email.to_owned(),
             phone,
-            time_zone: time_zone.to_owned(),
+            time_zone,
         })
     }
 }

@@ -51,7 +51,7 @@ fn instant(flag: &str, raw: &str) -> anyhow::Result<jiff::Timestamp> {
 pub fn load(file: &PathBuf) -> anyhow::Result<Engine> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("--file: cannot read {}", file.display()))?;
-    let schedule: Schedule = serde_json::from_str(&text)
+    let schedule: Schedule = crate::json::from_str(&text)
         .map_err(|e| anyhow!("--file {}: not a schedule: {e}", file.display()))?;
     Engine::new(&schedule).map_err(|e| anyhow!("--file {}: {e}", file.display()))
 }

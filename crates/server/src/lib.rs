@@ -14,6 +14,7 @@ pub mod config;
 pub mod directory;
 pub mod errors;
 pub mod jobs;
+pub mod json;
 pub mod metrics;
 pub mod outbound;
 pub mod spool;

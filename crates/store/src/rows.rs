@@ -10,7 +10,7 @@ use switchboard_core::call::{
 use switchboard_core::line::{Line, Provider, TestMode};
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::user::User;
-use switchboard_core::{CallId, LineId, PhoneNumber, RecordingId, UserId};
+use switchboard_core::{CallId, LineId, PhoneNumber, RecordingId, UserId, Zone};
 
 fn bad(what: &str) -> StoreError {
     StoreError::Backend(format!("stored value is invalid: {what}").into())
@@ -22,6 +22,13 @@ where
     R::Database: Read<T>,
 {
     <R::Database as Read<T>>::read(r, name).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
+fn zone<R: Row>(r: &R) -> StoreResult<Zone>
+where
+    R::Database: Driver,
+{
+    Zone::parse(&col::<R, String>(r, "time_zone")?).map_err(|_| bad("time_zone"))
 }
 
 pub fn user<R: Row>(r: &R) -> StoreResult<User>
@@ -37,7 +44,7 @@ where
             .map(|p| PhoneNumber::parse(&p))
             .transpose()
             .map_err(|_| bad("phone"))?,
-        time_zone: col(r, "time_zone")?,
+        time_zone: zone(r)?,
         created_at: ts(col(r, "created_at")?)?,
     })
 }
@@ -160,7 +167,7 @@ where
         schedule: Schedule {
             id: Some(id),
             name: col(r, "name")?,
-            time_zone: col(r, "time_zone")?,
+            time_zone: zone(r)?,
             layers: from_json(&layers)?,
             overrides: from_json(&overrides)?,
         },

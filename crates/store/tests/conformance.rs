@@ -42,7 +42,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         channels: vec![],
         screening: true,
         business_hours: Some(switchboard_core::line::BusinessHours {
-            time_zone: "Europe/Berlin".into(),
+            time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
             open: vec![switchboard_core::schedule::Restriction::Daily {
                 start: "09:00".parse().unwrap(),
                 end: "17:00".parse().unwrap(),
@@ -419,7 +419,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     let mut sched = Schedule {
         id: None,
         name: "Primary".into(),
-        time_zone: "Europe/Berlin".into(),
+        time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
         layers: vec![Layer {
             id: 1,
             name: "weekly".into(),

@@ -16,7 +16,7 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
             name: name.into(),
             email: format!("{name}@example.com"),
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
-            time_zone: "UTC".into(),
+            time_zone: crate::Zone::utc(),
             created_at: Timestamp::UNIX_EPOCH,
         },
     )

@@ -86,8 +86,7 @@ impl Engine {
     /// Compiles `schedule` (validating it first).
     pub fn new(schedule: &Schedule) -> Result<Engine, DomainError> {
         schedule.validate()?;
-        let tz = TimeZone::get(&schedule.time_zone)
-            .map_err(|e| DomainError::new("time_zone", e.to_string()))?;
+        let tz = schedule.time_zone.tz().clone();
         let layers = schedule
             .layers
             .iter()

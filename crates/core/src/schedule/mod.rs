@@ -158,7 +158,7 @@ pub struct Schedule {
     #[serde(default)]
     pub id: Option<ScheduleId>,
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: crate::Zone,
     #[serde(default)]
     pub layers: Vec<Layer>,
     #[serde(default)]
@@ -171,15 +171,6 @@ impl Schedule {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
-        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
-            return Err(DomainError::new(
-                "time_zone",
-                format!(
-                    "'{}' is not an IANA time zone name (e.g. Europe/Berlin)",
-                    self.time_zone
-                ),
-            ));
         }
         if self.layers.len() > 20 {
             return Err(DomainError::new("layers", "at most 20 layers are allowed"));

@@ -1,4 +1,5 @@
 use super::*;
+use crate::Zone;
 use proptest::prelude::*;
 
 const ALICE: UserId = UserId(1);
@@ -29,7 +30,7 @@ fn schedule(zone: &str, layers: Vec<Layer>, overrides: Vec<Override>) -> Engine 
     Engine::new(&Schedule {
         id: None,
         name: "Primary".into(),
-        time_zone: zone.into(),
+        time_zone: Zone::parse(zone).unwrap(),
         layers,
         overrides,
     })
@@ -316,15 +317,21 @@ fn a_layer_end_stops_it() {
 
 #[test]
 fn invalid_schedules_name_the_field() {
+    // A zone that does not exist is refused as the schedule is read, and says why.
+    crate::refusal::take();
+    let bad = serde_json::from_str::<Schedule>(r#"{"name": "x", "time_zone": "Nowhere/City"}"#);
+    assert!(bad.is_err());
+    assert_eq!(
+        crate::refusal::take().as_deref(),
+        Some("'Nowhere/City' is not an IANA time zone name (e.g. Europe/Berlin)")
+    );
     let mut s = Schedule {
         id: None,
         name: "x".into(),
-        time_zone: "Nowhere/City".into(),
+        time_zone: Zone::utc(),
         layers: vec![],
         overrides: vec![],
     };
-    assert_eq!(s.validate().unwrap_err().field, "time_zone");
-    s.time_zone = "UTC".into();
     s.layers = vec![layer(
         "l",
         &[ALICE],
@@ -407,7 +414,7 @@ fn arb_schedule() -> impl Strategy<Value = Schedule> {
         .prop_map(|(z, layers, overrides)| Schedule {
             id: None,
             name: "p".into(),
-            time_zone: ZONES[z].into(),
+            time_zone: Zone::parse(ZONES[z]).unwrap(),
             layers,
             overrides,
         })

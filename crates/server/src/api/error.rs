@@ -2,6 +2,7 @@
 //!
 //! 4xx say what to fix; 5xx are opaque to the client and logged once with their cause.
 
+use crate::json::JsonFault;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -129,9 +130,12 @@ where
                 DomainError::new(field, "must not contain the NUL character (U+0000)").into(),
             );
         }
-        serde_json::from_value(value)
+        crate::json::from_value(&value)
             .map(ApiJson)
-            .map_err(|e| ApiError::BadRequest(format!("the JSON does not fit: {e}")))
+            .map_err(|e| match e {
+                JsonFault::Refused { field, why } => DomainError::new(field, why).into(),
+                JsonFault::Shape(e) => ApiError::BadRequest(format!("the JSON does not fit: {e}")),
+            })
     }
 }
 

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use switchboard_core::line::RoutingStep;
 use switchboard_core::schedule::{Engine, Layer, Override, Schedule, ScheduleId};
 use switchboard_core::store::{StoreError, StoredSchedule};
+use switchboard_core::Zone;
 use switchboard_core::{DomainError, UserId};
 
 /// Longest range `/shifts` answers for.
@@ -183,7 +184,7 @@ pub async fn get_schedule(
 #[serde(deny_unknown_fields)]
 pub struct SchedulePatch {
     name: Option<String>,
-    time_zone: Option<String>,
+    time_zone: Option<Zone>,
     layers: Option<Vec<Layer>>,
     overrides: Option<Vec<Override>>,
 }

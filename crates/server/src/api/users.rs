@@ -95,7 +95,7 @@ pub async fn update_user(
         input.name.as_deref().unwrap_or(&cur.name),
         input.email.as_deref().unwrap_or(&cur.email),
         phone.as_deref(),
-        input.time_zone.as_deref().unwrap_or(&cur.time_zone),
+        input.time_zone.as_deref().unwrap_or(cur.time_zone.name()),
     )?;
     let u = s
         .store

@@ -195,6 +195,28 @@ async fn shifts_and_gaps_through_the_api(app: TestApp) {
     assert_eq!(status, 422);
     assert_eq!(err["error"]["field"], "time_zone");
     assert_eq!(
+        err["error"]["message"],
+        "time_zone: 'Berlin' is not an IANA time zone name (e.g. Europe/Berlin)"
+    );
+    // A change to a zone that does not exist is refused the same way, and changes nothing.
+    let (status, err) = app
+        .patch(
+            &format!("/schedules/{id}"),
+            json!({ "time_zone": "Mars/Base" }),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "time_zone");
+    assert_eq!(
+        app.get(&format!("/schedules/{id}")).await.1["time_zone"],
+        "Europe/Berlin"
+    );
+    // A zone of the wrong JSON type is the body's shape, not a refused value.
+    let (status, _) = app
+        .post("/schedules", json!({ "name": "x", "time_zone": 5 }))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
         app.get("/schedules").await.1["schedules"]
             .as_array()
             .unwrap()

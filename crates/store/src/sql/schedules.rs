@@ -21,7 +21,7 @@ impl<B: Backend> SqlStore<B> {
         );
         let q = q
             .bind(s.name.as_str())
-            .bind(s.time_zone.as_str())
+            .bind(s.time_zone.name())
             .bind(to_json(&s.layers))
             .bind(to_json(&s.overrides))
             .bind(token)
@@ -57,7 +57,7 @@ impl<B: Backend> SqlStore<B> {
         );
         let q = q
             .bind(s.name.as_str())
-            .bind(s.time_zone.as_str())
+            .bind(s.time_zone.name())
             .bind(to_json(&s.layers))
             .bind(to_json(&s.overrides))
             .bind(id.0)

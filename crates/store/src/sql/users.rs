@@ -20,7 +20,7 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
-                .bind(u.time_zone.as_str())
+                .bind(u.time_zone.name())
                 .bind(ms(now)),
             )
             .await?;
@@ -52,7 +52,7 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
-                .bind(u.time_zone.as_str())
+                .bind(u.time_zone.name())
                 .bind(id.0),
             )
             .await?;
