@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router(state.clone()))
         .nest(
             "/hooks",
-            crate::webhooks::router().layer(axum::middleware::from_fn_with_state(
+            crate::webhooks::router(state.clone()).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 crate::webhooks::measure,
             )),

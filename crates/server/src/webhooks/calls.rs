@@ -1,13 +1,15 @@
-//! The call's webhooks: incoming call, dial result, voicemail, recordings, end of call.
+//! The call's webhooks: incoming call, dial result, screening, voicemail, recordings, end of
+//! call. Each handler is: its extractor verifies the request and loads the line and the call
+//! → core decides → one transaction saves → the provider's document is rendered. Failures are
+//! answered by the route's guard ([`super::guard`]).
 
-use super::{
-    failure_document, queued_behind_spool, spool_request, summarize, verify, xml, Hook, Rejected,
-    Verified, STORE_UNAVAILABLE, VOICE_DEADLINE,
-};
+use super::extract::{load_call, OnCall};
+use super::failure::Failure;
+use super::{summarize, xml, Verified};
 use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::Timestamp;
 use switchboard_core::call::{Call, CallEvent, RecordingKind};
 use switchboard_core::flow::{self, Event, Instruction, Transition};
@@ -16,26 +18,10 @@ use switchboard_core::plan::Plan;
 use switchboard_core::store::StoreError;
 use switchboard_core::CallId;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Failure inside a voice webhook, after the request was verified.
-pub(super) enum Failure {
-    /// The request does not belong to this line, or the call does not exist.
-    NotFound,
-    /// Parameters are missing or wrong.
-    Malformed(String),
-    /// Switchboard failed: the caller gets the failure document.
-    Internal(BoxError),
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Failure::NotFound,
-            other => Failure::Internal(Box::new(other)),
-        }
-    }
-}
+/// What a voice webhook answers: the provider's document, or a failure for the guard.
+type Voice = Result<Response, Failure>;
+/// What a callback answers: 204, or a failure for the guard.
+type Callback = Result<StatusCode, Failure>;
 
 pub(super) fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallEvent> {
     let mut out = vec![CallEvent {
@@ -57,84 +43,9 @@ fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruct
     xml(v.provider.render(instructions, &url_for))
 }
 
-/// Runs a voice webhook's work under the deadline and turns every failure into something the
-/// caller can hear.
-async fn voice_response<F>(
-    state: &AppState,
-    hook: &Hook,
-    work: impl FnOnce(Verified) -> F,
-) -> Response
-where
-    F: std::future::Future<Output = Result<Response, Failure>>,
-{
-    let kind = super::kind_of(hook.uri.path().trim_start_matches("/hooks"));
-    // One deadline for the whole webhook, the line's lookup included.
-    let deadline = tokio::time::Instant::now() + VOICE_DEADLINE;
-    let verified = match tokio::time::timeout_at(deadline, verify(state, hook)).await {
-        Ok(r) => r,
-        Err(_) => Err(Rejected::Unavailable(StoreError::Backend(
-            format!(
-                "the line could not be read within the {} s deadline",
-                VOICE_DEADLINE.as_secs()
-            )
-            .into(),
-        ))),
-    };
-    let v = match verified {
-        Ok(v) => v,
-        Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %crate::errors::chain(&e), kind, "store unavailable in a voice webhook; answering with the failure document");
-            return match super::provider_of(&hook.provider) {
-                Some(p) => {
-                    spool_request(state, hook, STORE_UNAVAILABLE).await;
-                    failure_document(state, p, &hook.token)
-                }
-                None => StatusCode::NOT_FOUND.into_response(),
-            };
-        }
-        Err(other) => return other.into_callback_response(),
-    };
-    let line_provider = v.line.provider;
-    let cause = match tokio::time::timeout_at(deadline, work(v)).await {
-        Ok(Ok(resp)) => return resp,
-        Ok(Err(Failure::NotFound)) => {
-            return (StatusCode::NOT_FOUND, "unknown call").into_response()
-        }
-        Ok(Err(Failure::Malformed(m))) => {
-            tracing::warn!(kind, message = %m, "malformed voice webhook; answering with the failure document");
-            format!("the provider's request was malformed: {m}")
-        }
-        Ok(Err(Failure::Internal(e))) => {
-            tracing::error!(error = %crate::errors::chain(&*e), kind, "voice webhook failed; answering with the failure document");
-            cause_of(&e).to_owned()
-        }
-        Err(_) => {
-            tracing::error!(
-                kind,
-                deadline_secs = VOICE_DEADLINE.as_secs(),
-                "voice webhook missed its deadline; answering with the failure document"
-            );
-            format!("the {} s deadline was missed", VOICE_DEADLINE.as_secs())
-        }
-    };
-    // The call log must say what the caller heard: the failure is replayed into it.
-    spool_request(state, hook, &cause).await;
-    failure_document(state, line_provider, &hook.token)
-}
-
-/// The cause of a failure, in words for the call log.
-fn cause_of(e: &BoxError) -> &'static str {
-    if e.downcast_ref::<StoreError>().is_some() {
-        super::STORE_FAILED
-    } else {
-        "an internal error"
-    }
-}
-
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
-pub async fn incoming_call(State(state): State<AppState>, hook: Hook) -> Response {
-    let st = state.clone();
-    voice_response(&state, &hook, |v| async move {
+pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
+    {
         let incoming = v.provider.incoming(&v.form).map_err(malformed)?;
         let now = st.clock.now();
         let number = &incoming.caller.number;
@@ -177,8 +88,7 @@ pub async fn incoming_call(State(state): State<AppState>, hook: Hook) -> Respons
             flow::answer_again(&stored, &v.line)
         };
         Ok(render(&st, &v, stored.id, &instructions))
-    })
-    .await
+    }
 }
 
 /// Loads the call, applies `event`, saves; retries when another request changed the call
@@ -239,43 +149,16 @@ pub(super) async fn apply_to(
     ))
 }
 
-pub(super) fn parse_call(raw: &str) -> Result<CallId, Failure> {
-    raw.parse().map_err(|_| Failure::NotFound)
-}
-
-/// Checks that a callback is about the call in its URL.
-pub(super) fn same_call(v: &Verified, call: &Call) -> bool {
-    // A request that does not name its call cannot prove it is about this one.
-    v.provider
-        .call_id(&v.form)
-        .is_some_and(|id| id == call.provider_call_id)
-}
-
-/// The parts of a webhook request every handler passes on.
-type Request = (AppState, Hook);
-
-/// A voice webhook about a running call: parse its event, apply it, answer with the call's
-/// next document. `caller_leg` requests must carry the caller's own call id; the screening
-/// requests come from the responder's leg, where the secret URL and the signature vouch.
-async fn call_event(
-    (state, hook): Request,
-    call: String,
-    caller_leg: bool,
-    parse: impl FnOnce(&Verified) -> Result<(Event, String), Failure> + Send,
-) -> Response {
-    let st = state.clone();
-    voice_response(&state, &hook, |v| async move {
-        let call_id = parse_call(&call)?;
-        tracing::Span::current().record("call", call_id.0);
-        let stored = st.store.get_call(call_id).await?;
-        if caller_leg && !same_call(&v, &stored) {
-            return Err(Failure::NotFound);
-        }
-        let (event, what) = parse(&v)?;
-        let instructions = apply_to(&st, &v.line, stored, event, what, None).await?;
-        Ok(render(&st, &v, call_id, &instructions))
-    })
-    .await
+/// Applies a running call's event and answers with the call's next document.
+async fn answer<const CALLER_LEG: bool>(
+    st: &AppState,
+    c: OnCall<CALLER_LEG>,
+    event: Event,
+    what: String,
+) -> Voice {
+    let id = c.call.id;
+    let instructions = apply_to(st, &c.v.line, c.call, event, what, None).await?;
+    Ok(render(st, &c.v, id, &instructions))
 }
 
 fn malformed(e: switchboard_providers::ParseError) -> Failure {
@@ -288,97 +171,80 @@ pub(super) fn parse_step(raw: &str) -> Result<usize, Failure> {
 
 /// `POST …/calls/{call}/dial/{step}`: a dial ended.
 pub async fn dial_ended(
-    State(state): State<AppState>,
-    Path((_, _, call, step)): Path<(String, String, String, String)>,
-    hook: Hook,
-) -> Response {
-    let req = (state, hook);
-    call_event(req, call, true, |v| {
-        let step = parse_step(&step)?;
-        let event = v.provider.dial_ended(&v.form, step).map_err(malformed)?;
-        let what = format!("Dial result for step {}: {}", step + 1, summarize(&v.form));
-        Ok((event, what))
-    })
-    .await
+    State(st): State<AppState>,
+    Path((_, _, _, step)): Path<(String, String, String, String)>,
+    c: OnCall<true>,
+) -> Voice {
+    let step = parse_step(&step)?;
+    let event =
+        c.v.provider
+            .dial_ended(&c.v.form, step)
+            .map_err(malformed)?;
+    let what = format!(
+        "Dial result for step {}: {}",
+        step + 1,
+        summarize(&c.v.form)
+    );
+    answer(&st, c, event, what).await
 }
 
 /// `POST …/calls/{call}/screen/{step}`: a screened responder picked up; tell them who calls
 /// and ask for the key.
 pub async fn screen_prompt(
-    State(state): State<AppState>,
-    Path((_, _, call, step)): Path<(String, String, String, String)>,
-    hook: Hook,
-) -> Response {
-    let req = (state, hook);
-    call_event(req, call, false, |_| {
-        let step = parse_step(&step)?;
-        let what = format!("Screening: the responder of step {} picked up", step + 1);
-        Ok((Event::ScreenPrompted { step }, what))
-    })
-    .await
+    State(st): State<AppState>,
+    Path((_, _, _, step)): Path<(String, String, String, String)>,
+    c: OnCall<false>,
+) -> Voice {
+    let step = parse_step(&step)?;
+    let what = format!("Screening: the responder of step {} picked up", step + 1);
+    answer(&st, c, Event::ScreenPrompted { step }, what).await
 }
 
 /// `POST …/calls/{call}/screen/{step}/result`: what the screened responder pressed.
 pub async fn screen_result(
-    State(state): State<AppState>,
-    Path((_, _, call, step)): Path<(String, String, String, String)>,
-    hook: Hook,
-) -> Response {
-    let req = (state, hook);
-    call_event(req, call, false, |v| {
-        let step = parse_step(&step)?;
-        let event = v.provider.screen_result(&v.form, step).map_err(malformed)?;
-        let what = format!(
-            "Screening answer for step {}: {}",
-            step + 1,
-            summarize(&v.form)
-        );
-        Ok((event, what))
-    })
-    .await
+    State(st): State<AppState>,
+    Path((_, _, _, step)): Path<(String, String, String, String)>,
+    c: OnCall<false>,
+) -> Voice {
+    let step = parse_step(&step)?;
+    let event =
+        c.v.provider
+            .screen_result(&c.v.form, step)
+            .map_err(malformed)?;
+    let what = format!(
+        "Screening answer for step {}: {}",
+        step + 1,
+        summarize(&c.v.form)
+    );
+    answer(&st, c, event, what).await
 }
 
 /// `POST …/calls/{call}/voicemail`: the voicemail recording finished.
-pub async fn voicemail_taken(
-    State(state): State<AppState>,
-    Path((_, _, call)): Path<(String, String, String)>,
-    hook: Hook,
-) -> Response {
-    let req = (state, hook);
-    call_event(req, call, true, |v| {
-        let event = v.provider.voicemail_taken(&v.form).map_err(malformed)?;
-        Ok((event, format!("Voicemail finished: {}", summarize(&v.form))))
-    })
-    .await
+pub async fn voicemail_taken(State(st): State<AppState>, c: OnCall<true>) -> Voice {
+    let event = c.v.provider.voicemail_taken(&c.v.form).map_err(malformed)?;
+    let what = format!("Voicemail finished: {}", summarize(&c.v.form));
+    answer(&st, c, event, what).await
 }
 
 /// `POST …/calls/{call}/recording/{kind}`: a recording is ready (or absent).
 pub async fn recording_ready(
-    State(state): State<AppState>,
-    Path((_, _, call, kind)): Path<(String, String, String, String)>,
-    hook: Hook,
-) -> Response {
-    let req = (state, hook);
-    callback(req, |state, v, at| async move {
-        recording_event(&state, &v, &call, &kind, at).await
-    })
-    .await
+    State(st): State<AppState>,
+    Path((_, _, _, kind)): Path<(String, String, String, String)>,
+    c: OnCall<true>,
+) -> Callback {
+    recording_event(&st, &c.v, c.call, &kind, None).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// Applies a recording callback of `call` (sent at `at` when replayed).
+/// Applies a recording callback about `call` (sent at `at` when replayed).
 pub(super) async fn recording_event(
     state: &AppState,
     v: &Verified,
-    call: &str,
+    call: Call,
     kind: &str,
     at: Option<Timestamp>,
 ) -> Result<(), Failure> {
-    let call_id = parse_call(call)?;
     let kind = RecordingKind::parse(kind).ok_or(Failure::NotFound)?;
-    let stored = state.store.get_call(call_id).await?;
-    if !same_call(v, &stored) {
-        return Err(Failure::NotFound);
-    }
     let event = v.provider.recording(&v.form, kind).map_err(malformed)?;
     if let Some(event) = event {
         let what = format!(
@@ -386,63 +252,15 @@ pub(super) async fn recording_event(
             kind.as_str(),
             summarize(&v.form)
         );
-        apply_to(state, &v.line, stored, event, what, at).await?;
+        apply_to(state, &v.line, call, event, what, at).await?;
     }
     Ok(())
 }
 
-/// A callback no caller listens to (status, recording): verified, then handled; when the
-/// store cannot take it now (or earlier webhooks of its call wait in the spool), it is kept
-/// in the spool and acknowledged, so the provider's one report is not lost.
-async fn callback<F>(
-    (state, hook): Request,
-    handle: impl FnOnce(AppState, Verified, Option<Timestamp>) -> F,
-) -> Response
-where
-    F: std::future::Future<Output = Result<(), Failure>>,
-{
-    let v = match verify(&state, &hook).await {
-        Ok(v) => v,
-        Err(Rejected::Unavailable(e)) => {
-            tracing::error!(error = %crate::errors::chain(&e), "store unavailable during a callback");
-            return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
-        }
-        Err(r) => return r.into_callback_response(),
-    };
-    if queued_behind_spool(&state, &hook.token, &v) {
-        return spooled_or_503(&state, &hook, STORE_UNAVAILABLE).await;
-    }
-    match handle(state.clone(), v, None).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(Failure::NotFound) => (StatusCode::NOT_FOUND, "unknown call").into_response(),
-        Err(Failure::Malformed(m)) => {
-            let path = super::redacted(hook.uri.path());
-            tracing::warn!(%path, message = %m, "malformed callback");
-            (StatusCode::BAD_REQUEST, m).into_response()
-        }
-        Err(Failure::Internal(e)) => {
-            tracing::error!(error = %crate::errors::chain(&*e), "callback failed");
-            spooled_or_503(&state, &hook, cause_of(&e)).await
-        }
-    }
-}
-
-async fn spooled_or_503(state: &AppState, hook: &Hook, cause: &str) -> Response {
-    if spool_request(state, hook, cause).await {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        // 503 makes a provider that retries callbacks try again.
-        (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
-    }
-}
-
 /// `POST /hooks/{provider}/{token}/status`: the provider's call-status callback.
-pub async fn call_status(State(state): State<AppState>, hook: Hook) -> Response {
-    let req = (state, hook);
-    callback(req, |state, v, at| async move {
-        status_event(&state, &v, at).await
-    })
-    .await
+pub async fn call_status(State(st): State<AppState>, v: Verified) -> Callback {
+    status_event(&st, &v, None).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Applies a call-status callback (sent at `at` when replayed).
@@ -467,6 +285,16 @@ pub(super) async fn status_event(
     Ok(())
 }
 
+/// The call of a replayed webhook's URL (see [`load_call`]).
+pub(super) async fn replayed_call(
+    state: &AppState,
+    v: &Verified,
+    raw: &str,
+    caller_leg: bool,
+) -> Result<Call, Failure> {
+    load_call(state, v, raw, caller_leg).await
+}
+
 /// Used by the failsafe voicemail: applies an event with the shared retry loop.
 pub(super) async fn apply_for_failsafe(
     state: &AppState,
@@ -478,8 +306,12 @@ pub(super) async fn apply_for_failsafe(
 ) -> Result<(), StoreError> {
     match apply(state, line, call_id, event, webhook, Some(at)).await {
         Ok(_) => Ok(()),
-        Err(Failure::Internal(e)) => Err(StoreError::Backend(e)),
         Err(Failure::NotFound) => Err(StoreError::NotFound),
-        Err(Failure::Malformed(m)) => Err(StoreError::Backend(m.into())),
+        Err(Failure::Unavailable(e)) => Err(e),
+        Err(Failure::Internal(e)) => Err(StoreError::Backend(e)),
+        Err(Failure::Malformed(m) | Failure::BadRequest(m)) => Err(StoreError::Backend(m.into())),
+        Err(Failure::Forbidden | Failure::Queued) => Err(StoreError::Backend(
+            "the failsafe voicemail was refused".into(),
+        )),
     }
 }

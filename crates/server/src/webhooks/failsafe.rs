@@ -6,7 +6,8 @@
 //! replayed when the store answers again; only if even that fails is it logged at error level
 //! for an operator to recover from the provider. The caller always hears a goodbye.
 
-use super::calls::{apply_for_failsafe, Failure};
+use super::calls::apply_for_failsafe;
+use super::failure::Failure;
 use super::{
     queued_behind_spool, spool_request, verify, xml, Hook, Rejected, Verified, STORE_UNAVAILABLE,
 };
@@ -48,10 +49,14 @@ pub async fn failsafe_voicemail(State(state): State<AppState>, hook: Hook) -> Re
             tracing::error!(error = %crate::errors::chain(&*e), "could not store a failsafe voicemail; keeping it in the spool");
             spool(super::STORE_FAILED).await;
         }
-        Err(Failure::Malformed(m)) => {
+        Err(Failure::Unavailable(e)) => {
+            tracing::error!(error = %crate::errors::chain(&e), "could not store a failsafe voicemail; keeping it in the spool");
+            spool(STORE_UNAVAILABLE).await;
+        }
+        Err(Failure::Malformed(m) | Failure::BadRequest(m)) => {
             tracing::warn!(message = %m, "malformed failsafe voicemail request; nothing to keep")
         }
-        Err(Failure::NotFound) => {}
+        Err(Failure::NotFound | Failure::Forbidden | Failure::Queued) => {}
     }
     goodbye(provider, has_message)
 }

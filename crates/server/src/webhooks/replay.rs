@@ -6,7 +6,8 @@
 //! processes that stopped. Each entry is verified again (its signature, against the line as
 //! stored), then applied as of the moment it was received.
 
-use super::calls::{self, Failure};
+use super::calls;
+use super::failure::Failure;
 use super::{failsafe, kind_of, verify_parts, Rejected};
 use crate::app::AppState;
 use crate::spool::Entry;
@@ -174,13 +175,13 @@ fn report(entry: &Entry, outcome: &Replayed) {
 fn failure(f: Failure) -> Replayed {
     match f {
         Failure::NotFound => Replayed::Dropped("its call does not exist".to_owned()),
-        Failure::Malformed(m) => Replayed::Dropped(m),
+        Failure::Forbidden => Replayed::Dropped("its signature does not verify".to_owned()),
+        Failure::Malformed(m) | Failure::BadRequest(m) => Replayed::Dropped(m),
+        Failure::Unavailable(e) => Replayed::Later(e.to_string()),
         Failure::Internal(e) => Replayed::Later(e.to_string()),
+        // Replay runs the spool in order; nothing is behind itself.
+        Failure::Queued => Replayed::Later("queued".to_owned()),
     }
-}
-
-fn store_failure(e: switchboard_core::store::StoreError) -> Replayed {
-    failure(Failure::from(e))
 }
 
 fn outcome<T>(r: Result<T, Failure>) -> Replayed {
@@ -237,21 +238,20 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
         }
         "failsafe" => outcome(failsafe::store_voicemail(state, &v, at, &entry.cause).await),
         "status" => outcome(calls::status_event(state, &v, Some(at)).await),
-        "recording" => {
-            outcome(calls::recording_event(state, &v, parts[3], parts[5], Some(at)).await)
-        }
+        "recording" => match calls::replayed_call(state, &v, parts[3], true).await {
+            Ok(call) => outcome(calls::recording_event(state, &v, call, parts[5], Some(at)).await),
+            Err(f) => failure(f),
+        },
         kind @ ("dial" | "voicemail" | "screen" | "screen_result") => {
-            let call_id = match calls::parse_call(parts[3]) {
-                Ok(id) => id,
+            // The screening requests come from the responder's leg (as when live).
+            let caller_leg = !kind.starts_with("screen");
+            let stored = match calls::replayed_call(state, &v, parts[3], caller_leg).await {
+                Ok(c) => c,
+                Err(Failure::NotFound) => {
+                    return Replayed::Dropped("it is not about a call of its line".to_owned())
+                }
                 Err(f) => return failure(f),
             };
-            let stored = match state.store.get_call(call_id).await {
-                Ok(c) => c,
-                Err(e) => return store_failure(e),
-            };
-            if !calls::same_call(&v, &stored) {
-                return Replayed::Dropped("it is not about the call in its URL".to_owned());
-            }
             let step = parts.get(5).and_then(|s| calls::parse_step(s).ok());
             let (what, dial) = match (kind, step) {
                 ("dial", Some(step)) => {
