@@ -1,0 +1,132 @@
+//! The call-flow state machine.
+//!
+//! [`start`] and [`handle`] take the stored [`Call`], the line and one provider event, change
+//! the call in place, and return what the provider must do next ([`Instruction`]s, rendered
+//! to TwiML or Plivo XML by the provider modules), the activity-log lines to store, and any
+//! recordings reported. They do no I/O and read no clock: `now` is passed in.
+//!
+//! The decisions of a call are in this module tree, one file per part of its life:
+//! [`incoming`] (a new call: refusal, plan, first document), [`start`] (welcome and first
+//! dial), [`dial`] (ringing responders one step after another), [`screening`] (the key a
+//! responder presses), [`voicemail`] (messages and recordings), [`ended`] (the end of the
+//! call) and [`failsafe`] (what the caller heard when Switchboard failed).
+
+use crate::call::{
+    Attempt, AttemptOutcome, Call, EventKind, Outcome, Phase, RecordingKind, RecordingReport,
+    Screening, VoicemailReason,
+};
+use crate::line::{Line, Message};
+use crate::PhoneNumber;
+use jiff::Timestamp;
+
+mod dial;
+mod ended;
+mod event;
+mod failsafe;
+mod incoming;
+mod screening;
+mod start;
+mod voicemail;
+
+use dial::{dial_instruction, skip_words};
+pub use event::{Callback, DialStatus, Event, Instruction};
+pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
+pub use screening::screen_prompt;
+pub use start::{reject, start};
+use voicemail::voicemail;
+pub use voicemail::voicemail_instructions;
+
+/// What one step of the flow produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transition {
+    pub instructions: Vec<Instruction>,
+    /// Activity-log lines: (kind, message).
+    pub log: Vec<(crate::call::EventKind, String)>,
+    /// Recordings to add or update.
+    pub recordings: Vec<RecordingReport>,
+    /// Background jobs to queue in the same transaction as the change.
+    pub jobs: Vec<crate::store::NewJob>,
+}
+
+impl Transition {
+    fn log(&mut self, kind: crate::call::EventKind, message: impl Into<String>) {
+        self.log.push((kind, message.into()));
+    }
+}
+
+/// The key a screened responder presses to take the call.
+pub const ACCEPT_KEY: &str = "1";
+/// Seconds a screened responder has to press the key.
+pub const ACCEPT_TIMEOUT_SECS: u32 = 10;
+/// Sentence a screened responder hears once they accepted.
+pub const CONNECTING_TEXT: &str = "Connecting you now.";
+
+/// Sentence spoken after a voicemail was recorded.
+pub const THANKS_TEXT: &str = "Thank you. Your message has been recorded. Goodbye.";
+/// Sentence spoken when the caller left no message.
+pub const NO_MESSAGE_TEXT: &str = "We did not receive a message. Goodbye.";
+/// Sentence spoken when Switchboard itself failed; the caller may still leave a message.
+pub const INTERNAL_ERROR_TEXT: &str = "We are sorry, we could not connect your call. Please leave a message with your name and number after the tone, and we will call you back.";
+
+fn system_message(text: &str, like: &Message) -> Message {
+    // Same voice and language as the line's message; never its recording.
+    Message {
+        text: text.to_owned(),
+        voice: like.voice.clone(),
+        language: like.language.clone(),
+        audio: None,
+    }
+}
+
+/// Applies one provider event to the call; when it ends the call, one chat alert per channel
+/// of the line is queued with the change (a refused caller alerts nobody).
+pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
+    let was_over = call.ended_at.is_some();
+    let mut t = apply_event(call, line, event, now);
+    if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected {
+        t.jobs.extend(
+            line.channels
+                .iter()
+                .map(|c| crate::store::NewJob::alert(call.id, *c)),
+        );
+    }
+    t
+}
+
+fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
+    let mut t = Transition::default();
+    match event {
+        Event::DialEnded { .. } => dial::ended(call, line, event, now, &mut t),
+        Event::ScreenPrompted { step } => screening::prompted(call, line, step, &mut t),
+        Event::ScreenAnswered { step, digits } => {
+            screening::answered(call, line, step, digits, &mut t)
+        }
+        Event::VoicemailTaken { .. } => voicemail::taken(call, line, event, &mut t),
+        Event::Recording(report) => voicemail::recording(call, report, &mut t),
+        Event::FailsafeServed { what, cause, dial } => {
+            failsafe::served(call, &what, &cause, dial, now, &mut t)
+        }
+        Event::CallEnded { duration_secs } => ended::ended(call, duration_secs, now, &mut t),
+    }
+    t
+}
+
+/// The instructions for the call's current phase: what to answer when a request is repeated.
+pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
+    match call.phase {
+        Phase::Dialing { step } => {
+            match call.plan.steps.get(step).and_then(|s| s.responder.as_ref()) {
+                Some(r) => vec![dial_instruction(call, line, &r.phone)],
+                None => vec![Instruction::Hangup],
+            }
+        }
+        Phase::Voicemail { reason } => voicemail_instructions(line, reason),
+        Phase::Connected { .. } | Phase::Done if call.outcome == Outcome::Rejected => {
+            vec![Instruction::Reject]
+        }
+        Phase::Connected { .. } | Phase::Done => vec![Instruction::Hangup],
+    }
+}
+
+#[cfg(test)]
+mod tests;

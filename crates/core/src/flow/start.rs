@@ -1,0 +1,63 @@
+//! The first moments of a call: what the caller hears first, or the refusal.
+
+use super::*;
+
+/// Begins a freshly created call: the welcome message, then the first dial (or the
+/// no-one-on-call message and voicemail when the plan dials nobody).
+pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
+    let mut t = Transition::default();
+    if call.plan.test_mode {
+        t.log(
+            EventKind::Decision,
+            "Test mode is on: only the test user is rung",
+        );
+    } else if call.plan.after_hours && call.plan.has_anyone() {
+        t.log(
+            EventKind::Decision,
+            "Outside business hours: ringing the after-hours routing",
+        );
+    }
+    for (i, s) in call.plan.steps.iter().enumerate() {
+        let what = match (&s.responder, s.skipped) {
+            (Some(r), _) => format!("step {}: {} ({})", i + 1, r.name, r.phone),
+            (None, Some(reason)) => format!(
+                "step {}: {} skipped ({})",
+                i + 1,
+                s.target,
+                skip_words(reason)
+            ),
+            (None, None) => format!("step {}: {}", i + 1, s.target),
+        };
+        t.log(EventKind::Plan, what);
+    }
+    t.instructions
+        .push(Instruction::Say(line.messages.welcome.clone()));
+    match call.plan.next_dialable(0) {
+        Some((step, _)) => dial::dial(call, line, step, now, &mut t),
+        None if call.plan.after_hours => {
+            t.log(
+                EventKind::Decision,
+                "Outside business hours: playing the closed message",
+            );
+            voicemail(call, line, VoicemailReason::Closed, &mut t);
+        }
+        None => {
+            t.log(
+                EventKind::Decision,
+                "Nobody to dial: playing the no-one-on-call message",
+            );
+            voicemail(call, line, VoicemailReason::NoOneOnCall, &mut t);
+        }
+    }
+    t
+}
+
+/// Refuses a freshly created call before ringing anyone: a blocked number or a flood.
+pub fn reject(call: &mut Call, reason: &str) -> Transition {
+    let mut t = Transition::default();
+    call.outcome = Outcome::Rejected;
+    call.phase = Phase::Done;
+    t.log(EventKind::Decision, format!("Rejected: {reason}"));
+    t.instructions.push(Instruction::Reject);
+    t
+}
