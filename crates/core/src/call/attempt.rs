@@ -1,0 +1,144 @@
+//! One dial of one responder, and its screening.
+
+use super::*;
+
+/// The result of dialing one responder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Ringing,
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+    Canceled,
+    /// The caller hung up while this responder's phone was ringing.
+    CallerHungUp,
+    /// Call screening: the phone was picked up (often by its voicemail) but nobody pressed
+    /// the key to accept.
+    NotAccepted,
+}
+
+/// Call screening on one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screening {
+    /// The line does not screen.
+    #[default]
+    Off,
+    /// Ringing; nobody picked up yet.
+    Waiting,
+    /// Picked up and the prompt played (a person or a voicemail); the key not pressed yet.
+    PickedUp,
+    /// The key was pressed. `prompted`: we played the prompt and heard the key (Twilio);
+    /// otherwise the provider only bridged after the key (Plivo's confirmKey).
+    Accepted { prompted: bool },
+}
+
+impl Screening {
+    /// Screening for a new attempt on a line that screens (`true`) or not.
+    pub fn start(screens: bool) -> Self {
+        if screens {
+            Screening::Waiting
+        } else {
+            Screening::Off
+        }
+    }
+
+    /// Still waiting for the responder to press the key.
+    pub fn awaiting_accept(self) -> bool {
+        matches!(self, Screening::Waiting | Screening::PickedUp)
+    }
+
+    /// The phone was picked up and the prompt played.
+    pub fn picked_up(self) -> bool {
+        matches!(
+            self,
+            Screening::PickedUp | Screening::Accepted { prompted: true }
+        )
+    }
+}
+
+/// One dial of one responder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "AttemptRepr", into = "AttemptRepr")]
+pub struct Attempt {
+    /// Index of the plan step.
+    pub step: usize,
+    pub user_id: UserId,
+    pub name: String,
+    pub number: String,
+    pub outcome: AttemptOutcome,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    /// Talk time when answered, as the provider reported it.
+    pub duration_secs: Option<u32>,
+    /// The provider's id for the dialed leg.
+    pub leg_id: Option<String>,
+    pub screening: Screening,
+}
+
+/// An attempt as stored and shown: screening as `accepted` (`null` when the line does not
+/// screen, `false` while waiting for the key, `true` once pressed) and `picked_up`.
+#[derive(Serialize, Deserialize)]
+struct AttemptRepr {
+    step: usize,
+    user_id: UserId,
+    name: String,
+    number: String,
+    outcome: AttemptOutcome,
+    started_at: Timestamp,
+    ended_at: Option<Timestamp>,
+    duration_secs: Option<u32>,
+    leg_id: Option<String>,
+    #[serde(default)]
+    accepted: Option<bool>,
+    #[serde(default)]
+    picked_up: bool,
+}
+
+impl From<AttemptRepr> for Attempt {
+    fn from(r: AttemptRepr) -> Self {
+        let screening = match (r.accepted, r.picked_up) {
+            (None, _) => Screening::Off,
+            (Some(true), prompted) => Screening::Accepted { prompted },
+            (Some(false), true) => Screening::PickedUp,
+            (Some(false), false) => Screening::Waiting,
+        };
+        Attempt {
+            step: r.step,
+            user_id: r.user_id,
+            name: r.name,
+            number: r.number,
+            outcome: r.outcome,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            duration_secs: r.duration_secs,
+            leg_id: r.leg_id,
+            screening,
+        }
+    }
+}
+
+impl From<Attempt> for AttemptRepr {
+    fn from(a: Attempt) -> Self {
+        let (accepted, picked_up) = match a.screening {
+            Screening::Off => (None, false),
+            Screening::Waiting => (Some(false), false),
+            Screening::PickedUp => (Some(false), true),
+            Screening::Accepted { prompted } => (Some(true), prompted),
+        };
+        AttemptRepr {
+            step: a.step,
+            user_id: a.user_id,
+            name: a.name,
+            number: a.number,
+            outcome: a.outcome,
+            started_at: a.started_at,
+            ended_at: a.ended_at,
+            duration_secs: a.duration_secs,
+            leg_id: a.leg_id,
+            accepted,
+            picked_up,
+        }
+    }
+}

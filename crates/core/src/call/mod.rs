@@ -1,0 +1,164 @@
+//! The call record: who called, the plan, every attempt, and how it ended.
+
+use crate::line::Provider;
+use crate::plan::Plan;
+use crate::{CallId, LineId, RecordingId, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+mod attempt;
+mod caller;
+mod event;
+mod recording;
+
+pub use attempt::{Attempt, AttemptOutcome, Screening};
+pub use caller::{CallerInfo, MAX_CALLER_FIELD};
+pub use event::{CallEvent, EventKind};
+pub use recording::{Recording, RecordingKind, RecordingReport, RecordingStatus};
+
+/// How a call ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    InProgress,
+    Answered,
+    Voicemail,
+    /// Nobody answered and the caller left no message.
+    Missed,
+    /// The caller hung up before anyone answered or the voicemail prompt.
+    Abandoned,
+    /// Refused before ringing anyone: a blocked number or a flood of calls.
+    Rejected,
+}
+
+impl Outcome {
+    /// The snake_case name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::InProgress => "in_progress",
+            Outcome::Answered => "answered",
+            Outcome::Voicemail => "voicemail",
+            Outcome::Missed => "missed",
+            Outcome::Abandoned => "abandoned",
+            Outcome::Rejected => "rejected",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Outcome::InProgress,
+            Outcome::Answered,
+            Outcome::Voicemail,
+            Outcome::Missed,
+            Outcome::Abandoned,
+            Outcome::Rejected,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// Why the caller was sent to voicemail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoicemailReason {
+    NoOneOnCall,
+    NoAnswer,
+    /// Outside the line's business hours, set to go straight to voicemail.
+    Closed,
+    /// Switchboard failed internally and fell back to taking a message.
+    InternalError,
+}
+
+/// Where the call is in its flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "phase")]
+pub enum Phase {
+    /// Dialing the plan step with this index.
+    Dialing { step: usize },
+    /// Caller and responder are talking (or talked).
+    Connected { step: usize },
+    /// The caller is hearing a message and leaving a voicemail.
+    Voicemail { reason: VoicemailReason },
+    /// Routing is over; nothing more will be dialed.
+    Done,
+}
+
+/// A call as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub id: CallId,
+    pub line_id: LineId,
+    pub provider: Provider,
+    pub provider_call_id: String,
+    /// The provider account the call belongs to (used to fetch recordings).
+    pub account_id: Option<String>,
+    pub caller: CallerInfo,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub duration_secs: Option<u32>,
+    pub plan: Plan,
+    pub phase: Phase,
+    pub outcome: Outcome,
+    pub answered_by: Option<UserId>,
+    pub attempts: Vec<Attempt>,
+    pub test_call: bool,
+    /// Why Switchboard fell back to its apology and voicemail during this call ("the
+    /// database was unavailable"), when it did.
+    #[serde(default)]
+    pub failsafe: Option<String>,
+    pub archived: bool,
+    /// Optimistic-concurrency version; bumped by every saved change.
+    pub version: i64,
+}
+
+impl Call {
+    /// The call's story in words: "Alice did not answer → Bob answered".
+    pub fn path(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.plan.has_anyone() && self.outcome != Outcome::Rejected && self.failsafe.is_none() {
+            parts.push("Nobody on call".to_owned());
+        }
+        for a in &self.attempts {
+            let verb = match a.outcome {
+                AttemptOutcome::Ringing => "is ringing",
+                AttemptOutcome::Answered => "answered",
+                AttemptOutcome::NoAnswer => "did not answer",
+                AttemptOutcome::Busy => "was busy",
+                AttemptOutcome::Failed => "could not be reached",
+                AttemptOutcome::Canceled => "was canceled",
+                AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
+                AttemptOutcome::NotAccepted => "did not accept the call",
+            };
+            parts.push(format!("{} {verb}", a.name));
+        }
+        if let Some(cause) = &self.failsafe {
+            parts.push(format!("Switchboard failed ({cause}): apology played"));
+        }
+        let tail = match self.outcome {
+            Outcome::Voicemail => Some("voicemail left"),
+            Outcome::Rejected => Some("rejected"),
+            Outcome::Missed => Some("no voicemail left"),
+            Outcome::Abandoned
+                if !self
+                    .attempts
+                    .iter()
+                    .any(|a| a.outcome == AttemptOutcome::CallerHungUp) =>
+            {
+                Some("caller hung up")
+            }
+            _ => None,
+        };
+        parts.extend(tail.map(str::to_owned));
+        parts.join(" → ")
+    }
+
+    /// The attempt for plan step `step`, if it was dialed.
+    pub fn attempt_mut(&mut self, step: usize) -> Option<&mut Attempt> {
+        self.attempts.iter_mut().find(|a| a.step == step)
+    }
+}
+
+#[cfg(test)]
+mod tests;

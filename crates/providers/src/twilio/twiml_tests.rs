@@ -1,0 +1,64 @@
+//! Tests of `twiml`.
+
+use super::*;
+use switchboard_core::call::RecordingKind;
+use switchboard_core::flow::Callback;
+use switchboard_core::PhoneNumber;
+
+fn url_for(c: Callback) -> String {
+    format!("https://sb.example/hooks/t/{c:?}?a=1&b=2")
+}
+
+#[test]
+fn a_dial_carries_every_attribute_the_flow_relies_on() {
+    let doc = render(
+        &[
+            Instruction::Say(Message {
+                text: "Hi <there> & \"you\"".into(),
+                voice: Some("Polly.Joanna".into()),
+                language: "en-GB".into(),
+                audio: None,
+            }),
+            Instruction::Dial {
+                number: PhoneNumber::parse("+14155550101").unwrap(),
+                caller_id: "+14155550199".into(),
+                timeout_secs: 20,
+                record: true,
+                action: Callback::DialEnded { step: 2 },
+                recording_callback: Callback::RecordingReady {
+                    kind: RecordingKind::Call,
+                },
+                screening: None,
+            },
+        ],
+        &url_for,
+    );
+    let d = roxmltree::Document::parse(&doc).unwrap();
+    let say = d.descendants().find(|n| n.has_tag_name("Say")).unwrap();
+    assert_eq!(say.text(), Some("Hi <there> & \"you\""));
+    assert_eq!(say.attribute("voice"), Some("Polly.Joanna"));
+    let dial = d.descendants().find(|n| n.has_tag_name("Dial")).unwrap();
+    assert_eq!(
+        dial.attribute("action"),
+        Some("https://sb.example/hooks/t/DialEnded { step: 2 }?a=1&b=2")
+    );
+    assert_eq!(dial.attribute("timeout"), Some("20"));
+    assert_eq!(dial.attribute("callerId"), Some("+14155550199"));
+    assert_eq!(dial.attribute("record"), Some("record-from-answer-dual"));
+    let number = dial.first_element_child().unwrap();
+    assert_eq!(number.text(), Some("+14155550101"));
+    assert!(doc.contains("a=1&amp;b=2"), "{doc}");
+}
+
+#[test]
+fn the_failure_document_speaks_and_records() {
+    let doc = render_failure("https://sb.example/x?y=1&z=2", 120);
+    let d = roxmltree::Document::parse(&doc).unwrap();
+    let names: Vec<_> = d
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(names, ["Say", "Record", "Say", "Hangup"]);
+}
