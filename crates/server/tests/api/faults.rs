@@ -575,3 +575,58 @@ async fn a_hanging_database_still_answers_the_caller_within_the_deadline() {
         .await;
     assert_eq!(call["failsafe"], "the database was unavailable", "{call}");
 }
+
+/// The database goes away as a screened responder picks up (Twilio asks for the screening
+/// prompt on the responder's leg): that leg gets the failure document, and once the database
+/// is back the log says what happened. The screening request carries the responder's call
+/// id, not the caller's, and is replayed as such rather than dropped.
+#[tokio::test]
+async fn a_screening_request_during_an_outage_reaches_the_log() {
+    let Some(app) = TestApp::spawn_with(
+        crate::helpers::Backend::Postgres,
+        Carrier::Twilio,
+        "a_screening_request_during_an_outage_reaches_the_log",
+    )
+    .await
+    else {
+        return;
+    };
+    let outage = app._db.outage().unwrap();
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let (status, _) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({ "screening": true }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut spec = app.spec(&line).responder(
+        ALICE,
+        Responder::Answer {
+            after_secs: 3,
+            talk_secs: 45,
+        },
+    );
+    let o = outage.clone();
+    spec.before_request = Some(std::sync::Arc::new(move |_, url| {
+        let prompt = url.contains("/screen/0") && !url.contains("/result");
+        let o = o.clone();
+        Box::pin(async move {
+            if prompt {
+                o.begin().await;
+            }
+        })
+    }));
+    let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+    outage.end().await;
+    let call = app
+        .call_when(&t.call_sid, |c| c["duration_secs"].is_number())
+        .await;
+    let log = messages(&call);
+    assert!(
+        log.iter()
+            .any(|m| m.contains("screening prompt of step 1 (the database was unavailable)")),
+        "{t}\n{log:#?}"
+    );
+}
