@@ -272,14 +272,27 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
     }
     assert_eq!(stored, calls);
     assert_eq!(media.served(), calls, "no job ran twice");
-    // Each call's alert is posted once, by one of the two instances.
+    // Each call's alert is posted once, by one of the two instances: every alert job ends
+    // delivered after one claim (a second claim would count a second attempt).
+    let mut alerts = Vec::new();
     for _ in 0..100 {
-        if slack.count() >= calls {
+        alerts.clear();
+        for c in list["calls"].as_array().unwrap() {
+            let d = get(format!("/calls/{}", c["id"])).await;
+            alerts.extend(d["alerts"].as_array().unwrap().iter().cloned());
+        }
+        if alerts.len() == calls && alerts.iter().all(|a| a["status"] == "delivered") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(alerts.len(), calls, "{alerts:?}");
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a["status"] == "delivered" && a["attempts"] == 1),
+        "each alert delivered at its first claim: {alerts:?}"
+    );
     assert_eq!(slack.count(), calls, "no alert was sent twice");
     // Either instance serves any recording.
     for c in list["calls"].as_array().unwrap() {
