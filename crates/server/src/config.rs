@@ -3,6 +3,11 @@
 //!
 //! Everything is checked once at start; an error names the key, where the value came from
 //! and what is wrong with it.
+//!
+//! The layering is written here rather than through a layering crate: with seven keys it is
+//! one loop, and what it must keep (the flag, `SWITCHBOARD_*` variable or file line a value
+//! came from, comma lists in variables, the nearest key to a misspelt one, an environment
+//! passed in by tests) would become custom providers and metadata mapping there.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
