@@ -6,6 +6,7 @@
 //! ([`flow`]). The traits the outer crates implement ([`store::Store`], [`clock::Clock`]) are
 //! defined here too, so dependencies point inward.
 
+pub mod account;
 pub mod call;
 pub mod channel;
 pub mod clock;

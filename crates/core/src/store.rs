@@ -4,6 +4,7 @@
 //! The trait is shaped around what the application does (start a call, save a call's step
 //! with its log, claim a job), not generic CRUD, so each operation is one transaction.
 
+use crate::account::{Role, Session};
 use crate::call::{Call, CallEvent, Outcome, Recording, RecordingReport};
 use crate::channel::{Channel, ChannelId, NewChannel};
 use crate::line::{Line, NewLine, TestMode};
@@ -157,6 +158,44 @@ pub trait Store: Send + Sync + 'static {
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn update_user(&self, id: UserId, user: &NewUser) -> StoreResult<User>;
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
+
+    /// Creates an account: a user with a role and a password hash.
+    async fn create_account(
+        &self,
+        user: &NewUser,
+        role: Role,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User>;
+    /// The first owner, through a first-run setup link, in one transaction: the link is used
+    /// up (not found when unknown, used or expired at `now`), no account may exist yet
+    /// (conflict otherwise), and a user with the same email becomes the owner.
+    async fn setup_owner(
+        &self,
+        link_hash: &str,
+        user: &NewUser,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User>;
+    /// The user with this email (case-insensitive) and their password hash, if any.
+    async fn user_login(&self, email: &str) -> StoreResult<(User, Option<String>)>;
+    async fn set_password(&self, id: UserId, password_hash: Option<&str>) -> StoreResult<()>;
+    async fn set_role(&self, id: UserId, role: Role) -> StoreResult<User>;
+    /// How many users can log in.
+    async fn count_accounts(&self) -> StoreResult<u64>;
+    async fn create_setup_link(&self, hash: &str, expires_at: Timestamp) -> StoreResult<()>;
+
+    /// Stores a new session under the hash of its id.
+    async fn create_session(&self, id_hash: &str, session: &Session) -> StoreResult<()>;
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Session>;
+    async fn touch_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Ends every session of a user; returns how many there were.
+    async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64>;
+    /// Counts a failed login against each of `keys` (an account, an address).
+    async fn note_login_failure(&self, keys: &[String], at: Timestamp) -> StoreResult<()>;
+    async fn count_login_failures(&self, key: &str, since: Timestamp) -> StoreResult<u64>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 
     /// Sets (or rotates) the secret of a user's calendar feed.
     async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()>;

@@ -13,6 +13,10 @@ pub struct User {
     pub phone: Option<PhoneNumber>,
     /// Where they are: the zone their local time is shown in.
     pub time_zone: Zone,
+    /// What they may do once logged in.
+    pub role: crate::account::Role,
+    /// Whether they can log in with a password.
+    pub has_password: bool,
     pub created_at: Timestamp,
 }
 

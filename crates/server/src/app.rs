@@ -66,6 +66,10 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/calendar/{file}", get(crate::calendar::get_feed))
+        .route(
+            "/setup",
+            get(crate::accounts::page::show).post(crate::accounts::page::submit),
+        )
         .route("/media/{token}", get(crate::api::audio::get_media))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -178,9 +182,13 @@ pub async fn serve_with(
         .replay
         .then(|| tokio::spawn(crate::webhooks::run_replay(state.clone(), stop_rx)));
     let app = router(state);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // The peer's address reaches handlers (login throttling counts failures per address).
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
         let _ = w.await;

@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage accounts: for people locked out, and for automation.
+    User {
+        #[command(subcommand)]
+        command: crate::cli_user::UserCommand,
+    },
     /// Check schedules from a file, with the engine routing uses.
     Schedule {
         #[command(subcommand)]
@@ -86,7 +91,7 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    fn load(&self) -> Result<Config, crate::config::ConfigError> {
+    pub(crate) fn load(&self) -> Result<Config, crate::config::ConfigError> {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         for var in Config::unknown_env_vars(&env) {
             eprintln!("warning: ignoring unknown environment variable {var}");
@@ -129,6 +134,7 @@ pub fn main() -> ExitCode {
             Command::Token {
                 command: TokenCommand::Revoke { id, server },
             } => revoke_token(id, server).await,
+            Command::User { command } => crate::cli_user::run(command).await,
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
             Command::Schedule { command } => crate::cli_schedule::run(command),
         }
@@ -184,6 +190,12 @@ async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
     }
     let state = AppState::new(store, Arc::new(SystemClock), config)
         .map_err(|e| anyhow::anyhow!("data_dir: {e}"))?;
+    if let Some(link) = crate::accounts::setup_link(&state).await? {
+        // For the operator at the console, once; it is not logged.
+        eprintln!(
+            "No account can log in yet. Open this link within an hour to create the owner (it works once):\n  {link}\nLocked out later? `switchboard user set-password EMAIL`."
+        );
+    }
     serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
@@ -191,7 +203,7 @@ async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
 /// Opens the store for a `token` command, saying on stderr which database it is (the same
 /// resolution as `serve`: flags, environment, config file, defaults) and warning when it did
 /// not exist yet, which usually means the server runs with another `--data-dir` or config.
-async fn open_store_for_cli(
+pub(crate) async fn open_store_for_cli(
     config: &Config,
 ) -> anyhow::Result<Arc<dyn switchboard_core::store::Store>> {
     let shown = crate::config::redact_url(&config.database_url);

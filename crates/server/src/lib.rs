@@ -3,6 +3,7 @@
 //! [`app::App`] wires a store, a clock and the configuration into an axum router;
 //! [`app::serve`] runs it until shutdown. `main.rs` only parses the command line.
 
+pub mod accounts;
 pub mod alerts;
 pub mod api;
 pub mod app;
@@ -10,6 +11,7 @@ pub mod calendar;
 pub mod cli;
 mod cli_schedule;
 mod cli_simulate;
+mod cli_user;
 pub mod config;
 pub mod directory;
 pub mod errors;

@@ -59,6 +59,11 @@ impl<'a> Urls<'a> {
         format!("{}/media/{token}", self.public)
     }
 
+    /// The first-run setup page, with its one-time token.
+    pub fn setup(&self, token: &str) -> String {
+        format!("{}/setup?token={token}", self.public)
+    }
+
     /// A schedule's or user's calendar feed.
     pub fn calendar(&self, token: &str) -> String {
         format!("{}/calendar/{token}.ics", self.public)

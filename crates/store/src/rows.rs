@@ -4,6 +4,7 @@
 use crate::codec::{from_json, ts};
 use crate::sql::driver::{Driver, Read};
 use sqlx::Row;
+use switchboard_core::account::{Role, Session};
 use switchboard_core::call::{
     Call, CallEvent, EventKind, Outcome, Recording, RecordingKind, RecordingStatus,
 };
@@ -45,6 +46,8 @@ where
             .transpose()
             .map_err(|_| bad("phone"))?,
         time_zone: zone(r)?,
+        role: Role::parse(&col::<R, String>(r, "role")?).ok_or_else(|| bad("role"))?,
+        has_password: col::<R, Option<String>>(r, "password_hash")?.is_some(),
         created_at: ts(col(r, "created_at")?)?,
     })
 }
@@ -231,5 +234,18 @@ where
         kind: EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown event kind '{kind}'").into()))?,
         message: col(r, "message")?,
+    })
+}
+
+/// A stored session.
+pub fn session<R: Row>(r: &R) -> StoreResult<Session>
+where
+    R::Database: Driver,
+{
+    Ok(Session {
+        user_id: UserId(col(r, "user_id")?),
+        csrf: col(r, "csrf")?,
+        created_at: ts(col(r, "created_at")?)?,
+        last_seen_at: ts(col(r, "last_seen_at")?)?,
     })
 }

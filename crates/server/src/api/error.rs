@@ -18,8 +18,15 @@ pub enum ApiError {
     Invalid(#[from] DomainError),
     #[error("{0}")]
     BadRequest(String),
-    #[error("missing or invalid bearer token")]
+    #[error("missing or invalid bearer token or session")]
     Unauthorized,
+    /// A login that failed: the same words whether the email or the password was wrong.
+    #[error("wrong email or password")]
+    LoginFailed,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -60,6 +67,9 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::LoginFailed => (StatusCode::UNAUTHORIZED, "login_failed"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

@@ -9,6 +9,7 @@ pub mod lines;
 pub mod schedules;
 pub mod users;
 
+use crate::accounts::Principal;
 use crate::app::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -19,7 +20,7 @@ use error::ApiError;
 use sha2::{Digest, Sha256};
 use switchboard_core::store::StoreError;
 
-/// Routes of the API, all behind [`require_token`].
+/// Routes of the API, all behind [`authenticate`] but logging in and the first-run setup.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/users", post(users::create_user).get(users::list_users))
@@ -98,8 +99,20 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/calls/{id}/recordings/{recording}/media",
             get(calls::get_recording_media),
         )
+        .route("/me", get(crate::accounts::routes::me))
+        .route("/logout", post(crate::accounts::routes::logout))
+        .route(
+            "/logout-everywhere",
+            post(crate::accounts::routes::logout_everywhere),
+        )
         .fallback(|| async { ApiError::NotFound("route") })
-        .layer(middleware::from_fn_with_state(state, require_token))
+        .layer(middleware::from_fn_with_state(state, authenticate))
+        // Routes open to anonymous requests: logging in, and the first owner's setup.
+        .merge(
+            Router::new()
+                .route("/login", post(crate::accounts::routes::login))
+                .route("/setup", post(crate::accounts::routes::setup)),
+        )
 }
 
 /// The stored form of an API token: its SHA-256, hex. Tokens are 256 random bits, so a
@@ -123,7 +136,9 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Admits a request with a valid API token (`Authorization: Bearer …`) or a live session
+/// cookie (with its CSRF token when it changes something), noting who made it.
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
@@ -133,15 +148,34 @@ async fn require_token(State(state): State<AppState>, req: Request, next: Next) 
             let (scheme, rest) = v.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then_some(rest)
         })
-        .map(str::trim);
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return ApiError::Unauthorized.into_response();
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let who = match token {
+        Some(token) => match state.store.find_api_token(&hash_token(token)).await {
+            Ok(t) => Principal::Token(t.id),
+            Err(StoreError::NotFound) => return ApiError::Unauthorized.into_response(),
+            Err(e) => return ApiError::store("token")(e).into_response(),
+        },
+        None => match crate::accounts::session::cookie_value(req.headers()) {
+            Some(id) => {
+                let id = id.to_owned();
+                match crate::accounts::session::authenticate(
+                    &state,
+                    &id,
+                    req.method(),
+                    req.headers(),
+                )
+                .await
+                {
+                    Ok(p) => p,
+                    Err(e) => return e.into_response(),
+                }
+            }
+            None => return ApiError::Unauthorized.into_response(),
+        },
     };
-    match state.store.find_api_token(&hash_token(token)).await {
-        Ok(_) => next.run(req).await,
-        Err(StoreError::NotFound) => ApiError::Unauthorized.into_response(),
-        Err(e) => ApiError::store("token")(e).into_response(),
-    }
+    req.extensions_mut().insert(who);
+    next.run(req).await
 }
 
 /// Parses a path id, with a 404 for anything that is not one.

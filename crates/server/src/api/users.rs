@@ -29,6 +29,8 @@ pub fn user_json(u: &User) -> Value {
         "email": u.email,
         "phone": u.phone,
         "time_zone": u.time_zone,
+        "role": u.role,
+        "can_log_in": u.has_password,
         "created_at": u.created_at,
     })
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary for the server: every test drives a real server over real
 //! HTTP with a fresh database.
 
+mod accounts;
 mod alerts;
 mod api;
 mod bad_input;

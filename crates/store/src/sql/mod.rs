@@ -8,6 +8,7 @@
 //! Every write runs in a transaction that commits before the call returns, so a write either
 //! is stored or returns an error.
 
+mod accounts;
 mod audio;
 mod backend;
 mod calls;
@@ -17,6 +18,7 @@ mod jobs;
 mod lines;
 mod recordings;
 mod schedules;
+mod sessions;
 mod store_impl;
 mod tokens;
 mod users;

@@ -4,6 +4,7 @@ use super::jobs::Finish;
 use super::{Backend, SqlStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
+use switchboard_core::account::{Role, Session};
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::channel::{Channel, ChannelId, NewChannel};
 use switchboard_core::line::{Line, NewLine, TestMode};
@@ -35,6 +36,64 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         self.remove_user(id).await
     }
+    async fn create_account(
+        &self,
+        u: &NewUser,
+        role: Role,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        self.insert_account(u, role, password_hash, now).await
+    }
+    async fn setup_owner(
+        &self,
+        link_hash: &str,
+        u: &NewUser,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        self.first_owner(link_hash, u, password_hash, now).await
+    }
+    async fn user_login(&self, email: &str) -> StoreResult<(User, Option<String>)> {
+        self.login_of(email).await
+    }
+    async fn set_password(&self, id: UserId, hash: Option<&str>) -> StoreResult<()> {
+        self.put_password(id, hash).await
+    }
+    async fn set_role(&self, id: UserId, role: Role) -> StoreResult<User> {
+        self.put_role(id, role).await
+    }
+    async fn count_accounts(&self) -> StoreResult<u64> {
+        self.accounts().await
+    }
+    async fn create_setup_link(&self, hash: &str, expires_at: Timestamp) -> StoreResult<()> {
+        self.insert_setup_link(hash, expires_at).await
+    }
+    async fn create_session(&self, id_hash: &str, s: &Session) -> StoreResult<()> {
+        self.insert_session(id_hash, s).await
+    }
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Session> {
+        self.session(id_hash).await
+    }
+    async fn touch_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()> {
+        self.seen(id_hash, now).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.end_session(id_hash).await
+    }
+    async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64> {
+        self.end_sessions_of(id).await
+    }
+    async fn note_login_failure(&self, keys: &[String], at: Timestamp) -> StoreResult<()> {
+        self.add_login_failure(keys, at).await
+    }
+    async fn count_login_failures(&self, key: &str, since: Timestamp) -> StoreResult<u64> {
+        self.login_failures(key, since).await
+    }
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        self.forget_login_failures(key).await
+    }
+
     async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()> {
         self.set_user_feed(id, token).await
     }

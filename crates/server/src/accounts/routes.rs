@@ -1,0 +1,222 @@
+//! Logging in and out, the first owner, and who am I.
+
+use super::password;
+use super::session::{self, Principal};
+use crate::api::error::{ApiError, ApiJson, ApiResult};
+use crate::api::users::user_json;
+use crate::app::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Extensions, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+use switchboard_core::account::{check_password, ACCOUNT_THROTTLE, ADDRESS_THROTTLE};
+use switchboard_core::store::StoreError;
+use switchboard_core::user::{NewUser, User};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    email: String,
+    password: String,
+}
+
+/// The address a request came from, for throttling (the peer; no proxy header is trusted).
+fn address(ext: &Extensions) -> String {
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+}
+
+/// A logged-in answer: the user, the CSRF token, and the session cookie.
+fn logged_in(
+    status: StatusCode,
+    user: &User,
+    cookie: header::HeaderValue,
+    csrf: String,
+) -> Response {
+    let body = json!({ "user": user_json(user), "csrf_token": csrf });
+    (status, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
+}
+
+/// `POST /api/v1/login`: email and password; a new session (any session the browser brought
+/// is ended, so a planted session id never becomes a logged-in one).
+pub async fn login(
+    State(s): State<AppState>,
+    ext: Extensions,
+    headers: HeaderMap,
+    ApiJson(l): ApiJson<Login>,
+) -> ApiResult<Response> {
+    let now = s.clock.now();
+    let keys = [
+        format!("account:{}", l.email.trim().to_lowercase()),
+        format!("address:{}", address(&ext)),
+    ];
+    let store = ApiError::store("login");
+    let (a, b) = (
+        s.store
+            .count_login_failures(&keys[0], ACCOUNT_THROTTLE.since(now))
+            .await
+            .map_err(&store)?,
+        s.store
+            .count_login_failures(&keys[1], ADDRESS_THROTTLE.since(now))
+            .await
+            .map_err(&store)?,
+    );
+    if ACCOUNT_THROTTLE.closed(a) || ADDRESS_THROTTLE.closed(b) {
+        tracing::warn!(address = %keys[1], "login refused: too many failed attempts");
+        return Err(ApiError::TooManyRequests(
+            "too many failed logins; wait 15 minutes and try again".to_owned(),
+        ));
+    }
+    let user = match s.store.user_login(l.email.trim()).await {
+        Ok((user, Some(hash))) if password::verify(&l.password, &hash).await => Some(user),
+        Ok((_, Some(_))) => None,
+        Ok((_, None)) | Err(StoreError::NotFound) => {
+            password::waste_time(&l.password).await;
+            None
+        }
+        Err(e) => return Err(store(e)),
+    };
+    let Some(user) = user else {
+        s.store
+            .note_login_failure(&keys, now)
+            .await
+            .map_err(&store)?;
+        tracing::info!(address = %keys[1], "failed login");
+        return Err(ApiError::LoginFailed);
+    };
+    s.store
+        .clear_login_failures(&keys[0])
+        .await
+        .map_err(&store)?;
+    if let Some(old) = session::cookie_value(&headers) {
+        let _ = s.store.delete_session(&crate::api::hash_token(old)).await;
+    }
+    let (cookie, csrf) = session::start(&s, user.id).await.map_err(&store)?;
+    tracing::info!(user = %user.id, "login");
+    Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    pub token: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub phone: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// The first owner from a setup link: the user, a session cookie and its CSRF token.
+pub async fn create_owner(
+    s: &AppState,
+    input: Setup,
+) -> ApiResult<(User, header::HeaderValue, String)> {
+    let user = NewUser::validate(
+        &input.name,
+        &input.email,
+        input.phone.as_deref(),
+        input.time_zone.as_deref().unwrap_or("UTC"),
+    )?;
+    check_password(&input.password, &user.email, &user.name)?;
+    let hash = password::hash(&input.password)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let owner = s
+        .store
+        .setup_owner(
+            &crate::api::hash_token(&input.token),
+            &user,
+            &hash,
+            s.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("setup link (unknown, used or expired)"),
+            StoreError::Conflict(_) => ApiError::Conflict(
+                "an account exists already; log in, or use `switchboard user set-password`"
+                    .to_owned(),
+            ),
+            other => ApiError::store("user")(other),
+        })?;
+    tracing::info!(user = %owner.id, "first owner created through the setup link");
+    let (cookie, csrf) = session::start(s, owner.id)
+        .await
+        .map_err(ApiError::store("session"))?;
+    Ok((owner, cookie, csrf))
+}
+
+/// `POST /api/v1/setup`: the first owner, from the setup link `serve` printed.
+pub async fn setup(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<Setup>,
+) -> ApiResult<Response> {
+    let (owner, cookie, csrf) = create_owner(&s, input).await?;
+    Ok(logged_in(StatusCode::CREATED, &owner, cookie, csrf))
+}
+
+/// `GET /api/v1/me`: who the request is from.
+pub async fn me(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> ApiResult<Json<serde_json::Value>> {
+    match who {
+        Principal::Session { user, .. } => {
+            let u = s
+                .store
+                .get_user(user)
+                .await
+                .map_err(ApiError::store("user"))?;
+            Ok(Json(json!({ "kind": "session", "user": user_json(&u) })))
+        }
+        Principal::Token(id) => Ok(Json(json!({ "kind": "token", "token_id": id }))),
+    }
+}
+
+fn session_of(who: &Principal) -> ApiResult<(switchboard_core::UserId, &str)> {
+    match who {
+        Principal::Session { user, id_hash } => Ok((*user, id_hash)),
+        Principal::Token(_) => Err(ApiError::BadRequest(
+            "this request is made with an API token, not a session; revoke tokens with `switchboard token revoke`".to_owned(),
+        )),
+    }
+}
+
+/// `POST /api/v1/logout`: ends this session.
+pub async fn logout(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> ApiResult<Response> {
+    let (_, id_hash) = session_of(&who)?;
+    match s.store.delete_session(id_hash).await {
+        Ok(()) | Err(StoreError::NotFound) => {}
+        Err(e) => return Err(ApiError::store("session")(e)),
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::clear(&s))],
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/logout-everywhere`: ends every session of this user.
+pub async fn logout_everywhere(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> ApiResult<Response> {
+    let (user, _) = session_of(&who)?;
+    let ended = s
+        .store
+        .delete_user_sessions(user)
+        .await
+        .map_err(ApiError::store("session"))?;
+    tracing::info!(%user, ended, "logged out everywhere");
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::clear(&s))],
+    )
+        .into_response())
+}

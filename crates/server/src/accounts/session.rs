@@ -1,0 +1,117 @@
+//! Browser sessions: a random id in an `HttpOnly` cookie, kept in the database as a hash so
+//! every instance shares it, with a CSRF token every state-changing request must echo.
+
+use crate::api::error::ApiError;
+use crate::api::{hash_token, random_secret};
+use crate::app::AppState;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use switchboard_core::account::{Session, SESSION_ABSOLUTE};
+use switchboard_core::store::StoreError;
+use switchboard_core::UserId;
+
+/// The session cookie.
+pub const COOKIE: &str = "sb_session";
+/// The header a state-changing request made with a session carries its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How often a session's last use is written (not on every request).
+const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+/// Who made an API request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An API token (id).
+    Token(i64),
+    /// A logged-in user, by the hash of their session's id.
+    Session { user: UserId, id_hash: String },
+}
+
+/// A new session for `user`: the `Set-Cookie` value and the CSRF token.
+pub async fn start(state: &AppState, user: UserId) -> Result<(HeaderValue, String), StoreError> {
+    let id = random_secret();
+    let csrf = random_secret();
+    let now = state.clock.now();
+    let session = Session {
+        user_id: user,
+        csrf: csrf.clone(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    state
+        .store
+        .create_session(&hash_token(&id), &session)
+        .await?;
+    Ok((cookie(state, &id, SESSION_ABSOLUTE.as_secs()), csrf))
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear(state: &AppState) -> HeaderValue {
+    cookie(state, "", 0)
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    HeaderValue::from_str(&v).expect("the cookie is URL-safe base64 and fixed text")
+}
+
+/// The session cookie's value, if the request has one.
+pub fn cookie_value(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The principal of a request carrying the session cookie `id`: the session must exist and be
+/// live, and a request that changes anything must carry its CSRF token.
+pub async fn authenticate(
+    state: &AppState,
+    id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
+    let id_hash = hash_token(id);
+    let session = match state.store.get_session(&id_hash).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Err(ApiError::Unauthorized),
+        Err(e) => return Err(ApiError::store("session")(e)),
+    };
+    let now = state.clock.now();
+    if !session.is_live(now) {
+        let _ = state.store.delete_session(&id_hash).await;
+        return Err(ApiError::Unauthorized);
+    }
+    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        use subtle::ConstantTimeEq;
+        let sent = headers
+            .get(CSRF_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or(b"");
+        if !bool::from(sent.ct_eq(session.csrf.as_bytes())) {
+            return Err(ApiError::Forbidden(format!(
+                "a request that changes something with a session must carry its CSRF token in the {CSRF_HEADER} header"
+            )));
+        }
+    }
+    if now.duration_since(session.last_seen_at) >= TOUCH_EVERY {
+        state
+            .store
+            .touch_session(&id_hash, now)
+            .await
+            .map_err(ApiError::store("session"))?;
+    }
+    Ok(Principal::Session {
+        user: session.user_id,
+        id_hash,
+    })
+}

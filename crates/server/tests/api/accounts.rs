@@ -1,0 +1,473 @@
+//! Accounts: the first owner from a setup link, logging in and out, sessions and their CSRF
+//! tokens, throttling, and the user commands. Both backends.
+
+use crate::helpers::{NowTs, TestApp};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "plum kettle orbit 9";
+
+/// A browser's session: its cookie and CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    fn from(resp_cookie: &str, body: &Value) -> Browser {
+        let cookie = resp_cookie.split(';').next().unwrap().to_owned();
+        Browser {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+/// Sends a JSON request with a session cookie (and the CSRF token when `csrf`).
+async fn with_session(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    b: &Browser,
+    csrf: bool,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .request(method, app.api(path))
+        .header(COOKIE, &b.cookie);
+    if csrf {
+        req = req.header("x-csrf-token", &b.csrf);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn setup_link(app: &TestApp) -> String {
+    setup_link_named(app, "setup-secret-for-the-test").await
+}
+
+/// Posts anonymously; returns status, `Set-Cookie` and body.
+async fn anonymous(app: &TestApp, path: &str, body: Value) -> (u16, Option<String>, Value) {
+    let r = app
+        .http
+        .post(app.api(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let cookie = r
+        .headers()
+        .get(SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, cookie, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn owner(app: &TestApp) -> Browser {
+    let token = setup_link(app).await;
+    let (status, cookie, body) = anonymous(
+        app,
+        "/setup",
+        json!({"token": token, "name": "Olga Owner", "email": "olga@example.com", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Browser::from(&cookie.unwrap(), &body)
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Option<String>, Value) {
+    anonymous(app, "/login", json!({"email": email, "password": password})).await
+}
+
+async fn the_setup_link_creates_the_owner_once(app: TestApp) {
+    let token = setup_link(&app).await;
+    let weak = json!({"token": token, "name": "Olga", "email": "olga@example.com", "password": "password1234"});
+    let (status, _, body) = anonymous(&app, "/setup", weak).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "password");
+    let (status, cookie, body) = anonymous(
+        &app,
+        "/setup",
+        json!({"token": token, "name": "Olga Owner", "email": "olga@example.com", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["user"]["role"], "owner");
+    assert_eq!(body["user"]["can_log_in"], true);
+    let cookie = cookie.unwrap();
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "public_url is http: {cookie}");
+    // The link works once; a second owner cannot be made even with a fresh link.
+    let again =
+        json!({"token": token, "name": "Mallory", "email": "m@example.com", "password": PASSWORD});
+    assert_eq!(anonymous(&app, "/setup", again).await.0, 404);
+    let fresh = setup_link_named(&app, "another-link").await;
+    let (status, _, body) = anonymous(
+        &app,
+        "/setup",
+        json!({"token": fresh, "name": "Mallory", "email": "m@example.com", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    // An expired link is refused.
+    app.clock.advance_secs(2 * 3600);
+    let late = setup_link_named(&app, "late-link").await;
+    app.clock.advance_secs(3601);
+    let (status, _, _) = anonymous(
+        &app,
+        "/setup",
+        json!({"token": late, "name": "M", "email": "m2@example.com", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The hash of the password is in no answer.
+    let (_, users) = app.get("/users").await;
+    assert!(!users.to_string().contains("argon2"), "{users}");
+}
+
+async fn setup_link_named(app: &TestApp, token: &str) -> String {
+    let hash = switchboard::api::hash_token(token);
+    let until = app.clock.now_ts() + jiff::SignedDuration::from_hours(1);
+    app.store.create_setup_link(&hash, until).await.unwrap();
+    token.to_owned()
+}
+
+async fn sessions_need_csrf_to_change_anything_and_end_at_logout(app: TestApp) {
+    let b = owner(&app).await;
+    let (status, me) = with_session(&app, reqwest::Method::GET, "/me", &b, false, None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user"]["email"], "olga@example.com");
+    let new_user = json!({"name": "Bob", "email": "bob@example.com"});
+    let (status, body) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/users",
+        &b,
+        false,
+        Some(new_user.clone()),
+    )
+    .await;
+    assert_eq!(status, 403, "no CSRF token: {body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("x-csrf-token"));
+    let wrong = Browser {
+        cookie: b.cookie.clone(),
+        csrf: "not-the-token".into(),
+    };
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/users",
+        &wrong,
+        true,
+        Some(new_user.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Nothing was created by the refused requests.
+    assert_eq!(
+        app.get("/users").await.1["users"].as_array().unwrap().len(),
+        1
+    );
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/users",
+        &b,
+        true,
+        Some(new_user),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = with_session(&app, reqwest::Method::POST, "/logout", &b, true, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = with_session(&app, reqwest::Method::GET, "/me", &b, false, None).await;
+    assert_eq!(status, 401, "the session ended");
+}
+
+async fn logins_are_generic_throttled_and_rotate_the_session(app: TestApp) {
+    let planted = owner(&app).await;
+    let (wrong_pw, _, a) = login(&app, "olga@example.com", "not the password at all").await;
+    let (no_user, _, b) = login(&app, "nobody@example.com", PASSWORD).await;
+    assert_eq!((wrong_pw, no_user), (401, 401));
+    assert_eq!(
+        a, b,
+        "the same answer whether the email or the password was wrong"
+    );
+    // Logging in with a session cookie already set ends that session: a planted id never
+    // becomes a logged-in one.
+    let r = app
+        .http
+        .post(app.api("/login"))
+        .header(COOKIE, &planted.cookie)
+        .json(&json!({"email": "OLGA@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fresh_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let fresh = Browser::from(&fresh_cookie, &r.json().await.unwrap());
+    assert_ne!(fresh.cookie, planted.cookie);
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &planted, false, None)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &fresh, false, None)
+            .await
+            .0,
+        200
+    );
+    // Five wrong passwords (counted since the last good one) close the account for a while,
+    // even to the right password.
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, "olga@example.com", "still not the password")
+                .await
+                .0,
+            401
+        );
+    }
+    let (status, _, body) = login(&app, "olga@example.com", PASSWORD).await;
+    assert_eq!(status, 429, "{body}");
+    app.clock.advance_secs(16 * 60);
+    assert_eq!(login(&app, "olga@example.com", PASSWORD).await.0, 200);
+}
+
+async fn sessions_expire_and_log_out_everywhere(app: TestApp) {
+    let first = owner(&app).await;
+    let (_, c, body) = login(&app, "olga@example.com", PASSWORD).await;
+    let second = Browser::from(&c.unwrap(), &body);
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/logout-everywhere",
+        &second,
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    for b in [&first, &second] {
+        assert_eq!(
+            with_session(&app, reqwest::Method::GET, "/me", b, false, None)
+                .await
+                .0,
+            401
+        );
+    }
+    // Idle for longer than the idle limit: the session is over.
+    let (_, c, body) = login(&app, "olga@example.com", PASSWORD).await;
+    let b = Browser::from(&c.unwrap(), &body);
+    app.clock.advance_secs(11 * 3600);
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &b, false, None)
+            .await
+            .0,
+        200
+    );
+    app.clock.advance_secs(11 * 3600);
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &b, false, None)
+            .await
+            .0,
+        200,
+        "still in use"
+    );
+    app.clock.advance_secs(13 * 3600);
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &b, false, None)
+            .await
+            .0,
+        401
+    );
+    // A bearer token has no session to end.
+    let (status, _) = app.post("/logout", json!({})).await;
+    assert_eq!(status, 400);
+}
+
+crate::on_both!(
+    the_setup_link_creates_the_owner_once,
+    sessions_need_csrf_to_change_anything_and_end_at_logout,
+    logins_are_generic_throttled_and_rotate_the_session,
+    sessions_expire_and_log_out_everywhere,
+);
+
+/// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
+/// page behind it creates the owner without JavaScript; the next start prints no link; and the
+/// user commands create an account and reset a password (ending its sessions), reading the
+/// password from standard input.
+#[tokio::test]
+async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
+    use crate::binary::{bin, create_token, Served};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (token, _) = create_token(dir.path());
+    let served = Served::start(dir.path(), &token, &[], &[]).await;
+    let link = {
+        let mut found = None;
+        for _ in 0..50 {
+            found = served.log().lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix(&format!("{}/setup?token=", served.url))
+                    .map(str::to_owned)
+            });
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        found.unwrap_or_else(|| panic!("no setup link in {}", served.log()))
+    };
+    assert!(!served.log().contains("argon2"));
+    let page = served
+        .http
+        .get(format!("{}/setup?token={link}", served.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<form method=\"post\" action=\"/setup\">"),
+        "{page}"
+    );
+    let form = [
+        ("token", link.as_str()),
+        ("name", "Olga Owner"),
+        ("email", "olga@example.com"),
+        ("password", PASSWORD),
+        ("time_zone", "Europe/Berlin"),
+    ];
+    let r = served
+        .http
+        .post(format!("{}/setup", served.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("sb_session="));
+    let again = served
+        .http
+        .post(format!("{}/setup", served.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "the link worked once");
+    assert!(served.terminate());
+    // The link is printed before the server listens, and `start` waits until it answers.
+    let served = Served::start(dir.path(), &token, &[], &[]).await;
+    assert!(!served.log().contains("/setup?token="), "{}", served.log());
+
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = bin()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann",
+            "--role",
+            "admin",
+        ],
+        "short\n",
+    );
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    let made = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann",
+            "--role",
+            "admin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let login = |password: &str| {
+        let http = served.http.clone();
+        let url = served.api("/login");
+        let body = json!({"email": "ann@example.com", "password": password});
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    let r = login(PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let reset = run(
+        &["user", "set-password", "ann@example.com"],
+        "a brand new passphrase\n",
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    assert!(String::from_utf8_lossy(&reset.stdout).contains("1 session ended"));
+    let me = served
+        .http
+        .get(served.api("/me"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "the reset ended the session");
+    assert_eq!(login(PASSWORD).await.status(), 401);
+    assert_eq!(login("a brand new passphrase").await.status(), 200);
+    let missing = run(
+        &["user", "set-password", "nobody@example.com"],
+        "whatever\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("there is no user nobody@example.com")
+    );
+    assert!(served.terminate());
+}
