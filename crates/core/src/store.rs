@@ -132,7 +132,41 @@ pub struct JobStatus {
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
+    /// Whose rights it carries; `None`: a token made with `switchboard token create` (or before
+    /// accounts existed), with an owner's rights.
+    pub user_id: Option<UserId>,
+    /// Refused for any request that changes something.
+    pub read_only: bool,
+    pub expires_at: Option<Timestamp>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
+}
+
+/// A token to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub name: String,
+    pub user_id: Option<UserId>,
+    pub read_only: bool,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl NewApiToken {
+    /// An owner-level token without expiry (the `token create` command).
+    pub fn owner_level(name: &str) -> Self {
+        NewApiToken {
+            name: name.to_owned(),
+            user_id: None,
+            read_only: false,
+            expires_at: None,
+        }
+    }
+
+    /// Whether `t` (this token, stored) admits a request at `now`.
+    pub fn live(t: &ApiToken, now: Timestamp) -> bool {
+        t.expires_at.is_none_or(|e| now < e)
+    }
 }
 
 /// A schedule as stored, with its feed secret.
@@ -300,10 +334,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_api_token(
         &self,
-        name: &str,
+        token: &NewApiToken,
         hash: &str,
         now: Timestamp,
     ) -> StoreResult<ApiToken>;
+    /// Notes that a token was used at `now`.
+    async fn touch_api_token(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken>;
     async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
     /// Revokes a token: requests carrying it are refused from now on.

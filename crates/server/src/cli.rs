@@ -232,7 +232,7 @@ async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
     let token = crate::api::new_token();
     let created = store
         .create_api_token(
-            &name,
+            &switchboard_core::store::NewApiToken::owner_level(&name),
             &crate::api::hash_token(&token),
             jiff::Timestamp::now(),
         )

@@ -219,6 +219,14 @@ where
     Ok(switchboard_core::store::ApiToken {
         id: col(r, "id")?,
         name: col(r, "name")?,
+        user_id: col::<R, Option<i64>>(r, "user_id")?.map(UserId),
+        read_only: col(r, "read_only")?,
+        expires_at: col::<R, Option<i64>>(r, "expires_at")?
+            .map(ts)
+            .transpose()?,
+        last_used_at: col::<R, Option<i64>>(r, "last_used_at")?
+            .map(ts)
+            .transpose()?,
         created_at: ts(col(r, "created_at")?)?,
     })
 }

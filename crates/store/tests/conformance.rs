@@ -395,7 +395,14 @@ async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
 }
 
 async fn api_tokens(s: Arc<dyn Store>) {
-    let tok = s.create_api_token("ci", "abc", t(0)).await.unwrap();
+    let tok = s
+        .create_api_token(
+            &switchboard_core::store::NewApiToken::owner_level("ci"),
+            "abc",
+            t(0),
+        )
+        .await
+        .unwrap();
     assert_eq!(s.find_api_token("abc").await.unwrap().id, tok.id);
     assert!(matches!(
         s.find_api_token("abd").await,
@@ -546,6 +553,67 @@ async fn channels_and_call_jobs(s: Arc<dyn Store>) {
     ));
 }
 
+/// Accounts: the first owner once, however many setups run at once; sessions; failed logins.
+async fn accounts_and_sessions(s: Arc<dyn Store>) {
+    use switchboard_core::account::{Role, Session};
+    for i in 0..8 {
+        s.create_setup_link(&format!("link{i}"), t(3600))
+            .await
+            .unwrap();
+    }
+    let mut tries = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let s = s.clone();
+        tries.spawn(async move {
+            let u = new_user(&format!("owner{i}"));
+            s.setup_owner(&format!("link{i}"), &u, "hash", t(10)).await
+        });
+    }
+    let results = tries.join_all().await;
+    let made = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(made, 1, "one owner: {results:?}");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(e, StoreError::Conflict(_))));
+    assert_eq!(s.count_accounts().await.unwrap(), 1);
+    // A used or expired link is not found.
+    s.create_setup_link("late", t(20)).await.unwrap();
+    assert!(matches!(
+        s.setup_owner("late", &new_user("x"), "hash", t(21)).await,
+        Err(StoreError::NotFound)
+    ));
+    let owner = results.into_iter().find_map(Result::ok).unwrap();
+    assert_eq!(owner.role, Role::Owner);
+    assert!(owner.has_password);
+    let (found, hash) = s.user_login(&owner.email.to_uppercase()).await.unwrap();
+    assert_eq!((found.id, hash.as_deref()), (owner.id, Some("hash")));
+    let session = Session {
+        user_id: owner.id,
+        csrf: "c".into(),
+        created_at: t(30),
+        last_seen_at: t(30),
+    };
+    s.create_session("s1", &session).await.unwrap();
+    s.create_session("s2", &session).await.unwrap();
+    s.touch_session("s1", t(40)).await.unwrap();
+    assert_eq!(s.get_session("s1").await.unwrap().last_seen_at, t(40));
+    s.delete_session("s1").await.unwrap();
+    assert!(matches!(
+        s.get_session("s1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.delete_user_sessions(owner.id).await.unwrap(), 1);
+    let keys = ["account:a".to_owned(), "address:1".to_owned()];
+    s.note_login_failure(&keys, t(50)).await.unwrap();
+    s.note_login_failure(&keys, t(60)).await.unwrap();
+    assert_eq!(s.count_login_failures("account:a", t(55)).await.unwrap(), 1);
+    assert_eq!(s.count_login_failures("address:1", t(0)).await.unwrap(), 2);
+    s.clear_login_failures("account:a").await.unwrap();
+    assert_eq!(s.count_login_failures("account:a", t(0)).await.unwrap(), 0);
+    assert_eq!(s.count_login_failures("address:1", t(0)).await.unwrap(), 2);
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -583,4 +651,5 @@ on_both!(
     schedules_and_feeds,
     audio_messages,
     channels_and_call_jobs,
+    accounts_and_sessions,
 );

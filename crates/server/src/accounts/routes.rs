@@ -172,14 +172,20 @@ pub async fn me(
                 .map_err(ApiError::store("user"))?;
             Ok(Json(json!({ "kind": "session", "user": user_json(&u) })))
         }
-        Principal::Token(id) => Ok(Json(json!({ "kind": "token", "token_id": id }))),
+        Principal::Token {
+            id,
+            user,
+            read_only,
+        } => Ok(Json(json!({
+            "kind": "token", "token_id": id, "user_id": user, "read_only": read_only,
+        }))),
     }
 }
 
 fn session_of(who: &Principal) -> ApiResult<(switchboard_core::UserId, &str)> {
     match who {
         Principal::Session { user, id_hash } => Ok((*user, id_hash)),
-        Principal::Token(_) => Err(ApiError::BadRequest(
+        Principal::Token { .. } => Err(ApiError::BadRequest(
             "this request is made with an API token, not a session; revoke tokens with `switchboard token revoke`".to_owned(),
         )),
     }

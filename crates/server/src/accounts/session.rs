@@ -19,8 +19,12 @@ const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// Who made an API request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    /// An API token (id).
-    Token(i64),
+    /// An API token: its id, whose rights it carries (`None`: owner-level), read-only or not.
+    Token {
+        id: i64,
+        user: Option<UserId>,
+        read_only: bool,
+    },
     /// A logged-in user, by the hash of their session's id.
     Session { user: UserId, id_hash: String },
 }
@@ -71,6 +75,49 @@ pub fn cookie_value(headers: &HeaderMap) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Whether a request with `method` only reads.
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The principal of a request carrying the API token `token`: known, not expired, and not
+/// read-only when the request changes something. Its last use is noted (to the minute).
+pub async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    method: &Method,
+) -> Result<Principal, ApiError> {
+    let t = match state.store.find_api_token(&hash_token(token)).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return Err(ApiError::Unauthorized),
+        Err(e) => return Err(ApiError::store("token")(e)),
+    };
+    let now = state.clock.now();
+    if !switchboard_core::store::NewApiToken::live(&t, now) {
+        return Err(ApiError::Unauthorized);
+    }
+    if t.read_only && !is_safe(method) {
+        return Err(ApiError::Forbidden(
+            "this API token is read-only: it cannot change anything".to_owned(),
+        ));
+    }
+    let stale = t
+        .last_used_at
+        .is_none_or(|at| now.duration_since(at) >= TOUCH_EVERY);
+    if stale {
+        state
+            .store
+            .touch_api_token(t.id, now)
+            .await
+            .map_err(ApiError::store("token"))?;
+    }
+    Ok(Principal::Token {
+        id: t.id,
+        user: t.user_id,
+        read_only: t.read_only,
+    })
+}
+
 /// The principal of a request carrying the session cookie `id`: the session must exist and be
 /// live, and a request that changes anything must carry its CSRF token.
 pub async fn authenticate(
@@ -90,8 +137,7 @@ pub async fn authenticate(
         let _ = state.store.delete_session(&id_hash).await;
         return Err(ApiError::Unauthorized);
     }
-    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe {
+    if !is_safe(method) {
         use subtle::ConstantTimeEq;
         let sent = headers
             .get(CSRF_HEADER)

@@ -9,7 +9,6 @@ pub mod lines;
 pub mod schedules;
 pub mod users;
 
-use crate::accounts::Principal;
 use crate::app::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -18,7 +17,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
 use sha2::{Digest, Sha256};
-use switchboard_core::store::StoreError;
 
 /// Routes of the API, all behind [`authenticate`] but logging in and the first-run setup.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -100,6 +98,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(calls::get_recording_media),
         )
         .route("/me", get(crate::accounts::routes::me))
+        .route(
+            "/tokens",
+            post(crate::accounts::tokens::create_token).get(crate::accounts::tokens::list_tokens),
+        )
+        .route(
+            "/tokens/{id}",
+            axum::routing::delete(crate::accounts::tokens::revoke_token),
+        )
         .route("/logout", post(crate::accounts::routes::logout))
         .route(
             "/logout-everywhere",
@@ -151,11 +157,13 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let who = match token {
-        Some(token) => match state.store.find_api_token(&hash_token(token)).await {
-            Ok(t) => Principal::Token(t.id),
-            Err(StoreError::NotFound) => return ApiError::Unauthorized.into_response(),
-            Err(e) => return ApiError::store("token")(e).into_response(),
-        },
+        Some(token) => {
+            let token = token.to_owned();
+            match crate::accounts::session::authenticate_token(&state, &token, req.method()).await {
+                Ok(p) => p,
+                Err(e) => return e.into_response(),
+            }
+        }
         None => match crate::accounts::session::cookie_value(req.headers()) {
             Some(id) => {
                 let id = id.to_owned();

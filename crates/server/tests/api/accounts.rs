@@ -302,6 +302,8 @@ crate::on_both!(
     sessions_need_csrf_to_change_anything_and_end_at_logout,
     logins_are_generic_throttled_and_rotate_the_session,
     sessions_expire_and_log_out_everywhere,
+    tokens_belong_to_people_and_can_be_read_only_or_expire,
+    simultaneous_setups_make_one_owner,
 );
 
 /// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
@@ -470,4 +472,119 @@ async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
         String::from_utf8_lossy(&missing.stderr).contains("there is no user nobody@example.com")
     );
     assert!(served.terminate());
+}
+
+async fn tokens_belong_to_people_and_can_be_read_only_or_expire(app: TestApp) {
+    let b = owner(&app).await;
+    let make = |body: Value| {
+        let b = Browser {
+            cookie: b.cookie.clone(),
+            csrf: b.csrf.clone(),
+        };
+        let app = &app;
+        async move { with_session(app, reqwest::Method::POST, "/tokens", &b, true, Some(body)).await }
+    };
+    let (status, full) = make(json!({"name": "laptop"})).await;
+    assert_eq!(status, 201, "{full}");
+    assert_eq!(full["user_id"], 1);
+    let secret = full["token"].as_str().unwrap().to_owned();
+    let (_, ro) = make(json!({"name": "dashboard tv", "read_only": true})).await;
+    let ro_secret = ro["token"].as_str().unwrap().to_owned();
+    let (_, short) = make(json!({"name": "ci", "expires_in_days": 1})).await;
+    let short_secret = short["token"].as_str().unwrap().to_owned();
+    let (status, bad) = make(json!({"name": "x", "expires_in_days": 0})).await;
+    assert_eq!(
+        (status, &bad["error"]["field"]),
+        (422, &json!("expires_in_days"))
+    );
+    let as_token = |secret: &str, method: reqwest::Method, path: &str| {
+        let req = app.http.request(method, app.api(path)).bearer_auth(secret);
+        async move {
+            req.json(&json!({"name": "Bob", "email": "bob@example.com"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(as_token(&secret, reqwest::Method::GET, "/me").await, 200);
+    assert_eq!(
+        as_token(&ro_secret, reqwest::Method::GET, "/users").await,
+        200
+    );
+    assert_eq!(
+        as_token(&ro_secret, reqwest::Method::POST, "/users").await,
+        403
+    );
+    assert_eq!(
+        app.get("/users").await.1["users"].as_array().unwrap().len(),
+        1,
+        "nothing created"
+    );
+    // The listing shows the user's own tokens, with last use, never a secret.
+    let (_, list) = with_session(&app, reqwest::Method::GET, "/tokens", &b, false, None).await;
+    let tokens = list["tokens"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(tokens.len(), 3, "{list}");
+    assert!(tokens.iter().all(|t| t.get("token").is_none()));
+    assert!(!list.to_string().contains(&secret));
+    let laptop = tokens.iter().find(|t| t["name"] == "laptop").unwrap();
+    assert!(laptop["last_used_at"].is_string(), "{laptop}");
+    // Expiry.
+    assert_eq!(
+        as_token(&short_secret, reqwest::Method::GET, "/me").await,
+        200
+    );
+    app.clock.advance_secs(24 * 3600 + 1);
+    assert_eq!(
+        as_token(&short_secret, reqwest::Method::GET, "/me").await,
+        401
+    );
+    // Revoking: the user's own; the test's owner-level token still works, as tokens made
+    // before accounts existed do.
+    let path = format!("/tokens/{}", full["id"]);
+    let (_, c, body) = login(&app, "olga@example.com", PASSWORD).await;
+    let b = Browser::from(&c.unwrap(), &body);
+    let (status, _) = with_session(&app, reqwest::Method::DELETE, &path, &b, true, None).await;
+    assert_eq!(status, 204);
+    assert_eq!(as_token(&secret, reqwest::Method::GET, "/me").await, 401);
+    assert_eq!(app.get("/users").await.0, 200);
+    let (status, _) =
+        with_session(&app, reqwest::Method::DELETE, "/tokens/999", &b, true, None).await;
+    assert_eq!(status, 404);
+}
+
+/// Two setup links used at the same instant make one owner, not two.
+async fn simultaneous_setups_make_one_owner(app: TestApp) {
+    let mut links = Vec::new();
+    for i in 0..6 {
+        links.push(setup_link_named(&app, &format!("link-{i}")).await);
+    }
+    let mut tries = tokio::task::JoinSet::new();
+    for (i, link) in links.iter().enumerate() {
+        let body = json!({"token": link, "name": format!("Owner {i}"), "email": format!("o{i}@example.com"), "password": PASSWORD});
+        let (http, url) = (app.http.clone(), app.api("/setup"));
+        tries.spawn(async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = tries.join_all().await;
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 409, 409, 409, 409, 409]);
+    let (_, users) = app.get("/users").await;
+    let owners = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "owner")
+        .count();
+    assert_eq!(owners, 1, "{users}");
 }

@@ -198,7 +198,7 @@ impl TestApp {
         let token = switchboard::api::new_token();
         store
             .create_api_token(
-                "test",
+                &switchboard_core::store::NewApiToken::owner_level("test"),
                 &switchboard::api::hash_token(&token),
                 clock.now_ts(),
             )

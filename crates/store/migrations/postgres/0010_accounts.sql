@@ -26,3 +26,7 @@ CREATE TABLE setup_links (
     expires_at  BIGINT  NOT NULL,
     used_at     BIGINT
 );
+
+-- One row that setting up the first owner locks, so that setups running at once take turns.
+CREATE TABLE owner_setup (id INTEGER PRIMARY KEY CHECK (id = 1));
+INSERT INTO owner_setup (id) VALUES (1);

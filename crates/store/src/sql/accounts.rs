@@ -42,7 +42,11 @@ impl<B: Backend> SqlStore<B> {
         now: Timestamp,
     ) -> StoreResult<User> {
         let mut tx = self.db.begin().await?;
-        // The link first: its row is the lock two setups at once would meet on.
+        // The setup row first: setups running at once take turns on its lock, and each
+        // after the first sees the owner made before it (SQLite serialises writes anyway).
+        sql::<B::Db>("UPDATE owner_setup SET id = id WHERE id = 1")
+            .run(&mut *tx)
+            .await?;
         let q = sql::<B::Db>(
             "UPDATE setup_links SET used_at = $1
              WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",

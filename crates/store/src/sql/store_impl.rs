@@ -10,7 +10,7 @@ use switchboard_core::channel::{Channel, ChannelId, NewChannel};
 use switchboard_core::line::{Line, NewLine, TestMode};
 use switchboard_core::schedule::{Schedule, ScheduleId};
 use switchboard_core::store::{
-    ApiToken, CallFilter, Job, JobStatus, NewJob, Store, StoreResult, StoredSchedule,
+    ApiToken, CallFilter, Job, JobStatus, NewApiToken, NewJob, Store, StoreResult, StoredSchedule,
 };
 use switchboard_core::user::{NewUser, User};
 use switchboard_core::{CallId, LineId, RecordingId, UserId};
@@ -243,11 +243,14 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn create_api_token(
         &self,
-        name: &str,
+        t: &NewApiToken,
         hash: &str,
         now: Timestamp,
     ) -> StoreResult<ApiToken> {
-        self.insert_token(name, hash, now).await
+        self.insert_token(t, hash, now).await
+    }
+    async fn touch_api_token(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        self.used_token(id, now).await
     }
     async fn find_api_token(&self, hash: &str) -> StoreResult<ApiToken> {
         self.token_by_hash(hash).await

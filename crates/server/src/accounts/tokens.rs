@@ -1,0 +1,134 @@
+//! `/api/v1/tokens`: API tokens that belong to people. A token carries at most the rights of
+//! the user who made it, optionally read-only, optionally expiring; it is shown once.
+
+use super::session::Principal;
+use crate::api::error::{ApiError, ApiJson, ApiResult};
+use crate::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::store::{ApiToken, NewApiToken};
+use switchboard_core::{DomainError, UserId};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    name: String,
+    #[serde(default)]
+    read_only: bool,
+    /// Days until it stops working (1–365); none: until revoked.
+    expires_in_days: Option<i64>,
+}
+
+fn token_json(t: &ApiToken) -> Value {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "user_id": t.user_id,
+        "read_only": t.read_only,
+        "expires_at": t.expires_at,
+        "last_used_at": t.last_used_at,
+        "created_at": t.created_at,
+    })
+}
+
+/// The user a request acts for (`None`: an owner-level token).
+fn acting_user(who: &Principal) -> Option<UserId> {
+    match who {
+        Principal::Session { user, .. } => Some(*user),
+        Principal::Token { user, .. } => *user,
+    }
+}
+
+/// Whether `who` may see and revoke `t`: their own tokens; an owner-level token sees all.
+fn may_manage(who: &Principal, t: &ApiToken) -> bool {
+    match acting_user(who) {
+        Some(u) => t.user_id == Some(u),
+        None => true,
+    }
+}
+
+/// `POST /api/v1/tokens`.
+pub async fn create_token(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DomainError::new("name", "must be 1 to 100 characters").into());
+    }
+    let now = s.clock.now();
+    let expires_at = match input.expires_in_days {
+        None => None,
+        Some(d @ 1..=365) => Some(now + jiff::SignedDuration::from_hours(24 * d)),
+        Some(_) => {
+            return Err(DomainError::new("expires_in_days", "must be 1 to 365 (or absent)").into())
+        }
+    };
+    let read_only = input.read_only
+        || matches!(
+            who,
+            Principal::Token {
+                read_only: true,
+                ..
+            }
+        );
+    let new = NewApiToken {
+        name: name.to_owned(),
+        user_id: acting_user(&who),
+        read_only,
+        expires_at,
+    };
+    let secret = crate::api::new_token();
+    let t = s
+        .store
+        .create_api_token(&new, &crate::api::hash_token(&secret), now)
+        .await
+        .map_err(ApiError::store("token"))?;
+    let mut body = token_json(&t);
+    body["token"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `GET /api/v1/tokens`: the requester's tokens (an owner-level token lists all).
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> ApiResult<Json<Value>> {
+    let all = s
+        .store
+        .list_api_tokens()
+        .await
+        .map_err(ApiError::store("token"))?;
+    let mine: Vec<Value> = all
+        .iter()
+        .filter(|t| may_manage(&who, t))
+        .map(token_json)
+        .collect();
+    Ok(Json(json!({ "tokens": mine })))
+}
+
+/// `DELETE /api/v1/tokens/{id}`: revokes one of the requester's tokens; another's is 404.
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: i64 = crate::api::parse_id(&id, "token")?;
+    let all = s
+        .store
+        .list_api_tokens()
+        .await
+        .map_err(ApiError::store("token"))?;
+    if !all.iter().any(|t| t.id == id && may_manage(&who, t)) {
+        return Err(ApiError::NotFound("token"));
+    }
+    s.store
+        .delete_api_token(id)
+        .await
+        .map_err(ApiError::store("token"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
