@@ -29,6 +29,16 @@ pub enum Principal {
     Session { user: UserId, id_hash: String },
 }
 
+impl Principal {
+    /// The user a request acts for; `None` for an owner-level token, which is nobody's.
+    pub fn user(&self) -> Option<UserId> {
+        match self {
+            Principal::Session { user, .. } => Some(*user),
+            Principal::Token { user, .. } => *user,
+        }
+    }
+}
+
 /// A new session for `user`: the `Set-Cookie` value and the CSRF token.
 pub async fn start(state: &AppState, user: UserId) -> Result<(HeaderValue, String), StoreError> {
     let id = random_secret();

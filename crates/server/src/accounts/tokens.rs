@@ -10,7 +10,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::store::{ApiToken, NewApiToken};
-use switchboard_core::{DomainError, UserId};
+use switchboard_core::DomainError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,17 +34,9 @@ fn token_json(t: &ApiToken) -> Value {
     })
 }
 
-/// The user a request acts for (`None`: an owner-level token).
-fn acting_user(who: &Principal) -> Option<UserId> {
-    match who {
-        Principal::Session { user, .. } => Some(*user),
-        Principal::Token { user, .. } => *user,
-    }
-}
-
 /// Whether `who` may see and revoke `t`: their own tokens; an owner-level token sees all.
 fn may_manage(who: &Principal, t: &ApiToken) -> bool {
-    match acting_user(who) {
+    match who.user() {
         Some(u) => t.user_id == Some(u),
         None => true,
     }
@@ -78,7 +70,7 @@ pub async fn create_token(
         );
     let new = NewApiToken {
         name: name.to_owned(),
-        user_id: acting_user(&who),
+        user_id: who.user(),
         read_only,
         expires_at,
     };

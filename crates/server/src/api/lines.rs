@@ -386,25 +386,31 @@ pub async fn delete_line(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestModeInput {
-    user: UserId,
+    /// Whom to ring; absent: the responder making the request ("ring me").
+    user: Option<UserId>,
 }
 
 pub async fn start_test_mode(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    axum::Extension(who): axum::Extension<crate::accounts::Principal>,
     ApiJson(input): ApiJson<TestModeInput>,
 ) -> ApiResult<Json<Value>> {
     let id: LineId = parse_id(&id, "line")?;
+    let target = input.user.or(who.user()).ok_or_else(|| {
+        DomainError::new(
+            "user",
+            "is required: this owner-level API token is nobody's to ring",
+        )
+    })?;
     s.store
         .get_line(id)
         .await
         .map_err(ApiError::store("line"))?;
-    let user = match s.store.get_user(input.user).await {
+    let user = match s.store.get_user(target).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => {
-            return Err(
-                DomainError::new("user", format!("user {} does not exist", input.user)).into(),
-            )
+            return Err(DomainError::new("user", format!("user {target} does not exist")).into())
         }
         Err(e) => return Err(ApiError::store("user")(e)),
     };
@@ -423,7 +429,7 @@ pub async fn start_test_mode(
         .set_test_mode(
             id,
             Some(TestMode {
-                user: input.user,
+                user: target,
                 until,
             }),
         )

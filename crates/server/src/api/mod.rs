@@ -97,7 +97,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/calls/{id}/recordings/{recording}/media",
             get(calls::get_recording_media),
         )
-        .route("/me", get(crate::accounts::routes::me))
+        .route(
+            "/me",
+            get(crate::accounts::routes::me).patch(users::update_me),
+        )
         .route(
             "/tokens",
             post(crate::accounts::tokens::create_token).get(crate::accounts::tokens::list_tokens),

@@ -84,6 +84,25 @@ pub async fn update_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<Json<Value>> {
     let id: UserId = parse_id(&id, "user")?;
+    change_user(&s, id, input).await
+}
+
+/// `PATCH /api/v1/me`: a responder changes their own name, email, phone or time zone.
+pub async fn update_me(
+    State(s): State<AppState>,
+    axum::Extension(who): axum::Extension<crate::accounts::Principal>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> ApiResult<Json<Value>> {
+    let id = who.user().ok_or_else(|| {
+        ApiError::BadRequest(
+            "this owner-level API token is nobody's; change a user with PATCH /users/{id}"
+                .to_owned(),
+        )
+    })?;
+    change_user(&s, id, input).await
+}
+
+async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Json<Value>> {
     let cur = s
         .store
         .get_user(id)

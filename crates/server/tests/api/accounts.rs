@@ -304,6 +304,7 @@ crate::on_both!(
     sessions_expire_and_log_out_everywhere,
     tokens_belong_to_people_and_can_be_read_only_or_expire,
     simultaneous_setups_make_one_owner,
+    responders_act_for_themselves,
 );
 
 /// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
@@ -587,4 +588,53 @@ async fn simultaneous_setups_make_one_owner(app: TestApp) {
         .filter(|u| u["role"] == "owner")
         .count();
     assert_eq!(owners, 1, "{users}");
+}
+
+/// A responder changes their own phone and zone, and puts a line in test mode for themselves
+/// without naming a user id.
+async fn responders_act_for_themselves(app: TestApp) {
+    let b = owner(&app).await;
+    let (status, me) = with_session(
+        &app,
+        reqwest::Method::PATCH,
+        "/me",
+        &b,
+        true,
+        Some(json!({"phone": "+14155550123", "time_zone": "America/Chicago"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["phone"], "+14155550123");
+    assert_eq!(me["time_zone"], "America/Chicago");
+    let (status, bad) = with_session(
+        &app,
+        reqwest::Method::PATCH,
+        "/me",
+        &b,
+        true,
+        Some(json!({"time_zone": "Mars/Base"})),
+    )
+    .await;
+    assert_eq!((status, &bad["error"]["field"]), (422, &json!("time_zone")));
+    let line = app.line(&[me["id"].as_i64().unwrap()]).await;
+    let path = format!("/lines/{}/test-mode", line["id"]);
+    let (status, l) = with_session(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &b,
+        true,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{l}");
+    assert_eq!(l["test_mode"]["user"], me["id"], "{l}");
+    // An owner-level token is nobody: it must say whom to ring.
+    let (status, err) = app.post(&path, json!({})).await;
+    assert_eq!(
+        (status, &err["error"]["field"]),
+        (422, &json!("user")),
+        "{err}"
+    );
+    assert_eq!(app.patch("/me", json!({"name": "x"})).await.0, 400);
 }
