@@ -224,10 +224,22 @@ pub trait Store: Send + Sync + 'static {
     async fn get_session(&self, id_hash: &str) -> StoreResult<Session>;
     async fn touch_session(&self, id_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Removes sessions idle since before `idle_since` or made before `made_since`.
+    async fn delete_expired_sessions(
+        &self,
+        idle_since: Timestamp,
+        made_since: Timestamp,
+    ) -> StoreResult<u64>;
     /// Ends every session of a user; returns how many there were.
     async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64>;
-    /// Counts a failed login against each of `keys` (an account, an address).
-    async fn note_login_failure(&self, keys: &[String], at: Timestamp) -> StoreResult<()>;
+    /// Counts a failed login against each of `keys` (an account, an address), and forgets
+    /// failures from before `forget_before`.
+    async fn note_login_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()>;
     async fn count_login_failures(&self, key: &str, since: Timestamp) -> StoreResult<u64>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 

@@ -605,13 +605,28 @@ async fn accounts_and_sessions(s: Arc<dyn Store>) {
     ));
     assert_eq!(s.delete_user_sessions(owner.id).await.unwrap(), 1);
     let keys = ["account:a".to_owned(), "address:1".to_owned()];
-    s.note_login_failure(&keys, t(50)).await.unwrap();
-    s.note_login_failure(&keys, t(60)).await.unwrap();
+    s.note_login_failure(&keys, t(50), t(0)).await.unwrap();
+    s.note_login_failure(&keys, t(60), t(0)).await.unwrap();
     assert_eq!(s.count_login_failures("account:a", t(55)).await.unwrap(), 1);
     assert_eq!(s.count_login_failures("address:1", t(0)).await.unwrap(), 2);
     s.clear_login_failures("account:a").await.unwrap();
     assert_eq!(s.count_login_failures("account:a", t(0)).await.unwrap(), 0);
     assert_eq!(s.count_login_failures("address:1", t(0)).await.unwrap(), 2);
+    // Old failures are forgotten as new ones are noted.
+    s.note_login_failure(&keys[1..], t(100), t(55))
+        .await
+        .unwrap();
+    assert_eq!(s.count_login_failures("address:1", t(0)).await.unwrap(), 2);
+    // Expired sessions go; a live one stays.
+    s.create_session("old", &session).await.unwrap();
+    let live = Session {
+        created_at: t(90),
+        last_seen_at: t(95),
+        ..session.clone()
+    };
+    s.create_session("live", &live).await.unwrap();
+    assert_eq!(s.delete_expired_sessions(t(50), t(0)).await.unwrap(), 1);
+    assert!(s.get_session("live").await.is_ok());
 }
 
 macro_rules! on_both {

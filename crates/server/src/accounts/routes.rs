@@ -12,7 +12,9 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
-use switchboard_core::account::{check_password, ACCOUNT_THROTTLE, ADDRESS_THROTTLE};
+use switchboard_core::account::{
+    check_password, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, SESSION_ABSOLUTE, SESSION_IDLE,
+};
 use switchboard_core::store::StoreError;
 use switchboard_core::user::{NewUser, User};
 
@@ -80,8 +82,10 @@ pub async fn login(
         Err(e) => return Err(store(e)),
     };
     let Some(user) = user else {
+        // Failures older than every window count for nothing: they are forgotten here.
+        let forget = now - ACCOUNT_THROTTLE.window.max(ADDRESS_THROTTLE.window);
         s.store
-            .note_login_failure(&keys, now)
+            .note_login_failure(&keys, now, forget)
             .await
             .map_err(&store)?;
         tracing::info!(address = %keys[1], "failed login");
@@ -95,6 +99,11 @@ pub async fn login(
         let _ = s.store.delete_session(&crate::api::hash_token(old)).await;
     }
     let (cookie, csrf) = session::start(&s, user.id).await.map_err(&store)?;
+    // Sessions that ran out are removed at each login, so the table holds live ones.
+    s.store
+        .delete_expired_sessions(now - SESSION_IDLE, now - SESSION_ABSOLUTE)
+        .await
+        .map_err(&store)?;
     tracing::info!(user = %user.id, "login");
     Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
 }

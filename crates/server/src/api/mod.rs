@@ -1,4 +1,5 @@
-//! The REST API under `/api/v1`: JSON in and out, bearer-token auth on every route.
+//! The REST API under `/api/v1`: JSON in and out, a bearer token or a session on every route
+//! but logging in and the first-run setup.
 
 pub mod audio;
 pub mod calls;
@@ -6,6 +7,7 @@ pub mod channels;
 pub mod coverage;
 pub mod error;
 pub mod lines;
+pub mod routes;
 pub mod schedules;
 pub mod users;
 
@@ -13,115 +15,18 @@ use crate::app::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
 use sha2::{Digest, Sha256};
 
-/// Routes of the API, all behind [`authenticate`] but logging in and the first-run setup.
+/// Routes of the API ([`routes`]), all behind [`authenticate`] but logging in and the
+/// first-run setup.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/users", post(users::create_user).get(users::list_users))
-        .route(
-            "/users/{id}",
-            get(users::get_user)
-                .patch(users::update_user)
-                .delete(users::delete_user),
-        )
-        .route(
-            "/users/{id}/calendar-feed",
-            post(schedules::rotate_user_feed),
-        )
-        .route(
-            "/schedules",
-            post(schedules::create_schedule).get(schedules::list_schedules),
-        )
-        .route(
-            "/schedules/{id}",
-            get(schedules::get_schedule)
-                .patch(schedules::update_schedule)
-                .delete(schedules::delete_schedule),
-        )
-        .route("/schedules/{id}/layers", post(schedules::add_layer))
-        .route(
-            "/schedules/{id}/layers/{layer}",
-            axum::routing::put(schedules::update_layer).delete(schedules::delete_layer),
-        )
-        .route("/schedules/{id}/overrides", post(schedules::add_override))
-        .route(
-            "/schedules/{id}/overrides/{override}",
-            axum::routing::delete(schedules::delete_override),
-        )
-        .route("/schedules/{id}/on-call", get(schedules::get_on_call))
-        .route("/schedules/{id}/shifts", get(schedules::get_shifts))
-        .route(
-            "/schedules/{id}/calendar-feed",
-            post(schedules::rotate_schedule_feed),
-        )
-        .route(
-            "/lines/{id}/messages/{kind}/audio",
-            axum::routing::put(audio::put_message_audio)
-                .delete(audio::delete_message_audio)
-                .layer(axum::extract::DefaultBodyLimit::max(audio::MAX_AUDIO_BYTES)),
-        )
-        .route(
-            "/channels",
-            post(channels::create_channel).get(channels::list_channels),
-        )
-        .route(
-            "/channels/{id}",
-            get(channels::get_channel).delete(channels::delete_channel),
-        )
-        .route("/lines", post(lines::create_line).get(lines::list_lines))
-        .route(
-            "/lines/{id}",
-            get(lines::get_line)
-                .patch(lines::update_line)
-                .delete(lines::delete_line),
-        )
-        .route("/lines/{id}/coverage", get(coverage::get_coverage))
-        .route("/lines/{id}/routing", get(coverage::get_routing))
-        .route(
-            "/lines/{id}/test-mode",
-            post(lines::start_test_mode).delete(lines::stop_test_mode),
-        )
-        .route("/calls", get(calls::list_calls))
-        .route("/calls/export.csv", get(calls::export_calls))
-        .route(
-            "/calls/{id}",
-            get(calls::get_call).delete(calls::delete_call),
-        )
-        .route("/calls/{id}/archive", post(calls::archive_call))
-        .route("/calls/{id}/unarchive", post(calls::unarchive_call))
-        .route(
-            "/calls/{id}/recordings/{recording}/media",
-            get(calls::get_recording_media),
-        )
-        .route(
-            "/me",
-            get(crate::accounts::routes::me).patch(users::update_me),
-        )
-        .route(
-            "/tokens",
-            post(crate::accounts::tokens::create_token).get(crate::accounts::tokens::list_tokens),
-        )
-        .route(
-            "/tokens/{id}",
-            axum::routing::delete(crate::accounts::tokens::revoke_token),
-        )
-        .route("/logout", post(crate::accounts::routes::logout))
-        .route(
-            "/logout-everywhere",
-            post(crate::accounts::routes::logout_everywhere),
-        )
+    routes::protected()
+        .router
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(middleware::from_fn_with_state(state, authenticate))
-        // Routes open to anonymous requests: logging in, and the first owner's setup.
-        .merge(
-            Router::new()
-                .route("/login", post(crate::accounts::routes::login))
-                .route("/setup", post(crate::accounts::routes::setup)),
-        )
+        .merge(routes::public().router)
 }
 
 /// The stored form of an API token: its SHA-256, hex. Tokens are 256 random bits, so a

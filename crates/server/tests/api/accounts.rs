@@ -305,6 +305,8 @@ crate::on_both!(
     tokens_belong_to_people_and_can_be_read_only_or_expire,
     simultaneous_setups_make_one_owner,
     responders_act_for_themselves,
+    every_protected_route_refuses_what_it_must,
+    one_address_guessing_many_accounts_is_stopped,
 );
 
 /// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
@@ -637,4 +639,92 @@ async fn responders_act_for_themselves(app: TestApp) {
         "{err}"
     );
     assert_eq!(app.patch("/me", json!({"name": "x"})).await.0, 400);
+}
+
+/// Walks the API's route table: every protected route refuses an anonymous request, a forged
+/// token and (when it changes something) a session without its CSRF token; every method a
+/// path does not declare is 405 even with a valid token, so the table is the whole router.
+async fn every_protected_route_refuses_what_it_must(app: TestApp) {
+    let b = owner(&app).await;
+    let concrete = |path: &str| {
+        path.replace("{kind}", "welcome")
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let routes = switchboard::api::routes::protected().routes;
+    assert!(routes.len() > 30, "{routes:?}");
+    let all = [
+        reqwest::Method::GET,
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ];
+    let mut paths: Vec<&str> = routes.iter().map(|(_, p)| *p).collect();
+    paths.dedup();
+    for (method, path) in &routes {
+        let m = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        let url = app.api(&concrete(path));
+        let anon = app.http.request(m.clone(), &url).send().await.unwrap();
+        assert_eq!(anon.status(), 401, "anonymous {method} {path}");
+        let forged = app
+            .http
+            .request(m.clone(), &url)
+            .bearer_auth("sb_forged")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 401, "forged token {method} {path}");
+        if !matches!(m, reqwest::Method::GET) {
+            let (status, _) = with_session(&app, m.clone(), &concrete(path), &b, false, None).await;
+            assert_eq!(status, 403, "session without CSRF {method} {path}");
+        }
+    }
+    for path in paths {
+        for m in &all {
+            if routes
+                .iter()
+                .any(|(rm, rp)| *rp == path && rm.as_str() == m.as_str())
+            {
+                continue;
+            }
+            let r = app
+                .http
+                .request(m.clone(), app.api(&concrete(path)))
+                .bearer_auth(&app.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 405, "{m} {path} is routed but not in the table");
+        }
+    }
+    // The public routes answer anonymous requests (here: with what is wrong with the body).
+    for (_, path) in switchboard::api::routes::public().routes {
+        let r = app
+            .http
+            .post(app.api(path))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+    }
+}
+
+/// Twenty failures from one address, whatever emails they tried, close logins from there.
+async fn one_address_guessing_many_accounts_is_stopped(app: TestApp) {
+    owner(&app).await;
+    for i in 0..20 {
+        let (status, _, _) = login(&app, &format!("guess{i}@example.com"), PASSWORD).await;
+        assert_eq!(status, 401);
+    }
+    let (status, _, body) = login(&app, "olga@example.com", PASSWORD).await;
+    assert_eq!(
+        status, 429,
+        "the right password, from the guessing address: {body}"
+    );
+    app.clock.advance_secs(15 * 60 + 1);
+    assert_eq!(login(&app, "olga@example.com", PASSWORD).await.0, 200);
 }

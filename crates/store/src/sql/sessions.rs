@@ -39,6 +39,25 @@ impl<B: Backend> SqlStore<B> {
         found(self.write_one(q).await)
     }
 
+    pub(super) async fn end_expired_sessions(
+        &self,
+        idle_since: Timestamp,
+        made_since: Timestamp,
+    ) -> StoreResult<u64> {
+        let mut tx = self.db.begin().await?;
+        let q = sql::<B::Db>(
+            "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2 RETURNING id_hash",
+        );
+        let n = q
+            .bind(ms(idle_since))
+            .bind(ms(made_since))
+            .all(&mut *tx)
+            .await?
+            .len() as u64;
+        B::commit(tx).await?;
+        Ok(n)
+    }
+
     pub(super) async fn end_sessions_of(&self, id: UserId) -> StoreResult<u64> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>("DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash");
@@ -51,8 +70,11 @@ impl<B: Backend> SqlStore<B> {
         &self,
         keys: &[String],
         at: Timestamp,
+        forget_before: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
+        let q = sql::<B::Db>("DELETE FROM login_failures WHERE at < $1");
+        q.bind(ms(forget_before)).run(&mut *tx).await?;
         for k in keys {
             let q = sql::<B::Db>("INSERT INTO login_failures (key, at) VALUES ($1, $2)");
             q.bind(k.as_str()).bind(ms(at)).run(&mut *tx).await?;

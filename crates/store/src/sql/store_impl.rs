@@ -84,8 +84,20 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64> {
         self.end_sessions_of(id).await
     }
-    async fn note_login_failure(&self, keys: &[String], at: Timestamp) -> StoreResult<()> {
-        self.add_login_failure(keys, at).await
+    async fn note_login_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()> {
+        self.add_login_failure(keys, at, forget_before).await
+    }
+    async fn delete_expired_sessions(
+        &self,
+        idle_since: Timestamp,
+        made_since: Timestamp,
+    ) -> StoreResult<u64> {
+        self.end_expired_sessions(idle_since, made_since).await
     }
     async fn count_login_failures(&self, key: &str, since: Timestamp) -> StoreResult<u64> {
         self.login_failures(key, since).await
