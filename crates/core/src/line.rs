@@ -275,6 +275,8 @@ pub struct Line {
     pub screening: bool,
     pub caller_rules: CallerRules,
     pub business_hours: Option<BusinessHours>,
+    /// Days our copies of the line's recordings and voicemails are kept; `None`: for ever.
+    pub retention_days: Option<u32>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -283,6 +285,12 @@ impl Line {
     /// Test mode, if it is still running at `now`.
     pub fn active_test_mode(&self, now: Timestamp) -> Option<TestMode> {
         self.test_mode.filter(|t| t.until > now)
+    }
+
+    /// Recordings made before this instant are past the line's retention period at `now`.
+    pub fn retention_cutoff(&self, now: Timestamp) -> Option<Timestamp> {
+        self.retention_days
+            .map(|d| now - jiff::SignedDuration::from_hours(24 * i64::from(d)))
     }
 }
 
@@ -301,6 +309,8 @@ pub struct NewLine {
     pub screening: bool,
     pub caller_rules: CallerRules,
     pub business_hours: Option<BusinessHours>,
+    /// Days recordings are kept (1 to 3650); `None`: for ever.
+    pub retention_days: Option<u32>,
 }
 
 impl NewLine {
@@ -334,6 +344,15 @@ impl NewLine {
                     RING_TIMEOUT_RANGE.start(),
                     RING_TIMEOUT_RANGE.end()
                 ),
+            ));
+        }
+        if self
+            .retention_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+        {
+            return Err(DomainError::new(
+                "recording_retention_days",
+                "must be 1 to 3650 days, or null to keep recordings for ever",
             ));
         }
         if !VOICEMAIL_RANGE.contains(&self.voicemail_max_secs) {
@@ -429,6 +448,7 @@ mod tests {
             screening: false,
             caller_rules: CallerRules::default(),
             business_hours: None,
+            retention_days: None,
         }
     }
 

@@ -325,6 +325,17 @@ pub trait Store: Send + Sync + 'static {
 
     async fn list_recordings(&self, call: CallId) -> StoreResult<Vec<Recording>>;
     async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording>;
+    /// Recordings of `line`'s calls made before `before` and not deleted yet, oldest first.
+    async fn recordings_due(
+        &self,
+        line: LineId,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>>;
+    /// Marks a recording deleted (our copy is gone) with a line in its call's log, once:
+    /// `false` when it was deleted already.
+    async fn mark_recording_deleted(&self, id: RecordingId, event: &CallEvent)
+        -> StoreResult<bool>;
     /// Records the fate of a recording's media: stored at `local_path`, or failed.
     async fn set_recording_media(
         &self,

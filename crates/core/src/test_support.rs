@@ -24,6 +24,7 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         screening: false,
         caller_rules: Default::default(),
         business_hours: None,
+        retention_days: None,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }

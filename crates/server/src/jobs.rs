@@ -22,9 +22,16 @@ const LEASE_SECS: i64 = 120;
 pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
     // Logged when the queue becomes unavailable and when it is back, not every poll.
     let mut failing = false;
+    let mut next_sweep = tokio::time::Instant::now();
     loop {
         if *stop.borrow() {
             return;
+        }
+        if tokio::time::Instant::now() >= next_sweep {
+            next_sweep += crate::retention::SWEEP_EVERY;
+            if let Err(e) = crate::retention::sweep(&state).await {
+                tracing::error!(error = %e, "the retention sweep failed; it runs again later");
+            }
         }
         match run_one(&state).await {
             Ok(more) => {
@@ -159,7 +166,8 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(JobError::Retry(e.to_string())),
     };
-    if rec.local_path.is_some() {
+    // Stored already, or deleted by the retention period: nothing to fetch.
+    if rec.local_path.is_some() || rec.status == switchboard_core::call::RecordingStatus::Deleted {
         return Ok(());
     }
     let url = crate::outbound::parse_and_check(

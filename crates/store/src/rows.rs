@@ -92,6 +92,8 @@ where
                 _ => None,
             },
         },
+        retention_days: col::<R, Option<i64>>(r, "retention_days")?
+            .map(|d| d.clamp(0, i64::from(u32::MAX)) as u32),
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {
                 user: UserId(u),

@@ -49,6 +49,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
             }],
             after_hours: switchboard_core::line::AfterHours::Voicemail,
         }),
+        retention_days: Some(30),
         caller_rules: switchboard_core::line::CallerRules {
             blocked: vec!["+1900*".into()],
             allowed: vec![],
@@ -134,6 +135,7 @@ async fn users_and_lines(s: Arc<dyn Store>) {
         line.business_hours,
         new_line("+15005550006", u).business_hours
     );
+    assert_eq!(line.retention_days, Some(30));
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))

@@ -43,6 +43,8 @@ pub enum RecordingStatus {
     Failed,
     /// The provider reported no media (too short or silent).
     Absent,
+    /// Our copy was deleted when the line's retention period ran out.
+    Deleted,
 }
 
 impl RecordingStatus {
@@ -53,6 +55,7 @@ impl RecordingStatus {
             RecordingStatus::Stored => "stored",
             RecordingStatus::Failed => "failed",
             RecordingStatus::Absent => "absent",
+            RecordingStatus::Deleted => "deleted",
         }
     }
 
@@ -63,6 +66,7 @@ impl RecordingStatus {
             RecordingStatus::Stored,
             RecordingStatus::Failed,
             RecordingStatus::Absent,
+            RecordingStatus::Deleted,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
@@ -103,6 +107,8 @@ impl RecordingReport {
     pub fn apply_to(&self, stored: Option<RecordingStatus>) -> (RecordingStatus, bool) {
         match (stored, self.has_media) {
             (Some(RecordingStatus::Stored), _) => (RecordingStatus::Stored, false),
+            // Deleted by the retention period: a repeated report never brings it back.
+            (Some(RecordingStatus::Deleted), _) => (RecordingStatus::Deleted, false),
             (Some(_), false) | (None, false) => (RecordingStatus::Absent, false),
             (Some(s), true) => (s, false),
             (None, true) => (RecordingStatus::Pending, true),

@@ -57,6 +57,7 @@ fn as_new(l: &Line) -> NewLine {
         screening: l.screening,
         caller_rules: l.caller_rules.clone(),
         business_hours: l.business_hours.clone(),
+        retention_days: l.retention_days,
     }
 }
 

@@ -64,6 +64,9 @@ pub struct LineInput {
     caller_rules: Option<CallerRules>,
     #[serde(default, deserialize_with = "explicit_null")]
     business_hours: Option<Option<BusinessHours>>,
+    /// Days recordings are kept; `null`: for ever.
+    #[serde(default, deserialize_with = "explicit_null")]
+    recording_retention_days: Option<Option<u32>>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -130,6 +133,10 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         business_hours: match input.business_hours {
             Some(b) => b,
             None => base.business_hours,
+        },
+        retention_days: match input.recording_retention_days {
+            Some(d) => d,
+            None => base.retention_days,
         },
     }
     .validate()?)
@@ -255,6 +262,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "business_hours": l.business_hours,
         "open_now": l.business_hours.as_ref().is_none_or(|b| b.is_open(now)),
         "test_mode": test_mode,
+        "recording_retention_days": l.retention_days,
         "warnings": warnings,
         "created_at": l.created_at,
     });
@@ -305,6 +313,7 @@ pub async fn create_line(
         screening: false,
         caller_rules: CallerRules::default(),
         business_hours: None,
+        retention_days: None,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;
@@ -360,6 +369,7 @@ pub async fn update_line(
         screening: cur.screening,
         caller_rules: cur.caller_rules,
         business_hours: cur.business_hours,
+        retention_days: cur.retention_days,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &new).await?;

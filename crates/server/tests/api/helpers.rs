@@ -269,6 +269,7 @@ impl TestApp {
     pub async fn settle(&self) -> usize {
         let state = self.state.as_ref().expect("the server is running");
         switchboard::webhooks::replay_now(state).await;
+        switchboard::retention::sweep(state).await.unwrap();
         switchboard::jobs::run_due(state, 1000).await.unwrap()
     }
 

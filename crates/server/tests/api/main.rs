@@ -11,6 +11,7 @@ mod cli;
 mod faults;
 mod helpers;
 mod instances;
+mod retention;
 mod schedules;
 mod screening;
 mod sdk;

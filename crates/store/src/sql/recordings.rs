@@ -5,9 +5,9 @@ use super::{found, Backend, SqlStore};
 use crate::codec::ms;
 use crate::rows::{self, col};
 use jiff::Timestamp;
-use switchboard_core::call::{Recording, RecordingReport, RecordingStatus};
+use switchboard_core::call::{CallEvent, Recording, RecordingReport, RecordingStatus};
 use switchboard_core::store::{NewJob, StoreResult};
-use switchboard_core::{CallId, RecordingId};
+use switchboard_core::{CallId, LineId, RecordingId};
 
 /// Records a carrier's report of a recording, inside the caller's transaction. Core decides
 /// the new status and whether to fetch the media ([`RecordingReport::apply_to`]); a report
@@ -79,6 +79,45 @@ impl<B: Backend> SqlStore<B> {
     pub(super) async fn recording(&self, id: RecordingId) -> StoreResult<Recording> {
         let q = sql("SELECT * FROM recordings WHERE id = $1").bind(id.0);
         rows::recording(&self.read_one(q).await?)
+    }
+
+    pub(super) async fn due(
+        &self,
+        line: LineId,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>> {
+        let q = sql(
+            "SELECT r.* FROM recordings r JOIN calls c ON c.id = r.call_id
+             WHERE c.line_id = $1 AND r.created_at < $2 AND r.status <> 'deleted'
+             ORDER BY r.id LIMIT $3",
+        );
+        let q = q.bind(line.0).bind(ms(before)).bind(i64::from(limit));
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::recording)
+            .collect()
+    }
+
+    pub(super) async fn mark_deleted(
+        &self,
+        id: RecordingId,
+        event: &CallEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.db.begin().await?;
+        let q = sql::<B::Db>(
+            "UPDATE recordings SET status = 'deleted', local_path = NULL
+             WHERE id = $1 AND status <> 'deleted' RETURNING call_id",
+        );
+        let row = q.bind(id.0).optional(&mut *tx).await?;
+        if let Some(row) = &row {
+            let call = CallId(col(row, "call_id")?);
+            super::calls::insert_events::<B::Db>(&mut *tx, call, std::slice::from_ref(event))
+                .await?;
+        }
+        B::commit(tx).await?;
+        Ok(row.is_some())
     }
 
     /// Records where our copy of the media is (`None`: fetching it failed for good).

@@ -233,6 +233,21 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording> {
         self.recording(id).await
     }
+    async fn recordings_due(
+        &self,
+        line: LineId,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>> {
+        self.due(line, before, limit).await
+    }
+    async fn mark_recording_deleted(
+        &self,
+        id: RecordingId,
+        event: &CallEvent,
+    ) -> StoreResult<bool> {
+        self.mark_deleted(id, event).await
+    }
     async fn set_recording_media(&self, id: RecordingId, path: Option<&str>) -> StoreResult<()> {
         self.set_media(id, path).await
     }
