@@ -1,6 +1,6 @@
 //! `/api/v1/calls`: the call log.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiJson, ApiResult};
 use super::parse_id;
 use crate::app::AppState;
 use axum::body::Body;
@@ -326,22 +326,77 @@ pub async fn delete_call(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: CallId = parse_id(&id, "call")?;
+    erase_call(&s, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a call with everything stored about it; returns how many recordings it had. The
+/// media files go first: if one cannot be removed, the call stays (and the error says so), so
+/// no file outlives the record that would let someone find and delete it.
+pub async fn erase_call(s: &AppState, id: CallId) -> ApiResult<usize> {
     let recordings = s
         .store
+        .list_recordings(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    for r in &recordings {
+        let Some(p) = &r.local_path else { continue };
+        let path = s.config.data_dir.join(p);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ApiError::Internal(Box::new(e))),
+        }
+    }
+    s.store
         .delete_call(id)
         .await
         .map_err(ApiError::store("call"))?;
-    for r in recordings {
-        if let Some(p) = r.local_path {
-            let path = s.config.data_dir.join(p);
-            if let Err(e) = tokio::fs::remove_file(&path).await {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(error = %e, path = %path.display(), "could not remove a deleted call's recording");
-                }
-            }
+    Ok(recordings.len())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureInput {
+    caller_number: String,
+}
+
+/// `POST /api/v1/erasures {caller_number}`: erases every call from that number, on every
+/// line, with its log and recordings (a caller's request to be forgotten).
+pub async fn erase_caller(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ErasureInput>,
+) -> ApiResult<Json<Value>> {
+    let number = switchboard_core::PhoneNumber::parse(input.caller_number.trim())
+        .map_err(|m| switchboard_core::DomainError::new("caller_number", m))?;
+    let (mut calls, mut recordings) = (0, 0);
+    let mut before = None;
+    loop {
+        // Pages of calls whose number contains it, newest first; only exact ones go.
+        let page = s
+            .store
+            .list_calls(&CallFilter {
+                caller: Some(number.as_str().to_owned()),
+                include_archived: true,
+                before,
+                limit: 500,
+                ..Default::default()
+            })
+            .await
+            .map_err(ApiError::store("call"))?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        for c in page.iter().filter(|c| c.caller.number == number.as_str()) {
+            recordings += erase_call(&s, c.id).await?;
+            calls += 1;
         }
     }
-    Ok(StatusCode::NO_CONTENT)
+    tracing::info!(calls, recordings, "erased a caller's calls on request");
+    Ok(Json(json!({
+        "caller_number": number,
+        "calls_deleted": calls,
+        "recordings_deleted": recordings,
+    })))
 }
 
 pub async fn get_recording_media(

@@ -151,6 +151,7 @@ pub fn protected() -> Table {
         &[Method::GET, Method::DELETE],
         get(calls::get_call).delete(calls::delete_call),
     )
+    .at("/erasures", &[Method::POST], post(calls::erase_caller))
     .at(
         "/calls/{id}/archive",
         &[Method::POST],

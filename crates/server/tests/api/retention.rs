@@ -101,4 +101,60 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-crate::on_both!(recordings_past_the_retention_period_are_deleted_and_logged);
+/// A caller asks to be forgotten: every call from their number, on every line, goes with its
+/// log and recordings; other callers' calls stay.
+async fn erasing_a_caller_removes_everything_stored_about_them(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let one = app.line(&[alice]).await;
+    let two = app.line(&[alice]).await;
+    let mut forgotten = Vec::new();
+    for (line, from) in [
+        (&one, "+14155550188"),
+        (&two, "+14155550188"),
+        (&one, "+14155550177"),
+    ] {
+        let mut spec = app.spec(line);
+        spec.from = from.to_owned();
+        spec.caller.voicemail = VoicemailScript::Leave { secs: 12 };
+        let (_, call) = app.call(&spec).await;
+        app.stored_recordings(call["id"].as_i64().unwrap()).await;
+        if from.ends_with("188") {
+            forgotten.push(call["id"].as_i64().unwrap());
+        }
+    }
+    let (status, bad) = app
+        .post("/erasures", json!({"caller_number": "not a number"}))
+        .await;
+    assert_eq!(
+        (status, &bad["error"]["field"]),
+        (422, &json!("caller_number"))
+    );
+    let before = walk(app.data_dir.path()).len();
+    let (status, done) = app
+        .post("/erasures", json!({"caller_number": "+1 415 555 0188"}))
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["calls_deleted"], 2);
+    assert_eq!(done["recordings_deleted"], 2);
+    assert_eq!(
+        walk(app.data_dir.path()).len(),
+        before - 2,
+        "their media files are gone"
+    );
+    for id in forgotten {
+        assert_eq!(app.get(&format!("/calls/{id}")).await.0, 404);
+    }
+    let (_, left) = app.get("/calls?archived=true").await;
+    let left = left["calls"].as_array().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["caller"]["number"], "+14155550177");
+    let (_, again) = app
+        .post("/erasures", json!({"caller_number": "+14155550188"}))
+        .await;
+    assert_eq!(again["calls_deleted"], 0);
+}
+
+crate::on_both!(
+    recordings_past_the_retention_period_are_deleted_and_logged,
+    erasing_a_caller_removes_everything_stored_about_them,
+);
