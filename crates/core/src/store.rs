@@ -214,6 +214,8 @@ pub trait Store: Send + Sync + 'static {
     /// The user with this email (case-insensitive) and their password hash, if any.
     async fn user_login(&self, email: &str) -> StoreResult<(User, Option<String>)>;
     async fn set_password(&self, id: UserId, password_hash: Option<&str>) -> StoreResult<()>;
+    /// Changes a user's role; a conflict (and nothing changed) when it would leave no owner
+    /// while owners exist.
     async fn set_role(&self, id: UserId, role: Role) -> StoreResult<User>;
     /// How many users can log in.
     async fn count_accounts(&self) -> StoreResult<u64>;

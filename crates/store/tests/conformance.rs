@@ -629,6 +629,20 @@ async fn accounts_and_sessions(s: Arc<dyn Store>) {
     s.create_session("live", &live).await.unwrap();
     assert_eq!(s.delete_expired_sessions(t(50), t(0)).await.unwrap(), 1);
     assert!(s.get_session("live").await.is_ok());
+    // Two owners demoting each other at once: one succeeds, an owner remains.
+    let second = s
+        .create_account(&new_user("second"), Role::Owner, "hash", t(0))
+        .await
+        .unwrap();
+    let (a, b) = (s.clone(), s.clone());
+    let (x, y) = tokio::join!(
+        tokio::spawn(async move { a.set_role(owner.id, Role::Member).await }),
+        tokio::spawn(async move { b.set_role(second.id, Role::Member).await }),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert!(x.is_ok() != y.is_ok(), "exactly one demotion: {x:?} {y:?}");
+    let owners = s.list_users().await.unwrap();
+    assert_eq!(owners.iter().filter(|u| u.role == Role::Owner).count(), 1);
 }
 
 macro_rules! on_both {

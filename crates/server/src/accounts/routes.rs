@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
 use switchboard_core::account::{
-    check_password, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, SESSION_ABSOLUTE, SESSION_IDLE,
+    check_password, Role, ACCOUNT_THROTTLE, ADDRESS_THROTTLE, SESSION_ABSOLUTE, SESSION_IDLE,
 };
 use switchboard_core::store::StoreError;
 use switchboard_core::user::{NewUser, User};
@@ -234,4 +234,58 @@ pub async fn logout_everywhere(
         [(header::SET_COOKIE, session::clear(&s))],
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    role: Role,
+}
+
+/// The role a request acts with: its user's, or an owner's for an owner-level token.
+async fn role_of(s: &AppState, who: &Principal) -> ApiResult<Role> {
+    match who.user() {
+        Some(u) => Ok(s
+            .store
+            .get_user(u)
+            .await
+            .map_err(ApiError::store("user"))?
+            .role),
+        None => Ok(Role::Owner),
+    }
+}
+
+/// `PUT /api/v1/users/{id}/role {role}`: only owners make or unmake owners and admins;
+/// admins may keep members members; the last owner stays one.
+pub async fn set_role(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(input): ApiJson<RoleInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id: switchboard_core::UserId = crate::api::parse_id(&id, "user")?;
+    let target = s
+        .store
+        .get_user(id)
+        .await
+        .map_err(ApiError::store("user"))?;
+    let mine = role_of(&s, &who).await?;
+    let needs_owner = input.role > Role::Member || target.role > Role::Member;
+    if mine < Role::Admin || (needs_owner && mine < Role::Owner) {
+        return Err(ApiError::Forbidden(
+            "only an owner can make or unmake owners and admins".to_owned(),
+        ));
+    }
+    let user = s
+        .store
+        .set_role(id, input.role)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::Conflict(
+                "this is the last owner: make someone else an owner first".to_owned(),
+            ),
+            other => ApiError::store("user")(other),
+        })?;
+    tracing::info!(user = %user.id, role = user.role.as_str(), "role changed");
+    Ok(Json(user_json(&user)))
 }

@@ -45,6 +45,11 @@ pub fn protected() -> Table {
             .delete(users::delete_user),
     )
     .at(
+        "/users/{id}/role",
+        &[Method::PUT],
+        axum::routing::put(crate::accounts::routes::set_role),
+    )
+    .at(
         "/users/{id}/calendar-feed",
         &[Method::POST],
         post(schedules::rotate_user_feed),

@@ -307,6 +307,7 @@ crate::on_both!(
     responders_act_for_themselves,
     every_protected_route_refuses_what_it_must,
     one_address_guessing_many_accounts_is_stopped,
+    only_owners_manage_admins_and_an_owner_remains,
 );
 
 /// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
@@ -727,4 +728,94 @@ async fn one_address_guessing_many_accounts_is_stopped(app: TestApp) {
     );
     app.clock.advance_secs(15 * 60 + 1);
     assert_eq!(login(&app, "olga@example.com", PASSWORD).await.0, 200);
+}
+
+/// Only owners make or unmake owners and admins, and the last owner stays one.
+async fn only_owners_manage_admins_and_an_owner_remains(app: TestApp) {
+    let olga = owner(&app).await;
+    let hash = switchboard::accounts::password::hash(PASSWORD)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (name, email) in [("Bob", "bob@example.com"), ("Carol", "carol@example.com")] {
+        let u = switchboard_core::user::NewUser::validate(name, email, None, "UTC").unwrap();
+        let made = app
+            .store
+            .create_account(
+                &u,
+                switchboard_core::account::Role::Member,
+                &hash,
+                app.clock.now_ts(),
+            )
+            .await
+            .unwrap();
+        ids.push(made.id.0);
+    }
+    let (bob, carol) = (ids[0], ids[1]);
+    let as_browser = |email: &str| {
+        let app = &app;
+        let email = email.to_owned();
+        async move {
+            let (_, c, body) = login(app, &email, PASSWORD).await;
+            Browser::from(&c.unwrap(), &body)
+        }
+    };
+    let role = |b: &Browser, user: i64, role: &str| {
+        let b = Browser {
+            cookie: b.cookie.clone(),
+            csrf: b.csrf.clone(),
+        };
+        let app = &app;
+        let path = format!("/users/{user}/role");
+        let body = json!({ "role": role });
+        async move { with_session(app, reqwest::Method::PUT, &path, &b, true, Some(body)).await }
+    };
+    let carol_b = as_browser("carol@example.com").await;
+    assert_eq!(role(&carol_b, carol, "admin").await.0, 403, "a member");
+    let (status, made) = role(&olga, bob, "admin").await;
+    assert_eq!((status, &made["role"]), (200, &json!("admin")));
+    let bob_b = as_browser("bob@example.com").await;
+    assert_eq!(
+        role(&bob_b, carol, "admin").await.0,
+        403,
+        "an admin cannot make admins"
+    );
+    assert_eq!(role(&bob_b, carol, "member").await.0, 200);
+    assert_eq!(
+        role(&bob_b, 1, "member").await.0,
+        403,
+        "nor unmake the owner"
+    );
+    let (status, err) = role(&olga, 1, "admin").await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(role(&olga, bob, "owner").await.0, 200);
+    assert_eq!(
+        role(&olga, 1, "member").await.0,
+        200,
+        "another owner remains"
+    );
+    let (_, users) = app.get("/users").await;
+    let roles: Vec<(&str, &str)> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            ("Olga Owner", "member"),
+            ("Bob", "owner"),
+            ("Carol", "member")
+        ]
+    );
+    let r = app
+        .http
+        .put(app.api(&format!("/users/{carol}/role")))
+        .bearer_auth(&app.token)
+        .json(&json!({"role": "root"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "not a role");
 }

@@ -86,8 +86,24 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn put_role(&self, id: UserId, role: Role) -> StoreResult<User> {
-        let q = sql("UPDATE users SET role = $1 WHERE id = $2 RETURNING *");
-        rows::user(&self.write_one(q.bind(role.as_str()).bind(id.0)).await?)
+        let mut tx = self.db.begin().await?;
+        // Role changes take turns on the setup row, so two owners demoting each other at once
+        // cannot leave nobody in charge.
+        sql::<B::Db>("UPDATE owner_setup SET id = id WHERE id = 1")
+            .run(&mut *tx)
+            .await?;
+        let owners = "SELECT COUNT(*) AS n FROM users WHERE role = 'owner'";
+        let before = col::<_, i64>(&sql::<B::Db>(owners).one(&mut *tx).await?, "n")?;
+        let q = sql::<B::Db>("UPDATE users SET role = $1 WHERE id = $2 RETURNING *");
+        let user = rows::user(&q.bind(role.as_str()).bind(id.0).one(&mut *tx).await?)?;
+        let after = col::<_, i64>(&sql::<B::Db>(owners).one(&mut *tx).await?, "n")?;
+        if before > 0 && after == 0 {
+            return Err(StoreError::Conflict(
+                "the last owner cannot stop being one".to_owned(),
+            ));
+        }
+        B::commit(tx).await?;
+        Ok(user)
     }
 
     pub(super) async fn accounts(&self) -> StoreResult<u64> {
