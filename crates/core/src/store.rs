@@ -232,6 +232,8 @@ pub trait Store: Send + Sync + 'static {
         idle_since: Timestamp,
         made_since: Timestamp,
     ) -> StoreResult<u64>;
+    /// A user's sessions with the hashes of their ids, newest first.
+    async fn list_user_sessions(&self, id: UserId) -> StoreResult<Vec<(String, Session)>>;
     /// Ends every session of a user; returns how many there were.
     async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64>;
     /// Counts a failed login against each of `keys` (an account, an address), and forgets

@@ -289,3 +289,64 @@ pub async fn set_role(
     tracing::info!(user = %user.id, role = user.role.as_str(), "role changed");
     Ok(Json(user_json(&user)))
 }
+
+/// A session's public name: the start of its id's hash (the id itself is never shown).
+fn session_name(id_hash: &str) -> &str {
+    &id_hash[..id_hash.len().min(16)]
+}
+
+/// `GET /api/v1/me/sessions`: the requester's sessions, the current one marked.
+pub async fn my_sessions(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let user = who
+        .user()
+        .ok_or_else(|| ApiError::BadRequest("this owner-level API token is nobody's".to_owned()))?;
+    let current = match &who {
+        Principal::Session { id_hash, .. } => Some(id_hash.as_str()),
+        Principal::Token { .. } => None,
+    };
+    let now = s.clock.now();
+    let sessions = s
+        .store
+        .list_user_sessions(user)
+        .await
+        .map_err(ApiError::store("session"))?;
+    let list: Vec<serde_json::Value> = sessions
+        .iter()
+        .filter(|(_, sess)| sess.is_live(now))
+        .map(|(h, sess)| {
+            json!({
+                "id": session_name(h),
+                "created_at": sess.created_at,
+                "last_seen_at": sess.last_seen_at,
+                "current": Some(h.as_str()) == current,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": list })))
+}
+
+/// `DELETE /api/v1/me/sessions/{id}`: ends one of the requester's sessions.
+pub async fn end_my_session(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    let user = who
+        .user()
+        .ok_or_else(|| ApiError::BadRequest("this owner-level API token is nobody's".to_owned()))?;
+    let sessions = s
+        .store
+        .list_user_sessions(user)
+        .await
+        .map_err(ApiError::store("session"))?;
+    let Some((hash, _)) = sessions.iter().find(|(h, _)| session_name(h) == id) else {
+        return Err(ApiError::NotFound("session"));
+    };
+    match s.store.delete_session(hash).await {
+        Ok(()) | Err(StoreError::NotFound) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(ApiError::store("session")(e)),
+    }
+}

@@ -178,6 +178,16 @@ pub fn protected() -> Table {
         get(crate::accounts::routes::me).patch(users::update_me),
     )
     .at(
+        "/me/sessions",
+        &[Method::GET],
+        get(crate::accounts::routes::my_sessions),
+    )
+    .at(
+        "/me/sessions/{id}",
+        &[Method::DELETE],
+        axum::routing::delete(crate::accounts::routes::end_my_session),
+    )
+    .at(
         "/tokens",
         &[Method::POST, Method::GET],
         post(crate::accounts::tokens::create_token).get(crate::accounts::tokens::list_tokens),

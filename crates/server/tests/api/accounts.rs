@@ -308,6 +308,7 @@ crate::on_both!(
     every_protected_route_refuses_what_it_must,
     one_address_guessing_many_accounts_is_stopped,
     only_owners_manage_admins_and_an_owner_remains,
+    a_user_lists_and_ends_their_own_sessions,
 );
 
 /// The binary as an operator meets it: `serve` on an empty database prints a setup link; the
@@ -818,4 +819,45 @@ async fn only_owners_manage_admins_and_an_owner_remains(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "not a role");
+}
+
+/// A user sees their own live sessions, the current one marked, and ends another one.
+async fn a_user_lists_and_ends_their_own_sessions(app: TestApp) {
+    let laptop = owner(&app).await;
+    let (_, c, body) = login(&app, "olga@example.com", PASSWORD).await;
+    let phone = Browser::from(&c.unwrap(), &body);
+    let (status, list) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/me/sessions",
+        &laptop,
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{list}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    assert!(!list
+        .to_string()
+        .contains(laptop.cookie.trim_start_matches("sb_session=")));
+    let path = format!("/me/sessions/{}", other["id"].as_str().unwrap());
+    let (status, _) = with_session(&app, reqwest::Method::DELETE, &path, &laptop, true, None).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &phone, false, None)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        with_session(&app, reqwest::Method::GET, "/me", &laptop, false, None)
+            .await
+            .0,
+        200
+    );
+    let (status, _) = with_session(&app, reqwest::Method::DELETE, &path, &laptop, true, None).await;
+    assert_eq!(status, 404, "gone already");
 }

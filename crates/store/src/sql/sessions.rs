@@ -58,6 +58,15 @@ impl<B: Backend> SqlStore<B> {
         Ok(n)
     }
 
+    pub(super) async fn sessions_of(&self, id: UserId) -> StoreResult<Vec<(String, Session)>> {
+        let q = sql("SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC");
+        self.read_all(q.bind(id.0))
+            .await?
+            .iter()
+            .map(|r| Ok((col(r, "id_hash")?, rows::session(r)?)))
+            .collect()
+    }
+
     pub(super) async fn end_sessions_of(&self, id: UserId) -> StoreResult<u64> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>("DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash");

@@ -81,6 +81,9 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         self.end_session(id_hash).await
     }
+    async fn list_user_sessions(&self, id: UserId) -> StoreResult<Vec<(String, Session)>> {
+        self.sessions_of(id).await
+    }
     async fn delete_user_sessions(&self, id: UserId) -> StoreResult<u64> {
         self.end_sessions_of(id).await
     }
