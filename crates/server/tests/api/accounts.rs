@@ -462,7 +462,7 @@ async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
     let me = served
         .http
         .get(served.api("/me"))
-        .header(COOKIE, cookie)
+        .header(COOKIE, &cookie)
         .send()
         .await
         .unwrap();
@@ -476,6 +476,12 @@ async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
     assert!(
         String::from_utf8_lossy(&missing.stderr).contains("there is no user nobody@example.com")
     );
+    // No password, session id or password hash ever reaches the server's log.
+    let log = served.log();
+    let session_id = cookie.trim_start_matches("sb_session=");
+    for secret in [PASSWORD, "a brand new passphrase", "$argon2", session_id] {
+        assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
+    }
     assert!(served.terminate());
 }
 
