@@ -32,6 +32,8 @@ pub struct Config {
     pub alert_hosts: Vec<String>,
     /// `tracing` filter, e.g. `info` or `switchboard=debug`.
     pub log: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling).
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 impl fmt::Debug for Config {
@@ -44,6 +46,7 @@ impl fmt::Debug for Config {
             .field("recording_hosts", &self.recording_hosts)
             .field("alert_hosts", &self.alert_hosts)
             .field("log", &self.log)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -90,6 +93,7 @@ struct FileConfig {
     recording_hosts: Option<Vec<String>>,
     alert_hosts: Option<Vec<String>>,
     log: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Values given on the command line.
@@ -102,7 +106,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "listen",
     "public_url",
     "database_url",
@@ -110,6 +114,7 @@ const KEYS: [&str; 7] = [
     "recording_hosts",
     "alert_hosts",
     "log",
+    "trusted_proxies",
 ];
 
 /// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at.
@@ -146,6 +151,7 @@ impl Config {
             });
         let mut hosts: Option<(Vec<String>, String)> = None;
         let mut alert_hosts: Option<(Vec<String>, String)> = None;
+        let mut proxies: Option<(Vec<String>, String)> = None;
         if let Some((path, from)) = config_path {
             let file = read_file(&path, &from)?;
             let label = format!("file {}", path.display());
@@ -161,22 +167,23 @@ impl Config {
                 }
             }
             alert_hosts = file.alert_hosts.map(|h| (h, label.clone()));
+            proxies = file.trusted_proxies.map(|h| (h, label.clone()));
             hosts = file.recording_hosts.map(|h| (h, label));
         }
         for key in KEYS {
             let var = format!("SWITCHBOARD_{}", key.to_uppercase());
             if let Some(v) = env.get(&var) {
-                if key == "recording_hosts" || key == "alert_hosts" {
+                if ["recording_hosts", "alert_hosts", "trusted_proxies"].contains(&key) {
                     let list = v
                         .split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect();
-                    if key == "recording_hosts" {
-                        hosts = Some((list, var));
-                    } else {
-                        alert_hosts = Some((list, var));
+                    match key {
+                        "recording_hosts" => hosts = Some((list, var)),
+                        "alert_hosts" => alert_hosts = Some((list, var)),
+                        _ => proxies = Some((list, var)),
                     }
                 } else {
                     values.insert(key, (v.clone(), var));
@@ -237,6 +244,11 @@ impl Config {
             recording_hosts.push("127.0.0.1".to_owned());
         }
         let alert_hosts = host_list("alert_hosts", alert_hosts, &DEFAULT_ALERT_HOSTS)?;
+        let trusted_proxies = match proxies {
+            Some((list, from)) => crate::proxies::TrustedProxies::parse(&list)
+                .map_err(|m| cfg_err("trusted_proxies", &from, m))?,
+            None => Default::default(),
+        };
         Ok(Config {
             listen,
             public_url,
@@ -245,6 +257,7 @@ impl Config {
             recording_hosts,
             alert_hosts,
             log,
+            trusted_proxies,
         })
     }
 
@@ -442,6 +455,29 @@ mod tests {
         assert_eq!(
             Config::load(&o2, &e).unwrap().public_url,
             "https://flag.example"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_comma_list_and_bad_ones_are_named() {
+        let c = Config::load(
+            &Overrides::default(),
+            &env(&[("SWITCHBOARD_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]),
+        )
+        .unwrap();
+        assert!(c.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+        let e = Config::load(
+            &Overrides::default(),
+            &env(&[("SWITCHBOARD_TRUSTED_PROXIES", "10.0.0.0/8,nginx")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.source_name.as_str()),
+            ("trusted_proxies", "SWITCHBOARD_TRUSTED_PROXIES")
+        );
+        assert!(e.message.contains("'nginx'"), "{}", e.message);
+        assert!(
+            Config::unknown_env_vars(&env(&[("SWITCHBOARD_TRUSTED_PROXIES", "::1")])).is_empty()
         );
     }
 

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod json;
 pub mod metrics;
 pub mod outbound;
+pub mod proxies;
 pub mod retention;
 pub mod spool;
 pub mod urls;

@@ -25,10 +25,18 @@ pub struct Login {
     password: String,
 }
 
-/// The address a request came from, for throttling (the peer; no proxy header is trusted).
-fn address(ext: &Extensions) -> String {
-    ext.get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+/// The address a request came from, for throttling: the peer, or the client a trusted proxy
+/// names.
+fn address(s: &AppState, ext: &Extensions, headers: &HeaderMap) -> String {
+    ext.get::<ConnectInfo<SocketAddr>>().map_or_else(
+        || "unknown".to_owned(),
+        |c| {
+            s.config
+                .trusted_proxies
+                .client(c.0.ip(), headers)
+                .to_string()
+        },
+    )
 }
 
 /// A logged-in answer: the user, the CSRF token, and the session cookie.
@@ -53,7 +61,7 @@ pub async fn login(
     let now = s.clock.now();
     let keys = [
         format!("account:{}", l.email.trim().to_lowercase()),
-        format!("address:{}", address(&ext)),
+        format!("address:{}", address(&s, &ext, &headers)),
     ];
     let store = ApiError::store("login");
     let (a, b) = (

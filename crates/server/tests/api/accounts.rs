@@ -735,6 +735,29 @@ async fn one_address_guessing_many_accounts_is_stopped(app: TestApp) {
     );
     app.clock.advance_secs(15 * 60 + 1);
     assert_eq!(login(&app, "olga@example.com", PASSWORD).await.0, 200);
+    // Behind a trusted proxy (here the tests' own 127.0.0.1), the client it names counts:
+    // one guessing client closes logins for itself, not for another behind the same proxy.
+    let via = |client: &'static str, email: String| {
+        let (http, url) = (app.http.clone(), app.api("/login"));
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", client)
+                .json(&json!({"email": email, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 0..20 {
+        assert_eq!(
+            via("203.0.113.5", format!("guess{i}@example.com")).await,
+            401
+        );
+    }
+    assert_eq!(via("203.0.113.5", "olga@example.com".into()).await, 429);
+    assert_eq!(via("198.51.100.7", "olga@example.com".into()).await, 200);
 }
 
 /// Only owners make or unmake owners and admins, and the last owner stays one.

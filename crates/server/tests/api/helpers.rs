@@ -169,6 +169,10 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
         recording_hosts: vec!["127.0.0.1".to_owned()],
         alert_hosts: vec!["127.0.0.1".to_owned()],
         log: "warn".to_owned(),
+        // The tests' own requests come from 127.0.0.1: acting as the proxy, they may name a
+        // client in X-Forwarded-For.
+        trusted_proxies: switchboard::proxies::TrustedProxies::parse(&["127.0.0.1".into()])
+            .unwrap(),
     }
 }
 
