@@ -63,13 +63,18 @@ pub fn clear(state: &AppState) -> HeaderValue {
 }
 
 fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.public_url.starts_with("https://") {
+    let v = cookie_text(&state.config.public_url, value, max_age);
+    HeaderValue::from_str(&v).expect("the cookie is URL-safe base64 and fixed text")
+}
+
+/// The `Set-Cookie` text: `Secure` whenever browsers reach us over https.
+fn cookie_text(public_url: &str, value: &str, max_age: i64) -> String {
+    let secure = if public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    let v = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&v).expect("the cookie is URL-safe base64 and fixed text")
+    format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 /// The session cookie's value, if the request has one.
@@ -170,4 +175,17 @@ pub async fn authenticate(
         user: session.user_id,
         id_hash,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cookie_is_secure_exactly_when_public_url_is_https() {
+        let https = super::cookie_text("https://switchboard.example", "v", 60);
+        assert_eq!(
+            https,
+            "sb_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+        assert!(!super::cookie_text("http://127.0.0.1:8080", "v", 60).contains("Secure"));
+    }
 }

@@ -67,8 +67,11 @@ impl FromRequestParts<AppState> for Verified {
     /// Verifies the request; a callback whose call has earlier webhooks waiting in the spool
     /// is kept behind them ([`Failure::Queued`]), so the log is replayed in order.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
-        let hook = Hook::from_request_parts(parts, state).await?;
-        let v = verify(state, &hook).await.map_err(|r| match r {
+        let hook = parts
+            .extensions
+            .get::<Hook>()
+            .ok_or_else(|| Failure::Internal("a webhook route runs without its guard".into()))?;
+        let v = verify(state, hook).await.map_err(|r| match r {
             Rejected::NotFound => Failure::NotFound,
             Rejected::Forbidden => Failure::Forbidden,
             Rejected::Malformed(m) => Failure::BadRequest(m),

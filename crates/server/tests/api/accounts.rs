@@ -322,21 +322,16 @@ async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let (token, _) = create_token(dir.path());
     let served = Served::start(dir.path(), &token, &[], &[]).await;
-    let link = {
-        let mut found = None;
-        for _ in 0..50 {
-            found = served.log().lines().find_map(|l| {
-                l.trim()
-                    .strip_prefix(&format!("{}/setup?token=", served.url))
-                    .map(str::to_owned)
-            });
-            if found.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        found.unwrap_or_else(|| panic!("no setup link in {}", served.log()))
-    };
+    // The link is printed before the server listens, and `start` waits until it answers.
+    let link = served
+        .log()
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("{}/setup?token=", served.url))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("no setup link in {}", served.log()));
     assert!(!served.log().contains("argon2"));
     let page = served
         .http

@@ -1,6 +1,6 @@
 //! Accounts: roles, password hashes, and the first-run setup link.
 
-use super::driver::sql;
+use super::driver::{sql, Driver, Sql};
 use super::{found, Backend, SqlStore};
 use crate::codec::ms;
 use crate::rows::{self, col};
@@ -14,6 +14,29 @@ const INSERT_ACCOUNT: &str =
     "INSERT INTO users (name, email, phone, time_zone, created_at, role, password_hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+/// How many users can log in.
+const ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM users WHERE password_hash IS NOT NULL";
+/// Taken first by every change to who is an owner: such changes take turns on its row lock,
+/// and each sees the one before it (SQLite serialises writes anyway).
+const OWNER_LOCK: &str = "UPDATE owner_setup SET id = id WHERE id = 1";
+
+/// Binds an account's values in the order of [`INSERT_ACCOUNT`].
+fn account<'q, D: Driver>(
+    q: Sql<'q, D>,
+    u: &'q NewUser,
+    role: Role,
+    hash: &'q str,
+    now: Timestamp,
+) -> Sql<'q, D> {
+    q.bind(u.name.as_str())
+        .bind(u.email.as_str())
+        .bind(u.phone.as_ref().map(|p| p.to_string()))
+        .bind(u.time_zone.name())
+        .bind(ms(now))
+        .bind(role.as_str())
+        .bind(hash)
+}
+
 impl<B: Backend> SqlStore<B> {
     pub(super) async fn insert_account(
         &self,
@@ -23,15 +46,11 @@ impl<B: Backend> SqlStore<B> {
         now: Timestamp,
     ) -> StoreResult<User> {
         let text = format!("{INSERT_ACCOUNT} RETURNING *");
-        let q = sql(&text)
-            .bind(u.name.as_str())
-            .bind(u.email.as_str())
-            .bind(u.phone.as_ref().map(|p| p.to_string()))
-            .bind(u.time_zone.name())
-            .bind(ms(now))
-            .bind(role.as_str())
-            .bind(hash);
-        rows::user(&self.write_one(q).await?)
+        rows::user(
+            &self
+                .write_one(account(sql(&text), u, role, hash, now))
+                .await?,
+        )
     }
 
     pub(super) async fn first_owner(
@@ -42,18 +61,13 @@ impl<B: Backend> SqlStore<B> {
         now: Timestamp,
     ) -> StoreResult<User> {
         let mut tx = self.db.begin().await?;
-        // The setup row first: setups running at once take turns on its lock, and each
-        // after the first sees the owner made before it (SQLite serialises writes anyway).
-        sql::<B::Db>("UPDATE owner_setup SET id = id WHERE id = 1")
-            .run(&mut *tx)
-            .await?;
+        sql::<B::Db>(OWNER_LOCK).run(&mut *tx).await?;
         let q = sql::<B::Db>(
             "UPDATE setup_links SET used_at = $1
              WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",
         );
         q.bind(ms(now)).bind(link_hash).one(&mut *tx).await?;
-        let q = sql::<B::Db>("SELECT COUNT(*) AS n FROM users WHERE password_hash IS NOT NULL");
-        if col::<_, i64>(&q.one(&mut *tx).await?, "n")? > 0 {
+        if col::<_, i64>(&sql::<B::Db>(ACCOUNTS).one(&mut *tx).await?, "n")? > 0 {
             return Err(StoreError::Conflict("an account exists already".to_owned()));
         }
         let text = format!(
@@ -61,14 +75,7 @@ impl<B: Backend> SqlStore<B> {
                  SET role = excluded.role, password_hash = excluded.password_hash
              RETURNING *"
         );
-        let q = sql::<B::Db>(&text)
-            .bind(u.name.as_str())
-            .bind(u.email.as_str())
-            .bind(u.phone.as_ref().map(|p| p.to_string()))
-            .bind(u.time_zone.name())
-            .bind(ms(now))
-            .bind(Role::Owner.as_str())
-            .bind(hash);
+        let q = account(sql::<B::Db>(&text), u, Role::Owner, hash, now);
         let user = rows::user(&q.one(&mut *tx).await?)?;
         B::commit(tx).await?;
         Ok(user)
@@ -87,11 +94,7 @@ impl<B: Backend> SqlStore<B> {
 
     pub(super) async fn put_role(&self, id: UserId, role: Role) -> StoreResult<User> {
         let mut tx = self.db.begin().await?;
-        // Role changes take turns on the setup row, so two owners demoting each other at once
-        // cannot leave nobody in charge.
-        sql::<B::Db>("UPDATE owner_setup SET id = id WHERE id = 1")
-            .run(&mut *tx)
-            .await?;
+        sql::<B::Db>(OWNER_LOCK).run(&mut *tx).await?;
         let owners = "SELECT COUNT(*) AS n FROM users WHERE role = 'owner'";
         let before = col::<_, i64>(&sql::<B::Db>(owners).one(&mut *tx).await?, "n")?;
         let q = sql::<B::Db>("UPDATE users SET role = $1 WHERE id = $2 RETURNING *");
@@ -107,8 +110,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn accounts(&self) -> StoreResult<u64> {
-        let q = sql("SELECT COUNT(*) AS n FROM users WHERE password_hash IS NOT NULL");
-        Ok(col::<_, i64>(&self.read_one(q).await?, "n")?.max(0) as u64)
+        Ok(col::<_, i64>(&self.read_one(sql(ACCOUNTS)).await?, "n")?.max(0) as u64)
     }
 
     pub(super) async fn insert_setup_link(
