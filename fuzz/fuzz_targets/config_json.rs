@@ -18,6 +18,7 @@ struct LineJson {
     business_hours: Option<BusinessHours>,
     voicemail_max_secs: Option<u32>,
     auth_token: Option<String>,
+    retention_days: Option<u32>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -57,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
             screening: false,
             caller_rules: l.caller_rules.unwrap_or_default(),
             business_hours: l.business_hours,
+            retention_days: l.retention_days,
         };
         if let Ok(line) = line.validate() {
             let now: jiff::Timestamp = "2026-03-29T01:30:00Z".parse().unwrap();

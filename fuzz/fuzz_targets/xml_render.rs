@@ -11,7 +11,7 @@ use switchboard_core::PhoneNumber;
 
 fn clean(s: &str) -> String {
     s.chars()
-        .filter(|c| !((*c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')))
+        .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
         .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
         .collect()
 }
