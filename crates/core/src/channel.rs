@@ -59,6 +59,8 @@ pub struct Channel {
     pub kind: ChannelKind,
     /// The webhook URL; it is the secret, so the API never shows it whole.
     pub webhook_url: String,
+    /// The team that owns the channel; `None`: no team, only admins see it.
+    pub team: Option<crate::TeamId>,
     pub created_at: Timestamp,
 }
 
@@ -68,6 +70,8 @@ pub struct NewChannel {
     pub name: String,
     pub kind: ChannelKind,
     pub webhook_url: String,
+    /// The team that owns the channel; `None`: no team, only admins see it.
+    pub team: Option<crate::TeamId>,
 }
 
 impl NewChannel {
@@ -87,6 +91,7 @@ impl NewChannel {
             name: name.to_owned(),
             kind,
             webhook_url: url.to_owned(),
+            team: None,
         })
     }
 

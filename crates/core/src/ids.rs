@@ -40,3 +40,7 @@ id_type!(
     /// One stored recording (of a conversation or a voicemail).
     RecordingId
 );
+id_type!(
+    /// A team: it owns lines, schedules and chat channels; its members act on them.
+    TeamId
+);

@@ -27,6 +27,6 @@ pub mod zone;
 mod test_support;
 
 pub use error::DomainError;
-pub use ids::{CallId, LineId, RecordingId, UserId};
+pub use ids::{CallId, LineId, RecordingId, TeamId, UserId};
 pub use phone::PhoneNumber;
 pub use zone::Zone;

@@ -277,6 +277,8 @@ pub struct Line {
     pub business_hours: Option<BusinessHours>,
     /// Days our copies of the line's recordings and voicemails are kept; `None`: for ever.
     pub retention_days: Option<u32>,
+    /// The team that owns the line; `None`: no team, only admins see it.
+    pub team: Option<crate::TeamId>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -285,6 +287,26 @@ impl Line {
     /// Test mode, if it is still running at `now`.
     pub fn active_test_mode(&self, now: Timestamp) -> Option<TestMode> {
         self.test_mode.filter(|t| t.until > now)
+    }
+
+    /// The line's settings, as a change to them starts from.
+    pub fn settings(&self) -> NewLine {
+        NewLine {
+            name: self.name.clone(),
+            number: self.number.clone(),
+            provider: self.provider,
+            auth_token: self.auth_token.clone(),
+            routing: self.routing.clone(),
+            messages: self.messages.clone(),
+            recording: self.recording,
+            voicemail_max_secs: self.voicemail_max_secs,
+            channels: self.channels.clone(),
+            screening: self.screening,
+            caller_rules: self.caller_rules.clone(),
+            business_hours: self.business_hours.clone(),
+            retention_days: self.retention_days,
+            team: self.team,
+        }
     }
 
     /// Recordings made before this instant are past the line's retention period at `now`.
@@ -311,6 +333,8 @@ pub struct NewLine {
     pub business_hours: Option<BusinessHours>,
     /// Days recordings are kept (1 to 3650); `None`: for ever.
     pub retention_days: Option<u32>,
+    /// The team that owns the line; `None`: no team, only admins see it.
+    pub team: Option<crate::TeamId>,
 }
 
 impl NewLine {
@@ -449,6 +473,7 @@ mod tests {
             caller_rules: CallerRules::default(),
             business_hours: None,
             retention_days: None,
+            team: None,
         }
     }
 

@@ -38,6 +38,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
     pub line: Option<LineId>,
+    /// Only calls to lines of the teams this user is in (a member's view).
+    pub member: Option<UserId>,
     pub outcome: Option<Outcome>,
     /// Only calls whose caller number contains this text.
     pub caller: Option<String>,
@@ -176,6 +178,8 @@ pub struct StoredSchedule {
     pub schedule: Schedule,
     pub id: ScheduleId,
     pub feed_token: String,
+    /// The team that owns the schedule; `None`: no team, only admins see it.
+    pub team: Option<crate::TeamId>,
     pub created_at: Timestamp,
     /// Bumped by every update; an update must name the version it started from.
     pub version: i64,
@@ -247,6 +251,22 @@ pub trait Store: Send + Sync + 'static {
     async fn count_login_failures(&self, key: &str, since: Timestamp) -> StoreResult<u64>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 
+    async fn create_team(&self, name: &str, now: Timestamp) -> StoreResult<crate::account::Team>;
+    async fn get_team(&self, id: crate::TeamId) -> StoreResult<crate::account::Team>;
+    async fn list_teams(&self) -> StoreResult<Vec<crate::account::Team>>;
+    async fn rename_team(&self, id: crate::TeamId, name: &str)
+        -> StoreResult<crate::account::Team>;
+    /// Deletes a team that owns nothing; `Conflict` naming what it still owns otherwise.
+    async fn delete_team(&self, id: crate::TeamId) -> StoreResult<()>;
+    /// Adds a member (nothing changes when they are one already).
+    async fn add_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
+    /// Removes a member; `NotFound` when they were not one.
+    async fn remove_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
+    /// The team owning a line, deleted or not (its calls stay visible to that team).
+    async fn line_team(&self, id: LineId) -> StoreResult<Option<crate::TeamId>>;
+    /// The teams a user is in.
+    async fn user_teams(&self, user: UserId) -> StoreResult<Vec<crate::TeamId>>;
+
     /// Sets (or rotates) the secret of a user's calendar feed.
     async fn set_user_feed_token(&self, id: UserId, token: &str) -> StoreResult<()>;
     async fn user_by_feed_token(&self, token: &str) -> StoreResult<User>;
@@ -255,6 +275,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         schedule: &Schedule,
         feed_token: &str,
+        team: Option<crate::TeamId>,
         now: Timestamp,
     ) -> StoreResult<StoredSchedule>;
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule>;
@@ -265,6 +286,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: ScheduleId,
         schedule: &Schedule,
+        team: Option<crate::TeamId>,
         version: i64,
     ) -> StoreResult<StoredSchedule>;
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()>;

@@ -38,7 +38,7 @@ pub fn db_err(e: sqlx::Error) -> StoreError {
 /// (`users_email_key`) or SQLite's message (`UNIQUE constraint failed: users.email`), for
 /// the columns that have a unique rule; `value` for any other.
 fn unique_field(constraint: &str, message: &str) -> &'static str {
-    const FIELDS: [&str; 4] = ["email", "number", "webhook_token", "feed_token"];
+    const FIELDS: [&str; 5] = ["email", "number", "webhook_token", "feed_token", "name"];
     FIELDS
         .into_iter()
         .find(|f| constraint.contains(f) || message.contains(&format!(".{f}")))

@@ -94,6 +94,7 @@ where
         },
         retention_days: col::<R, Option<i64>>(r, "retention_days")?
             .map(|d| d.clamp(0, i64::from(u32::MAX)) as u32),
+        team: team(r)?,
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {
                 user: UserId(u),
@@ -178,6 +179,7 @@ where
         },
         id,
         feed_token: col(r, "feed_token")?,
+        team: team(r)?,
         created_at: ts(col(r, "created_at")?)?,
         version: col(r, "version")?,
     })
@@ -194,8 +196,17 @@ where
         name: col(r, "name")?,
         kind: ChannelKind::parse(&kind).ok_or_else(|| bad("channel kind"))?,
         webhook_url: col(r, "webhook_url")?,
+        team: team(r)?,
         created_at: ts(col(r, "created_at")?)?,
     })
+}
+
+/// The team that owns a line, schedule or channel row.
+fn team<R: Row>(r: &R) -> StoreResult<Option<switchboard_core::TeamId>>
+where
+    R::Database: Driver,
+{
+    Ok(col::<R, Option<i64>>(r, "team_id")?.map(switchboard_core::TeamId))
 }
 
 pub fn job_status<R: Row>(r: &R) -> StoreResult<switchboard_core::store::JobStatus>

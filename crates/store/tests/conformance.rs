@@ -50,6 +50,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
             after_hours: switchboard_core::line::AfterHours::Voicemail,
         }),
         retention_days: Some(30),
+        team: None,
         caller_rules: switchboard_core::line::CallerRules {
             blocked: vec!["+1900*".into()],
             allowed: vec![],
@@ -440,7 +441,10 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
         }],
         overrides: vec![],
     };
-    let stored = s.create_schedule(&sched, "feed-1", t(0)).await.unwrap();
+    let stored = s
+        .create_schedule(&sched, "feed-1", None, t(0))
+        .await
+        .unwrap();
     assert_eq!(stored.schedule.layers, sched.layers);
     assert_eq!(stored.schedule.id, Some(stored.id));
     sched.overrides.push(Override {
@@ -451,7 +455,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     });
     sched.name = "Renamed".into();
     let updated = s
-        .update_schedule(stored.id, &sched, stored.version)
+        .update_schedule(stored.id, &sched, None, stored.version)
         .await
         .unwrap();
     assert_eq!(updated.schedule.overrides.len(), 1);
@@ -459,11 +463,12 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     // An update from the old version is refused and changes nothing.
     sched.name = "Stale".into();
     assert!(matches!(
-        s.update_schedule(stored.id, &sched, stored.version).await,
+        s.update_schedule(stored.id, &sched, None, stored.version)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        s.update_schedule(ScheduleId(999), &sched, 0).await,
+        s.update_schedule(ScheduleId(999), &sched, None, 0).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
@@ -645,6 +650,110 @@ async fn accounts_and_sessions(s: Arc<dyn Store>) {
     assert_eq!(owners.iter().filter(|u| u.role == Role::Owner).count(), 1);
 }
 
+/// Teams own lines, schedules and channels; a member's call list holds their teams' calls
+/// only; a team that owns something is not deleted.
+async fn teams_and_ownership(s: Arc<dyn Store>) {
+    use switchboard_core::schedule::Schedule;
+    use switchboard_core::TeamId;
+    let ops = s.create_team("Ops", t(0)).await.unwrap();
+    let pay = s.create_team("Payments", t(0)).await.unwrap();
+    assert!(matches!(
+        s.create_team("Ops", t(1)).await,
+        Err(StoreError::Duplicate { field: "name" })
+    ));
+    let alice = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    let bob = s.create_user(&new_user("Bob"), t(0)).await.unwrap();
+    s.add_team_member(ops.id, alice.id).await.unwrap();
+    s.add_team_member(ops.id, alice.id).await.unwrap();
+    s.add_team_member(pay.id, bob.id).await.unwrap();
+    s.add_team_member(pay.id, alice.id).await.unwrap();
+    assert_eq!(s.user_teams(alice.id).await.unwrap(), vec![ops.id, pay.id]);
+    assert_eq!(s.get_team(ops.id).await.unwrap().members, vec![alice.id]);
+    s.remove_team_member(pay.id, alice.id).await.unwrap();
+    assert!(matches!(
+        s.remove_team_member(pay.id, alice.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let line = NewLine {
+        team: Some(ops.id),
+        ..new_line("+15005550006", alice.id)
+    };
+    let ops_line = s.create_line(&line, "tok-ops", t(0)).await.unwrap();
+    assert_eq!(ops_line.team, Some(ops.id));
+    let pay_line = s
+        .create_line(
+            &NewLine {
+                team: Some(pay.id),
+                ..new_line("+15005550007", bob.id)
+            },
+            "tok-pay",
+            t(0),
+        )
+        .await
+        .unwrap();
+    s.start_call(&new_call(ops_line.id, "CA1", "+4930111", 10), &[])
+        .await
+        .unwrap();
+    s.start_call(&new_call(pay_line.id, "CA2", "+4930222", 20), &[])
+        .await
+        .unwrap();
+    let seen = |u: UserId| {
+        let s = s.clone();
+        async move {
+            s.list_calls(&CallFilter {
+                member: Some(u),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.line_id)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(seen(alice.id).await, vec![ops_line.id]);
+    assert_eq!(seen(bob.id).await, vec![pay_line.id]);
+    let sched = Schedule {
+        id: None,
+        name: "Primary".into(),
+        time_zone: switchboard_core::Zone::parse("UTC").unwrap(),
+        layers: vec![],
+        overrides: vec![],
+    };
+    let st = s
+        .create_schedule(&sched, "feed-t", Some(pay.id), t(0))
+        .await
+        .unwrap();
+    assert_eq!(st.team, Some(pay.id));
+    let moved = s
+        .update_schedule(st.id, &sched, Some(ops.id), st.version)
+        .await
+        .unwrap();
+    assert_eq!(moved.team, Some(ops.id));
+    // Payments still owns a line: not deleted, and the conflict says why.
+    match s.delete_team(pay.id).await {
+        Err(StoreError::Conflict(why)) => assert!(why.contains("1 lines"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    s.delete_line(pay_line.id).await.unwrap();
+    s.delete_team(pay.id).await.unwrap();
+    assert!(matches!(
+        s.get_team(pay.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // The deleted line's calls stay, owned by no team now.
+    assert_eq!(s.line_team(pay_line.id).await.unwrap(), None);
+    assert_eq!(s.line_team(ops_line.id).await.unwrap(), Some(ops.id));
+    assert!(matches!(
+        s.delete_team(TeamId(999)).await,
+        Err(StoreError::NotFound)
+    ));
+    // Deleting a user ends their memberships.
+    s.delete_user(bob.id).await.unwrap();
+    assert_eq!(s.list_teams().await.unwrap().len(), 1);
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -683,4 +792,5 @@ on_both!(
     audio_messages,
     channels_and_call_jobs,
     accounts_and_sessions,
+    teams_and_ownership,
 );

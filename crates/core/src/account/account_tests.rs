@@ -1,6 +1,7 @@
 //! Tests of `account`.
 
 use super::*;
+use crate::TeamId;
 use jiff::SignedDuration;
 
 #[test]
@@ -58,4 +59,58 @@ fn throttles_close_at_their_limit() {
         ACCOUNT_THROTTLE.since(now),
         "2026-12-01T00:00:00Z".parse::<Timestamp>().unwrap()
     );
+}
+
+fn member_of(teams: &[i64]) -> Access {
+    Access {
+        user: Some(UserId(7)),
+        role: Role::Member,
+        teams: teams.iter().map(|t| TeamId(*t)).collect(),
+    }
+}
+
+#[test]
+fn members_see_only_their_teams_and_admins_everything() {
+    let m = member_of(&[1, 2]);
+    assert!(m.sees(Some(TeamId(1))));
+    assert!(!m.sees(Some(TeamId(3))));
+    assert!(!m.sees(None), "an unowned resource is for admins");
+    let admin = Access {
+        role: Role::Admin,
+        ..member_of(&[])
+    };
+    assert!(admin.sees(Some(TeamId(3))) && admin.sees(None));
+    assert!(Access::owner_level().sees(None));
+    assert!(m.sees_user(UserId(7), &[]), "oneself");
+    assert!(m.sees_user(UserId(8), &[TeamId(2)]), "a teammate");
+    assert!(!m.sees_user(UserId(9), &[TeamId(3)]), "a stranger");
+    assert!(m.manage_people().is_err() && admin.manage_people().is_ok());
+}
+
+#[test]
+fn a_new_resource_goes_to_a_team_the_member_is_in() {
+    assert_eq!(member_of(&[4]).team_for_new(None), Ok(Some(TeamId(4))));
+    assert!(member_of(&[4, 5]).team_for_new(None).is_err(), "which one?");
+    assert!(member_of(&[]).team_for_new(None).is_err());
+    assert!(member_of(&[4]).team_for_new(Some(TeamId(5))).is_err());
+    assert_eq!(
+        member_of(&[4, 5]).team_for_new(Some(TeamId(5))),
+        Ok(Some(TeamId(5)))
+    );
+    assert_eq!(Access::owner_level().team_for_new(None), Ok(None));
+    assert_eq!(
+        Access::owner_level().team_for_new(Some(TeamId(9))),
+        Ok(Some(TeamId(9)))
+    );
+}
+
+#[test]
+fn members_move_resources_only_between_their_teams() {
+    let m = member_of(&[1, 2]);
+    assert!(m.may_move(Some(TeamId(1)), Some(TeamId(2))).is_ok());
+    assert!(m.may_move(Some(TeamId(1)), Some(TeamId(3))).is_err());
+    assert!(m.may_move(Some(TeamId(1)), None).is_err());
+    assert!(Access::owner_level()
+        .may_move(Some(TeamId(1)), None)
+        .is_ok());
 }

@@ -4,9 +4,13 @@
 //! also an account. Everything here is pure: hashing the password and reading the clock are
 //! the server's, deciding what is allowed is here.
 
+mod access;
 mod password;
+mod team;
 
+pub use access::{Access, Denied};
 pub use password::{check_password, MIN_PASSWORD_CHARS};
+pub use team::{team_name, Team};
 
 use crate::UserId;
 use jiff::{SignedDuration, Timestamp};

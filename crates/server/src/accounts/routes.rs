@@ -187,7 +187,14 @@ pub async fn me(
                 .get_user(user)
                 .await
                 .map_err(ApiError::store("user"))?;
-            Ok(Json(json!({ "kind": "session", "user": user_json(&u) })))
+            let teams = s
+                .store
+                .user_teams(user)
+                .await
+                .map_err(ApiError::store("team"))?;
+            Ok(Json(
+                json!({ "kind": "session", "user": user_json(&u), "teams": teams }),
+            ))
         }
         Principal::Token {
             id,
@@ -250,34 +257,17 @@ pub struct RoleInput {
     role: Role,
 }
 
-/// The role a request acts with: its user's, or an owner's for an owner-level token.
-async fn role_of(s: &AppState, who: &Principal) -> ApiResult<Role> {
-    match who.user() {
-        Some(u) => Ok(s
-            .store
-            .get_user(u)
-            .await
-            .map_err(ApiError::store("user"))?
-            .role),
-        None => Ok(Role::Owner),
-    }
-}
-
 /// `PUT /api/v1/users/{id}/role {role}`: only owners make or unmake owners and admins;
 /// admins may keep members members; the last owner stays one.
 pub async fn set_role(
     State(s): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Extension(a): Extension<switchboard_core::account::Access>,
     axum::extract::Path(id): axum::extract::Path<String>,
     ApiJson(input): ApiJson<RoleInput>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id: switchboard_core::UserId = crate::api::parse_id(&id, "user")?;
-    let target = s
-        .store
-        .get_user(id)
-        .await
-        .map_err(ApiError::store("user"))?;
-    let mine = role_of(&s, &who).await?;
+    let target = crate::api::scope::user(&s, &a, id).await?;
+    let mine = a.role;
     let needs_owner = input.role > Role::Member || target.role > Role::Member;
     if mine < Role::Admin || (needs_owner && mine < Role::Owner) {
         return Err(ApiError::Forbidden(

@@ -3,15 +3,18 @@
 
 use super::error::{ApiError, ApiResult};
 use super::lines::line_json;
+use super::scope;
 use super::{parse_id, random_secret};
 use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde_json::Value;
-use switchboard_core::line::{Line, Message, NewLine};
+use switchboard_core::account::Access;
+use switchboard_core::line::{Line, Message};
 use switchboard_core::store::StoreError;
 use switchboard_core::LineId;
 
@@ -43,41 +46,20 @@ fn message_mut<'l>(line: &'l mut Line, kind: &str) -> ApiResult<&'l mut Message>
     }
 }
 
-fn as_new(l: &Line) -> NewLine {
-    NewLine {
-        name: l.name.clone(),
-        number: l.number.clone(),
-        provider: l.provider,
-        auth_token: l.auth_token.clone(),
-        routing: l.routing.clone(),
-        messages: l.messages.clone(),
-        recording: l.recording,
-        voicemail_max_secs: l.voicemail_max_secs,
-        channels: l.channels.clone(),
-        screening: l.screening,
-        caller_rules: l.caller_rules.clone(),
-        business_hours: l.business_hours.clone(),
-        retention_days: l.retention_days,
-    }
-}
-
 async fn set_audio(
     s: &AppState,
+    a: &Access,
     id: &str,
     kind: &str,
     token: Option<String>,
 ) -> ApiResult<Json<Value>> {
     let id: LineId = parse_id(id, "line")?;
-    let mut line = s
-        .store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
+    let mut line = scope::line(s, a, id).await?;
     let msg = message_mut(&mut line, kind)?;
     let old = std::mem::replace(&mut msg.audio, token);
     let saved = s
         .store
-        .update_line(id, &as_new(&line))
+        .update_line(id, &line.settings())
         .await
         .map_err(ApiError::store("line"))?;
     if let Some(old) = old {
@@ -91,6 +73,7 @@ async fn set_audio(
 /// `PUT …/messages/{kind}/audio` with the WAV or MP3 file as the body.
 pub async fn put_message_audio(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((id, kind)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -130,26 +113,23 @@ pub async fn put_message_audio(
     };
     // Check the line and message exist before storing anything.
     let id_num: LineId = parse_id(&id, "line")?;
-    let mut line = s
-        .store
-        .get_line(id_num)
-        .await
-        .map_err(ApiError::store("line"))?;
+    let mut line = scope::line(&s, &a, id_num).await?;
     message_mut(&mut line, &kind)?;
     let token = format!("{}.{ext}", random_secret());
     s.store
         .put_audio(&token, content_type, &body, s.clock.now())
         .await
         .map_err(ApiError::store("audio"))?;
-    set_audio(&s, &id, &kind, Some(token)).await
+    set_audio(&s, &a, &id, &kind, Some(token)).await
 }
 
 /// `DELETE …/messages/{kind}/audio`: back to text-to-speech.
 pub async fn delete_message_audio(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((id, kind)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    set_audio(&s, &id, &kind, None).await
+    set_audio(&s, &a, &id, &kind, None).await
 }
 
 /// `GET /media/{token}`: an audio message, for the provider to play.

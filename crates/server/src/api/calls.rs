@@ -2,15 +2,18 @@
 
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::parse_id;
+use super::scope;
 use crate::app::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use switchboard_core::account::Access;
 use switchboard_core::call::{Call, CallEvent, Outcome, Recording};
 use switchboard_core::store::CallFilter;
 use switchboard_core::{CallId, DomainError, LineId, RecordingId};
@@ -139,9 +142,22 @@ pub fn call_detail(
 
 impl ListQuery {
     /// The store filter, with `max_limit` as the largest page.
-    fn filter(self, default_limit: u32, max_limit: u32) -> Result<CallFilter, ApiError> {
+    /// The store filter for a request that may reach `a`, with `max_limit` as the largest
+    /// page: a member sees only calls to their teams' lines.
+    fn filter(
+        self,
+        a: &Access,
+        default_limit: u32,
+        max_limit: u32,
+    ) -> Result<CallFilter, ApiError> {
         let q = self;
         Ok(CallFilter {
+            member: if a.sees_everything() {
+                None
+            } else {
+                // A member without a user is impossible; nobody's calls then.
+                Some(a.user.unwrap_or(switchboard_core::UserId(0)))
+            },
             line: q
                 .line
                 .map(|l| {
@@ -187,10 +203,11 @@ impl ListQuery {
 
 pub async fn list_calls(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let filter = q.filter(50, 500)?;
+    let filter = q.filter(&a, 50, 500)?;
     let calls = s
         .store
         .list_calls(&filter)
@@ -226,10 +243,11 @@ fn csv_field(v: &str) -> String {
 /// `GET /calls/export.csv`: the call log as CSV, same filters as the list (up to 10,000 rows).
 pub async fn export_calls(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let filter = q.filter(10_000, 10_000)?;
+    let filter = q.filter(&a, 10_000, 10_000)?;
     let calls = s
         .store
         .list_calls(&filter)
@@ -272,13 +290,13 @@ pub async fn export_calls(
         .expect("static headers are valid"))
 }
 
-pub async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_call(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: CallId = parse_id(&id, "call")?;
-    let c = s
-        .store
-        .get_call(id)
-        .await
-        .map_err(ApiError::store("call"))?;
+    let c = scope::call(&s, &a, id).await?;
     let recordings = s
         .store
         .list_recordings(id)
@@ -297,8 +315,14 @@ pub async fn get_call(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
     Ok(Json(call_detail(&c, &recordings, &events, &jobs)))
 }
 
-async fn set_archived(s: &AppState, id: &str, archived: bool) -> ApiResult<Json<Value>> {
+async fn set_archived(
+    s: &AppState,
+    a: &Access,
+    id: &str,
+    archived: bool,
+) -> ApiResult<Json<Value>> {
     let id: CallId = parse_id(id, "call")?;
+    scope::call(s, a, id).await?;
     s.store
         .set_call_archived(id, archived)
         .await
@@ -308,24 +332,28 @@ async fn set_archived(s: &AppState, id: &str, archived: bool) -> ApiResult<Json<
 
 pub async fn archive_call(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_archived(&s, &id, true).await
+    set_archived(&s, &a, &id, true).await
 }
 
 pub async fn unarchive_call(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_archived(&s, &id, false).await
+    set_archived(&s, &a, &id, false).await
 }
 
 /// Deletes a call, its log and its recordings, including our stored copies of the media.
 pub async fn delete_call(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: CallId = parse_id(&id, "call")?;
+    scope::call(&s, &a, id).await?;
     erase_call(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -365,8 +393,11 @@ pub struct ErasureInput {
 /// line, with its log and recordings (a caller's request to be forgotten).
 pub async fn erase_caller(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<ErasureInput>,
 ) -> ApiResult<Json<Value>> {
+    // It reaches every line, whichever team owns it.
+    a.manage_people().map_err(scope::forbidden)?;
     let number = switchboard_core::PhoneNumber::parse(input.caller_number.trim())
         .map_err(|m| switchboard_core::DomainError::new("caller_number", m))?;
     let (mut calls, mut recordings) = (0, 0);
@@ -401,9 +432,11 @@ pub async fn erase_caller(
 
 pub async fn get_recording_media(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((call, rec)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let call: CallId = parse_id(&call, "call")?;
+    scope::call(&s, &a, call).await?;
     let rec: RecordingId = parse_id(&rec, "recording")?;
     let r = s
         .store

@@ -3,14 +3,18 @@
 
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::parse_id;
+use super::scope;
 use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use switchboard_core::account::Access;
 use switchboard_core::channel::{Channel, ChannelId, ChannelKind, NewChannel};
 use switchboard_core::DomainError;
+use switchboard_core::TeamId;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +22,8 @@ pub struct ChannelInput {
     name: String,
     kind: String,
     webhook_url: String,
+    /// The owning team (a member in one team may leave it out).
+    team: Option<TeamId>,
 }
 
 /// The API's view of a channel: the webhook URL is a secret, so only its host is shown.
@@ -27,12 +33,14 @@ pub fn channel_json(c: &Channel) -> Value {
         "name": c.name,
         "kind": c.kind,
         "webhook_host": NewChannel::host(&c.webhook_url),
+        "team": c.team,
         "created_at": c.created_at,
     })
 }
 
 pub async fn create_channel(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<ChannelInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
@@ -41,7 +49,8 @@ pub async fn create_channel(
             format!("'{}' is not one of: slack, teams", input.kind),
         )
     })?;
-    let new = NewChannel::validate(&input.name, kind, &input.webhook_url)?;
+    let mut new = NewChannel::validate(&input.name, kind, &input.webhook_url)?;
+    new.team = scope::team_for_new(&s, &a, input.team).await?;
     if let Err(why) =
         crate::outbound::parse_and_check(&new.webhook_url, &s.config.alert_hosts, "alert_hosts")
     {
@@ -62,35 +71,36 @@ pub async fn create_channel(
     Ok((StatusCode::CREATED, Json(channel_json(&c))))
 }
 
-pub async fn list_channels(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list_channels(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+) -> ApiResult<Json<Value>> {
     let all = s
         .store
         .list_channels()
         .await
         .map_err(ApiError::store("channel"))?;
     Ok(Json(
-        json!({ "channels": all.iter().map(channel_json).collect::<Vec<_>>() }),
+        json!({ "channels": all.iter().filter(|c| a.sees(c.team)).map(channel_json).collect::<Vec<_>>() }),
     ))
 }
 
 pub async fn get_channel(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let id: ChannelId = parse_id(&id, "channel")?;
-    let c = s
-        .store
-        .get_channel(id)
-        .await
-        .map_err(ApiError::store("channel"))?;
+    let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
     Ok(Json(channel_json(&c)))
 }
 
 pub async fn delete_channel(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: ChannelId = parse_id(&id, "channel")?;
+    scope::channel(&s, &a, id).await?;
     let lines = s
         .store
         .list_lines()

@@ -5,11 +5,13 @@ use super::error::{ApiError, ApiResult};
 use super::parse_id;
 use crate::app::AppState;
 use axum::extract::{Path, Query, State};
+use axum::Extension;
 use axum::Json;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use switchboard_core::account::Access;
 use switchboard_core::line::{AfterHours, RoutingStep};
 use switchboard_core::{DomainError, LineId, UserId};
 
@@ -28,6 +30,7 @@ fn warning(kind: &str, message: String) -> Value {
 
 pub async fn get_coverage(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<CoverageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
@@ -37,11 +40,7 @@ pub async fn get_coverage(
         return Err(DomainError::new("days", format!("must be 1 to {MAX_DAYS}")).into());
     }
     let id: LineId = parse_id(&id, "line")?;
-    let line = s
-        .store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
+    let line = super::scope::line(&s, &a, id).await?;
     let dir = crate::directory::load(&s, &line, crate::directory::Users::All)
         .await
         .map_err(ApiError::store("user"))?;
@@ -195,6 +194,7 @@ pub struct RoutingQuery {
 /// gets.
 pub async fn get_routing(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<RoutingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
@@ -209,11 +209,7 @@ pub async fn get_routing(
         None => s.clock.now(),
     };
     let id: LineId = parse_id(&id, "line")?;
-    let line = s
-        .store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
+    let line = super::scope::line(&s, &a, id).await?;
     let dir = crate::directory::load(&s, &line, crate::directory::Users::At(at))
         .await
         .map_err(ApiError::store("user"))?;

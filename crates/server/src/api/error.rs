@@ -57,6 +57,7 @@ fn duplicate_words(what: &str, field: &str) -> String {
     match field {
         "email" => "email: another user already has this email address".to_owned(),
         "number" => "number: another line already uses this number".to_owned(),
+        "name" => format!("name: another {what} already has this name"),
         _ => format!("{what} conflicts with an existing one ({field})"),
     }
 }

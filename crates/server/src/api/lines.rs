@@ -1,23 +1,25 @@
 //! `/api/v1/lines`: a line's number, provider, routing, messages and test mode.
 
 use super::error::{ApiError, ApiJson, ApiResult};
+use super::scope::{self, Ref};
 use super::{parse_id, random_secret};
 use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
+use switchboard_core::account::Access;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
     AfterHours, BusinessHours, CallerRules, Line, Message, Messages, NewLine, Provider, Routing,
     RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
-use switchboard_core::store::StoreError;
-use switchboard_core::{DomainError, LineId, PhoneNumber, UserId};
+use switchboard_core::{DomainError, LineId, PhoneNumber, TeamId, UserId};
 
 /// `Some(None)` for an explicit `null`, `None` when the key is absent.
-fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -67,6 +69,9 @@ pub struct LineInput {
     /// Days recordings are kept; `null`: for ever.
     #[serde(default, deserialize_with = "explicit_null")]
     recording_retention_days: Option<Option<u32>>,
+    /// The owning team; `null`: none (admins only).
+    #[serde(default, deserialize_with = "explicit_null")]
+    team: Option<Option<TeamId>>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -138,55 +143,44 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
             Some(d) => d,
             None => base.retention_days,
         },
+        team: base.team,
     }
     .validate()?)
 }
 
-/// Turns a failed lookup into a validation error naming `field`.
-fn must_exist<T>(found: Result<T, StoreError>, field: String, what: String) -> ApiResult<()> {
-    match found {
-        Ok(_) => Ok(()),
-        Err(StoreError::NotFound) => {
-            Err(DomainError::new(field, format!("{what} does not exist")).into())
-        }
-        Err(e) => Err(ApiError::store("routing target")(e)),
-    }
-}
-
-async fn check_steps(s: &AppState, prefix: &str, steps: &[RoutingStep]) -> ApiResult<()> {
+async fn check_steps(
+    s: &AppState,
+    a: &Access,
+    prefix: &str,
+    steps: &[RoutingStep],
+) -> ApiResult<()> {
     for (i, step) in steps.iter().enumerate() {
         match *step {
-            RoutingStep::User(id) => must_exist(
-                s.store.get_user(id).await,
-                format!("{prefix}[{i}].user"),
-                format!("user {id}"),
-            )?,
-            RoutingStep::Schedule(id) => must_exist(
-                s.store.get_schedule(id).await,
-                format!("{prefix}[{i}].schedule"),
-                format!("schedule {id}"),
-            )?,
+            RoutingStep::User(id) => {
+                scope::must_exist(s, a, Ref::User(id), format!("{prefix}[{i}].user")).await?
+            }
+            RoutingStep::Schedule(id) => {
+                scope::must_exist(s, a, Ref::Schedule(id), format!("{prefix}[{i}].schedule"))
+                    .await?
+            }
         }
     }
     Ok(())
 }
 
-/// Checks that every user, schedule and channel the line names exists.
-async fn check_targets_exist(s: &AppState, line: &NewLine) -> ApiResult<()> {
-    check_steps(s, "routing.steps", &line.routing.steps).await?;
+/// Checks that every user, schedule and channel the line names exists and is visible to the
+/// request (a member cannot route to another team's schedule or alert its channel).
+async fn check_targets_exist(s: &AppState, a: &Access, line: &NewLine) -> ApiResult<()> {
+    check_steps(s, a, "routing.steps", &line.routing.steps).await?;
     if let Some(BusinessHours {
         after_hours: AfterHours::Route { steps },
         ..
     }) = &line.business_hours
     {
-        check_steps(s, "business_hours.after_hours.steps", steps).await?;
+        check_steps(s, a, "business_hours.after_hours.steps", steps).await?;
     }
     for (i, c) in line.channels.iter().enumerate() {
-        must_exist(
-            s.store.get_channel(*c).await,
-            format!("channels[{i}]"),
-            format!("channel {c}"),
-        )?;
+        scope::must_exist(s, a, Ref::Channel(*c), format!("channels[{i}]")).await?;
     }
     Ok(())
 }
@@ -263,6 +257,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "open_now": l.business_hours.as_ref().is_none_or(|b| b.is_open(now)),
         "test_mode": test_mode,
         "recording_retention_days": l.retention_days,
+        "team": l.team,
         "warnings": warnings,
         "created_at": l.created_at,
     });
@@ -281,7 +276,8 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
 
 pub async fn create_line(
     State(s): State<AppState>,
-    ApiJson(input): ApiJson<LineInput>,
+    Extension(a): Extension<Access>,
+    ApiJson(mut input): ApiJson<LineInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let required = |present: bool, field: &str| {
         if present {
@@ -314,9 +310,10 @@ pub async fn create_line(
         caller_rules: CallerRules::default(),
         business_hours: None,
         retention_days: None,
+        team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
     };
     let new = merge(base, input)?;
-    check_targets_exist(&s, &new).await?;
+    check_targets_exist(&s, &a, &new).await?;
     let line = s
         .store
         .create_line(&new, &random_secret(), s.clock.now())
@@ -325,54 +322,58 @@ pub async fn create_line(
     Ok((StatusCode::CREATED, Json(line_view(&s, &line).await)))
 }
 
-pub async fn list_lines(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list_lines(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+) -> ApiResult<Json<Value>> {
     let lines = s
         .store
         .list_lines()
         .await
         .map_err(ApiError::store("line"))?;
-    let out: Vec<Value> = lines.iter().map(|l| line_json(&s, l)).collect();
+    let out: Vec<Value> = lines
+        .iter()
+        .filter(|l| a.sees(l.team))
+        .map(|l| line_json(&s, l))
+        .collect();
     Ok(Json(json!({ "lines": out })))
 }
 
-pub async fn get_line(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let id: LineId = parse_id(&id, "line")?;
-    let l = s
-        .store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
+pub async fn get_line(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let l = scope::line(&s, &a, parse_id(&id, "line")?).await?;
     Ok(Json(line_view(&s, &l).await))
 }
 
 pub async fn update_line(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<LineInput>,
+    ApiJson(mut input): ApiJson<LineInput>,
 ) -> ApiResult<Json<Value>> {
     let id: LineId = parse_id(&id, "line")?;
-    let cur = s
-        .store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
+    let cur = scope::line(&s, &a, id).await?;
+    let team = match input.team.take() {
+        Some(to) => {
+            if let Some(t) = to {
+                if !scope::exists(&s, &a, Ref::Team(t)).await? {
+                    return Err(DomainError::new("team", format!("team {t} does not exist")).into());
+                }
+            }
+            a.may_move(cur.team, to).map_err(scope::invalid("team"))?;
+            to
+        }
+        None => cur.team,
+    };
     let base = NewLine {
-        name: cur.name,
-        number: cur.number,
-        provider: cur.provider,
-        auth_token: cur.auth_token,
-        routing: cur.routing,
-        messages: cur.messages,
-        recording: cur.recording,
-        voicemail_max_secs: cur.voicemail_max_secs,
-        channels: cur.channels,
-        screening: cur.screening,
-        caller_rules: cur.caller_rules,
-        business_hours: cur.business_hours,
-        retention_days: cur.retention_days,
+        team,
+        ..cur.settings()
     };
     let new = merge(base, input)?;
-    check_targets_exist(&s, &new).await?;
+    check_targets_exist(&s, &a, &new).await?;
     let l = s
         .store
         .update_line(id, &new)
@@ -383,9 +384,11 @@ pub async fn update_line(
 
 pub async fn delete_line(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: LineId = parse_id(&id, "line")?;
+    scope::line(&s, &a, id).await?;
     s.store
         .delete_line(id)
         .await
@@ -403,7 +406,8 @@ pub struct TestModeInput {
 pub async fn start_test_mode(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    axum::Extension(who): axum::Extension<crate::accounts::Principal>,
+    Extension(who): Extension<crate::accounts::Principal>,
+    Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<TestModeInput>,
 ) -> ApiResult<Json<Value>> {
     let id: LineId = parse_id(&id, "line")?;
@@ -413,16 +417,13 @@ pub async fn start_test_mode(
             "is required: this owner-level API token is nobody's to ring",
         )
     })?;
-    s.store
-        .get_line(id)
-        .await
-        .map_err(ApiError::store("line"))?;
-    let user = match s.store.get_user(target).await {
+    scope::line(&s, &a, id).await?;
+    let user = match scope::user(&s, &a, target).await {
         Ok(u) => u,
-        Err(StoreError::NotFound) => {
+        Err(ApiError::NotFound(_)) => {
             return Err(DomainError::new("user", format!("user {target} does not exist")).into())
         }
-        Err(e) => return Err(ApiError::store("user")(e)),
+        Err(e) => return Err(e),
     };
     if user.phone.is_none() {
         return Err(
@@ -450,9 +451,11 @@ pub async fn start_test_mode(
 
 pub async fn stop_test_mode(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id: LineId = parse_id(&id, "line")?;
+    scope::line(&s, &a, id).await?;
     let l = s
         .store
         .set_test_mode(id, None)

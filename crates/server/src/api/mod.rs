@@ -9,6 +9,8 @@ pub mod error;
 pub mod lines;
 pub mod routes;
 pub mod schedules;
+pub mod scope;
+pub mod teams;
 pub mod users;
 
 use crate::app::AppState;
@@ -90,7 +92,12 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             None => return ApiError::Unauthorized.into_response(),
         },
     };
+    let access = match scope::load(&state, &who).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
     req.extensions_mut().insert(who);
+    req.extensions_mut().insert(access);
     next.run(req).await
 }
 

@@ -50,6 +50,23 @@ pub fn protected() -> Table {
         axum::routing::put(crate::accounts::routes::set_role),
     )
     .at(
+        "/teams",
+        &[Method::POST, Method::GET],
+        post(teams::create_team).get(teams::list_teams),
+    )
+    .at(
+        "/teams/{id}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+        get(teams::get_team)
+            .patch(teams::rename_team)
+            .delete(teams::delete_team),
+    )
+    .at(
+        "/teams/{id}/members/{user}",
+        &[Method::PUT, Method::DELETE],
+        axum::routing::put(teams::add_member).delete(teams::remove_member),
+    )
+    .at(
         "/users/{id}/calendar-feed",
         &[Method::POST],
         post(schedules::rotate_user_feed),

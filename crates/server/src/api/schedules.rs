@@ -2,20 +2,23 @@
 //! calendar feeds.
 
 use super::error::{ApiError, ApiJson, ApiResult};
+use super::scope::{self, Ref};
 use super::{parse_id, random_secret};
 use crate::app::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use switchboard_core::account::Access;
 use switchboard_core::line::RoutingStep;
-use switchboard_core::schedule::{Engine, Layer, Override, Schedule, ScheduleId};
+use switchboard_core::schedule::{Engine, Layer, Override, Schedule};
 use switchboard_core::store::{StoreError, StoredSchedule};
 use switchboard_core::Zone;
-use switchboard_core::{DomainError, UserId};
+use switchboard_core::{DomainError, TeamId, UserId};
 
 /// Longest range `/shifts` answers for.
 const MAX_RANGE_DAYS: i64 = 366;
@@ -52,6 +55,7 @@ fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, Stri
             "source": o.source.map(|x| x.label()),
         })),
         "calendar_url": feed_url(s, &st.feed_token),
+        "team": st.team,
         "created_at": st.created_at,
     })
 }
@@ -79,9 +83,13 @@ fn assign_ids(sched: &mut Schedule) {
 }
 
 /// Validates the schedule and that every user it names exists.
-async fn check(s: &AppState, sched: &Schedule) -> ApiResult<()> {
+async fn check(s: &AppState, a: &Access, sched: &Schedule) -> ApiResult<()> {
     sched.validate()?;
-    let names = user_names(s).await?;
+    let mut names = user_names(s).await?;
+    // A member may put only people they can see (their teams') on a schedule.
+    if let Some(visible) = scope::visible_users(s, a).await? {
+        names.retain(|u, _| visible.contains(u));
+    }
     for (i, l) in sched.layers.iter().enumerate() {
         if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
             return Err(DomainError::new(
@@ -103,12 +111,8 @@ async fn check(s: &AppState, sched: &Schedule) -> ApiResult<()> {
     Ok(())
 }
 
-async fn load(s: &AppState, id: &str) -> ApiResult<StoredSchedule> {
-    let id: ScheduleId = parse_id(id, "schedule")?;
-    s.store
-        .get_schedule(id)
-        .await
-        .map_err(ApiError::store("schedule"))
+async fn load(s: &AppState, a: &Access, id: &str) -> ApiResult<StoredSchedule> {
+    scope::schedule(s, a, parse_id(id, "schedule")?).await
 }
 
 /// Loads the schedule, applies `change`, validates and saves it; when someone else saved
@@ -116,9 +120,16 @@ async fn load(s: &AppState, id: &str) -> ApiResult<StoredSchedule> {
 /// overrides at once) never lose one another.
 async fn modify(
     s: &AppState,
+    a: &Access,
     id: &str,
+    team: Option<Option<TeamId>>,
     change: impl Fn(&mut Schedule) -> ApiResult<()>,
 ) -> ApiResult<Json<Value>> {
+    if let Some(Some(t)) = team {
+        if !scope::exists(s, a, Ref::Team(t)).await? {
+            return Err(DomainError::new("team", format!("team {t} does not exist")).into());
+        }
+    }
     for attempt in 0..25u64 {
         if attempt > 0 {
             // Back off a little, with jitter, so a burst of concurrent edits drains instead
@@ -127,12 +138,23 @@ async fn modify(
             let ms = rand::thread_rng().gen_range(1..=5 * attempt.min(10));
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
         }
-        let st = load(s, id).await?;
+        let st = load(s, a, id).await?;
+        let new_team = match team {
+            Some(to) => {
+                a.may_move(st.team, to).map_err(scope::invalid("team"))?;
+                to
+            }
+            None => st.team,
+        };
         let mut sched = st.schedule;
         change(&mut sched)?;
         assign_ids(&mut sched);
-        check(s, &sched).await?;
-        match s.store.update_schedule(st.id, &sched, st.version).await {
+        check(s, a, &sched).await?;
+        match s
+            .store
+            .update_schedule(st.id, &sched, new_team, st.version)
+            .await
+        {
             Ok(saved) => return Ok(Json(schedule_json(s, &saved, &user_names(s).await?))),
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(ApiError::store("schedule")(e)),
@@ -143,16 +165,37 @@ async fn modify(
     ))
 }
 
+/// A new schedule: the schedule itself and, optionally, the team that owns it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleInput {
+    name: String,
+    time_zone: Zone,
+    #[serde(default)]
+    layers: Vec<Layer>,
+    #[serde(default)]
+    overrides: Vec<Override>,
+    team: Option<TeamId>,
+}
+
 pub async fn create_schedule(
     State(s): State<AppState>,
-    ApiJson(mut sched): ApiJson<Schedule>,
+    Extension(a): Extension<Access>,
+    ApiJson(input): ApiJson<ScheduleInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    sched.id = None;
+    let team = scope::team_for_new(&s, &a, input.team).await?;
+    let mut sched = Schedule {
+        id: None,
+        name: input.name,
+        time_zone: input.time_zone,
+        layers: input.layers,
+        overrides: input.overrides,
+    };
     assign_ids(&mut sched);
-    check(&s, &sched).await?;
+    check(&s, &a, &sched).await?;
     let st = s
         .store
-        .create_schedule(&sched, &random_secret(), s.clock.now())
+        .create_schedule(&sched, &random_secret(), team, s.clock.now())
         .await
         .map_err(ApiError::store("schedule"))?;
     Ok((
@@ -161,22 +204,30 @@ pub async fn create_schedule(
     ))
 }
 
-pub async fn list_schedules(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list_schedules(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+) -> ApiResult<Json<Value>> {
     let names = user_names(&s).await?;
     let all = s
         .store
         .list_schedules()
         .await
         .map_err(ApiError::store("schedule"))?;
-    let out: Vec<Value> = all.iter().map(|st| schedule_json(&s, st, &names)).collect();
+    let out: Vec<Value> = all
+        .iter()
+        .filter(|st| a.sees(st.team))
+        .map(|st| schedule_json(&s, st, &names))
+        .collect();
     Ok(Json(json!({ "schedules": out })))
 }
 
 pub async fn get_schedule(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
+    let st = load(&s, &a, &id).await?;
     Ok(Json(schedule_json(&s, &st, &user_names(&s).await?)))
 }
 
@@ -187,14 +238,18 @@ pub struct SchedulePatch {
     time_zone: Option<Zone>,
     layers: Option<Vec<Layer>>,
     overrides: Option<Vec<Override>>,
+    /// The owning team; `null`: none (admins only).
+    #[serde(default, deserialize_with = "super::lines::explicit_null")]
+    team: Option<Option<TeamId>>,
 }
 
 pub async fn update_schedule(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<SchedulePatch>,
 ) -> ApiResult<Json<Value>> {
-    modify(&s, &id, |sched| {
+    modify(&s, &a, &id, p.team, |sched| {
         if let Some(n) = &p.name {
             sched.name = n.clone();
         }
@@ -214,9 +269,10 @@ pub async fn update_schedule(
 
 pub async fn delete_schedule(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let st = load(&s, &id).await?;
+    let st = load(&s, &a, &id).await?;
     let lines = s
         .store
         .list_lines()
@@ -240,11 +296,12 @@ pub async fn delete_schedule(
 
 pub async fn add_layer(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(layer): ApiJson<Layer>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let layer = Layer { id: 0, ..layer };
-    let saved = modify(&s, &id, |sched| {
+    let saved = modify(&s, &a, &id, None, |sched| {
         sched.layers.push(layer.clone());
         Ok(())
     })
@@ -254,12 +311,13 @@ pub async fn add_layer(
 
 pub async fn update_layer(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((id, layer_id)): Path<(String, String)>,
     ApiJson(layer): ApiJson<Layer>,
 ) -> ApiResult<Json<Value>> {
     let lid: u32 = parse_id(&layer_id, "layer")?;
     let layer = Layer { id: lid, ..layer };
-    modify(&s, &id, |sched| {
+    modify(&s, &a, &id, None, |sched| {
         let slot = sched
             .layers
             .iter_mut()
@@ -273,10 +331,11 @@ pub async fn update_layer(
 
 pub async fn delete_layer(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((id, layer_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let lid: u32 = parse_id(&layer_id, "layer")?;
-    modify(&s, &id, |sched| {
+    modify(&s, &a, &id, None, |sched| {
         let before = sched.layers.len();
         sched.layers.retain(|l| l.id != lid);
         if sched.layers.len() == before {
@@ -289,11 +348,12 @@ pub async fn delete_layer(
 
 pub async fn add_override(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(o): ApiJson<Override>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let o = Override { id: 0, ..o };
-    let saved = modify(&s, &id, |sched| {
+    let saved = modify(&s, &a, &id, None, |sched| {
         sched.overrides.push(o.clone());
         Ok(())
     })
@@ -303,10 +363,11 @@ pub async fn add_override(
 
 pub async fn delete_override(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path((id, oid)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let oid: u32 = parse_id(&oid, "override")?;
-    modify(&s, &id, |sched| {
+    modify(&s, &a, &id, None, |sched| {
         let before = sched.overrides.len();
         sched.overrides.retain(|o| o.id != oid);
         if sched.overrides.len() == before {
@@ -339,11 +400,12 @@ fn engine(st: &StoredSchedule) -> ApiResult<Engine> {
 
 pub async fn get_on_call(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let st = load(&s, &id).await?;
+    let st = load(&s, &a, &id).await?;
     let at = match q.at {
         Some(a) => instant("at", &a)?,
         None => s.clock.now(),
@@ -366,6 +428,7 @@ pub struct RangeQuery {
 
 pub async fn get_shifts(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
@@ -392,7 +455,7 @@ pub async fn get_shifts(
         )
         .into());
     }
-    let st = load(&s, &id).await?;
+    let st = load(&s, &a, &id).await?;
     let timeline = engine(&st)?.timeline(from, to);
     let names = user_names(&s).await?;
     let shifts: Vec<Value> = timeline
@@ -417,9 +480,10 @@ pub async fn get_shifts(
 /// Rotates the schedule's calendar secret (the old URL stops working).
 pub async fn rotate_schedule_feed(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let st = load(&s, &id).await?;
+    let st = load(&s, &a, &id).await?;
     let token = random_secret();
     s.store
         .set_schedule_feed_token(st.id, &token)
@@ -431,9 +495,14 @@ pub async fn rotate_schedule_feed(
 /// Creates (or rotates) a user's personal calendar secret.
 pub async fn rotate_user_feed(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id: UserId = parse_id(&id, "user")?;
+    scope::user(&s, &a, id).await?;
+    if a.user != Some(id) {
+        a.manage_people().map_err(scope::forbidden)?;
+    }
     let token = random_secret();
     s.store
         .set_user_feed_token(id, &token)

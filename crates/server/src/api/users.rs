@@ -2,12 +2,15 @@
 
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::parse_id;
+use super::scope;
 use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use switchboard_core::account::{Access, Role};
 use switchboard_core::line::RoutingStep;
 use switchboard_core::user::{NewUser, User};
 use switchboard_core::UserId;
@@ -39,10 +42,27 @@ fn missing(field: &str) -> ApiError {
     ApiError::Invalid(switchboard_core::DomainError::new(field, "is required"))
 }
 
+/// Whether `a` may change or delete `target`: oneself, or as an admin; only an owner touches
+/// another admin or owner.
+fn may_change(a: &Access, target: &User) -> ApiResult<()> {
+    if a.user == Some(target.id) {
+        return Ok(());
+    }
+    a.manage_people().map_err(scope::forbidden)?;
+    if target.role >= Role::Admin && a.role < Role::Owner {
+        return Err(ApiError::Forbidden(
+            "only owners may change or delete an admin or an owner".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create_user(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    a.manage_people().map_err(scope::forbidden)?;
     let new = NewUser::validate(
         input.name.as_deref().ok_or_else(|| missing("name"))?,
         input.email.as_deref().ok_or_else(|| missing("email"))?,
@@ -57,33 +77,41 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
-pub async fn list_users(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list_users(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+) -> ApiResult<Json<Value>> {
     let users = s
         .store
         .list_users()
         .await
         .map_err(ApiError::store("user"))?;
-    Ok(Json(
-        json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
-    ))
+    let visible = scope::visible_users(&s, &a).await?;
+    let out: Vec<Value> = users
+        .iter()
+        .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.id)))
+        .map(user_json)
+        .collect();
+    Ok(Json(json!({ "users": out })))
 }
 
-pub async fn get_user(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let id: UserId = parse_id(&id, "user")?;
-    let u = s
-        .store
-        .get_user(id)
-        .await
-        .map_err(ApiError::store("user"))?;
+pub async fn get_user(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let u = scope::user(&s, &a, parse_id(&id, "user")?).await?;
     Ok(Json(user_json(&u)))
 }
 
 pub async fn update_user(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<Json<Value>> {
     let id: UserId = parse_id(&id, "user")?;
+    may_change(&a, &scope::user(&s, &a, id).await?)?;
     change_user(&s, id, input).await
 }
 
@@ -128,9 +156,27 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
 
 pub async fn delete_user(
     State(s): State<AppState>,
+    Extension(a): Extension<Access>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: UserId = parse_id(&id, "user")?;
+    let target = scope::user(&s, &a, id).await?;
+    may_change(&a, &target)?;
+    if target.role == Role::Owner {
+        let owners = s
+            .store
+            .list_users()
+            .await
+            .map_err(ApiError::store("user"))?
+            .iter()
+            .filter(|u| u.role == Role::Owner)
+            .count();
+        if owners <= 1 {
+            return Err(ApiError::Conflict(
+                "the last owner cannot be deleted; make someone else an owner first".to_owned(),
+            ));
+        }
+    }
     let lines = s
         .store
         .list_lines()

@@ -139,6 +139,13 @@ impl<B: Backend> SqlStore<B> {
         if let Some(l) = f.line {
             when(" AND line_id = ?", Arg::Int(l.0));
         }
+        if let Some(u) = f.member {
+            when(
+                " AND line_id IN (SELECT l.id FROM lines l
+                     JOIN team_members m ON m.team_id = l.team_id WHERE m.user_id = ?)",
+                Arg::Int(u.0),
+            );
+        }
         if let Some(o) = f.outcome {
             when(" AND outcome = ?", Arg::Text(o.as_str()));
         }

@@ -14,12 +14,15 @@ impl<B: Backend> SqlStore<B> {
         c: &NewChannel,
         now: Timestamp,
     ) -> StoreResult<Channel> {
-        let q = sql("INSERT INTO channels (name, kind, webhook_url, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING *");
+        let q = sql(
+            "INSERT INTO channels (name, kind, webhook_url, team_id, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        );
         let q = q
             .bind(c.name.as_str())
             .bind(c.kind.as_str())
             .bind(c.webhook_url.as_str())
+            .bind(c.team.map(|t| t.0))
             .bind(ms(now));
         rows::channel(&self.write_one(q).await?)
     }

@@ -20,6 +20,7 @@ mod recordings;
 mod schedules;
 mod sessions;
 mod store_impl;
+mod teams;
 mod tokens;
 mod users;
 

@@ -7,17 +7,20 @@ use crate::rows;
 use jiff::Timestamp;
 use switchboard_core::schedule::{Schedule, ScheduleId};
 use switchboard_core::store::{StoreError, StoreResult, StoredSchedule};
+use switchboard_core::TeamId;
 
 impl<B: Backend> SqlStore<B> {
     pub(super) async fn insert_schedule(
         &self,
         s: &Schedule,
         token: &str,
+        team: Option<TeamId>,
         now: Timestamp,
     ) -> StoreResult<StoredSchedule> {
         let q = sql(
-            "INSERT INTO schedules (name, time_zone, layers, overrides, feed_token, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+            "INSERT INTO schedules (name, time_zone, layers, overrides, feed_token, created_at,
+                 team_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
         );
         let q = q
             .bind(s.name.as_str())
@@ -25,7 +28,8 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&s.layers))
             .bind(to_json(&s.overrides))
             .bind(token)
-            .bind(ms(now));
+            .bind(ms(now))
+            .bind(team.map(|t| t.0));
         rows::schedule(&self.write_one(q).await?)
     }
 
@@ -47,12 +51,13 @@ impl<B: Backend> SqlStore<B> {
         &self,
         id: ScheduleId,
         s: &Schedule,
+        team: Option<TeamId>,
         version: i64,
     ) -> StoreResult<StoredSchedule> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>(
             "UPDATE schedules SET name = $1, time_zone = $2, layers = $3, overrides = $4,
-                 version = version + 1
+                 team_id = $7, version = version + 1
              WHERE id = $5 AND version = $6 RETURNING *",
         );
         let q = q
@@ -61,7 +66,8 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&s.layers))
             .bind(to_json(&s.overrides))
             .bind(id.0)
-            .bind(version);
+            .bind(version)
+            .bind(team.map(|t| t.0));
         let Some(row) = q.optional(&mut *tx).await? else {
             let exists = sql::<B::Db>("SELECT id FROM schedules WHERE id = $1").bind(id.0);
             return Err(match exists.optional(&mut *tx).await? {

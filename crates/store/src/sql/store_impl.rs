@@ -4,7 +4,7 @@ use super::jobs::Finish;
 use super::{Backend, SqlStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use switchboard_core::account::{Role, Session};
+use switchboard_core::account::{Role, Session, Team};
 use switchboard_core::call::{Call, CallEvent, Recording, RecordingReport};
 use switchboard_core::channel::{Channel, ChannelId, NewChannel};
 use switchboard_core::line::{Line, NewLine, TestMode};
@@ -13,7 +13,7 @@ use switchboard_core::store::{
     ApiToken, CallFilter, Job, JobStatus, NewApiToken, NewJob, Store, StoreResult, StoredSchedule,
 };
 use switchboard_core::user::{NewUser, User};
-use switchboard_core::{CallId, LineId, RecordingId, UserId};
+use switchboard_core::{CallId, LineId, RecordingId, TeamId, UserId};
 
 #[async_trait]
 impl<B: Backend> Store for SqlStore<B> {
@@ -116,13 +116,42 @@ impl<B: Backend> Store for SqlStore<B> {
         self.user_by_feed(token).await
     }
 
+    async fn create_team(&self, name: &str, now: Timestamp) -> StoreResult<Team> {
+        self.insert_team(name, now).await
+    }
+    async fn get_team(&self, id: TeamId) -> StoreResult<Team> {
+        self.team(id).await
+    }
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        self.teams().await
+    }
+    async fn rename_team(&self, id: TeamId, name: &str) -> StoreResult<Team> {
+        SqlStore::rename_team(self, id, name).await
+    }
+    async fn delete_team(&self, id: TeamId) -> StoreResult<()> {
+        self.remove_team(id).await
+    }
+    async fn add_team_member(&self, team: TeamId, user: UserId) -> StoreResult<()> {
+        self.put_member(team, user).await
+    }
+    async fn remove_team_member(&self, team: TeamId, user: UserId) -> StoreResult<()> {
+        self.remove_member(team, user).await
+    }
+    async fn line_team(&self, id: LineId) -> StoreResult<Option<TeamId>> {
+        self.team_of_line(id).await
+    }
+    async fn user_teams(&self, user: UserId) -> StoreResult<Vec<TeamId>> {
+        self.teams_of(user).await
+    }
+
     async fn create_schedule(
         &self,
         s: &Schedule,
         feed_token: &str,
+        team: Option<TeamId>,
         now: Timestamp,
     ) -> StoreResult<StoredSchedule> {
-        self.insert_schedule(s, feed_token, now).await
+        self.insert_schedule(s, feed_token, team, now).await
     }
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
         self.schedule(id).await
@@ -134,9 +163,10 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         id: ScheduleId,
         s: &Schedule,
+        team: Option<TeamId>,
         version: i64,
     ) -> StoreResult<StoredSchedule> {
-        self.replace_schedule(id, s, version).await
+        self.replace_schedule(id, s, team, version).await
     }
     async fn set_schedule_feed_token(&self, id: ScheduleId, token: &str) -> StoreResult<()> {
         self.set_schedule_feed(id, token).await

@@ -1,0 +1,22 @@
+//! Teams: a name, and the people in it. A team owns lines, schedules and chat channels.
+
+use crate::{DomainError, TeamId, UserId};
+use jiff::Timestamp;
+
+/// A team as stored, with its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<UserId>,
+    pub created_at: Timestamp,
+}
+
+/// A team's validated name.
+pub fn team_name(raw: &str) -> Result<String, DomainError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DomainError::new("name", "must be 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
