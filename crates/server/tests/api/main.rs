@@ -16,4 +16,5 @@ mod schedules;
 mod screening;
 mod sdk;
 mod security;
+mod teams;
 mod webhooks;
