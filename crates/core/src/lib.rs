@@ -7,6 +7,7 @@
 //! defined here too, so dependencies point inward.
 
 pub mod account;
+pub mod audit;
 pub mod call;
 pub mod channel;
 pub mod clock;

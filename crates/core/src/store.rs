@@ -262,6 +262,14 @@ pub trait Store: Send + Sync + 'static {
     async fn add_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
     /// Removes a member; `NotFound` when they were not one.
     async fn remove_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
+    /// Appends an entry to the audit trail (which nothing changes or removes).
+    async fn append_audit(&self, entry: &crate::audit::AuditEntry) -> StoreResult<()>;
+    /// Audit entries with their ids, newest first.
+    async fn list_audit(
+        &self,
+        filter: &crate::audit::AuditFilter,
+    ) -> StoreResult<Vec<(i64, crate::audit::AuditEntry)>>;
+
     /// The team owning a line, deleted or not (its calls stay visible to that team).
     async fn line_team(&self, id: LineId) -> StoreResult<Option<crate::TeamId>>;
     /// The teams a user is in.

@@ -237,6 +237,7 @@ async fn create_token(name: String, args: ServerArgs) -> anyhow::Result<()> {
             jiff::Timestamp::now(),
         )
         .await?;
+    crate::audit::command_line(&*store, "token create", format!("tokens/{}", created.id)).await?;
     println!(
         "Created API token '{}' (id {}). Send it as 'Authorization: Bearer <token>'. It is shown only once:",
         created.name, created.id
@@ -257,6 +258,7 @@ async fn revoke_token(id: i64, args: ServerArgs) -> anyhow::Result<()> {
     let store = open_store_for_cli(&args.load()?).await?;
     match store.delete_api_token(id).await {
         Ok(()) => {
+            crate::audit::command_line(&*store, "token revoke", format!("tokens/{id}")).await?;
             println!("Revoked API token {id}.");
             Ok(())
         }

@@ -74,6 +74,12 @@ pub async fn run(c: UserCommand) -> anyhow::Result<()> {
                     ),
                     other => other.into(),
                 })?;
+            crate::audit::command_line(
+                &*store,
+                &format!("user create --role {}", created.role.as_str()),
+                format!("users/{}", created.id),
+            )
+            .await?;
             println!(
                 "Created {} {} (id {}); they can log in now.",
                 created.role.as_str(),
@@ -92,6 +98,8 @@ pub async fn run(c: UserCommand) -> anyhow::Result<()> {
             let hash = crate::accounts::password::hash(&password).await?;
             store.set_password(user.id, Some(&hash)).await?;
             let ended = store.delete_user_sessions(user.id).await?;
+            crate::audit::command_line(&*store, "user set-password", format!("users/{}", user.id))
+                .await?;
             println!(
                 "Set the password of {} ({} session{} ended).",
                 user.email,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod calendar;
 pub mod cli;
 mod cli_schedule;

@@ -25,9 +25,9 @@ pub struct Login {
     password: String,
 }
 
-/// The address a request came from, for throttling: the peer, or the client a trusted proxy
-/// names.
-fn address(s: &AppState, ext: &Extensions, headers: &HeaderMap) -> String {
+/// The address a request came from, for throttling and the audit trail: the peer, or the
+/// client a trusted proxy names.
+pub fn address(s: &AppState, ext: &Extensions, headers: &HeaderMap) -> String {
     ext.get::<ConnectInfo<SocketAddr>>().map_or_else(
         || "unknown".to_owned(),
         |c| {
@@ -74,8 +74,35 @@ pub async fn login(
             .await
             .map_err(&store)?,
     );
+    let audit = |action: &'static str, status: StatusCode, user: Option<&User>| {
+        let (actor_user, actor) = match user {
+            Some(u) => (Some(u.id), format!("{} <{}>", u.name, u.email)),
+            // The email a failed login gave, as given (cut short: it is the requester's text).
+            None => (None, l.email.trim().chars().take(120).collect()),
+        };
+        crate::audit::record(
+            &s,
+            switchboard_core::audit::AuditEntry {
+                at: now,
+                actor_user,
+                actor,
+                address: Some(address(&s, &ext, &headers)),
+                action: action.to_owned(),
+                target: actor_user.map(|u| format!("users/{u}")),
+                status: status.as_u16(),
+                before: None,
+                after: None,
+            },
+        )
+    };
     if ACCOUNT_THROTTLE.closed(a) || ADDRESS_THROTTLE.closed(b) {
         tracing::warn!(address = %keys[1], "login refused: too many failed attempts");
+        audit(
+            "login refused: too many failures",
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+        )
+        .await;
         return Err(ApiError::TooManyRequests(
             "too many failed logins; wait 15 minutes and try again".to_owned(),
         ));
@@ -97,6 +124,7 @@ pub async fn login(
             .await
             .map_err(&store)?;
         tracing::info!(address = %keys[1], "failed login");
+        audit("login failed", StatusCode::UNAUTHORIZED, None).await;
         return Err(ApiError::LoginFailed);
     };
     s.store
@@ -113,6 +141,7 @@ pub async fn login(
         .await
         .map_err(&store)?;
     tracing::info!(user = %user.id, "login");
+    audit("login", StatusCode::OK, Some(&user)).await;
     Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
 }
 
@@ -160,6 +189,21 @@ pub async fn create_owner(
             other => ApiError::store("user")(other),
         })?;
     tracing::info!(user = %owner.id, "first owner created through the setup link");
+    crate::audit::record(
+        s,
+        switchboard_core::audit::AuditEntry {
+            at: s.clock.now(),
+            actor_user: Some(owner.id),
+            actor: format!("{} <{}>", owner.name, owner.email),
+            address: None,
+            action: "first owner set up through the setup link".to_owned(),
+            target: Some(format!("users/{}", owner.id)),
+            status: 201,
+            before: None,
+            after: Some(switchboard_core::audit::mask_secrets(&user_json(&owner))),
+        },
+    )
+    .await;
     let (cookie, csrf) = session::start(s, owner.id)
         .await
         .map_err(ApiError::store("session"))?;

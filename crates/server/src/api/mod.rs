@@ -27,6 +27,11 @@ pub fn router(state: AppState) -> Router<AppState> {
     routes::protected()
         .router
         .fallback(|| async { ApiError::NotFound("route") })
+        // Layers run outermost last-added: authenticate, then the audit trail.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::audit::layer,
+        ))
         .layer(middleware::from_fn_with_state(state, authenticate))
         .merge(routes::public().router)
 }

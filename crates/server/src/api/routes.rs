@@ -174,6 +174,7 @@ pub fn protected() -> Table {
         get(calls::get_call).delete(calls::delete_call),
     )
     .at("/erasures", &[Method::POST], post(calls::erase_caller))
+    .at("/audit", &[Method::GET], get(crate::audit::list_audit))
     .at(
         "/calls/{id}/archive",
         &[Method::POST],

@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod api;
+mod audit;
 mod bad_input;
 mod binary;
 mod calls;

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod audio;
+mod audit;
 mod backend;
 mod calls;
 mod channels;

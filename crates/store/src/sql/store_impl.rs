@@ -137,6 +137,15 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn remove_team_member(&self, team: TeamId, user: UserId) -> StoreResult<()> {
         self.remove_member(team, user).await
     }
+    async fn append_audit(&self, e: &switchboard_core::audit::AuditEntry) -> StoreResult<()> {
+        self.insert_audit(e).await
+    }
+    async fn list_audit(
+        &self,
+        f: &switchboard_core::audit::AuditFilter,
+    ) -> StoreResult<Vec<(i64, switchboard_core::audit::AuditEntry)>> {
+        self.audit_events(f).await
+    }
     async fn line_team(&self, id: LineId) -> StoreResult<Option<TeamId>> {
         self.team_of_line(id).await
     }
