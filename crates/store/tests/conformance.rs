@@ -754,6 +754,100 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
     assert_eq!(s.list_teams().await.unwrap().len(), 1);
 }
 
+/// The audit trail keeps what it is given, and filters by actor, action, target (and what
+/// lies below it, not a longer id), time and page.
+async fn audit_trail(s: Arc<dyn Store>) {
+    use switchboard_core::audit::{AuditEntry, AuditFilter};
+    let entry = |n: i64, actor: Option<i64>, action: &str, target: &str| AuditEntry {
+        at: t(n),
+        actor_user: actor.map(UserId),
+        actor: format!("actor {actor:?}"),
+        address: Some("10.0.0.1".into()),
+        action: action.into(),
+        target: Some(target.into()),
+        status: 200,
+        before: Some(serde_json::json!({"name": "old"})),
+        after: None,
+    };
+    s.append_audit(&entry(1, Some(1), "PATCH /api/v1/lines/{id}", "lines/3"))
+        .await
+        .unwrap();
+    s.append_audit(&entry(
+        2,
+        Some(2),
+        "PUT /api/v1/lines/{id}/messages/{kind}/audio",
+        "lines/3/messages/welcome/audio",
+    ))
+    .await
+    .unwrap();
+    s.append_audit(&entry(3, None, "login failed", "lines/30"))
+        .await
+        .unwrap();
+    let list = |f: AuditFilter| {
+        let s = s.clone();
+        async move {
+            s.list_audit(&AuditFilter { limit: 50, ..f })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, e)| e.at)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(AuditFilter::default()).await, vec![t(3), t(2), t(1)]);
+    let target = |t: &str| AuditFilter {
+        target: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(list(target("lines/3")).await, vec![t(2), t(1)]);
+    assert_eq!(
+        list(AuditFilter {
+            actor_user: Some(UserId(2)),
+            ..Default::default()
+        })
+        .await,
+        vec![t(2)]
+    );
+    assert_eq!(
+        list(AuditFilter {
+            action: Some("login".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![t(3)]
+    );
+    assert_eq!(
+        list(AuditFilter {
+            since: Some(t(2)),
+            until: Some(t(3)),
+            ..Default::default()
+        })
+        .await,
+        vec![t(2)]
+    );
+    let all = s
+        .list_audit(&AuditFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (oldest_id, stored) = &all[2];
+    assert_eq!(
+        stored,
+        &entry(1, Some(1), "PATCH /api/v1/lines/{id}", "lines/3")
+    );
+    assert_eq!(
+        list(AuditFilter {
+            before: Some(all[0].0),
+            ..Default::default()
+        })
+        .await,
+        vec![t(2), t(1)]
+    );
+    assert!(*oldest_id > 0);
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -793,4 +887,5 @@ on_both!(
     channels_and_call_jobs,
     accounts_and_sessions,
     teams_and_ownership,
+    audit_trail,
 );
