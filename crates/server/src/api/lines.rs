@@ -148,39 +148,49 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
     .validate()?)
 }
 
-async fn check_steps(
-    s: &AppState,
-    a: &Access,
-    prefix: &str,
-    steps: &[RoutingStep],
-) -> ApiResult<()> {
-    for (i, step) in steps.iter().enumerate() {
-        match *step {
-            RoutingStep::User(id) => {
-                scope::must_exist(s, a, Ref::User(id), format!("{prefix}[{i}].user")).await?
-            }
-            RoutingStep::Schedule(id) => {
-                scope::must_exist(s, a, Ref::Schedule(id), format!("{prefix}[{i}].schedule"))
-                    .await?
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Checks that every user, schedule and channel the line names exists and is visible to the
-/// request (a member cannot route to another team's schedule or alert its channel).
-async fn check_targets_exist(s: &AppState, a: &Access, line: &NewLine) -> ApiResult<()> {
-    check_steps(s, a, "routing.steps", &line.routing.steps).await?;
+/// What a line refers to: its routing steps (after-hours ones too) and its channels.
+fn references(line: &NewLine) -> Vec<(String, Ref)> {
+    let steps = |prefix: &str, steps: &[RoutingStep]| -> Vec<(String, Ref)> {
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| match *step {
+                RoutingStep::User(id) => (format!("{prefix}[{i}].user"), Ref::User(id)),
+                RoutingStep::Schedule(id) => (format!("{prefix}[{i}].schedule"), Ref::Schedule(id)),
+            })
+            .collect()
+    };
+    let mut out = steps("routing.steps", &line.routing.steps);
     if let Some(BusinessHours {
-        after_hours: AfterHours::Route { steps },
+        after_hours: AfterHours::Route { steps: more },
         ..
     }) = &line.business_hours
     {
-        check_steps(s, a, "business_hours.after_hours.steps", steps).await?;
+        out.extend(steps("business_hours.after_hours.steps", more));
     }
-    for (i, c) in line.channels.iter().enumerate() {
-        scope::must_exist(s, a, Ref::Channel(*c), format!("channels[{i}]")).await?;
+    out.extend(
+        line.channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("channels[{i}]"), Ref::Channel(*c))),
+    );
+    out
+}
+
+/// Checks that every user, schedule and channel the line names exists and is visible to the
+/// request (a member cannot route to another team's schedule or alert its channel). What the
+/// line named already (`kept`, set by an admin perhaps) need only still exist, so a member can
+/// change the rest of their line.
+async fn check_targets_exist(
+    s: &AppState,
+    a: &Access,
+    line: &NewLine,
+    kept: &[Ref],
+) -> ApiResult<()> {
+    let anyone = Access::owner_level();
+    for (field, r) in references(line) {
+        let rights = if kept.contains(&r) { &anyone } else { a };
+        scope::must_exist(s, rights, r, field).await?;
     }
     Ok(())
 }
@@ -313,7 +323,7 @@ pub async fn create_line(
         team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
     };
     let new = merge(base, input)?;
-    check_targets_exist(&s, &a, &new).await?;
+    check_targets_exist(&s, &a, &new, &[]).await?;
     let line = s
         .store
         .create_line(&new, &random_secret(), s.clock.now())
@@ -372,8 +382,12 @@ pub async fn update_line(
         team,
         ..cur.settings()
     };
+    let kept: Vec<Ref> = references(&cur.settings())
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     let new = merge(base, input)?;
-    check_targets_exist(&s, &a, &new).await?;
+    check_targets_exist(&s, &a, &new, &kept).await?;
     let l = s
         .store
         .update_line(id, &new)

@@ -82,13 +82,14 @@ fn assign_ids(sched: &mut Schedule) {
     }
 }
 
-/// Validates the schedule and that every user it names exists.
-async fn check(s: &AppState, a: &Access, sched: &Schedule) -> ApiResult<()> {
+/// Validates the schedule and that every user it names exists. A member may put only people
+/// they can see (their teams') on a schedule; those it named already (`kept`) need only
+/// still exist.
+async fn check(s: &AppState, a: &Access, sched: &Schedule, kept: &[UserId]) -> ApiResult<()> {
     sched.validate()?;
     let mut names = user_names(s).await?;
-    // A member may put only people they can see (their teams') on a schedule.
     if let Some(visible) = scope::visible_users(s, a).await? {
-        names.retain(|u, _| visible.contains(u));
+        names.retain(|u, _| visible.contains(u) || kept.contains(u));
     }
     for (i, l) in sched.layers.iter().enumerate() {
         if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
@@ -146,10 +147,11 @@ async fn modify(
             }
             None => st.team,
         };
+        let kept = st.schedule.users();
         let mut sched = st.schedule;
         change(&mut sched)?;
         assign_ids(&mut sched);
-        check(s, a, &sched).await?;
+        check(s, a, &sched, &kept).await?;
         match s
             .store
             .update_schedule(st.id, &sched, new_team, st.version)
@@ -169,6 +171,9 @@ async fn modify(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {
+    /// Ignored, as before: a schedule file may carry its id.
+    #[serde(default, rename = "id")]
+    _id: Option<Value>,
     name: String,
     time_zone: Zone,
     #[serde(default)]
@@ -192,7 +197,7 @@ pub async fn create_schedule(
         overrides: input.overrides,
     };
     assign_ids(&mut sched);
-    check(&s, &a, &sched).await?;
+    check(&s, &a, &sched, &[]).await?;
     let st = s
         .store
         .create_schedule(&sched, &random_secret(), team, s.clock.now())

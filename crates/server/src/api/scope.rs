@@ -141,7 +141,7 @@ pub async fn exists(s: &AppState, a: &Access, r: Ref) -> ApiResult<bool> {
 }
 
 /// Something a request body refers to by id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ref {
     User(UserId),
     Schedule(ScheduleId),

@@ -400,6 +400,39 @@ async fn members_create_in_their_team_and_reference_only_its_things(app: TestApp
         assert_eq!(status, 422, "{err}");
     }
     assert_eq!(app.get(&format!("/lines/{id}")).await.1["team"], b);
+    // An admin routes Ben's line to someone outside his teams as well; Ben can still change
+    // the rest of his line (what it named already need only exist), but not add another.
+    let outsider = app.user("Olaf", Some("+14155550150")).await;
+    let (status, _) = app
+        .patch(
+            &format!("/lines/{id}"),
+            json!({"routing": {"steps": [{"user": ben.id}, {"user": outsider}]}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rename = json!({"name": "Payments hotline (EU)"});
+    let (status, err) = send(
+        &app,
+        &ben.token,
+        Method::PATCH,
+        &format!("/lines/{id}"),
+        Some(Body::Json(rename)),
+    )
+    .await;
+    assert_eq!(status, 200, "{err}");
+    let (status, err) = send(
+        &app,
+        &ben.token,
+        Method::PATCH,
+        &format!("/lines/{id}"),
+        Some(Body::Json(json!({"routing": {"steps": [{"user": ben.id}, {"user": outsider}, {"user": o.ids["users"]}]}}))),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("routing.steps[2].user")),
+        "{err}"
+    );
     // A schedule of his own may only name his teammates.
     let (status, err) = send(
         &app,
