@@ -262,6 +262,24 @@ pub trait Store: Send + Sync + 'static {
     async fn add_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
     /// Removes a member; `NotFound` when they were not one.
     async fn remove_team_member(&self, team: crate::TeamId, user: UserId) -> StoreResult<()>;
+    /// Keeps a single sign-on login under way (the hash of its state, its PKCE verifier and
+    /// nonce), forgetting those started before `forget_before`.
+    async fn create_sso_login(
+        &self,
+        state_hash: &str,
+        verifier: &str,
+        nonce: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()>;
+    /// Takes (removes and returns) the verifier and nonce of a login started at or after
+    /// `not_before`; `NotFound` when there is none (unknown, used or expired).
+    async fn take_sso_login(
+        &self,
+        state_hash: &str,
+        not_before: Timestamp,
+    ) -> StoreResult<(String, String)>;
+
     /// Appends an entry to the audit trail (which nothing changes or removes).
     async fn append_audit(&self, entry: &crate::audit::AuditEntry) -> StoreResult<()>;
     /// Audit entries with their ids, newest first.

@@ -34,6 +34,8 @@ pub struct Config {
     pub log: String,
     /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling).
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Single sign-on with an OpenID provider, when configured.
+    pub sso: Option<crate::accounts::sso::SsoConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -47,6 +49,7 @@ impl fmt::Debug for Config {
             .field("alert_hosts", &self.alert_hosts)
             .field("log", &self.log)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("sso", &self.sso)
             .finish()
     }
 }
@@ -74,7 +77,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn cfg_err(key: &str, source_name: &str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn cfg_err(key: &str, source_name: &str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         key: key.to_owned(),
         source_name: source_name.to_owned(),
@@ -94,6 +97,10 @@ struct FileConfig {
     alert_hosts: Option<Vec<String>>,
     log: Option<String>,
     trusted_proxies: Option<Vec<String>>,
+    sso_issuer: Option<String>,
+    sso_client_id: Option<String>,
+    sso_client_secret: Option<String>,
+    sso_only: Option<bool>,
 }
 
 /// Values given on the command line.
@@ -106,7 +113,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 12] = [
     "listen",
     "public_url",
     "database_url",
@@ -115,6 +122,10 @@ const KEYS: [&str; 8] = [
     "alert_hosts",
     "log",
     "trusted_proxies",
+    "sso_issuer",
+    "sso_client_id",
+    "sso_client_secret",
+    "sso_only",
 ];
 
 /// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at.
@@ -161,6 +172,10 @@ impl Config {
                 ("database_url", file.database_url),
                 ("data_dir", file.data_dir),
                 ("log", file.log),
+                ("sso_issuer", file.sso_issuer),
+                ("sso_client_id", file.sso_client_id),
+                ("sso_client_secret", file.sso_client_secret),
+                ("sso_only", file.sso_only.map(|b| b.to_string())),
             ] {
                 if let Some(v) = v {
                     values.insert(key, (v, label.clone()));
@@ -249,7 +264,14 @@ impl Config {
                 .map_err(|m| cfg_err("trusted_proxies", &from, m))?,
             None => Default::default(),
         };
+        let sso = crate::accounts::sso::SsoConfig::from_layers(
+            take("sso_issuer"),
+            take("sso_client_id"),
+            take("sso_client_secret"),
+            take("sso_only"),
+        )?;
         Ok(Config {
+            sso,
             listen,
             public_url,
             database_url,

@@ -60,6 +60,11 @@ impl<'a> Urls<'a> {
     }
 
     /// The first-run setup page, with its one-time token.
+    /// Where the identity provider sends the browser back after a single sign-on login.
+    pub fn sso_callback(&self) -> String {
+        format!("{}/api/v1/sso/callback", self.public)
+    }
+
     pub fn setup(&self, token: &str) -> String {
         format!("{}/setup?token={token}", self.public)
     }

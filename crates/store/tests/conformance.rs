@@ -848,6 +848,40 @@ async fn audit_trail(s: Arc<dyn Store>) {
     assert!(*oldest_id > 0);
 }
 
+/// A single sign-on login is taken once, and not after it expired; old ones are forgotten.
+async fn sso_logins(s: Arc<dyn Store>) {
+    s.create_sso_login("h1", "verifier-1", "nonce-1", t(100), t(0))
+        .await
+        .unwrap();
+    s.create_sso_login("h2", "verifier-2", "nonce-2", t(100), t(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.take_sso_login("h1", t(50)).await.unwrap(),
+        ("verifier-1".to_owned(), "nonce-1".to_owned())
+    );
+    assert!(matches!(
+        s.take_sso_login("h1", t(50)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            s.take_sso_login("h2", t(101)).await,
+            Err(StoreError::NotFound)
+        ),
+        "expired"
+    );
+    // Starting another forgets what began before its cut-off.
+    s.create_sso_login("h3", "v", "n", t(900), t(500))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.take_sso_login("h2", t(0)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.take_sso_login("h3", t(0)).await.is_ok());
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -888,4 +922,5 @@ on_both!(
     accounts_and_sessions,
     teams_and_ownership,
     audit_trail,
+    sso_logins,
 );

@@ -6,6 +6,7 @@ pub mod page;
 pub mod password;
 pub mod routes;
 pub mod session;
+pub mod sso;
 pub mod tokens;
 
 pub use session::Principal;

@@ -58,6 +58,12 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(l): ApiJson<Login>,
 ) -> ApiResult<Response> {
+    if s.config.sso.as_ref().is_some_and(|c| c.only) {
+        return Err(ApiError::Forbidden(format!(
+            "this server accepts single sign-on only: log in at {}/api/v1/sso/start",
+            s.config.public_url
+        )));
+    }
     let now = s.clock.now();
     let keys = [
         format!("account:{}", l.email.trim().to_lowercase()),

@@ -243,4 +243,14 @@ pub fn public() -> Table {
         &[Method::POST],
         post(crate::accounts::routes::setup),
     )
+    .at(
+        "/sso/start",
+        &[Method::GET],
+        get(crate::accounts::sso::start),
+    )
+    .at(
+        "/sso/callback",
+        &[Method::GET],
+        get(crate::accounts::sso::callback),
+    )
 }

@@ -133,6 +133,8 @@ pub struct TestApp {
     state: Option<AppState>,
     /// Set by a test that means to leave a job queued (a retry in the future).
     leftover_ok: Arc<std::sync::atomic::AtomicBool>,
+    /// Single sign-on, applied at the next (re)start.
+    pub sso: Option<switchboard::accounts::sso::SsoConfig>,
 }
 
 /// Checks, after a test, that it left no job behind that it did not expect.
@@ -173,6 +175,7 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
         // client in X-Forwarded-For.
         trusted_proxies: switchboard::proxies::TrustedProxies::parse(&["127.0.0.1".into()])
             .unwrap(),
+        sso: None,
     }
 }
 
@@ -233,18 +236,17 @@ impl TestApp {
             task: None,
             state: None,
             leftover_ok: Arc::default(),
+            sso: None,
         };
         app.start(listener);
         app
     }
 
     fn start(&mut self, listener: TcpListener) {
-        let state = AppState::new(
-            self.store.clone(),
-            Arc::new(self.clock.clone()),
-            config(self.addr, &self.db_url, self.data_dir.path()),
-        )
-        .unwrap();
+        let mut config = config(self.addr, &self.db_url, self.data_dir.path());
+        config.sso = self.sso.clone();
+        let state =
+            AppState::new(self.store.clone(), Arc::new(self.clock.clone()), config).unwrap();
         self.state = Some(state.clone());
         let (tx, rx) = oneshot::channel();
         self.stop = Some(tx);

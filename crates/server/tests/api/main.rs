@@ -17,5 +17,6 @@ mod schedules;
 mod screening;
 mod sdk;
 mod security;
+mod sso;
 mod teams;
 mod webhooks;

@@ -20,6 +20,7 @@ mod lines;
 mod recordings;
 mod schedules;
 mod sessions;
+mod sso;
 mod store_impl;
 mod teams;
 mod tokens;

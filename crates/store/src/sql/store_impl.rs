@@ -137,6 +137,24 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn remove_team_member(&self, team: TeamId, user: UserId) -> StoreResult<()> {
         self.remove_member(team, user).await
     }
+    async fn create_sso_login(
+        &self,
+        state_hash: &str,
+        verifier: &str,
+        nonce: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()> {
+        self.insert_sso_login(state_hash, verifier, nonce, now, forget_before)
+            .await
+    }
+    async fn take_sso_login(
+        &self,
+        state_hash: &str,
+        not_before: Timestamp,
+    ) -> StoreResult<(String, String)> {
+        SqlStore::take_sso_login(self, state_hash, not_before).await
+    }
     async fn append_audit(&self, e: &switchboard_core::audit::AuditEntry) -> StoreResult<()> {
         self.insert_audit(e).await
     }
