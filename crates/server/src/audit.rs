@@ -256,3 +256,43 @@ pub async fn command_line(
         .await
         .map_err(|e| anyhow::anyhow!("done, but the audit trail could not be written: {e}"))
 }
+
+/// A login attempt, by password or single sign-on: `user` when it succeeded, otherwise `who`
+/// (the email the attempt gave, cut short: it is the requester's text).
+pub struct LoginAttempt {
+    pub action: &'static str,
+    pub status: axum::http::StatusCode,
+    pub user: Option<switchboard_core::user::User>,
+    pub who: String,
+    pub address: String,
+}
+
+/// Records a login attempt.
+pub async fn login(state: &AppState, a: LoginAttempt) {
+    let (actor_user, actor) = match &a.user {
+        Some(u) => (Some(u.id), format!("{} <{}>", u.name, u.email)),
+        None => (
+            None,
+            a.who
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(120)
+                .collect(),
+        ),
+    };
+    record(
+        state,
+        AuditEntry {
+            at: state.clock.now(),
+            actor_user,
+            actor,
+            address: Some(a.address),
+            action: a.action.to_owned(),
+            target: actor_user.map(|u| format!("users/{u}")),
+            status: a.status.as_u16(),
+            before: None,
+            after: None,
+        },
+    )
+    .await;
+}

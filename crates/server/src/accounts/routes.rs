@@ -80,33 +80,22 @@ pub async fn login(
             .await
             .map_err(&store)?,
     );
-    let audit = |action: &'static str, status: StatusCode, user: Option<&User>| {
-        let (actor_user, actor) = match user {
-            Some(u) => (Some(u.id), format!("{} <{}>", u.name, u.email)),
-            // The email a failed login gave, as given (cut short: it is the requester's text).
-            None => (None, l.email.trim().chars().take(120).collect()),
-        };
-        crate::audit::record(
-            &s,
-            switchboard_core::audit::AuditEntry {
-                at: now,
-                actor_user,
-                actor,
-                address: Some(address(&s, &ext, &headers)),
-                action: action.to_owned(),
-                target: actor_user.map(|u| format!("users/{u}")),
-                status: status.as_u16(),
-                before: None,
-                after: None,
-            },
-        )
+    let attempt = |action, status, user: Option<&User>| crate::audit::LoginAttempt {
+        action,
+        status,
+        user: user.cloned(),
+        who: l.email.trim().to_owned(),
+        address: address(&s, &ext, &headers),
     };
     if ACCOUNT_THROTTLE.closed(a) || ADDRESS_THROTTLE.closed(b) {
         tracing::warn!(address = %keys[1], "login refused: too many failed attempts");
-        audit(
-            "login refused: too many failures",
-            StatusCode::TOO_MANY_REQUESTS,
-            None,
+        crate::audit::login(
+            &s,
+            attempt(
+                "login refused: too many failures",
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+            ),
         )
         .await;
         return Err(ApiError::TooManyRequests(
@@ -130,7 +119,7 @@ pub async fn login(
             .await
             .map_err(&store)?;
         tracing::info!(address = %keys[1], "failed login");
-        audit("login failed", StatusCode::UNAUTHORIZED, None).await;
+        crate::audit::login(&s, attempt("login failed", StatusCode::UNAUTHORIZED, None)).await;
         return Err(ApiError::LoginFailed);
     };
     s.store
@@ -147,7 +136,7 @@ pub async fn login(
         .await
         .map_err(&store)?;
     tracing::info!(user = %user.id, "login");
-    audit("login", StatusCode::OK, Some(&user)).await;
+    crate::audit::login(&s, attempt("login", StatusCode::OK, Some(&user))).await;
     Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
 }
 

@@ -305,35 +305,25 @@ pub async fn callback(
     let id_token = token.id_token().ok_or_else(|| {
         ApiError::BadGateway("single sign-on: the identity provider sent no ID token".to_owned())
     })?;
-    let audit = |action: &'static str,
-                 status: StatusCode,
-                 user: Option<&switchboard_core::user::User>,
-                 who: &str| {
-        let (actor_user, actor) = match user {
-            Some(u) => (Some(u.id), format!("{} <{}>", u.name, u.email)),
-            None => (None, tidy(who)),
-        };
-        crate::audit::record(
-            &s,
-            switchboard_core::audit::AuditEntry {
-                at: now,
-                actor_user,
-                actor,
-                address: Some(super::routes::address(&s, &ext, &headers)),
-                action: action.to_owned(),
-                target: actor_user.map(|u| format!("users/{u}")),
-                status: status.as_u16(),
-                before: None,
-                after: None,
-            },
-        )
+    let attempt = |action, status, user: Option<&switchboard_core::user::User>, who: &str| {
+        crate::audit::LoginAttempt {
+            action,
+            status,
+            user: user.cloned(),
+            who: tidy(who),
+            address: super::routes::address(&s, &ext, &headers),
+        }
     };
     let claims = match id_token.claims(&client.id_token_verifier(), &Nonce::new(nonce)) {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "single sign-on: an ID token was refused");
             let action = "single sign-on refused: invalid ID token";
-            audit(action, StatusCode::FORBIDDEN, None, "the identity provider").await;
+            crate::audit::login(
+                &s,
+                attempt(action, StatusCode::FORBIDDEN, None, "the identity provider"),
+            )
+            .await;
             return Err(ApiError::Forbidden(format!(
                 "single sign-on: the ID token was refused: {e}"
             )));
@@ -348,11 +338,14 @@ pub async fn callback(
         ));
     };
     if !verified {
-        audit(
-            "single sign-on refused: email not verified",
-            StatusCode::FORBIDDEN,
-            None,
-            &email,
+        crate::audit::login(
+            &s,
+            attempt(
+                "single sign-on refused: email not verified",
+                StatusCode::FORBIDDEN,
+                None,
+                &email,
+            ),
         )
         .await;
         return Err(ApiError::Forbidden(format!(
@@ -363,11 +356,14 @@ pub async fn callback(
     let user = match s.store.user_login(&email).await {
         Ok((user, _)) => user,
         Err(StoreError::NotFound) => {
-            audit(
-                "single sign-on refused: no account",
-                StatusCode::FORBIDDEN,
-                None,
-                &email,
+            crate::audit::login(
+                &s,
+                attempt(
+                    "single sign-on refused: no account",
+                    StatusCode::FORBIDDEN,
+                    None,
+                    &email,
+                ),
             )
             .await;
             return Err(ApiError::Forbidden(format!(
@@ -384,11 +380,14 @@ pub async fn callback(
         .await
         .map_err(ApiError::store("session"))?;
     tracing::info!(user = %user.id, "login through single sign-on");
-    audit(
-        "login (single sign-on)",
-        StatusCode::OK,
-        Some(&user),
-        &email,
+    crate::audit::login(
+        &s,
+        attempt(
+            "login (single sign-on)",
+            StatusCode::OK,
+            Some(&user),
+            &email,
+        ),
     )
     .await;
     let body =

@@ -2,14 +2,12 @@
 //! recording download, with who, when, from where and the state before and after, secrets
 //! masked; readable by admins only, changeable by nobody. Both backends.
 
-use crate::helpers::{NowTs, TestApp};
+use crate::helpers::{TestApp, PASSWORD};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::account::Role;
 use switchboard_sim::Responder;
-
-const PASSWORD: &str = "plum kettle orbit 9";
 
 /// A logged-in browser: its cookie and CSRF token.
 struct Session {
@@ -18,22 +16,8 @@ struct Session {
 }
 
 async fn account(app: &TestApp, name: &str, role: Role) -> i64 {
-    let u = switchboard_core::user::NewUser::validate(
-        name,
-        &format!("{}@example.com", name.to_lowercase()),
-        Some("+14155550101"),
-        "UTC",
-    )
-    .unwrap();
-    let hash = switchboard::accounts::password::hash(PASSWORD)
-        .await
-        .unwrap();
-    let made = app
-        .store
-        .create_account(&u, role, &hash, app.clock.now_ts())
-        .await
-        .unwrap();
-    made.id.0
+    let email = format!("{}@example.com", name.to_lowercase());
+    app.account(name, &email, Some("+14155550101"), role).await
 }
 
 async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Option<Session>) {

@@ -405,6 +405,27 @@ impl TestApp {
         body["id"].as_i64().unwrap()
     }
 
+    /// Creates an account that logs in with `email` and [`PASSWORD`], with `role` (and a
+    /// phone, when given); returns its id.
+    pub async fn account(
+        &self,
+        name: &str,
+        email: &str,
+        phone: Option<&str>,
+        role: switchboard_core::account::Role,
+    ) -> i64 {
+        let u = switchboard_core::user::NewUser::validate(name, email, phone, "UTC").unwrap();
+        let hash = switchboard::accounts::password::hash(PASSWORD)
+            .await
+            .unwrap();
+        let made = self
+            .store
+            .create_account(&u, role, &hash, self.clock.now_ts())
+            .await
+            .unwrap();
+        made.id.0
+    }
+
     /// Creates a Twilio line ringing `users` in order, with signature checks on.
     pub async fn line(&self, users: &[i64]) -> Value {
         let steps: Vec<Value> = users.iter().map(|u| json!({ "user": u })).collect();
@@ -510,6 +531,9 @@ fn rand_suffix() -> u32 {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     NEXT.fetch_add(1, Ordering::SeqCst)
 }
+
+/// The password of the accounts [`TestApp::account`] makes.
+pub const PASSWORD: &str = "plum kettle orbit 9";
 
 /// `FakeClock::now` through the trait, for brevity.
 pub trait NowTs {

@@ -190,22 +190,9 @@ async fn sso_only_refuses_passwords(mut app: TestApp) {
     let Some(p) = provider(&app).await else {
         return;
     };
-    let u = switchboard_core::user::NewUser::validate("Alice", "alice@example.com", None, "UTC")
-        .unwrap();
-    let hash = switchboard::accounts::password::hash("plum kettle orbit 9")
-        .await
-        .unwrap();
-    use crate::helpers::NowTs;
-    app.store
-        .create_account(
-            &u,
-            switchboard_core::account::Role::Admin,
-            &hash,
-            app.clock.now_ts(),
-        )
-        .await
-        .unwrap();
-    let login = json!({"email": "alice@example.com", "password": "plum kettle orbit 9"});
+    let role = switchboard_core::account::Role::Admin;
+    app.account("Alice", "alice@example.com", None, role).await;
+    let login = json!({"email": "alice@example.com", "password": crate::helpers::PASSWORD});
     assert_eq!(app.post("/login", login.clone()).await.0, 200);
     with_sso(&mut app, &p, true).await;
     let (status, body) = app.post("/login", login).await;

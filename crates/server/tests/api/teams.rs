@@ -19,27 +19,14 @@ struct Person {
 
 /// An account with `role`, in `teams`, with an API token of its own.
 async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person {
-    let u = switchboard_core::user::NewUser::validate(
-        name,
-        &format!("{}@example.com", name.to_lowercase()),
-        None,
-        "UTC",
-    )
-    .unwrap();
-    let hash = switchboard::accounts::password::hash("plum kettle orbit 9")
-        .await
-        .unwrap();
-    let made = app
-        .store
-        .create_account(&u, role, &hash, app.clock.now_ts())
-        .await
-        .unwrap();
+    let email = format!("{}@example.com", name.to_lowercase());
+    let made = app.account(name, &email, None, role).await;
     for t in teams {
         let (status, body) = send(
             app,
             &app.token,
             Method::PUT,
-            &format!("/teams/{t}/members/{}", made.id),
+            &format!("/teams/{t}/members/{made}"),
             None,
         )
         .await;
@@ -50,7 +37,7 @@ async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person 
         .create_api_token(
             &switchboard_core::store::NewApiToken {
                 name: format!("{name}'s"),
-                user_id: Some(made.id),
+                user_id: Some(switchboard_core::UserId(made)),
                 read_only: false,
                 expires_at: None,
             },
@@ -60,7 +47,7 @@ async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person 
         .await
         .unwrap();
     Person {
-        id: made.id.0,
+        id: made,
         token,
     }
 }
