@@ -5,7 +5,7 @@ use crate::helpers::{NowTs, TestApp};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "plum kettle orbit 9";
+use crate::helpers::PASSWORD;
 
 /// A browser's session: its cookie and CSRF token.
 struct Browser {
@@ -761,25 +761,11 @@ async fn one_address_guessing_many_accounts_is_stopped(app: TestApp) {
 /// Only owners make or unmake owners and admins, and the last owner stays one.
 async fn only_owners_manage_admins_and_an_owner_remains(app: TestApp) {
     let olga = owner(&app).await;
-    let hash = switchboard::accounts::password::hash(PASSWORD)
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for (name, email) in [("Bob", "bob@example.com"), ("Carol", "carol@example.com")] {
-        let u = switchboard_core::user::NewUser::validate(name, email, None, "UTC").unwrap();
-        let made = app
-            .store
-            .create_account(
-                &u,
-                switchboard_core::account::Role::Member,
-                &hash,
-                app.clock.now_ts(),
-            )
-            .await
-            .unwrap();
-        ids.push(made.id.0);
-    }
-    let (bob, carol) = (ids[0], ids[1]);
+    let member = switchboard_core::account::Role::Member;
+    let bob = app.account("Bob", "bob@example.com", None, member).await;
+    let carol = app
+        .account("Carol", "carol@example.com", None, member)
+        .await;
     let as_browser = |email: &str| {
         let app = &app;
         let email = email.to_owned();

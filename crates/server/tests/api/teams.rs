@@ -46,10 +46,7 @@ async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person 
         )
         .await
         .unwrap();
-    Person {
-        id: made,
-        token,
-    }
+    Person { id: made, token }
 }
 
 /// A request body: JSON, or audio bytes.
