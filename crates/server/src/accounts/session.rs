@@ -1,5 +1,10 @@
 //! Browser sessions: a random id in an `HttpOnly` cookie, kept in the database as a hash so
 //! every instance shares it, with a CSRF token every state-changing request must echo.
+//!
+//! Written here rather than with `tower-sessions`: its stores find a session by id only,
+//! while accounts need a user's sessions listed and ended together ("log out everywhere", a
+//! password reset), the session id stored only as a hash, and the CSRF token bound to the
+//! session; those would be a second table beside its record anyway.
 
 use crate::api::error::ApiError;
 use crate::api::{hash_token, random_secret};
