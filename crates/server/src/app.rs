@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::accounts::page::show).post(crate::accounts::page::submit),
         )
         .route("/media/{token}", get(crate::api::audio::get_media))
+        .merge(crate::web::router(state.clone()))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // One span per request: method and path (a webhook's secret token masked), filled in

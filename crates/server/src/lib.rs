@@ -24,4 +24,5 @@ pub mod proxies;
 pub mod retention;
 pub mod spool;
 pub mod urls;
+pub mod web;
 pub mod webhooks;

@@ -74,9 +74,10 @@ impl<'a> Urls<'a> {
         format!("{}/calendar/{token}.ics", self.public)
     }
 
-    /// A call in the API.
+    /// A call's page (chat alerts link to it; a visitor who is not logged in logs in and
+    /// lands there).
     pub fn call(&self, call: CallId) -> String {
-        format!("{}/api/v1/calls/{call}", self.public)
+        format!("{}/calls/{call}", self.public)
     }
 
     /// Our stored copy of a recording, absolute.

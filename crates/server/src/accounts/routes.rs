@@ -21,8 +21,8 @@ use switchboard_core::user::{NewUser, User};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
-    email: String,
-    password: String,
+    pub email: String,
+    pub password: String,
 }
 
 /// The address a request came from, for throttling and the audit trail: the peer, or the
@@ -58,6 +58,18 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(l): ApiJson<Login>,
 ) -> ApiResult<Response> {
+    let (user, cookie, csrf) = password_login(&s, &ext, &headers, &l).await?;
+    Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
+}
+
+/// A login with email and password, throttled and audited, for the API and the login page:
+/// the user, the new session's cookie and its CSRF token.
+pub async fn password_login(
+    s: &AppState,
+    ext: &Extensions,
+    headers: &HeaderMap,
+    l: &Login,
+) -> ApiResult<(User, header::HeaderValue, String)> {
     if s.config.sso.as_ref().is_some_and(|c| c.only) {
         return Err(ApiError::Forbidden(format!(
             "this server accepts single sign-on only: log in at {}/api/v1/sso/start",
@@ -67,7 +79,7 @@ pub async fn login(
     let now = s.clock.now();
     let keys = [
         format!("account:{}", l.email.trim().to_lowercase()),
-        format!("address:{}", address(&s, &ext, &headers)),
+        format!("address:{}", address(s, ext, headers)),
     ];
     let store = ApiError::store("login");
     let (a, b) = (
@@ -85,12 +97,12 @@ pub async fn login(
         status,
         user: user.cloned(),
         who: l.email.trim().to_owned(),
-        address: address(&s, &ext, &headers),
+        address: address(s, ext, headers),
     };
     if ACCOUNT_THROTTLE.closed(a) || ADDRESS_THROTTLE.closed(b) {
         tracing::warn!(address = %keys[1], "login refused: too many failed attempts");
         crate::audit::login(
-            &s,
+            s,
             attempt(
                 "login refused: too many failures",
                 StatusCode::TOO_MANY_REQUESTS,
@@ -119,25 +131,25 @@ pub async fn login(
             .await
             .map_err(&store)?;
         tracing::info!(address = %keys[1], "failed login");
-        crate::audit::login(&s, attempt("login failed", StatusCode::UNAUTHORIZED, None)).await;
+        crate::audit::login(s, attempt("login failed", StatusCode::UNAUTHORIZED, None)).await;
         return Err(ApiError::LoginFailed);
     };
     s.store
         .clear_login_failures(&keys[0])
         .await
         .map_err(&store)?;
-    if let Some(old) = session::cookie_value(&headers) {
+    if let Some(old) = session::cookie_value(headers) {
         let _ = s.store.delete_session(&crate::api::hash_token(old)).await;
     }
-    let (cookie, csrf) = session::start(&s, user.id).await.map_err(&store)?;
+    let (cookie, csrf) = session::start(s, user.id).await.map_err(&store)?;
     // Sessions that ran out are removed at each login, so the table holds live ones.
     s.store
         .delete_expired_sessions(now - SESSION_IDLE, now - SESSION_ABSOLUTE)
         .await
         .map_err(&store)?;
     tracing::info!(user = %user.id, "login");
-    crate::audit::login(&s, attempt("login", StatusCode::OK, Some(&user))).await;
-    Ok(logged_in(StatusCode::OK, &user, cookie, csrf))
+    crate::audit::login(s, attempt("login", StatusCode::OK, Some(&user))).await;
+    Ok((user, cookie, csrf))
 }
 
 #[derive(Debug, Deserialize)]

@@ -64,7 +64,7 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
 }
 
 /// A recording, with why it is not stored yet when its download keeps failing.
-fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) -> Value {
+pub(crate) fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) -> Value {
     let fetch = jobs.iter().rev().find(|j| {
         j.kind == switchboard_core::store::JobKind::FetchRecording.as_str()
             && j.payload["recording"] == json!(r.id)
@@ -434,6 +434,7 @@ pub async fn get_recording_media(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((call, rec)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let call: CallId = parse_id(&call, "call")?;
     scope::call(&s, &a, call).await?;
@@ -460,8 +461,5 @@ pub async fn get_recording_media(
     } else {
         "audio/wav"
     };
-    Ok(Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
-        .expect("static headers are valid"))
+    Ok(super::range::ranged(bytes, content_type, &headers))
 }

@@ -21,7 +21,7 @@ const MAX_DAYS: i64 = 90;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
-    days: Option<i64>,
+    pub days: Option<i64>,
 }
 
 fn warning(kind: &str, message: String) -> Value {

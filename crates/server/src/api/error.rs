@@ -65,9 +65,10 @@ fn duplicate_words(what: &str, field: &str) -> String {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
+impl ApiError {
+    /// The status and the envelope's code.
+    pub fn status(&self) -> (StatusCode, &'static str) {
+        match self {
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -81,11 +82,17 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            ApiError::Internal(e) => {
-                tracing::error!(error = %crate::errors::chain(&**e), "internal error in API request");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
-        };
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status();
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = %crate::errors::chain(&**e), "internal error in API request");
+        }
         let mut body = json!({ "code": code, "message": self.to_string() });
         if let ApiError::Invalid(d) = &self {
             body["field"] = json!(d.field);

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod coverage;
 pub mod error;
 pub mod lines;
+pub mod range;
 pub mod routes;
 pub mod schedules;
 pub mod scope;

@@ -130,9 +130,15 @@ async fn every_channel_gets_one_alert_after_a_call(app: TestApp) {
     assert!(text.contains("answered by Alice"), "{text}");
     assert!(text.contains("ACME SECURITY (+14155550199)"), "{text}");
     assert!(!text.starts_with("🚨"));
-    assert!(body["blocks"]
-        .to_string()
-        .contains(&format!("/api/v1/calls/{id}")));
+    let blocks = body["blocks"].to_string();
+    assert!(
+        blocks.contains(&format!("{}/calls/{id}", app.url)),
+        "{blocks}"
+    );
+    assert!(
+        !blocks.contains(&format!("/api/v1/calls/{id}\"")),
+        "the page, not the API"
+    );
     let card = teams.got.lock().unwrap()[0].clone();
     assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
     assert!(card.to_string().contains("Alice answered"));

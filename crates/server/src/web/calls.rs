@@ -1,0 +1,558 @@
+//! `/calls`: the call log with its filters in the URL, and one call's whole story with its
+//! recordings, route, alerts and activity log; archive and delete (after a confirmation that
+//! says the recordings go too).
+
+use super::view::{self, CallRow, Pill, Time};
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::scope;
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use std::collections::HashMap;
+use switchboard_core::call::{AttemptOutcome, Call, Outcome, RecordingKind, RecordingStatus};
+use switchboard_core::store::{CallFilter, JobKind};
+use switchboard_core::{CallId, LineId, UserId};
+
+/// Calls per page.
+const PAGE: u32 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    caller: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    archived: Option<String>,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct FilterView {
+    pub caller: String,
+    pub since: String,
+    pub until: String,
+    pub archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "calls.html")]
+pub struct CallsPage {
+    pub chrome: Chrome,
+    pub rows: Vec<CallRow>,
+    pub lines: Vec<Opt>,
+    pub outcomes: Vec<Opt>,
+    pub f: FilterView,
+    pub csv_url: String,
+    pub older_url: Option<String>,
+    pub count_text: String,
+    pub problem: Option<String>,
+}
+
+/// Names of the lines the viewer may see (deleted ones are named by the rows themselves).
+pub async fn line_names(s: &AppState, v: &Viewer) -> Result<HashMap<LineId, String>, PageError> {
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(crate::api::error::ApiError::store("line"))?;
+    Ok(lines
+        .into_iter()
+        .filter(|l| v.access.sees(l.team))
+        .map(|l| (l.id, l.name))
+        .collect())
+}
+
+/// The media a call has, in a few symbols with words.
+pub async fn media_text(s: &AppState, c: &Call) -> String {
+    let Ok(recs) = s.store.list_recordings(c.id).await else {
+        return String::new();
+    };
+    let mut out = Vec::new();
+    if recs.iter().any(|r| r.kind == RecordingKind::Call) {
+        out.push("▶ recording");
+    }
+    if recs.iter().any(|r| r.kind == RecordingKind::Voicemail) {
+        out.push("✉ voicemail");
+    }
+    out.join(", ")
+}
+
+/// The start of `day` in the viewer's zone.
+fn day_start(day: Date, v: &Viewer) -> Option<jiff::Timestamp> {
+    day.to_zoned(v.user.time_zone.tz().clone())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+fn encode(pairs: &[(&str, String)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        ser.append_pair(k, v);
+    }
+    ser.finish()
+}
+
+/// `GET /calls`.
+pub async fn list(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let names = line_names(&s, &v).await?;
+    let mut problems = Vec::new();
+    let line = match q.line.parse::<i64>() {
+        Ok(id) if names.contains_key(&LineId(id)) => Some(LineId(id)),
+        _ if q.line.is_empty() => None,
+        _ => {
+            problems.push("That line does not exist or is not one of your teams'.".to_owned());
+            None
+        }
+    };
+    let outcome = Outcome::parse(&q.outcome);
+    let day = |raw: &str, what: &str, problems: &mut Vec<String>| -> Option<Date> {
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                problems.push(format!("'{raw}' is not a day such as 2026-11-24 ({what})."));
+                None
+            }
+        }
+    };
+    let since_day = day(&q.since, "from", &mut problems);
+    let until_day = day(&q.until, "to", &mut problems);
+    let since = since_day.and_then(|d| day_start(d, &v));
+    let until = until_day
+        .and_then(|d| d.tomorrow().ok())
+        .and_then(|d| day_start(d, &v));
+    let caller: String = q
+        .caller
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    let archived = q.archived.as_deref() == Some("true");
+    let filter = CallFilter {
+        line,
+        member: (!v.access.sees_everything()).then(|| v.access.user.unwrap_or(UserId(0))),
+        outcome,
+        caller: (!caller.is_empty()).then(|| caller.clone()),
+        since,
+        until,
+        include_archived: archived,
+        before: q.before.map(CallId),
+        limit: PAGE,
+    };
+    let calls = s
+        .store
+        .list_calls(&filter)
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?;
+    let zone = v.user.time_zone.clone();
+    let mut rows = Vec::with_capacity(calls.len());
+    for c in &calls {
+        rows.push(view::row(c, &names, &zone, media_text(&s, c).await));
+    }
+    let base = vec![
+        ("line", line.map(|l| l.to_string()).unwrap_or_default()),
+        (
+            "outcome",
+            outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
+        ),
+        ("caller", caller.clone()),
+        (
+            "since",
+            since_day.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "until",
+            until_day.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "archived",
+            if archived {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
+    ];
+    let older_url = (calls.len() as u32 == PAGE)
+        .then(|| calls.last().map(|c| c.id))
+        .flatten()
+        .map(|last| {
+            let mut p = base.clone();
+            p.push(("before", last.to_string()));
+            format!("/calls?{}", encode(&p))
+        });
+    let csv_url = format!(
+        "/api/v1/calls/export.csv?{}",
+        encode(&[
+            ("line", line.map(|l| l.to_string()).unwrap_or_default()),
+            (
+                "outcome",
+                outcome.map(|o| o.as_str().to_owned()).unwrap_or_default()
+            ),
+            ("caller", caller.clone()),
+            ("since", since.map(|t| t.to_string()).unwrap_or_default()),
+            ("until", until.map(|t| t.to_string()).unwrap_or_default()),
+            (
+                "archived",
+                if archived {
+                    "true".into()
+                } else {
+                    String::new()
+                }
+            ),
+        ])
+    );
+    let mut lines: Vec<Opt> = names
+        .iter()
+        .map(|(id, name)| Opt {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: Some(*id) == line,
+        })
+        .collect();
+    lines.sort_by(|a, b| a.label.cmp(&b.label));
+    let outcomes = view::OUTCOMES
+        .iter()
+        .map(|o| Opt {
+            value: o.as_str().to_owned(),
+            label: view::outcome(*o).word.to_owned(),
+            selected: Some(*o) == outcome,
+        })
+        .collect();
+    let count_text = match rows.len() {
+        0 => "No calls".to_owned(),
+        1 => "1 call".to_owned(),
+        n if older_url.is_some() => format!("The newest {n} calls"),
+        n => format!("{n} calls"),
+    };
+    html(&CallsPage {
+        chrome: v.chrome("calls"),
+        rows,
+        lines,
+        outcomes,
+        f: FilterView {
+            caller,
+            since: since_day.map(|d| d.to_string()).unwrap_or_default(),
+            until: until_day.map(|d| d.to_string()).unwrap_or_default(),
+            archived,
+        },
+        csv_url,
+        older_url,
+        count_text,
+        problem: (!problems.is_empty()).then(|| problems.join(" ")),
+    })
+}
+
+pub struct Head {
+    pub id: i64,
+    pub caller: String,
+    pub number: String,
+    pub location: String,
+    pub line: String,
+    pub outcome: Pill,
+    pub sentence: String,
+    pub answered_by: String,
+    pub started: Time,
+    pub ended: Option<Time>,
+    pub duration: String,
+    pub archived: bool,
+    pub test: bool,
+    pub failsafe: Option<String>,
+    pub no_attempts: String,
+}
+
+pub struct RecView {
+    pub kind: &'static str,
+    pub duration: String,
+    pub src: Option<String>,
+    pub state: String,
+}
+
+pub struct AttemptView {
+    pub name: String,
+    pub number: String,
+    pub result: &'static str,
+    pub rang: String,
+    pub at: Time,
+}
+
+pub struct EventView {
+    pub at: Time,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+pub struct AlertView {
+    pub channel: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "call.html")]
+pub struct CallPage {
+    pub chrome: Chrome,
+    pub head: Head,
+    pub recordings: Vec<RecView>,
+    pub attempts: Vec<AttemptView>,
+    pub events: Vec<EventView>,
+    pub alerts: Vec<AlertView>,
+}
+
+fn attempt_result(o: AttemptOutcome) -> &'static str {
+    match o {
+        AttemptOutcome::Ringing => "ringing",
+        AttemptOutcome::Answered => "answered",
+        AttemptOutcome::NoAnswer => "did not answer",
+        AttemptOutcome::Busy => "was busy",
+        AttemptOutcome::Failed => "could not be reached",
+        AttemptOutcome::Canceled => "call canceled",
+        AttemptOutcome::CallerHungUp => "the caller hung up while it rang",
+        AttemptOutcome::NotAccepted => "picked up but did not accept the call",
+    }
+}
+
+async fn line_name(s: &AppState, id: LineId) -> String {
+    match s.store.get_line(id).await {
+        Ok(l) => l.name,
+        Err(_) => format!("Line {id} (deleted)"),
+    }
+}
+
+/// `GET /calls/{id}`.
+pub async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: CallId = crate::api::parse_id(&id, "call")?;
+    let c = scope::call(&s, &v.access, id).await?;
+    let store = crate::api::error::ApiError::store("call");
+    let recordings = s.store.list_recordings(id).await.map_err(&store)?;
+    let events = s.store.list_events(id).await.map_err(&store)?;
+    let jobs = s.store.list_call_jobs(id).await.map_err(&store)?;
+    let zone = v.user.time_zone.clone();
+    let row = view::row(&c, &HashMap::new(), &zone, String::new());
+    let head = Head {
+        id: c.id.0,
+        caller: c
+            .caller
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| c.caller.number.clone()),
+        number: c.caller.number.clone(),
+        location: view::location(&c),
+        line: line_name(&s, c.line_id).await,
+        outcome: view::outcome(c.outcome),
+        sentence: format!("{}.", c.path()),
+        answered_by: row.answered_by,
+        started: view::time(c.started_at, &zone),
+        ended: c.ended_at.map(|t| view::time(t, &zone)),
+        duration: view::duration(c.duration_secs),
+        archived: c.archived,
+        test: c.test_call,
+        failsafe: c.failsafe.clone(),
+        no_attempts: if c.plan.has_anyone() {
+            "Nobody was rung.".to_owned()
+        } else {
+            "Nobody could be rung: nobody was on call, or no responder had a phone number."
+                .to_owned()
+        },
+    };
+    let recordings = recordings
+        .iter()
+        .map(|r| {
+            let json = crate::api::calls::recording_json(r, &jobs);
+            let detail = json["status_detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let state = match r.status {
+                RecordingStatus::Stored => String::new(),
+                RecordingStatus::Pending => {
+                    format!("Fetching the recording from the provider… {detail}")
+                }
+                RecordingStatus::Failed => {
+                    format!("The recording could not be downloaded: {detail}")
+                }
+                RecordingStatus::Absent => "The provider made no recording.".to_owned(),
+                RecordingStatus::Deleted => {
+                    "Deleted: the line keeps recordings for a limited time.".to_owned()
+                }
+            };
+            RecView {
+                kind: match r.kind {
+                    RecordingKind::Call => "Recording of the conversation",
+                    RecordingKind::Voicemail => "Voicemail",
+                },
+                duration: r
+                    .duration_secs
+                    .map(|d| view::duration(Some(d)))
+                    .unwrap_or_default(),
+                src: (r.status == RecordingStatus::Stored && r.local_path.is_some())
+                    .then(|| crate::urls::recording_path(r.call_id, r.id)),
+                state,
+            }
+        })
+        .collect();
+    let attempts = c
+        .attempts
+        .iter()
+        .map(|a| AttemptView {
+            name: a.name.clone(),
+            number: a.number.clone(),
+            result: attempt_result(a.outcome),
+            rang: a
+                .duration_secs
+                .filter(|_| a.outcome == AttemptOutcome::Answered)
+                .map(|d| format!("talked {}", view::duration(Some(d))))
+                .unwrap_or_default(),
+            at: view::time(a.started_at, &zone),
+        })
+        .collect();
+    let events = events
+        .iter()
+        .map(|e| EventView {
+            at: view::time(e.at, &zone),
+            kind: e.kind.as_str(),
+            message: e.message.clone(),
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    for j in jobs.iter().filter(|j| j.kind == JobKind::Alert.as_str()) {
+        let channel = match j.payload["channel"].as_i64() {
+            Some(ch) => match s
+                .store
+                .get_channel(switchboard_core::channel::ChannelId(ch))
+                .await
+            {
+                Ok(c) => c.name,
+                Err(_) => format!("channel {ch} (deleted)"),
+            },
+            None => "a channel".to_owned(),
+        };
+        let at = view::time(j.run_at, &zone).text;
+        let state = match j.status.as_str() {
+            "done" => format!("delivered ({at})"),
+            "queued" => match &j.last_error {
+                Some(e) => format!("retrying, attempt {} failed: {e}; next at {at}", j.attempts),
+                None => format!("queued, due {at}"),
+            },
+            _ => format!(
+                "failed after {} attempts: {}",
+                j.attempts,
+                j.last_error.as_deref().unwrap_or("unknown error")
+            ),
+        };
+        alerts.push(AlertView { channel, state });
+    }
+    html(&CallPage {
+        chrome: v.chrome("calls"),
+        head,
+        recordings,
+        attempts,
+        events,
+        alerts,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArchiveForm {
+    #[serde(default)]
+    csrf: String,
+    archived: String,
+}
+
+/// `POST /calls/{id}/archive` (`archived=true|false`).
+pub async fn archive(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<ArchiveForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let id: CallId = crate::api::parse_id(&id, "call")?;
+    scope::call(&s, &v.access, id).await?;
+    s.store
+        .set_call_archived(id, f.archived == "true")
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?;
+    Ok(Redirect::to(&format!("/calls/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "confirm_delete.html")]
+pub struct ConfirmDelete {
+    pub chrome: Chrome,
+    pub id: i64,
+    pub caller: String,
+    pub started: Time,
+    pub recordings: usize,
+}
+
+/// `GET /calls/{id}/delete`: what deleting takes with it, and the button.
+pub async fn confirm_delete(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: CallId = crate::api::parse_id(&id, "call")?;
+    let c = scope::call(&s, &v.access, id).await?;
+    let recordings = s
+        .store
+        .list_recordings(id)
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?
+        .iter()
+        .filter(|r| r.local_path.is_some() || r.status != RecordingStatus::Deleted)
+        .count();
+    html(&ConfirmDelete {
+        chrome: v.chrome("calls"),
+        id: id.0,
+        caller: format!("{} ({})", view::caller_name(&c), c.caller.number),
+        started: view::time(c.started_at, &v.user.time_zone),
+        recordings,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /calls/{id}/delete`: the call, its log and its recordings go.
+pub async fn delete(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let id: CallId = crate::api::parse_id(&id, "call")?;
+    scope::call(&s, &v.access, id).await?;
+    crate::api::calls::erase_call(&s, id).await?;
+    Ok(Redirect::to("/calls").into_response())
+}

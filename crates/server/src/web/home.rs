@@ -1,0 +1,325 @@
+//! `/`: who a call to each line would ring now and until when, coverage warnings, lines still
+//! waiting for their first call, a 30-day chart of calls by outcome (inline SVG drawn here,
+//! with its numbers as a table), and the latest calls. The plan shown is the resolver's, the
+//! same that plans each call; the warnings are the coverage check's.
+
+use super::calls::{line_names, media_text};
+use super::view::{self, CallRow, Pill};
+use super::{html, Chrome, PageError, Viewer};
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::{Extension, Json};
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use switchboard_core::call::Outcome;
+use switchboard_core::line::Line;
+use switchboard_core::store::CallFilter;
+use switchboard_core::UserId;
+
+/// A line's status, as a pill with words of its own.
+pub struct Badge {
+    pub class: &'static str,
+    pub icon: &'static str,
+    pub word: String,
+}
+
+fn badge(class: &'static str, icon: &'static str, word: impl Into<String>) -> Badge {
+    Badge {
+        class,
+        icon,
+        word: word.into(),
+    }
+}
+
+pub struct LineCard {
+    pub name: String,
+    pub number: String,
+    pub status: Vec<Badge>,
+    pub on_call: String,
+    pub until: String,
+    pub warnings: Vec<String>,
+}
+
+pub struct Seg {
+    pub y: String,
+    pub h: String,
+    pub class: &'static str,
+    pub hatch: &'static str,
+    pub title: String,
+}
+
+pub struct Bar {
+    pub x: String,
+    pub day: String,
+    pub label: String,
+    pub href: String,
+    pub segments: Vec<Seg>,
+    pub counts: Vec<usize>,
+    pub total: usize,
+}
+
+pub struct Chart {
+    pub bars: Vec<Bar>,
+    pub legend: Vec<Pill>,
+    pub desc: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub chrome: Chrome,
+    pub lines: Vec<LineCard>,
+    pub chart: Chart,
+    pub rows: Vec<CallRow>,
+}
+
+/// The outcomes the chart stacks, bottom up.
+const STACKED: [Outcome; 5] = [
+    Outcome::Answered,
+    Outcome::Voicemail,
+    Outcome::Missed,
+    Outcome::Abandoned,
+    Outcome::Rejected,
+];
+
+async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) -> LineCard {
+    let zone = &v.user.time_zone;
+    let mut status = Vec::new();
+    if let Some(t) = l.active_test_mode(now) {
+        let secs = (t.until.as_second() - now.as_second()).max(0);
+        let left = format!("Test mode, {}:{:02} left", secs / 60, secs % 60);
+        status.push(badge("o-progress", "⚑", left));
+    }
+    if called {
+        status.push(badge("o-answered", "●", "Live"));
+    } else {
+        status.push(badge("o-abandoned", "…", "Waiting for its first call"));
+    }
+    if l.auth_token.is_none() {
+        status.push(badge("o-missed", "⚠", "Signature checks off"));
+    }
+    if l.business_hours.as_ref().is_some_and(|b| !b.is_open(now)) {
+        status.push(badge("o-voicemail", "☾", "After hours"));
+    }
+    let (mut on_call, mut until) = (String::new(), String::new());
+    if let Ok(dir) = crate::directory::load(s, l, crate::directory::Users::All).await {
+        let plan = switchboard_core::routing::plan_at(l, &dir, now);
+        let chain: Vec<String> = plan
+            .steps
+            .iter()
+            .filter_map(|st| st.responder.as_ref())
+            .map(|r| {
+                let local = dir
+                    .users
+                    .get(&r.user_id)
+                    .map(|u| {
+                        now.to_zoned(u.time_zone.tz().clone())
+                            .strftime(" (%H:%M their time)")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                format!("{}{local}", r.name)
+            })
+            .collect();
+        if !chain.is_empty() {
+            on_call = chain
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{}. {n}", i + 1))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            on_call.push_str(" → voicemail");
+        }
+        let first = |p: &switchboard_core::plan::Plan| {
+            p.steps
+                .iter()
+                .find_map(|st| st.responder.as_ref().map(|r| r.user_id))
+        };
+        let horizon = now + SignedDuration::from_hours(24 * 14);
+        let next = switchboard_core::routing::changes(l, &dir, now, horizon)
+            .into_iter()
+            .filter(|t| *t > now)
+            .find(|t| first(&switchboard_core::routing::plan_at(l, &dir, *t)) != first(&plan));
+        if let Some(t) = next {
+            until = format!(
+                "Until {}, then the first responder changes.",
+                view::time(t, zone).text
+            );
+        }
+    }
+    let mut warnings = Vec::new();
+    let q = Query(crate::api::coverage::CoverageQuery { days: Some(7) });
+    let got = crate::api::coverage::get_coverage(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        Path(l.id.to_string()),
+        Ok(q),
+    )
+    .await;
+    if let Ok(Json(c)) = got {
+        for w in c["warnings"].as_array().into_iter().flatten() {
+            if let Some(m) = w["message"].as_str() {
+                warnings.push(m.to_owned());
+            }
+        }
+        let gaps = c["uncovered"].as_array().map_or(0, Vec::len);
+        if gaps > 0 {
+            warnings.push(format!(
+                "{gaps} time{} in the next 7 days when a call would ring nobody",
+                if gaps == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    LineCard {
+        name: l.name.clone(),
+        number: l.number.to_string(),
+        status,
+        on_call,
+        until,
+        warnings,
+    }
+}
+
+/// The calls of the last 30 days per day (in the viewer's zone), stacked by outcome.
+fn chart(calls: &[(Timestamp, Outcome)], v: &Viewer, now: Timestamp) -> Chart {
+    let tz = v.user.time_zone.tz().clone();
+    let today = now.to_zoned(tz.clone()).date();
+    let days: Vec<jiff::civil::Date> = (0..30i64)
+        .rev()
+        .filter_map(|back| today.checked_sub(back.days()).ok())
+        .collect();
+    let mut counts = vec![[0usize; STACKED.len()]; days.len()];
+    for (at, o) in calls {
+        let d = at.to_zoned(tz.clone()).date();
+        if let (Some(i), Some(k)) = (
+            days.iter().position(|x| *x == d),
+            STACKED.iter().position(|x| x == o),
+        ) {
+            counts[i][k] += 1;
+        }
+    }
+    let max = counts
+        .iter()
+        .map(|c| c.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut bars = Vec::new();
+    let (mut total, mut busiest) = (0usize, (0usize, String::new()));
+    for (i, (d, c)) in days.iter().zip(&counts).enumerate() {
+        let sum: usize = c.iter().sum();
+        total += sum;
+        let label_day = d.strftime("%a %d %b").to_string();
+        if sum > busiest.0 {
+            busiest = (sum, label_day.clone());
+        }
+        let mut y = 100.0;
+        let mut segments = Vec::new();
+        for (k, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let h = *n as f64 / max as f64 * 95.0;
+            y -= h;
+            let p = view::outcome(STACKED[k]);
+            segments.push(Seg {
+                y: format!("{y:.2}"),
+                h: format!("{h:.2}"),
+                class: p.class,
+                hatch: match STACKED[k] {
+                    Outcome::Missed => "hatch",
+                    Outcome::Abandoned => "hatch-grey",
+                    _ => "",
+                },
+                title: format!("{label_day}: {n} {}", p.word.to_lowercase()),
+            });
+        }
+        bars.push(Bar {
+            x: format!("{}", i * 10 + 1),
+            day: label_day.clone(),
+            label: format!("{label_day}: {sum} calls; show them"),
+            href: format!("/calls?since={d}&until={d}"),
+            segments,
+            counts: c.to_vec(),
+            total: sum,
+        });
+    }
+    let by: Vec<String> = STACKED
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let n: usize = counts.iter().map(|c| c[k]).sum();
+            format!("{n} {}", view::outcome(*o).word.to_lowercase())
+        })
+        .collect();
+    let mut desc = format!("{total} calls in 30 days: {}.", by.join(", "));
+    if busiest.0 > 0 {
+        desc.push_str(&format!(" Busiest day {} with {}.", busiest.1, busiest.0));
+    }
+    Chart {
+        bars,
+        legend: STACKED.iter().map(|o| view::outcome(*o)).collect(),
+        desc,
+    }
+}
+
+/// `GET /`.
+pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let now = s.clock.now();
+    let store = crate::api::error::ApiError::store("line");
+    let lines: Vec<Line> = s
+        .store
+        .list_lines()
+        .await
+        .map_err(&store)?
+        .into_iter()
+        .filter(|l| v.access.sees(l.team))
+        .collect();
+    let member = (!v.access.sees_everything()).then(|| v.access.user.unwrap_or(UserId(0)));
+    let month = s
+        .store
+        .list_calls(&CallFilter {
+            member,
+            since: Some(now - SignedDuration::from_hours(24 * 31)),
+            include_archived: true,
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?;
+    let mut cards = Vec::new();
+    for l in &lines {
+        let called = month.iter().any(|c| c.line_id == l.id)
+            || !s
+                .store
+                .list_calls(&CallFilter {
+                    line: Some(l.id),
+                    include_archived: true,
+                    limit: 1,
+                    ..Default::default()
+                })
+                .await
+                .map_err(crate::api::error::ApiError::store("call"))?
+                .is_empty();
+        cards.push(card(&s, &v, l, now, called).await);
+    }
+    let points: Vec<(Timestamp, Outcome)> = month
+        .iter()
+        .filter(|c| !c.test_call)
+        .map(|c| (c.started_at, c.outcome))
+        .collect();
+    let names = line_names(&s, &v).await?;
+    let mut rows = Vec::new();
+    for c in month.iter().filter(|c| !c.archived).take(10) {
+        rows.push(view::row(
+            c,
+            &names,
+            &v.user.time_zone,
+            media_text(&s, c).await,
+        ));
+    }
+    html(&HomePage {
+        chrome: v.chrome("home"),
+        lines: cards,
+        chart: chart(&points, &v, now),
+        rows,
+    })
+}

@@ -1,0 +1,284 @@
+//! The dashboard: server-rendered pages (askama templates, compiled into the binary) behind a
+//! login, with the same team rules, resolver and store as the API. Every page works without
+//! JavaScript; a pinned htmx (served from the binary) only enhances. Every answer carries a
+//! strict Content-Security-Policy: no inline script or style, nothing from elsewhere.
+
+mod calls;
+mod home;
+mod login;
+mod view;
+
+use crate::accounts::session;
+use crate::api::error::ApiError;
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use switchboard_core::account::Access;
+use switchboard_core::user::User;
+
+/// The pages' routes.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/calls", get(calls::list))
+        .route("/calls/{id}", get(calls::show))
+        .route("/calls/{id}/archive", post(calls::archive))
+        .route(
+            "/calls/{id}/delete",
+            get(calls::confirm_delete).post(calls::delete),
+        )
+        .route("/assets/{file}", get(asset))
+        // Layers run outermost last-added: the headers, who is asking, then the audit
+        // trail (the same as the API's: every form that changes something is recorded).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::audit::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            identify,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state, headers))
+}
+
+/// Notes who a request with a live session is from (for the audit trail); pages that need a
+/// login check it again through [`Viewer`].
+async fn identify(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let changes = !session::is_safe(req.method());
+    if let Some(id) = session::cookie_value(req.headers())
+        .filter(|_| changes)
+        .map(str::to_owned)
+    {
+        if let Ok(who) = session::authenticate(&s, &id, &Method::GET, req.headers()).await {
+            if let Ok(access) = crate::api::scope::load(&s, &who).await {
+                req.extensions_mut().insert(who);
+                req.extensions_mut().insert(access);
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// The security headers every page gets.
+async fn headers(State(_): State<AppState>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+             frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    resp
+}
+
+/// The files the pages use, compiled into the binary.
+async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (
+            include_bytes!("../../assets/app.css"),
+            "text/css; charset=utf-8",
+        ),
+        "htmx-2.0.11.min.js" => (
+            include_bytes!("../../assets/htmx-2.0.11.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return (StatusCode::NOT_FOUND, "no such file").into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            // The names carry the version (htmx) or change with the binary: an hour is safe.
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// What every page's frame shows: who is logged in, the form token, the display zone.
+pub struct Chrome {
+    pub name: String,
+    pub csrf: String,
+    pub zone: String,
+    pub section: &'static str,
+}
+
+/// A logged-in person looking at a page: their account, what they may reach, their session's
+/// form token. Without a live session, a page answers with a redirect to the login page that
+/// brings them back.
+pub struct Viewer {
+    pub user: User,
+    pub access: Access,
+    pub csrf: String,
+}
+
+impl Viewer {
+    pub fn chrome(&self, section: &'static str) -> Chrome {
+        Chrome {
+            name: self.user.name.clone(),
+            csrf: self.csrf.clone(),
+            zone: self.user.time_zone.name().to_owned(),
+            section,
+        }
+    }
+
+    /// A form's token must be this session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+        use subtle::ConstantTimeEq;
+        if bool::from(sent.as_bytes().ct_eq(self.csrf.as_bytes())) {
+            Ok(())
+        } else {
+            Err(PageError::Status(
+                StatusCode::FORBIDDEN,
+                "This form is out of date (its security token does not match your session). Go back, reload the page and try again.".to_owned(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let to_login = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            Redirect::to(&format!("/login?next={next}")).into_response()
+        };
+        let Some(id) = session::cookie_value(&parts.headers).map(str::to_owned) else {
+            return Err(to_login());
+        };
+        // Reading only: a form's token is checked by the handler that takes the form.
+        let who = match session::authenticate(s, &id, &Method::GET, &parts.headers).await {
+            Ok(w) => w,
+            Err(ApiError::Unauthorized) => return Err(to_login()),
+            Err(e) => return Err(PageError::from(e).into_response()),
+        };
+        let access = crate::api::scope::load(s, &who)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+        let session = s
+            .store
+            .get_session(&crate::api::hash_token(&id))
+            .await
+            .map_err(|_| to_login())?;
+        let user = s
+            .store
+            .get_user(session.user_id)
+            .await
+            .map_err(|_| to_login())?;
+        Ok(Viewer {
+            user,
+            access,
+            csrf: session.csrf,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plain.html")]
+pub struct Plain {
+    pub title: String,
+    pub problem: Option<String>,
+    pub login: bool,
+    pub sso: bool,
+    pub next: String,
+    pub email: String,
+    pub message: String,
+    pub link: String,
+    pub link_text: String,
+}
+
+/// A page that could not be shown: a status and a sentence for the person.
+#[derive(Debug)]
+pub enum PageError {
+    Status(StatusCode, String),
+    Internal(String),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound(what) => PageError::Status(
+                StatusCode::NOT_FOUND,
+                format!("There is no such {what}, or it belongs to a team you are not in."),
+            ),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %crate::errors::chain(&*e), "internal error on a page");
+                PageError::Internal(
+                    "Something went wrong on our side; it has been logged.".to_owned(),
+                )
+            }
+            other => {
+                let (status, _) = other.status();
+                PageError::Status(status, other.to_string())
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "a page failed to render");
+        PageError::Internal("Something went wrong on our side; it has been logged.".to_owned())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            PageError::Status(s, m) => (s, m),
+            PageError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
+        };
+        let title = match status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        let page = Plain {
+            title: title.to_owned(),
+            problem: None,
+            login: false,
+            sso: false,
+            next: String::new(),
+            email: String::new(),
+            message,
+            link: "/".to_owned(),
+            link_text: "Back to the home page".to_owned(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, "error").into_response(),
+        }
+    }
+}
+
+/// A rendered page.
+pub fn html(t: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}

@@ -1,0 +1,130 @@
+//! What the pages show, in words: times in the viewer's zone (24-hour clock everywhere, UTC on
+//! hover), outcome pills (an icon and a word besides the colour), and call rows.
+
+use jiff::Timestamp;
+use std::collections::HashMap;
+use switchboard_core::call::{Call, Outcome};
+use switchboard_core::{LineId, Zone};
+
+/// An instant as a page shows it.
+pub struct Time {
+    /// RFC 3339 in UTC, for `<time datetime>`.
+    pub iso: String,
+    /// In the viewer's zone, with the zone's abbreviation.
+    pub text: String,
+    /// The same instant in UTC, for the hover.
+    pub title: String,
+}
+
+/// One clock format everywhere: `2026-11-24 10:00 CET`.
+pub fn time(t: Timestamp, zone: &Zone) -> Time {
+    let local = t.to_zoned(zone.tz().clone());
+    Time {
+        iso: t.to_string(),
+        text: local.strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        title: t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    }
+}
+
+/// `m:ss`, or `h:mm:ss` past an hour.
+pub fn duration(secs: Option<u32>) -> String {
+    match secs {
+        None => "—".to_owned(),
+        Some(s) if s >= 3600 => format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
+        Some(s) => format!("{}:{:02}", s / 60, s % 60),
+    }
+}
+
+/// A status pill: colour (by class), an icon and a word, so colour is never alone.
+pub struct Pill {
+    pub class: &'static str,
+    pub icon: &'static str,
+    pub word: &'static str,
+}
+
+pub fn outcome(o: Outcome) -> Pill {
+    let (class, icon, word) = match o {
+        Outcome::Answered => ("o-answered", "✓", "Answered"),
+        Outcome::Voicemail => ("o-voicemail", "✉", "Voicemail"),
+        Outcome::Missed => ("o-missed", "✗", "Missed"),
+        Outcome::Abandoned => ("o-abandoned", "↩", "Abandoned"),
+        Outcome::Rejected => ("o-rejected", "⊘", "Blocked"),
+        Outcome::InProgress => ("o-progress", "…", "In progress"),
+    };
+    Pill { class, icon, word }
+}
+
+/// Every outcome, in the order the filters and the chart list them.
+pub const OUTCOMES: [Outcome; 6] = [
+    Outcome::Answered,
+    Outcome::Voicemail,
+    Outcome::Missed,
+    Outcome::Abandoned,
+    Outcome::Rejected,
+    Outcome::InProgress,
+];
+
+/// A call as a row of the list.
+pub struct CallRow {
+    pub id: i64,
+    pub when: Time,
+    pub caller_name: String,
+    pub caller_number: String,
+    pub location: String,
+    pub line: String,
+    pub outcome: Pill,
+    pub answered_by: String,
+    pub path: String,
+    pub duration: String,
+    pub media: String,
+    pub test: bool,
+    pub archived: bool,
+}
+
+/// The caller's name as shown: the provider's caller name, or "Unknown caller".
+pub fn caller_name(c: &Call) -> String {
+    c.caller
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Unknown caller".to_owned())
+}
+
+/// Where the caller is, as the provider reported it.
+pub fn location(c: &Call) -> String {
+    [&c.caller.city, &c.caller.state, &c.caller.country]
+        .into_iter()
+        .filter_map(|p| p.as_deref())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String) -> CallRow {
+    let answered = c.answered_by.and_then(|u| {
+        c.plan
+            .steps
+            .iter()
+            .filter_map(|s| s.responder.as_ref())
+            .find(|r| r.user_id == u)
+            .map(|r| r.name.clone())
+    });
+    CallRow {
+        id: c.id.0,
+        when: time(c.started_at, zone),
+        caller_name: caller_name(c),
+        caller_number: c.caller.number.clone(),
+        location: location(c),
+        line: lines
+            .get(&c.line_id)
+            .cloned()
+            .unwrap_or_else(|| format!("Line {} (deleted)", c.line_id)),
+        outcome: outcome(c.outcome),
+        answered_by: answered.unwrap_or_else(|| "—".to_owned()),
+        path: c.path(),
+        duration: duration(c.duration_secs),
+        media,
+        test: c.test_call,
+        archived: c.archived,
+    }
+}
