@@ -51,6 +51,8 @@ pub struct Seg {
 
 pub struct Bar {
     pub x: String,
+    /// The day under the axis, on every 7th bar.
+    pub tick: String,
     pub day: String,
     pub label: String,
     pub href: String,
@@ -234,6 +236,11 @@ fn chart(calls: &[(Timestamp, Outcome)], v: &Viewer, now: Timestamp) -> Chart {
         }
         bars.push(Bar {
             x: format!("{}", i * 10 + 1),
+            tick: if i % 7 == 1 {
+                d.strftime("%d %b").to_string()
+            } else {
+                String::new()
+            },
             day: label_day.clone(),
             label: format!("{label_day}: {sum} calls; show them"),
             href: format!("/calls?since={d}&until={d}"),

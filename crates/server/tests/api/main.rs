@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod bad_input;
 mod binary;
+mod browser;
 mod calls;
 mod cli;
 mod faults;

@@ -1,0 +1,155 @@
+// Drives Debian's headless Chromium through Switchboard's pages (playwright-core with the
+// system browser), for the dashboard tests in crates/server/tests/api/browser.rs.
+//   node dashboard.mjs SCENARIO PARAMS_JSON
+// Every page visited is checked with axe-core (no serious or critical violation) and for
+// Content-Security-Policy violations. Screenshots go to params.shots when it is set.
+// A failed check throws: the process exits 1 and prints why.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const [scenario, raw] = process.argv.slice(2);
+const p = JSON.parse(raw);
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  console.log(`ok: ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.SWITCHBOARD_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+const cspViolations = [];
+page.on('console', (m) => {
+  if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+});
+const responses = [];
+page.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
+
+async function axe(name) {
+  // Evaluated through the DevTools protocol, so the page's own CSP still applies to the page.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) console.log(`axe ${name}: ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  check(bad.length === 0, `${name}: no serious or critical accessibility violation`);
+  check(cspViolations.length === 0, `${name}: no Content-Security-Policy violation ${cspViolations.join(' | ')}`);
+}
+
+async function shot(name) {
+  if (!p.shots) return;
+  mkdirSync(p.shots, { recursive: true });
+  await page.screenshot({ path: `${p.shots}/${name}.png`, fullPage: true });
+}
+
+async function login(email, password) {
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+}
+
+async function owner() {
+  // A chat alert's link, opened by someone not logged in: the login page, then the call.
+  await page.goto(`${p.base}/calls/${p.call_id}`);
+  check(new URL(page.url()).pathname === '/login', 'an alert link leads to the login page first');
+  await axe('login');
+  await shot('login');
+  await login(p.email, p.password);
+  check(new URL(page.url()).pathname === `/calls/${p.call_id}`, 'after logging in, the call the link named');
+  check((await page.textContent('h1')).startsWith('Call from'), 'the call page names the caller');
+  await axe('call');
+  await shot('call');
+
+  // The recording plays and seeks, through Range requests answered 206.
+  const audio = page.locator('audio').first();
+  await audio.evaluate((a) => a.readyState >= 1 || new Promise((ok, ko) => {
+    a.addEventListener('loadedmetadata', ok, { once: true });
+    a.addEventListener('error', () => ko(new Error('the audio failed to load')), { once: true });
+  }));
+  const duration = await audio.evaluate((a) => a.duration);
+  check(Math.abs(duration - p.secs) < 0.3, `the recording lasts ${duration.toFixed(2)} s, as stored (${p.secs} s)`);
+  const at = await audio.evaluate((a) => new Promise((ok) => {
+    a.addEventListener('seeked', () => ok(a.currentTime), { once: true });
+    a.currentTime = a.duration / 2;
+  }));
+  check(Math.abs(at - duration / 2) < 0.5, `seeking lands at ${at.toFixed(1)} s`);
+  await audio.evaluate((a) => { a.muted = true; return a.play(); });
+  await page.waitForTimeout(300);
+  check(!(await audio.evaluate((a) => a.paused)), 'the recording plays');
+  check(responses.some((r) => r.url.includes('/recordings/') && r.status === 206), 'the player got a 206 partial answer');
+
+  // The list, filtered through its form; the CSV holds exactly the filtered calls.
+  await page.goto(`${p.base}/calls`);
+  await axe('calls');
+  await shot('calls');
+  const all = await page.locator('table.calls tbody tr').count();
+  check(all === p.total_calls, `the list shows all ${p.total_calls} calls (${all})`);
+  await page.selectOption('#f-outcome', p.outcome);
+  await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
+  check(new URL(page.url()).searchParams.get('outcome') === p.outcome, 'the filter is in the URL');
+  const shown = await page.$$eval('table.calls tbody tr td:first-child a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+  check(shown.length === p.outcome_calls, `${p.outcome}: ${shown.length} calls shown (expected ${p.outcome_calls})`);
+  const csvHref = await page.getAttribute('a[download][href*="export.csv"]', 'href');
+  const csv = await page.evaluate((h) => fetch(h).then((r) => r.text()), csvHref);
+  const ids = csv.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]);
+  check(JSON.stringify(ids) === JSON.stringify(shown), `the CSV export holds exactly the ${shown.length} calls shown`);
+
+  // The home page; the keyboard reaches the skip link first.
+  await page.goto(`${p.base}/`);
+  await axe('home');
+  await shot('home');
+  await page.keyboard.press('Tab');
+  check((await page.evaluate(() => document.activeElement.textContent)).includes('Skip to the content'), 'the first Tab reaches the skip link');
+  check((await page.textContent('main')).includes(p.line_name), 'home names the line');
+
+  // At 375 px wide nothing needs sideways scrolling.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [name, path] of [['home', '/'], ['calls', '/calls'], ['call', `/calls/${p.call_id}`]]) {
+    await page.goto(`${p.base}${path}`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 375, `${path} fits 375 px (${wide})`);
+    await shot(`${name}-375px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Logging out ends the session.
+  await page.goto(`${p.base}/`);
+  await Promise.all([page.waitForNavigation(), page.click('form.who button')]);
+  check(new URL(page.url()).pathname === '/login', 'logging out shows the login page');
+  await page.goto(`${p.base}/calls`);
+  check(new URL(page.url()).pathname === '/login', 'after logging out, pages ask to log in again');
+}
+
+async function stranger() {
+  await page.goto(`${p.base}/login`);
+  await login(p.email, p.password);
+  const resp = await page.goto(`${p.base}/calls/${p.call_id}`);
+  check(resp.status() === 404, `another team's call answers 404 (${resp.status()})`);
+  await axe('not found');
+  const media = await page.evaluate((u) => fetch(u).then((r) => r.status), p.recording_url);
+  check(media === 404, `another team's recording answers 404 (${media})`);
+  await page.goto(`${p.base}/calls`);
+  check((await page.locator('table.calls tbody tr').count()) === 0, 'the list holds none of their calls');
+  await page.goto(`${p.base}/`);
+  check(!(await page.textContent('main')).includes(p.line_name), 'home does not name their line');
+}
+
+try {
+  if (scenario === 'owner') await owner();
+  else if (scenario === 'stranger') await stranger();
+  else throw new Error(`unknown scenario ${scenario}`);
+} catch (e) {
+  console.log(`FAILED: ${e.message}`);
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
