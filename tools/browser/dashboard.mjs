@@ -111,6 +111,27 @@ async function owner() {
   check((await page.evaluate(() => document.activeElement.textContent)).includes('Skip to the content'), 'the first Tab reaches the skip link');
   check((await page.textContent('main')).includes(p.line_name), 'home names the line');
 
+  // The line: who would be called at another time, and test mode with its banner.
+  await page.goto(`${p.base}/lines`);
+  await axe('lines');
+  await Promise.all([page.waitForNavigation(), page.click(`a[href="/lines/${p.line_id}"]`)]);
+  await axe('line');
+  check((await page.textContent('ol.route')).includes('Alice'), 'a call now would ring Alice');
+  await page.fill('#at', '2030-01-07T03:00');
+  await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
+  check(new URL(page.url()).searchParams.get('at') === '2030-01-07T03:00', 'the instant asked about is in the URL');
+  check((await page.textContent('main')).includes('2030-01-07 03:00'), 'the dry run answers for the instant asked');
+  await Promise.all([page.waitForNavigation(), page.click('text=Start test mode: ring me')]);
+  check((await page.textContent('#test-banner')).includes('every call rings only you, 5:00 left'), 'test mode: a banner with the time left');
+  await shot('line-test-mode');
+  await page.goto(`${p.base}/calls`);
+  check((await page.textContent('#test-banner')).includes('Test mode on Ops hotline'), 'the banner is on every page');
+  await page.waitForResponse((r) => r.url().endsWith('/test-mode/banner') && r.status() === 200, { timeout: 5000 });
+  check(true, 'the banner refreshes itself (htmx, every second)');
+  await page.goto(`${p.base}/lines/${p.line_id}`);
+  await Promise.all([page.waitForNavigation(), page.click('text=End test mode now')]);
+  check((await page.textContent('#test-banner')).trim() === '', 'ending test mode removes the banner');
+
   // At 375 px wide nothing needs sideways scrolling.
   await page.setViewportSize({ width: 375, height: 800 });
   for (const [name, path] of [['home', '/'], ['calls', '/calls'], ['call', `/calls/${p.call_id}`]]) {
@@ -137,6 +158,8 @@ async function stranger() {
   await axe('not found');
   const media = await page.evaluate((u) => fetch(u).then((r) => r.status), p.recording_url);
   check(media === 404, `another team's recording answers 404 (${media})`);
+  const line = await page.goto(`${p.base}/lines/${p.line_id}`);
+  check(line.status() === 404, `another team's line answers 404 (${line.status()})`);
   await page.goto(`${p.base}/calls`);
   check((await page.locator('table.calls tbody tr').count()) === 0, 'the list holds none of their calls');
   await page.goto(`${p.base}/`);
@@ -149,6 +172,8 @@ try {
   else throw new Error(`unknown scenario ${scenario}`);
 } catch (e) {
   console.log(`FAILED: ${e.message}`);
+  const text = await page.evaluate(() => document.body.innerText).catch(() => '');
+  console.log(`on ${page.url()}:\n${text.slice(0, 1500)}`);
   await browser.close();
   process.exit(1);
 }

@@ -414,7 +414,7 @@ pub async fn delete_line(
 #[serde(deny_unknown_fields)]
 pub struct TestModeInput {
     /// Whom to ring; absent: the responder making the request ("ring me").
-    user: Option<UserId>,
+    pub user: Option<UserId>,
 }
 
 pub async fn start_test_mode(

@@ -248,7 +248,7 @@ pub async fn list(
         n => format!("{n} calls"),
     };
     html(&CallsPage {
-        chrome: v.chrome("calls"),
+        chrome: v.chrome(&s, "calls").await,
         rows,
         lines,
         outcomes,
@@ -469,7 +469,7 @@ pub async fn show(
         alerts.push(AlertView { channel, state });
     }
     html(&CallPage {
-        chrome: v.chrome("calls"),
+        chrome: v.chrome(&s, "calls").await,
         head,
         recordings,
         attempts,
@@ -529,7 +529,7 @@ pub async fn confirm_delete(
         .filter(|r| r.local_path.is_some() || r.status != RecordingStatus::Deleted)
         .count();
     html(&ConfirmDelete {
-        chrome: v.chrome("calls"),
+        chrome: v.chrome(&s, "calls").await,
         id: id.0,
         caller: format!("{} ({})", view::caller_name(&c), c.caller.number),
         started: view::time(c.started_at, &v.user.time_zone),

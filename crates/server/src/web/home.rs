@@ -85,8 +85,8 @@ const STACKED: [Outcome; 5] = [
     Outcome::Rejected,
 ];
 
-async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) -> LineCard {
-    let zone = &v.user.time_zone;
+/// A line's status pills at `now`.
+pub fn status(l: &Line, now: Timestamp, called: bool) -> Vec<Badge> {
     let mut status = Vec::new();
     if let Some(t) = l.active_test_mode(now) {
         let secs = (t.until.as_second() - now.as_second()).max(0);
@@ -104,52 +104,65 @@ async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) 
     if l.business_hours.as_ref().is_some_and(|b| !b.is_open(now)) {
         status.push(badge("o-voicemail", "☾", "After hours"));
     }
+    status
+}
+
+/// Whom a call at `now` would ring ("1. Alice (10:00 their time) → 2. Bob → voicemail"), and
+/// until when the first of them stays the same; empty when nobody would be rung.
+pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (String, String) {
     let (mut on_call, mut until) = (String::new(), String::new());
-    if let Ok(dir) = crate::directory::load(s, l, crate::directory::Users::All).await {
-        let plan = switchboard_core::routing::plan_at(l, &dir, now);
-        let chain: Vec<String> = plan
-            .steps
+    let Ok(dir) = crate::directory::load(s, l, crate::directory::Users::All).await else {
+        return (on_call, until);
+    };
+    let plan = switchboard_core::routing::plan_at(l, &dir, now);
+    let chain: Vec<String> = plan
+        .steps
+        .iter()
+        .filter_map(|st| st.responder.as_ref())
+        .map(|r| {
+            let local = dir
+                .users
+                .get(&r.user_id)
+                .map(|u| {
+                    now.to_zoned(u.time_zone.tz().clone())
+                        .strftime(" (%H:%M their time)")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            format!("{}{local}", r.name)
+        })
+        .collect();
+    if !chain.is_empty() {
+        on_call = chain
             .iter()
-            .filter_map(|st| st.responder.as_ref())
-            .map(|r| {
-                let local = dir
-                    .users
-                    .get(&r.user_id)
-                    .map(|u| {
-                        now.to_zoned(u.time_zone.tz().clone())
-                            .strftime(" (%H:%M their time)")
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                format!("{}{local}", r.name)
-            })
-            .collect();
-        if !chain.is_empty() {
-            on_call = chain
-                .iter()
-                .enumerate()
-                .map(|(i, n)| format!("{}. {n}", i + 1))
-                .collect::<Vec<_>>()
-                .join(" → ");
-            on_call.push_str(" → voicemail");
-        }
-        let first = |p: &switchboard_core::plan::Plan| {
-            p.steps
-                .iter()
-                .find_map(|st| st.responder.as_ref().map(|r| r.user_id))
-        };
-        let horizon = now + SignedDuration::from_hours(24 * 14);
-        let next = switchboard_core::routing::changes(l, &dir, now, horizon)
-            .into_iter()
-            .filter(|t| *t > now)
-            .find(|t| first(&switchboard_core::routing::plan_at(l, &dir, *t)) != first(&plan));
-        if let Some(t) = next {
-            until = format!(
-                "Until {}, then the first responder changes.",
-                view::time(t, zone).text
-            );
-        }
+            .enumerate()
+            .map(|(i, n)| format!("{}. {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(" → ");
+        on_call.push_str(" → voicemail");
     }
+    let first = |p: &switchboard_core::plan::Plan| {
+        p.steps
+            .iter()
+            .find_map(|st| st.responder.as_ref().map(|r| r.user_id))
+    };
+    let horizon = now + SignedDuration::from_hours(24 * 14);
+    let next = switchboard_core::routing::changes(l, &dir, now, horizon)
+        .into_iter()
+        .filter(|t| *t > now)
+        .find(|t| first(&switchboard_core::routing::plan_at(l, &dir, *t)) != first(&plan));
+    if let Some(t) = next {
+        until = format!(
+            "Until {}, then the first responder changes.",
+            view::time(t, &v.user.time_zone).text
+        );
+    }
+    (on_call, until)
+}
+
+async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) -> LineCard {
+    let status = status(l, now, called);
+    let (on_call, until) = on_call(s, v, l, now).await;
     let mut warnings = Vec::new();
     let q = Query(crate::api::coverage::CoverageQuery { days: Some(7) });
     let got = crate::api::coverage::get_coverage(
@@ -324,7 +337,7 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
         ));
     }
     html(&HomePage {
-        chrome: v.chrome("home"),
+        chrome: v.chrome(&s, "home").await,
         lines: cards,
         chart: chart(&points, &v, now),
         rows,

@@ -5,6 +5,7 @@
 
 mod calls;
 mod home;
+mod lines;
 mod login;
 mod view;
 
@@ -29,6 +30,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/calls", get(calls::list))
+        .route("/lines", get(lines::list))
+        .route("/lines/{id}", get(lines::show))
+        .route("/lines/{id}/test-mode", post(lines::test_mode))
+        .route("/test-mode/banner", get(banner_fragment))
         .route("/calls/{id}", get(calls::show))
         .route("/calls/{id}/archive", post(calls::archive))
         .route(
@@ -121,6 +126,56 @@ pub struct Chrome {
     pub csrf: String,
     pub zone: String,
     pub section: &'static str,
+    /// The lines in test mode the viewer can see: a banner on every page.
+    pub banner: Vec<BannerItem>,
+}
+
+/// A line in test mode, for the banner.
+pub struct BannerItem {
+    pub line_id: i64,
+    pub line: String,
+    pub user: String,
+    pub left: String,
+}
+
+#[derive(Template)]
+#[template(path = "banner.html")]
+pub struct Banner {
+    pub banner: Vec<BannerItem>,
+}
+
+/// The test-mode banner of what `v` can see.
+pub async fn banner(s: &AppState, v: &Viewer) -> Vec<BannerItem> {
+    let now = s.clock.now();
+    let Ok(lines) = s.store.list_lines().await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for l in lines.iter().filter(|l| v.access.sees(l.team)) {
+        let Some(t) = l.active_test_mode(now) else {
+            continue;
+        };
+        let user = match s.store.get_user(t.user).await {
+            Ok(u) if u.id == v.user.id => "you".to_owned(),
+            Ok(u) => u.name,
+            Err(_) => format!("user {}", t.user),
+        };
+        let secs = (t.until.as_second() - now.as_second()).max(0);
+        out.push(BannerItem {
+            line_id: l.id.0,
+            line: l.name.clone(),
+            user,
+            left: format!("{}:{:02}", secs / 60, secs % 60),
+        });
+    }
+    out
+}
+
+/// `GET /test-mode/banner`: the banner alone, for the countdown to refresh itself.
+async fn banner_fragment(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    html(&Banner {
+        banner: banner(&s, &v).await,
+    })
 }
 
 /// A logged-in person looking at a page: their account, what they may reach, their session's
@@ -133,12 +188,13 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn chrome(&self, section: &'static str) -> Chrome {
+    pub async fn chrome(&self, s: &AppState, section: &'static str) -> Chrome {
         Chrome {
             name: self.user.name.clone(),
             csrf: self.csrf.clone(),
             zone: self.user.time_zone.name().to_owned(),
             section,
+            banner: banner(s, self).await,
         }
     }
 

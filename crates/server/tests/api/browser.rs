@@ -66,7 +66,7 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
     let pay = send(&app, Method::POST, "/teams", json!({"name": "Payments"})).await["id"].clone();
     let alice = app.user("Alice", Some(ALICE)).await;
     let mia = app
-        .account("Mia", "mia@example.com", None, Role::Member)
+        .account("Mia", "mia@example.com", Some("+14155550111"), Role::Member)
         .await;
     let ben = app
         .account("Ben", "ben@example.com", None, Role::Member)
@@ -128,6 +128,7 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
             "base": app.url, "email": "mia@example.com", "password": PASSWORD,
             "call_id": call_id, "secs": secs, "total_calls": 3,
             "outcome": "answered", "outcome_calls": 2, "line_name": "Ops hotline",
+            "line_id": line["id"],
             "shots": shots(),
         }),
     )
@@ -138,6 +139,7 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
         json!({
             "base": app.url, "email": "ben@example.com", "password": PASSWORD,
             "call_id": call_id, "recording_url": recording, "line_name": "Ops hotline",
+            "line_id": line["id"],
         }),
     )
     .await;

@@ -1,0 +1,262 @@
+//! `/lines`: every line the viewer can see with its status and whom a call would ring now;
+//! a line's page with "who would be called at …" (the resolver's dry run for any instant,
+//! skipped steps with their reasons), test mode (start, extend, end) and the provider's URLs.
+
+use super::home::{on_call, status, Badge};
+use super::view::{self, Time};
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::scope;
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use serde::Deserialize;
+use switchboard_core::line::{Line, Provider};
+use switchboard_core::plan::SkipReason;
+use switchboard_core::store::CallFilter;
+use switchboard_core::LineId;
+
+pub struct LineRow {
+    pub id: i64,
+    pub name: String,
+    pub number: String,
+    pub status: Vec<Badge>,
+    pub on_call: String,
+}
+
+#[derive(Template)]
+#[template(path = "lines.html")]
+pub struct LinesPage {
+    pub chrome: Chrome,
+    pub lines: Vec<LineRow>,
+}
+
+async fn called(s: &AppState, l: &Line) -> Result<bool, PageError> {
+    let one = s
+        .store
+        .list_calls(&CallFilter {
+            line: Some(l.id),
+            include_archived: true,
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?;
+    Ok(!one.is_empty())
+}
+
+/// `GET /lines`.
+pub async fn list(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let now = s.clock.now();
+    let lines = s
+        .store
+        .list_lines()
+        .await
+        .map_err(crate::api::error::ApiError::store("line"))?;
+    let mut rows = Vec::new();
+    for l in lines.iter().filter(|l| v.access.sees(l.team)) {
+        rows.push(LineRow {
+            id: l.id.0,
+            name: l.name.clone(),
+            number: l.number.to_string(),
+            status: status(l, now, called(&s, l).await?),
+            on_call: on_call(&s, &v, l, now).await.0,
+        });
+    }
+    html(&LinesPage {
+        chrome: v.chrome(&s, "lines").await,
+        lines: rows,
+    })
+}
+
+pub struct StepView {
+    pub target: String,
+    pub responder: Option<String>,
+    pub why: String,
+}
+
+pub struct TestView {
+    pub user: String,
+    pub left: String,
+}
+
+#[derive(Template)]
+#[template(path = "line.html")]
+pub struct LinePage {
+    pub chrome: Chrome,
+    pub id: i64,
+    pub name: String,
+    pub number: String,
+    pub status: Vec<Badge>,
+    pub problem: Option<String>,
+    pub at: Time,
+    pub at_input: String,
+    pub after_hours: bool,
+    pub test_mode: bool,
+    pub rings_anyone: bool,
+    pub steps: Vec<StepView>,
+    pub test: Option<TestView>,
+    pub provider: &'static str,
+    pub webhook_url: String,
+    pub status_url: String,
+    pub signed: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AtQuery {
+    #[serde(default)]
+    at: String,
+}
+
+fn skip_words(r: SkipReason) -> &'static str {
+    match r {
+        SkipReason::AlreadyInPlan => "already rung by an earlier step",
+        SkipReason::NobodyOnCall => "nobody is on call in this schedule then",
+        SkipReason::NoPhone => "has no phone number: skipped",
+        SkipReason::UnknownUser => "this user no longer exists",
+    }
+}
+
+/// `GET /lines/{id}?at=…` (`at` a local date and time in the viewer's zone).
+pub async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> Result<Response, PageError> {
+    let id: LineId = crate::api::parse_id(&id, "line")?;
+    let l = scope::line(&s, &v.access, id).await?;
+    let now = s.clock.now();
+    let zone = v.user.time_zone.clone();
+    let mut problem = None;
+    let at = if q.at.is_empty() {
+        now
+    } else {
+        match q
+            .at
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(zone.tz().clone()).ok())
+        {
+            Some(z) => z.timestamp(),
+            None => {
+                problem = Some(format!(
+                    "'{}' is not a date and time such as 2026-11-24T09:00; showing now.",
+                    q.at
+                ));
+                now
+            }
+        }
+    };
+    let dir = crate::directory::load(&s, &l, crate::directory::Users::All)
+        .await
+        .map_err(crate::api::error::ApiError::store("user"))?;
+    let plan = switchboard_core::routing::plan_at(&l, &dir, at);
+    let steps = plan
+        .steps
+        .iter()
+        .map(|st| StepView {
+            target: st.target.clone(),
+            responder: st.responder.as_ref().map(|r| {
+                let local = dir
+                    .users
+                    .get(&r.user_id)
+                    .map(|u| {
+                        at.to_zoned(u.time_zone.tz().clone())
+                            .strftime(", %H:%M their time")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                format!("{} ({}{local})", r.name, r.phone)
+            }),
+            why: st.skipped.map(skip_words).unwrap_or_default().to_owned(),
+        })
+        .collect();
+    let test = match l.active_test_mode(now) {
+        Some(t) => {
+            let user = match s.store.get_user(t.user).await {
+                Ok(u) if u.id == v.user.id => "you".to_owned(),
+                Ok(u) => u.name,
+                Err(_) => format!("user {}", t.user),
+            };
+            let secs = (t.until.as_second() - now.as_second()).max(0);
+            Some(TestView {
+                user,
+                left: format!("{}:{:02}", secs / 60, secs % 60),
+            })
+        }
+        None => None,
+    };
+    let urls = crate::urls::Urls::new(&s.config.public_url);
+    html(&LinePage {
+        chrome: v.chrome(&s, "lines").await,
+        id: l.id.0,
+        name: l.name.clone(),
+        number: l.number.to_string(),
+        status: status(&l, now, called(&s, &l).await?),
+        problem,
+        at: view::time(at, &zone),
+        at_input: at
+            .to_zoned(zone.tz().clone())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string(),
+        after_hours: plan.after_hours,
+        test_mode: plan.test_mode,
+        rings_anyone: plan.has_anyone(),
+        steps,
+        test,
+        provider: match l.provider {
+            Provider::Twilio => "Twilio",
+            Provider::Plivo => "Plivo",
+        },
+        webhook_url: urls.voice(&l),
+        status_url: urls.status(&l),
+        signed: l.auth_token.is_some(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TestModeForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+}
+
+/// `POST /lines/{id}/test-mode` (`action=start|end`): ring me for 5 minutes (again), or stop;
+/// the same checks as the API's test mode.
+pub async fn test_mode(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<TestModeForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let who = crate::accounts::Principal::Session {
+        user: v.user.id,
+        id_hash: String::new(),
+    };
+    let (st, access) = (State(s.clone()), Extension(v.access.clone()));
+    let done = match f.action.as_str() {
+        "start" => {
+            let input = crate::api::lines::TestModeInput { user: None };
+            crate::api::lines::start_test_mode(
+                st,
+                Path(id.clone()),
+                Extension(who),
+                access,
+                crate::api::error::ApiJson(input),
+            )
+            .await
+        }
+        "end" => crate::api::lines::stop_test_mode(st, access, Path(id.clone())).await,
+        _ => {
+            return Err(PageError::Status(
+                axum::http::StatusCode::BAD_REQUEST,
+                "Unknown test mode action.".to_owned(),
+            ))
+        }
+    };
+    let _ = done?;
+    Ok(Redirect::to(&format!("/lines/{id}#test")).into_response())
+}
