@@ -132,6 +132,29 @@ async function owner() {
   await Promise.all([page.waitForNavigation(), page.click('text=End test mode now')]);
   check((await page.textContent('#test-banner')).trim() === '', 'ending test mode removes the banner');
 
+  // The profile: one's own time zone (the pages follow it), a token shown once, revoked.
+  await page.goto(`${p.base}/profile`);
+  await axe('profile');
+  await page.fill('#tz', 'Europe/Berlin');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/profile"] button')]);
+  check((await page.inputValue('#tz')) === 'Europe/Berlin', 'the time zone is saved');
+  await page.goto(`${p.base}/calls`);
+  check((await page.textContent('table.calls time')).endsWith('CET'), 'times now show in Berlin time');
+  await page.goto(`${p.base}/profile`);
+  await page.fill('#t-name', 'laptop script');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/profile/tokens"] button')]);
+  const token = (await page.textContent('.note .mono')).trim();
+  check(token.startsWith('sb_'), 'the new token is shown once');
+  const me = await page.evaluate((t) => fetch('/api/v1/me', { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status), token);
+  check(me === 200, 'the token works');
+  await page.goto(`${p.base}/profile`);
+  check(!(await page.textContent('main')).includes(token), 'the token is not shown again');
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Revoke the token laptop script"]')]);
+  const after = await page.evaluate((t) => fetch('/api/v1/me', { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status), token);
+  check(after === 401, 'the revoked token no longer works');
+  const audit = await page.goto(`${p.base}/audit`);
+  check(audit.status() === 403, `a member cannot read the audit trail (${audit.status()})`);
+
   // At 375 px wide nothing needs sideways scrolling.
   await page.setViewportSize({ width: 375, height: 800 });
   for (const [name, path] of [['home', '/'], ['calls', '/calls'], ['call', `/calls/${p.call_id}`]]) {
@@ -166,8 +189,24 @@ async function stranger() {
   check(!(await page.textContent('main')).includes(p.line_name), 'home does not name their line');
 }
 
+async function admin() {
+  await page.goto(`${p.base}/login`);
+  await login(p.email, p.password);
+  await page.goto(`${p.base}/audit`);
+  await axe('audit');
+  await shot('audit');
+  const text = await page.textContent('main');
+  check(text.includes('POST /profile') && text.includes('Mia <mia@example.com>'), 'the audit trail shows what Mia changed on her profile');
+  check(text.includes('DELETE /api/v1/tokens/{id}') || text.includes('POST /profile/tokens/{id}/revoke'), 'and the token she revoked');
+  await page.fill('#a-action', 'login');
+  await Promise.all([page.waitForNavigation(), page.click('form.filters button')]);
+  const rows = await page.locator('tbody tr').count();
+  check(rows >= 2 && (await page.textContent('tbody')).includes('login'), `filtering by action shows the logins (${rows})`);
+}
+
 try {
   if (scenario === 'owner') await owner();
+  else if (scenario === 'admin') await admin();
   else if (scenario === 'stranger') await stranger();
   else throw new Error(`unknown scenario ${scenario}`);
 } catch (e) {

@@ -55,7 +55,8 @@ pub async fn record(state: &AppState, entry: AuditEntry) {
 fn resource(path: &str, who: &Principal) -> Option<(String, String)> {
     let mut seg = path.trim_start_matches('/').split('/');
     let kind = seg.next()?;
-    if kind == "me" {
+    // One's own details, through the API (`/me`) or the profile page.
+    if kind == "me" || path.trim_end_matches('/') == "/profile" {
         return who.user().map(|u| ("users".to_owned(), u.to_string()));
     }
     let id = seg.next()?;
@@ -165,13 +166,13 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    actor: Option<i64>,
-    action: Option<String>,
-    target: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    before: Option<i64>,
-    limit: Option<u32>,
+    pub actor: Option<i64>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<u32>,
 }
 
 fn instant(field: &str, raw: &str) -> ApiResult<jiff::Timestamp> {

@@ -3,10 +3,12 @@
 //! JavaScript; a pinned htmx (served from the binary) only enhances. Every answer carries a
 //! strict Content-Security-Policy: no inline script or style, nothing from elsewhere.
 
+mod audit;
 mod calls;
 mod home;
 mod lines;
 mod login;
+mod profile;
 mod view;
 
 use crate::accounts::session;
@@ -34,6 +36,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/test-mode/banner", get(banner_fragment))
+        .route("/profile", get(profile::show).post(profile::save))
+        .route("/profile/tokens", post(profile::create_token))
+        .route("/profile/tokens/{id}/revoke", post(profile::revoke_token))
+        .route("/profile/sessions/{id}/end", post(profile::end_session))
+        .route(
+            "/profile/logout-everywhere",
+            post(profile::logout_everywhere),
+        )
+        .route("/audit", get(audit::show))
         .route("/calls/{id}", get(calls::show))
         .route("/calls/{id}/archive", post(calls::archive))
         .route(
@@ -126,6 +137,8 @@ pub struct Chrome {
     pub csrf: String,
     pub zone: String,
     pub section: &'static str,
+    /// Admins and owners see the audit trail.
+    pub admin: bool,
     /// The lines in test mode the viewer can see: a banner on every page.
     pub banner: Vec<BannerItem>,
 }
@@ -185,6 +198,8 @@ pub struct Viewer {
     pub user: User,
     pub access: Access,
     pub csrf: String,
+    /// The session, as the API's handlers know a requester.
+    pub principal: crate::accounts::Principal,
 }
 
 impl Viewer {
@@ -194,6 +209,7 @@ impl Viewer {
             csrf: self.csrf.clone(),
             zone: self.user.time_zone.name().to_owned(),
             section,
+            admin: self.access.sees_everything(),
             banner: banner(s, self).await,
         }
     }
@@ -251,6 +267,7 @@ impl FromRequestParts<AppState> for Viewer {
             user,
             access,
             csrf: session.csrf,
+            principal: who,
         })
     }
 }

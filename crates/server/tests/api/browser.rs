@@ -143,6 +143,13 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
         }),
     )
     .await;
+    app.account("Ada", "ada@example.com", None, Role::Admin)
+        .await;
+    run(
+        "admin",
+        json!({"base": app.url, "email": "ada@example.com", "password": PASSWORD, "shots": shots()}),
+    )
+    .await;
 }
 
 /// One browser run is enough: the pages read through the store both backends pass.

@@ -1,0 +1,257 @@
+//! `/profile`: a person's own details (name, phone, time zone), API tokens and sessions. Each
+//! form goes through the API's own handler for the same change, so the rules are one.
+
+use super::view;
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::error::{ApiError, ApiJson};
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub rights: &'static str,
+    pub last_used: String,
+    pub expires: String,
+}
+
+pub struct SessionRow {
+    pub id: String,
+    pub current: bool,
+    pub created: String,
+    pub last_seen: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub chrome: Chrome,
+    pub problem: Option<String>,
+    pub done: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub zone: String,
+    pub new_token: Option<String>,
+    pub tokens: Vec<TokenRow>,
+    pub sessions: Vec<SessionRow>,
+}
+
+fn when(v: &Value, viewer: &Viewer) -> String {
+    v.as_str()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map_or("—".to_owned(), |t| {
+            view::time(t, &viewer.user.time_zone).text
+        })
+}
+
+async fn page(
+    s: &AppState,
+    v: &Viewer,
+    problem: Option<String>,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
+    let who = Extension(v.principal.clone());
+    let Json(tokens) = crate::accounts::tokens::list_tokens(State(s.clone()), who.clone()).await?;
+    let Json(sessions) = crate::accounts::routes::my_sessions(State(s.clone()), who).await?;
+    let tokens = tokens["tokens"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| TokenRow {
+            id: t["id"].as_i64().unwrap_or_default(),
+            name: t["name"].as_str().unwrap_or_default().to_owned(),
+            rights: if t["read_only"] == true {
+                "read-only"
+            } else {
+                "yours"
+            },
+            last_used: when(&t["last_used_at"], v),
+            expires: if t["expires_at"].is_null() {
+                "never".to_owned()
+            } else {
+                when(&t["expires_at"], v)
+            },
+        })
+        .collect();
+    let sessions = sessions["sessions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| SessionRow {
+            id: x["id"].as_str().unwrap_or_default().to_owned(),
+            current: x["current"] == true,
+            created: when(&x["created_at"], v),
+            last_seen: when(&x["last_seen_at"], v),
+        })
+        .collect();
+    let mut resp = html(&ProfilePage {
+        chrome: v.chrome(s, "profile").await,
+        done: None,
+        name: v.user.name.clone(),
+        phone: v
+            .user
+            .phone
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        zone: v.user.time_zone.name().to_owned(),
+        problem: problem.clone(),
+        new_token,
+        tokens,
+        sessions,
+    })?;
+    if problem.is_some() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /profile`.
+pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    page(&s, &v, None, None).await
+}
+
+/// A form's failure the person can fix: shown on the page; anything else is an error page.
+async fn or_problem(s: &AppState, v: &Viewer, e: ApiError) -> Result<Response, PageError> {
+    match e {
+        ApiError::Invalid(_) | ApiError::Conflict(_) | ApiError::BadRequest(_) => {
+            page(s, v, Some(e.to_string()), None).await
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DetailsForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    phone: String,
+    time_zone: String,
+}
+
+/// `POST /profile`: through `PATCH /api/v1/me`.
+pub async fn save(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(f): Form<DetailsForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let mut body = json!({ "name": f.name, "time_zone": f.time_zone.trim() });
+    if !f.phone.trim().is_empty() {
+        body["phone"] = json!(f.phone.trim());
+    }
+    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    match crate::api::users::update_me(
+        State(s.clone()),
+        Extension(v.principal.clone()),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/profile").into_response()),
+        Err(e) => or_problem(&s, &v, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    expires_in_days: String,
+    #[serde(default)]
+    read_only: Option<String>,
+}
+
+/// `POST /profile/tokens`: a new token, shown once on the page that answers.
+pub async fn create_token(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let mut body = json!({ "name": f.name, "read_only": f.read_only.as_deref() == Some("true") });
+    if !f.expires_in_days.trim().is_empty() {
+        match f.expires_in_days.trim().parse::<i64>() {
+            Ok(d) => body["expires_in_days"] = json!(d),
+            Err(_) => {
+                let why = "expires after: give a number of days from 1 to 365, or nothing";
+                return page(&s, &v, Some(why.to_owned()), None).await;
+            }
+        }
+    }
+    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    match crate::accounts::tokens::create_token(
+        State(s.clone()),
+        Extension(v.principal.clone()),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok((_, Json(t))) => {
+            let token = t["token"].as_str().map(str::to_owned);
+            page(&s, &v, None, token).await
+        }
+        Err(e) => or_problem(&s, &v, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /profile/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    crate::accounts::tokens::revoke_token(State(s), Extension(v.principal.clone()), Path(id))
+        .await?;
+    Ok(Redirect::to("/profile").into_response())
+}
+
+/// `POST /profile/sessions/{id}/end`.
+pub async fn end_session(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    crate::accounts::routes::end_my_session(State(s), Extension(v.principal.clone()), Path(id))
+        .await?;
+    Ok(Redirect::to("/profile").into_response())
+}
+
+/// `POST /profile/logout-everywhere`: every session ends, this one too.
+pub async fn logout_everywhere(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    crate::accounts::routes::logout_everywhere(State(s.clone()), Extension(v.principal.clone()))
+        .await?;
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, crate::accounts::session::clear(&s)),
+            (header::LOCATION, header::HeaderValue::from_static("/login")),
+        ],
+    )
+        .into_response())
+}
