@@ -110,6 +110,8 @@ async function owner() {
   await page.keyboard.press('Tab');
   check((await page.evaluate(() => document.activeElement.textContent)).includes('Skip to the content'), 'the first Tab reaches the skip link');
   check((await page.textContent('main')).includes(p.line_name), 'home names the line');
+  const desc = await page.textContent('#chart-desc');
+  check(desc.startsWith('3 calls in 30 days: 2 answered, 1 voicemail, 0 missed'), `the chart counts the calls by outcome: ${desc}`);
 
   // The line: who would be called at another time, and test mode with its banner.
   await page.goto(`${p.base}/lines`);

@@ -714,6 +714,17 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
     };
     assert_eq!(seen(alice.id).await, vec![ops_line.id]);
     assert_eq!(seen(bob.id).await, vec![pay_line.id]);
+    // The chart's counts: when each call started and how it ended, by the same scope.
+    assert_eq!(s.call_outcomes(t(0), None).await.unwrap().len(), 2);
+    assert_eq!(
+        s.call_outcomes(t(0), Some(alice.id)).await.unwrap(),
+        vec![(t(10), switchboard_core::call::Outcome::InProgress)]
+    );
+    assert!(s
+        .call_outcomes(t(15), Some(alice.id))
+        .await
+        .unwrap()
+        .is_empty());
     let sched = Schedule {
         id: None,
         name: "Primary".into(),

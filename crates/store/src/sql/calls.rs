@@ -126,6 +126,37 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// Calls matching `f`, newest first.
+    pub(super) async fn outcomes_since(
+        &self,
+        since: Timestamp,
+        member: Option<switchboard_core::UserId>,
+    ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome)>> {
+        let mut text = String::from(
+            "SELECT started_at, outcome FROM calls WHERE started_at >= $1 AND NOT test_call",
+        );
+        if member.is_some() {
+            text.push_str(
+                " AND line_id IN (SELECT l.id FROM lines l
+                     JOIN team_members m ON m.team_id = l.team_id WHERE m.user_id = $2)",
+            );
+        }
+        let mut q = sql::<B::Db>(&text).bind(ms(since));
+        if let Some(u) = member {
+            q = q.bind(u.0);
+        }
+        let rows = self.read_all(q).await?;
+        rows.iter()
+            .map(|r| {
+                let o: String = crate::rows::col(r, "outcome")?;
+                Ok((
+                    crate::codec::ts(crate::rows::col(r, "started_at")?)?,
+                    switchboard_core::call::Outcome::parse(&o)
+                        .ok_or_else(|| StoreError::Backend("unknown outcome".into()))?,
+                ))
+            })
+            .collect()
+    }
+
     pub(super) async fn calls(&self, f: &CallFilter) -> StoreResult<Vec<Call>> {
         let mut text = String::from(match f.include_archived {
             true => "SELECT * FROM calls WHERE 1 = 1",
