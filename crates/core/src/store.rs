@@ -347,14 +347,14 @@ pub trait Store: Send + Sync + 'static {
     /// The call of `line` with the provider's call id.
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call>;
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;
-    /// When each call since `since` started and how it ended (test calls left out), for
-    /// charts: only those two columns, however many calls there are. `member`: as in
+    /// How many calls since `since` ended how, per quarter hour (its start), test calls left
+    /// out: what charts count, without reading the calls. `member`: as in
     /// [`CallFilter::member`].
-    async fn call_outcomes(
+    async fn call_counts(
         &self,
         since: Timestamp,
         member: Option<UserId>,
-    ) -> StoreResult<Vec<(Timestamp, Outcome)>>;
+    ) -> StoreResult<Vec<(Timestamp, Outcome, u64)>>;
     /// Saves a changed call, its new log lines and reported recordings in one transaction,
     /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is
     /// written. Recordings are upserted by provider recording id; a newly reported recording

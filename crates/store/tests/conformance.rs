@@ -714,14 +714,20 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
     };
     assert_eq!(seen(alice.id).await, vec![ops_line.id]);
     assert_eq!(seen(bob.id).await, vec![pay_line.id]);
-    // The chart's counts: when each call started and how it ended, by the same scope.
-    assert_eq!(s.call_outcomes(t(0), None).await.unwrap().len(), 2);
+    // The chart's counts per quarter hour, by the same scope.
+    let quarter = |at: Timestamp| Timestamp::from_second(at.as_second() / 900 * 900).unwrap();
+    let counts = s.call_counts(t(0), None).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.2).sum::<u64>(), 2, "{counts:?}");
     assert_eq!(
-        s.call_outcomes(t(0), Some(alice.id)).await.unwrap(),
-        vec![(t(10), switchboard_core::call::Outcome::InProgress)]
+        s.call_counts(t(0), Some(alice.id)).await.unwrap(),
+        vec![(
+            quarter(t(10)),
+            switchboard_core::call::Outcome::InProgress,
+            1
+        )]
     );
     assert!(s
-        .call_outcomes(t(15), Some(alice.id))
+        .call_counts(t(15), Some(alice.id))
         .await
         .unwrap()
         .is_empty());

@@ -155,12 +155,12 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> StoreResult<(String, String)> {
         SqlStore::take_sso_login(self, state_hash, not_before).await
     }
-    async fn call_outcomes(
+    async fn call_counts(
         &self,
         since: Timestamp,
         member: Option<UserId>,
-    ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome)>> {
-        self.outcomes_since(since, member).await
+    ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome, u64)>> {
+        self.outcome_counts(since, member).await
     }
     async fn append_audit(&self, e: &switchboard_core::audit::AuditEntry) -> StoreResult<()> {
         self.insert_audit(e).await

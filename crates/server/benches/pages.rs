@@ -1,0 +1,207 @@
+//! The dashboard's pages over a large call log: 100,000 calls on one line in the embedded
+//! SQLite, the real server on loopback, a logged-in admin and a team member. Prints the median
+//! and 95th percentile of each page's answer time (loopback HTTP included), over 100 requests
+//! after 10 to warm up. `cargo bench -p switchboard --bench pages` (BENCHMARKS.md).
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard::app::{serve_with, AppState, Background};
+use switchboard_core::account::Role;
+use switchboard_core::clock::SystemClock;
+
+const CALLS: i64 = 100_000;
+
+fn config(
+    addr: std::net::SocketAddr,
+    db: &str,
+    dir: &std::path::Path,
+) -> switchboard::config::Config {
+    switchboard::config::Config {
+        listen: addr,
+        public_url: format!("http://{addr}"),
+        database_url: db.to_owned(),
+        data_dir: dir.to_path_buf(),
+        recording_hosts: vec!["127.0.0.1".to_owned()],
+        alert_hosts: vec!["127.0.0.1".to_owned()],
+        log: "warn".to_owned(),
+        trusted_proxies: Default::default(),
+        sso: None,
+    }
+}
+
+async fn api(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
+    let r = http
+        .post(format!("{base}/api/v1{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// A session cookie for `email`.
+async fn login(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let r = http
+        .post(format!("{base}/api/v1/login"))
+        .json(&json!({"email": email, "password": "plum kettle orbit 9"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let c = r.headers()["set-cookie"].to_str().unwrap();
+    c.split(';').next().unwrap().to_owned()
+}
+
+async fn time(http: &reqwest::Client, url: &str, cookie: &str) -> (Duration, Duration) {
+    let mut times = Vec::new();
+    for i in 0..110 {
+        let start = Instant::now();
+        let r = http.get(url).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        r.bytes().await.unwrap();
+        if i >= 10 {
+            times.push(start.elapsed());
+        }
+    }
+    times.sort();
+    (times[times.len() / 2], times[times.len() * 95 / 100])
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bench.db").display());
+    let store = switchboard_store::open(&db).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        config(addr, &db, dir.path()),
+    )
+    .unwrap();
+    tokio::spawn(serve_with(
+        listener,
+        state,
+        std::future::pending(),
+        Background {
+            jobs: false,
+            replay: false,
+        },
+    ));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let token = switchboard::api::new_token();
+    let now = jiff::Timestamp::now();
+    store
+        .create_api_token(
+            &switchboard_core::store::NewApiToken::owner_level("bench"),
+            &switchboard::api::hash_token(&token),
+            now,
+        )
+        .await
+        .unwrap();
+    let hash = switchboard::accounts::password::hash("plum kettle orbit 9")
+        .await
+        .unwrap();
+    for (name, email, role) in [
+        ("Ada", "ada@example.com", Role::Admin),
+        ("Mia", "mia@example.com", Role::Member),
+    ] {
+        let u = switchboard_core::user::NewUser::validate(
+            name,
+            email,
+            Some("+14155550111"),
+            "Europe/Berlin",
+        )
+        .unwrap();
+        store.create_account(&u, role, &hash, now).await.unwrap();
+    }
+    let team = api(&http, &base, &token, "/teams", json!({"name": "Ops"})).await;
+    let alice = api(
+        &http,
+        &base,
+        &token,
+        "/users",
+        json!({"name": "Alice", "email": "alice@example.com", "phone": "+14155550101"}),
+    )
+    .await;
+    for user in [alice["id"].as_i64().unwrap(), 2] {
+        http.put(format!("{base}/api/v1/teams/{}/members/{user}", team["id"]))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+    }
+    let line = api(
+        &http,
+        &base,
+        &token,
+        "/lines",
+        json!({
+        "name": "Ops hotline", "number": "+15005550006", "provider": "twilio", "team": team["id"],
+        "routing": {"steps": [{"user": alice["id"]}]}}),
+    )
+    .await;
+    // One real call through the engine, then its row copied to 100,000 calls spread over the
+    // last 70 days, with every outcome and many callers.
+    let spec = switchboard_sim::CallSpec::new(
+        line["webhook_url"].as_str().unwrap(),
+        "+14155550199",
+        "+15005550006",
+    )
+    .responder(
+        "+14155550101",
+        switchboard_sim::Responder::Answer {
+            after_secs: 3,
+            talk_secs: 40,
+        },
+    );
+    let mut spec = spec;
+    spec.status_callback_url = Some(line["status_callback_url"].as_str().unwrap().to_owned());
+    switchboard_sim::place_call(&switchboard_sim::client(), &spec)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    sqlx::query(&format!(
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {})
+         INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number,
+             started_at, ended_at, duration_secs, plan, phase, outcome, answered_by, attempts,
+             test_call, failsafe, archived, version)
+         SELECT c.line_id, c.provider, 'CA' || seq.n, c.account_id, c.caller,
+             '+1415555' || printf('%04d', seq.n % 5000), c.started_at - seq.n * 60000,
+             c.ended_at - seq.n * 60000, c.duration_secs, c.plan, c.phase,
+             CASE seq.n % 5 WHEN 0 THEN 'missed' WHEN 1 THEN 'voicemail' WHEN 2 THEN 'abandoned' ELSE 'answered' END,
+             c.answered_by, c.attempts, c.test_call, c.failsafe, c.archived, 0
+         FROM seq, calls c WHERE c.id = 1",
+        CALLS - 1
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    eprintln!("{CALLS} calls in {:.1} s", started.elapsed().as_secs_f64());
+    println!("| page | who | median | p95 |\n|---|---|---|---|");
+    for (who, email) in [("admin", "ada@example.com"), ("member", "mia@example.com")] {
+        let cookie = login(&http, &base, email).await;
+        for path in [
+            "/calls",
+            "/calls?outcome=missed",
+            "/calls?caller=5550042",
+            "/calls?before=50000",
+            "/calls/1",
+            "/",
+        ] {
+            let (p50, p95) = time(&http, &format!("{base}{path}"), &cookie).await;
+            println!(
+                "| `{path}` | {who} | {:.1} ms | {:.1} ms |",
+                p50.as_secs_f64() * 1000.0,
+                p95.as_secs_f64() * 1000.0
+            );
+        }
+    }
+}
