@@ -206,8 +206,65 @@ async function admin() {
   check(rows >= 2 && (await page.textContent('tbody')).includes('login'), `filtering by action shows the logins (${rows})`);
 }
 
+// Asks the test (reading this process's output) to place a simulated call to the line whose
+// webhook URLs are given, and waits until it says the call is over.
+async function placeCall(voice, status) {
+  console.log(`PLACE-CALL ${voice} ${status}`);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (line.trim() === 'called') break;
+  }
+  rl.close();
+}
+
+async function setup() {
+  await page.goto(`${p.base}/login`);
+  await login(p.email, p.password);
+  await page.goto(`${p.base}/lines`);
+  await Promise.all([page.waitForNavigation(), page.click('text=Set up a line')]);
+  await axe('setup: number');
+  await page.fill('#name', 'Payments hotline');
+  await page.fill('#number', '+1 (500) 555-0077');
+  await Promise.all([page.waitForNavigation(), page.click('text=Save and continue')]);
+  check(/\/lines\/new\/\d+\/routing$/.test(new URL(page.url()).pathname), 'step 1 is saved as a draft with its own URL');
+  const draftUrl = page.url();
+  await page.selectOption('#step1', `user:${p.alice}`);
+  await page.selectOption('#step2', `user:${p.noah}`);
+  await Promise.all([page.waitForNavigation(), page.click('text=Save and preview')]);
+  const preview = await page.textContent('p[role=status]');
+  check(/^1\. Alice \(\d\d:\d\d their time\) → voicemail$/.test(preview.trim()), `the preview: ${preview.trim()}`);
+  check((await page.textContent('.warnings')).includes('Noah has no phone number'), 'the preview names the problem: Noah has no phone number');
+  await axe('setup: routing');
+  await shot('setup-routing');
+  // Leaving and coming back finds the draft as it was.
+  await page.goto(`${p.base}/`);
+  await page.goto(draftUrl);
+  check((await page.inputValue('#step1')) === `user:${p.alice}`, 'the draft keeps the chain');
+  await Promise.all([page.waitForNavigation(), page.click('text=Save and continue')]);
+  await axe('setup: messages');
+  await page.fill('#welcome', 'Payments hotline. Connecting you to the engineer on call.');
+  await Promise.all([page.waitForNavigation(), page.click('text=Save, create the line and continue')]);
+  check(new URL(page.url()).pathname.endsWith('/connect'), 'the line is created and the provider step shown');
+  await axe('setup: connect');
+  await page.fill('#auth', 'line-auth-token');
+  await Promise.all([page.waitForNavigation(), page.click('text=Save the auth token')]);
+  check((await page.textContent('#first-call')).includes('Waiting for the first call'), 'the indicator waits for the first call');
+  const urls = await page.$$eval('main ol li .mono', (els) => els.map((e) => e.textContent.trim()));
+  await placeCall(urls[0], urls[1]);
+  await page.waitForSelector('#first-call .ok', { timeout: 10000 });
+  const got = await page.textContent('#first-call');
+  check(got.includes('Received a call from +14155550199') && got.includes('signature valid'), `the indicator turns green by itself: ${got.trim()}`);
+  await shot('setup-connect');
+  await Promise.all([page.waitForNavigation(), page.click('text=Continue')]);
+  await axe('setup: live');
+  await Promise.all([page.waitForNavigation(), page.click('text=Start a 5-minute test')]);
+  check((await page.textContent('#test-banner')).includes('Test mode on Payments hotline'), 'going live starts a test from the last step');
+}
+
 try {
   if (scenario === 'owner') await owner();
+  else if (scenario === 'setup') await setup();
   else if (scenario === 'admin') await admin();
   else if (scenario === 'stranger') await stranger();
   else throw new Error(`unknown scenario ${scenario}`);
@@ -215,6 +272,7 @@ try {
   console.log(`FAILED: ${e.message}`);
   const text = await page.evaluate(() => document.body.innerText).catch(() => '');
   console.log(`on ${page.url()}:\n${text.slice(0, 1500)}`);
+  for (const r of responses.filter((x) => x.status >= 400).slice(-5)) console.log(`answered ${r.status}: ${r.url}`);
   await browser.close();
   process.exit(1);
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod call;
 pub mod channel;
 pub mod clock;
+pub mod draft;
 pub mod error;
 pub mod flow;
 pub mod ids;

@@ -185,6 +185,15 @@ pub struct StoredSchedule {
     pub version: i64,
 }
 
+/// A line being set up, as stored: whose it is, and the line it became once created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDraft {
+    pub id: i64,
+    pub user: UserId,
+    pub draft: crate::draft::LineDraft,
+    pub line: Option<LineId>,
+}
+
 /// Everything Switchboard stores.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -279,6 +288,20 @@ pub trait Store: Send + Sync + 'static {
         state_hash: &str,
         not_before: Timestamp,
     ) -> StoreResult<(String, String)>;
+
+    async fn create_draft(
+        &self,
+        user: UserId,
+        draft: &crate::draft::LineDraft,
+        now: Timestamp,
+    ) -> StoreResult<i64>;
+    async fn get_draft(&self, id: i64) -> StoreResult<StoredDraft>;
+    async fn save_draft(
+        &self,
+        id: i64,
+        draft: &crate::draft::LineDraft,
+        line: Option<LineId>,
+    ) -> StoreResult<()>;
 
     /// Appends an entry to the audit trail (which nothing changes or removes).
     async fn append_audit(&self, entry: &crate::audit::AuditEntry) -> StoreResult<()>;

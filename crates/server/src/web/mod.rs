@@ -9,6 +9,7 @@ mod home;
 mod lines;
 mod login;
 mod profile;
+mod setup;
 mod view;
 
 use crate::accounts::session;
@@ -33,6 +34,25 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/calls", get(calls::list))
         .route("/lines", get(lines::list))
+        .route("/lines/new", get(setup::start).post(setup::create))
+        .route("/lines/new/{id}/status", get(setup::status))
+        .route(
+            "/lines/new/{id}/number",
+            get(setup::number_step).post(setup::renumber),
+        )
+        .route(
+            "/lines/new/{id}/routing",
+            get(setup::routing_step).post(setup::save_routing),
+        )
+        .route(
+            "/lines/new/{id}/messages",
+            get(setup::messages_step).post(setup::save_messages),
+        )
+        .route(
+            "/lines/new/{id}/connect",
+            get(setup::connect_step).post(setup::save_auth),
+        )
+        .route("/lines/new/{id}/live", get(setup::live_step))
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/test-mode/banner", get(banner_fragment))
@@ -132,6 +152,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
 }
 
 /// What every page's frame shows: who is logged in, the form token, the display zone.
+#[derive(Default)]
 pub struct Chrome {
     pub name: String,
     pub csrf: String,

@@ -35,6 +35,50 @@ async fn run(scenario: &str, params: Value) -> bool {
     true
 }
 
+/// Runs the `setup` scenario: whenever the browser asks for a call (`PLACE-CALL voice
+/// status`), places one through the simulator and tells it when the call is over.
+async fn run_setup(app: &TestApp, params: Value) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let script = std::env::var("SWITCHBOARD_TEST_BROWSER").unwrap();
+    let mut child = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg("setup")
+        .arg(params.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        out.push_str(&line);
+        out.push('\n');
+        if let Some(rest) = line.strip_prefix("PLACE-CALL ") {
+            let (voice, status) = rest.split_once(' ').unwrap();
+            let mut spec = switchboard_sim::CallSpec::new(voice, "+14155550199", "+15005550077")
+                .responder(
+                    ALICE,
+                    Responder::Answer {
+                        after_secs: 2,
+                        talk_secs: 5,
+                    },
+                );
+            spec.status_callback_url = Some(status.to_owned());
+            spec.auth_token = Some("line-auth-token".to_owned());
+            spec.recording_base_url = app.media.base_url.clone();
+            let t = switchboard_sim::place_call(&app.http, &spec).await.unwrap();
+            assert_eq!(t.connected_to.as_deref(), Some(ALICE), "{t}");
+            app.settle().await;
+            stdin.write_all(b"called\n").await.unwrap();
+        }
+    }
+    let status = child.wait().await.unwrap();
+    eprintln!("{out}");
+    assert!(status.success(), "the browser found a problem:\n{out}");
+}
+
 fn shots() -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir =
@@ -141,6 +185,21 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
             "call_id": call_id, "recording_url": recording, "line_name": "Ops hotline",
             "line_id": line["id"],
         }),
+    )
+    .await;
+    // Mia sets up a second line for her team through the steps; a call arrives meanwhile.
+    let noah = app.user("Noah", None).await;
+    send(
+        &app,
+        Method::PUT,
+        &format!("/teams/{ops}/members/{noah}"),
+        Value::Null,
+    )
+    .await;
+    run_setup(
+        &app,
+        json!({"base": app.url, "email": "mia@example.com", "password": PASSWORD,
+               "alice": alice, "noah": noah, "shots": shots()}),
     )
     .await;
     app.account("Ada", "ada@example.com", None, Role::Admin)

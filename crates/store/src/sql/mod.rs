@@ -14,6 +14,7 @@ mod audit;
 mod backend;
 mod calls;
 mod channels;
+mod drafts;
 pub(crate) mod driver;
 mod jobs;
 mod lines;

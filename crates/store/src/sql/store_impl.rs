@@ -162,6 +162,25 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome, u64)>> {
         self.outcome_counts(since, member).await
     }
+    async fn create_draft(
+        &self,
+        user: UserId,
+        d: &switchboard_core::draft::LineDraft,
+        now: Timestamp,
+    ) -> StoreResult<i64> {
+        self.insert_draft(user, d, now).await
+    }
+    async fn get_draft(&self, id: i64) -> StoreResult<switchboard_core::store::StoredDraft> {
+        self.draft(id).await
+    }
+    async fn save_draft(
+        &self,
+        id: i64,
+        d: &switchboard_core::draft::LineDraft,
+        line: Option<LineId>,
+    ) -> StoreResult<()> {
+        self.put_draft(id, d, line).await
+    }
     async fn append_audit(&self, e: &switchboard_core::audit::AuditEntry) -> StoreResult<()> {
         self.insert_audit(e).await
     }

@@ -1,0 +1,472 @@
+//! `/lines/new`: setting up a line in five steps, each on its own page and saved as a draft
+//! (a person can leave and come back): number and name, who receives calls (with the
+//! resolver's preview of who a call now would ring, and the problems it would meet), what
+//! callers hear, connecting the provider (the exact console steps, the auth token, and an
+//! indicator that turns green when the first call arrives), going live (a 5-minute test).
+//! The line itself is created, through the API's own handler, when the messages are saved.
+
+use super::calls::Opt;
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::error::{ApiError, ApiJson};
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use switchboard_core::draft::LineDraft;
+use switchboard_core::line::{Line, Message, Provider, RoutingStep};
+use switchboard_core::plan::SkipReason;
+use switchboard_core::store::{CallFilter, StoredDraft};
+use switchboard_core::{LineId, TeamId};
+
+mod save;
+pub use save::{create, renumber, save_auth, save_messages, save_routing};
+
+/// Routing steps offered on the page.
+const SLOTS: usize = 5;
+
+pub struct StepLink {
+    pub label: &'static str,
+    pub href: Option<String>,
+    pub current: bool,
+    pub done: bool,
+}
+
+#[derive(Template, Default)]
+#[template(path = "setup.html")]
+pub struct SetupPage {
+    pub chrome: Chrome,
+    pub steps: Vec<StepLink>,
+    pub problem: Option<String>,
+    pub step: &'static str,
+    pub draft_id: Option<i64>,
+    pub name: String,
+    pub number: String,
+    pub provider: String,
+    pub teams: Vec<Opt>,
+    pub slots: Vec<Vec<Opt>>,
+    pub ring_timeout: u32,
+    pub preview: String,
+    pub warnings: Vec<String>,
+    pub welcome: String,
+    pub no_one_on_call: String,
+    pub no_answer: String,
+    pub webhook_url: String,
+    pub status_url: String,
+    pub signed: bool,
+    pub received: bool,
+    pub first_call: String,
+    pub line_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "setup_status.html")]
+pub struct SetupStatus {
+    pub draft_id: Option<i64>,
+    pub received: bool,
+    pub first_call: String,
+    pub number: String,
+}
+
+const STEPS: [(&str, &str); 5] = [
+    ("number", "Number and name"),
+    ("routing", "Who receives calls"),
+    ("messages", "What callers hear"),
+    ("connect", "Connect the provider"),
+    ("live", "Go live"),
+];
+
+fn stepper(current: &str, d: Option<&StoredDraft>) -> Vec<StepLink> {
+    let reached = |step: &str| match (step, d) {
+        ("number", _) => true,
+        (_, None) => false,
+        ("routing" | "messages", Some(_)) => true,
+        (_, Some(d)) => d.line.is_some(),
+    };
+    STEPS
+        .iter()
+        .map(|(key, label)| StepLink {
+            label,
+            href: (reached(key) && *key != current).then(|| match d {
+                Some(d) => format!("/lines/new/{}/{key}", d.id),
+                None => "/lines/new".to_owned(),
+            }),
+            current: *key == current,
+            done: match (d, *key) {
+                (Some(_), "number") => true,
+                (Some(d), "routing") => !d.draft.steps.is_empty(),
+                (Some(d), "messages") => d.line.is_some(),
+                _ => false,
+            },
+        })
+        .collect()
+}
+
+/// The viewer's own draft, or 404 as if there were none.
+async fn own(s: &AppState, v: &Viewer, id: &str) -> Result<StoredDraft, PageError> {
+    let id: i64 = crate::api::parse_id(id, "line being set up")?;
+    match s.store.get_draft(id).await {
+        Ok(d) if d.user == v.user.id => Ok(d),
+        Ok(_) => Err(ApiError::NotFound("line being set up").into()),
+        Err(e) => Err(ApiError::store("line being set up")(e).into()),
+    }
+}
+
+async fn team_options(
+    s: &AppState,
+    v: &Viewer,
+    chosen: Option<TeamId>,
+) -> Result<Vec<Opt>, PageError> {
+    let teams = s
+        .store
+        .list_teams()
+        .await
+        .map_err(ApiError::store("team"))?;
+    let mut out: Vec<Opt> = teams
+        .iter()
+        .filter(|t| v.access.sees(Some(t.id)))
+        .map(|t| Opt {
+            value: t.id.to_string(),
+            label: t.name.clone(),
+            selected: Some(t.id) == chosen,
+        })
+        .collect();
+    if v.access.sees_everything() && !out.is_empty() {
+        out.insert(
+            0,
+            Opt {
+                value: String::new(),
+                label: "No team (admins only)".to_owned(),
+                selected: chosen.is_none(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn base(s: &AppState, v: &Viewer, step: &'static str, d: Option<&StoredDraft>) -> SetupPage {
+    SetupPage {
+        chrome: v.chrome(s, "lines").await,
+        steps: stepper(step, d),
+        step,
+        draft_id: d.map(|d| d.id),
+        name: d.map(|d| d.draft.name.clone()).unwrap_or_default(),
+        number: d.map(|d| d.draft.number.clone()).unwrap_or_default(),
+        provider: d
+            .map(|d| d.draft.provider.as_str().to_owned())
+            .unwrap_or_else(|| "twilio".to_owned()),
+        ..Default::default()
+    }
+}
+
+/// `GET /lines/new`, and `GET /lines/new/{id}/number`.
+pub async fn start(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let mut page = base(&s, &v, "number", None).await;
+    page.teams = team_options(&s, &v, v.access.teams.first().copied()).await?;
+    html(&page)
+}
+
+/// A line as the draft would make it, for the resolver's preview.
+fn as_line(d: &LineDraft, now: jiff::Timestamp) -> Option<Line> {
+    let mut new = d.to_line().ok()?;
+    new.routing.steps.clone_from(&d.steps);
+    Some(Line {
+        id: LineId(0),
+        name: new.name,
+        number: new.number,
+        provider: new.provider,
+        webhook_token: String::new(),
+        auth_token: None,
+        routing: new.routing,
+        messages: new.messages,
+        recording: true,
+        voicemail_max_secs: new.voicemail_max_secs,
+        channels: vec![],
+        screening: false,
+        caller_rules: new.caller_rules,
+        business_hours: None,
+        retention_days: None,
+        team: new.team,
+        test_mode: None,
+        created_at: now,
+    })
+}
+
+/// "1. Alice (03:12 her time) → 2. Bob → voicemail", and the problems a call would meet.
+async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
+    let now = s.clock.now();
+    let Some(line) = as_line(d, now) else {
+        return (String::new(), Vec::new());
+    };
+    let Ok(dir) = crate::directory::load(s, &line, crate::directory::Users::All).await else {
+        return (String::new(), Vec::new());
+    };
+    let plan = switchboard_core::routing::plan_at(&line, &dir, now);
+    let mut chain = Vec::new();
+    let mut warnings = Vec::new();
+    for st in &plan.steps {
+        match (&st.responder, st.skipped) {
+            (Some(r), _) => {
+                let local = dir
+                    .users
+                    .get(&r.user_id)
+                    .map(|u| {
+                        now.to_zoned(u.time_zone.tz().clone())
+                            .strftime(" (%H:%M their time)")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                chain.push(format!("{}. {}{local}", chain.len() + 1, r.name));
+            }
+            (None, Some(SkipReason::NoPhone)) => {
+                warnings.push(format!(
+                    "{} has no phone number: their step is skipped",
+                    st.target
+                ));
+            }
+            (None, Some(SkipReason::NobodyOnCall)) => {
+                warnings.push(format!("{}: nobody is on call now", st.target));
+            }
+            (None, Some(SkipReason::AlreadyInPlan)) => {
+                warnings.push(format!("{} is rung by an earlier step already", st.target));
+            }
+            (None, _) => warnings.push(format!("{}: nobody would be rung", st.target)),
+        }
+    }
+    if chain.is_empty() {
+        return (String::new(), warnings);
+    }
+    chain.push("voicemail".to_owned());
+    (chain.join(" → "), warnings)
+}
+
+/// The people and schedules the viewer may put in a line's routing.
+async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, PageError> {
+    let visible = crate::api::scope::visible_users(s, &v.access).await?;
+    let users = s
+        .store
+        .list_users()
+        .await
+        .map_err(ApiError::store("user"))?;
+    let mut out: Vec<(String, String)> = users
+        .iter()
+        .filter(|u| visible.as_ref().is_none_or(|set| set.contains(&u.id)))
+        .map(|u| {
+            let phone = u
+                .phone
+                .as_ref()
+                .map_or(" (no phone)".to_owned(), |p| format!(" ({p})"));
+            (format!("user:{}", u.id), format!("{}{phone}", u.name))
+        })
+        .collect();
+    let schedules = s
+        .store
+        .list_schedules()
+        .await
+        .map_err(ApiError::store("schedule"))?;
+    out.extend(
+        schedules
+            .iter()
+            .filter(|st| v.access.sees(st.team))
+            .map(|st| {
+                (
+                    format!("schedule:{}", st.id),
+                    format!("Schedule: {} (whoever is on call)", st.schedule.name),
+                )
+            }),
+    );
+    Ok(out)
+}
+
+fn step_value(st: &RoutingStep) -> String {
+    match st {
+        RoutingStep::User(u) => format!("user:{u}"),
+        RoutingStep::Schedule(sc) => format!("schedule:{sc}"),
+    }
+}
+
+fn parse_step(raw: &str) -> Option<RoutingStep> {
+    let (kind, id) = raw.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "user" => Some(RoutingStep::User(switchboard_core::UserId(id))),
+        "schedule" => Some(RoutingStep::Schedule(
+            switchboard_core::schedule::ScheduleId(id),
+        )),
+        _ => None,
+    }
+}
+
+async fn routing_page(
+    s: &AppState,
+    v: &Viewer,
+    d: &StoredDraft,
+    problem: Option<String>,
+) -> Result<Response, PageError> {
+    let options = targets(s, v).await?;
+    let mut page = base(s, v, "routing", Some(d)).await;
+    page.slots = (0..SLOTS)
+        .map(|i| {
+            let chosen = d.draft.steps.get(i).map(step_value);
+            options
+                .iter()
+                .map(|(value, label)| Opt {
+                    value: value.clone(),
+                    label: label.clone(),
+                    selected: chosen.as_deref() == Some(value.as_str()),
+                })
+                .collect()
+        })
+        .collect();
+    page.ring_timeout = d.draft.ring_timeout_secs;
+    (page.preview, page.warnings) = preview(s, &d.draft).await;
+    page.problem = problem;
+    html(&page)
+}
+
+async fn messages_page(
+    s: &AppState,
+    v: &Viewer,
+    d: &StoredDraft,
+    problem: Option<String>,
+) -> Result<Response, PageError> {
+    let mut page = base(s, v, "messages", Some(d)).await;
+    page.welcome = d.draft.messages.welcome.text.clone();
+    page.no_one_on_call = d.draft.messages.no_one_on_call.text.clone();
+    page.no_answer = d.draft.messages.no_answer.text.clone();
+    page.problem = problem;
+    html(&page)
+}
+
+/// What the first call to the line looks like, once there is one.
+async fn first_call(s: &AppState, v: &Viewer, line: &Line) -> Result<Option<String>, PageError> {
+    let calls = s
+        .store
+        .list_calls(&CallFilter {
+            line: Some(line.id),
+            include_archived: true,
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .map_err(ApiError::store("call"))?;
+    Ok(calls.first().map(|c| {
+        let when = super::view::time(c.started_at, &v.user.time_zone).text;
+        let check = if line.auth_token.is_some() {
+            "signature valid"
+        } else {
+            "unsigned: signature checks are off"
+        };
+        format!(
+            "Received a call from {} at {when}, {check}.",
+            c.caller.number
+        )
+    }))
+}
+
+/// `GET /lines/new/{id}/number`.
+pub async fn number_step(
+    s: State<AppState>,
+    v: Viewer,
+    p: Path<String>,
+) -> Result<Response, PageError> {
+    step(s, v, p, "number").await
+}
+
+/// `GET /lines/new/{id}/routing`.
+pub async fn routing_step(
+    s: State<AppState>,
+    v: Viewer,
+    p: Path<String>,
+) -> Result<Response, PageError> {
+    step(s, v, p, "routing").await
+}
+
+/// `GET /lines/new/{id}/messages`.
+pub async fn messages_step(
+    s: State<AppState>,
+    v: Viewer,
+    p: Path<String>,
+) -> Result<Response, PageError> {
+    step(s, v, p, "messages").await
+}
+
+/// `GET /lines/new/{id}/connect`.
+pub async fn connect_step(
+    s: State<AppState>,
+    v: Viewer,
+    p: Path<String>,
+) -> Result<Response, PageError> {
+    step(s, v, p, "connect").await
+}
+
+/// `GET /lines/new/{id}/live`.
+pub async fn live_step(
+    s: State<AppState>,
+    v: Viewer,
+    p: Path<String>,
+) -> Result<Response, PageError> {
+    step(s, v, p, "live").await
+}
+
+/// One step's page.
+async fn step(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    step: &'static str,
+) -> Result<Response, PageError> {
+    let d = own(&s, &v, &id).await?;
+    match (step, d.line) {
+        ("number", _) => {
+            let mut page = base(&s, &v, "number", Some(&d)).await;
+            page.teams = team_options(&s, &v, d.draft.team).await?;
+            html(&page)
+        }
+        ("routing", _) => routing_page(&s, &v, &d, None).await,
+        ("messages", _) => messages_page(&s, &v, &d, None).await,
+        ("connect" | "live", Some(line_id)) => {
+            let line = crate::api::scope::line(&s, &v.access, line_id).await?;
+            let urls = crate::urls::Urls::new(&s.config.public_url);
+            let key = if step == "connect" { "connect" } else { "live" };
+            let mut page = base(&s, &v, key, Some(&d)).await;
+            page.webhook_url = urls.voice(&line);
+            page.status_url = urls.status(&line);
+            page.signed = line.auth_token.is_some();
+            page.line_id = line.id.0;
+            if let Some(text) = first_call(&s, &v, &line).await? {
+                page.received = true;
+                page.first_call = text;
+            }
+            (page.preview, page.warnings) = preview(&s, &d.draft).await;
+            html(&page)
+        }
+        ("connect" | "live", None) => {
+            Ok(Redirect::to(&format!("/lines/new/{}/messages", d.id)).into_response())
+        }
+        _ => Err(ApiError::NotFound("setup step").into()),
+    }
+}
+
+/// `GET /lines/new/{id}/status`: the first-call indicator alone (polled every 2 s).
+pub async fn status(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let d = own(&s, &v, &id).await?;
+    let line = match d.line {
+        Some(l) => crate::api::scope::line(&s, &v.access, l).await?,
+        None => return Err(ApiError::NotFound("line").into()),
+    };
+    let first = first_call(&s, &v, &line).await?;
+    html(&SetupStatus {
+        draft_id: Some(d.id),
+        received: first.is_some(),
+        first_call: first.unwrap_or_default(),
+        number: d.draft.number.clone(),
+    })
+}
