@@ -194,6 +194,21 @@ async function stranger() {
 async function admin() {
   await page.goto(`${p.base}/login`);
   await login(p.email, p.password);
+  // Channels: one that takes messages, one that is down; each gets a test message.
+  await page.goto(`${p.base}/channels`);
+  await axe('channels');
+  for (const [name, url] of [['#oncall', p.receiver], ['#down', 'http://127.0.0.1:9/hook']]) {
+    await page.fill('#c-name', name);
+    await page.fill('#c-url', url);
+    await Promise.all([page.waitForNavigation(), page.click('text=Add the channel')]);
+  }
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Send a test message to #oncall"]')]);
+  check((await page.textContent('.note[role=status]')).includes('#oncall took the test message'), 'a test message reaches a working channel');
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Send a test message to #down"]')]);
+  const why = await page.textContent('.problem[role=alert]');
+  check(why.includes('#down did not take the test message: could not reach the channel'), `a channel that is down says so: ${why}`);
+  check(!(await page.textContent('main')).includes('/hook'), 'the webhook URLs (secrets) are not on the page');
+  await shot('channels');
   await page.goto(`${p.base}/audit`);
   await axe('audit');
   await shot('audit');

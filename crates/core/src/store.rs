@@ -393,6 +393,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<i64>;
     /// The jobs queued about a call, oldest first.
     async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>>;
+    /// The newest chat alerts that failed for good, up to `limit`.
+    async fn failed_alerts(&self, limit: u32) -> StoreResult<Vec<JobStatus>>;
 
     async fn create_channel(&self, channel: &NewChannel, now: Timestamp) -> StoreResult<Channel>;
     async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel>;

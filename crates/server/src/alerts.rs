@@ -81,9 +81,19 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
             .collect(),
         test_call: call.test_call,
     };
+    deliver(state, &channel, &alert).await
+}
+
+/// Posts `alert` to `channel` and says whether it was taken, and if not, whether to try
+/// again (and when). The answer's body is never repeated.
+pub async fn deliver(
+    state: &AppState,
+    channel: &switchboard_core::channel::Channel,
+    alert: &Alert,
+) -> Result<(), JobError> {
     let body = match channel.kind {
-        ChannelKind::Slack => chat::slack(&alert),
-        ChannelKind::Teams => chat::teams(&alert),
+        ChannelKind::Slack => chat::slack(alert),
+        ChannelKind::Teams => chat::teams(alert),
     };
     let url = crate::outbound::parse_and_check(
         &channel.webhook_url,

@@ -5,6 +5,7 @@
 
 mod audit;
 mod calls;
+mod channels;
 mod home;
 mod lines;
 mod login;
@@ -65,6 +66,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(profile::logout_everywhere),
         )
         .route("/audit", get(audit::show))
+        .route("/channels", get(channels::show).post(channels::add))
+        .route("/channels/{id}/test", post(channels::test))
+        .route("/channels/{id}/delete", post(channels::delete))
         .route("/calls/{id}", get(calls::show))
         .route("/calls/{id}/archive", post(calls::archive))
         .route(

@@ -204,11 +204,19 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
     .await;
     app.account("Ada", "ada@example.com", None, Role::Admin)
         .await;
+    let receiver = crate::alerts::Receiver::start((200, "ok")).await;
     run(
         "admin",
-        json!({"base": app.url, "email": "ada@example.com", "password": PASSWORD, "shots": shots()}),
+        json!({"base": app.url, "email": "ada@example.com", "password": PASSWORD,
+               "shots": shots(), "receiver": receiver.url}),
     )
     .await;
+    let got = receiver.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "one test message: {got:?}");
+    assert!(
+        got[0].to_string().contains("A test message sent by Ada"),
+        "{got:?}"
+    );
 }
 
 /// One browser run is enough: the pages read through the store both backends pass.

@@ -275,6 +275,19 @@ impl<B: Backend> SqlStore<B> {
             .collect()
     }
 
+    pub(super) async fn failed_alert_jobs(&self, limit: u32) -> StoreResult<Vec<JobStatus>> {
+        let q = sql(
+            "SELECT * FROM jobs WHERE kind = $1 AND status = 'failed' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(switchboard_core::store::JobKind::Alert.as_str())
+        .bind(i64::from(limit));
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::job_status)
+            .collect()
+    }
+
     pub(super) async fn add_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
         insert_events::<B::Db>(&mut *tx, call, events).await?;

@@ -287,6 +287,9 @@ impl<B: Backend> Store for SqlStore<B> {
         self.call_jobs(call).await
     }
 
+    async fn failed_alerts(&self, limit: u32) -> StoreResult<Vec<JobStatus>> {
+        self.failed_alert_jobs(limit).await
+    }
     async fn create_channel(&self, c: &NewChannel, now: Timestamp) -> StoreResult<Channel> {
         self.insert_channel(c, now).await
     }

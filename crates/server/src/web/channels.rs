@@ -1,0 +1,222 @@
+//! `/channels`: the chat channels the viewer can see, with their recent delivery failures;
+//! adding one, sending it a test message (posted now, the answer shown), deleting one. Adding
+//! and deleting go through the API's handlers.
+
+use super::calls::Opt;
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::error::{ApiError, ApiJson};
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use serde::Deserialize;
+use serde_json::json;
+use switchboard_core::channel::{ChannelId, ChannelKind, NewChannel};
+use switchboard_providers::chat::Alert;
+
+pub struct ChannelRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: &'static str,
+    pub host: String,
+    pub failures: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+pub struct ChannelsPage {
+    pub chrome: Chrome,
+    pub problem: Option<String>,
+    pub done: Option<String>,
+    pub channels: Vec<ChannelRow>,
+    pub teams: Vec<Opt>,
+    pub name: String,
+}
+
+async fn page(
+    s: &AppState,
+    v: &Viewer,
+    problem: Option<String>,
+    done: Option<String>,
+) -> Result<Response, PageError> {
+    let channels = s
+        .store
+        .list_channels()
+        .await
+        .map_err(ApiError::store("channel"))?;
+    let failed = s
+        .store
+        .failed_alerts(200)
+        .await
+        .map_err(ApiError::store("channel"))?;
+    let zone = &v.user.time_zone;
+    let rows = channels
+        .iter()
+        .filter(|c| v.access.sees(c.team))
+        .map(|c| ChannelRow {
+            id: c.id.0,
+            name: c.name.clone(),
+            kind: match c.kind {
+                ChannelKind::Slack => "Slack",
+                ChannelKind::Teams => "Microsoft Teams",
+            },
+            host: NewChannel::host(&c.webhook_url),
+            failures: failed
+                .iter()
+                .filter(|j| j.payload["channel"].as_i64() == Some(c.id.0))
+                .take(3)
+                .map(|j| {
+                    format!(
+                        "{}: call {} — {}",
+                        super::view::time(j.run_at, zone).text,
+                        j.payload["call"],
+                        j.last_error.as_deref().unwrap_or("failed")
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let teams = s
+        .store
+        .list_teams()
+        .await
+        .map_err(ApiError::store("team"))?;
+    let teams = teams
+        .iter()
+        .filter(|t| v.access.sees(Some(t.id)))
+        .map(|t| Opt {
+            value: t.id.to_string(),
+            label: t.name.clone(),
+            selected: v.access.teams.first() == Some(&t.id),
+        })
+        .collect();
+    let failed_form = problem.is_some();
+    let mut resp = html(&ChannelsPage {
+        chrome: v.chrome(s, "channels").await,
+        problem,
+        done,
+        channels: rows,
+        teams,
+        name: String::new(),
+    })?;
+    if failed_form {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /channels`.
+pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    page(&s, &v, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    kind: String,
+    webhook_url: String,
+    #[serde(default)]
+    team: String,
+}
+
+/// `POST /channels`: through `POST /api/v1/channels`.
+pub async fn add(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(f): Form<AddForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let mut body = json!({"name": f.name, "kind": f.kind, "webhook_url": f.webhook_url});
+    if let Ok(t) = f.team.parse::<i64>() {
+        body["team"] = json!(t);
+    }
+    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    match crate::api::channels::create_channel(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/channels").into_response()),
+        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_))) => {
+            page(&s, &v, Some(e.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /channels/{id}/test`: a test message, posted now; the page says what happened.
+pub async fn test(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let id: ChannelId = crate::api::parse_id(&id, "channel")?;
+    let channel = crate::api::scope::channel(&s, &v.access, id).await?;
+    let alert = Alert {
+        line: "Switchboard".to_owned(),
+        caller_number: "+15005550000".to_owned(),
+        caller_name: Some("Test message".to_owned()),
+        outcome: "answered".to_owned(),
+        answered_by: Some(v.user.name.clone()),
+        path: format!("A test message sent by {} from the dashboard", v.user.name),
+        duration_secs: None,
+        started_at: s.clock.now().to_string(),
+        call_url: format!("{}/channels", s.config.public_url),
+        recordings: vec![],
+        test_call: true,
+    };
+    let (problem, done) = match crate::alerts::deliver(&s, &channel, &alert).await {
+        Ok(()) => (
+            None,
+            Some(format!("{} took the test message.", channel.name)),
+        ),
+        Err(e) => (
+            Some(format!(
+                "{} did not take the test message: {}",
+                channel.name,
+                match e {
+                    crate::jobs::JobError::Retry(m)
+                    | crate::jobs::JobError::RetryAt(_, m)
+                    | crate::jobs::JobError::Permanent(m) => m,
+                }
+            )),
+            None,
+        ),
+    };
+    page(&s, &v, problem, done).await
+}
+
+/// `POST /channels/{id}/delete`: through `DELETE /api/v1/channels/{id}` (refused while a
+/// line alerts it).
+pub async fn delete(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    match crate::api::channels::delete_channel(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        Path(id),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/channels").into_response()),
+        Err(e @ ApiError::Conflict(_)) => page(&s, &v, Some(e.to_string()), None).await,
+        Err(e) => Err(e.into()),
+    }
+}
