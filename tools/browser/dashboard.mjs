@@ -183,6 +183,8 @@ async function stranger() {
   await axe('not found');
   const media = await page.evaluate((u) => fetch(u).then((r) => r.status), p.recording_url);
   check(media === 404, `another team's recording answers 404 (${media})`);
+  const people = await page.goto(`${p.base}/people`);
+  check(people.status() === 403, `a member cannot manage people (${people.status()})`);
   const line = await page.goto(`${p.base}/lines/${p.line_id}`);
   check(line.status() === 404, `another team's line answers 404 (${line.status()})`);
   await page.goto(`${p.base}/calls`);
@@ -209,6 +211,23 @@ async function admin() {
   check(why.includes('#down did not take the test message: could not reach the channel'), `a channel that is down says so: ${why}`);
   check(!(await page.textContent('main')).includes('/hook'), 'the webhook URLs (secrets) are not on the page');
   await shot('channels');
+
+  // People and teams.
+  await page.goto(`${p.base}/people`);
+  await axe('people');
+  await page.fill('#p-name', 'Eve');
+  await page.fill('#p-email', 'eve@example.com');
+  await page.fill('#p-phone', '+14155550177');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/people"] button')]);
+  check((await page.textContent('table')).includes('eve@example.com'), 'a person is added');
+  const eve = await page.$eval('table tbody tr:last-child form', (f) => f.getAttribute('action').split('/')[2]);
+  const ops = await page.$eval('section.card form.filters', (f) => f.getAttribute('action').split('/')[2]);
+  await page.selectOption(`#add-${ops}`, eve);
+  await Promise.all([page.waitForNavigation(), page.click(`#add-${ops} >> xpath=ancestor::form//button`)]);
+  check((await page.textContent('section.card')).includes('Eve'), 'and put in a team');
+  await page.selectOption(`#role-${eve}`, 'admin');
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Change the role of Eve"]')]);
+  check((await page.textContent('.problem')).includes('only an owner'), 'an admin cannot make an admin: the page says why');
   await page.goto(`${p.base}/audit`);
   await axe('audit');
   await shot('audit');

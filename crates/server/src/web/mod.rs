@@ -9,6 +9,7 @@ mod channels;
 mod home;
 mod lines;
 mod login;
+mod people;
 mod profile;
 mod setup;
 mod view;
@@ -66,6 +67,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(profile::logout_everywhere),
         )
         .route("/audit", get(audit::show))
+        .route("/people", get(people::show).post(people::add))
+        .route("/people/{id}/role", post(people::role))
+        .route("/teams", post(people::add_team))
+        .route("/teams/{id}/members", post(people::add_member))
+        .route(
+            "/teams/{id}/members/{user}/remove",
+            post(people::remove_member),
+        )
         .route("/channels", get(channels::show).post(channels::add))
         .route("/channels/{id}/test", post(channels::test))
         .route("/channels/{id}/delete", post(channels::delete))
