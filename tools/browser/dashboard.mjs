@@ -102,6 +102,14 @@ async function owner() {
   const csv = await page.evaluate((h) => fetch(h).then((r) => r.text()), csvHref);
   const ids = csv.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]);
   check(JSON.stringify(ids) === JSON.stringify(shown), `the CSV export holds exactly the ${shown.length} calls shown`);
+  // Answered by someone, voicemails left out: the CSV follows that filter too.
+  await page.selectOption('#f-outcome', '');
+  await page.selectOption('#f-answered', { label: 'Alice' });
+  await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
+  const alices = await page.$$eval('table.calls tbody tr td:first-child a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+  const csv2 = await page.evaluate((h) => fetch(h).then((r) => r.text()), await page.getAttribute('a[download][href*="export.csv"]', 'href'));
+  const ids2 = csv2.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]);
+  check(alices.length === p.outcome_calls && JSON.stringify(ids2) === JSON.stringify(alices), `answered by Alice: ${alices.length} calls, the CSV the same`);
 
   // The home page; the keyboard reaches the skip link first.
   await page.goto(`${p.base}/`);
@@ -285,7 +293,15 @@ async function setup() {
   await Promise.all([page.waitForNavigation(), page.click('text=Save the auth token')]);
   check((await page.textContent('#first-call')).includes('Waiting for the first call'), 'the indicator waits for the first call');
   const urls = await page.$$eval('main ol li .mono', (els) => els.map((e) => e.textContent.trim()));
+  // Meanwhile, the call list in another tab: a new call is announced, not slid in.
+  const list = await context.newPage();
+  await list.goto(`${p.base}/calls`);
+  const before = await list.locator('table.calls tbody tr').count();
   await placeCall(urls[0], urls[1]);
+  await list.waitForSelector('#new-calls a', { timeout: 10000 });
+  check((await list.textContent('#new-calls')).includes('1 new call'), 'the list announces the new call');
+  check((await list.locator('table.calls tbody tr').count()) === before, 'and does not move its rows');
+  await list.close();
   await page.waitForSelector('#first-call .ok', { timeout: 10000 });
   const got = await page.textContent('#first-call');
   check(got.includes('Received a call from +14155550199') && got.includes('signature valid'), `the indicator turns green by itself: ${got.trim()}`);

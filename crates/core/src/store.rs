@@ -46,6 +46,12 @@ pub struct CallFilter {
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub include_archived: bool,
+    /// Leave out calls made in test mode.
+    pub exclude_test: bool,
+    /// Only calls this responder answered.
+    pub answered_by: Option<UserId>,
+    /// Only calls with an id higher than this (what came since a page was drawn).
+    pub after: Option<CallId>,
     /// Only calls with an id lower than this (for paging, newest first).
     pub before: Option<CallId>,
     pub limit: u32,

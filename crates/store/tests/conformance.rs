@@ -270,12 +270,12 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
         } else {
             "+4930123456"
         };
-        let (mut c, _) = s
-            .start_call(&new_call(l, &format!("CA{i}"), caller, i), &[])
-            .await
-            .unwrap();
+        let mut call = new_call(l, &format!("CA{i}"), caller, i);
+        call.test_call = i == 3;
+        let (mut c, _) = s.start_call(&call, &[]).await.unwrap();
         if i == 4 {
             c.outcome = Outcome::Answered;
+            c.answered_by = Some(UserId(1));
             s.save_call(&c, &[], &[], &[], t(i)).await.unwrap();
             s.set_call_archived(c.id, true).await.unwrap();
         }
@@ -314,6 +314,33 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(window.len(), 2);
+    // Test calls left out; answered by someone; what came after a call.
+    assert_eq!(
+        all(CallFilter {
+            exclude_test: true,
+            ..Default::default()
+        })
+        .await
+        .len(),
+        3
+    );
+    let by = all(CallFilter {
+        answered_by: Some(UserId(1)),
+        include_archived: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((by.len(), by[0].answered_by), (1, Some(UserId(1))));
+    let newest_first = all(CallFilter::default()).await;
+    let after = all(CallFilter {
+        after: Some(newest_first[1].id),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        after.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![newest_first[0].id]
+    );
     let page1 = s
         .list_calls(&CallFilter {
             limit: 2,

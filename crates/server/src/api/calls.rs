@@ -27,6 +27,10 @@ pub struct ListQuery {
     since: Option<String>,
     until: Option<String>,
     archived: Option<bool>,
+    /// `false`: leave out calls made in test mode (included by default).
+    test_calls: Option<bool>,
+    /// Only calls this user answered.
+    answered_by: Option<String>,
     limit: Option<u32>,
     before: Option<String>,
 }
@@ -196,6 +200,16 @@ impl ListQuery {
                         .map_err(|_| DomainError::new("before", format!("'{b}' is not a call id")))
                 })
                 .transpose()?,
+            exclude_test: q.test_calls == Some(false),
+            answered_by: q
+                .answered_by
+                .map(|u| {
+                    u.parse::<switchboard_core::UserId>().map_err(|_| {
+                        DomainError::new("answered_by", format!("'{u}' is not a user id"))
+                    })
+                })
+                .transpose()?,
+            after: None,
             limit: q.limit.unwrap_or(default_limit).clamp(1, max_limit),
         })
     }

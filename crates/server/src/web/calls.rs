@@ -34,7 +34,14 @@ pub struct ListQuery {
     #[serde(default)]
     archived: Option<String>,
     #[serde(default)]
+    test: Option<String>,
+    #[serde(default)]
+    answered_by: String,
+    #[serde(default)]
     before: Option<i64>,
+    /// For the new-calls notice: calls after this one.
+    #[serde(default)]
+    after: Option<i64>,
 }
 
 pub struct Opt {
@@ -48,6 +55,7 @@ pub struct FilterView {
     pub since: String,
     pub until: String,
     pub archived: bool,
+    pub test: bool,
 }
 
 #[derive(Template)]
@@ -57,6 +65,9 @@ pub struct CallsPage {
     pub rows: Vec<CallRow>,
     pub lines: Vec<Opt>,
     pub outcomes: Vec<Opt>,
+    pub people: Vec<Opt>,
+    /// Where the new-calls notice asks (first page only).
+    pub new_calls_url: Option<String>,
     pub f: FilterView,
     pub csv_url: String,
     pub older_url: Option<String>,
@@ -108,13 +119,24 @@ fn encode(pairs: &[(&str, String)]) -> String {
     ser.finish()
 }
 
-/// `GET /calls`.
-pub async fn list(
-    State(s): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let names = line_names(&s, &v).await?;
+/// A page's filters, as the store, the page's links and the CSV export take them.
+struct Parsed {
+    filter: CallFilter,
+    /// The page's own query (without paging), for its links.
+    base: Vec<(&'static str, String)>,
+    /// The same filters as the API's CSV export takes them.
+    csv: Vec<(&'static str, String)>,
+    view: FilterView,
+    people: Vec<Opt>,
+    problems: Vec<String>,
+}
+
+async fn parse(
+    s: &AppState,
+    v: &Viewer,
+    q: &ListQuery,
+    names: &HashMap<LineId, String>,
+) -> Result<Parsed, PageError> {
     let mut problems = Vec::new();
     let line = match q.line.parse::<i64>() {
         Ok(id) if names.contains_key(&LineId(id)) => Some(LineId(id)),
@@ -139,10 +161,10 @@ pub async fn list(
     };
     let since_day = day(&q.since, "from", &mut problems);
     let until_day = day(&q.until, "to", &mut problems);
-    let since = since_day.and_then(|d| day_start(d, &v));
+    let since = since_day.and_then(|d| day_start(d, v));
     let until = until_day
         .and_then(|d| d.tomorrow().ok())
-        .and_then(|d| day_start(d, &v));
+        .and_then(|d| day_start(d, v));
     let caller: String = q
         .caller
         .chars()
@@ -150,6 +172,28 @@ pub async fn list(
         .take(64)
         .collect();
     let archived = q.archived.as_deref() == Some("true");
+    let test = q.test.as_deref() == Some("true");
+    let visible = crate::api::scope::visible_users(s, &v.access).await?;
+    let users = s
+        .store
+        .list_users()
+        .await
+        .map_err(crate::api::error::ApiError::store("user"))?;
+    let answered_by = q
+        .answered_by
+        .parse::<i64>()
+        .ok()
+        .map(UserId)
+        .filter(|u| visible.as_ref().is_none_or(|set| set.contains(u)));
+    let people = users
+        .iter()
+        .filter(|u| visible.as_ref().is_none_or(|set| set.contains(&u.id)))
+        .map(|u| Opt {
+            value: u.id.to_string(),
+            label: u.name.clone(),
+            selected: Some(u.id) == answered_by,
+        })
+        .collect();
     let filter = CallFilter {
         line,
         member: (!v.access.sees_everything()).then(|| v.access.user.unwrap_or(UserId(0))),
@@ -158,8 +202,118 @@ pub async fn list(
         since,
         until,
         include_archived: archived,
+        exclude_test: !test,
+        answered_by,
+        after: q.after.map(CallId),
         before: q.before.map(CallId),
         limit: PAGE,
+    };
+    let flag = |on: bool| if on { "true".to_owned() } else { String::new() };
+    let line_s = line.map(|l| l.to_string()).unwrap_or_default();
+    let outcome_s = outcome.map(|o| o.as_str().to_owned()).unwrap_or_default();
+    let answered_s = answered_by.map(|u| u.to_string()).unwrap_or_default();
+    let base = vec![
+        ("line", line_s.clone()),
+        ("outcome", outcome_s.clone()),
+        ("caller", caller.clone()),
+        (
+            "since",
+            since_day.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "until",
+            until_day.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        ("answered_by", answered_s.clone()),
+        ("archived", flag(archived)),
+        ("test", flag(test)),
+    ];
+    let csv = vec![
+        ("line", line_s),
+        ("outcome", outcome_s),
+        ("caller", caller.clone()),
+        ("since", since.map(|t| t.to_string()).unwrap_or_default()),
+        ("until", until.map(|t| t.to_string()).unwrap_or_default()),
+        ("answered_by", answered_s),
+        ("archived", flag(archived)),
+        (
+            "test_calls",
+            if test {
+                String::new()
+            } else {
+                "false".to_owned()
+            },
+        ),
+    ];
+    Ok(Parsed {
+        filter,
+        base,
+        csv,
+        view: FilterView {
+            caller,
+            since: since_day.map(|d| d.to_string()).unwrap_or_default(),
+            until: until_day.map(|d| d.to_string()).unwrap_or_default(),
+            archived,
+            test,
+        },
+        people,
+        problems,
+    })
+}
+
+/// `GET /calls/new?after=ID&…`: how many calls matching the filters came after the newest
+/// one on the page (the notice the list polls for, instead of moving rows under the cursor).
+pub async fn new_count(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let names = line_names(&s, &v).await?;
+    let p = parse(&s, &v, &q, &names).await?;
+    if q.after.is_none() {
+        return Ok(axum::response::Html(String::new()).into_response());
+    }
+    let n = s
+        .store
+        .list_calls(&CallFilter {
+            before: None,
+            ..p.filter
+        })
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?
+        .len();
+    html(&NewCalls {
+        n,
+        href: format!("/calls?{}", encode(&p.base)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "new_calls.html")]
+pub struct NewCalls {
+    pub n: usize,
+    pub href: String,
+}
+
+/// `GET /calls`.
+pub async fn list(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let names = line_names(&s, &v).await?;
+    let Parsed {
+        filter,
+        base,
+        csv,
+        view: fview,
+        people,
+        problems,
+    } = parse(&s, &v, &q, &names).await?;
+    let (line, outcome) = (filter.line, filter.outcome);
+    let filter = CallFilter {
+        after: None,
+        ..filter
     };
     let calls = s
         .store
@@ -171,30 +325,6 @@ pub async fn list(
     for c in &calls {
         rows.push(view::row(c, &names, &zone, media_text(&s, c).await));
     }
-    let base = vec![
-        ("line", line.map(|l| l.to_string()).unwrap_or_default()),
-        (
-            "outcome",
-            outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
-        ),
-        ("caller", caller.clone()),
-        (
-            "since",
-            since_day.map(|d| d.to_string()).unwrap_or_default(),
-        ),
-        (
-            "until",
-            until_day.map(|d| d.to_string()).unwrap_or_default(),
-        ),
-        (
-            "archived",
-            if archived {
-                "true".into()
-            } else {
-                String::new()
-            },
-        ),
-    ];
     let older_url = (calls.len() as u32 == PAGE)
         .then(|| calls.last().map(|c| c.id))
         .flatten()
@@ -203,27 +333,15 @@ pub async fn list(
             p.push(("before", last.to_string()));
             format!("/calls?{}", encode(&p))
         });
-    let csv_url = format!(
-        "/api/v1/calls/export.csv?{}",
-        encode(&[
-            ("line", line.map(|l| l.to_string()).unwrap_or_default()),
-            (
-                "outcome",
-                outcome.map(|o| o.as_str().to_owned()).unwrap_or_default()
-            ),
-            ("caller", caller.clone()),
-            ("since", since.map(|t| t.to_string()).unwrap_or_default()),
-            ("until", until.map(|t| t.to_string()).unwrap_or_default()),
-            (
-                "archived",
-                if archived {
-                    "true".into()
-                } else {
-                    String::new()
-                }
-            ),
-        ])
-    );
+    let csv_url = format!("/api/v1/calls/export.csv?{}", encode(&csv));
+    let new_calls_url = (q.before.is_none())
+        .then(|| calls.first().map(|c| c.id))
+        .flatten()
+        .map(|newest| {
+            let mut p = base.clone();
+            p.push(("after", newest.to_string()));
+            format!("/calls/new?{}", encode(&p))
+        });
     let mut lines: Vec<Opt> = names
         .iter()
         .map(|(id, name)| Opt {
@@ -252,12 +370,9 @@ pub async fn list(
         rows,
         lines,
         outcomes,
-        f: FilterView {
-            caller,
-            since: since_day.map(|d| d.to_string()).unwrap_or_default(),
-            until: until_day.map(|d| d.to_string()).unwrap_or_default(),
-            archived,
-        },
+        f: fview,
+        people,
+        new_calls_url,
         csv_url,
         older_url,
         count_text,
@@ -281,6 +396,8 @@ pub struct Head {
     pub test: bool,
     pub failsafe: Option<String>,
     pub no_attempts: String,
+    /// Still going: the page refreshes itself until it ends.
+    pub in_progress: bool,
 }
 
 pub struct RecView {
@@ -374,6 +491,7 @@ pub async fn show(
         archived: c.archived,
         test: c.test_call,
         failsafe: c.failsafe.clone(),
+        in_progress: c.outcome == Outcome::InProgress,
         no_attempts: if c.plan.has_anyone() {
             "Nobody was rung.".to_owned()
         } else {

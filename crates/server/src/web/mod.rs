@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/calls", get(calls::list))
+        .route("/calls/new", get(calls::new_count))
         .route("/lines", get(lines::list))
         .route("/lines/new", get(setup::start).post(setup::create))
         .route("/lines/new/{id}/status", get(setup::status))

@@ -32,6 +32,7 @@ pub(super) async fn insert_events<D: Driver>(
 enum Arg<'a> {
     Int(i64),
     Text(&'a str),
+    Bool(bool),
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -189,6 +190,15 @@ impl<B: Backend> SqlStore<B> {
         if let Some(o) = f.outcome {
             when(" AND outcome = ?", Arg::Text(o.as_str()));
         }
+        if f.exclude_test {
+            when(" AND test_call = ?", Arg::Bool(false));
+        }
+        if let Some(u) = f.answered_by {
+            when(" AND answered_by = ?", Arg::Int(u.0));
+        }
+        if let Some(a) = f.after {
+            when(" AND id > ?", Arg::Int(a.0));
+        }
         let contains = format!(" AND {}(caller_number, ?) > 0", B::POSITION);
         if let Some(c) = &f.caller {
             when(&contains, Arg::Text(c));
@@ -211,6 +221,7 @@ impl<B: Backend> SqlStore<B> {
             q = match a {
                 Arg::Int(i) => q.bind(i),
                 Arg::Text(t) => q.bind(t),
+                Arg::Bool(b) => q.bind(b),
             };
         }
         self.read_all(q).await?.iter().map(rows::call).collect()
