@@ -310,6 +310,15 @@ async function setup() {
   await axe('setup: live');
   await Promise.all([page.waitForNavigation(), page.click('text=Start a 5-minute test')]);
   check((await page.textContent('#test-banner')).includes('Test mode on Payments hotline'), 'going live starts a test from the last step');
+  // The test call checklist ticks itself as the call goes.
+  check((await page.textContent('#checklist')).includes('Call +15005550077 from any phone'), 'the checklist says what to do');
+  check((await page.locator('#checklist li.done').count()) === 0, 'nothing is ticked before the call');
+  await axe('line in test mode');
+  await placeCall(urls[0], urls[1]);
+  await page.waitForFunction(() => document.querySelectorAll('#checklist li.done').length === 4, null, { timeout: 10000 });
+  const ticked = await page.textContent('#checklist');
+  check(ticked.includes('It rings you') && ticked.includes('The call ended: answered'), 'every step ticks itself: the call rang the tester, who answered');
+  await shot('test-checklist');
 }
 
 try {

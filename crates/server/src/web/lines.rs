@@ -97,6 +97,7 @@ pub struct LinePage {
     pub rings_anyone: bool,
     pub steps: Vec<StepView>,
     pub test: Option<TestView>,
+    pub checklist: Option<Checklist>,
     pub provider: &'static str,
     pub webhook_url: String,
     pub status_url: String,
@@ -188,6 +189,10 @@ pub async fn show(
         }
         None => None,
     };
+    let checklist = match l.active_test_mode(now) {
+        Some(_) => Some(checklist(&s, &v, &l).await?),
+        None => None,
+    };
     let urls = crate::urls::Urls::new(&s.config.public_url);
     html(&LinePage {
         chrome: v.chrome(&s, "lines").await,
@@ -206,6 +211,7 @@ pub async fn show(
         rings_anyone: plan.has_anyone(),
         steps,
         test,
+        checklist,
         provider: match l.provider {
             Provider::Twilio => "Twilio",
             Provider::Plivo => "Plivo",
@@ -259,4 +265,107 @@ pub async fn test_mode(
     };
     let _ = done?;
     Ok(Redirect::to(&format!("/lines/{id}#test")).into_response())
+}
+
+pub struct CheckItem {
+    pub text: String,
+    pub done: bool,
+}
+
+pub struct Checklist {
+    pub items: Vec<CheckItem>,
+    pub complete: bool,
+    pub call_link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "checklist.html")]
+pub struct ChecklistFragment {
+    pub line_id: i64,
+    pub items: Vec<CheckItem>,
+    pub complete: bool,
+    pub call_link: Option<String>,
+}
+
+/// What the newest test call of the line's current test mode has done so far.
+async fn checklist(s: &AppState, v: &Viewer, l: &Line) -> Result<Checklist, PageError> {
+    let now = s.clock.now();
+    let started = l
+        .active_test_mode(now)
+        .map(|t| t.until - jiff::SignedDuration::from_secs(switchboard_core::line::TEST_MODE_SECS));
+    let calls = s
+        .store
+        .list_calls(&CallFilter {
+            line: Some(l.id),
+            since: started,
+            include_archived: true,
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .map_err(crate::api::error::ApiError::store("call"))?;
+    let call = calls.iter().find(|c| c.test_call);
+    let tester = match l.active_test_mode(now) {
+        Some(t) if t.user == v.user.id => "you".to_owned(),
+        Some(t) => s
+            .store
+            .get_user(t.user)
+            .await
+            .map_or_else(|_| format!("user {}", t.user), |u| u.name),
+        None => "the tester".to_owned(),
+    };
+    let check = if l.auth_token.is_some() {
+        ", its signature valid"
+    } else {
+        " (signature checks are off)"
+    };
+    let mut items = vec![
+        CheckItem {
+            text: format!("Call {} from any phone", l.number),
+            done: call.is_some(),
+        },
+        CheckItem {
+            text: format!(
+                "Switchboard receives the call{}",
+                if call.is_some() { check } else { "" }
+            ),
+            done: call.is_some(),
+        },
+        CheckItem {
+            text: format!("It rings {tester}"),
+            done: call.is_some_and(|c| !c.attempts.is_empty()),
+        },
+    ];
+    let ended = call.is_some_and(|c| c.ended_at.is_some());
+    items.push(CheckItem {
+        text: match call.map(|c| c.outcome) {
+            Some(o) if ended => format!(
+                "The call ended: {}",
+                super::view::outcome(o).word.to_lowercase()
+            ),
+            _ => "The call ends (answer it, or let it go to voicemail)".to_owned(),
+        },
+        done: ended,
+    });
+    Ok(Checklist {
+        complete: ended,
+        call_link: call.map(|c| format!("/calls/{}", c.id)),
+        items,
+    })
+}
+
+/// `GET /lines/{id}/checklist`: the test call checklist alone (polled every 2 s).
+pub async fn checklist_fragment(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let l = scope::line(&s, &v.access, crate::api::parse_id(&id, "line")?).await?;
+    let c = checklist(&s, &v, &l).await?;
+    html(&ChecklistFragment {
+        line_id: l.id.0,
+        items: c.items,
+        complete: c.complete,
+        call_link: c.call_link,
+    })
 }

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/new/{id}/live", get(setup::live_step))
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
+        .route("/lines/{id}/checklist", get(lines::checklist_fragment))
         .route("/test-mode/banner", get(banner_fragment))
         .route("/profile", get(profile::show).post(profile::save))
         .route("/profile/tokens", post(profile::create_token))
