@@ -149,18 +149,12 @@ pub async fn add(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /channels/{id}/test`: a test message, posted now; the page says what happened.
 pub async fn test(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     let id: ChannelId = crate::api::parse_id(&id, "channel")?;
@@ -205,7 +199,7 @@ pub async fn delete(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     match crate::api::channels::delete_channel(

@@ -119,18 +119,7 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
         .steps
         .iter()
         .filter_map(|st| st.responder.as_ref())
-        .map(|r| {
-            let local = dir
-                .users
-                .get(&r.user_id)
-                .map(|u| {
-                    now.to_zoned(u.time_zone.tz().clone())
-                        .strftime(" (%H:%M their time)")
-                        .to_string()
-                })
-                .unwrap_or_default();
-            format!("{}{local}", r.name)
-        })
+        .map(|r| format!("{}{}", r.name, view::their_time(&dir, r.user_id, now)))
         .collect();
     if !chain.is_empty() {
         on_call = chain

@@ -98,18 +98,12 @@ pub async fn submit(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /logout`: ends this session.
 pub async fn logout(
     State(s): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&f.csrf)?;
     if let Some(id) = session::cookie_value(&headers) {

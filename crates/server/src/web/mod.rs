@@ -4,6 +4,7 @@
 //! strict Content-Security-Policy: no inline script or style, nothing from elsewhere.
 
 mod audit;
+mod call;
 mod calls;
 mod channels;
 mod home;
@@ -80,11 +81,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/channels", get(channels::show).post(channels::add))
         .route("/channels/{id}/test", post(channels::test))
         .route("/channels/{id}/delete", post(channels::delete))
-        .route("/calls/{id}", get(calls::show))
-        .route("/calls/{id}/archive", post(calls::archive))
+        .route("/calls/{id}", get(call::show))
+        .route("/calls/{id}/archive", post(call::archive))
         .route(
             "/calls/{id}/delete",
-            get(calls::confirm_delete).post(calls::delete),
+            get(call::confirm_delete).post(call::delete),
         )
         .route("/assets/{file}", get(asset))
         // Layers run outermost last-added: the headers, who is asking, then the audit
@@ -320,6 +321,13 @@ pub struct Plain {
     pub message: String,
     pub link: String,
     pub link_text: String,
+}
+
+/// A form that carries only the session's token.
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
 }
 
 /// A page that could not be shown: a status and a sentence for the person.

@@ -239,18 +239,12 @@ pub async fn add_member(
     after(&s, &v, done).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /teams/{id}/members/{user}/remove`.
 pub async fn remove_member(
     State(s): State<AppState>,
     v: Viewer,
     Path((team, user)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     let done = crate::api::teams::remove_member(

@@ -205,18 +205,12 @@ pub async fn create_token(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /profile/tokens/{id}/revoke`.
 pub async fn revoke_token(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     crate::accounts::tokens::revoke_token(State(s), Extension(v.principal.clone()), Path(id))
@@ -229,7 +223,7 @@ pub async fn end_session(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     crate::accounts::routes::end_my_session(State(s), Extension(v.principal.clone()), Path(id))
@@ -241,7 +235,7 @@ pub async fn end_session(
 pub async fn logout_everywhere(
     State(s): State<AppState>,
     v: Viewer,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     crate::accounts::routes::logout_everywhere(State(s.clone()), Extension(v.principal.clone()))

@@ -128,3 +128,19 @@ pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String
         archived: c.archived,
     }
 }
+
+/// " (03:12 their time)": the clock of `user` at `at`, when the directory knows them.
+pub fn their_time(
+    dir: &switchboard_core::routing::Directory,
+    user: switchboard_core::UserId,
+    at: Timestamp,
+) -> String {
+    dir.users
+        .get(&user)
+        .map(|u| {
+            at.to_zoned(u.time_zone.tz().clone())
+                .strftime(" (%H:%M their time)")
+                .to_string()
+        })
+        .unwrap_or_default()
+}

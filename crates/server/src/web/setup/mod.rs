@@ -210,15 +210,7 @@ async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
     for st in &plan.steps {
         match (&st.responder, st.skipped) {
             (Some(r), _) => {
-                let local = dir
-                    .users
-                    .get(&r.user_id)
-                    .map(|u| {
-                        now.to_zoned(u.time_zone.tz().clone())
-                            .strftime(" (%H:%M their time)")
-                            .to_string()
-                    })
-                    .unwrap_or_default();
+                let local = super::view::their_time(&dir, r.user_id, now);
                 chain.push(format!("{}. {}{local}", chain.len() + 1, r.name));
             }
             (None, Some(SkipReason::NoPhone)) => {
