@@ -220,6 +220,29 @@ async function admin() {
   check(!(await page.textContent('main')).includes('/hook'), 'the webhook URLs (secrets) are not on the page');
   await shot('channels');
 
+  // A line's settings, section by section, through the API's checks.
+  await page.goto(`${p.base}/lines/${p.line_id}/settings`);
+  await axe('settings');
+  await page.check('input[name=screening]');
+  await page.fill('#s-vm', '5');
+  // The browser itself refuses 5 (min=10); without its check, the server must too.
+  await page.$eval('form:has(input[value=general])', (f) => { f.noValidate = true; });
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=general]) button')]);
+  check((await page.textContent('.problem')).includes('voicemail_max_secs'), 'a refused setting names the field');
+  await page.check('input[name=screening]');
+  await page.fill('#s-vm', '90');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=general]) button')]);
+  await page.fill('#s-blocked', '+1900*\n+14155550666');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=callers]) button')]);
+  await page.check('input[name=enabled]');
+  await page.fill('#s-tz', 'Europe/Berlin');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=hours]) button')]);
+  const l = await page.evaluate((id) => fetch(`/api/v1/lines/${id}`).then((r) => r.json()), p.line_id);
+  check(l.screening === true && l.voicemail_max_secs === 90, 'screening on, voicemails up to 90 s');
+  check(JSON.stringify(l.caller_rules.blocked) === JSON.stringify(['+1900*', '+14155550666']), 'two blocked callers');
+  check(l.business_hours && l.business_hours.time_zone === 'Europe/Berlin' && l.business_hours.open[0].start_day === 'monday', 'business hours Monday 09:00 to Friday 17:00, Berlin time');
+  await shot('settings');
+
   // People and teams.
   await page.goto(`${p.base}/people`);
   await axe('people');

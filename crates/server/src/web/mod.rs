@@ -12,6 +12,7 @@ mod lines;
 mod login;
 mod people;
 mod profile;
+mod settings;
 mod setup;
 mod view;
 
@@ -60,6 +61,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/lines/{id}/checklist", get(lines::checklist_fragment))
+        .route(
+            "/lines/{id}/settings",
+            get(settings::show).post(settings::save),
+        )
         .route("/test-mode/banner", get(banner_fragment))
         .route("/profile", get(profile::show).post(profile::save))
         .route("/profile/tokens", post(profile::create_token))

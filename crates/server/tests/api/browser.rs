@@ -216,7 +216,7 @@ async fn a_team_member_reviews_calls_in_a_browser_and_another_team_cannot(app: T
     run(
         "admin",
         json!({"base": app.url, "email": "ada@example.com", "password": PASSWORD,
-               "shots": shots(), "receiver": receiver.url}),
+               "shots": shots(), "receiver": receiver.url, "line_id": line["id"]}),
     )
     .await;
     let got = receiver.got.lock().unwrap().clone();

@@ -1,0 +1,248 @@
+//! `/lines/{id}/settings`: a line's settings in sections (general, blocked callers and flood
+//! protection, business hours, signature checks), each a form that goes through
+//! `PATCH /api/v1/lines/{id}` (the same checks); a refused change says why on the page.
+
+use super::{html, Chrome, PageError, Viewer};
+use crate::api::error::{ApiError, ApiJson};
+use crate::api::scope;
+use crate::app::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use switchboard_core::line::Line;
+use switchboard_core::schedule::Restriction;
+use switchboard_core::LineId;
+
+const DAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub chrome: Chrome,
+    pub problem: Option<String>,
+    pub done: Option<String>,
+    pub id: i64,
+    pub name: String,
+    pub number: String,
+    pub recording: bool,
+    pub screening: bool,
+    pub voicemail_max_secs: u32,
+    pub retention_days: String,
+    pub blocked: String,
+    pub allowed: String,
+    pub flood_calls: String,
+    pub flood_window_secs: String,
+    pub hours_on: bool,
+    pub hours_zone: String,
+    pub hours_start_day: String,
+    pub hours_start: String,
+    pub hours_end_day: String,
+    pub hours_end: String,
+    pub days: [&'static str; 7],
+    pub signed: bool,
+}
+
+async fn page(
+    s: &AppState,
+    v: &Viewer,
+    l: &Line,
+    problem: Option<String>,
+) -> Result<Response, PageError> {
+    let window = l.business_hours.as_ref().and_then(|b| b.open.first());
+    let (start_day, start, end_day, end) = match window {
+        Some(Restriction::Weekly {
+            start_day,
+            start,
+            end_day,
+            end,
+        }) => (
+            serde_json::to_value(start_day)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            start.to_string(),
+            serde_json::to_value(end_day)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            end.to_string(),
+        ),
+        Some(Restriction::Daily { start, end }) => (
+            "monday".into(),
+            start.to_string(),
+            "sunday".into(),
+            end.to_string(),
+        ),
+        None => (
+            "monday".into(),
+            "09:00".into(),
+            "friday".into(),
+            "17:00".into(),
+        ),
+    };
+    let short = |t: String| t.chars().take(5).collect::<String>();
+    let failed = problem.is_some();
+    let mut resp = html(&SettingsPage {
+        chrome: v.chrome(s, "lines").await,
+        problem,
+        done: None,
+        id: l.id.0,
+        name: l.name.clone(),
+        number: l.number.to_string(),
+        recording: l.recording,
+        screening: l.screening,
+        voicemail_max_secs: l.voicemail_max_secs,
+        retention_days: l.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+        blocked: l.caller_rules.blocked.join("\n"),
+        allowed: l.caller_rules.allowed.join("\n"),
+        flood_calls: l
+            .caller_rules
+            .flood_limit
+            .map(|f| f.calls.to_string())
+            .unwrap_or_default(),
+        flood_window_secs: l
+            .caller_rules
+            .flood_limit
+            .map(|f| f.window_secs.to_string())
+            .unwrap_or_default(),
+        hours_on: l.business_hours.is_some(),
+        hours_zone: l.business_hours.as_ref().map_or_else(
+            || v.user.time_zone.name().to_owned(),
+            |b| b.time_zone.name().to_owned(),
+        ),
+        hours_start_day: start_day,
+        hours_start: short(start),
+        hours_end_day: end_day,
+        hours_end: short(end),
+        days: DAYS,
+        signed: l.auth_token.is_some(),
+    })?;
+    if failed {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /lines/{id}/settings`.
+pub async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let l = scope::line(&s, &v.access, crate::api::parse_id(&id, "line")?).await?;
+    page(&s, &v, &l, None).await
+}
+
+fn lines_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn number(raw: Option<&String>) -> Option<Value> {
+    raw.map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .map(|r| match r.parse::<u64>() {
+            Ok(n) => json!(n),
+            // Passed on as it is: the API names the field and what is wrong.
+            Err(_) => json!(r),
+        })
+}
+
+/// The API's change for one section of the form.
+fn patch(f: &HashMap<String, String>) -> Result<Value, String> {
+    let on = |k: &str| f.get(k).map(String::as_str) == Some("true");
+    let text = |k: &str| f.get(k).cloned().unwrap_or_default();
+    Ok(match f.get("section").map(String::as_str) {
+        Some("general") => json!({
+            "name": text("name"),
+            "recording": on("recording"),
+            "screening": on("screening"),
+            "voicemail_max_secs": number(f.get("voicemail_max_secs")),
+            "recording_retention_days": number(f.get("retention_days")),
+        }),
+        Some("callers") => {
+            let flood = match (
+                number(f.get("flood_calls")),
+                number(f.get("flood_window_secs")),
+            ) {
+                (Some(c), Some(w)) => json!({"calls": c, "window_secs": w}),
+                (None, None) => Value::Null,
+                _ => {
+                    return Err(
+                        "flood protection needs both the number of calls and the seconds"
+                            .to_owned(),
+                    )
+                }
+            };
+            json!({"caller_rules": {
+                "blocked": lines_of(&text("blocked")),
+                "allowed": lines_of(&text("allowed")),
+                "flood_limit": flood,
+            }})
+        }
+        Some("hours") if on("enabled") => json!({"business_hours": {
+            "time_zone": text("time_zone").trim(),
+            "open": [{"type": "weekly", "start_day": text("start_day"), "start": text("start"),
+                      "end_day": text("end_day"), "end": text("end")}],
+            "after_hours": {"action": "voicemail"},
+        }}),
+        Some("hours") => json!({"business_hours": null}),
+        Some("auth") if on("remove") => json!({"auth_token": null}),
+        Some("auth") => {
+            let t = text("auth_token");
+            if t.trim().is_empty() {
+                return Err(
+                    "give the provider's auth token, or turn signature checks off".to_owned(),
+                );
+            }
+            json!({"auth_token": t.trim()})
+        }
+        _ => return Err("unknown section".to_owned()),
+    })
+}
+
+/// `POST /lines/{id}/settings` (`section=general|callers|hours|auth`).
+pub async fn save(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    v.check_csrf(f.get("csrf").map_or("", String::as_str))?;
+    let line_id: LineId = crate::api::parse_id(&id, "line")?;
+    let l = scope::line(&s, &v.access, line_id).await?;
+    let body = match patch(&f) {
+        Ok(b) => b,
+        Err(why) => return page(&s, &v, &l, Some(why)).await,
+    };
+    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let section = f.get("section").cloned().unwrap_or_default();
+    match crate::api::lines::update_line(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        Path(id),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/lines/{line_id}/settings#{section}")).into_response()),
+        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_))) => {
+            page(&s, &v, &l, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
