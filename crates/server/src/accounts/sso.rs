@@ -197,7 +197,26 @@ fn state_cookie(s: &AppState, value: &str, max_age: i64) -> HeaderValue {
 }
 
 /// `GET /api/v1/sso/start`: to the provider's login page.
-pub async fn start(State(s): State<AppState>) -> ApiResult<Response> {
+#[derive(Debug, Default, Deserialize)]
+pub struct StartQuery {
+    /// A page to land on once logged in (the dashboard's login); absent: a JSON answer.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The cookie holding where a login started from the dashboard goes afterwards.
+const NEXT_COOKIE: &str = "sb_sso_next";
+
+/// Only a path on this server, never `//host` or a URL.
+fn local_path(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+pub async fn start(
+    State(s): State<AppState>,
+    q: Result<Query<StartQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let next = q.ok().and_then(|Query(q)| q.next);
     let sso = configured(&s)?;
     let http = http_client()?;
     let client = client(&s, sso, &http).await?;
@@ -223,7 +242,7 @@ pub async fn start(State(s): State<AppState>) -> ApiResult<Response> {
         .await
         .map_err(ApiError::store("login"))?;
     let cookie = state_cookie(&s, state.secret(), LOGIN_WITHIN.as_secs());
-    Ok((
+    let mut resp = (
         StatusCode::SEE_OTHER,
         [
             (
@@ -233,7 +252,31 @@ pub async fn start(State(s): State<AppState>) -> ApiResult<Response> {
             (header::SET_COOKIE, cookie),
         ],
     )
-        .into_response())
+        .into_response();
+    // Kept URL-encoded, so the cookie holds only safe characters.
+    let next: Option<String> = next
+        .as_deref()
+        .and_then(local_path)
+        .map(|n| url::form_urlencoded::byte_serialize(n.as_bytes()).collect());
+    if let Some(n) = next {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            named_cookie(&s, NEXT_COOKIE, &n, LOGIN_WITHIN.as_secs()),
+        );
+    }
+    Ok(resp)
+}
+
+fn named_cookie(s: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if s.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/api/v1/sso; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("the value is URL-encoded")
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,10 +433,33 @@ pub async fn callback(
         ),
     )
     .await;
-    let body =
-        serde_json::json!({ "user": crate::api::users::user_json(&user), "csrf_token": csrf });
-    let mut resp = (StatusCode::OK, axum::Json(body)).into_response();
+    let next: Option<String> = session::named_cookie(&headers, NEXT_COOKIE)
+        .and_then(|n| {
+            url::form_urlencoded::parse(format!("n={n}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|n| local_path(n).is_some());
+    let mut resp = match next {
+        // From the dashboard's login page: on to the page wanted.
+        Some(n) => (
+            StatusCode::SEE_OTHER,
+            [(
+                header::LOCATION,
+                HeaderValue::from_str(&n).unwrap_or(HeaderValue::from_static("/")),
+            )],
+        )
+            .into_response(),
+        None => {
+            let body = serde_json::json!({
+                "user": crate::api::users::user_json(&user), "csrf_token": csrf,
+            });
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+    };
     resp.headers_mut().append(header::SET_COOKIE, cookie);
+    resp.headers_mut()
+        .append(header::SET_COOKIE, named_cookie(&s, NEXT_COOKIE, "", 0));
     resp.headers_mut()
         .append(header::SET_COOKIE, state_cookie(&s, "", 0));
     Ok(resp)

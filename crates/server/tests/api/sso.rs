@@ -71,8 +71,18 @@ fn browser() -> reqwest::Client {
 /// Plays a browser from `/sso/start` through the provider's login (as `account`) and consent
 /// pages, up to the URL the provider sends it back to Switchboard with.
 async fn to_callback(app: &TestApp, b: &reqwest::Client, account: &str) -> String {
+    to_callback_from(app, b, account, &app.api("/sso/start")).await
+}
+
+/// The same from any start URL (the dashboard's login page links to one with `next`).
+async fn to_callback_from(
+    app: &TestApp,
+    b: &reqwest::Client,
+    account: &str,
+    start: &str,
+) -> String {
     let callback = app.api("/sso/callback");
-    let mut resp = b.get(app.api("/sso/start")).send().await.unwrap();
+    let mut resp = b.get(start).send().await.unwrap();
     for _ in 0..20 {
         let here = resp.url().clone();
         if resp.status().is_redirection() {
@@ -128,6 +138,29 @@ async fn a_verified_email_logs_in_and_nothing_else_does(mut app: TestApp) {
     let (status, me) = json_of(me).await;
     assert_eq!((status, &me["kind"]), (200, &json!("session")), "{me}");
     assert_eq!(me["user"]["email"], "alice@example.com");
+    // From the dashboard's login page: its single sign-on link brings the browser back to
+    // the page it wanted, logged in.
+    let page = browser();
+    let login = page
+        .get(format!("{}/login?next=/calls", app.url))
+        .send()
+        .await
+        .unwrap();
+    let html = login.text().await.unwrap();
+    let href = html
+        .split("href=\"/api/v1/sso/start")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the login page links to single sign-on")
+        .replace("&#38;", "&");
+    let start = format!("{}/api/v1/sso/start{href}", app.url);
+    let back = to_callback_from(&app, &page, "alice", &start).await;
+    let landed = page.get(&back).send().await.unwrap();
+    assert_eq!(landed.status(), 303);
+    assert_eq!(landed.headers()[LOCATION], "/calls");
+    let calls = page.get(format!("{}/calls", app.url)).send().await.unwrap();
+    assert_eq!(calls.status(), 200);
+    assert!(calls.text().await.unwrap().contains("<h1>Calls</h1>"));
     // The same code and state again (a replayed callback) logs nobody in.
     let (status, body) = json_of(b.get(&back).send().await.unwrap()).await;
     assert_eq!(status, 400, "{body}");
@@ -179,6 +212,7 @@ async fn a_verified_email_logs_in_and_nothing_else_does(mut app: TestApp) {
             "single sign-on refused: no account",
             "single sign-on refused: email not verified",
             "single sign-on refused: invalid ID token",
+            "login (single sign-on)",
             "login (single sign-on)",
         ],
         "{trail}"
