@@ -290,7 +290,12 @@ async function setup() {
   await Promise.all([page.waitForNavigation(), page.click('text=Set up a line')]);
   await axe('setup: number');
   await page.fill('#name', 'Payments hotline');
+  await page.type('#number', '+1 (5');
+  await page.waitForFunction(() => document.querySelector('#number-hint').textContent.includes('Not a phone number yet'));
+  check(true, 'a number being typed says what is still wrong with it');
   await page.fill('#number', '+1 (500) 555-0077');
+  await page.waitForFunction(() => document.querySelector('#number-hint').textContent.includes('+15005550077'));
+  check(true, 'a complete number shows how it will be stored: +15005550077');
   await Promise.all([page.waitForNavigation(), page.click('text=Save and continue')]);
   check(/\/lines\/new\/\d+\/routing$/.test(new URL(page.url()).pathname), 'step 1 is saved as a draft with its own URL');
   const draftUrl = page.url();
@@ -316,6 +321,9 @@ async function setup() {
   await Promise.all([page.waitForNavigation(), page.click('text=Save the auth token')]);
   check((await page.textContent('#first-call')).includes('Waiting for the first call'), 'the indicator waits for the first call');
   const urls = await page.$$eval('main ol li .mono', (els) => els.map((e) => e.textContent.trim()));
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: p.base });
+  await page.click('main ol li button[data-copy]');
+  check((await page.evaluate(() => navigator.clipboard.readText())) === urls[0], 'the Copy button copies the webhook URL');
   // Meanwhile, the call list in another tab: a new call is announced, not slid in.
   const list = await context.newPage();
   await list.goto(`${p.base}/calls`);
@@ -354,7 +362,8 @@ try {
   console.log(`FAILED: ${e.message}`);
   const text = await page.evaluate(() => document.body.innerText).catch(() => '');
   console.log(`on ${page.url()}:\n${text.slice(0, 1500)}`);
-  for (const r of responses.filter((x) => x.status >= 400).slice(-5)) console.log(`answered ${r.status}: ${r.url}`);
+  for (const r of responses.filter((x) => x.status >= 400 || x.url.includes('check-number')).slice(-5)) console.log(`answered ${r.status}: ${r.url}`);
+  console.log(`csp: ${cspViolations.join(' | ')}`);
   await browser.close();
   process.exit(1);
 }

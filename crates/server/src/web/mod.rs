@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines", get(lines::list))
         .route("/lines/new", get(setup::start).post(setup::create))
         .route("/lines/new/{id}/status", get(setup::status))
+        .route("/lines/new/check-number", get(setup::check_number))
         .route(
             "/lines/new/{id}/number",
             get(setup::number_step).post(setup::renumber),
@@ -154,6 +155,10 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
         "app.css" => (
             include_bytes!("../../assets/app.css"),
             "text/css; charset=utf-8",
+        ),
+        "app.js" => (
+            include_bytes!("../../assets/app.js"),
+            "text/javascript; charset=utf-8",
         ),
         "htmx-2.0.11.min.js" => (
             include_bytes!("../../assets/htmx-2.0.11.min.js"),

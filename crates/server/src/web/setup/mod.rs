@@ -462,3 +462,46 @@ pub async fn status(
         number: d.draft.number.clone(),
     })
 }
+
+#[derive(Debug, Deserialize)]
+pub struct NumberQuery {
+    #[serde(default)]
+    number: String,
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% if ok %}Will be stored as <span class=\"mono\">{{ text }}</span>{% else %}{{ text }}{% endif %}",
+    ext = "html"
+)]
+pub struct NumberHint {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// `GET /lines/new/check-number?number=…`: the number as it will be stored, or what is wrong
+/// with it, while it is typed.
+pub async fn check_number(
+    _v: Viewer,
+    axum::extract::Query(q): axum::extract::Query<NumberQuery>,
+) -> Result<Response, PageError> {
+    let raw = q.number.trim();
+    let hint = if raw.is_empty() {
+        NumberHint {
+            ok: false,
+            text: String::new(),
+        }
+    } else {
+        match switchboard_core::PhoneNumber::parse(raw) {
+            Ok(n) => NumberHint {
+                ok: true,
+                text: n.to_string(),
+            },
+            Err(why) => NumberHint {
+                ok: false,
+                text: format!("Not a phone number yet: {why}"),
+            },
+        }
+    };
+    html(&hint)
+}
