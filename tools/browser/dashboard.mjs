@@ -243,6 +243,17 @@ async function admin() {
   check(l.business_hours && l.business_hours.time_zone === 'Europe/Berlin' && l.business_hours.open[0].start_day === 'monday', 'business hours Monday 09:00 to Friday 17:00, Berlin time');
   await shot('settings');
 
+  // A simulated call: Alice answers; nobody's phone rings, the log says so.
+  await page.goto(`${p.base}/lines/${p.line_id}`);
+  await page.selectOption('#sim-r1', 'answer');
+  await Promise.all([page.waitForNavigation(), page.click('text=Simulate the call')]);
+  check(/^\/calls\/\d+$/.test(new URL(page.url()).pathname), 'the simulated call opens its page');
+  const story = await page.textContent('main');
+  check(story.includes('Alice answered') && story.includes('simulated from the dashboard'), 'it went through the engine: Alice answered, marked simulated');
+  await axe('simulated call');
+  await page.goto(`${p.base}/calls?test=true`);
+  check((await page.textContent('table.calls tbody tr:first-child')).includes('Simulated'), 'the list marks it simulated');
+
   // People and teams.
   await page.goto(`${p.base}/people`);
   await axe('people');

@@ -135,6 +135,7 @@ where
         answered_by: answered.map(UserId),
         attempts: from_json(&attempts)?,
         test_call: col(r, "test_call")?,
+        simulated: col(r, "simulated")?,
         failsafe: col(r, "failsafe")?,
         archived: col(r, "archived")?,
         version: col(r, "version")?,

@@ -86,6 +86,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
         answered_by: None,
         attempts: vec![],
         test_call: false,
+        simulated: false,
         failsafe: None,
         archived: false,
         version: 0,
@@ -272,6 +273,7 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
         };
         let mut call = new_call(l, &format!("CA{i}"), caller, i);
         call.test_call = i == 3;
+        call.simulated = i == 2;
         let (mut c, _) = s.start_call(&call, &[]).await.unwrap();
         if i == 4 {
             c.outcome = Outcome::Answered;
@@ -314,6 +316,17 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(window.len(), 2);
+    // A simulated call reads back as one.
+    let sims: Vec<bool> = all(CallFilter::default())
+        .await
+        .iter()
+        .map(|c| c.simulated)
+        .collect();
+    assert_eq!(
+        sims,
+        vec![false, true, false, false],
+        "newest first: CA3, CA2, CA1, CA0"
+    );
     // Test calls left out; answered by someone; what came after a call.
     assert_eq!(
         all(CallFilter {

@@ -16,6 +16,11 @@ pub use caller::{CallerInfo, MAX_CALLER_FIELD};
 pub use event::{CallEvent, EventKind};
 pub use recording::{Recording, RecordingKind, RecordingReport, RecordingStatus};
 
+/// The start of the provider call id of a call the dashboard's simulator plays. Real
+/// providers' ids never start so (Twilio's start with `CA`, Plivo's are UUIDs); on a line
+/// with signature checks it cannot be forged.
+pub const SIMULATED_PREFIX: &str = "SIMULATED-";
+
 /// How a call ended (or that it has not yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +109,9 @@ pub struct Call {
     pub answered_by: Option<UserId>,
     pub attempts: Vec<Attempt>,
     pub test_call: bool,
+    /// Played by the built-in simulator from the dashboard: no phone rang, so no chat alert
+    /// is sent and no audio is fetched.
+    pub simulated: bool,
     /// Why Switchboard fell back to its apology and voicemail during this call ("the
     /// database was unavailable"), when it did.
     #[serde(default)]

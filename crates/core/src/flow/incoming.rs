@@ -46,6 +46,9 @@ pub fn refusal(line: &Line, caller: &str, recent: u64) -> Option<String> {
 }
 
 fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
+    let simulated = new
+        .provider_call_id
+        .starts_with(crate::call::SIMULATED_PREFIX);
     Call {
         id: CallId(0),
         line_id: line.id,
@@ -57,6 +60,7 @@ fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
         ended_at: None,
         duration_secs: None,
         test_call: plan.test_mode,
+        simulated,
         failsafe: None,
         plan,
         phase: Phase::Done,

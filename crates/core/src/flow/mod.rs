@@ -83,7 +83,14 @@ fn system_message(text: &str, like: &Message) -> Message {
 pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
     let was_over = call.ended_at.is_some();
     let mut t = apply_event(call, line, event, now);
-    if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected {
+    if call.simulated {
+        // Nothing to download: the simulator's recordings are not audio anyone made.
+        for r in &mut t.recordings {
+            r.has_media = false;
+        }
+    }
+    if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected && !call.simulated
+    {
         t.jobs.extend(
             line.channels
                 .iter()

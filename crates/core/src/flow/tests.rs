@@ -43,6 +43,7 @@ fn call_for(line: &Line) -> Call {
         answered_by: None,
         attempts: vec![],
         test_call: false,
+        simulated: false,
         failsafe: None,
         archived: false,
         version: 0,
@@ -352,6 +353,53 @@ fn the_end_of_a_call_queues_one_alert_per_channel_once() {
         Timestamp::UNIX_EPOCH,
     );
     assert!(t.jobs.is_empty());
+}
+
+#[test]
+fn a_simulated_call_alerts_nobody_and_fetches_no_audio() {
+    use crate::call::{RecordingKind, RecordingReport, SIMULATED_PREFIX};
+    use crate::channel::ChannelId;
+    let mut l = line(&[1]);
+    l.channels = vec![ChannelId(4)];
+    let mut sim = new_call("+14155550199");
+    sim.provider_call_id = format!("{SIMULATED_PREFIX}1");
+    let (mut call, _) = incoming(&l, sim, Plan::nobody(), None, Timestamp::UNIX_EPOCH);
+    assert!(call.simulated);
+    let report = RecordingReport {
+        kind: RecordingKind::Voicemail,
+        provider_recording_id: "RE1".into(),
+        provider_url: "http://127.0.0.1/RE1".into(),
+        duration_secs: Some(8),
+        has_media: true,
+    };
+    let t = handle(
+        &mut call,
+        &l,
+        Event::Recording(report),
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(
+        !t.recordings.is_empty() && t.recordings.iter().all(|r| !r.has_media),
+        "nothing to download"
+    );
+    let t = handle(
+        &mut call,
+        &l,
+        Event::CallEnded {
+            duration_secs: Some(30),
+        },
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(t.jobs.is_empty(), "no chat alert for a simulation");
+    // A real call's id does not start so.
+    let (real, _) = incoming(
+        &l,
+        new_call("+14155550199"),
+        Plan::nobody(),
+        None,
+        Timestamp::UNIX_EPOCH,
+    );
+    assert!(!real.simulated);
 }
 
 fn new_call(number: &str) -> NewCall {

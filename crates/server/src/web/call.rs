@@ -34,6 +34,7 @@ pub struct Head {
     pub no_attempts: String,
     /// Still going: the page refreshes itself until it ends.
     pub in_progress: bool,
+    pub simulated: bool,
 }
 
 pub struct RecView {
@@ -128,6 +129,7 @@ pub async fn show(
         test: c.test_call,
         failsafe: c.failsafe.clone(),
         in_progress: c.outcome == Outcome::InProgress,
+        simulated: c.simulated,
         no_attempts: if c.plan.has_anyone() {
             "Nobody was rung.".to_owned()
         } else {
@@ -150,6 +152,9 @@ pub async fn show(
                 }
                 RecordingStatus::Failed => {
                     format!("The recording could not be downloaded: {detail}")
+                }
+                RecordingStatus::Absent if c.simulated => {
+                    "A simulated call keeps no audio.".to_owned()
                 }
                 RecordingStatus::Absent => "The provider made no recording.".to_owned(),
                 RecordingStatus::Deleted => {

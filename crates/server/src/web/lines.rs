@@ -98,6 +98,8 @@ pub struct LinePage {
     pub steps: Vec<StepView>,
     pub test: Option<TestView>,
     pub checklist: Option<Checklist>,
+    /// Whom a call now would ring, in order (the simulator plays them).
+    pub ringing: Vec<String>,
     pub provider: &'static str,
     pub webhook_url: String,
     pub status_url: String,
@@ -193,6 +195,13 @@ pub async fn show(
         Some(_) => Some(checklist(&s, &v, &l).await?),
         None => None,
     };
+    let now_plan = switchboard_core::routing::plan_at(&l, &dir, now);
+    let ringing = now_plan
+        .steps
+        .iter()
+        .filter_map(|st| st.responder.as_ref())
+        .map(|r| format!("{} ({})", r.name, r.phone))
+        .collect();
     let urls = crate::urls::Urls::new(&s.config.public_url);
     html(&LinePage {
         chrome: v.chrome(&s, "lines").await,
@@ -212,6 +221,7 @@ pub async fn show(
         steps,
         test,
         checklist,
+        ringing,
         provider: match l.provider {
             Provider::Twilio => "Twilio",
             Provider::Plivo => "Plivo",

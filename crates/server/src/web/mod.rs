@@ -14,6 +14,7 @@ mod people;
 mod profile;
 mod settings;
 mod setup;
+mod simulate;
 mod view;
 
 use crate::accounts::session;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/lines/{id}/checklist", get(lines::checklist_fragment))
+        .route("/lines/{id}/simulate", post(simulate::simulate))
         .route(
             "/lines/{id}/settings",
             get(settings::show).post(settings::save),

@@ -78,6 +78,7 @@ pub struct CallRow {
     pub duration: String,
     pub media: String,
     pub test: bool,
+    pub simulated: bool,
     pub archived: bool,
 }
 
@@ -125,6 +126,7 @@ pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String
         duration: duration(c.duration_secs),
         media,
         test: c.test_call,
+        simulated: c.simulated,
         archived: c.archived,
     }
 }

@@ -47,8 +47,9 @@ impl<B: Backend> SqlStore<B> {
         let q = sql::<B::Db>(
             "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
                  caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
-                 answered_by, attempts, test_call, failsafe, archived, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 0)
+                 answered_by, attempts, test_call, failsafe, simulated, archived, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 FALSE, 0)
              ON CONFLICT (line_id, provider_call_id) DO NOTHING
              RETURNING id",
         );
@@ -69,6 +70,7 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&c.attempts))
             .bind(c.test_call)
             .bind(c.failsafe.as_deref())
+            .bind(c.simulated)
             .optional(&mut *tx)
             .await?;
         let result = match inserted {
