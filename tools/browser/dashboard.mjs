@@ -237,7 +237,13 @@ async function admin() {
   await page.check('input[name=enabled]');
   await page.fill('#s-tz', 'Europe/Berlin');
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=hours]) button')]);
+  await page.selectOption('#route2', { label: 'Mia (+14155550111)' });
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=routing]) button')]);
+  await page.fill('#m-welcome', 'Ops hotline: connecting you now.');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=messages]) button')]);
   const l = await page.evaluate((id) => fetch(`/api/v1/lines/${id}`).then((r) => r.json()), p.line_id);
+  check(l.routing.steps.length === 2 && l.routing.steps[1].user !== undefined, 'a second step, Mia, is added to the chain');
+  check(l.messages.welcome.text === 'Ops hotline: connecting you now.', 'the welcome message is changed');
   check(l.screening === true && l.voicemail_max_secs === 90, 'screening on, voicemails up to 90 s');
   check(JSON.stringify(l.caller_rules.blocked) === JSON.stringify(['+1900*', '+14155550666']), 'two blocked callers');
   check(l.business_hours && l.business_hours.time_zone === 'Europe/Berlin' && l.business_hours.open[0].start_day === 'monday', 'business hours Monday 09:00 to Friday 17:00, Berlin time');

@@ -51,6 +51,12 @@ pub struct SettingsPage {
     pub hours_end: String,
     pub days: [&'static str; 7],
     pub signed: bool,
+    pub slots: Vec<Vec<super::calls::Opt>>,
+    pub ring_timeout: u32,
+    pub welcome: String,
+    pub no_one_on_call: String,
+    pub no_answer: String,
+    pub closed: String,
 }
 
 async fn page(
@@ -92,6 +98,20 @@ async fn page(
         ),
     };
     let short = |t: String| t.chars().take(5).collect::<String>();
+    let options = super::setup::targets(s, v).await?;
+    let slots = (0..super::setup::SLOTS)
+        .map(|i| {
+            let chosen = l.routing.steps.get(i).map(super::setup::step_value);
+            options
+                .iter()
+                .map(|(value, label)| super::calls::Opt {
+                    value: value.clone(),
+                    label: label.clone(),
+                    selected: chosen.as_deref() == Some(value.as_str()),
+                })
+                .collect()
+        })
+        .collect();
     let failed = problem.is_some();
     let mut resp = html(&SettingsPage {
         chrome: v.chrome(s, "lines").await,
@@ -127,6 +147,12 @@ async fn page(
         hours_end: short(end),
         days: DAYS,
         signed: l.auth_token.is_some(),
+        slots,
+        ring_timeout: l.routing.ring_timeout_secs,
+        welcome: l.messages.welcome.text.clone(),
+        no_one_on_call: l.messages.no_one_on_call.text.clone(),
+        no_answer: l.messages.no_answer.text.clone(),
+        closed: l.messages.closed.text.clone(),
     })?;
     if failed {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -174,6 +200,20 @@ fn patch(f: &HashMap<String, String>) -> Result<Value, String> {
             "voicemail_max_secs": number(f.get("voicemail_max_secs")),
             "recording_retention_days": number(f.get("retention_days")),
         }),
+        Some("routing") => {
+            let steps: Vec<Value> = (1..=super::setup::SLOTS)
+                .filter_map(|i| f.get(&format!("step{i}")))
+                .filter_map(|raw| super::setup::parse_step(raw))
+                .map(|st| json!(st))
+                .collect();
+            json!({"routing": {"steps": steps, "ring_timeout_secs": number(f.get("ring_timeout_secs"))}})
+        }
+        Some("messages") => json!({"messages": {
+            "welcome": {"text": text("welcome")},
+            "no_one_on_call": {"text": text("no_one_on_call")},
+            "no_answer": {"text": text("no_answer")},
+            "closed": {"text": text("closed")},
+        }}),
         Some("callers") => {
             let flood = match (
                 number(f.get("flood_calls")),

@@ -26,7 +26,7 @@ mod save;
 pub use save::{create, renumber, save_auth, save_messages, save_routing};
 
 /// Routing steps offered on the page.
-const SLOTS: usize = 5;
+pub const SLOTS: usize = 5;
 
 pub struct StepLink {
     pub label: &'static str,
@@ -236,7 +236,7 @@ async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
 }
 
 /// The people and schedules the viewer may put in a line's routing.
-async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, PageError> {
+pub async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, PageError> {
     let visible = crate::api::scope::visible_users(s, &v.access).await?;
     let users = s
         .store
@@ -273,14 +273,14 @@ async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, Page
     Ok(out)
 }
 
-fn step_value(st: &RoutingStep) -> String {
+pub fn step_value(st: &RoutingStep) -> String {
     match st {
         RoutingStep::User(u) => format!("user:{u}"),
         RoutingStep::Schedule(sc) => format!("schedule:{sc}"),
     }
 }
 
-fn parse_step(raw: &str) -> Option<RoutingStep> {
+pub fn parse_step(raw: &str) -> Option<RoutingStep> {
     let (kind, id) = raw.split_once(':')?;
     let id: i64 = id.parse().ok()?;
     match kind {
