@@ -239,6 +239,19 @@ async function admin() {
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=hours]) button')]);
   await page.selectOption('#route2', { label: 'Mia (+14155550111)' });
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=routing]) button')]);
+  // A recorded welcome: uploaded, played on the page, then back to speech.
+  const wav = Buffer.alloc(44 + 16000);
+  wav.write('RIFF', 0); wav.writeUInt32LE(36 + 16000, 4); wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(8000, 24); wav.writeUInt32LE(16000, 28); wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(16000, 40);
+  await page.setInputFiles('#a-welcome', { name: 'welcome.wav', mimeType: 'audio/wav', buffer: wav });
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/audio/welcome"] button')]);
+  const player = page.locator('section[aria-label="When the call comes in"] audio');
+  const secs = await player.evaluate((a) => a.readyState >= 1 ? a.duration : new Promise((ok) => a.addEventListener('loadedmetadata', () => ok(a.duration), { once: true })));
+  check(Math.abs(secs - 1) < 0.1, `the uploaded welcome plays on the page (${secs} s)`);
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Go back to speech for When the call comes in"]')]);
+  check((await page.locator('section[aria-label="When the call comes in"] audio').count()) === 0, 'back to speech');
   await page.fill('#m-welcome', 'Ops hotline: connecting you now.');
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=messages]) button')]);
   const l = await page.evaluate((id) => fetch(`/api/v1/lines/${id}`).then((r) => r.json()), p.line_id);

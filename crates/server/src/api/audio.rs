@@ -133,16 +133,21 @@ pub async fn delete_message_audio(
 }
 
 /// `GET /media/{token}`: an audio message, for the provider to play.
-pub async fn get_media(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn get_media(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match s.store.get_audio(&token).await {
-        Ok((content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((content_type, bytes)) => {
+            // Ranges too, so a player can seek (the dashboard plays these).
+            let mut resp = super::range::ranged(bytes, &content_type, &headers);
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=300"),
+            );
+            resp
+        }
         Err(StoreError::NotFound) => (StatusCode::NOT_FOUND, "unknown media").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "audio message unavailable");

@@ -3,6 +3,7 @@
 //! JavaScript; a pinned htmx (served from the binary) only enhances. Every answer carries a
 //! strict Content-Security-Policy: no inline script or style, nothing from elsewhere.
 
+mod audio;
 mod audit;
 mod call;
 mod calls;
@@ -64,6 +65,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/lines/{id}/checklist", get(lines::checklist_fragment))
         .route("/lines/{id}/simulate", post(simulate::simulate))
+        .route(
+            "/lines/{id}/settings/audio/{kind}",
+            post(audio::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::audio::MAX_AUDIO_BYTES + 64 * 1024,
+            )),
+        )
         .route(
             "/lines/{id}/settings",
             get(settings::show).post(settings::save),
