@@ -151,6 +151,18 @@ pub async fn authenticate(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Principal, ApiError> {
+    authenticate_session(state, id, method, headers)
+        .await
+        .map(|(who, _)| who)
+}
+
+/// [`authenticate`], with the session it found (its CSRF token for the pages' forms).
+pub async fn authenticate_session(
+    state: &AppState,
+    id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(Principal, Session), ApiError> {
     let id_hash = hash_token(id);
     let session = match state.store.get_session(&id_hash).await {
         Ok(s) => s,
@@ -181,10 +193,13 @@ pub async fn authenticate(
             .await
             .map_err(ApiError::store("session"))?;
     }
-    Ok(Principal::Session {
-        user: session.user_id,
-        id_hash,
-    })
+    Ok((
+        Principal::Session {
+            user: session.user_id,
+            id_hash,
+        },
+        session,
+    ))
 }
 
 #[cfg(test)]

@@ -17,8 +17,16 @@ use switchboard_core::{CallId, DomainError, LineId, TeamId, UserId};
 /// What `who` may reach: an owner-level token everything; a user by their role and teams,
 /// read at every request (a changed role or membership applies at once).
 pub async fn load(state: &AppState, who: &Principal) -> ApiResult<Access> {
+    load_with_user(state, who).await.map(|(a, _)| a)
+}
+
+/// [`load`], with the requester's account (none for an owner-level token).
+pub async fn load_with_user(
+    state: &AppState,
+    who: &Principal,
+) -> ApiResult<(Access, Option<User>)> {
     let Some(id) = who.user() else {
-        return Ok(Access::owner_level());
+        return Ok((Access::owner_level(), None));
     };
     let user = match state.store.get_user(id).await {
         Ok(u) => u,
@@ -31,11 +39,12 @@ pub async fn load(state: &AppState, who: &Principal) -> ApiResult<Access> {
         .user_teams(id)
         .await
         .map_err(ApiError::store("team"))?;
-    Ok(Access {
+    let access = Access {
         user: Some(id),
         role: user.role,
         teams,
-    })
+    };
+    Ok((access, Some(user)))
 }
 
 /// A 403 with the reason.

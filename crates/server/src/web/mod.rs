@@ -119,17 +119,17 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// Notes who a request with a live session is from (for the audit trail); pages that need a
 /// login check it again through [`Viewer`].
 async fn identify(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
-    let changes = !session::is_safe(req.method());
-    if let Some(id) = session::cookie_value(req.headers())
-        .filter(|_| changes)
-        .map(str::to_owned)
-    {
-        if let Ok(who) = session::authenticate(&s, &id, &Method::GET, req.headers()).await {
-            if let Ok(access) = crate::api::scope::load(&s, &who).await {
-                req.extensions_mut().insert(who);
-                req.extensions_mut().insert(access);
-            }
+    if req.uri().path().starts_with("/assets/") {
+        return next.run(req).await;
+    }
+    match Viewer::load(&s, req.headers()).await {
+        Ok(Some(v)) => {
+            req.extensions_mut().insert(v.principal.clone());
+            req.extensions_mut().insert(v.access.clone());
+            req.extensions_mut().insert(v);
         }
+        Ok(None) => {}
+        Err(e) => return PageError::from(e).into_response(),
     }
     next.run(req).await
 }
@@ -250,6 +250,7 @@ async fn banner_fragment(State(s): State<AppState>, v: Viewer) -> Result<Respons
 /// A logged-in person looking at a page: their account, what they may reach, their session's
 /// form token. Without a live session, a page answers with a redirect to the login page that
 /// brings them back.
+#[derive(Clone)]
 pub struct Viewer {
     pub user: User,
     pub access: Access,
@@ -259,6 +260,35 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The person a request's session cookie names, once per request (by [`identify`]):
+    /// `None` without a live session. Reading only: a form's token is checked by the handler
+    /// that takes the form.
+    async fn load(
+        s: &AppState,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<Viewer>, ApiError> {
+        let Some(id) = session::cookie_value(headers) else {
+            return Ok(None);
+        };
+        let (who, session) = match session::authenticate_session(s, id, &Method::GET, headers).await
+        {
+            Ok(found) => found,
+            Err(ApiError::Unauthorized) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let (access, user) = match crate::api::scope::load_with_user(s, &who).await {
+            Ok(found) => found,
+            Err(ApiError::Unauthorized) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(user.map(|user| Viewer {
+            user,
+            access,
+            csrf: session.csrf,
+            principal: who,
+        }))
+    }
+
     pub async fn chrome(&self, s: &AppState, section: &'static str) -> Chrome {
         Chrome {
             name: self.user.name.clone(),
@@ -287,7 +317,7 @@ impl Viewer {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let to_login = || {
             let next = parts
                 .uri
@@ -297,34 +327,11 @@ impl FromRequestParts<AppState> for Viewer {
             let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
             Redirect::to(&format!("/login?next={next}")).into_response()
         };
-        let Some(id) = session::cookie_value(&parts.headers).map(str::to_owned) else {
-            return Err(to_login());
-        };
-        // Reading only: a form's token is checked by the handler that takes the form.
-        let who = match session::authenticate(s, &id, &Method::GET, &parts.headers).await {
-            Ok(w) => w,
-            Err(ApiError::Unauthorized) => return Err(to_login()),
-            Err(e) => return Err(PageError::from(e).into_response()),
-        };
-        let access = crate::api::scope::load(s, &who)
-            .await
-            .map_err(|e| PageError::from(e).into_response())?;
-        let session = s
-            .store
-            .get_session(&crate::api::hash_token(&id))
-            .await
-            .map_err(|_| to_login())?;
-        let user = s
-            .store
-            .get_user(session.user_id)
-            .await
-            .map_err(|_| to_login())?;
-        Ok(Viewer {
-            user,
-            access,
-            csrf: session.csrf,
-            principal: who,
-        })
+        parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .ok_or_else(to_login)
     }
 }
 
