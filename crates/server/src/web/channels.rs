@@ -3,7 +3,7 @@
 //! and deleting go through the API's handlers.
 
 use super::calls::Opt;
-use super::{html, Chrome, PageError, Viewer};
+use super::{html_fixing, Chrome, PageError, Viewer};
 use crate::api::error::{ApiError, ApiJson};
 use crate::app::AppState;
 use askama::Template;
@@ -91,19 +91,18 @@ async fn page(
             selected: v.access.teams.first() == Some(&t.id),
         })
         .collect();
-    let failed_form = problem.is_some();
-    let mut resp = html(&ChannelsPage {
-        chrome: v.chrome(s, "channels").await,
-        problem,
-        done,
-        channels: rows,
-        teams,
-        name: String::new(),
-    })?;
-    if failed_form {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    let fixing = problem.is_some();
+    html_fixing(
+        &ChannelsPage {
+            chrome: v.chrome(s, "channels").await,
+            problem,
+            done,
+            channels: rows,
+            teams,
+            name: String::new(),
+        },
+        fixing,
+    )
 }
 
 /// `GET /channels`.
@@ -133,7 +132,7 @@ pub async fn add(
     if let Ok(t) = f.team.parse::<i64>() {
         body["team"] = json!(t);
     }
-    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let input = super::input(body)?;
     match crate::api::channels::create_channel(
         State(s.clone()),
         Extension(v.access.clone()),
@@ -142,10 +141,7 @@ pub async fn add(
     .await
     {
         Ok(_) => Ok(Redirect::to("/channels").into_response()),
-        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_))) => {
-            page(&s, &v, Some(e.to_string()), None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
     }
 }
 
@@ -210,7 +206,6 @@ pub async fn delete(
     .await
     {
         Ok(_) => Ok(Redirect::to("/channels").into_response()),
-        Err(e @ ApiError::Conflict(_)) => page(&s, &v, Some(e.to_string()), None).await,
-        Err(e) => Err(e.into()),
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
     }
 }

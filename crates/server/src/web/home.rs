@@ -89,8 +89,7 @@ const STACKED: [Outcome; 5] = [
 pub fn status(l: &Line, now: Timestamp, called: bool) -> Vec<Badge> {
     let mut status = Vec::new();
     if let Some(t) = l.active_test_mode(now) {
-        let secs = (t.until.as_second() - now.as_second()).max(0);
-        let left = format!("Test mode, {}:{:02} left", secs / 60, secs % 60);
+        let left = format!("Test mode, {} left", view::left(t.until, now));
         status.push(badge("o-progress", "⚑", left));
     }
     if called {
@@ -286,13 +285,7 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
     let call = crate::api::error::ApiError::store("call");
     let mut cards = Vec::new();
     for l in &lines {
-        let one = CallFilter {
-            line: Some(l.id),
-            include_archived: true,
-            limit: 1,
-            ..Default::default()
-        };
-        let called = !s.store.list_calls(&one).await.map_err(&call)?.is_empty();
+        let called = super::lines::called(&s, l).await?;
         cards.push(card(&s, &v, l, now, called).await);
     }
     // Counts per quarter hour, not the calls: a month of a busy line stays cheap.

@@ -32,7 +32,8 @@ pub struct LinesPage {
     pub lines: Vec<LineRow>,
 }
 
-async fn called(s: &AppState, l: &Line) -> Result<bool, PageError> {
+/// Whether the line has had a call yet.
+pub async fn called(s: &AppState, l: &Line) -> Result<bool, PageError> {
     let one = s
         .store
         .list_calls(&CallFilter {
@@ -177,18 +178,10 @@ pub async fn show(
         })
         .collect();
     let test = match l.active_test_mode(now) {
-        Some(t) => {
-            let user = match s.store.get_user(t.user).await {
-                Ok(u) if u.id == v.user.id => "you".to_owned(),
-                Ok(u) => u.name,
-                Err(_) => format!("user {}", t.user),
-            };
-            let secs = (t.until.as_second() - now.as_second()).max(0);
-            Some(TestView {
-                user,
-                left: format!("{}:{:02}", secs / 60, secs % 60),
-            })
-        }
+        Some(t) => Some(TestView {
+            user: super::tester(&s, &v, t.user).await,
+            left: view::left(t.until, now),
+        }),
         None => None,
     };
     let checklist = match l.active_test_mode(now) {
@@ -316,12 +309,7 @@ async fn checklist(s: &AppState, v: &Viewer, l: &Line) -> Result<Checklist, Page
         .map_err(crate::api::error::ApiError::store("call"))?;
     let call = calls.iter().find(|c| c.test_call);
     let tester = match l.active_test_mode(now) {
-        Some(t) if t.user == v.user.id => "you".to_owned(),
-        Some(t) => s
-            .store
-            .get_user(t.user)
-            .await
-            .map_or_else(|_| format!("user {}", t.user), |u| u.name),
+        Some(t) => super::tester(s, v, t.user).await,
         None => "the tester".to_owned(),
     };
     let check = if l.auth_token.is_some() {

@@ -22,7 +22,7 @@ use crate::accounts::session;
 use crate::api::error::ApiError;
 use crate::app::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -46,21 +46,28 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/new/check-number", get(setup::check_number))
         .route(
             "/lines/new/{id}/number",
-            get(setup::number_step).post(setup::renumber),
+            get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "number"))
+                .post(setup::renumber),
         )
         .route(
             "/lines/new/{id}/routing",
-            get(setup::routing_step).post(setup::save_routing),
+            get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "routing"))
+                .post(setup::save_routing),
         )
         .route(
             "/lines/new/{id}/messages",
-            get(setup::messages_step).post(setup::save_messages),
+            get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "messages"))
+                .post(setup::save_messages),
         )
         .route(
             "/lines/new/{id}/connect",
-            get(setup::connect_step).post(setup::save_auth),
+            get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "connect"))
+                .post(setup::save_auth),
         )
-        .route("/lines/new/{id}/live", get(setup::live_step))
+        .route(
+            "/lines/new/{id}/live",
+            get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "live")),
+        )
         .route("/lines/{id}", get(lines::show))
         .route("/lines/{id}/test-mode", post(lines::test_mode))
         .route("/lines/{id}/checklist", get(lines::checklist_fragment))
@@ -224,20 +231,25 @@ pub async fn banner(s: &AppState, v: &Viewer) -> Vec<BannerItem> {
         let Some(t) = l.active_test_mode(now) else {
             continue;
         };
-        let user = match s.store.get_user(t.user).await {
-            Ok(u) if u.id == v.user.id => "you".to_owned(),
-            Ok(u) => u.name,
-            Err(_) => format!("user {}", t.user),
-        };
-        let secs = (t.until.as_second() - now.as_second()).max(0);
         out.push(BannerItem {
             line_id: l.id.0,
             line: l.name.clone(),
-            user,
-            left: format!("{}:{:02}", secs / 60, secs % 60),
+            user: tester(s, v, t.user).await,
+            left: view::left(t.until, now),
         });
     }
     out
+}
+
+/// Who test mode rings, as the viewer reads it: "you", or the person's name.
+pub async fn tester(s: &AppState, v: &Viewer, user: switchboard_core::UserId) -> String {
+    if user == v.user.id {
+        return "you".to_owned();
+    }
+    s.store
+        .get_user(user)
+        .await
+        .map_or_else(|_| format!("user {user}"), |u| u.name)
 }
 
 /// `GET /test-mode/banner`: the banner alone, for the countdown to refresh itself.
@@ -424,4 +436,30 @@ impl IntoResponse for PageError {
 /// A rendered page.
 pub fn html(t: &impl Template) -> Result<Response, PageError> {
     Ok(Html(t.render()?).into_response())
+}
+
+/// A page shown again with a problem to fix (422), or as usual.
+pub fn html_fixing(t: &impl Template, problem: bool) -> Result<Response, PageError> {
+    let mut resp = html(t)?;
+    if problem {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// A refusal the person can fix on the page (a value, a conflict, a rule), as its sentence;
+/// anything else becomes the error page.
+pub fn fixable(e: ApiError) -> Result<String, PageError> {
+    match e {
+        ApiError::Invalid(_)
+        | ApiError::Conflict(_)
+        | ApiError::BadRequest(_)
+        | ApiError::Forbidden(_) => Ok(e.to_string()),
+        other => Err(other.into()),
+    }
+}
+
+/// A form's fields as the body an API handler takes.
+pub fn input<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::BadRequest(e.to_string()))
 }

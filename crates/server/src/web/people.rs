@@ -2,7 +2,7 @@
 //! teams and role, adding a person, changing a role (owners only for admins and owners),
 //! teams with their members. Every change goes through the API's own handler.
 
-use super::{html, Chrome, PageError, Viewer};
+use super::{html_fixing, Chrome, PageError, Viewer};
 use crate::api::error::{ApiError, ApiJson};
 use crate::app::AppState;
 use askama::Template;
@@ -85,18 +85,17 @@ async fn page(s: &AppState, v: &Viewer, problem: Option<String>) -> Result<Respo
                 .collect(),
         })
         .collect();
-    let failed = problem.is_some();
-    let mut resp = html(&PeoplePage {
-        chrome: v.chrome(s, "people").await,
-        problem,
-        users: rows,
-        teams,
-        roles: ["member", "admin", "owner"],
-    })?;
-    if failed {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    let fixing = problem.is_some();
+    html_fixing(
+        &PeoplePage {
+            chrome: v.chrome(s, "people").await,
+            problem,
+            users: rows,
+            teams,
+            roles: ["member", "admin", "owner"],
+        },
+        fixing,
+    )
 }
 
 /// `GET /people`.
@@ -112,15 +111,8 @@ async fn after(
 ) -> Result<Response, PageError> {
     match done {
         Ok(()) => Ok(Redirect::to("/people").into_response()),
-        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_) | ApiError::Forbidden(_))) => {
-            page(s, v, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => page(s, v, Some(super::fixable(e)?)).await,
     }
-}
-
-fn input<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,7 +141,7 @@ pub async fn add(
         crate::api::users::create_user(
             State(s.clone()),
             Extension(v.access.clone()),
-            ApiJson(input(body)?),
+            ApiJson(super::input(body)?),
         )
         .await
         .map(|_| ())
@@ -178,7 +170,7 @@ pub async fn role(
             State(s.clone()),
             Extension(v.access.clone()),
             axum::extract::Path(id),
-            ApiJson(input(json!({ "role": f.role }))?),
+            ApiJson(super::input(json!({ "role": f.role }))?),
         )
         .await
         .map(|_| ())
@@ -205,7 +197,7 @@ pub async fn add_team(
         crate::api::teams::create_team(
             State(s.clone()),
             Extension(v.access.clone()),
-            ApiJson(input(json!({"name": f.name}))?),
+            ApiJson(super::input(json!({"name": f.name}))?),
         )
         .await
         .map(|_| ())

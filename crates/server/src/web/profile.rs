@@ -2,8 +2,8 @@
 //! form goes through the API's own handler for the same change, so the rules are one.
 
 use super::view;
-use super::{html, Chrome, PageError, Viewer};
-use crate::api::error::{ApiError, ApiJson};
+use super::{html_fixing, Chrome, PageError, Viewer};
+use crate::api::error::ApiJson;
 use crate::app::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -90,41 +90,31 @@ async fn page(
             last_seen: when(&x["last_seen_at"], v),
         })
         .collect();
-    let mut resp = html(&ProfilePage {
-        chrome: v.chrome(s, "profile").await,
-        done: None,
-        name: v.user.name.clone(),
-        phone: v
-            .user
-            .phone
-            .as_ref()
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-        zone: v.user.time_zone.name().to_owned(),
-        problem: problem.clone(),
-        new_token,
-        tokens,
-        sessions,
-    })?;
-    if problem.is_some() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    let fixing = problem.is_some();
+    html_fixing(
+        &ProfilePage {
+            chrome: v.chrome(s, "profile").await,
+            done: None,
+            name: v.user.name.clone(),
+            phone: v
+                .user
+                .phone
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            zone: v.user.time_zone.name().to_owned(),
+            problem,
+            new_token,
+            tokens,
+            sessions,
+        },
+        fixing,
+    )
 }
 
 /// `GET /profile`.
 pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, PageError> {
     page(&s, &v, None, None).await
-}
-
-/// A form's failure the person can fix: shown on the page; anything else is an error page.
-async fn or_problem(s: &AppState, v: &Viewer, e: ApiError) -> Result<Response, PageError> {
-    match e {
-        ApiError::Invalid(_) | ApiError::Conflict(_) | ApiError::BadRequest(_) => {
-            page(s, v, Some(e.to_string()), None).await
-        }
-        other => Err(other.into()),
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,7 +138,7 @@ pub async fn save(
     if !f.phone.trim().is_empty() {
         body["phone"] = json!(f.phone.trim());
     }
-    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let input = super::input(body)?;
     match crate::api::users::update_me(
         State(s.clone()),
         Extension(v.principal.clone()),
@@ -157,7 +147,7 @@ pub async fn save(
     .await
     {
         Ok(_) => Ok(Redirect::to("/profile").into_response()),
-        Err(e) => or_problem(&s, &v, e).await,
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
     }
 }
 
@@ -189,7 +179,7 @@ pub async fn create_token(
             }
         }
     }
-    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let input = super::input(body)?;
     match crate::accounts::tokens::create_token(
         State(s.clone()),
         Extension(v.principal.clone()),
@@ -201,7 +191,7 @@ pub async fn create_token(
             let token = t["token"].as_str().map(str::to_owned);
             page(&s, &v, None, token).await
         }
-        Err(e) => or_problem(&s, &v, e).await,
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
     }
 }
 

@@ -2,8 +2,8 @@
 //! protection, business hours, signature checks), each a form that goes through
 //! `PATCH /api/v1/lines/{id}` (the same checks); a refused change says why on the page.
 
-use super::{html, Chrome, PageError, Viewer};
-use crate::api::error::{ApiError, ApiJson};
+use super::{html_fixing, Chrome, PageError, Viewer};
+use crate::api::error::ApiJson;
 use crate::api::scope;
 use crate::app::AppState;
 use askama::Template;
@@ -120,69 +120,68 @@ async fn page(
                 .collect()
         })
         .collect();
-    let failed = problem.is_some();
-    let mut resp = html(&SettingsPage {
-        chrome: v.chrome(s, "lines").await,
-        problem,
-        done: None,
-        id: l.id.0,
-        name: l.name.clone(),
-        number: l.number.to_string(),
-        recording: l.recording,
-        screening: l.screening,
-        voicemail_max_secs: l.voicemail_max_secs,
-        retention_days: l.retention_days.map(|d| d.to_string()).unwrap_or_default(),
-        blocked: l.caller_rules.blocked.join("\n"),
-        allowed: l.caller_rules.allowed.join("\n"),
-        flood_calls: l
-            .caller_rules
-            .flood_limit
-            .map(|f| f.calls.to_string())
-            .unwrap_or_default(),
-        flood_window_secs: l
-            .caller_rules
-            .flood_limit
-            .map(|f| f.window_secs.to_string())
-            .unwrap_or_default(),
-        hours_on: l.business_hours.is_some(),
-        hours_zone: l.business_hours.as_ref().map_or_else(
-            || v.user.time_zone.name().to_owned(),
-            |b| b.time_zone.name().to_owned(),
-        ),
-        hours_start_day: start_day,
-        hours_start: short(start),
-        hours_end_day: end_day,
-        hours_end: short(end),
-        days: DAYS,
-        signed: l.auth_token.is_some(),
-        slots,
-        ring_timeout: l.routing.ring_timeout_secs,
-        welcome: l.messages.welcome.text.clone(),
-        no_one_on_call: l.messages.no_one_on_call.text.clone(),
-        no_answer: l.messages.no_answer.text.clone(),
-        closed: l.messages.closed.text.clone(),
-        recorded: [
-            ("welcome", "When the call comes in", &l.messages.welcome),
-            (
-                "no_one_on_call",
-                "When nobody is on call",
-                &l.messages.no_one_on_call,
+    let fixing = problem.is_some();
+    html_fixing(
+        &SettingsPage {
+            chrome: v.chrome(s, "lines").await,
+            problem,
+            done: None,
+            id: l.id.0,
+            name: l.name.clone(),
+            number: l.number.to_string(),
+            recording: l.recording,
+            screening: l.screening,
+            voicemail_max_secs: l.voicemail_max_secs,
+            retention_days: l.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+            blocked: l.caller_rules.blocked.join("\n"),
+            allowed: l.caller_rules.allowed.join("\n"),
+            flood_calls: l
+                .caller_rules
+                .flood_limit
+                .map(|f| f.calls.to_string())
+                .unwrap_or_default(),
+            flood_window_secs: l
+                .caller_rules
+                .flood_limit
+                .map(|f| f.window_secs.to_string())
+                .unwrap_or_default(),
+            hours_on: l.business_hours.is_some(),
+            hours_zone: l.business_hours.as_ref().map_or_else(
+                || v.user.time_zone.name().to_owned(),
+                |b| b.time_zone.name().to_owned(),
             ),
-            ("no_answer", "When nobody answered", &l.messages.no_answer),
-            ("closed", "Outside business hours", &l.messages.closed),
-        ]
-        .into_iter()
-        .map(|(kind, label, m)| Recorded {
-            kind,
-            label,
-            src: m.audio.as_ref().map(|t| format!("/media/{t}")),
-        })
-        .collect(),
-    })?;
-    if failed {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+            hours_start_day: start_day,
+            hours_start: short(start),
+            hours_end_day: end_day,
+            hours_end: short(end),
+            days: DAYS,
+            signed: l.auth_token.is_some(),
+            slots,
+            ring_timeout: l.routing.ring_timeout_secs,
+            welcome: l.messages.welcome.text.clone(),
+            no_one_on_call: l.messages.no_one_on_call.text.clone(),
+            no_answer: l.messages.no_answer.text.clone(),
+            closed: l.messages.closed.text.clone(),
+            recorded: [
+                ("welcome", "When the call comes in", &l.messages.welcome),
+                (
+                    "no_one_on_call",
+                    "When nobody is on call",
+                    &l.messages.no_one_on_call,
+                ),
+                ("no_answer", "When nobody answered", &l.messages.no_answer),
+                ("closed", "Outside business hours", &l.messages.closed),
+            ]
+            .into_iter()
+            .map(|(kind, label, m)| Recorded {
+                kind,
+                label,
+                src: m.audio.as_ref().map(|t| format!("/media/{t}")),
+            })
+            .collect(),
+        },
+        fixing,
+    )
 }
 
 /// `GET /lines/{id}/settings`.
@@ -294,7 +293,7 @@ pub async fn save(
         Ok(b) => b,
         Err(why) => return page(&s, &v, &l, Some(why)).await,
     };
-    let input = serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let input = super::input(body)?;
     let section = f.get("section").cloned().unwrap_or_default();
     match crate::api::lines::update_line(
         State(s.clone()),
@@ -305,9 +304,6 @@ pub async fn save(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/lines/{line_id}/settings#{section}")).into_response()),
-        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_))) => {
-            page(&s, &v, &l, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => page(&s, &v, &l, Some(super::fixable(e)?)).await,
     }
 }

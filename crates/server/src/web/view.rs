@@ -146,3 +146,9 @@ pub fn their_time(
         })
         .unwrap_or_default()
 }
+
+/// How long until `until`, as `m:ss` (never negative).
+pub fn left(until: Timestamp, now: Timestamp) -> String {
+    let secs = (until.as_second() - now.as_second()).max(0);
+    format!("{}:{:02}", secs / 60, secs % 60)
+}

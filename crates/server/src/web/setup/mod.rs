@@ -359,53 +359,8 @@ async fn first_call(s: &AppState, v: &Viewer, line: &Line) -> Result<Option<Stri
     }))
 }
 
-/// `GET /lines/new/{id}/number`.
-pub async fn number_step(
-    s: State<AppState>,
-    v: Viewer,
-    p: Path<String>,
-) -> Result<Response, PageError> {
-    step(s, v, p, "number").await
-}
-
-/// `GET /lines/new/{id}/routing`.
-pub async fn routing_step(
-    s: State<AppState>,
-    v: Viewer,
-    p: Path<String>,
-) -> Result<Response, PageError> {
-    step(s, v, p, "routing").await
-}
-
-/// `GET /lines/new/{id}/messages`.
-pub async fn messages_step(
-    s: State<AppState>,
-    v: Viewer,
-    p: Path<String>,
-) -> Result<Response, PageError> {
-    step(s, v, p, "messages").await
-}
-
-/// `GET /lines/new/{id}/connect`.
-pub async fn connect_step(
-    s: State<AppState>,
-    v: Viewer,
-    p: Path<String>,
-) -> Result<Response, PageError> {
-    step(s, v, p, "connect").await
-}
-
-/// `GET /lines/new/{id}/live`.
-pub async fn live_step(
-    s: State<AppState>,
-    v: Viewer,
-    p: Path<String>,
-) -> Result<Response, PageError> {
-    step(s, v, p, "live").await
-}
-
-/// One step's page.
-async fn step(
+/// `GET /lines/new/{id}/{step}`: one step's page (the router names the step).
+pub async fn step(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,

@@ -45,9 +45,7 @@ pub async fn create(
             page.number = f.number;
             page.provider = provider.as_str().to_owned();
             page.teams = team_options(&s, &v, named).await?;
-            let mut resp = html(&page)?;
-            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+            super::super::html_fixing(&page, true)
         }
     }
 }
@@ -119,8 +117,7 @@ pub async fn save_routing(
     if let Some(line) = d.line {
         // The line exists: the change goes to it too, through the API's rules.
         let body = json!({"routing": {"steps": d.draft.steps, "ring_timeout_secs": d.draft.ring_timeout_secs}});
-        let input =
-            serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let input = super::super::input(body)?;
         if let Err(e) = crate::api::lines::update_line(
             State(s.clone()),
             Extension(v.access.clone()),
@@ -177,8 +174,7 @@ pub async fn save_messages(
     });
     let made = match d.line {
         Some(line) => {
-            let input = serde_json::from_value(json!({ "messages": messages }))
-                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let input = super::super::input(json!({ "messages": messages }))?;
             crate::api::lines::update_line(
                 State(s.clone()),
                 Extension(v.access.clone()),
@@ -194,8 +190,7 @@ pub async fn save_messages(
                 "team": d.draft.team, "messages": messages,
                 "routing": {"steps": d.draft.steps, "ring_timeout_secs": d.draft.ring_timeout_secs},
             });
-            let input =
-                serde_json::from_value(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let input = super::super::input(body)?;
             crate::api::lines::create_line(
                 State(s.clone()),
                 Extension(v.access.clone()),
@@ -214,10 +209,7 @@ pub async fn save_messages(
                 .map_err(ApiError::store("line being set up"))?;
             Ok(Redirect::to(&format!("/lines/new/{}/connect", d.id)).into_response())
         }
-        Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_))) => {
-            messages_page(&s, &v, &d, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => messages_page(&s, &v, &d, Some(super::super::fixable(e)?)).await,
     }
 }
 
@@ -242,8 +234,7 @@ pub async fn save_auth(
         return Ok(Redirect::to(&format!("/lines/new/{}/messages", d.id)).into_response());
     };
     if !f.auth_token.trim().is_empty() {
-        let input = serde_json::from_value(json!({"auth_token": f.auth_token.trim()}))
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let input = super::super::input(json!({"auth_token": f.auth_token.trim()}))?;
         let _ = crate::api::lines::update_line(
             State(s.clone()),
             Extension(v.access.clone()),
