@@ -21,11 +21,16 @@ use switchboard_core::account::Access;
 use switchboard_core::audit::{mask_secrets, AuditEntry, AuditFilter};
 use switchboard_core::UserId;
 
+/// An account as the trail names it: "Name <email>".
+pub fn named(user: &switchboard_core::user::User) -> String {
+    format!("{} <{}>", user.name, user.email)
+}
+
 /// Who acted, in words, for the audit trail.
 pub async fn actor(state: &AppState, who: &Principal) -> (Option<UserId>, String) {
     let named = |u: UserId| async move {
         match state.store.get_user(u).await {
-            Ok(user) => format!("{} <{}>", user.name, user.email),
+            Ok(user) => named(&user),
             Err(_) => format!("user {u}"),
         }
     };
@@ -271,7 +276,7 @@ pub struct LoginAttempt {
 /// Records a login attempt.
 pub async fn login(state: &AppState, a: LoginAttempt) {
     let (actor_user, actor) = match &a.user {
-        Some(u) => (Some(u.id), format!("{} <{}>", u.name, u.email)),
+        Some(u) => (Some(u.id), named(u)),
         None => (
             None,
             a.who

@@ -201,7 +201,7 @@ pub async fn create_owner(
         switchboard_core::audit::AuditEntry {
             at: s.clock.now(),
             actor_user: Some(owner.id),
-            actor: format!("{} <{}>", owner.name, owner.email),
+            actor: crate::audit::named(&owner),
             address: None,
             action: "first owner set up through the setup link".to_owned(),
             target: Some(format!("users/{}", owner.id)),

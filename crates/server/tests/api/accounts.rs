@@ -463,7 +463,41 @@ async fn serve_prints_a_setup_link_and_the_user_commands_manage_accounts() {
         .unwrap();
     assert_eq!(me.status(), 401, "the reset ended the session");
     assert_eq!(login(PASSWORD).await.status(), 401);
-    assert_eq!(login("a brand new passphrase").await.status(), 200);
+    let again = login("a brand new passphrase").await;
+    assert_eq!(again.status(), 200);
+    // Both commands are in the audit trail, done from the command line.
+    let admin_cookie = again.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let trail: Value = served
+        .http
+        .get(served.api("/audit?action=user"))
+        .header(COOKIE, &admin_cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["user set-password", "user create --role admin"],
+        "{trail}"
+    );
+    assert!(trail["entries"][0]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("command line"));
     let missing = run(
         &["user", "set-password", "nobody@example.com"],
         "whatever\n",

@@ -483,7 +483,34 @@ async fn members_create_in_their_team_and_reference_only_its_things(app: TestApp
     );
 }
 
+/// Admins manage members, not other admins or owners; the last owner is never deleted.
+async fn admins_cannot_touch_owners_and_the_last_owner_stays(app: TestApp) {
+    let olga = person(&app, "Olga", Role::Owner, &[]).await;
+    let ada = person(&app, "Ada", Role::Admin, &[]).await;
+    let path = format!("/users/{}", olga.id);
+    let (status, err) = send(&app, &ada.token, Method::DELETE, &path, None).await;
+    assert_eq!(status, 403, "{err}");
+    let rename = Some(Body::Json(json!({"name": "Not Olga"})));
+    assert_eq!(
+        send(&app, &ada.token, Method::PATCH, &path, rename).await.0,
+        403
+    );
+    let (status, err) = send(&app, &app.token, Method::DELETE, &path, None).await;
+    assert_eq!(status, 409, "the last owner: {err}");
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("last owner"));
+    person(&app, "Otto", Role::Owner, &[]).await;
+    assert_eq!(
+        send(&app, &app.token, Method::DELETE, &path, None).await.0,
+        204
+    );
+    assert_eq!(app.get(&path).await.0, 404);
+}
+
 crate::on_both!(
+    admins_cannot_touch_owners_and_the_last_owner_stays,
     another_teams_resources_answer_404_on_every_route,
     members_create_in_their_team_and_reference_only_its_things,
 );
