@@ -338,6 +338,31 @@ pub struct NewLine {
 }
 
 impl NewLine {
+    /// The line these settings make, not stored (a preview of a draft): no id, no secret,
+    /// no test mode.
+    pub fn unsaved(self, now: Timestamp) -> Line {
+        Line {
+            id: crate::LineId(0),
+            name: self.name,
+            number: self.number,
+            provider: self.provider,
+            webhook_token: String::new(),
+            auth_token: self.auth_token,
+            routing: self.routing,
+            messages: self.messages,
+            recording: self.recording,
+            voicemail_max_secs: self.voicemail_max_secs,
+            channels: self.channels,
+            screening: self.screening,
+            caller_rules: self.caller_rules,
+            business_hours: self.business_hours,
+            retention_days: self.retention_days,
+            team: self.team,
+            test_mode: None,
+            created_at: now,
+        }
+    }
+
     /// Checks every rule a line must satisfy; each failure names its field.
     pub fn validate(self) -> Result<Self, DomainError> {
         let name = self.name.trim();

@@ -249,4 +249,42 @@ async fn the_audit_trail_tells_who_changed_what_and_hides_secrets(app: TestApp) 
     );
 }
 
-crate::on_both!(the_audit_trail_tells_who_changed_what_and_hides_secrets);
+/// A page's form changes something only with the session's own form token.
+async fn page_forms_need_the_sessions_form_token(app: TestApp) {
+    account(&app, "Ada", Role::Admin).await;
+    let (_, s) = login(&app, "ada@example.com", PASSWORD).await;
+    let s = s.unwrap();
+    let post = |path: &str, csrf: &str, fields: &[(&str, &str)]| {
+        let mut form: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        form.push(("csrf".into(), csrf.into()));
+        app.http
+            .post(format!("{}{path}", app.url))
+            .header(COOKIE, &s.cookie)
+            .form(&form)
+            .send()
+    };
+    let details = [("name", "Mallory"), ("time_zone", "UTC")];
+    for csrf in ["", "forged"] {
+        let r = post("/profile", csrf, &details).await.unwrap();
+        assert_eq!(r.status(), 403, "form token {csrf:?}");
+        assert_eq!(post("/logout", csrf, &[]).await.unwrap().status(), 403);
+    }
+    let (status, me) = send(&app, &s, Method::GET, "/me", None).await;
+    assert_eq!(
+        (status, &me["user"]["name"]),
+        (200, &json!("Ada")),
+        "nothing changed, still logged in"
+    );
+    let r = post("/profile", &s.csrf, &details).await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (_, me) = send(&app, &s, Method::GET, "/me", None).await;
+    assert_eq!(me["user"]["name"], "Mallory");
+}
+
+crate::on_both!(
+    the_audit_trail_tells_who_changed_what_and_hides_secrets,
+    page_forms_need_the_sessions_form_token,
+);

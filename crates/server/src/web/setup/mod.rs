@@ -169,36 +169,10 @@ pub async fn start(State(s): State<AppState>, v: Viewer) -> Result<Response, Pag
     html(&page)
 }
 
-/// A line as the draft would make it, for the resolver's preview.
-fn as_line(d: &LineDraft, now: jiff::Timestamp) -> Option<Line> {
-    let mut new = d.to_line().ok()?;
-    new.routing.steps.clone_from(&d.steps);
-    Some(Line {
-        id: LineId(0),
-        name: new.name,
-        number: new.number,
-        provider: new.provider,
-        webhook_token: String::new(),
-        auth_token: None,
-        routing: new.routing,
-        messages: new.messages,
-        recording: true,
-        voicemail_max_secs: new.voicemail_max_secs,
-        channels: vec![],
-        screening: false,
-        caller_rules: new.caller_rules,
-        business_hours: None,
-        retention_days: None,
-        team: new.team,
-        test_mode: None,
-        created_at: now,
-    })
-}
-
 /// "1. Alice (03:12 her time) → 2. Bob → voicemail", and the problems a call would meet.
 async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
     let now = s.clock.now();
-    let Some(line) = as_line(d, now) else {
+    let Ok(line) = d.to_line().map(|l| l.unsaved(now)) else {
         return (String::new(), Vec::new());
     };
     let Ok(dir) = crate::directory::load(s, &line, crate::directory::Users::All).await else {
