@@ -9,6 +9,7 @@ mod call;
 mod calls;
 mod channels;
 mod home;
+mod hours;
 mod lines;
 mod login;
 mod people;

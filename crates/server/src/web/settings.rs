@@ -13,18 +13,7 @@ use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::line::Line;
-use switchboard_core::schedule::Restriction;
 use switchboard_core::LineId;
-
-const DAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
 
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -45,11 +34,9 @@ pub struct SettingsPage {
     pub flood_window_secs: String,
     pub hours_on: bool,
     pub hours_zone: String,
-    pub hours_start_day: String,
-    pub hours_start: String,
-    pub hours_end_day: String,
-    pub hours_end: String,
-    pub days: [&'static str; 7],
+    pub hours: Vec<super::hours::Row>,
+    pub after_route: bool,
+    pub after_slots: Vec<Vec<super::calls::Opt>>,
     pub signed: bool,
     pub slots: Vec<Vec<super::calls::Opt>>,
     pub ring_timeout: u32,
@@ -73,53 +60,10 @@ async fn page(
     l: &Line,
     problem: Option<String>,
 ) -> Result<Response, PageError> {
-    let window = l.business_hours.as_ref().and_then(|b| b.open.first());
-    let (start_day, start, end_day, end) = match window {
-        Some(Restriction::Weekly {
-            start_day,
-            start,
-            end_day,
-            end,
-        }) => (
-            serde_json::to_value(start_day)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            start.to_string(),
-            serde_json::to_value(end_day)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            end.to_string(),
-        ),
-        Some(Restriction::Daily { start, end }) => (
-            "monday".into(),
-            start.to_string(),
-            "sunday".into(),
-            end.to_string(),
-        ),
-        None => (
-            "monday".into(),
-            "09:00".into(),
-            "friday".into(),
-            "17:00".into(),
-        ),
-    };
-    let short = |t: String| t.chars().take(5).collect::<String>();
     let options = super::setup::targets(s, v).await?;
-    let slots = (0..super::setup::SLOTS)
-        .map(|i| {
-            let chosen = l.routing.steps.get(i).map(super::setup::step_value);
-            options
-                .iter()
-                .map(|(value, label)| super::calls::Opt {
-                    value: value.clone(),
-                    label: label.clone(),
-                    selected: chosen.as_deref() == Some(value.as_str()),
-                })
-                .collect()
-        })
-        .collect();
+    let slots = super::setup::slots(&options, &l.routing.steps);
+    let after = super::hours::after_steps(l.business_hours.as_ref());
+    let after_slots = super::setup::slots(&options, after);
     let fixing = problem.is_some();
     html_fixing(
         &SettingsPage {
@@ -150,11 +94,9 @@ async fn page(
                 || v.user.time_zone.name().to_owned(),
                 |b| b.time_zone.name().to_owned(),
             ),
-            hours_start_day: start_day,
-            hours_start: short(start),
-            hours_end_day: end_day,
-            hours_end: short(end),
-            days: DAYS,
+            hours: super::hours::rows(l.business_hours.as_ref()),
+            after_route: !after.is_empty(),
+            after_slots,
             signed: l.auth_token.is_some(),
             slots,
             ring_timeout: l.routing.ring_timeout_secs,
@@ -213,7 +155,11 @@ fn number(raw: Option<&String>) -> Option<Value> {
 }
 
 /// The API's change for one section of the form.
-fn patch(f: &HashMap<String, String>) -> Result<Value, String> {
+fn patch(
+    f: &HashMap<String, String>,
+    l: &Line,
+    options: &[(String, String)],
+) -> Result<Value, String> {
     let on = |k: &str| f.get(k).map(String::as_str) == Some("true");
     let text = |k: &str| f.get(k).cloned().unwrap_or_default();
     Ok(match f.get("section").map(String::as_str) {
@@ -225,11 +171,7 @@ fn patch(f: &HashMap<String, String>) -> Result<Value, String> {
             "recording_retention_days": number(f.get("retention_days")),
         }),
         Some("routing") => {
-            let steps: Vec<Value> = (1..=super::setup::SLOTS)
-                .filter_map(|i| f.get(&format!("step{i}")))
-                .filter_map(|raw| super::setup::parse_step(raw))
-                .map(|st| json!(st))
-                .collect();
+            let steps = super::setup::chosen_steps(f, "step", options, &l.routing.steps)?;
             json!({"routing": {"steps": steps, "ring_timeout_secs": number(f.get("ring_timeout_secs"))}})
         }
         Some("messages") => json!({"messages": {
@@ -258,13 +200,11 @@ fn patch(f: &HashMap<String, String>) -> Result<Value, String> {
                 "flood_limit": flood,
             }})
         }
-        Some("hours") if on("enabled") => json!({"business_hours": {
-            "time_zone": text("time_zone").trim(),
-            "open": [{"type": "weekly", "start_day": text("start_day"), "start": text("start"),
-                      "end_day": text("end_day"), "end": text("end")}],
-            "after_hours": {"action": "voicemail"},
-        }}),
-        Some("hours") => json!({"business_hours": null}),
+        Some("hours") => {
+            let kept = super::hours::after_steps(l.business_hours.as_ref());
+            let after = super::setup::chosen_steps(f, "after", options, kept)?;
+            json!({"business_hours": super::hours::parse(f, after)?})
+        }
         Some("auth") if on("remove") => json!({"auth_token": null}),
         Some("auth") => {
             let t = text("auth_token");
@@ -289,7 +229,8 @@ pub async fn save(
     v.check_csrf(f.get("csrf").map_or("", String::as_str))?;
     let line_id: LineId = crate::api::parse_id(&id, "line")?;
     let l = scope::line(&s, &v.access, line_id).await?;
-    let body = match patch(&f) {
+    let options = super::setup::targets(&s, &v).await?;
+    let body = match patch(&f, &l, &options) {
         Ok(b) => b,
         Err(why) => return page(&s, &v, &l, Some(why)).await,
     };

@@ -353,9 +353,17 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
         let r = self
             .http
-            .patch(self.api(path))
+            .request(method, self.api(path))
             .bearer_auth(&self.token)
             .json(&body)
             .send()

@@ -13,6 +13,7 @@ mod cli;
 mod faults;
 mod helpers;
 mod instances;
+mod pages;
 mod retention;
 mod schedules;
 mod screening;

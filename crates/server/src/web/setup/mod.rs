@@ -247,6 +247,61 @@ pub async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, 
     Ok(out)
 }
 
+/// The routing form's selects: at least [`SLOTS`], one more than the steps there are (up to
+/// the most a line may have), each step's target chosen. A target the viewer cannot see (a
+/// person outside their teams, put there by an admin) stays chosen as it is, so saving the
+/// form never drops a step the viewer did not touch.
+pub fn slots(options: &[(String, String)], steps: &[RoutingStep]) -> Vec<Vec<Opt>> {
+    let shown = (steps.len() + 1).clamp(SLOTS, switchboard_core::line::MAX_STEPS);
+    (0..shown)
+        .map(|i| {
+            let chosen = steps.get(i).map(step_value);
+            let mut opts: Vec<Opt> = options
+                .iter()
+                .map(|(value, label)| Opt {
+                    value: value.clone(),
+                    label: label.clone(),
+                    selected: chosen.as_deref() == Some(value.as_str()),
+                })
+                .collect();
+            if let Some(c) = chosen.filter(|c| !options.iter().any(|(v, _)| v == c)) {
+                opts.push(Opt {
+                    value: c,
+                    label: "Someone outside your teams (kept as it is)".to_owned(),
+                    selected: true,
+                });
+            }
+            opts
+        })
+        .collect()
+}
+
+/// The steps a routing form chose, in order (`{prefix}1` …), blanks skipped. A target must be
+/// one the viewer may choose (`allowed`) or one already there (`kept`); anything else is
+/// refused with the step's number, never dropped.
+pub fn chosen_steps(
+    f: &std::collections::HashMap<String, String>,
+    prefix: &str,
+    allowed: &[(String, String)],
+    kept: &[RoutingStep],
+) -> Result<Vec<RoutingStep>, String> {
+    let mut out = Vec::new();
+    for i in 1..=switchboard_core::line::MAX_STEPS {
+        let Some(raw) = f.get(&format!("{prefix}{i}")).filter(|r| !r.is_empty()) else {
+            continue;
+        };
+        match parse_step(raw) {
+            Some(st) if allowed.iter().any(|(v, _)| v == raw) || kept.contains(&st) => out.push(st),
+            _ => {
+                return Err(format!(
+                    "Step {i} names someone who is not a person or schedule you can choose."
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn step_value(st: &RoutingStep) -> String {
     match st {
         RoutingStep::User(u) => format!("user:{u}"),
@@ -274,19 +329,7 @@ async fn routing_page(
 ) -> Result<Response, PageError> {
     let options = targets(s, v).await?;
     let mut page = base(s, v, "routing", Some(d)).await;
-    page.slots = (0..SLOTS)
-        .map(|i| {
-            let chosen = d.draft.steps.get(i).map(step_value);
-            options
-                .iter()
-                .map(|(value, label)| Opt {
-                    value: value.clone(),
-                    label: label.clone(),
-                    selected: chosen.as_deref() == Some(value.as_str()),
-                })
-                .collect()
-        })
-        .collect();
+    page.slots = slots(&options, &d.draft.steps);
     page.ring_timeout = d.draft.ring_timeout_secs;
     (page.preview, page.warnings) = preview(s, &d.draft).await;
     page.problem = problem;

@@ -98,16 +98,15 @@ pub async fn save_routing(
 ) -> Result<Response, PageError> {
     v.check_csrf(f.get("csrf").map_or("", String::as_str))?;
     let mut d = own(&s, &v, &id).await?;
-    let allowed: Vec<String> = targets(&s, &v).await?.into_iter().map(|(v, _)| v).collect();
-    d.draft.steps = (1..=SLOTS)
-        .filter_map(|i| f.get(&format!("step{i}")))
-        .filter(|raw| allowed.contains(raw))
-        .filter_map(|raw| parse_step(raw))
-        .collect();
+    let allowed = targets(&s, &v).await?;
     let mut problem = None;
+    match chosen_steps(&f, "step", &allowed, &d.draft.steps) {
+        Ok(steps) => d.draft.steps = steps,
+        Err(why) => problem = Some(why),
+    }
     match f.get("ring_timeout_secs").map(|t| t.trim().parse::<u32>()) {
         Some(Ok(t)) if (5..=60).contains(&t) => d.draft.ring_timeout_secs = t,
-        Some(_) => problem = Some("The ring time must be 5 to 60 seconds.".to_owned()),
+        Some(_) => problem = problem.or(Some("The ring time must be 5 to 60 seconds.".to_owned())),
         None => {}
     }
     s.store

@@ -1,0 +1,212 @@
+//! Page forms keep what they do not change: a member saving any section of a line's settings
+//! exactly as the page shows it leaves the line as it was, including routing steps that ring
+//! people outside the member's teams, more steps than the form shows at first, several
+//! business-hours windows and an after-hours route. A value the member may not choose is
+//! refused by step number, never dropped. Both backends.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use scraper::{Html, Selector};
+use serde_json::{json, Value};
+use switchboard_core::account::Role;
+
+async fn login(app: &TestApp, email: &str) -> String {
+    let r = app
+        .http
+        .post(app.api("/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
+    let r = app
+        .http
+        .get(format!("{}{path}", app.url))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+/// The fields a browser submits for the form whose `section` is `section`, as shown.
+fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let form = doc
+        .select(&sel("form"))
+        .find(|f| {
+            f.select(&sel("input[name=section]"))
+                .any(|i| i.value().attr("value") == Some(section))
+        })
+        .unwrap_or_else(|| panic!("no {section} form"));
+    let mut out = Vec::new();
+    for el in form.select(&sel("input, select, textarea")) {
+        let v = el.value();
+        let Some(name) = v.attr("name") else { continue };
+        let value = match v.name() {
+            "select" => {
+                let opts: Vec<_> = el.select(&sel("option")).collect();
+                let chosen = opts
+                    .iter()
+                    .find(|o| o.value().attr("selected").is_some())
+                    .or(opts.first())
+                    .unwrap();
+                chosen.value().attr("value").unwrap_or_default().to_owned()
+            }
+            "textarea" => el.text().collect(),
+            _ => match v.attr("type") {
+                Some("checkbox" | "radio") if v.attr("checked").is_none() => continue,
+                _ => v.attr("value").unwrap_or_default().to_owned(),
+            },
+        };
+        out.push((name.to_owned(), value));
+    }
+    out
+}
+
+async fn submit(app: &TestApp, cookie: &str, path: &str, form: &[(String, String)]) -> String {
+    let r = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .header(COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    r.text().await.unwrap()
+}
+
+fn set(form: &mut [(String, String)], name: &str, value: &str) {
+    form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_owned();
+}
+
+async fn line_now(app: &TestApp, id: i64) -> Value {
+    let (status, mut l) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(status, 200);
+    l.as_object_mut().unwrap().remove("updated_at");
+    l
+}
+
+async fn settings_forms_keep_what_the_member_cannot_see(app: TestApp) {
+    let (_, team) = app.post("/teams", json!({"name": "Payments"})).await;
+    let team = team["id"].as_i64().unwrap();
+    let max = app
+        .account("Max", "max@example.com", None, Role::Member)
+        .await;
+    let mut steps = Vec::new();
+    for i in 0..7 {
+        let u = app
+            .user(&format!("Responder{i}"), Some(&format!("+1415555020{i}")))
+            .await;
+        // Even responders are in the team; odd ones are not, so Max cannot see them.
+        if i % 2 == 0 {
+            let (status, _) = app
+                .put(&format!("/teams/{team}/members/{u}"), json!({}))
+                .await;
+            assert_eq!(status, 200);
+        }
+        steps.push(json!({"user": u}));
+    }
+    let (status, _) = app
+        .put(&format!("/teams/{team}/members/{max}"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, line) = app
+        .post(
+            "/lines",
+            json!({
+                "name": "Payments hotline",
+                "number": "+14155550999",
+                "provider": app.provider(),
+                "team": team,
+                "routing": {"steps": steps, "ring_timeout_secs": 25},
+                "caller_rules": {"blocked": ["+1900*"], "allowed": ["+14155550111"],
+                                 "flood_limit": {"calls": 3, "window_secs": 600}},
+                "business_hours": {
+                    "time_zone": "Europe/Berlin",
+                    "open": [
+                        {"type": "daily", "start": "22:00", "end": "06:00"},
+                        {"type": "weekly", "start_day": "monday", "start": "09:00",
+                         "end_day": "friday", "end": "17:30"},
+                        {"type": "weekly", "start_day": "saturday", "start": "10:00",
+                         "end_day": "saturday", "end": "12:00"},
+                    ],
+                    "after_hours": {"action": "route", "steps": [steps[1], steps[0]]},
+                },
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{line}");
+    let id = line["id"].as_i64().unwrap();
+    let before = line_now(&app, id).await;
+
+    let cookie = login(&app, "max@example.com").await;
+    let path = format!("/lines/{id}/settings");
+    let (status, html) = page(&app, &cookie, &path).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Someone outside your teams (kept as it is)"),
+        "steps Max cannot see are shown as kept"
+    );
+    for section in ["general", "routing", "messages", "callers", "hours"] {
+        let form = form_fields(&html, section);
+        let after = submit(&app, &cookie, &path, &form).await;
+        assert!(!after.contains("class=\"problem\""), "{section}: {after}");
+        assert_eq!(
+            line_now(&app, id).await,
+            before,
+            "saving the {section} section as shown changed the line"
+        );
+    }
+
+    // A change through the form: a fourth window in a blank row.
+    let mut hours = form_fields(&html, "hours");
+    set(&mut hours, "w4_from_day", "sunday");
+    set(&mut hours, "w4_from", "08:00");
+    set(&mut hours, "w4_to", "09:15");
+    submit(&app, &cookie, &path, &hours).await;
+    let changed = line_now(&app, id).await;
+    let open = changed["business_hours"]["open"].as_array().unwrap();
+    assert_eq!(open.len(), 4, "{changed}");
+    assert_eq!(
+        open[3],
+        json!({"type": "weekly", "start_day": "sunday", "start": "08:00:00",
+               "end_day": "sunday", "end": "09:15:00"})
+    );
+    assert_eq!(
+        changed["business_hours"]["after_hours"],
+        before["business_hours"]["after_hours"]
+    );
+
+    // Someone Max may not choose, or a value that names nobody: refused by its step.
+    for bad in ["user:999999", "user:abc", "team:1"] {
+        let mut routing = form_fields(&html, "routing");
+        set(&mut routing, "step8", bad);
+        let refused = submit(&app, &cookie, &path, &routing).await;
+        assert!(
+            refused
+                .contains("Step 8 names someone who is not a person or schedule you can choose."),
+            "{bad}: {refused}"
+        );
+        assert_eq!(line_now(&app, id).await, changed);
+    }
+    // Half a window is refused with its number, and nothing changes.
+    set(&mut hours, "w5_from", "07:00");
+    let refused = submit(&app, &cookie, &path, &hours).await;
+    assert!(
+        refused.contains("Opening time 5 needs both a start and an end."),
+        "{refused}"
+    );
+    assert_eq!(line_now(&app, id).await, changed);
+}
+
+crate::on_both!(settings_forms_keep_what_the_member_cannot_see);
