@@ -240,15 +240,10 @@ async function admin() {
   await page.selectOption('#route2', { label: 'Mia (+14155550111)' });
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=routing]) button')]);
   // A recorded welcome: uploaded, played on the page, then back to speech.
-  const wav = Buffer.alloc(44 + 16000);
-  wav.write('RIFF', 0); wav.writeUInt32LE(36 + 16000, 4); wav.write('WAVEfmt ', 8);
-  wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(8000, 24); wav.writeUInt32LE(16000, 28); wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(16000, 40);
-  await page.setInputFiles('#a-welcome', { name: 'welcome.wav', mimeType: 'audio/wav', buffer: wav });
+  await page.setInputFiles('#a-welcome', { name: 'welcome.wav', mimeType: 'audio/wav', buffer: wav() });
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/audio/welcome"] button')]);
   const player = page.locator('section[aria-label="When the call comes in"] audio');
-  const secs = await player.evaluate((a) => a.readyState >= 1 ? a.duration : new Promise((ok) => a.addEventListener('loadedmetadata', () => ok(a.duration), { once: true })));
+  const secs = await duration(player);
   check(Math.abs(secs - 1) < 0.1, `the uploaded welcome plays on the page (${secs} s)`);
   await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Go back to speech for When the call comes in"]')]);
   check((await page.locator('section[aria-label="When the call comes in"] audio').count()) === 0, 'back to speech');
@@ -313,6 +308,21 @@ async function placeCall(voice, status) {
   rl.close();
 }
 
+/** One second of silence as an 8 kHz, 16-bit mono WAV file. */
+function wav() {
+  const w = Buffer.alloc(44 + 16000);
+  w.write('RIFF', 0); w.writeUInt32LE(36 + 16000, 4); w.write('WAVEfmt ', 8);
+  w.writeUInt32LE(16, 16); w.writeUInt16LE(1, 20); w.writeUInt16LE(1, 22);
+  w.writeUInt32LE(8000, 24); w.writeUInt32LE(16000, 28); w.writeUInt16LE(2, 32);
+  w.writeUInt16LE(16, 34); w.write('data', 36); w.writeUInt32LE(16000, 40);
+  return w;
+}
+
+/** The duration of an audio element once its metadata has loaded. */
+function duration(locator) {
+  return locator.evaluate((a) => a.readyState >= 1 ? a.duration : new Promise((ok) => a.addEventListener('loadedmetadata', () => ok(a.duration), { once: true })));
+}
+
 async function setup() {
   await page.goto(`${p.base}/login`);
   await login(p.email, p.password);
@@ -343,9 +353,21 @@ async function setup() {
   check((await page.inputValue('#step1')) === `user:${p.alice}`, 'the draft keeps the chain');
   await Promise.all([page.waitForNavigation(), page.click('text=Save and continue')]);
   await axe('setup: messages');
-  await page.fill('#welcome', 'Payments hotline. Connecting you to the engineer on call.');
+  await page.fill('#m-welcome', 'Payments hotline. Connecting you to the engineer on call.');
+  await page.setInputFiles('#a-no_answer', { name: 'sorry.wav', mimeType: 'audio/wav', buffer: wav() });
   await Promise.all([page.waitForNavigation(), page.click('text=Save, create the line and continue')]);
   check(new URL(page.url()).pathname.endsWith('/connect'), 'the line is created and the provider step shown');
+  // Back to the messages: the uploaded recording plays there, and can go back to speech.
+  const connectUrl = page.url();
+  await page.goto(connectUrl.replace(/connect$/, 'messages'));
+  const recording = page.locator('audio[aria-label="The recording for When nobody answered"]');
+  const played = await duration(recording);
+  check(Math.abs(played - 1) < 0.1, `the recording uploaded in the stepper plays there (${played} s)`);
+  check((await page.inputValue('#m-welcome')).startsWith('Payments hotline.'), 'the text is kept beside it');
+  await axe('setup: messages with a recording');
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Go back to speech for When nobody answered"]')]);
+  check((await page.locator('audio').count()) === 0 && new URL(page.url()).pathname.endsWith('/messages'), 'back to speech, on the same step');
+  await page.goto(connectUrl);
   await axe('setup: connect');
   await page.fill('#auth', 'line-auth-token');
   await Promise.all([page.waitForNavigation(), page.click('text=Save the auth token')]);

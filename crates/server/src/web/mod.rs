@@ -58,7 +58,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/lines/new/{id}/messages",
             get(|s: State<AppState>, v: Viewer, p: Path<String>| setup::step(s, v, p, "messages"))
-                .post(setup::save_messages),
+                .post(setup::save_messages)
+                .layer(audio::limit(3)),
         )
         .route(
             "/lines/new/{id}/connect",
@@ -75,9 +76,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/lines/{id}/simulate", post(simulate::simulate))
         .route(
             "/lines/{id}/settings/audio/{kind}",
-            post(audio::upload).layer(axum::extract::DefaultBodyLimit::max(
-                crate::api::audio::MAX_AUDIO_BYTES + 64 * 1024,
-            )),
+            post(audio::upload).layer(audio::limit(1)),
         )
         .route(
             "/lines/{id}/settings",

@@ -44,14 +44,8 @@ pub struct SettingsPage {
     pub no_one_on_call: String,
     pub no_answer: String,
     pub closed: String,
-    pub recorded: Vec<Recorded>,
-}
-
-/// A message and its recording, if one was uploaded.
-pub struct Recorded {
-    pub kind: &'static str,
-    pub label: &'static str,
-    pub src: Option<String>,
+    pub recorded: Vec<super::audio::Recorded>,
+    pub draft_id: Option<i64>,
 }
 
 async fn page(
@@ -104,23 +98,8 @@ async fn page(
             no_one_on_call: l.messages.no_one_on_call.text.clone(),
             no_answer: l.messages.no_answer.text.clone(),
             closed: l.messages.closed.text.clone(),
-            recorded: [
-                ("welcome", "When the call comes in", &l.messages.welcome),
-                (
-                    "no_one_on_call",
-                    "When nobody is on call",
-                    &l.messages.no_one_on_call,
-                ),
-                ("no_answer", "When nobody answered", &l.messages.no_answer),
-                ("closed", "Outside business hours", &l.messages.closed),
-            ]
-            .into_iter()
-            .map(|(kind, label, m)| Recorded {
-                kind,
-                label,
-                src: m.audio.as_ref().map(|t| format!("/media/{t}")),
-            })
-            .collect(),
+            recorded: super::audio::recorded(l, true),
+            draft_id: None,
         },
         fixing,
     )

@@ -10,6 +10,22 @@ use scraper::{Html, Selector};
 use serde_json::{json, Value};
 use switchboard_core::account::Role;
 
+/// Logs in; the session's cookie and form token.
+async fn login_with_token(app: &TestApp, email: &str) -> (String, String) {
+    let r = app
+        .http
+        .post(app.api("/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let body: Value = r.json().await.unwrap();
+    (cookie, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
 async fn login(app: &TestApp, email: &str) -> String {
     let r = app
         .http
@@ -209,4 +225,115 @@ async fn settings_forms_keep_what_the_member_cannot_see(app: TestApp) {
     assert_eq!(line_now(&app, id).await, changed);
 }
 
-crate::on_both!(settings_forms_keep_what_the_member_cannot_see);
+/// One second of silence as a WAV file.
+fn wav() -> Vec<u8> {
+    let mut w = b"RIFF\x24\x3e\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\x3e\0\0".to_vec();
+    w.resize(44 + 16000, 0);
+    w
+}
+
+/// The stepper's messages step takes a recording with the texts; one that is not audio is
+/// refused with the message's name and the reason, and the texts are kept.
+async fn the_stepper_takes_recordings_and_says_why_one_is_refused(app: TestApp) {
+    let alice = app
+        .account(
+            "Alice",
+            "alice@example.com",
+            Some("+14155550101"),
+            Role::Admin,
+        )
+        .await;
+    let (cookie, csrf) = login_with_token(&app, "alice@example.com").await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let mut form = form;
+        form.push(("csrf", csrf.clone()));
+        app.http
+            .post(format!("{}{path}", app.url))
+            .header(COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let r = post(
+        "/lines/new".into(),
+        vec![
+            ("name", "Payments hotline".into()),
+            ("number", "+1 500 555 0077".into()),
+            ("provider", app.provider().into()),
+        ],
+    )
+    .await
+    .unwrap();
+    let routing = r.url().path().to_owned();
+    assert!(routing.ends_with("/routing"), "{routing}");
+    let r = post(
+        routing.clone(),
+        vec![
+            ("step1", format!("user:{alice}")),
+            ("ring_timeout_secs", "20".into()),
+            ("go", "next".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    let messages = r.url().path().to_owned();
+    assert!(messages.ends_with("/messages"), "{messages}");
+    let send = |text: &str, file: (&str, &str, Vec<u8>)| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("welcome", text.to_owned())
+            .text("no_one_on_call", "Nobody is on call.")
+            .text("no_answer", "Nobody answered.")
+            .part(
+                format!("audio_{}", file.0),
+                reqwest::multipart::Part::bytes(file.2)
+                    .file_name("message")
+                    .mime_str(file.1)
+                    .unwrap(),
+            );
+        app.http
+            .post(format!("{}{messages}", app.url))
+            .header(COOKIE, &cookie)
+            .multipart(form)
+            .send()
+    };
+    let r = send(
+        "Payments: connecting you.",
+        ("welcome", "text/plain", b"not a recording".to_vec()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("The recording for “When the call comes in” was not saved:")
+            && body.contains("is not audio/wav or audio/mpeg"),
+        "{body}"
+    );
+    let (_, lines) = app.get("/lines").await;
+    let line = &lines["lines"][0];
+    assert_eq!(
+        line["messages"]["welcome"]["text"],
+        "Payments: connecting you."
+    );
+    assert!(line["messages"]["welcome"]["audio_url"].is_null(), "{line}");
+
+    // A real recording, sent again from the same step: stored, and played on the page.
+    let r = send(
+        "Payments: connecting you.",
+        ("no_answer", "audio/wav", wav()),
+    )
+    .await
+    .unwrap();
+    assert!(r.url().path().ends_with("/connect"), "{}", r.url());
+    let (_, line) = app.get(&format!("/lines/{}", line["id"])).await;
+    let url = line["messages"]["no_answer"]["audio_url"].as_str().unwrap();
+    let (status, page) = page(&app, &cookie, &messages).await;
+    assert_eq!(status, 200);
+    let token = url.rsplit('/').next().unwrap();
+    assert!(page.contains(&format!("src=\"/media/{token}\"")), "{page}");
+}
+
+crate::on_both!(
+    settings_forms_keep_what_the_member_cannot_see,
+    the_stepper_takes_recordings_and_says_why_one_is_refused,
+);

@@ -6,7 +6,7 @@
 //! The line itself is created, through the API's own handler, when the messages are saved.
 
 use super::calls::Opt;
-use super::{html, Chrome, PageError, Viewer};
+use super::{html, html_fixing, Chrome, PageError, Viewer};
 use crate::api::error::{ApiError, ApiJson};
 use crate::app::AppState;
 use askama::Template;
@@ -51,15 +51,22 @@ pub struct SetupPage {
     pub ring_timeout: u32,
     pub preview: String,
     pub warnings: Vec<String>,
-    pub welcome: String,
-    pub no_one_on_call: String,
-    pub no_answer: String,
+    pub messages: Vec<StepMessage>,
     pub webhook_url: String,
     pub status_url: String,
     pub signed: bool,
     pub received: bool,
     pub first_call: String,
     pub line_id: i64,
+}
+
+/// A message in the messages step: its text (from the draft) and its recording (from the
+/// line, once it exists).
+pub struct StepMessage {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub text: String,
+    pub src: Option<String>,
 }
 
 #[derive(Template)]
@@ -333,7 +340,7 @@ async fn routing_page(
     page.ring_timeout = d.draft.ring_timeout_secs;
     (page.preview, page.warnings) = preview(s, &d.draft).await;
     page.problem = problem;
-    html(&page)
+    html_fixing(&page, page.problem.is_some())
 }
 
 async fn messages_page(
@@ -343,11 +350,38 @@ async fn messages_page(
     problem: Option<String>,
 ) -> Result<Response, PageError> {
     let mut page = base(s, v, "messages", Some(d)).await;
-    page.welcome = d.draft.messages.welcome.text.clone();
-    page.no_one_on_call = d.draft.messages.no_one_on_call.text.clone();
-    page.no_answer = d.draft.messages.no_answer.text.clone();
+    let line = match d.line {
+        Some(id) => Some(crate::api::scope::line(s, &v.access, id).await?),
+        None => None,
+    };
+    let sources = line
+        .as_ref()
+        .map(|l| super::audio::recorded(l, false))
+        .unwrap_or_default();
+    page.line_id = line.as_ref().map_or(0, |l| l.id.0);
+    let m = &d.draft.messages;
+    page.messages = [
+        ("welcome", "When the call comes in", &m.welcome),
+        (
+            "no_one_on_call",
+            "When nobody is on call",
+            &m.no_one_on_call,
+        ),
+        ("no_answer", "When nobody answered", &m.no_answer),
+    ]
+    .into_iter()
+    .map(|(kind, label, msg)| StepMessage {
+        kind,
+        label,
+        text: msg.text.clone(),
+        src: sources
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.src.clone()),
+    })
+    .collect();
     page.problem = problem;
-    html(&page)
+    html_fixing(&page, page.problem.is_some())
 }
 
 /// What the first call to the line looks like, once there is one.

@@ -84,7 +84,7 @@ pub async fn renumber(
             let mut page = base(&s, &v, "number", Some(&d)).await;
             page.problem = Some(e.to_string());
             page.teams = team_options(&s, &v, named).await?;
-            html(&page)
+            super::super::html_fixing(&page, true)
         }
     }
 }
@@ -137,31 +137,25 @@ pub async fn save_routing(
     Ok(Redirect::to(&format!("/lines/new/{}/messages", d.id)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MessagesForm {
-    #[serde(default)]
-    csrf: String,
-    welcome: String,
-    no_one_on_call: String,
-    no_answer: String,
-}
-
-/// `POST /lines/new/{id}/messages`: the messages; then the line is created (or updated).
+/// `POST /lines/new/{id}/messages` (multipart: each message's text, and optionally
+/// `audio_{kind}`, a recording played instead): the messages; then the line is created (or
+/// updated) and the recordings stored on it.
 pub async fn save_messages(
     State(s): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<MessagesForm>,
+    form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&f.csrf)?;
+    let (f, mut files) = super::super::audio::read_form(form).await?;
+    v.check_csrf(f.get("csrf").map_or("", String::as_str))?;
     let mut d = own(&s, &v, &id).await?;
-    let keep = |m: &Message, text: String| Message {
-        text: text.trim().to_owned(),
+    let keep = |m: &Message, kind: &str| Message {
+        text: f.get(kind).map_or(m.text.as_str(), |t| t.trim()).to_owned(),
         ..m.clone()
     };
-    d.draft.messages.welcome = keep(&d.draft.messages.welcome, f.welcome);
-    d.draft.messages.no_one_on_call = keep(&d.draft.messages.no_one_on_call, f.no_one_on_call);
-    d.draft.messages.no_answer = keep(&d.draft.messages.no_answer, f.no_answer);
+    d.draft.messages.welcome = keep(&d.draft.messages.welcome, "welcome");
+    d.draft.messages.no_one_on_call = keep(&d.draft.messages.no_one_on_call, "no_one_on_call");
+    d.draft.messages.no_answer = keep(&d.draft.messages.no_answer, "no_answer");
     s.store
         .save_draft(d.id, &d.draft, d.line)
         .await
@@ -199,17 +193,31 @@ pub async fn save_messages(
             .map(|(_, Json(l))| l)
         }
     };
-    match made {
-        Ok(line) => {
-            let id = line["id"].as_i64().map(LineId);
-            s.store
-                .save_draft(d.id, &d.draft, id.or(d.line))
-                .await
-                .map_err(ApiError::store("line being set up"))?;
-            Ok(Redirect::to(&format!("/lines/new/{}/connect", d.id)).into_response())
+    let line = match made {
+        Ok(line) => line["id"].as_i64().map(LineId).or(d.line),
+        Err(e) => return messages_page(&s, &v, &d, Some(super::super::fixable(e)?)).await,
+    };
+    s.store
+        .save_draft(d.id, &d.draft, line)
+        .await
+        .map_err(ApiError::store("line being set up"))?;
+    d.line = line;
+    if let Some(line) = line {
+        for (kind, label) in [
+            ("welcome", "When the call comes in"),
+            ("no_one_on_call", "When nobody is on call"),
+            ("no_answer", "When nobody answered"),
+        ] {
+            let Some(up) = files.remove(&format!("audio_{kind}")) else {
+                continue;
+            };
+            if let Err(e) = super::super::audio::store(&s, &v, line, kind, up).await {
+                let why = format!("The recording for “{label}” was not saved: {e}");
+                return messages_page(&s, &v, &d, Some(why)).await;
+            }
         }
-        Err(e) => messages_page(&s, &v, &d, Some(super::super::fixable(e)?)).await,
     }
+    Ok(Redirect::to(&format!("/lines/new/{}/connect", d.id)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
