@@ -13,6 +13,8 @@ pub struct User {
     pub phone: Option<PhoneNumber>,
     /// Where they are: the zone their local time is shown in.
     pub time_zone: Zone,
+    /// How the dashboard writes times for them.
+    pub clock: Clock,
     /// What they may do once logged in.
     pub role: crate::account::Role,
     /// Whether they can log in with a password.
@@ -27,6 +29,48 @@ pub struct NewUser {
     pub email: String,
     pub phone: Option<PhoneNumber>,
     pub time_zone: Zone,
+    /// 24-hour unless they chose otherwise.
+    pub clock: Clock,
+}
+
+/// How a person's times are written: one format on every page they see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Clock {
+    /// `14:05`.
+    #[default]
+    #[serde(rename = "24h")]
+    H24,
+    /// `2:05 PM`.
+    #[serde(rename = "12h")]
+    H12,
+}
+
+impl Clock {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::H24 => "24h",
+            Self::H12 => "12h",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s {
+            "24h" => Ok(Self::H24),
+            "12h" => Ok(Self::H12),
+            other => Err(DomainError::new(
+                "clock",
+                format!("'{other}' is not one of: 24h, 12h"),
+            )),
+        }
+    }
+
+    /// The `strftime` pattern for hours and minutes on this clock.
+    pub fn hm(self) -> &'static str {
+        match self {
+            Self::H24 => "%H:%M",
+            Self::H12 => "%-I:%M %p",
+        }
+    }
 }
 
 impl NewUser {
@@ -64,6 +108,7 @@ impl NewUser {
             email: email.to_owned(),
             phone,
             time_zone,
+            clock: Clock::default(),
         })
     }
 }

@@ -46,6 +46,8 @@ where
             .transpose()
             .map_err(|_| bad("phone"))?,
         time_zone: zone(r)?,
+        clock: switchboard_core::user::Clock::parse(&col::<R, String>(r, "clock")?)
+            .map_err(|_| bad("clock"))?,
         role: Role::parse(&col::<R, String>(r, "role")?).ok_or_else(|| bad("role"))?,
         has_password: col::<R, Option<String>>(r, "password_hash")?.is_some(),
         created_at: ts(col(r, "created_at")?)?,

@@ -17,6 +17,7 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
             email: format!("{name}@example.com"),
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
             time_zone: crate::Zone::utc(),
+            clock: crate::user::Clock::H24,
             role: crate::account::Role::Member,
             has_password: false,
             created_at: Timestamp::UNIX_EPOCH,

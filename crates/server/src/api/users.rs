@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::account::{Access, Role};
 use switchboard_core::line::RoutingStep;
-use switchboard_core::user::{NewUser, User};
+use switchboard_core::user::{Clock, NewUser, User};
 use switchboard_core::UserId;
 
 #[derive(Debug, Deserialize)]
@@ -22,6 +22,8 @@ pub struct UserInput {
     email: Option<String>,
     phone: Option<String>,
     time_zone: Option<String>,
+    /// `24h` (the default) or `12h`: how the dashboard writes their times.
+    clock: Option<String>,
 }
 
 /// The API's view of a user.
@@ -32,6 +34,7 @@ pub fn user_json(u: &User) -> Value {
         "email": u.email,
         "phone": u.phone,
         "time_zone": u.time_zone,
+        "clock": u.clock,
         "role": u.role,
         "can_log_in": u.has_password,
         "created_at": u.created_at,
@@ -63,12 +66,15 @@ pub async fn create_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     a.manage_people().map_err(scope::forbidden)?;
-    let new = NewUser::validate(
+    let mut new = NewUser::validate(
         input.name.as_deref().ok_or_else(|| missing("name"))?,
         input.email.as_deref().ok_or_else(|| missing("email"))?,
         input.phone.as_deref(),
         input.time_zone.as_deref().unwrap_or("UTC"),
     )?;
+    if let Some(c) = &input.clock {
+        new.clock = Clock::parse(c)?;
+    }
     let user = s
         .store
         .create_user(&new, s.clock.now())
@@ -140,12 +146,16 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         Some(p) => Some(p),
         None => cur.phone.map(|p| p.to_string()),
     };
-    let new = NewUser::validate(
+    let mut new = NewUser::validate(
         input.name.as_deref().unwrap_or(&cur.name),
         input.email.as_deref().unwrap_or(&cur.email),
         phone.as_deref(),
         input.time_zone.as_deref().unwrap_or(cur.time_zone.name()),
     )?;
+    new.clock = match &input.clock {
+        Some(c) => Clock::parse(c)?,
+        None => cur.clock,
+    };
     let u = s
         .store
         .update_user(id, &new)

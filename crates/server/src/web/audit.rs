@@ -75,7 +75,7 @@ pub async fn show(
                 .unwrap_or_default()
             };
             EntryRow {
-                at: view::time(at, &v.user.time_zone),
+                at: view::time(at, &v.local()),
                 actor: e["actor"].as_str().unwrap_or_default().to_owned(),
                 address: e["address"].as_str().unwrap_or("—").to_owned(),
                 action: e["action"].as_str().unwrap_or_default().to_owned(),

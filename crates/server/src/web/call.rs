@@ -106,7 +106,7 @@ pub async fn show(
     let recordings = s.store.list_recordings(id).await.map_err(&store)?;
     let events = s.store.list_events(id).await.map_err(&store)?;
     let jobs = s.store.list_call_jobs(id).await.map_err(&store)?;
-    let zone = v.user.time_zone.clone();
+    let zone = v.local();
     let row = view::row(&c, &HashMap::new(), &zone, String::new());
     let head = Head {
         id: c.id.0,
@@ -291,7 +291,7 @@ pub async fn confirm_delete(
         chrome: v.chrome(&s, "calls").await,
         id: id.0,
         caller: format!("{} ({})", view::caller_name(&c), c.caller.number),
-        started: view::time(c.started_at, &v.user.time_zone),
+        started: view::time(c.started_at, &v.local()),
         recordings,
     })
 }

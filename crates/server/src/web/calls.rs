@@ -318,7 +318,7 @@ pub async fn list(
         .list_calls(&filter)
         .await
         .map_err(crate::api::error::ApiError::store("call"))?;
-    let zone = v.user.time_zone.clone();
+    let zone = v.local();
     let mut rows = Vec::with_capacity(calls.len());
     for c in &calls {
         rows.push(view::row(c, &names, &zone, media_text(&s, c).await));

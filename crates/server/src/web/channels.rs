@@ -50,7 +50,7 @@ async fn page(
         .failed_alerts(200)
         .await
         .map_err(ApiError::store("channel"))?;
-    let zone = &v.user.time_zone;
+    let zone = &v.local();
     let rows = channels
         .iter()
         .filter(|c| v.access.sees(c.team))

@@ -118,7 +118,13 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
         .steps
         .iter()
         .filter_map(|st| st.responder.as_ref())
-        .map(|r| format!("{}{}", r.name, view::their_time(&dir, r.user_id, now)))
+        .map(|r| {
+            format!(
+                "{}{}",
+                r.name,
+                view::their_time(&dir, r.user_id, now, v.user.clock)
+            )
+        })
         .collect();
     if !chain.is_empty() {
         on_call = chain
@@ -142,7 +148,7 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
     if let Some(t) = next {
         until = format!(
             "Until {}, then the first responder changes.",
-            view::time(t, &v.user.time_zone).text
+            view::time(t, &v.local()).text
         );
     }
     (on_call, until)
@@ -306,12 +312,7 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
     let names = line_names(&s, &v).await?;
     let mut rows = Vec::new();
     for c in &recent {
-        rows.push(view::row(
-            c,
-            &names,
-            &v.user.time_zone,
-            media_text(&s, c).await,
-        ));
+        rows.push(view::row(c, &names, &v.local(), media_text(&s, c).await));
     }
     html(&HomePage {
         chrome: v.chrome(&s, "home").await,

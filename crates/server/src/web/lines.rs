@@ -132,7 +132,7 @@ pub async fn show(
     let id: LineId = crate::api::parse_id(&id, "line")?;
     let l = scope::line(&s, &v.access, id).await?;
     let now = s.clock.now();
-    let zone = v.user.time_zone.clone();
+    let zone = v.local();
     let mut problem = None;
     let at = if q.at.is_empty() {
         now
@@ -141,7 +141,7 @@ pub async fn show(
             .at
             .parse::<jiff::civil::DateTime>()
             .ok()
-            .and_then(|dt| dt.to_zoned(zone.tz().clone()).ok())
+            .and_then(|dt| dt.to_zoned(zone.zone.tz().clone()).ok())
         {
             Some(z) => z.timestamp(),
             None => {
@@ -167,9 +167,10 @@ pub async fn show(
                     .users
                     .get(&r.user_id)
                     .map(|u| {
-                        at.to_zoned(u.time_zone.tz().clone())
-                            .strftime(", %H:%M their time")
-                            .to_string()
+                        format!(
+                            ", {} their time",
+                            view::clock_at(at, &u.time_zone, zone.clock)
+                        )
                     })
                     .unwrap_or_default();
                 format!("{} ({}{local})", r.name, r.phone)
@@ -205,7 +206,7 @@ pub async fn show(
         problem,
         at: view::time(at, &zone),
         at_input: at
-            .to_zoned(zone.tz().clone())
+            .to_zoned(zone.zone.tz().clone())
             .strftime("%Y-%m-%dT%H:%M")
             .to_string(),
         after_hours: plan.after_hours,

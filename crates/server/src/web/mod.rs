@@ -272,6 +272,11 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// How pages write times for this person.
+    pub fn local(&self) -> view::Local {
+        view::Local::of(&self.user)
+    }
+
     /// The person a request's session cookie names, once per request (by [`identify`]):
     /// `None` without a live session. Reading only: a form's token is checked by the handler
     /// that takes the form.

@@ -37,6 +37,7 @@ pub struct ProfilePage {
     pub name: String,
     pub phone: String,
     pub zone: String,
+    pub twelve: bool,
     pub new_token: Option<String>,
     pub tokens: Vec<TokenRow>,
     pub sessions: Vec<SessionRow>,
@@ -45,9 +46,7 @@ pub struct ProfilePage {
 fn when(v: &Value, viewer: &Viewer) -> String {
     v.as_str()
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map_or("—".to_owned(), |t| {
-            view::time(t, &viewer.user.time_zone).text
-        })
+        .map_or("—".to_owned(), |t| view::time(t, &viewer.local()).text)
 }
 
 async fn page(
@@ -103,6 +102,7 @@ async fn page(
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
             zone: v.user.time_zone.name().to_owned(),
+            twelve: v.user.clock == switchboard_core::user::Clock::H12,
             problem,
             new_token,
             tokens,
@@ -125,6 +125,8 @@ pub struct DetailsForm {
     #[serde(default)]
     phone: String,
     time_zone: String,
+    #[serde(default)]
+    clock: Option<String>,
 }
 
 /// `POST /profile`: through `PATCH /api/v1/me`.
@@ -135,6 +137,9 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
     let mut body = json!({ "name": f.name, "time_zone": f.time_zone.trim() });
+    if let Some(c) = &f.clock {
+        body["clock"] = json!(c);
+    }
     if !f.phone.trim().is_empty() {
         body["phone"] = json!(f.phone.trim());
     }

@@ -1,10 +1,28 @@
-//! What the pages show, in words: times in the viewer's zone (24-hour clock everywhere, UTC on
-//! hover), outcome pills (an icon and a word besides the colour), and call rows.
+//! What the pages show, in words: times in the viewer's zone on the viewer's clock (24-hour
+//! unless their profile says 12-hour; the same instant in UTC on hover), outcome pills (an
+//! icon and a word besides the colour), and call rows.
 
 use jiff::Timestamp;
 use std::collections::HashMap;
 use switchboard_core::call::{Call, Outcome};
+use switchboard_core::user::{Clock, User};
 use switchboard_core::{LineId, Zone};
+
+/// How a page writes times for its viewer: their zone and their clock.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub zone: Zone,
+    pub clock: Clock,
+}
+
+impl Local {
+    pub fn of(u: &User) -> Self {
+        Self {
+            zone: u.time_zone.clone(),
+            clock: u.clock,
+        }
+    }
+}
 
 /// An instant as a page shows it.
 pub struct Time {
@@ -16,14 +34,25 @@ pub struct Time {
     pub title: String,
 }
 
-/// One clock format everywhere: `2026-11-24 10:00 CET`.
-pub fn time(t: Timestamp, zone: &Zone) -> Time {
-    let local = t.to_zoned(zone.tz().clone());
+/// One clock format everywhere: `2026-11-24 10:00 CET` (or `2026-11-24 10:00 AM CET`).
+pub fn time(t: Timestamp, local: &Local) -> Time {
+    let hm = local.clock.hm();
+    let zoned = t.to_zoned(local.zone.tz().clone());
     Time {
         iso: t.to_string(),
-        text: local.strftime("%Y-%m-%d %H:%M %Z").to_string(),
-        title: t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        text: zoned.strftime(&format!("%Y-%m-%d {hm} %Z")).to_string(),
+        title: t
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime(&format!("%Y-%m-%d {hm} UTC"))
+            .to_string(),
     }
+}
+
+/// The clock of `zone` at `at`, on `clock`: `03:12` or `3:12 AM`.
+pub fn clock_at(at: Timestamp, zone: &Zone, clock: Clock) -> String {
+    at.to_zoned(zone.tz().clone())
+        .strftime(clock.hm())
+        .to_string()
 }
 
 /// `m:ss`, or `h:mm:ss` past an hour.
@@ -101,7 +130,7 @@ pub fn location(c: &Call) -> String {
         .join(", ")
 }
 
-pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String) -> CallRow {
+pub fn row(c: &Call, lines: &HashMap<LineId, String>, local: &Local, media: String) -> CallRow {
     let answered = c.answered_by.and_then(|u| {
         c.plan
             .steps
@@ -112,7 +141,7 @@ pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String
     });
     CallRow {
         id: c.id.0,
-        when: time(c.started_at, zone),
+        when: time(c.started_at, local),
         caller_name: caller_name(c),
         caller_number: c.caller.number.clone(),
         location: location(c),
@@ -131,19 +160,17 @@ pub fn row(c: &Call, lines: &HashMap<LineId, String>, zone: &Zone, media: String
     }
 }
 
-/// " (03:12 their time)": the clock of `user` at `at`, when the directory knows them.
+/// " (03:12 their time)": the clock of `user` at `at` (on the viewer's `clock`), when the
+/// directory knows them.
 pub fn their_time(
     dir: &switchboard_core::routing::Directory,
     user: switchboard_core::UserId,
     at: Timestamp,
+    clock: Clock,
 ) -> String {
     dir.users
         .get(&user)
-        .map(|u| {
-            at.to_zoned(u.time_zone.tz().clone())
-                .strftime(" (%H:%M their time)")
-                .to_string()
-        })
+        .map(|u| format!(" ({} their time)", clock_at(at, &u.time_zone, clock)))
         .unwrap_or_default()
 }
 

@@ -54,14 +54,23 @@ fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
 }
 
-/// The fields a browser submits for the form whose `section` is `section`, as shown.
+/// The fields a browser submits for the form whose `section` is `section` (empty: the first
+/// form with visible fields and no section), as shown.
 fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
     let form = doc
         .select(&sel("form"))
         .find(|f| {
-            f.select(&sel("input[name=section]"))
-                .any(|i| i.value().attr("value") == Some(section))
+            let named = sel("input[name=section]");
+            let mut sections = f.select(&named);
+            match section {
+                // The first form with fields of its own and no section.
+                "" => {
+                    sections.next().is_none()
+                        && f.select(&sel("input:not([type=hidden])")).next().is_some()
+                }
+                _ => sections.any(|i| i.value().attr("value") == Some(section)),
+            }
         })
         .unwrap_or_else(|| panic!("no {section} form"));
     let mut out = Vec::new();
@@ -333,7 +342,51 @@ async fn the_stepper_takes_recordings_and_says_why_one_is_refused(app: TestApp) 
     assert!(page.contains(&format!("src=\"/media/{token}\"")), "{page}");
 }
 
+/// Times are written on the viewer's clock, chosen on their profile: 24-hour by default,
+/// 12-hour when asked, for the instant asked about and for each responder's own time.
+async fn times_follow_the_viewers_clock(app: TestApp) {
+    let alice = app.user("Alice", Some("+14155550101")).await; // Europe/Berlin
+    let line = app.line(&[alice]).await;
+    app.account("Ada", "ada@example.com", None, Role::Admin)
+        .await;
+    let (cookie, csrf) = login_with_token(&app, "ada@example.com").await;
+    let dry_run = format!("/lines/{}?at=2026-11-24T15:05", line["id"]);
+    let (_, html) = page(&app, &cookie, &dry_run).await;
+    assert!(html.contains("2026-11-24 15:05 UTC"), "{html}");
+    assert!(html.contains("16:05 their time"), "{html}");
+    let (_, profile) = page(&app, &cookie, "/profile").await;
+    let mut form = form_fields(&profile, "");
+    set(&mut form, "clock", "12h");
+    form.retain(|(k, _)| k != "csrf");
+    form.push(("csrf".into(), csrf.clone()));
+    submit(&app, &cookie, "/profile", &form).await;
+    let (_, html) = page(&app, &cookie, &dry_run).await;
+    assert!(html.contains("2026-11-24 3:05 PM UTC"), "{html}");
+    assert!(html.contains("4:05 PM their time"), "{html}");
+    assert!(!html.contains("15:05 UTC"), "one clock on the page");
+    let (status, me) = app.get("/users").await;
+    assert_eq!(status, 200);
+    let ada = me["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "Ada")
+        .unwrap();
+    assert_eq!(ada["clock"], "12h");
+    let (status, err) = app
+        .patch(&format!("/users/{}", ada["id"]), json!({"clock": "13h"}))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "clock", "{err}");
+    let (_, again) = app.get(&format!("/users/{}", ada["id"])).await;
+    assert_eq!(
+        again["clock"], "12h",
+        "a refused change leaves it as it was"
+    );
+}
+
 crate::on_both!(
+    times_follow_the_viewers_clock,
     settings_forms_keep_what_the_member_cannot_see,
     the_stepper_takes_recordings_and_says_why_one_is_refused,
 );

@@ -11,8 +11,8 @@ use switchboard_core::user::{NewUser, User};
 use switchboard_core::UserId;
 
 const INSERT_ACCOUNT: &str =
-    "INSERT INTO users (name, email, phone, time_zone, created_at, role, password_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO users (name, email, phone, time_zone, created_at, role, password_hash, clock)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// How many users can log in.
 const ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM users WHERE password_hash IS NOT NULL";
@@ -35,6 +35,7 @@ fn account<'q, D: Driver>(
         .bind(ms(now))
         .bind(role.as_str())
         .bind(hash)
+        .bind(u.clock.as_str())
 }
 
 impl<B: Backend> SqlStore<B> {

@@ -14,14 +14,15 @@ impl<B: Backend> SqlStore<B> {
         let row = self
             .write_one(
                 sql(
-                    "INSERT INTO users (name, email, phone, time_zone, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING *",
+                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
                 .bind(u.time_zone.name())
-                .bind(ms(now)),
+                .bind(ms(now))
+                .bind(u.clock.as_str()),
             )
             .await?;
         rows::user(&row)
@@ -46,13 +47,14 @@ impl<B: Backend> SqlStore<B> {
         let row = self
             .write_one(
                 sql(
-                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4
-                     WHERE id = $5 RETURNING *",
+                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5
+                     WHERE id = $6 RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
                 .bind(u.time_zone.name())
+                .bind(u.clock.as_str())
                 .bind(id.0),
             )
             .await?;

@@ -20,6 +20,7 @@ use switchboard_core::draft::LineDraft;
 use switchboard_core::line::{Line, Message, Provider, RoutingStep};
 use switchboard_core::plan::SkipReason;
 use switchboard_core::store::{CallFilter, StoredDraft};
+use switchboard_core::user::Clock;
 use switchboard_core::{LineId, TeamId};
 
 mod save;
@@ -177,7 +178,7 @@ pub async fn start(State(s): State<AppState>, v: Viewer) -> Result<Response, Pag
 }
 
 /// "1. Alice (03:12 her time) → 2. Bob → voicemail", and the problems a call would meet.
-async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
+async fn preview(s: &AppState, d: &LineDraft, clock: Clock) -> (String, Vec<String>) {
     let now = s.clock.now();
     let Ok(line) = d.to_line().map(|l| l.unsaved(now)) else {
         return (String::new(), Vec::new());
@@ -191,7 +192,7 @@ async fn preview(s: &AppState, d: &LineDraft) -> (String, Vec<String>) {
     for st in &plan.steps {
         match (&st.responder, st.skipped) {
             (Some(r), _) => {
-                let local = super::view::their_time(&dir, r.user_id, now);
+                let local = super::view::their_time(&dir, r.user_id, now, clock);
                 chain.push(format!("{}. {}{local}", chain.len() + 1, r.name));
             }
             (None, Some(SkipReason::NoPhone)) => {
@@ -338,7 +339,7 @@ async fn routing_page(
     let mut page = base(s, v, "routing", Some(d)).await;
     page.slots = slots(&options, &d.draft.steps);
     page.ring_timeout = d.draft.ring_timeout_secs;
-    (page.preview, page.warnings) = preview(s, &d.draft).await;
+    (page.preview, page.warnings) = preview(s, &d.draft, v.user.clock).await;
     page.problem = problem;
     html_fixing(&page, page.problem.is_some())
 }
@@ -397,7 +398,7 @@ async fn first_call(s: &AppState, v: &Viewer, line: &Line) -> Result<Option<Stri
         .await
         .map_err(ApiError::store("call"))?;
     Ok(calls.first().map(|c| {
-        let when = super::view::time(c.started_at, &v.user.time_zone).text;
+        let when = super::view::time(c.started_at, &v.local()).text;
         let check = if line.auth_token.is_some() {
             "signature valid"
         } else {
@@ -439,7 +440,7 @@ pub async fn step(
                 page.received = true;
                 page.first_call = text;
             }
-            (page.preview, page.warnings) = preview(&s, &d.draft).await;
+            (page.preview, page.warnings) = preview(&s, &d.draft, v.user.clock).await;
             html(&page)
         }
         ("connect" | "live", None) => {
