@@ -4,6 +4,7 @@
 // Every page visited is checked with axe-core (no serious or critical violation) and for
 // Content-Security-Policy violations. Screenshots go to params.shots when it is set.
 // A failed check throws: the process exits 1 and prints why.
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -93,6 +94,19 @@ async function owner() {
   await shot('calls');
   const all = await page.locator('table.calls tbody tr').count();
   check(all === p.total_calls, `the list shows all ${p.total_calls} calls (${all})`);
+  // Paging by keyset: two calls a page, then "Older calls →" to the rest; no empty last page.
+  const newest = await page.$$eval('table.calls tbody tr td:first-child a', (as) => as.map((a) => a.getAttribute('href')));
+  await page.goto(`${p.base}/calls?per=2`);
+  const first = await page.$$eval('table.calls tbody tr td:first-child a', (as) => as.map((a) => a.getAttribute('href')));
+  check(JSON.stringify(first) === JSON.stringify(newest.slice(0, 2)), 'a page of two holds the two newest calls');
+  check((await page.inputValue('#f-per')) === '2', 'the page size is kept in the form');
+  await Promise.all([page.waitForNavigation(), page.click('text=Older calls →')]);
+  const older = await page.$$eval('table.calls tbody tr td:first-child a', (as) => as.map((a) => a.getAttribute('href')));
+  check(JSON.stringify(older) === JSON.stringify(newest.slice(2)), `"Older calls →" shows the rest (${older.length})`);
+  check(new URL(page.url()).searchParams.get('per') === '2', 'the next page keeps its size');
+  check((await page.locator('text=Older calls →').count()) === 0, 'the last page has no link to an empty one');
+  check((await page.textContent('#count')).includes('older call'), `the count says these are older calls: ${await page.textContent('#count')}`);
+  await page.goto(`${p.base}/calls`);
   await page.selectOption('#f-outcome', p.outcome);
   await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
   check(new URL(page.url()).searchParams.get('outcome') === p.outcome, 'the filter is in the URL');
@@ -402,6 +416,31 @@ async function setup() {
   const ticked = await page.textContent('#checklist');
   check(ticked.includes('It rings you') && ticked.includes('The call ended: answered'), 'every step ticks itself: the call rang the tester, who answered');
   await shot('test-checklist');
+
+  // A call still in progress updates its own page: the provider's webhooks, signed with the
+  // line's auth token as Twilio signs them, say it rings, then that the caller hung up.
+  const sid = 'CA1ive00000000000000000000000000001';
+  const call = { AccountSid: 'AC00000000000000000000000000000001', ApiVersion: '2010-04-01', CallSid: sid, Direction: 'inbound', From: '+14155550142', To: '+15005550077' };
+  await twilio(urls[0], { ...call, CallStatus: 'ringing' });
+  await page.goto(`${p.base}/calls?test=true&caller=5550142`);
+  await Promise.all([page.waitForNavigation(), page.click('table.calls tbody tr td:first-child a')]);
+  const live = page.url();
+  check((await page.textContent('#call-live')).includes('In progress'), 'the call is shown in progress');
+  await axe('call in progress');
+  await twilio(urls[1], { ...call, CallStatus: 'completed', CallDuration: '9' });
+  await page.waitForFunction(() => !document.querySelector('#call-live').textContent.includes('In progress'), null, { timeout: 10000 });
+  check(page.url() === live, 'it changed on the page by itself, without a reload');
+  const ended = (await page.textContent('#call-live')).replace(/\s+/g, ' ');
+  check(/Abandoned/.test(ended), `the page now says how it ended: ${ended.slice(0, 160)}`);
+}
+
+/** POSTs `params` to `url` as Twilio does, signed with the line's auth token. */
+async function twilio(url, params) {
+  const keys = Object.keys(params).sort();
+  const data = url + keys.map((k) => k + params[k]).join('');
+  const signature = createHmac('sha1', 'line-auth-token').update(data).digest('base64');
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+  check(r.ok, `the provider's webhook is taken (${r.status})`);
 }
 
 try {

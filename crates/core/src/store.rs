@@ -376,14 +376,15 @@ pub trait Store: Send + Sync + 'static {
     /// The call of `line` with the provider's call id.
     async fn find_call(&self, line: LineId, provider_call_id: &str) -> StoreResult<Call>;
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<Call>>;
-    /// How many calls since `since` ended how, per quarter hour (its start), test calls left
-    /// out: what charts count, without reading the calls. `member`: as in
-    /// [`CallFilter::member`].
+    /// How many calls ended how in each span between consecutive `edges` (ascending; span
+    /// `i` is `[edges[i], edges[i + 1])`, e.g. the days of a chart in the viewer's zone), test
+    /// calls left out: what charts count, without reading the calls, as one row per span and
+    /// outcome. `member`: as in [`CallFilter::member`].
     async fn call_counts(
         &self,
-        since: Timestamp,
+        edges: &[Timestamp],
         member: Option<UserId>,
-    ) -> StoreResult<Vec<(Timestamp, Outcome, u64)>>;
+    ) -> StoreResult<Vec<(usize, Outcome, u64)>>;
     /// Saves a changed call, its new log lines and reported recordings in one transaction,
     /// if the stored version is still `call.version`; otherwise `Conflict` and nothing is
     /// written. Recordings are upserted by provider recording id; a newly reported recording

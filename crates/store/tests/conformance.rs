@@ -754,20 +754,25 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
     };
     assert_eq!(seen(alice.id).await, vec![ops_line.id]);
     assert_eq!(seen(bob.id).await, vec![pay_line.id]);
-    // The chart's counts per quarter hour, by the same scope.
-    let quarter = |at: Timestamp| Timestamp::from_second(at.as_second() / 900 * 900).unwrap();
-    let counts = s.call_counts(t(0), None).await.unwrap();
+    // The chart's counts per span, by the same scope: a call on an edge counts in the span
+    // it opens, one past the last edge in none.
+    let counts = s.call_counts(&[t(0), t(10), t(30)], None).await.unwrap();
     assert_eq!(counts.iter().map(|c| c.2).sum::<u64>(), 2, "{counts:?}");
     assert_eq!(
-        s.call_counts(t(0), Some(alice.id)).await.unwrap(),
-        vec![(
-            quarter(t(10)),
-            switchboard_core::call::Outcome::InProgress,
-            1
-        )]
+        s.call_counts(&[t(0), t(10), t(30)], Some(alice.id))
+            .await
+            .unwrap(),
+        vec![(1, switchboard_core::call::Outcome::InProgress, 1)]
+    );
+    assert_eq!(
+        s.call_counts(&[t(0), t(5), t(11)], Some(bob.id))
+            .await
+            .unwrap(),
+        vec![],
+        "Bob's call at 20 s is past the last edge"
     );
     assert!(s
-        .call_counts(t(15), Some(alice.id))
+        .call_counts(&[t(15), t(100)], Some(alice.id))
         .await
         .unwrap()
         .is_empty());

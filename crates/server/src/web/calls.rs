@@ -15,7 +15,13 @@ use switchboard_core::store::CallFilter;
 use switchboard_core::{CallId, LineId, UserId};
 
 /// Calls per page.
+/// Calls per page unless the URL asks for another number (`per`, 10 to 200).
 const PAGE: u32 = 50;
+
+/// The page size the URL asks for, within bounds.
+fn per_page(q: &ListQuery) -> u32 {
+    q.per.map_or(PAGE, |n| n.clamp(1, 200))
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -40,6 +46,9 @@ pub struct ListQuery {
     /// For the new-calls notice: calls after this one.
     #[serde(default)]
     after: Option<i64>,
+    /// Calls per page.
+    #[serde(default)]
+    per: Option<u32>,
 }
 
 pub struct Opt {
@@ -54,6 +63,8 @@ pub struct FilterView {
     pub until: String,
     pub archived: bool,
     pub test: bool,
+    /// The page sizes to choose from, the current one selected.
+    pub per: Vec<Opt>,
 }
 
 #[derive(Template)]
@@ -204,7 +215,8 @@ async fn parse(
         answered_by,
         after: q.after.map(CallId),
         before: q.before.map(CallId),
-        limit: PAGE,
+        // One more than a page: whether there are older calls, without an empty last page.
+        limit: per_page(q) + 1,
     };
     let flag = |on: bool| if on { "true".to_owned() } else { String::new() };
     let line_s = line.map(|l| l.to_string()).unwrap_or_default();
@@ -225,6 +237,10 @@ async fn parse(
         ("answered_by", answered_s.clone()),
         ("archived", flag(archived)),
         ("test", flag(test)),
+        (
+            "per",
+            q.per.map(|_| per_page(q).to_string()).unwrap_or_default(),
+        ),
     ];
     let csv = vec![
         ("line", line_s),
@@ -248,6 +264,22 @@ async fn parse(
         base,
         csv,
         view: FilterView {
+            per: {
+                let now = per_page(q);
+                let mut sizes = vec![25, 50, 100, 200];
+                if !sizes.contains(&now) {
+                    sizes.push(now);
+                    sizes.sort_unstable();
+                }
+                sizes
+                    .into_iter()
+                    .map(|n| Opt {
+                        value: n.to_string(),
+                        label: n.to_string(),
+                        selected: n == now,
+                    })
+                    .collect()
+            },
             caller,
             since: since_day.map(|d| d.to_string()).unwrap_or_default(),
             until: until_day.map(|d| d.to_string()).unwrap_or_default(),
@@ -313,17 +345,19 @@ pub async fn list(
         after: None,
         ..filter
     };
-    let calls = s
+    let mut calls = s
         .store
         .list_calls(&filter)
         .await
         .map_err(crate::api::error::ApiError::store("call"))?;
+    let more = calls.len() > per_page(&q) as usize;
+    calls.truncate(per_page(&q) as usize);
     let zone = v.local();
     let mut rows = Vec::with_capacity(calls.len());
     for c in &calls {
         rows.push(view::row(c, &names, &zone, media_text(&s, c).await));
     }
-    let older_url = (calls.len() as u32 == PAGE)
+    let older_url = more
         .then(|| calls.last().map(|c| c.id))
         .flatten()
         .map(|last| {
@@ -357,11 +391,13 @@ pub async fn list(
             selected: Some(*o) == outcome,
         })
         .collect();
-    let count_text = match rows.len() {
-        0 => "No calls".to_owned(),
-        1 => "1 call".to_owned(),
-        n if older_url.is_some() => format!("The newest {n} calls"),
-        n => format!("{n} calls"),
+    let count_text = match (rows.len(), q.before.is_some()) {
+        (0, false) => "No calls".to_owned(),
+        (0, true) => "No older calls".to_owned(),
+        (1, older) => format!("1 {}call", if older { "older " } else { "" }),
+        (n, true) => format!("{n} older calls"),
+        (n, false) if older_url.is_some() => format!("The newest {n} calls"),
+        (n, false) => format!("{n} calls"),
     };
     html(&CallsPage {
         chrome: v.chrome(&s, "calls").await,

@@ -190,22 +190,33 @@ async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) 
     }
 }
 
-/// The calls of the last 30 days per day (in the viewer's zone), stacked by outcome.
-fn chart(counts_in: &[(Timestamp, Outcome, u64)], v: &Viewer, now: Timestamp) -> Chart {
-    let tz = v.user.time_zone.tz().clone();
-    let today = now.to_zoned(tz.clone()).date();
-    let days: Vec<jiff::civil::Date> = (0..30i64)
+/// The last 30 days in the viewer's zone, oldest first.
+fn days(v: &Viewer, now: Timestamp) -> Vec<jiff::civil::Date> {
+    let today = now.to_zoned(v.user.time_zone.tz().clone()).date();
+    (0..30i64)
         .rev()
         .filter_map(|back| today.checked_sub(back.days()).ok())
-        .collect();
+        .collect()
+}
+
+/// Where each of `days` starts in `v`'s zone, and where the last one ends: the spans the
+/// store counts calls in (a day of 23 or 25 hours at a DST change is counted as it is).
+fn edges(days: &[jiff::civil::Date], v: &Viewer) -> Vec<Timestamp> {
+    let tz = v.user.time_zone.tz();
+    days.iter()
+        .copied()
+        .chain(days.last().and_then(|d| d.tomorrow().ok()))
+        .filter_map(|d| d.to_zoned(tz.clone()).ok().map(|z| z.timestamp()))
+        .collect()
+}
+
+/// The calls of `days` (in the viewer's zone), stacked by outcome, from the store's counts
+/// per day.
+fn chart(days: &[jiff::civil::Date], counts_in: &[(usize, Outcome, u64)]) -> Chart {
     let mut counts = vec![[0usize; STACKED.len()]; days.len()];
-    for (at, o, n) in counts_in {
-        let d = at.to_zoned(tz.clone()).date();
-        if let (Some(i), Some(k)) = (
-            days.iter().position(|x| *x == d),
-            STACKED.iter().position(|x| x == o),
-        ) {
-            counts[i][k] += *n as usize;
+    for (i, o, n) in counts_in {
+        if let (Some(day), Some(k)) = (counts.get_mut(*i), STACKED.iter().position(|x| x == o)) {
+            day[k] += *n as usize;
         }
     }
     let max = counts
@@ -294,10 +305,11 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
         let called = super::lines::called(&s, l).await?;
         cards.push(card(&s, &v, l, now, called).await);
     }
-    // Counts per quarter hour, not the calls: a month of a busy line stays cheap.
+    // Counts per day, not the calls: a month of a busy line stays cheap.
+    let days = days(&v, now);
     let points = s
         .store
-        .call_counts(now - SignedDuration::from_hours(24 * 31), member)
+        .call_counts(&edges(&days, &v), member)
         .await
         .map_err(&call)?;
     let recent = s
@@ -317,7 +329,7 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
     html(&HomePage {
         chrome: v.chrome(&s, "home").await,
         lines: cards,
-        chart: chart(&points, &v, now),
+        chart: chart(&days, &points),
         rows,
     })
 }

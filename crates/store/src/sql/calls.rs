@@ -131,23 +131,36 @@ impl<B: Backend> SqlStore<B> {
     /// Calls matching `f`, newest first.
     pub(super) async fn outcome_counts(
         &self,
-        since: Timestamp,
+        edges: &[Timestamp],
         member: Option<switchboard_core::UserId>,
-    ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome, u64)>> {
-        // Quarter hours: every zone's offset is a whole number of them, so the caller can
-        // count them into its own days exactly.
-        let mut text = String::from(
-            "SELECT started_at / 900000 AS quarter, outcome, COUNT(*) AS n FROM calls
-             WHERE started_at >= $1 AND NOT test_call",
+    ) -> StoreResult<Vec<(usize, switchboard_core::call::Outcome, u64)>> {
+        if edges.len() < 2 {
+            return Ok(Vec::new());
+        }
+        // The span a call falls in, counted by the database: a month of a busy line is a
+        // few hundred rows, not one per call (or per quarter hour).
+        let mut span = String::from("CAST(CASE");
+        for i in 1..edges.len() {
+            span.push_str(&format!(" WHEN started_at < ${} THEN {}", i + 1, i - 1));
+        }
+        span.push_str(" END AS BIGINT)");
+        let last = edges.len();
+        let mut text = format!(
+            "SELECT {span} AS span, outcome, COUNT(*) AS n FROM calls
+             WHERE started_at >= $1 AND started_at < ${last} AND NOT test_call"
         );
         if member.is_some() {
-            text.push_str(
+            text.push_str(&format!(
                 " AND line_id IN (SELECT l.id FROM lines l
-                     JOIN team_members m ON m.team_id = l.team_id WHERE m.user_id = $2)",
-            );
+                     JOIN team_members m ON m.team_id = l.team_id WHERE m.user_id = ${})",
+                last + 1
+            ));
         }
-        text.push_str(" GROUP BY started_at / 900000, outcome");
-        let mut q = sql::<B::Db>(&text).bind(ms(since));
+        text.push_str(" GROUP BY span, outcome");
+        let mut q = sql::<B::Db>(&text);
+        for e in edges {
+            q = q.bind(ms(*e));
+        }
         if let Some(u) = member {
             q = q.bind(u.0);
         }
@@ -155,10 +168,10 @@ impl<B: Backend> SqlStore<B> {
         rows.iter()
             .map(|r| {
                 let o: String = crate::rows::col(r, "outcome")?;
-                let quarter: i64 = crate::rows::col(r, "quarter")?;
+                let span: i64 = crate::rows::col(r, "span")?;
                 let n: i64 = crate::rows::col(r, "n")?;
                 Ok((
-                    crate::codec::ts(quarter * 900_000)?,
+                    usize::try_from(span).map_err(|_| StoreError::Backend("bad span".into()))?,
                     switchboard_core::call::Outcome::parse(&o)
                         .ok_or_else(|| StoreError::Backend("unknown outcome".into()))?,
                     n.max(0) as u64,

@@ -157,10 +157,10 @@ impl<B: Backend> Store for SqlStore<B> {
     }
     async fn call_counts(
         &self,
-        since: Timestamp,
+        edges: &[Timestamp],
         member: Option<UserId>,
-    ) -> StoreResult<Vec<(Timestamp, switchboard_core::call::Outcome, u64)>> {
-        self.outcome_counts(since, member).await
+    ) -> StoreResult<Vec<(usize, switchboard_core::call::Outcome, u64)>> {
+        self.outcome_counts(edges, member).await
     }
     async fn create_draft(
         &self,
