@@ -44,3 +44,7 @@ id_type!(
     /// A team: it owns lines, schedules and chat channels; its members act on them.
     TeamId
 );
+id_type!(
+    /// Something being handled: a missed call about a breach, a voicemail to call back.
+    IncidentId
+);

@@ -15,6 +15,7 @@ pub mod draft;
 pub mod error;
 pub mod flow;
 pub mod ids;
+pub mod incident;
 pub mod line;
 pub mod phone;
 pub mod plan;
@@ -29,6 +30,6 @@ pub mod zone;
 mod test_support;
 
 pub use error::DomainError;
-pub use ids::{CallId, LineId, RecordingId, TeamId, UserId};
+pub use ids::{CallId, IncidentId, LineId, RecordingId, TeamId, UserId};
 pub use phone::PhoneNumber;
 pub use zone::Zone;

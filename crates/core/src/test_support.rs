@@ -1,7 +1,9 @@
 //! Values shared by the unit tests of several modules.
 
+use crate::call::{CallerInfo, Outcome, Phase};
 use crate::line::{Line, Messages, Provider, Routing, RoutingStep};
-use crate::{LineId, PhoneNumber};
+use crate::plan::{Plan, Resolved, Responder};
+use crate::{CallId, LineId, PhoneNumber, UserId};
 use jiff::Timestamp;
 
 /// A Twilio line ringing `steps`, with the defaults of a new line and nothing else set.
@@ -28,5 +30,44 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         team: None,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// A call in progress to `line` from +14155550199, planned to ring the line's users (ids 1 to
+/// 3: Alice, Bob, Carol, each with a phone).
+pub fn call(line: &Line) -> crate::call::Call {
+    let plan = Plan::resolve(&line.routing, None, |s| {
+        let RoutingStep::User(UserId(id)) = s else {
+            unreachable!("these tests route to users only")
+        };
+        Resolved::Responder(Responder {
+            user_id: UserId(*id),
+            name: ["", "Alice", "Bob", "Carol"][*id as usize].into(),
+            phone: PhoneNumber::parse(&format!("+1415555010{id}")).unwrap(),
+        })
+    });
+    crate::call::Call {
+        id: CallId(1),
+        line_id: line.id,
+        provider: Provider::Twilio,
+        provider_call_id: "CA1".into(),
+        account_id: None,
+        caller: CallerInfo {
+            number: "+14155550199".into(),
+            ..Default::default()
+        },
+        started_at: Timestamp::UNIX_EPOCH,
+        ended_at: None,
+        duration_secs: None,
+        plan,
+        phase: Phase::Done,
+        outcome: Outcome::InProgress,
+        answered_by: None,
+        attempts: vec![],
+        test_call: false,
+        simulated: false,
+        failsafe: None,
+        archived: false,
+        version: 0,
     }
 }

@@ -1,8 +1,8 @@
 use super::*;
 use crate::call::{CallerInfo, Outcome, Phase};
 use crate::line::{Provider, RoutingStep};
-use crate::plan::{Plan, Resolved, Responder};
-use crate::{CallId, UserId};
+use crate::plan::Plan;
+use crate::UserId;
 
 fn line(users: &[i64]) -> Line {
     crate::test_support::line(
@@ -14,40 +14,7 @@ fn line(users: &[i64]) -> Line {
 }
 
 fn call_for(line: &Line) -> Call {
-    let plan = Plan::resolve(&line.routing, None, |s| {
-        let RoutingStep::User(UserId(id)) = s else {
-            unreachable!("these tests route to users only")
-        };
-        Resolved::Responder(Responder {
-            user_id: UserId(*id),
-            name: ["", "Alice", "Bob", "Carol"][*id as usize].into(),
-            phone: PhoneNumber::parse(&format!("+1415555010{id}")).unwrap(),
-        })
-    });
-    Call {
-        id: CallId(1),
-        line_id: line.id,
-        provider: Provider::Twilio,
-        provider_call_id: "CA1".into(),
-        account_id: None,
-        caller: CallerInfo {
-            number: "+14155550199".into(),
-            ..Default::default()
-        },
-        started_at: Timestamp::UNIX_EPOCH,
-        ended_at: None,
-        duration_secs: None,
-        plan,
-        phase: Phase::Done,
-        outcome: Outcome::InProgress,
-        answered_by: None,
-        attempts: vec![],
-        test_call: false,
-        simulated: false,
-        failsafe: None,
-        archived: false,
-        version: 0,
-    }
+    crate::test_support::call(line)
 }
 
 fn dial_ended(step: usize, status: DialStatus) -> Event {
