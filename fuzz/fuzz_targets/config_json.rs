@@ -59,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
             caller_rules: l.caller_rules.unwrap_or_default(),
             business_hours: l.business_hours,
             retention_days: l.retention_days,
+            incidents: Default::default(),
             team: None,
         };
         if let Ok(line) = line.validate() {

@@ -65,6 +65,7 @@ impl LineDraft {
             caller_rules: CallerRules::default(),
             business_hours: None,
             retention_days: None,
+            incidents: Default::default(),
             team: self.team,
         }
         .validate()

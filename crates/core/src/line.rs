@@ -277,6 +277,8 @@ pub struct Line {
     pub business_hours: Option<BusinessHours>,
     /// Days our copies of the line's recordings and voicemails are kept; `None`: for ever.
     pub retention_days: Option<u32>,
+    /// Which of its calls open incidents by themselves.
+    pub incidents: crate::incident::auto::IncidentPolicy,
     /// The team that owns the line; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
     pub test_mode: Option<TestMode>,
@@ -305,6 +307,7 @@ impl Line {
             caller_rules: self.caller_rules.clone(),
             business_hours: self.business_hours.clone(),
             retention_days: self.retention_days,
+            incidents: self.incidents,
             team: self.team,
         }
     }
@@ -333,6 +336,7 @@ pub struct NewLine {
     pub business_hours: Option<BusinessHours>,
     /// Days recordings are kept (1 to 3650); `None`: for ever.
     pub retention_days: Option<u32>,
+    pub incidents: crate::incident::auto::IncidentPolicy,
     /// The team that owns the line; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
 }
@@ -357,6 +361,7 @@ impl NewLine {
             caller_rules: self.caller_rules,
             business_hours: self.business_hours,
             retention_days: self.retention_days,
+            incidents: self.incidents,
             team: self.team,
             test_mode: None,
             created_at: now,
@@ -404,6 +409,7 @@ impl NewLine {
                 "must be 1 to 3650 days, or null to keep recordings for ever",
             ));
         }
+        self.incidents.validate()?;
         if !VOICEMAIL_RANGE.contains(&self.voicemail_max_secs) {
             return Err(DomainError::new(
                 "voicemail_max_secs",
@@ -498,6 +504,7 @@ mod tests {
             caller_rules: CallerRules::default(),
             business_hours: None,
             retention_days: None,
+            incidents: Default::default(),
             team: None,
         }
     }

@@ -27,6 +27,7 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         caller_rules: Default::default(),
         business_hours: None,
         retention_days: None,
+        incidents: Default::default(),
         team: None,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,

@@ -96,6 +96,10 @@ where
         },
         retention_days: col::<R, Option<i64>>(r, "retention_days")?
             .map(|d| d.clamp(0, i64::from(u32::MAX)) as u32),
+        incidents: col::<R, Option<String>>(r, "incident_policy")?
+            .map(|j| from_json(&j))
+            .transpose()?
+            .unwrap_or_default(),
         team: team(r)?,
         test_mode: match (test_user, test_until) {
             (Some(u), Some(t)) => Some(TestMode {

@@ -50,6 +50,11 @@ fn new_line(number: &str, user: UserId) -> NewLine {
             after_hours: switchboard_core::line::AfterHours::Voicemail,
         }),
         retention_days: Some(30),
+        incidents: switchboard_core::incident::auto::IncidentPolicy {
+            open: switchboard_core::incident::auto::OpenOn::EveryCall,
+            repeat_window_mins: 15,
+            severity: switchboard_core::incident::Severity::Critical,
+        },
         team: None,
         caller_rules: switchboard_core::line::CallerRules {
             blocked: vec!["+1900*".into()],
@@ -138,6 +143,7 @@ async fn users_and_lines(s: Arc<dyn Store>) {
         new_line("+15005550006", u).business_hours
     );
     assert_eq!(line.retention_days, Some(30));
+    assert_eq!(line.incidents.repeat_window_mins, 15, "the incident policy round-trips");
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))

@@ -72,6 +72,8 @@ pub struct LineInput {
     /// The owning team; `null`: none (admins only).
     #[serde(default, deserialize_with = "explicit_null")]
     team: Option<Option<TeamId>>,
+    /// Which calls open incidents by themselves.
+    incidents: Option<switchboard_core::incident::auto::IncidentPolicy>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -143,6 +145,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
             Some(d) => d,
             None => base.retention_days,
         },
+        incidents: input.incidents.unwrap_or(base.incidents),
         team: base.team,
     }
     .validate()?)
@@ -267,6 +270,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "open_now": l.business_hours.as_ref().is_none_or(|b| b.is_open(now)),
         "test_mode": test_mode,
         "recording_retention_days": l.retention_days,
+        "incidents": l.incidents,
         "team": l.team,
         "warnings": warnings,
         "created_at": l.created_at,
@@ -320,6 +324,7 @@ pub async fn create_line(
         caller_rules: CallerRules::default(),
         business_hours: None,
         retention_days: None,
+        incidents: Default::default(),
         team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
     };
     let new = merge(base, input)?;
