@@ -10,7 +10,7 @@ use crate::channel::{Channel, ChannelId, NewChannel};
 use crate::line::{Line, NewLine, TestMode};
 use crate::schedule::{Schedule, ScheduleId};
 use crate::user::{NewUser, User};
-use crate::{CallId, LineId, RecordingId, UserId};
+use crate::{CallId, LineId, RecordingId, TeamId, UserId};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -54,6 +54,25 @@ pub struct CallFilter {
     pub after: Option<CallId>,
     /// Only calls with an id lower than this (for paging, newest first).
     pub before: Option<CallId>,
+    pub limit: u32,
+}
+
+/// Which incidents to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub status: Option<crate::incident::Status>,
+    /// Leave out resolved incidents.
+    pub open_only: bool,
+    pub team: Option<TeamId>,
+    pub line: Option<LineId>,
+    /// Only incidents of the teams this user is in (a member's view).
+    pub member: Option<UserId>,
+    /// Opened at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Opened before this instant.
+    pub until: Option<Timestamp>,
+    /// Only incidents with a lower id (for paging).
+    pub before: Option<crate::IncidentId>,
     pub limit: u32,
 }
 
@@ -390,14 +409,46 @@ pub trait Store: Send + Sync + 'static {
     /// written. Recordings are upserted by provider recording id; a newly reported recording
     /// with media queues a `fetch_recording` job in the same transaction. Returns the new
     /// version. `jobs` are queued in the same transaction.
+    /// `incident`: what the call asks of incidents when it ended (core's decision), carried
+    /// out in the same transaction: the caller's open incident on the line within the window
+    /// is read there and changed, or a new one opened.
     async fn save_call(
         &self,
         call: &Call,
         events: &[CallEvent],
         recordings: &[RecordingReport],
         jobs: &[NewJob],
+        incident: Option<&crate::incident::auto::CallIncident>,
         now: Timestamp,
     ) -> StoreResult<i64>;
+    /// Stores a new incident (from [`crate::incident::open`]) with its change; the stored
+    /// incident, with its id.
+    async fn create_incident(
+        &self,
+        incident: &crate::incident::Incident,
+        change: &crate::incident::Change,
+    ) -> StoreResult<crate::incident::Incident>;
+    /// Saves a changed incident with its change if it is still at the version it was read
+    /// at; otherwise `Conflict` and nothing is written.
+    async fn save_incident(
+        &self,
+        incident: &crate::incident::Incident,
+        change: &crate::incident::Change,
+    ) -> StoreResult<crate::incident::Incident>;
+    async fn get_incident(&self, id: crate::IncidentId) -> StoreResult<crate::incident::Incident>;
+    async fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+    ) -> StoreResult<Vec<crate::incident::Incident>>;
+    /// Every change of an incident, oldest first.
+    async fn incident_timeline(
+        &self,
+        id: crate::IncidentId,
+    ) -> StoreResult<Vec<crate::incident::TimelineEntry>>;
+    /// The calls linked to an incident, newest first.
+    async fn incident_calls(&self, id: crate::IncidentId) -> StoreResult<Vec<CallId>>;
+    /// The incidents a call is linked to, newest first.
+    async fn call_incidents(&self, call: CallId) -> StoreResult<Vec<crate::incident::Incident>>;
     /// The jobs queued about a call, oldest first.
     async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>>;
     /// The newest chat alerts that failed for good, up to `limit`.

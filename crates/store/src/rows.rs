@@ -277,3 +277,45 @@ where
         last_seen_at: ts(col(r, "last_seen_at")?)?,
     })
 }
+
+pub fn incident<R: Row>(r: &R) -> StoreResult<switchboard_core::incident::Incident>
+where
+    R::Database: Driver,
+{
+    use switchboard_core::incident::{Severity, Status};
+    let opt_ts = |name: &str| -> StoreResult<Option<jiff::Timestamp>> {
+        col::<R, Option<i64>>(r, name)?.map(ts).transpose()
+    };
+    Ok(switchboard_core::incident::Incident {
+        id: switchboard_core::IncidentId(col(r, "id")?),
+        title: col(r, "title")?,
+        status: Status::parse(&col::<R, String>(r, "status")?).ok_or_else(|| bad("status"))?,
+        severity: Severity::parse(&col::<R, String>(r, "severity")?)
+            .map_err(|_| bad("severity"))?,
+        team: team(r)?,
+        line: col::<R, Option<i64>>(r, "line_id")?.map(LineId),
+        caller_number: col(r, "caller_number")?,
+        assignee: col::<R, Option<i64>>(r, "assignee")?.map(UserId),
+        created_at: ts(col(r, "created_at")?)?,
+        acknowledged_at: opt_ts("acknowledged_at")?,
+        resolved_at: opt_ts("resolved_at")?,
+        last_call_at: opt_ts("last_call_at")?,
+        version: col(r, "version")?,
+    })
+}
+
+pub fn timeline_entry<R: Row>(r: &R) -> StoreResult<switchboard_core::incident::TimelineEntry>
+where
+    R::Database: Driver,
+{
+    use switchboard_core::incident::{Actor, EntryKind, TimelineEntry};
+    Ok(TimelineEntry {
+        at: ts(col(r, "at")?)?,
+        actor: Actor {
+            user: col::<R, Option<i64>>(r, "actor_user_id")?.map(UserId),
+            name: col(r, "actor")?,
+        },
+        kind: EntryKind::parse(&col::<R, String>(r, "kind")?).ok_or_else(|| bad("kind"))?,
+        message: col(r, "message")?,
+    })
+}

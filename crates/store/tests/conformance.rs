@@ -12,6 +12,10 @@ use switchboard_core::user::NewUser;
 use switchboard_core::{CallId, LineId, PhoneNumber, UserId};
 use switchboard_store::testing::TestDb;
 
+#[path = "conformance/incidents.rs"]
+mod incidents;
+use incidents::incidents_are_versioned_and_calls_join_them;
+
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
 }
@@ -143,7 +147,10 @@ async fn users_and_lines(s: Arc<dyn Store>) {
         new_line("+15005550006", u).business_hours
     );
     assert_eq!(line.retention_days, Some(30));
-    assert_eq!(line.incidents.repeat_window_mins, 15, "the incident policy round-trips");
+    assert_eq!(
+        line.incidents.repeat_window_mins, 15,
+        "the incident policy round-trips"
+    );
     // One live line per number; a deleted line frees its number and stops routing.
     assert!(matches!(
         s.create_line(&new_line("+15005550006", u), "token-2", t(1))
@@ -193,6 +200,7 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
             &[event("voicemail")],
             &[report("RE1", true)],
             &[],
+            None,
             t(9),
         )
         .await
@@ -202,8 +210,15 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     let mut stale = call.clone();
     stale.outcome = Outcome::Missed;
     assert!(matches!(
-        s.save_call(&stale, &[event("stale")], &[report("RE2", true)], &[], t(9))
-            .await,
+        s.save_call(
+            &stale,
+            &[event("stale")],
+            &[report("RE2", true)],
+            &[],
+            None,
+            t(9)
+        )
+        .await,
         Err(StoreError::Conflict(_))
     ));
     let stored = s.get_call(call.id).await.unwrap();
@@ -233,11 +248,11 @@ async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
         .await
         .unwrap();
     call.version = s
-        .save_call(&call, &[], &[report("RE1", true)], &[], t(1))
+        .save_call(&call, &[], &[report("RE1", true)], &[], None, t(1))
         .await
         .unwrap();
     call.version = s
-        .save_call(&call, &[], &[report("RE1", true)], &[], t(2))
+        .save_call(&call, &[], &[report("RE1", true)], &[], None, t(2))
         .await
         .unwrap();
     let recs = s.list_recordings(call.id).await.unwrap();
@@ -254,7 +269,7 @@ async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
         .await
         .unwrap();
     // A later "absent" report cannot erase a stored copy.
-    s.save_call(&call, &[], &[report("RE1", false)], &[], t(4))
+    s.save_call(&call, &[], &[report("RE1", false)], &[], None, t(4))
         .await
         .unwrap();
     let r = s.get_recording(recs[0].id).await.unwrap();
@@ -284,7 +299,7 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
         if i == 4 {
             c.outcome = Outcome::Answered;
             c.answered_by = Some(UserId(1));
-            s.save_call(&c, &[], &[], &[], t(i)).await.unwrap();
+            s.save_call(&c, &[], &[], &[], None, t(i)).await.unwrap();
             s.set_call_archived(c.id, true).await.unwrap();
         }
     }
@@ -583,7 +598,9 @@ async fn channels_and_call_jobs(s: Arc<dyn Store>) {
         .await
         .unwrap();
     let job = NewJob::alert(call.id, ch.id);
-    s.save_call(&call, &[], &[], &[job], t(5)).await.unwrap();
+    s.save_call(&call, &[], &[], &[job], None, t(5))
+        .await
+        .unwrap();
     let jobs = s.list_call_jobs(call.id).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "queued");
@@ -991,4 +1008,5 @@ on_both!(
     teams_and_ownership,
     audit_trail,
     sso_logins,
+    incidents_are_versioned_and_calls_join_them,
 );

@@ -46,6 +46,8 @@ pub struct Transition {
     pub recordings: Vec<RecordingReport>,
     /// Background jobs to queue in the same transaction as the change.
     pub jobs: Vec<crate::store::NewJob>,
+    /// What the call, now ended, asks of incidents (carried out in the same transaction).
+    pub incident: Option<crate::incident::auto::CallIncident>,
 }
 
 impl Transition {
@@ -79,7 +81,8 @@ fn system_message(text: &str, like: &Message) -> Message {
 }
 
 /// Applies one provider event to the call; when it ends the call, one chat alert per channel
-/// of the line is queued with the change (a refused caller alerts nobody).
+/// of the line is queued with the change (a refused caller alerts nobody), and the incident
+/// the line's policy asks for comes with it.
 pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {
     let was_over = call.ended_at.is_some();
     let mut t = apply_event(call, line, event, now);
@@ -96,6 +99,9 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
                 .iter()
                 .map(|c| crate::store::NewJob::alert(call.id, *c)),
         );
+    }
+    if !was_over && call.ended_at.is_some() {
+        t.incident = crate::incident::auto::on_call_end(call, line, &line.incidents);
     }
     t
 }

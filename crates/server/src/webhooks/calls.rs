@@ -135,6 +135,7 @@ pub(super) async fn apply_to(
                 &events(now, webhook.clone(), &t),
                 &t.recordings,
                 &t.jobs,
+                t.incident.as_ref(),
                 now,
             )
             .await

@@ -250,6 +250,7 @@ impl<B: Backend> SqlStore<B> {
         events: &[CallEvent],
         recordings: &[RecordingReport],
         jobs: &[NewJob],
+        incident: Option<&switchboard_core::incident::auto::CallIncident>,
         now: Timestamp,
     ) -> StoreResult<i64> {
         let mut tx = self.db.begin().await?;
@@ -287,6 +288,9 @@ impl<B: Backend> SqlStore<B> {
         }
         for j in jobs {
             super::jobs::enqueue::<B::Db>(&mut *tx, j, now).await?;
+        }
+        if let Some(ci) = incident {
+            super::incidents::for_call::<B::Db>(&mut *tx, ci, now).await?;
         }
         B::commit(tx).await?;
         Ok(c.version + 1)

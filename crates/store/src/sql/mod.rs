@@ -16,6 +16,7 @@ mod calls;
 mod channels;
 mod drafts;
 pub(crate) mod driver;
+mod incidents;
 mod jobs;
 mod lines;
 mod recordings;

@@ -279,9 +279,52 @@ impl<B: Backend> Store for SqlStore<B> {
         events: &[CallEvent],
         recordings: &[RecordingReport],
         jobs: &[NewJob],
+        incident: Option<&switchboard_core::incident::auto::CallIncident>,
         now: Timestamp,
     ) -> StoreResult<i64> {
-        self.update_call(call, events, recordings, jobs, now).await
+        self.update_call(call, events, recordings, jobs, incident, now)
+            .await
+    }
+    async fn create_incident(
+        &self,
+        incident: &switchboard_core::incident::Incident,
+        change: &switchboard_core::incident::Change,
+    ) -> StoreResult<switchboard_core::incident::Incident> {
+        self.add_incident(incident, change).await
+    }
+    async fn save_incident(
+        &self,
+        incident: &switchboard_core::incident::Incident,
+        change: &switchboard_core::incident::Change,
+    ) -> StoreResult<switchboard_core::incident::Incident> {
+        self.change_incident(incident, change).await
+    }
+    async fn get_incident(
+        &self,
+        id: switchboard_core::IncidentId,
+    ) -> StoreResult<switchboard_core::incident::Incident> {
+        self.incident(id).await
+    }
+    async fn list_incidents(
+        &self,
+        f: &switchboard_core::store::IncidentFilter,
+    ) -> StoreResult<Vec<switchboard_core::incident::Incident>> {
+        self.incidents(f).await
+    }
+    async fn incident_timeline(
+        &self,
+        id: switchboard_core::IncidentId,
+    ) -> StoreResult<Vec<switchboard_core::incident::TimelineEntry>> {
+        self.timeline(id).await
+    }
+    async fn incident_calls(&self, id: switchboard_core::IncidentId) -> StoreResult<Vec<CallId>> {
+        self.incident_call_ids(id).await
+    }
+    async fn call_incidents(
+        &self,
+        call: CallId,
+    ) -> StoreResult<Vec<switchboard_core::incident::Incident>> {
+        self.incidents_of_call(call).await
     }
     async fn list_call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>> {
         self.call_jobs(call).await
