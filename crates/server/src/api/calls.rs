@@ -326,7 +326,18 @@ pub async fn get_call(
         .list_call_jobs(id)
         .await
         .map_err(ApiError::store("call"))?;
-    Ok(Json(call_detail(&c, &recordings, &events, &jobs)))
+    let mut out = call_detail(&c, &recordings, &events, &jobs);
+    let incidents = s
+        .store
+        .call_incidents(id)
+        .await
+        .map_err(ApiError::store("call"))?;
+    out["incidents"] = json!(incidents
+        .iter()
+        .filter(|i| a.sees(i.team))
+        .map(|i| json!({"id": i.id, "title": i.title, "status": i.status}))
+        .collect::<Vec<_>>());
+    Ok(Json(out))
 }
 
 async fn set_archived(

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod channels;
 pub mod coverage;
 pub mod error;
+pub mod incidents;
 pub mod lines;
 pub mod range;
 pub mod routes;

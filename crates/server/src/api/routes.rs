@@ -174,6 +174,31 @@ pub fn protected() -> Table {
         get(calls::get_call).delete(calls::delete_call),
     )
     .at("/erasures", &[Method::POST], post(calls::erase_caller))
+    .at(
+        "/calls/{id}/incident",
+        &[Method::POST],
+        post(incidents::incident_from_call),
+    )
+    .at(
+        "/incidents",
+        &[Method::POST, Method::GET],
+        post(incidents::create_incident).get(incidents::list_incidents),
+    )
+    .at(
+        "/incidents/{id}",
+        &[Method::GET, Method::PATCH],
+        get(incidents::get_incident).patch(incidents::update_incident),
+    )
+    .at(
+        "/incidents/{id}/notes",
+        &[Method::POST],
+        post(incidents::add_note),
+    )
+    .at(
+        "/incidents/{id}/calls/{call}",
+        &[Method::PUT, Method::DELETE],
+        axum::routing::put(incidents::link_call).delete(incidents::unlink_call),
+    )
     .at("/audit", &[Method::GET], get(crate::audit::list_audit))
     .at(
         "/calls/{id}/archive",
