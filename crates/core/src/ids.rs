@@ -48,3 +48,7 @@ id_type!(
     /// Something being handled: a missed call about a breach, a voicemail to call back.
     IncidentId
 );
+id_type!(
+    /// A tool a team already uses (PagerDuty, incident.io, a webhook receiver).
+    IntegrationId
+);

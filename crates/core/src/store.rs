@@ -92,6 +92,8 @@ pub enum JobKind {
     FetchRecording,
     /// Post a call's chat alert to one channel.
     Alert,
+    /// Tell one integration about a status change of an incident.
+    IncidentEvent,
 }
 
 impl JobKind {
@@ -100,14 +102,19 @@ impl JobKind {
         match self {
             JobKind::FetchRecording => "fetch_recording",
             JobKind::Alert => "alert",
+            JobKind::IncidentEvent => "incident_event",
         }
     }
 
     /// Parses a stored name (`None` for a kind this version does not know).
     pub fn parse(s: &str) -> Option<Self> {
-        [JobKind::FetchRecording, JobKind::Alert]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            JobKind::FetchRecording,
+            JobKind::Alert,
+            JobKind::IncidentEvent,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -118,6 +125,9 @@ pub struct NewJob {
     pub payload: serde_json::Value,
     /// The call the job is about, so its delivery shows in the call log.
     pub call: Option<CallId>,
+    /// Jobs of one queue run one at a time, in the order they were queued: a later one waits
+    /// while an earlier one is queued or retrying (not once it failed for good).
+    pub queue: Option<String>,
 }
 
 impl NewJob {
@@ -127,6 +137,7 @@ impl NewJob {
             kind: JobKind::Alert,
             payload: serde_json::json!({ "call": call, "channel": channel }),
             call: Some(call),
+            queue: None,
         }
     }
 
@@ -136,6 +147,24 @@ impl NewJob {
             kind: JobKind::FetchRecording,
             payload: serde_json::json!({ "recording": recording }),
             call: Some(call),
+            queue: None,
+        }
+    }
+
+    /// Telling `integration` that `incident` was triggered, acknowledged or resolved. The
+    /// events of one incident reach one integration in order.
+    pub fn incident_event(
+        incident: crate::IncidentId,
+        integration: crate::incident::integration::IntegrationId,
+        action: crate::incident::Notify,
+    ) -> Self {
+        NewJob {
+            kind: JobKind::IncidentEvent,
+            payload: serde_json::json!({
+                "incident": incident, "integration": integration, "action": action,
+            }),
+            call: None,
+            queue: Some(format!("incident/{incident}/integration/{integration}")),
         }
     }
 }
@@ -447,6 +476,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<crate::incident::TimelineEntry>>;
     /// The calls linked to an incident, newest first.
     async fn incident_calls(&self, id: crate::IncidentId) -> StoreResult<Vec<CallId>>;
+    async fn create_integration(
+        &self,
+        i: &crate::incident::integration::NewIntegration,
+        now: Timestamp,
+    ) -> StoreResult<crate::incident::integration::Integration>;
+    async fn get_integration(
+        &self,
+        id: crate::incident::integration::IntegrationId,
+    ) -> StoreResult<crate::incident::integration::Integration>;
+    async fn list_integrations(
+        &self,
+    ) -> StoreResult<Vec<crate::incident::integration::Integration>>;
+    /// Deletes an integration; its queued events are then dropped when they run.
+    async fn delete_integration(
+        &self,
+        id: crate::incident::integration::IntegrationId,
+    ) -> StoreResult<()>;
+    /// The deliveries of an incident's events to its integrations, oldest first.
+    async fn incident_jobs(&self, id: crate::IncidentId) -> StoreResult<Vec<JobStatus>>;
     /// The incidents a call is linked to, newest first.
     async fn call_incidents(&self, call: CallId) -> StoreResult<Vec<crate::incident::Incident>>;
     /// The jobs queued about a call, oldest first.

@@ -7,6 +7,7 @@
 
 pub mod chat;
 pub mod form;
+pub mod incidents;
 pub mod plivo;
 pub mod twilio;
 pub mod xml;

@@ -128,12 +128,17 @@ const KEYS: [&str; 12] = [
     "sso_only",
 ];
 
-/// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at.
-pub const DEFAULT_ALERT_HOSTS: [&str; 4] = [
+/// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at, and those
+/// PagerDuty (US and EU) and incident.io receive incident events at. A generic webhook's
+/// host must be added by the operator.
+pub const DEFAULT_ALERT_HOSTS: [&str; 7] = [
     "hooks.slack.com",
     "*.logic.azure.com",
     "*.api.powerplatform.com",
     "*.webhook.office.com",
+    "events.pagerduty.com",
+    "events.eu.pagerduty.com",
+    "api.incident.io",
 ];
 
 /// Hosts the providers serve recordings from.

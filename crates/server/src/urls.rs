@@ -80,6 +80,11 @@ impl<'a> Urls<'a> {
         format!("{}/calls/{call}", self.public)
     }
 
+    /// An incident, as the API serves it (the link the tools it is sent to show).
+    pub fn incident(&self, incident: switchboard_core::IncidentId) -> String {
+        format!("{}/api/v1/incidents/{incident}", self.public)
+    }
+
     /// Our stored copy of a recording, absolute.
     pub fn recording(&self, call: CallId, recording: RecordingId) -> String {
         format!("{}{}", self.public, recording_path(call, recording))

@@ -14,6 +14,7 @@
 
 mod exec;
 pub mod media;
+pub mod services;
 mod transcript;
 
 pub use transcript::{Entry, Transcript};

@@ -319,3 +319,21 @@ where
         message: col(r, "message")?,
     })
 }
+
+pub fn integration<R: Row>(
+    r: &R,
+) -> StoreResult<switchboard_core::incident::integration::Integration>
+where
+    R::Database: Driver,
+{
+    use switchboard_core::incident::integration::{Integration, IntegrationId, Kind};
+    Ok(Integration {
+        id: IntegrationId(col(r, "id")?),
+        name: col(r, "name")?,
+        kind: Kind::parse(&col::<R, String>(r, "kind")?).map_err(|_| bad("integration kind"))?,
+        url: col(r, "url")?,
+        secret: col(r, "secret")?,
+        team: team(r)?,
+        created_at: ts(col(r, "created_at")?)?,
+    })
+}

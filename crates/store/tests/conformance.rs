@@ -409,6 +409,7 @@ async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
         kind: JobKind::Alert,
         payload: serde_json::json!({ "n": 1 }),
         call: None,
+        queue: None,
     };
     s.enqueue_job(&job, t(10)).await.unwrap();
     assert!(
@@ -456,6 +457,44 @@ async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
     claimed.dedup();
     assert_eq!(n, 40, "each job claimed once");
     assert_eq!(claimed.len(), 40);
+
+    // A queue runs in order: the second waits while the first retries, and goes once the
+    // first is done; a first that failed for good does not hold the next.
+    let q = |n: i64, queue: &str| NewJob {
+        payload: serde_json::json!({ "n": n }),
+        queue: Some(queue.to_owned()),
+        ..job.clone()
+    };
+    for (n, queue) in [(1, "a"), (2, "a"), (3, "b"), (4, "a")] {
+        s.enqueue_job(&q(n, queue), t(400)).await.unwrap();
+    }
+    let first = s.claim_job(t(400), 60).await.unwrap().unwrap();
+    assert_eq!(first.payload["n"], 1);
+    s.retry_job(first.id, t(500), "down").await.unwrap();
+    let other = s.claim_job(t(400), 60).await.unwrap().unwrap();
+    assert_eq!(other.payload["n"], 3, "queue b is not held by queue a");
+    s.complete_job(other.id).await.unwrap();
+    assert!(
+        s.claim_job(t(450), 60).await.unwrap().is_none(),
+        "2 and 4 wait behind 1, which retries at 500"
+    );
+    let first = s.claim_job(t(500), 60).await.unwrap().unwrap();
+    assert_eq!(first.payload["n"], 1);
+    s.fail_job(first.id, "gave up").await.unwrap();
+    let second = s.claim_job(t(500), 60).await.unwrap().unwrap();
+    assert_eq!(
+        second.payload["n"], 2,
+        "a failed job does not hold its queue"
+    );
+    assert!(
+        s.claim_job(t(500), 60).await.unwrap().is_none(),
+        "4 waits for 2"
+    );
+    s.complete_job(second.id).await.unwrap();
+    assert_eq!(
+        s.claim_job(t(500), 60).await.unwrap().unwrap().payload["n"],
+        4
+    );
 }
 
 async fn api_tokens(s: Arc<dyn Store>) {

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub mod auto;
+pub mod integration;
 #[cfg(test)]
 mod tests;
 

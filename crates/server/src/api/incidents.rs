@@ -285,6 +285,7 @@ pub async fn get_incident(
         }
     }
     let timeline = s.store.incident_timeline(inc.id).await.map_err(&store)?;
+    let jobs = s.store.incident_jobs(inc.id).await.map_err(&store)?;
     let mut out = incident_json(&inc);
     out["calls"] = json!(linked);
     out["timeline"] = json!(timeline
@@ -292,6 +293,15 @@ pub async fn get_incident(
         .map(|e| json!({
             "at": e.at, "kind": e.kind.as_str(), "message": e.message,
             "actor": {"user": e.actor.user, "name": e.actor.name},
+        }))
+        .collect::<Vec<_>>());
+    // Each event sent to each integration, with its delivery state (failures visible).
+    out["deliveries"] = json!(jobs
+        .iter()
+        .map(|j| json!({
+            "integration": j.payload["integration"], "action": j.payload["action"],
+            "status": j.status, "attempts": j.attempts, "last_error": j.last_error,
+            "next_attempt_at": (j.status == "queued").then_some(j.run_at),
         }))
         .collect::<Vec<_>>());
     Ok(Json(out))

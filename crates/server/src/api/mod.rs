@@ -7,6 +7,7 @@ pub mod channels;
 pub mod coverage;
 pub mod error;
 pub mod incidents;
+pub mod integrations;
 pub mod lines;
 pub mod range;
 pub mod routes;

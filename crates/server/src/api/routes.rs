@@ -180,6 +180,16 @@ pub fn protected() -> Table {
         post(incidents::incident_from_call),
     )
     .at(
+        "/integrations",
+        &[Method::POST, Method::GET],
+        post(integrations::create_integration).get(integrations::list_integrations),
+    )
+    .at(
+        "/integrations/{id}",
+        &[Method::GET, Method::DELETE],
+        get(integrations::get_integration).delete(integrations::delete_integration),
+    )
+    .at(
         "/incidents",
         &[Method::POST, Method::GET],
         post(incidents::create_incident).get(incidents::list_incidents),

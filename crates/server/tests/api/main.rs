@@ -12,6 +12,7 @@ mod calls;
 mod cli;
 mod faults;
 mod helpers;
+mod incident_tools;
 mod incidents;
 mod instances;
 mod pages;

@@ -8,8 +8,9 @@ use crate::codec::ms;
 use crate::rows;
 use jiff::Timestamp;
 use switchboard_core::incident::auto::CallIncident;
+use switchboard_core::incident::integration::IntegrationId;
 use switchboard_core::incident::{Change, Incident, TimelineEntry};
-use switchboard_core::store::{IncidentFilter, StoreError, StoreResult};
+use switchboard_core::store::{IncidentFilter, NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, IncidentId};
 
 /// Inserts `inc` (a new one) with `change`, inside the caller's transaction.
@@ -38,7 +39,7 @@ async fn insert<D: Driver>(
         .one(c)
         .await?;
     let stored = rows::incident(&row)?;
-    record::<D>(c, stored.id, change).await?;
+    record::<D>(c, &stored, change).await?;
     Ok(stored)
 }
 
@@ -66,16 +67,18 @@ async fn update<D: Driver>(
         .optional(c)
         .await?
         .ok_or_else(|| StoreError::Conflict(format!("incident {} changed meanwhile", inc.id)))?;
-    record::<D>(c, inc.id, change).await?;
+    record::<D>(c, inc, change).await?;
     rows::incident(&row)
 }
 
-/// The timeline lines and call links of a change.
+/// The timeline lines and call links of a change, and one job per integration of the
+/// incident's team for each status change to tell (queued in order, per integration).
 async fn record<D: Driver>(
     c: &mut D::Connection,
-    id: IncidentId,
+    inc: &Incident,
     change: &Change,
 ) -> StoreResult<()> {
+    let id = inc.id;
     for e in &change.timeline {
         sql::<D>(
             "INSERT INTO incident_events (incident_id, at, actor_user_id, actor, kind, message)
@@ -99,7 +102,38 @@ async fn record<D: Driver>(
         };
         sql::<D>(text).bind(id.0).bind(call.0).run(c).await?;
     }
+    if change.notify.is_empty() {
+        return Ok(());
+    }
+    let targets = match inc.team {
+        Some(t) => {
+            sql::<D>("SELECT id FROM integrations WHERE team_id = $1 ORDER BY id")
+                .bind(t.0)
+                .all(c)
+                .await?
+        }
+        None => {
+            sql::<D>("SELECT id FROM integrations WHERE team_id IS NULL ORDER BY id")
+                .all(c)
+                .await?
+        }
+    };
+    for row in targets {
+        let integration = IntegrationId(rows::col(&row, "id")?);
+        for action in &change.notify {
+            let job = NewJob::incident_event(id, integration, *action);
+            super::jobs::enqueue::<D>(c, &job, now_of(change)).await?;
+        }
+    }
     Ok(())
+}
+
+/// When a change happened: its first timeline line's instant.
+fn now_of(change: &Change) -> Timestamp {
+    change
+        .timeline
+        .first()
+        .map_or_else(Timestamp::now, |e| e.at)
 }
 
 /// Carries out an ended call's incident inside the transaction saving the call: the caller's
@@ -236,6 +270,20 @@ impl<B: Backend> SqlStore<B> {
             .await?
             .iter()
             .map(|r| Ok(CallId(rows::col(r, "call_id")?)))
+            .collect()
+    }
+
+    pub(super) async fn incident_deliveries(
+        &self,
+        id: IncidentId,
+    ) -> StoreResult<Vec<switchboard_core::store::JobStatus>> {
+        // The queue names the incident first: `incident/{id}/integration/{n}`.
+        let q = sql("SELECT * FROM jobs WHERE queue LIKE $1 ORDER BY id")
+            .bind(format!("incident/{id}/%"));
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::job_status)
             .collect()
     }
 

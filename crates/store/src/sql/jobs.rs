@@ -14,13 +14,15 @@ pub(super) async fn enqueue<D: Driver>(
     run_at: Timestamp,
 ) -> StoreResult<()> {
     let q = sql::<D>(
-        "INSERT INTO jobs (kind, payload, run_at, created_at, call_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO jobs (kind, payload, run_at, created_at, call_id, queue)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     );
     q.bind(job.kind.as_str())
         .bind(to_json(&job.payload))
         .bind(ms(run_at))
         .bind(ms(run_at))
         .bind(job.call.map(|c| c.0))
+        .bind(job.queue.as_deref())
         .run(c)
         .await
 }
@@ -44,9 +46,12 @@ impl<B: Backend> SqlStore<B> {
     pub(super) async fn claim(&self, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>> {
         let text = format!(
             "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
-             WHERE id = (SELECT id FROM jobs
+             WHERE id = (SELECT id FROM jobs j
                          WHERE status = 'queued' AND run_at <= $2
                              AND (locked_until IS NULL OR locked_until <= $2)
+                             AND (queue IS NULL OR NOT EXISTS (
+                                 SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.id < j.id
+                                     AND e.status = 'queued'))
                          ORDER BY run_at, id LIMIT 1 {})
              RETURNING id, kind, payload, attempts",
             B::CLAIM_LOCK

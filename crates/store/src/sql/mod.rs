@@ -17,6 +17,7 @@ mod channels;
 mod drafts;
 pub(crate) mod driver;
 mod incidents;
+mod integrations;
 mod jobs;
 mod lines;
 mod recordings;

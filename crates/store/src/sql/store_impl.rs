@@ -320,6 +320,33 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn incident_calls(&self, id: switchboard_core::IncidentId) -> StoreResult<Vec<CallId>> {
         self.incident_call_ids(id).await
     }
+    async fn create_integration(
+        &self,
+        i: &switchboard_core::incident::integration::NewIntegration,
+        now: Timestamp,
+    ) -> StoreResult<switchboard_core::incident::integration::Integration> {
+        self.insert_integration(i, now).await
+    }
+    async fn get_integration(
+        &self,
+        id: switchboard_core::incident::integration::IntegrationId,
+    ) -> StoreResult<switchboard_core::incident::integration::Integration> {
+        self.integration(id).await
+    }
+    async fn list_integrations(
+        &self,
+    ) -> StoreResult<Vec<switchboard_core::incident::integration::Integration>> {
+        self.integrations().await
+    }
+    async fn delete_integration(
+        &self,
+        id: switchboard_core::incident::integration::IntegrationId,
+    ) -> StoreResult<()> {
+        self.remove_integration(id).await
+    }
+    async fn incident_jobs(&self, id: switchboard_core::IncidentId) -> StoreResult<Vec<JobStatus>> {
+        self.incident_deliveries(id).await
+    }
     async fn call_incidents(
         &self,
         call: CallId,

@@ -1,4 +1,4 @@
-//! Teams and their members. A team that still owns a line, schedule or channel is not
+//! Teams and their members. A team that still owns a line, schedule, channel or integration is not
 //! deleted: the conflict names what it owns.
 
 use super::driver::sql;
@@ -81,6 +81,7 @@ impl<B: Backend> SqlStore<B> {
             ("lines", "lines"),
             ("schedules", "schedules"),
             ("channels", "chat channels"),
+            ("integrations", "incident integrations"),
         ] {
             let deleted = if table == "lines" {
                 " AND deleted_at IS NULL"

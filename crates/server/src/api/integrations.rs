@@ -1,0 +1,142 @@
+//! `/api/v1/integrations`: the tools a team already uses (PagerDuty, incident.io, a Standard
+//! Webhooks receiver), told every status change of the team's incidents. The secret (routing
+//! key, token or signing secret) is never shown again; a webhook's signing secret is made
+//! here when left out, and shown once in the answer that creates it.
+
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::{parse_id, scope};
+use crate::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::account::Access;
+use switchboard_core::incident::integration::{Integration, IntegrationId, Kind, NewIntegration};
+use switchboard_core::{DomainError, TeamId};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationInput {
+    name: String,
+    kind: String,
+    /// PagerDuty: optional (the US endpoint; an EU account gives its own).
+    #[serde(default)]
+    url: String,
+    /// The routing key, the alert source's token, or the signing secret.
+    #[serde(default)]
+    secret: String,
+    team: Option<TeamId>,
+}
+
+/// The API's view: the URL's host only (a URL may carry a secret), never the secret.
+pub fn integration_json(i: &Integration) -> Value {
+    json!({
+        "id": i.id,
+        "name": i.name,
+        "kind": i.kind,
+        "host": url::Url::parse(&i.url).ok().and_then(|u| u.host_str().map(str::to_owned)),
+        "team": i.team,
+        "created_at": i.created_at,
+    })
+}
+
+pub async fn load(s: &AppState, a: &Access, id: IntegrationId) -> ApiResult<Integration> {
+    let i = s
+        .store
+        .get_integration(id)
+        .await
+        .map_err(ApiError::store("integration"))?;
+    scope::visible(a, i.team, "integration")?;
+    Ok(i)
+}
+
+/// A new signing secret: `whsec_` and the base64 of 32 random bytes.
+fn new_secret() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+pub async fn create_integration(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    ApiJson(input): ApiJson<IntegrationInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let kind = Kind::parse(&input.kind)?;
+    let made_secret = (kind == Kind::Webhook && input.secret.trim().is_empty()).then(new_secret);
+    let new = NewIntegration {
+        name: input.name,
+        kind,
+        url: input.url,
+        secret: made_secret.clone().unwrap_or(input.secret),
+        team: scope::team_for_new(&s, &a, input.team).await?,
+    }
+    .validate()?;
+    if let Err(why) =
+        crate::outbound::parse_and_check(&new.url, &s.config.alert_hosts, "alert_hosts")
+    {
+        return Err(DomainError::new(
+            "url",
+            format!(
+                "{why}: this server posts only to alert_hosts ({})",
+                s.config.alert_hosts.join(", ")
+            ),
+        )
+        .into());
+    }
+    let i = s
+        .store
+        .create_integration(&new, s.clock.now())
+        .await
+        .map_err(ApiError::store("integration"))?;
+    let mut out = integration_json(&i);
+    if let Some(secret) = made_secret {
+        out["secret"] = json!(secret);
+    }
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+pub async fn list_integrations(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+) -> ApiResult<Json<Value>> {
+    let all = s
+        .store
+        .list_integrations()
+        .await
+        .map_err(ApiError::store("integration"))?;
+    let out: Vec<Value> = all
+        .iter()
+        .filter(|i| a.sees(i.team))
+        .map(integration_json)
+        .collect();
+    Ok(Json(json!({ "integrations": out })))
+}
+
+pub async fn get_integration(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let i = load(&s, &a, parse_id(&id, "integration")?).await?;
+    Ok(Json(integration_json(&i)))
+}
+
+pub async fn delete_integration(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let i = load(&s, &a, parse_id(&id, "integration")?).await?;
+    s.store
+        .delete_integration(i.id)
+        .await
+        .map_err(ApiError::store("integration"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
