@@ -21,6 +21,8 @@ pub struct Alert {
     /// (label, URL) of each recording.
     pub recordings: Vec<(String, String)>,
     pub test_call: bool,
+    /// The incident the call is linked to: (label such as `Incident #7 (triggered): …`, URL).
+    pub incident: Option<(String, String)>,
 }
 
 impl Alert {
@@ -93,6 +95,9 @@ pub fn slack(a: &Alert) -> Value {
     if let Some(who) = &a.answered_by {
         fields.push(json!({ "type": "mrkdwn", "text": format!("*Answered by*\n{}", mrkdwn(who)) }));
     }
+    if let Some((label, url)) = &a.incident {
+        fields.push(json!({ "type": "mrkdwn", "text": clip(&format!("*Incident*\n<{url}|{}>", mrkdwn(label)), 2000) }));
+    }
     let mut links = vec![format!("<{}|Call log>", a.call_url)];
     links.extend(
         a.recordings
@@ -144,8 +149,14 @@ pub fn teams(a: &Alert) -> Value {
             json!({ "title": "Answered by", "value": teams_text(who) }),
         );
     }
+    if let Some((label, _)) = &a.incident {
+        facts.push(json!({ "title": "Incident", "value": teams_text(&clip(label, 300)) }));
+    }
     let mut actions =
         vec![json!({ "type": "Action.OpenUrl", "title": "Call log", "url": a.call_url })];
+    if let Some((_, url)) = &a.incident {
+        actions.push(json!({ "type": "Action.OpenUrl", "title": "Incident", "url": url }));
+    }
     actions.extend(
         a.recordings
             .iter()

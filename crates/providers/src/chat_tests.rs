@@ -15,6 +15,7 @@ fn alert(outcome: &str) -> Alert {
         call_url: "https://sb.example/api/v1/calls/7".into(),
         recordings: vec![("Voicemail (12 s)".into(), "https://sb.example/r/1".into())],
         test_call: false,
+        incident: None,
     }
 }
 

@@ -45,6 +45,14 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(e) => return Err(retry(e)),
     };
     let recordings = state.store.list_recordings(call.id).await.map_err(retry)?;
+    // The incident the call opened or joined (in the same transaction as its end).
+    let incident = state
+        .store
+        .call_incidents(call.id)
+        .await
+        .map_err(retry)?
+        .into_iter()
+        .next();
     let urls = crate::urls::Urls::new(&state.config.public_url);
     let answered_by = call.answered_by.and_then(|u| {
         call.plan
@@ -80,6 +88,12 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
             })
             .collect(),
         test_call: call.test_call,
+        incident: incident.map(|i| {
+            (
+                format!("Incident #{} ({}): {}", i.id, i.status.as_str(), i.title),
+                urls.incident(i.id),
+            )
+        }),
     };
     deliver(state, &channel, &alert).await
 }

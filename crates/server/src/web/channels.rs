@@ -167,6 +167,7 @@ pub async fn test(
         call_url: format!("{}/channels", s.config.public_url),
         recordings: vec![],
         test_call: true,
+        incident: None,
     };
     let (problem, done) = match crate::alerts::deliver(&s, &channel, &alert).await {
         Ok(()) => (

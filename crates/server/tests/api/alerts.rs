@@ -160,6 +160,16 @@ async fn missed_calls_and_voicemails_are_urgent(app: TestApp) {
     assert!(slack.got.lock().unwrap()[0]
         .to_string()
         .contains("Voicemail ("));
+    // The alert carries the incident the voicemail opened, and links to it.
+    let (_, list) = app.get("/incidents").await;
+    let id = &list["incidents"][0]["id"];
+    let body = slack.got.lock().unwrap()[0].to_string();
+    assert!(
+        body.contains(&format!(
+            "Incident #{id} (triggered): Voicemail from +14155550199"
+        )) && body.contains(&format!("/incidents/{id}")),
+        "{body}"
+    );
 }
 
 async fn retry_after_is_honoured(app: TestApp) {
