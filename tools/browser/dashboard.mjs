@@ -88,6 +88,31 @@ async function owner() {
   check(!(await audio.evaluate((a) => a.paused)), 'the recording plays');
   check(responses.some((r) => r.url.includes('/recordings/') && r.status === 206), 'the player got a 206 partial answer');
 
+  // An incident about this call, opened from its page: acknowledged, noted, resolved.
+  await Promise.all([page.waitForNavigation(), page.click('text=Open an incident about this call')]);
+  check(/^\/incidents\/\d+$/.test(new URL(page.url()).pathname), 'the call opens an incident, and its page');
+  check((await page.textContent('h1')).includes('Call from'), `titled from the caller and the line: ${await page.textContent('h1')}`);
+  await axe('incident');
+  check((await page.locator('main audio').count()) >= 1, "the linked call's recording is on the incident's page");
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Acknowledge")')]);
+  check((await page.locator('main .pill').first().textContent()).includes('Acknowledged'), 'acknowledged, in words');
+  await page.fill('#i-note', 'Called the vendor back.');
+  await Promise.all([page.waitForNavigation(), page.click('text=Add the note')]);
+  check((await page.textContent('.log')).includes('Called the vendor back.'), 'the note is on the timeline');
+  await shot('incident');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Resolve")')]);
+  check((await page.locator('main .pill').first().textContent()).includes('Resolved'), 'resolved');
+  check((await page.locator('button:has-text("Resolve")').count()) === 0, 'a resolved incident offers no status buttons');
+  await page.goto(`${p.base}/incidents`);
+  await axe('incidents');
+  const open = await page.locator('table.calls tbody tr').count();
+  check(open === 1 && (await page.textContent('table.calls')).includes('Voicemail from'), `the open incidents: the one the voicemail opened (${open})`);
+  await page.selectOption('#i-status', 'resolved');
+  await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
+  check(new URL(page.url()).searchParams.get('status') === 'resolved' && (await page.locator('table.calls tbody tr').count()) === 1, 'the resolved one, filtered in the URL');
+  await page.goto(`${p.base}/calls/${p.call_id}`);
+  check((await page.textContent('main')).includes('Resolved'), 'the call names its incident and its status');
+
   // The list, filtered through its form; the CSV holds exactly the filtered calls.
   await page.goto(`${p.base}/calls`);
   await axe('calls');
@@ -184,7 +209,13 @@ async function owner() {
   for (const [name, path] of [['home', '/'], ['calls', '/calls'], ['call', `/calls/${p.call_id}`]]) {
     await page.goto(`${p.base}${path}`);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    check(wide <= 375, `${path} fits 375 px (${wide})`);
+    // On failure, name the element that sticks out.
+    const culprit = wide <= 375 ? '' : await page.evaluate(() => {
+      const all = [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > 375);
+      const last = all[all.length - 1];
+      return last ? last.outerHTML.slice(0, 200) : '';
+    });
+    check(wide <= 375, `${path} fits 375 px (${wide}) ${culprit}`);
     await shot(`${name}-375px`);
   }
   await page.setViewportSize({ width: 1280, height: 900 });

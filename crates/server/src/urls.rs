@@ -80,9 +80,10 @@ impl<'a> Urls<'a> {
         format!("{}/calls/{call}", self.public)
     }
 
-    /// An incident, as the API serves it (the link the tools it is sent to show).
+    /// An incident's page (the link chat alerts and the tools it is sent to show; a
+    /// visitor who is not logged in logs in and lands there).
     pub fn incident(&self, incident: switchboard_core::IncidentId) -> String {
-        format!("{}/api/v1/incidents/{incident}", self.public)
+        format!("{}/incidents/{incident}", self.public)
     }
 
     /// Our stored copy of a recording, absolute.

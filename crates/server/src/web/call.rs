@@ -72,6 +72,7 @@ pub struct CallPage {
     pub attempts: Vec<AttemptView>,
     pub events: Vec<EventView>,
     pub alerts: Vec<AlertView>,
+    pub incidents: super::incidents::CallIncidents,
 }
 
 fn attempt_result(o: AttemptOutcome) -> &'static str {
@@ -234,6 +235,7 @@ pub async fn show(
         attempts,
         events,
         alerts,
+        incidents: super::incidents::for_call(&s, &v, id).await?,
     })
 }
 

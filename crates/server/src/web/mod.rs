@@ -10,6 +10,7 @@ mod calls;
 mod channels;
 mod home;
 mod hours;
+mod incidents;
 mod lines;
 mod login;
 mod people;
@@ -105,6 +106,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/calls/{id}", get(call::show))
         .route("/calls/{id}/archive", post(call::archive))
+        .route("/calls/{id}/incident", post(incidents::from_call))
+        .route("/incidents", get(incidents::list))
+        .route(
+            "/incidents/{id}",
+            get(incidents::show).post(incidents::change),
+        )
         .route(
             "/calls/{id}/delete",
             get(call::confirm_delete).post(call::delete),

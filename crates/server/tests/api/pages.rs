@@ -61,7 +61,7 @@ fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
     let form = doc
         .select(&sel("form"))
         .find(|f| {
-            let named = sel("input[name=section]");
+            let named = sel("input[name=section], input[name=do]");
             let mut sections = f.select(&named);
             match section {
                 // The first form with fields of its own and no section.
@@ -385,7 +385,53 @@ async fn times_follow_the_viewers_clock(app: TestApp) {
     );
 }
 
+/// The incident page's change form, saved as shown, changes nothing (no timeline line, no
+/// new version); a change through it is on the timeline.
+async fn the_incident_form_saved_as_shown_changes_nothing(app: TestApp) {
+    let alice = app
+        .account("Alice", "alice@example.com", None, Role::Admin)
+        .await;
+    let (status, inc) = app
+        .post(
+            "/incidents",
+            json!({"title": "Vendor reports a breach", "severity": "critical", "assignee": alice}),
+        )
+        .await;
+    assert_eq!(status, 201, "{inc}");
+    let path = format!("/incidents/{}", inc["id"]);
+    let (_, before) = app.get(&path).await;
+    let (cookie, csrf) = login_with_token(&app, "alice@example.com").await;
+    let (status, html) = page(&app, &cookie, &path).await;
+    assert_eq!(status, 200);
+    let mut form = form_fields(&html, "edit");
+    form.retain(|(k, _)| k != "csrf");
+    form.push(("csrf".into(), csrf.clone()));
+    let after = submit(&app, &cookie, &path, &form).await;
+    assert!(!after.contains("class=\"problem\""), "{after}");
+    let (_, same) = app.get(&path).await;
+    assert_eq!(
+        same, before,
+        "saving the form as shown changed the incident"
+    );
+    set(&mut form, "severity", "low");
+    set(&mut form, "assignee", "");
+    submit(&app, &cookie, &path, &form).await;
+    let (_, changed) = app.get(&path).await;
+    assert_eq!(
+        (&changed["severity"], &changed["assignee"]),
+        (&json!("low"), &Value::Null)
+    );
+    let last: Vec<&str> = changed["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(last[1..], ["Severity critical → low", "Unassigned"]);
+}
+
 crate::on_both!(
+    the_incident_form_saved_as_shown_changes_nothing,
     times_follow_the_viewers_clock,
     settings_forms_keep_what_the_member_cannot_see,
     the_stepper_takes_recordings_and_says_why_one_is_refused,

@@ -262,6 +262,7 @@ async fn every_url_built_hits_a_route(app: TestApp) {
         urls.media("nope"),
         urls.calendar("nope"),
         urls.call(call),
+        urls.incident(switchboard_core::IncidentId(1)),
         urls.recording(call, RecordingId(1)),
     ];
     let no_route = |status: u16, body: &str| status == 405 || body.contains("no such route");
