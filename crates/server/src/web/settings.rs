@@ -45,6 +45,9 @@ pub struct SettingsPage {
     pub no_answer: String,
     pub closed: String,
     pub recorded: Vec<super::audio::Recorded>,
+    pub incident_open: Vec<super::calls::Opt>,
+    pub incident_window: u32,
+    pub incident_severity: Vec<super::calls::Opt>,
     pub draft_id: Option<i64>,
 }
 
@@ -99,6 +102,27 @@ async fn page(
             no_answer: l.messages.no_answer.text.clone(),
             closed: l.messages.closed.text.clone(),
             recorded: super::audio::recorded(l, true),
+            incident_open: [
+                ("missed_and_voicemail", "For every missed call and voicemail"),
+                ("every_call", "For every call (answered ones start acknowledged)"),
+                ("never", "Never by themselves"),
+            ]
+            .into_iter()
+            .map(|(value, label)| super::calls::Opt {
+                value: value.to_owned(),
+                label: label.to_owned(),
+                selected: serde_json::to_value(l.incidents.open).ok() == Some(json!(value)),
+            })
+            .collect(),
+            incident_window: l.incidents.repeat_window_mins,
+            incident_severity: ["critical", "high", "medium", "low"]
+                .into_iter()
+                .map(|v| super::calls::Opt {
+                    value: v.to_owned(),
+                    label: v.to_owned(),
+                    selected: l.incidents.severity.as_str() == v,
+                })
+                .collect(),
             draft_id: None,
         },
         fixing,
@@ -184,6 +208,11 @@ fn patch(
             let after = super::setup::chosen_steps(f, "after", options, kept)?;
             json!({"business_hours": super::hours::parse(f, after)?})
         }
+        Some("incidents") => json!({"incidents": {
+            "open": text("open"),
+            "repeat_window_mins": number(f.get("repeat_window_mins")),
+            "severity": text("severity"),
+        }}),
         Some("auth") if on("remove") => json!({"auth_token": null}),
         Some("auth") => {
             let t = text("auth_token");
