@@ -112,6 +112,19 @@ async function owner() {
   check(new URL(page.url()).searchParams.get('status') === 'resolved' && (await page.locator('table.calls tbody tr').count()) === 1, 'the resolved one, filtered in the URL');
   await page.goto(`${p.base}/calls/${p.call_id}`);
   check((await page.textContent('main')).includes('Resolved'), 'the call names its incident and its status');
+  // A webhook integration: its signing secret is made and shown once, then only its host.
+  await page.goto(`${p.base}/integrations`);
+  await axe('integrations');
+  await page.fill('#g-name', 'Our incident bot');
+  await page.selectOption('#g-kind', 'webhook');
+  await page.fill('#g-url', 'http://127.0.0.1:9/hooks/switchboard');
+  await Promise.all([page.waitForNavigation(), page.click('text=Add the integration')]);
+  const secret = (await page.textContent('#made-secret')).trim();
+  check(/^whsec_[A-Za-z0-9+/=]{40,}$/.test(secret), 'the signing secret is shown once');
+  await page.goto(`${p.base}/integrations`);
+  check(!(await page.content()).includes(secret) && (await page.textContent('table')).includes('127.0.0.1'), 'then never again: only the host');
+  await Promise.all([page.waitForNavigation(), page.click('button[aria-label="Delete Our incident bot"]')]);
+  check((await page.locator('table').count()) === 0, 'deleted');
 
   // The list, filtered through its form; the CSV holds exactly the filtered calls.
   await page.goto(`${p.base}/calls`);

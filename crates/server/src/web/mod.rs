@@ -11,6 +11,7 @@ mod channels;
 mod home;
 mod hours;
 mod incidents;
+mod integrations;
 mod lines;
 mod login;
 mod people;
@@ -108,6 +109,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/calls/{id}/archive", post(call::archive))
         .route("/calls/{id}/incident", post(incidents::from_call))
         .route("/incidents", get(incidents::list))
+        .route(
+            "/integrations",
+            get(integrations::show).post(integrations::add),
+        )
+        .route("/integrations/{id}/delete", post(integrations::delete))
         .route(
             "/incidents/{id}",
             get(incidents::show).post(incidents::change),
