@@ -30,6 +30,11 @@ pub enum ChannelKind {
     Slack,
     /// A Microsoft Teams Workflows webhook (Adaptive Card).
     Teams,
+    /// A Slack app (bot token and signing secret): the alert is posted when a call starts
+    /// ringing, updated in place when it ends, with Acknowledge / Resolve buttons for its
+    /// incident. `webhook_url` is Slack's Web API base (`https://slack.com/api`).
+    #[serde(rename = "slack_app")]
+    SlackApp,
 }
 
 impl ChannelKind {
@@ -38,6 +43,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Slack => "slack",
             ChannelKind::Teams => "teams",
+            ChannelKind::SlackApp => "slack_app",
         }
     }
 
@@ -46,6 +52,7 @@ impl ChannelKind {
         match s {
             "slack" => Some(ChannelKind::Slack),
             "teams" => Some(ChannelKind::Teams),
+            "slack_app" => Some(ChannelKind::SlackApp),
             _ => None,
         }
     }
@@ -61,7 +68,66 @@ pub struct Channel {
     pub webhook_url: String,
     /// The team that owns the channel; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
+    /// For a Slack app: where it posts and its secrets.
+    pub slack: Option<SlackApp>,
     pub created_at: Timestamp,
+}
+
+/// A Slack app's channel and secrets (never shown by the API once set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackApp {
+    /// The Slack channel's id (`C…`), where the app posts.
+    pub channel: String,
+    /// The bot token (`xoxb-…`, scope `chat:write`).
+    pub bot_token: String,
+    /// The app's signing secret, which Slack signs its interaction requests with.
+    pub signing_secret: String,
+}
+
+/// Slack's Web API.
+pub const SLACK_API: &str = "https://slack.com/api";
+
+impl SlackApp {
+    /// Checks the three values, naming the field at fault.
+    pub fn validate(
+        channel: &str,
+        bot_token: &str,
+        signing_secret: &str,
+    ) -> Result<Self, DomainError> {
+        let channel = channel.trim();
+        if channel.len() < 9
+            || channel.len() > 30
+            || !channel.starts_with(['C', 'G', 'D'])
+            || !channel
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return Err(DomainError::new(
+                "slack_channel",
+                "must be the Slack channel's id, such as C0123456789 (in Slack: the channel's details, at the bottom)",
+            ));
+        }
+        let token = bot_token.trim();
+        if !token.starts_with("xoxb-") || token.len() > 255 || token.contains(char::is_whitespace) {
+            return Err(DomainError::new(
+                "bot_token",
+                "must be the app's bot token (xoxb-…, with the chat:write scope)",
+            ));
+        }
+        let secret = signing_secret.trim();
+        if !(16..=128).contains(&secret.len()) || !secret.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(DomainError::new(
+                "signing_secret",
+                "must be the app's signing secret (Basic Information → App Credentials)",
+            ));
+        }
+        Ok(Self {
+            channel: channel.to_owned(),
+            bot_token: token.to_owned(),
+            signing_secret: secret.to_owned(),
+        })
+    }
 }
 
 /// A validated channel, ready to insert.
@@ -72,6 +138,7 @@ pub struct NewChannel {
     pub webhook_url: String,
     /// The team that owns the channel; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
+    pub slack: Option<SlackApp>,
 }
 
 impl NewChannel {
@@ -92,6 +159,7 @@ impl NewChannel {
             kind,
             webhook_url: url.to_owned(),
             team: None,
+            slack: None,
         })
     }
 

@@ -131,13 +131,35 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// The chat alert of `call` for `channel`.
+    /// The chat alert of `call` for `channel`, after the call. A Slack app channel updates
+    /// the message its ringing notice became, so both run in order.
     pub fn alert(call: CallId, channel: ChannelId) -> Self {
         NewJob {
             kind: JobKind::Alert,
             payload: serde_json::json!({ "call": call, "channel": channel }),
             call: Some(call),
-            queue: None,
+            queue: Some(format!("alert/{channel}/{call}")),
+        }
+    }
+
+    /// The "ringing now" notice of a new call for `channel` (Slack app channels post it;
+    /// the others wait for the call's end), queued with the call itself.
+    pub fn ringing(channel: ChannelId) -> Self {
+        NewJob {
+            kind: JobKind::Alert,
+            payload: serde_json::json!({ "channel": channel, "ringing": true }),
+            call: None,
+            queue: Some(format!("alert/{channel}/{{call}}")),
+        }
+    }
+
+    /// Redraws a Slack app channel's message of `call` (its incident changed).
+    pub fn refresh(call: CallId, channel: ChannelId) -> Self {
+        NewJob {
+            kind: JobKind::Alert,
+            payload: serde_json::json!({ "call": call, "channel": channel, "refresh": true }),
+            call: Some(call),
+            queue: Some(format!("alert/{channel}/{call}")),
         }
     }
 
@@ -181,6 +203,16 @@ pub struct JobStatus {
     pub last_error: Option<String>,
     /// When it runs next (queued) or last became due.
     pub run_at: Timestamp,
+}
+
+impl JobStatus {
+    /// Whether this is a call's alert after it ended (not a ringing notice or the redraw of
+    /// a Slack app message).
+    pub fn is_call_alert(&self) -> bool {
+        self.kind == JobKind::Alert.as_str()
+            && self.payload.get("ringing").is_none()
+            && self.payload.get("refresh").is_none()
+    }
 }
 
 /// An API token as stored (the secret itself is never stored, only its hash).
@@ -409,10 +441,17 @@ pub trait Store: Send + Sync + 'static {
     async fn set_test_mode(&self, id: LineId, test_mode: Option<TestMode>) -> StoreResult<Line>;
     async fn delete_line(&self, id: LineId) -> StoreResult<()>;
 
-    /// Inserts a new call (its `id` and `version` are ignored) with its first log lines.
-    /// When the line already has a call with the same provider call id (a retried webhook),
-    /// nothing is written and the stored call is returned with `false`.
-    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)>;
+    /// Inserts a new call (its `id` and `version` are ignored) with its first log lines and
+    /// `jobs` about it (each gets the new call's id: as its call, as `call` in its payload,
+    /// and for `{call}` in its queue). When the line already has a call with the same
+    /// provider call id (a retried webhook), nothing is written and the stored call is
+    /// returned with `false`.
+    async fn start_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        jobs: &[NewJob],
+    ) -> StoreResult<(Call, bool)>;
     async fn get_call(&self, id: CallId) -> StoreResult<Call>;
     /// How many calls `caller_number` made to `line` since `since` (for flood protection).
     async fn count_calls_from(
@@ -495,6 +534,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The deliveries of an incident's events to its integrations, oldest first.
     async fn incident_jobs(&self, id: crate::IncidentId) -> StoreResult<Vec<JobStatus>>;
+    /// The Slack message (channel, ts) a call's alert became in a Slack app channel.
+    async fn slack_message(
+        &self,
+        channel: ChannelId,
+        call: CallId,
+    ) -> StoreResult<Option<(String, String)>>;
+    async fn save_slack_message(
+        &self,
+        channel: ChannelId,
+        call: CallId,
+        slack_channel: &str,
+        ts: &str,
+    ) -> StoreResult<()>;
+    /// The user whose Slack user id is `slack_user`.
+    async fn user_by_slack_id(&self, slack_user: &str) -> StoreResult<User>;
     /// The incidents a call is linked to, newest first.
     async fn call_incidents(&self, call: CallId) -> StoreResult<Vec<crate::incident::Incident>>;
     /// The jobs queued about a call, oldest first.

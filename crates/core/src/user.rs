@@ -15,6 +15,8 @@ pub struct User {
     pub time_zone: Zone,
     /// How the dashboard writes times for them.
     pub clock: Clock,
+    /// Their Slack user id (`U…`), so a button they press in Slack acts as them.
+    pub slack_user_id: Option<String>,
     /// What they may do once logged in.
     pub role: crate::account::Role,
     /// Whether they can log in with a password.
@@ -31,6 +33,25 @@ pub struct NewUser {
     pub time_zone: Zone,
     /// 24-hour unless they chose otherwise.
     pub clock: Clock,
+    pub slack_user_id: Option<String>,
+}
+
+/// Checks a Slack user id (`U…` or `W…`, capitals and digits).
+pub fn check_slack_user(id: &str) -> Result<String, DomainError> {
+    let id = id.trim();
+    if id.len() < 9
+        || id.len() > 30
+        || !id.starts_with(['U', 'W'])
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Err(DomainError::new(
+            "slack_user_id",
+            "must be a Slack member id such as U0123456789 (in Slack: the profile's ⋮ menu, Copy member ID)",
+        ));
+    }
+    Ok(id.to_owned())
 }
 
 /// How a person's times are written: one format on every page they see.
@@ -109,6 +130,7 @@ impl NewUser {
             phone,
             time_zone,
             clock: Clock::default(),
+            slack_user_id: None,
         })
     }
 }

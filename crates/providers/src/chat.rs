@@ -48,6 +48,7 @@ impl Alert {
             "voicemail" => "VOICEMAIL left".to_owned(),
             "missed" => "MISSED: nobody answered".to_owned(),
             "abandoned" => "caller hung up before anyone answered".to_owned(),
+            "in_progress" => "ringing now…".to_owned(),
             other => other.to_owned(),
         };
         format!(
@@ -116,6 +117,63 @@ pub fn slack(a: &Alert) -> Value {
         ],
         "unfurl_links": false,
     })
+}
+
+/// The buttons a Slack app's message carries for an open incident.
+pub const ACK_ACTION: &str = "incident_acknowledge";
+pub const RESOLVE_ACTION: &str = "incident_resolve";
+
+/// A Slack app's message (for `chat.postMessage` and `chat.update`): the alert's blocks, and
+/// Acknowledge (while triggered) and Resolve buttons for its open incident.
+/// `incident`: (id, triggered, open).
+pub fn slack_app(a: &Alert, incident: Option<(i64, bool, bool)>) -> Value {
+    let mut body = slack(a);
+    if let Some((id, triggered, true)) = incident {
+        let mut buttons = Vec::new();
+        if triggered {
+            buttons.push(
+                json!({"type": "button", "action_id": ACK_ACTION, "value": id.to_string(),
+                "text": {"type": "plain_text", "text": "Acknowledge"}, "style": "primary"}),
+            );
+        }
+        buttons.push(
+            json!({"type": "button", "action_id": RESOLVE_ACTION, "value": id.to_string(),
+            "text": {"type": "plain_text", "text": "Resolve"}}),
+        );
+        body["blocks"]
+            .as_array_mut()
+            .expect("the alert has blocks")
+            .push(json!({"type": "actions", "block_id": format!("incident-{id}"), "elements": buttons}));
+    }
+    body.as_object_mut().map(|o| o.remove("unfurl_links"));
+    body
+}
+
+/// Whether a Slack request's `X-Slack-Signature` is the `v0` HMAC-SHA256 of
+/// `v0:{timestamp}:{body}` under the app's signing secret (its UTF-8 bytes), compared in
+/// constant time. The caller checks the timestamp is recent.
+pub fn slack_signature_valid(
+    signing_secret: &str,
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+) -> bool {
+    use hmac::{Hmac, Mac};
+    use subtle::ConstantTimeEq as _;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(signing_secret.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(b"v0:");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let expected = format!("v0={expected}");
+    bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
 }
 
 /// Adaptive Card text is Markdown (bold, italics, lists, links): text that came from outside

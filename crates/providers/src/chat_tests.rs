@@ -55,3 +55,62 @@ fn a_caller_name_cannot_become_a_teams_link() {
     // Phone numbers stay readable.
     assert!(card.contains("+14155550199"), "{card}");
 }
+
+#[test]
+fn slack_signing_matches_slacks_documented_vector() {
+    let secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    let good = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    assert!(slack_signature_valid(
+        secret,
+        "1531420618",
+        body.as_bytes(),
+        good
+    ));
+    let longer = format!("{body}------");
+    assert!(!slack_signature_valid(
+        secret,
+        "1531420618",
+        longer.as_bytes(),
+        good
+    ));
+    assert!(!slack_signature_valid(
+        secret,
+        "1531420619",
+        body.as_bytes(),
+        good
+    ));
+    // The interactivity example: a form with one `payload` field.
+    let payload = "payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%7B%22action_id%22%3A%22ack%22%2C%22value%22%3A%22inc-42%22%7D%5D%7D";
+    assert!(slack_signature_valid(
+        secret,
+        "1700000010",
+        payload.as_bytes(),
+        "v0=3af456ede66844bdd005efabd95d3bbae41911dc52625224573119e4b325b4b2"
+    ));
+}
+
+#[test]
+fn a_slack_app_message_offers_the_incident_s_buttons_while_it_is_open() {
+    let a = alert("missed");
+    let triggered = slack_app(&a, Some((7, true, true)));
+    let actions = triggered["blocks"].as_array().unwrap().last().unwrap();
+    let ids: Vec<&str> = actions["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["action_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [ACK_ACTION, RESOLVE_ACTION]);
+    assert_eq!(actions["elements"][0]["value"], "7");
+    let acked = slack_app(&a, Some((7, false, true)));
+    assert_eq!(
+        acked["blocks"].as_array().unwrap().last().unwrap()["elements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let resolved = slack_app(&a, Some((7, false, false)));
+    assert!(!resolved.to_string().contains(RESOLVE_ACTION));
+}

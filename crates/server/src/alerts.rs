@@ -34,6 +34,12 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
+    // A ringing notice or a redraw is for Slack app channels only: the others post once,
+    // after the call.
+    let notice = job.payload.get("ringing").is_some() || job.payload.get("refresh").is_some();
+    if notice && channel.kind != ChannelKind::SlackApp {
+        return Ok(());
+    }
     let call = match state.store.get_call(call_id).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Ok(()),
@@ -53,6 +59,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         .map_err(retry)?
         .into_iter()
         .next();
+    let incident_state = incident.as_ref().map(|i| (i.id.0, i.status));
     let urls = crate::urls::Urls::new(&state.config.public_url);
     let answered_by = call.answered_by.and_then(|u| {
         call.plan
@@ -95,7 +102,23 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
             )
         }),
     };
-    deliver(state, &channel, &alert).await
+    match (&channel.slack, channel.kind) {
+        (Some(app), ChannelKind::SlackApp) => {
+            let buttons = incident_state.map(|(id, st)| {
+                (
+                    id,
+                    st == switchboard_core::incident::Status::Triggered,
+                    st != switchboard_core::incident::Status::Resolved,
+                )
+            });
+            let body = chat::slack_app(&alert, buttons);
+            crate::slack::post_or_update(state, &channel, app, call.id, &body).await
+        }
+        (None, ChannelKind::SlackApp) => Err(JobError::Permanent(
+            "the Slack app channel has no bot token".into(),
+        )),
+        _ => deliver(state, &channel, &alert).await,
+    }
 }
 
 /// Posts `alert` to `channel` and says whether it was taken, and if not, whether to try
@@ -106,7 +129,7 @@ pub async fn deliver(
     alert: &Alert,
 ) -> Result<(), JobError> {
     let body = match channel.kind {
-        ChannelKind::Slack => chat::slack(alert),
+        ChannelKind::Slack | ChannelKind::SlackApp => chat::slack(alert),
         ChannelKind::Teams => chat::teams(alert),
     };
     let url = crate::outbound::parse_and_check(
@@ -140,7 +163,7 @@ pub async fn deliver(
         .take(200)
         .collect();
     let delivered = match (channel.kind, status.as_u16()) {
-        (ChannelKind::Slack, 200) => true,
+        (ChannelKind::Slack | ChannelKind::SlackApp, 200) => true,
         // Workflows answer 202; the retired connectors answered 200 with "1" (and 200 with an
         // error text when throttling).
         (ChannelKind::Teams, 202) => true,

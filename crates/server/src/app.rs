@@ -71,6 +71,11 @@ pub fn router(state: AppState) -> Router {
             get(crate::accounts::page::show).post(crate::accounts::page::submit),
         )
         .route("/media/{token}", get(crate::api::audio::get_media))
+        // Slack's button presses, checked by their signature (not a session or a token).
+        .route(
+            "/slack/actions/{channel}",
+            axum::routing::post(crate::slack::actions),
+        )
         .merge(crate::web::router(state.clone()))
         .fallback(no_such_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -128,11 +128,13 @@ const KEYS: [&str; 12] = [
     "sso_only",
 ];
 
-/// Hosts Slack and Teams (Workflows, and legacy connectors) receive webhooks at, and those
+/// Hosts Slack (webhooks, and the Web API a Slack app posts through) and Teams (Workflows,
+/// and legacy connectors) receive alerts at, and those
 /// PagerDuty (US and EU) and incident.io receive incident events at. A generic webhook's
 /// host must be added by the operator.
-pub const DEFAULT_ALERT_HOSTS: [&str; 7] = [
+pub const DEFAULT_ALERT_HOSTS: [&str; 8] = [
     "hooks.slack.com",
+    "slack.com",
     "*.logic.azure.com",
     "*.api.powerplatform.com",
     "*.webhook.office.com",

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod proxies;
 pub mod retention;
+pub mod slack;
 pub mod spool;
 pub mod urls;
 pub mod web;

@@ -34,6 +34,11 @@ pub enum Kind {
         key: Vec<u8>,
         clock: Arc<dyn switchboard_core::clock::Clock>,
     },
+    /// Slack's Web API (`chat.postMessage`, `chat.update`) for this bot token, and the
+    /// `response_url` of button presses (`/respond`).
+    SlackApi {
+        token: String,
+    },
 }
 
 #[derive(Default)]
@@ -46,6 +51,12 @@ struct Inner {
     scripted: usize,
     /// Answers for the next requests: (status, Retry-After).
     script: VecDeque<(u16, Option<String>)>,
+    /// Slack: each message by its ts, as last posted or updated.
+    messages: Vec<(String, Value)>,
+    /// Slack: the Web API methods called, in order, with the message's ts.
+    calls: Vec<(String, String)>,
+    /// Slack: what was said to button pressers through `response_url`.
+    responses: Vec<Value>,
     /// PagerDuty: each dedup key's alert state (`triggered`, `acknowledged`, `resolved`).
     alerts: HashMap<String, String>,
     /// Standard Webhooks: ids seen (a repeat is acknowledged, not accepted twice).
@@ -78,6 +89,7 @@ impl Service {
                 format!("http://{addr}/v2/alert_events/http/{source}")
             }
             Kind::Webhook { .. } => format!("http://{addr}/hooks/switchboard"),
+            Kind::SlackApi { .. } => format!("http://{addr}/api"),
         };
         let shared = Shared {
             kind,
@@ -98,6 +110,8 @@ impl Service {
             .route("/v2/enqueue", post(pagerduty))
             .route("/v2/alert_events/http/{source}", post(incident_io))
             .route("/hooks/switchboard", post(webhook))
+            .route("/api/{method}", post(slack_api))
+            .route("/respond", post(slack_respond))
             .with_state(self.shared.clone());
         self.task = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -141,6 +155,26 @@ impl Service {
     /// How many requests were answered from the script.
     pub fn scripted(&self) -> usize {
         self.shared.inner.lock().unwrap().scripted
+    }
+
+    /// Slack: each message (ts, last body), in the order first posted.
+    pub fn messages(&self) -> Vec<(String, Value)> {
+        self.shared.inner.lock().unwrap().messages.clone()
+    }
+
+    /// Slack: the methods called, in order, with the ts of the message each touched.
+    pub fn api_calls(&self) -> Vec<(String, String)> {
+        self.shared.inner.lock().unwrap().calls.clone()
+    }
+
+    /// Slack: what button pressers were told.
+    pub fn responses(&self) -> Vec<Value> {
+        self.shared.inner.lock().unwrap().responses.clone()
+    }
+
+    /// Where a button press's `response_url` points.
+    pub fn response_url(&self) -> String {
+        format!("http://{}/respond", self.addr)
     }
 
     /// PagerDuty: the state of the alert with `dedup_key`.
@@ -391,4 +425,75 @@ async fn webhook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Re
         }
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
+}
+
+/// Slack's Web API: answers HTTP 200 with `ok` and the message's `channel` and `ts`, or `ok:
+/// false` with Slack's error code (`invalid_auth`, `channel_not_found`, `no_text`,
+/// `message_not_found`), as Slack does.
+async fn slack_api(
+    State(s): State<Shared>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Kind::SlackApi { token } = &s.kind else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Some(r) = scripted(&s) {
+        return r;
+    }
+    let fail = |s: &Shared, code: &str| {
+        refuse(s, code.to_owned());
+        Json(json!({"ok": false, "error": code})).into_response()
+    };
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth != format!("Bearer {token}") {
+        return fail(&s, "invalid_auth");
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return fail(&s, "invalid_json");
+    };
+    let Some(channel) = v["channel"].as_str().filter(|c| c.starts_with('C')) else {
+        return fail(&s, "channel_not_found");
+    };
+    if v["text"].as_str().is_none_or(str::is_empty) {
+        return fail(&s, "no_text");
+    }
+    if v["blocks"].as_array().is_some_and(|b| b.len() > 50) {
+        return fail(&s, "invalid_blocks");
+    }
+    let mut i = s.inner.lock().unwrap();
+    let ts = match method.as_str() {
+        "chat.postMessage" => {
+            let ts = format!("1700000000.{:06}", i.messages.len() + 1);
+            i.messages.push((ts.clone(), v.clone()));
+            ts
+        }
+        "chat.update" => {
+            let ts = v["ts"].as_str().unwrap_or("").to_owned();
+            match i.messages.iter_mut().find(|(t, _)| *t == ts) {
+                Some(m) => m.1 = v.clone(),
+                None => {
+                    drop(i);
+                    return fail(&s, "message_not_found");
+                }
+            }
+            ts
+        }
+        _ => {
+            drop(i);
+            return fail(&s, "unknown_method");
+        }
+    };
+    i.calls.push((method, ts.clone()));
+    Json(json!({"ok": true, "channel": channel, "ts": ts, "message": {"text": v["text"]}}))
+        .into_response()
+}
+
+async fn slack_respond(State(s): State<Shared>, Json(v): Json<Value>) -> Response {
+    s.inner.lock().unwrap().responses.push(v);
+    (StatusCode::OK, "ok").into_response()
 }

@@ -48,6 +48,7 @@ where
         time_zone: zone(r)?,
         clock: switchboard_core::user::Clock::parse(&col::<R, String>(r, "clock")?)
             .map_err(|_| bad("clock"))?,
+        slack_user_id: col(r, "slack_user_id")?,
         role: Role::parse(&col::<R, String>(r, "role")?).ok_or_else(|| bad("role"))?,
         has_password: col::<R, Option<String>>(r, "password_hash")?.is_some(),
         created_at: ts(col(r, "created_at")?)?,
@@ -204,6 +205,20 @@ where
         kind: ChannelKind::parse(&kind).ok_or_else(|| bad("channel kind"))?,
         webhook_url: col(r, "webhook_url")?,
         team: team(r)?,
+        slack: match (
+            col::<R, Option<String>>(r, "slack_channel")?,
+            col::<R, Option<String>>(r, "bot_token")?,
+            col::<R, Option<String>>(r, "signing_secret")?,
+        ) {
+            (Some(channel), Some(bot_token), Some(signing_secret)) => {
+                Some(switchboard_core::channel::SlackApp {
+                    channel,
+                    bot_token,
+                    signing_secret,
+                })
+            }
+            _ => None,
+        },
         created_at: ts(col(r, "created_at")?)?,
     })
 }

@@ -179,12 +179,20 @@ async fn users_and_lines(s: Arc<dyn Store>) {
 async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     let (_, l) = setup(&s).await;
     let (call, created) = s
-        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[event("start")])
+        .start_call(
+            &new_call(l, "CA1", "+14155550199", 0),
+            &[event("start")],
+            &[],
+        )
         .await
         .unwrap();
     assert!(created);
     let (again, created) = s
-        .start_call(&new_call(l, "CA1", "+14155550199", 5), &[event("retry")])
+        .start_call(
+            &new_call(l, "CA1", "+14155550199", 5),
+            &[event("retry")],
+            &[],
+        )
         .await
         .unwrap();
     assert!(!created);
@@ -244,7 +252,7 @@ async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
 async fn recordings_are_upserted_and_fetched_once(s: Arc<dyn Store>) {
     let (_, l) = setup(&s).await;
     let (mut call, _) = s
-        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[])
+        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[], &[])
         .await
         .unwrap();
     call.version = s
@@ -295,7 +303,7 @@ async fn calls_are_filtered_and_paged(s: Arc<dyn Store>) {
         let mut call = new_call(l, &format!("CA{i}"), caller, i);
         call.test_call = i == 3;
         call.simulated = i == 2;
-        let (mut c, _) = s.start_call(&call, &[]).await.unwrap();
+        let (mut c, _) = s.start_call(&call, &[], &[]).await.unwrap();
         if i == 4 {
             c.outcome = Outcome::Answered;
             c.answered_by = Some(UserId(1));
@@ -633,7 +641,7 @@ async fn channels_and_call_jobs(s: Arc<dyn Store>) {
     let line = s.create_line(&l, "token-9", t(0)).await.unwrap();
     assert_eq!(s.get_line(line.id).await.unwrap().channels, vec![ch.id]);
     let (call, _) = s
-        .start_call(&new_call(line.id, "CA9", "+14155550199", 0), &[])
+        .start_call(&new_call(line.id, "CA9", "+14155550199", 0), &[], &[])
         .await
         .unwrap();
     let job = NewJob::alert(call.id, ch.id);
@@ -793,10 +801,10 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    s.start_call(&new_call(ops_line.id, "CA1", "+4930111", 10), &[])
+    s.start_call(&new_call(ops_line.id, "CA1", "+4930111", 10), &[], &[])
         .await
         .unwrap();
-    s.start_call(&new_call(pay_line.id, "CA2", "+4930222", 20), &[])
+    s.start_call(&new_call(pay_line.id, "CA2", "+4930222", 20), &[], &[])
         .await
         .unwrap();
     let seen = |u: UserId| {

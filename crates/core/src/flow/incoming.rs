@@ -89,7 +89,16 @@ pub fn incoming(
         }
         None => {
             let mut call = record(line, new, plan, now);
-            let t = start(&mut call, line, now);
+            let mut t = start(&mut call, line, now);
+            if !call.simulated {
+                // A "ringing now" notice per channel, queued with the call (Slack app
+                // channels post it, and update it in place when the call ends).
+                t.jobs.extend(
+                    line.channels
+                        .iter()
+                        .map(|c| crate::store::NewJob::ringing(*c)),
+                );
+            }
             (call, t)
         }
     }

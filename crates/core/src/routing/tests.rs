@@ -18,6 +18,7 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
             time_zone: crate::Zone::utc(),
             clock: crate::user::Clock::H24,
+            slack_user_id: None,
             role: crate::account::Role::Member,
             has_password: false,
             created_at: Timestamp::UNIX_EPOCH,

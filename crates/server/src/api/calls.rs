@@ -132,7 +132,7 @@ pub fn call_detail(
     v["events"] = json!(events);
     v["alerts"] = json!(jobs
         .iter()
-        .filter(|j| j.kind == switchboard_core::store::JobKind::Alert.as_str())
+        .filter(|j| j.is_call_alert())
         .map(|j| json!({
             "channel_id": j.payload["channel"],
             "status": if j.status == "done" { "delivered" } else { j.status.as_str() },

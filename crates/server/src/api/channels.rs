@@ -21,7 +21,16 @@ use switchboard_core::TeamId;
 pub struct ChannelInput {
     name: String,
     kind: String,
+    /// The incoming webhook; for a Slack app, Slack's Web API (the default).
+    #[serde(default)]
     webhook_url: String,
+    /// A Slack app's channel id, bot token and signing secret.
+    #[serde(default)]
+    slack_channel: String,
+    #[serde(default)]
+    bot_token: String,
+    #[serde(default)]
+    signing_secret: String,
     /// The owning team (a member in one team may leave it out).
     team: Option<TeamId>,
 }
@@ -33,6 +42,9 @@ pub fn channel_json(c: &Channel) -> Value {
         "name": c.name,
         "kind": c.kind,
         "webhook_host": NewChannel::host(&c.webhook_url),
+        "slack_channel": c.slack.as_ref().map(|a| a.channel.clone()),
+        // A Slack app's Interactivity Request URL (its buttons come back there).
+        "interactivity_path": c.slack.as_ref().map(|_| format!("/slack/actions/{}", c.id)),
         "team": c.team,
         "created_at": c.created_at,
     })
@@ -46,10 +58,21 @@ pub async fn create_channel(
     let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
         DomainError::new(
             "kind",
-            format!("'{}' is not one of: slack, teams", input.kind),
+            format!("'{}' is not one of: slack, teams, slack_app", input.kind),
         )
     })?;
-    let mut new = NewChannel::validate(&input.name, kind, &input.webhook_url)?;
+    let url = match (kind, input.webhook_url.trim()) {
+        (ChannelKind::SlackApp, "") => switchboard_core::channel::SLACK_API,
+        (_, u) => u,
+    };
+    let mut new = NewChannel::validate(&input.name, kind, url)?;
+    if kind == ChannelKind::SlackApp {
+        new.slack = Some(switchboard_core::channel::SlackApp::validate(
+            &input.slack_channel,
+            &input.bot_token,
+            &input.signing_secret,
+        )?);
+    }
     new.team = scope::team_for_new(&s, &a, input.team).await?;
     if let Err(why) =
         crate::outbound::parse_and_check(&new.webhook_url, &s.config.alert_hosts, "alert_hosts")

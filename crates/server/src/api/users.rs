@@ -24,6 +24,9 @@ pub struct UserInput {
     time_zone: Option<String>,
     /// `24h` (the default) or `12h`: how the dashboard writes their times.
     clock: Option<String>,
+    /// Their Slack member id (`U…`), or `null`: a Slack app's buttons act as them.
+    #[serde(default, deserialize_with = "super::lines::explicit_null")]
+    slack_user_id: Option<Option<String>>,
 }
 
 /// The API's view of a user.
@@ -35,6 +38,7 @@ pub fn user_json(u: &User) -> Value {
         "phone": u.phone,
         "time_zone": u.time_zone,
         "clock": u.clock,
+        "slack_user_id": u.slack_user_id,
         "role": u.role,
         "can_log_in": u.has_password,
         "created_at": u.created_at,
@@ -74,6 +78,9 @@ pub async fn create_user(
     )?;
     if let Some(c) = &input.clock {
         new.clock = Clock::parse(c)?;
+    }
+    if let Some(Some(id)) = &input.slack_user_id {
+        new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
     }
     let user = s
         .store
@@ -155,6 +162,11 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
     new.clock = match &input.clock {
         Some(c) => Clock::parse(c)?,
         None => cur.clock,
+    };
+    new.slack_user_id = match &input.slack_user_id {
+        Some(Some(id)) => Some(switchboard_core::user::check_slack_user(id)?),
+        Some(None) => None,
+        None => cur.slack_user_id.clone(),
     };
     let u = s
         .store

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use switchboard_core::call::{AttemptOutcome, Outcome, RecordingKind, RecordingStatus};
-use switchboard_core::store::JobKind;
+
 use switchboard_core::{CallId, LineId};
 
 pub struct Head {
@@ -201,7 +201,7 @@ pub async fn show(
         })
         .collect();
     let mut alerts = Vec::new();
-    for j in jobs.iter().filter(|j| j.kind == JobKind::Alert.as_str()) {
+    for j in jobs.iter().filter(|j| j.is_call_alert()) {
         let channel = match j.payload["channel"].as_i64() {
             Some(ch) => match s
                 .store

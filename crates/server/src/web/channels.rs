@@ -60,8 +60,12 @@ async fn page(
             kind: match c.kind {
                 ChannelKind::Slack => "Slack",
                 ChannelKind::Teams => "Microsoft Teams",
+                ChannelKind::SlackApp => "Slack app",
             },
-            host: NewChannel::host(&c.webhook_url),
+            host: match &c.slack {
+                Some(app) => format!("Slack channel {}", app.channel),
+                None => NewChannel::host(&c.webhook_url),
+            },
             failures: failed
                 .iter()
                 .filter(|j| j.payload["channel"].as_i64() == Some(c.id.0))

@@ -103,8 +103,14 @@ async fn page(
             closed: l.messages.closed.text.clone(),
             recorded: super::audio::recorded(l, true),
             incident_open: [
-                ("missed_and_voicemail", "For every missed call and voicemail"),
-                ("every_call", "For every call (answered ones start acknowledged)"),
+                (
+                    "missed_and_voicemail",
+                    "For every missed call and voicemail",
+                ),
+                (
+                    "every_call",
+                    "For every call (answered ones start acknowledged)",
+                ),
                 ("never", "Never by themselves"),
             ]
             .into_iter()

@@ -75,7 +75,10 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             incoming.caller.number,
             incoming.to
         );
-        let (stored, created) = st.store.start_call(&call, &events(now, first, &t)).await?;
+        let (stored, created) = st
+            .store
+            .start_call(&call, &events(now, first, &t), &t.jobs)
+            .await?;
         tracing::Span::current().record("call", stored.id.0);
         let instructions = if created {
             st.metrics.inc(

@@ -125,7 +125,7 @@ pub(super) async fn call_for(
                     ),
                 },
             ];
-            let (stored, created) = state.store.start_call(&call, &notes).await?;
+            let (stored, created) = state.store.start_call(&call, &notes, &[]).await?;
             Ok((stored.id, created))
         }
         Err(e) => Err(e.into()),

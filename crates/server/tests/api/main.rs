@@ -21,6 +21,7 @@ mod schedules;
 mod screening;
 mod sdk;
 mod security;
+mod slack_app;
 mod sso;
 mod teams;
 mod webhooks;

@@ -182,7 +182,14 @@ async fn settings_forms_keep_what_the_member_cannot_see(app: TestApp) {
         html.contains("Someone outside your teams (kept as it is)"),
         "steps Max cannot see are shown as kept"
     );
-    for section in ["general", "routing", "messages", "callers", "hours", "incidents"] {
+    for section in [
+        "general",
+        "routing",
+        "messages",
+        "callers",
+        "hours",
+        "incidents",
+    ] {
         let form = form_fields(&html, section);
         let after = submit(&app, &cookie, &path, &form).await;
         assert!(!after.contains("class=\"problem\""), "{section}: {after}");

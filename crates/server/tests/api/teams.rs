@@ -155,6 +155,20 @@ async fn team_a_things(app: &TestApp, a: i64) -> Owned {
     ids.insert("channels", channel["id"].as_i64().unwrap());
     ids.insert("lines", line["id"].as_i64().unwrap());
     ids.insert("calls", call["id"].as_i64().unwrap());
+    let (status, inc) = app
+        .post(&format!("/calls/{}/incident", call["id"]), json!({}))
+        .await;
+    assert_eq!((status, &inc["team"]), (201, &json!(a)), "{inc}");
+    ids.insert("incidents", inc["id"].as_i64().unwrap());
+    let (status, tool) = app
+        .post(
+            "/integrations",
+            json!({"name": "Ops PagerDuty", "kind": "pagerduty", "team": a,
+                   "url": "http://127.0.0.1:9/v2/enqueue", "secret": "0123456789abcdef0123456789abcdef"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{tool}");
+    ids.insert("integrations", tool["id"].as_i64().unwrap());
     Owned {
         ids,
         recording: recs[0]["id"].as_i64().unwrap(),
@@ -170,7 +184,8 @@ fn concrete(path: &str, o: &Owned, token_id: i64) -> String {
         .replace("{layer}", "1")
         .replace("{override}", "1")
         .replace("{recording}", &o.recording.to_string())
-        .replace("{user}", &o.ids["users"].to_string());
+        .replace("{user}", &o.ids["users"].to_string())
+        .replace("{call}", &o.ids["calls"].to_string());
     let id = match kind {
         "tokens" => token_id,
         k => o.ids.get(k).copied().unwrap_or(1),
@@ -196,7 +211,10 @@ fn body_for(method: &Method, path: &str, alice: i64) -> Option<Body> {
         ("POST", "/schedules/{id}/overrides") => Some(Body::Json(
             json!({"user": alice, "start": "2031-01-01T00:00:00Z", "end": "2031-01-02T00:00:00Z"}),
         )),
-        ("PATCH", _) | ("POST", "/lines/{id}/test-mode") => Some(Body::Json(json!({}))),
+        ("POST", "/incidents/{id}/notes") => Some(Body::Json(json!({"text": "x"}))),
+        ("PATCH", _) | ("POST", "/lines/{id}/test-mode" | "/calls/{id}/incident") => {
+            Some(Body::Json(json!({})))
+        }
         _ => None,
     }
 }
@@ -259,6 +277,8 @@ async fn another_teams_resources_answer_404_on_every_route(app: TestApp) {
         ("/schedules", "schedules"),
         ("/channels", "channels"),
         ("/calls", "calls"),
+        ("/incidents", "incidents"),
+        ("/integrations", "integrations"),
         ("/teams", "teams"),
         ("/users", "users"),
     ] {

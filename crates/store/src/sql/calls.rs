@@ -42,6 +42,7 @@ impl<B: Backend> SqlStore<B> {
         &self,
         c: &Call,
         events: &[CallEvent],
+        jobs: &[NewJob],
     ) -> StoreResult<(Call, bool)> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>(
@@ -77,6 +78,13 @@ impl<B: Backend> SqlStore<B> {
             Some(row) => {
                 let id = CallId(col(&row, "id")?);
                 insert_events::<B::Db>(&mut *tx, id, events).await?;
+                for j in jobs {
+                    let mut job = j.clone();
+                    job.call = Some(id);
+                    job.payload["call"] = serde_json::json!(id);
+                    job.queue = job.queue.map(|q| q.replace("{call}", &id.to_string()));
+                    super::jobs::enqueue::<B::Db>(&mut *tx, &job, c.started_at).await?;
+                }
                 let call = Call {
                     id,
                     version: 0,

@@ -15,15 +15,19 @@ impl<B: Backend> SqlStore<B> {
         now: Timestamp,
     ) -> StoreResult<Channel> {
         let q = sql(
-            "INSERT INTO channels (name, kind, webhook_url, team_id, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING *",
+            "INSERT INTO channels (name, kind, webhook_url, team_id, created_at, slack_channel,
+                 bot_token, signing_secret)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
         );
         let q = q
             .bind(c.name.as_str())
             .bind(c.kind.as_str())
             .bind(c.webhook_url.as_str())
             .bind(c.team.map(|t| t.0))
-            .bind(ms(now));
+            .bind(ms(now))
+            .bind(c.slack.as_ref().map(|s| s.channel.as_str()))
+            .bind(c.slack.as_ref().map(|s| s.bot_token.as_str()))
+            .bind(c.slack.as_ref().map(|s| s.signing_secret.as_str()));
         rows::channel(&self.write_one(q).await?)
     }
 
@@ -37,6 +41,43 @@ impl<B: Backend> SqlStore<B> {
             .read_all(sql("SELECT * FROM channels ORDER BY id"))
             .await?;
         all.iter().map(rows::channel).collect()
+    }
+
+    pub(super) async fn slack_message_of(
+        &self,
+        channel: ChannelId,
+        call: switchboard_core::CallId,
+    ) -> StoreResult<Option<(String, String)>> {
+        let q = sql("SELECT * FROM slack_messages WHERE channel_id = $1 AND call_id = $2")
+            .bind(channel.0)
+            .bind(call.0);
+        match self.read_one(q).await {
+            Ok(r) => Ok(Some((
+                rows::col(&r, "slack_channel")?,
+                rows::col(&r, "ts")?,
+            ))),
+            Err(switchboard_core::store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn put_slack_message(
+        &self,
+        channel: ChannelId,
+        call: switchboard_core::CallId,
+        slack_channel: &str,
+        ts: &str,
+    ) -> StoreResult<()> {
+        let q = sql(
+            "INSERT INTO slack_messages (channel_id, call_id, slack_channel, ts)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (channel_id, call_id) DO UPDATE SET slack_channel = $3, ts = $4",
+        )
+        .bind(channel.0)
+        .bind(call.0)
+        .bind(slack_channel)
+        .bind(ts);
+        self.write(q).await
     }
 
     pub(super) async fn remove_channel(&self, id: ChannelId) -> StoreResult<()> {

@@ -253,8 +253,13 @@ impl<B: Backend> Store for SqlStore<B> {
         self.hide_line(id).await
     }
 
-    async fn start_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<(Call, bool)> {
-        self.insert_call(call, events).await
+    async fn start_call(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        jobs: &[NewJob],
+    ) -> StoreResult<(Call, bool)> {
+        self.insert_call(call, events, jobs).await
     }
     async fn get_call(&self, id: CallId) -> StoreResult<Call> {
         self.call(id).await
@@ -346,6 +351,26 @@ impl<B: Backend> Store for SqlStore<B> {
     }
     async fn incident_jobs(&self, id: switchboard_core::IncidentId) -> StoreResult<Vec<JobStatus>> {
         self.incident_deliveries(id).await
+    }
+    async fn slack_message(
+        &self,
+        channel: ChannelId,
+        call: CallId,
+    ) -> StoreResult<Option<(String, String)>> {
+        self.slack_message_of(channel, call).await
+    }
+    async fn save_slack_message(
+        &self,
+        channel: ChannelId,
+        call: CallId,
+        slack_channel: &str,
+        ts: &str,
+    ) -> StoreResult<()> {
+        self.put_slack_message(channel, call, slack_channel, ts)
+            .await
+    }
+    async fn user_by_slack_id(&self, slack_user: &str) -> StoreResult<User> {
+        self.user_with_slack_id(slack_user).await
     }
     async fn call_incidents(
         &self,

@@ -14,15 +14,16 @@ impl<B: Backend> SqlStore<B> {
         let row = self
             .write_one(
                 sql(
-                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
                 .bind(u.time_zone.name())
                 .bind(ms(now))
-                .bind(u.clock.as_str()),
+                .bind(u.clock.as_str())
+                .bind(u.slack_user_id.as_deref()),
             )
             .await?;
         rows::user(&row)
@@ -47,18 +48,25 @@ impl<B: Backend> SqlStore<B> {
         let row = self
             .write_one(
                 sql(
-                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5
-                     WHERE id = $6 RETURNING *",
+                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5,
+                         slack_user_id = $6
+                     WHERE id = $7 RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
                 .bind(u.phone.as_ref().map(|p| p.to_string()))
                 .bind(u.time_zone.name())
                 .bind(u.clock.as_str())
+                .bind(u.slack_user_id.as_deref())
                 .bind(id.0),
             )
             .await?;
         rows::user(&row)
+    }
+
+    pub(super) async fn user_with_slack_id(&self, slack_user: &str) -> StoreResult<User> {
+        let q = sql("SELECT * FROM users WHERE slack_user_id = $1").bind(slack_user);
+        rows::user(&self.read_one(q).await?)
     }
 
     pub(super) async fn remove_user(&self, id: UserId) -> StoreResult<()> {

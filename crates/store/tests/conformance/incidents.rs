@@ -34,7 +34,7 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
     let (alice, l) = setup(&s).await;
     // A missed call opens an incident in the transaction that saves it.
     let (c1, _) = s
-        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[])
+        .start_call(&new_call(l, "CA1", "+14155550199", 0), &[], &[])
         .await
         .unwrap();
     let done = ended(&c1, Outcome::Missed, 30);
@@ -64,7 +64,7 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
 
     // The same caller again, within the window: joins it (no second incident).
     let (c2, _) = s
-        .start_call(&new_call(l, "CA2", "+14155550199", 600), &[])
+        .start_call(&new_call(l, "CA2", "+14155550199", 600), &[], &[])
         .await
         .unwrap();
     let mut ci = asks(&c2, l, true, Some(0));
@@ -94,7 +94,7 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
 
     // Outside the window (joins only incidents linked since t(700)): a new one.
     let (c3, _) = s
-        .start_call(&new_call(l, "CA3", "+14155550199", 900), &[])
+        .start_call(&new_call(l, "CA3", "+14155550199", 900), &[], &[])
         .await
         .unwrap();
     s.save_call(
@@ -131,7 +131,7 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
     // A resolved incident takes no more calls: the caller's next missed call opens anew
     // (the window leaves out the incident of the voicemail, last linked at 960 s).
     let (c4, _) = s
-        .start_call(&new_call(l, "CA4", "+14155550199", 1100), &[])
+        .start_call(&new_call(l, "CA4", "+14155550199", 1100), &[], &[])
         .await
         .unwrap();
     s.save_call(
@@ -149,7 +149,7 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
 
     // An answered call with nothing open and nothing to open changes nothing.
     let (c5, _) = s
-        .start_call(&new_call(l, "CA5", "+14155550777", 1200), &[])
+        .start_call(&new_call(l, "CA5", "+14155550777", 1200), &[], &[])
         .await
         .unwrap();
     s.save_call(
