@@ -80,6 +80,8 @@ async fn snapshot(s: &AppState, a: &Access, kind: &str, id: &str) -> Option<Valu
         "channels" => channels::get_channel(st, ac, p).await,
         "teams" => teams::get_team(st, ac, p).await,
         "calls" => calls::get_call(st, ac, p).await,
+        "incidents" => crate::api::incidents::get_incident(st, ac, p).await,
+        "integrations" => crate::api::integrations::get_integration(st, ac, p).await,
         _ => return None,
     };
     got.ok().map(|Json(v)| mask_secrets(&v))

@@ -108,6 +108,14 @@ async fn a_voicemail_opens_an_incident_and_the_callers_answered_call_acknowledge
         (&done["status"], &done["severity"]),
         (&json!("resolved"), &json!("critical"))
     );
+    let (_, audit) = app.get(&format!("/audit?target=incidents/{id}")).await;
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["action"], "PATCH /api/v1/incidents/{id}", "{audit}");
+    assert_eq!(
+        (&entry["before"]["status"], &entry["after"]["status"]),
+        (&json!("acknowledged"), &json!("resolved")),
+        "the audit trail has the change: {entry}"
+    );
     assert_eq!(incidents(&app, "?open=true").await.len(), 0);
     assert_eq!(incidents(&app, "?status=resolved").await.len(), 1);
     let (status, err) = app.get("/incidents?status=closed").await;
