@@ -128,6 +128,10 @@ pub async fn deliver(
     channel: &switchboard_core::channel::Channel,
     alert: &Alert,
 ) -> Result<(), JobError> {
+    if let (ChannelKind::SlackApp, Some(app)) = (channel.kind, &channel.slack) {
+        let body = chat::slack_app(alert, None);
+        return crate::slack::post_once(state, channel, app, &body).await;
+    }
     let body = match channel.kind {
         ChannelKind::Slack | ChannelKind::SlackApp => chat::slack(alert),
         ChannelKind::Teams => chat::teams(alert),

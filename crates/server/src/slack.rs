@@ -85,6 +85,22 @@ pub async fn post_or_update(
     }
 }
 
+/// Posts `body` once, as a new message that nothing updates later (a test message).
+pub async fn post_once(
+    state: &AppState,
+    channel: &Channel,
+    app: &SlackApp,
+    body: &Value,
+) -> Result<(), JobError> {
+    let mut payload = json!({"channel": app.channel});
+    payload["text"] = body["text"].clone();
+    payload["blocks"] = body["blocks"].clone();
+    match call_api(state, channel, app, "chat.postMessage", &payload).await? {
+        Ok(_) => Ok(()),
+        Err(code) => Err(JobError::Permanent(format!("Slack answered {code}"))),
+    }
+}
+
 /// One Web API call: `Ok(Ok(body))` when Slack says `ok`, `Ok(Err(code))` when it answers
 /// with an error code, `Err` when it is worth trying again (429, 5xx, unreachable).
 async fn call_api(

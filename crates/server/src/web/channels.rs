@@ -21,6 +21,8 @@ pub struct ChannelRow {
     pub kind: &'static str,
     pub host: String,
     pub failures: Vec<String>,
+    /// A Slack app's Interactivity Request URL.
+    pub interactivity: Option<String>,
 }
 
 #[derive(Template)]
@@ -62,6 +64,10 @@ async fn page(
                 ChannelKind::Teams => "Microsoft Teams",
                 ChannelKind::SlackApp => "Slack app",
             },
+            interactivity: c
+                .slack
+                .as_ref()
+                .map(|_| format!("{}/slack/actions/{}", s.config.public_url, c.id)),
             host: match &c.slack {
                 Some(app) => format!("Slack channel {}", app.channel),
                 None => NewChannel::host(&c.webhook_url),
@@ -123,6 +129,12 @@ pub struct AddForm {
     webhook_url: String,
     #[serde(default)]
     team: String,
+    #[serde(default)]
+    slack_channel: String,
+    #[serde(default)]
+    bot_token: String,
+    #[serde(default)]
+    signing_secret: String,
 }
 
 /// `POST /channels`: through `POST /api/v1/channels`.
@@ -132,7 +144,9 @@ pub async fn add(
     Form(f): Form<AddForm>,
 ) -> Result<Response, PageError> {
     v.check_csrf(&f.csrf)?;
-    let mut body = json!({"name": f.name, "kind": f.kind, "webhook_url": f.webhook_url});
+    let mut body = json!({"name": f.name, "kind": f.kind, "webhook_url": f.webhook_url,
+        "slack_channel": f.slack_channel, "bot_token": f.bot_token,
+        "signing_secret": f.signing_secret});
     if let Ok(t) = f.team.parse::<i64>() {
         body["team"] = json!(t);
     }

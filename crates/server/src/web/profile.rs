@@ -38,6 +38,7 @@ pub struct ProfilePage {
     pub phone: String,
     pub zone: String,
     pub twelve: bool,
+    pub slack_user_id: String,
     pub new_token: Option<String>,
     pub tokens: Vec<TokenRow>,
     pub sessions: Vec<SessionRow>,
@@ -103,6 +104,7 @@ async fn page(
                 .unwrap_or_default(),
             zone: v.user.time_zone.name().to_owned(),
             twelve: v.user.clock == switchboard_core::user::Clock::H12,
+            slack_user_id: v.user.slack_user_id.clone().unwrap_or_default(),
             problem,
             new_token,
             tokens,
@@ -127,6 +129,8 @@ pub struct DetailsForm {
     time_zone: String,
     #[serde(default)]
     clock: Option<String>,
+    #[serde(default)]
+    slack_user_id: Option<String>,
 }
 
 /// `POST /profile`: through `PATCH /api/v1/me`.
@@ -139,6 +143,9 @@ pub async fn save(
     let mut body = json!({ "name": f.name, "time_zone": f.time_zone.trim() });
     if let Some(c) = &f.clock {
         body["clock"] = json!(c);
+    }
+    if let Some(id) = f.slack_user_id.as_deref().map(str::trim) {
+        body["slack_user_id"] = if id.is_empty() { json!(null) } else { json!(id) };
     }
     if !f.phone.trim().is_empty() {
         body["phone"] = json!(f.phone.trim());
