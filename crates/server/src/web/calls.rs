@@ -114,7 +114,7 @@ pub async fn media_text(s: &AppState, c: &Call) -> String {
 }
 
 /// The start of `day` in the viewer's zone.
-fn day_start(day: Date, v: &Viewer) -> Option<jiff::Timestamp> {
+pub fn day_start(day: Date, v: &Viewer) -> Option<jiff::Timestamp> {
     day.to_zoned(v.user.time_zone.tz().clone())
         .ok()
         .map(|z| z.timestamp())

@@ -62,6 +62,10 @@ pub struct ListPage {
     pub chrome: Chrome,
     pub rows: Vec<Row>,
     pub statuses: Vec<Opt>,
+    pub lines: Vec<Opt>,
+    pub teams: Vec<Opt>,
+    pub since: String,
+    pub until: String,
     pub older: Option<String>,
     pub problem: Option<String>,
 }
@@ -71,6 +75,16 @@ pub struct ListQuery {
     /// `open` (the default), `any`, or a status.
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    team: String,
+    /// Opened from this day (in the viewer's zone).
+    #[serde(default)]
+    since: String,
+    /// Opened up to this day, included.
+    #[serde(default)]
+    until: String,
     #[serde(default)]
     before: Option<i64>,
 }
@@ -107,14 +121,48 @@ pub async fn list(
             }
         },
     };
+    let day = |raw: &str| -> Result<Option<jiff::civil::Date>, String> {
+        match raw.trim() {
+            "" => Ok(None),
+            d => d
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("'{d}' is not a day such as 2026-11-24.")),
+        }
+    };
+    let (since_day, until_day) = match (day(&q.since), day(&q.until)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            problem = Some(e);
+            (None, None)
+        }
+    };
+    let line_names = super::calls::line_names(&s, &v).await?;
+    let line = q
+        .line
+        .parse::<i64>()
+        .ok()
+        .map(switchboard_core::LineId)
+        .filter(|l| line_names.contains_key(l));
+    let team = q
+        .team
+        .parse::<i64>()
+        .ok()
+        .map(switchboard_core::TeamId)
+        .filter(|t| v.access.sees(Some(*t)));
     let f = switchboard_core::store::IncidentFilter {
         status,
-        open_only: chosen == "open" || problem.is_some(),
+        line,
+        team,
+        since: since_day.and_then(|d| super::calls::day_start(d, &v)),
+        until: until_day
+            .and_then(|d| d.tomorrow().ok())
+            .and_then(|d| super::calls::day_start(d, &v)),
+        open_only: chosen == "open" || (status.is_none() && chosen != "any"),
         member: (!v.access.sees_everything())
             .then(|| v.access.user.unwrap_or(switchboard_core::UserId(0))),
         before: q.before.map(IncidentId),
         limit: 50,
-        ..Default::default()
     };
     let list = s
         .store
@@ -136,10 +184,47 @@ pub async fn list(
                 .unwrap_or_else(|| "—".to_owned()),
         })
         .collect();
+    let query = {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        ser.append_pair("status", chosen);
+        for (k, val) in [
+            ("line", &q.line),
+            ("team", &q.team),
+            ("since", &q.since),
+            ("until", &q.until),
+        ] {
+            if !val.is_empty() {
+                ser.append_pair(k, val);
+            }
+        }
+        ser.finish()
+    };
     let older = (list.len() == 50)
         .then(|| list.last().map(|i| i.id))
         .flatten()
-        .map(|b| format!("/incidents?status={chosen}&before={b}"));
+        .map(|b| format!("/incidents?{query}&before={b}"));
+    let mut lines: Vec<Opt> = line_names
+        .iter()
+        .map(|(id, name)| Opt {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: Some(*id) == line,
+        })
+        .collect();
+    lines.sort_by(|a, b| a.label.cmp(&b.label));
+    let teams = s
+        .store
+        .list_teams()
+        .await
+        .map_err(ApiError::store("team"))?
+        .into_iter()
+        .filter(|t| v.access.sees(Some(t.id)))
+        .map(|t| Opt {
+            value: t.id.to_string(),
+            label: t.name,
+            selected: Some(t.id) == team,
+        })
+        .collect();
     let statuses = [
         ("open", "Open (triggered or acknowledged)"),
         ("triggered", "Triggered"),
@@ -159,6 +244,10 @@ pub async fn list(
             chrome: v.chrome(&s, "incidents").await,
             rows,
             statuses,
+            lines,
+            teams,
+            since: q.since.clone(),
+            until: q.until.clone(),
             older,
             problem: problem.clone(),
         },

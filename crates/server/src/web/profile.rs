@@ -145,7 +145,11 @@ pub async fn save(
         body["clock"] = json!(c);
     }
     if let Some(id) = f.slack_user_id.as_deref().map(str::trim) {
-        body["slack_user_id"] = if id.is_empty() { json!(null) } else { json!(id) };
+        body["slack_user_id"] = if id.is_empty() {
+            json!(null)
+        } else {
+            json!(id)
+        };
     }
     if !f.phone.trim().is_empty() {
         body["phone"] = json!(f.phone.trim());

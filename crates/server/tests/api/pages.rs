@@ -435,6 +435,20 @@ async fn the_incident_form_saved_as_shown_changes_nothing(app: TestApp) {
         .map(|e| e["message"].as_str().unwrap())
         .collect();
     assert_eq!(last[1..], ["Severity critical → low", "Unassigned"]);
+
+    // The list's filters: the day it was opened, in the URL; a bad day is named.
+    let (_, shown) = page(
+        &app,
+        &cookie,
+        "/incidents?since=2026-11-24&until=2026-11-24",
+    )
+    .await;
+    assert!(shown.contains("Vendor reports a breach"), "{shown}");
+    let (_, none) = page(&app, &cookie, "/incidents?since=2026-11-25").await;
+    assert!(!none.contains("Vendor reports a breach"));
+    let (status, bad) = page(&app, &cookie, "/incidents?since=yesterday").await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("yesterday") && bad.contains("is not a day such as 2026-11-24."));
 }
 
 crate::on_both!(
