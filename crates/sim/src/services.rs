@@ -212,6 +212,10 @@ fn scripted(s: &Shared) -> Option<Response> {
         (Kind::Pagerduty, 429) => {
             json!({"status": "throttle exceeded", "message": "Requests for this service are arriving too quickly.  Please retry later."})
         }
+        (Kind::Pagerduty, 400) => {
+            json!({"status": "invalid event", "message": "Event object is invalid",
+                                          "errors": ["'payload.summary' is missing"]})
+        }
         _ => json!({"status": "error", "message": "internal error"}),
     };
     let mut resp = (StatusCode::from_u16(status).unwrap(), Json(body)).into_response();

@@ -5,7 +5,7 @@
 //! downstream; a receiver that is down gets every event once it is back, in order; a
 //! rate-limited one is retried when it says; a refused one fails visibly.
 
-use crate::helpers::TestApp;
+use crate::helpers::{NowTs, TestApp};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use switchboard_sim::services::{Kind, Service};
@@ -269,6 +269,96 @@ async fn a_refused_event_fails_visibly_and_does_not_hold_the_next(app: TestApp) 
         );
     }
     assert_eq!(io.refused().len(), 2);
+
+    // PagerDuty calls an event invalid (400): given up at once, with its reason; incident.io
+    // rate-limits with an HTTP date: nothing is sent again before it; a webhook receiver
+    // that is gone (410) is given up.
+    let pd = Service::start(Kind::Pagerduty).await.unwrap();
+    integration(
+        &app,
+        json!({"name": "PD", "kind": "pagerduty", "url": pd.url, "secret": ROUTING_KEY}),
+    )
+    .await;
+    let io2 = Service::start(Kind::IncidentIo {
+        source: SOURCE.into(),
+        token: TOKEN.into(),
+    })
+    .await
+    .unwrap();
+    integration(
+        &app,
+        json!({"name": "incident.io 2", "kind": "incident_io", "url": io2.url, "secret": TOKEN}),
+    )
+    .await;
+    let made = integration(
+        &app,
+        json!({"name": "Gone", "kind": "webhook", "url": "http://127.0.0.1:9/hooks/switchboard"}),
+    )
+    .await;
+    let hook = Service::start(Kind::Webhook {
+        key: switchboard_core::incident::integration::webhook_key(made["secret"].as_str().unwrap())
+            .unwrap(),
+        clock: Arc::new(app.clock.clone()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        app.delete(&format!("/integrations/{}", made["id"])).await,
+        204
+    );
+    integration(
+        &app,
+        json!({"name": "Gone", "kind": "webhook", "url": hook.url, "secret": made["secret"]}),
+    )
+    .await;
+    pd.answer_next(400, None, 1);
+    hook.answer_next(410, None, 1);
+    let now = app.clock.now_ts();
+    let when = now
+        .checked_add(jiff::SignedDuration::from_secs(90))
+        .unwrap()
+        .strftime("%a, %d %b %Y %H:%M:%S UTC")
+        .to_string();
+    io2.answer_next(429, Some(&when), 1);
+    let (_, third) = app.post("/incidents", json!({"title": "Third"})).await;
+    app.settle().await;
+    let (_, detail) = app.get(&format!("/incidents/{}", third["id"])).await;
+    let errors: Vec<String> = detail["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {}", d["status"], d["last_error"]))
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.starts_with("\"failed\"")
+            && e.contains("pagerduty answered HTTP 400: 'payload.summary' is missing")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("\"failed\"") && e.contains("endpoint is gone")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("\"queued\"") && e.contains("incident_io answered HTTP 429")),
+        "{errors:?}"
+    );
+    app.clock.advance_secs(89);
+    app.settle().await;
+    assert!(
+        io2.accepted().is_empty(),
+        "not before the date incident.io gave"
+    );
+    app.clock.advance_secs(2);
+    app.settle().await;
+    assert_eq!(io2.accepted().len(), 1);
+    assert!(
+        pd.accepted().is_empty() && hook.accepted().is_empty(),
+        "given up, not retried"
+    );
     // Bad integrations are refused when made, naming the field.
     for (body, field) in [
         (
