@@ -235,4 +235,88 @@ async fn a_slack_button_press_acknowledges_and_a_forged_one_changes_nothing(app:
     assert!(slack.refused().is_empty(), "{:?}", slack.refused());
 }
 
+/// Posts a Twilio webhook to `url`, signed with the line's auth token.
+async fn twilio(app: &TestApp, url: &str, params: &[(&str, &str)]) -> u16 {
+    let form = switchboard_providers::form::Form(
+        params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    let sig = switchboard_providers::twilio::signature::sign("line-auth-token", url, &form);
+    app.http
+        .post(url)
+        .header("x-twilio-signature", sig)
+        .form(&form.0)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The message goes out while the call still rings, and the end of the call updates it.
+async fn the_message_is_posted_while_it_rings_and_updated_when_it_ends(app: TestApp) {
+    let slack = Service::start(Kind::SlackApi {
+        token: "xoxb-test-token".into(),
+    })
+    .await
+    .unwrap();
+    let (_, channel) = app
+        .post(
+            "/channels",
+            json!({"name": "#ops", "kind": "slack_app", "webhook_url": slack.url,
+                   "slack_channel": "C0123456789", "bot_token": "xoxb-test-token",
+                   "signing_secret": SECRET}),
+        )
+        .await;
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({"channels": [channel["id"]]}),
+    )
+    .await;
+    let call = [
+        ("AccountSid", "AC00000000000000000000000000000001"),
+        ("CallSid", "CA5000000000000000000000000000ring"),
+        ("From", "+14155550142"),
+        ("To", line["number"].as_str().unwrap()),
+        ("Direction", "inbound"),
+    ];
+    let mut ringing = call.to_vec();
+    ringing.push(("CallStatus", "ringing"));
+    assert_eq!(
+        twilio(&app, line["webhook_url"].as_str().unwrap(), &ringing).await,
+        200
+    );
+    app.settle().await;
+    let posted = slack.messages();
+    assert_eq!(posted.len(), 1, "posted while it rings");
+    let text = posted[0].1["text"].as_str().unwrap().to_owned();
+    assert!(text.contains("ringing now"), "{text}");
+    assert!(buttons(&posted[0].1).is_empty(), "no incident yet");
+    let mut ended = call.to_vec();
+    ended.extend([("CallStatus", "completed"), ("CallDuration", "9")]);
+    let status_url = line["status_callback_url"].as_str().unwrap();
+    assert_eq!(twilio(&app, status_url, &ended).await, 204);
+    app.settle().await;
+    let methods: Vec<String> = slack.api_calls().into_iter().map(|c| c.0).collect();
+    assert_eq!(methods, ["chat.postMessage", "chat.update"]);
+    let now = &slack.messages()[0].1;
+    assert!(
+        !now["text"].as_str().unwrap().contains("ringing now"),
+        "{now}"
+    );
+    assert_eq!(
+        buttons(now),
+        ["incident_acknowledge", "incident_resolve"],
+        "the hang-up opened an incident"
+    );
+}
+
 crate::on_all!(a_slack_button_press_acknowledges_and_a_forged_one_changes_nothing);
+mod twilio_only {
+    crate::on_both!(the_message_is_posted_while_it_rings_and_updated_when_it_ends);
+    use super::*;
+}
