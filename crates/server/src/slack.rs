@@ -15,7 +15,7 @@ use jiff::SignedDuration;
 use serde_json::{json, Value};
 use switchboard_core::channel::{Channel, ChannelId, ChannelKind, SlackApp};
 use switchboard_core::incident::Actor;
-use switchboard_core::store::{NewJob, StoreError};
+use switchboard_core::store::StoreError;
 use switchboard_core::{CallId, IncidentId};
 
 /// How far a request's timestamp may be from our clock (Slack's and every SDK's rule).
@@ -207,7 +207,7 @@ pub async fn actions(
     ) else {
         return refuse(StatusCode::BAD_REQUEST, "not a button press");
     };
-    let said = match act(&s, &channel, action_id, value, slack_user).await {
+    let said = match act(&s, action_id, value, slack_user).await {
         Ok(done) => done,
         Err(why) => why,
     };
@@ -222,7 +222,6 @@ pub async fn actions(
 /// Carries out a press; the sentence for the presser, or why nothing changed.
 async fn act(
     s: &AppState,
-    channel: &Channel,
     action_id: &str,
     value: &str,
     slack_user: &str,
@@ -280,18 +279,7 @@ async fn act(
         },
     )
     .await;
-    // Redraw the message of every call of the incident in this channel.
-    if let Ok(calls) = s.store.incident_calls(id).await {
-        for c in calls {
-            if let Err(e) = s
-                .store
-                .enqueue_job(&NewJob::refresh(c, channel.id), now)
-                .await
-            {
-                tracing::warn!(error = %e, "could not queue the redraw of a Slack message");
-            }
-        }
-    }
+    // The messages of the incident's calls are redrawn by jobs queued with the change.
     Ok(format!("Incident #{id} is {} now.", saved.status.as_str()))
 }
 

@@ -233,6 +233,14 @@ async fn a_slack_button_press_acknowledges_and_a_forged_one_changes_nothing(app:
         "{said:?}"
     );
     assert!(slack.refused().is_empty(), "{:?}", slack.refused());
+    // Resolved elsewhere (the API): the message is redrawn without buttons.
+    let (status, _) = app
+        .patch(&format!("/incidents/{id}"), json!({"status": "resolved"}))
+        .await;
+    assert_eq!(status, 200);
+    app.settle().await;
+    assert!(buttons(&slack.messages()[0].1).is_empty());
+    assert!(slack.messages()[0].1.to_string().contains("(resolved)"));
 }
 
 /// Posts a Twilio webhook to `url`, signed with the line's auth token.

@@ -18,6 +18,7 @@ async fn insert<D: Driver>(
     c: &mut D::Connection,
     inc: &Incident,
     change: &Change,
+    saving: Option<CallId>,
 ) -> StoreResult<Incident> {
     let q = sql::<D>(
         "INSERT INTO incidents (title, status, severity, team_id, line_id, caller_number,
@@ -39,7 +40,7 @@ async fn insert<D: Driver>(
         .one(c)
         .await?;
     let stored = rows::incident(&row)?;
-    record::<D>(c, &stored, change).await?;
+    record::<D>(c, &stored, change, saving).await?;
     Ok(stored)
 }
 
@@ -48,6 +49,7 @@ async fn update<D: Driver>(
     c: &mut D::Connection,
     inc: &Incident,
     change: &Change,
+    saving: Option<CallId>,
 ) -> StoreResult<Incident> {
     let q = sql::<D>(
         "UPDATE incidents SET title = $1, status = $2, severity = $3, assignee = $4,
@@ -67,16 +69,19 @@ async fn update<D: Driver>(
         .optional(c)
         .await?
         .ok_or_else(|| StoreError::Conflict(format!("incident {} changed meanwhile", inc.id)))?;
-    record::<D>(c, inc, change).await?;
+    record::<D>(c, inc, change, saving).await?;
     rows::incident(&row)
 }
 
-/// The timeline lines and call links of a change, and one job per integration of the
-/// incident's team for each status change to tell (queued in order, per integration).
+/// The timeline lines and call links of a change, one job per integration of the incident's
+/// team for each status change to tell (queued in order, per integration), and the redraw of
+/// every Slack app message of its calls (but `saving`'s: the call being saved redraws its
+/// own).
 async fn record<D: Driver>(
     c: &mut D::Connection,
     inc: &Incident,
     change: &Change,
+    saving: Option<CallId>,
 ) -> StoreResult<()> {
     let id = inc.id;
     for e in &change.timeline {
@@ -125,6 +130,22 @@ async fn record<D: Driver>(
             super::jobs::enqueue::<D>(c, &job, now_of(change)).await?;
         }
     }
+    let messages = sql::<D>(
+        "SELECT m.channel_id, m.call_id FROM slack_messages m
+         JOIN incident_calls ic ON ic.call_id = m.call_id WHERE ic.incident_id = $1
+         ORDER BY m.call_id, m.channel_id",
+    )
+    .bind(id.0)
+    .all(c)
+    .await?;
+    for row in messages {
+        let call = CallId(rows::col(&row, "call_id")?);
+        if Some(call) == saving {
+            continue;
+        }
+        let channel = switchboard_core::channel::ChannelId(rows::col(&row, "channel_id")?);
+        super::jobs::enqueue::<D>(c, &NewJob::refresh(call, channel), now_of(change)).await?;
+    }
     Ok(())
 }
 
@@ -164,9 +185,9 @@ pub(super) async fn for_call<D: Driver>(
         return Ok(None);
     };
     let stored = if is_new {
-        insert::<D>(c, &inc, &change).await?
+        insert::<D>(c, &inc, &change, Some(ci.call)).await?
     } else {
-        update::<D>(c, &inc, &change).await?
+        update::<D>(c, &inc, &change, Some(ci.call)).await?
     };
     Ok(Some(stored))
 }
@@ -178,7 +199,7 @@ impl<B: Backend> SqlStore<B> {
         change: &Change,
     ) -> StoreResult<Incident> {
         let mut tx = self.db.begin().await?;
-        let stored = insert::<B::Db>(&mut *tx, inc, change).await?;
+        let stored = insert::<B::Db>(&mut *tx, inc, change, None).await?;
         B::commit(tx).await?;
         Ok(stored)
     }
@@ -189,7 +210,7 @@ impl<B: Backend> SqlStore<B> {
         change: &Change,
     ) -> StoreResult<Incident> {
         let mut tx = self.db.begin().await?;
-        let stored = update::<B::Db>(&mut *tx, inc, change).await?;
+        let stored = update::<B::Db>(&mut *tx, inc, change, None).await?;
         B::commit(tx).await?;
         Ok(stored)
     }
