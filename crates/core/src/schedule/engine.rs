@@ -178,8 +178,50 @@ impl Engine {
             return None;
         }
         let k = self.shift_index(l, at, local);
+        let turn = k - self.empty_before(l, k);
         let n = l.layer.participants.len() as i64;
-        Some(l.layer.participants[k.rem_euclid(n) as usize])
+        Some(l.layer.participants[turn.rem_euclid(n) as usize])
+    }
+
+    /// How many of layer `l`'s shifts before shift `k` are empty: their handoff falls in a
+    /// stretch of wall-clock time the clocks skip, and the next handoff lands on the same
+    /// instant (an hourly rotation at spring-forward). An empty shift takes nobody's turn.
+    fn empty_before(&self, l: &CompiledLayer, k: i64) -> i64 {
+        // No clock change skips two days: longer shifts are never empty.
+        if l.shift_secs > 2 * 86_400 || k <= 0 {
+            return 0;
+        }
+        let until = self.handoff(l, k);
+        let civil_k = |dt: DateTime| -> i64 {
+            // The index of the first handoff at or after the wall-clock time `dt`.
+            let secs = dt.duration_since(l.layer.start).as_secs();
+            secs.div_euclid(l.shift_secs) + i64::from(secs.rem_euclid(l.shift_secs) != 0)
+        };
+        let mut empty = 0;
+        for tr in self.tz.following(l.start) {
+            let t = tr.timestamp();
+            if t > until {
+                break;
+            }
+            let before = self.tz.to_offset(t - SignedDuration::from_nanos(1));
+            let after = tr.offset();
+            if after <= before {
+                continue;
+            }
+            // The skipped wall-clock stretch [gap_start, gap_end]: every handoff in it
+            // (gap_end included) happens at `t`; all but the last of them are empty.
+            let (gap_start, gap_end) = (before.to_datetime(t), after.to_datetime(t));
+            let first = civil_k(gap_start).max(0);
+            let mut last = civil_k(gap_end);
+            let last_at = SignedDuration::from_secs(last.saturating_mul(l.shift_secs));
+            if l.layer.start.checked_add(last_at).ok() != Some(gap_end) {
+                last -= 1;
+            }
+            if last > first {
+                empty += (last.min(k) - first).max(0);
+            }
+        }
+        empty
     }
 
     /// Every instant in `[from, to)` where the answer may change.

@@ -11,9 +11,16 @@
 //!   computed on the civil clock, so a 09:00 handoff stays at 09:00 across DST changes.
 //! - A wall-clock time skipped by spring-forward maps to the first valid instant (the moment
 //!   the clocks jump). A time repeated at fall-back maps to its **first** occurrence.
+//! - Every participant keeps their turn. When the clocks skip a handoff and the next handoff
+//!   lands on the same instant (an hourly rotation at spring-forward: 02:00 and 03:00 are
+//!   both the jump), the shift between them is empty and takes nobody's turn: the person
+//!   after it is next. A handoff in the skipped stretch whose next handoff comes later (a
+//!   half-hour change, a daily rotation) is not empty: it starts at the jump, shorter.
 //! - Restrictions are read on the wall clock too; a window whose end is not after its start
 //!   crosses midnight (daily) or the end of the week (weekly).
 
+#[cfg(test)]
+mod dst_turns;
 mod engine;
 #[cfg(test)]
 mod tests;
