@@ -1,5 +1,5 @@
 //! On-call lookup and 90 days of final shifts for a realistic schedule: three layers with
-//! restrictions and 1,000 overrides, in a zone with daylight saving time.
+//! restrictions and 1,000 or 10,000 overrides, in a zone with daylight saving time.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use jiff::{SignedDuration, Timestamp};
@@ -8,7 +8,7 @@ use switchboard_core::schedule::{
 };
 use switchboard_core::UserId;
 
-fn schedule() -> Schedule {
+fn schedule(n: i64) -> Schedule {
     let users = |r: std::ops::Range<i64>| r.map(UserId).collect::<Vec<_>>();
     let base = Layer {
         id: 1,
@@ -46,7 +46,7 @@ fn schedule() -> Schedule {
         }],
     };
     let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let overrides = (0..1000)
+    let overrides = (0..n)
         .map(|i| {
             let start = t0
                 .checked_add(SignedDuration::from_secs(i * 31_357))
@@ -69,27 +69,31 @@ fn schedule() -> Schedule {
 }
 
 fn bench(c: &mut Criterion) {
-    let engine = Engine::new(&schedule()).unwrap();
-    let at: Timestamp = "2026-03-29T10:15:00Z".parse().unwrap();
-    let beyond: Timestamp = "2026-12-20T10:15:00Z".parse().unwrap();
-    c.bench_function(
-        "on_call (3 layers, 1000 overrides, inside override span)",
-        |b| b.iter(|| engine.on_call(black_box(at))),
-    );
-    c.bench_function(
-        "on_call (3 layers, 1000 overrides, after every override)",
-        |b| b.iter(|| engine.on_call(black_box(beyond))),
-    );
-    let from: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
-    let to = from
-        .checked_add(SignedDuration::from_hours(24 * 90))
-        .unwrap();
-    c.bench_function("shifts over 90 days", |b| {
-        b.iter(|| engine.shifts(black_box(from), black_box(to)))
-    });
-    c.bench_function("compile the schedule (Engine::new)", |b| {
-        b.iter(|| Engine::new(black_box(&schedule())).unwrap())
-    });
+    for n in [1_000, 10_000] {
+        let engine = Engine::new(&schedule(n)).unwrap();
+        let at: Timestamp = "2026-03-29T10:15:00Z".parse().unwrap();
+        let beyond: Timestamp = "2040-12-20T10:15:00Z".parse().unwrap();
+        c.bench_function(
+            &format!("on_call (3 layers, {n} overrides, inside override span)"),
+            |b| b.iter(|| engine.on_call(black_box(at))),
+        );
+        c.bench_function(
+            &format!("on_call (3 layers, {n} overrides, after every override)"),
+            |b| b.iter(|| engine.on_call(black_box(beyond))),
+        );
+        let from: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+        let to = from
+            .checked_add(SignedDuration::from_hours(24 * 90))
+            .unwrap();
+        c.bench_function(&format!("shifts over 90 days ({n} overrides)"), |b| {
+            b.iter(|| engine.shifts(black_box(from), black_box(to)))
+        });
+        let sched = schedule(n);
+        c.bench_function(
+            &format!("compile the schedule (Engine::new, {n} overrides)"),
+            |b| b.iter(|| Engine::new(black_box(&sched)).unwrap()),
+        );
+    }
 }
 
 criterion_group!(benches, bench);

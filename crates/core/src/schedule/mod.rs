@@ -7,6 +7,7 @@
 //! Rules:
 //! - Layers are listed lowest first; a later (higher) layer wins wherever it has someone.
 //! - An override wins over every layer; of overlapping overrides, the one listed later wins.
+//!   The engine flattens them into disjoint spans once, so a lookup is a binary search.
 //! - Handoffs are wall-clock times in the schedule's zone: the start plus whole shifts,
 //!   computed on the civil clock, so a 09:00 handoff stays at 09:00 across DST changes.
 //! - A wall-clock time skipped by spring-forward maps to the first valid instant (the moment
@@ -22,6 +23,8 @@
 #[cfg(test)]
 mod dst_turns;
 mod engine;
+#[cfg(test)]
+mod index_tests;
 #[cfg(test)]
 mod tests;
 
