@@ -182,3 +182,37 @@ fn every_step_a_call_can_take_is_listed_once() {
         ]
     );
 }
+
+#[test]
+fn a_call_rings_whoever_a_monthly_rotation_has_on_call() {
+    // Schedule 8: Alice, then Bob, handing off on the first Monday of each month at 09:00
+    // Berlin time.
+    let monthly: Schedule = serde_json::from_value(serde_json::json!({
+        "name": "Monthly", "time_zone": "Europe/Berlin",
+        "layers": [{"name": "month", "participants": [1, 2], "start": "2026-11-02T09:00",
+                    "shift": {"monthly_weekday": {"every": 1, "nth": 1, "day": "monday"}}}]
+    }))
+    .unwrap();
+    let mut dir = directory();
+    dir.schedules.insert(
+        ScheduleId(8),
+        ScheduleEntry {
+            name: "Monthly".into(),
+            engine: Some(Engine::new(&monthly).unwrap()),
+        },
+    );
+    let l = line(vec![RoutingStep::Schedule(ScheduleId(8))]);
+    let rings = |at: &str| {
+        plan_at(&l, &dir, ts(at)).steps[0]
+            .responder
+            .as_ref()
+            .map(|r| r.name.clone())
+    };
+    assert_eq!(rings("2026-12-07T07:59:59Z").as_deref(), Some("Alice"));
+    // Monday 7 December 2026, 09:00 CET: Bob's month begins.
+    assert_eq!(rings("2026-12-07T08:00:00Z").as_deref(), Some("Bob"));
+    assert_eq!(rings("2027-01-04T08:00:00Z").as_deref(), Some("Alice"));
+    // The plan changes exactly at the handoff.
+    let changes = changes(&l, &dir, ts("2026-12-01T00:00:00Z"), ts("2027-01-01T00:00:00Z"));
+    assert!(changes.contains(&ts("2026-12-07T08:00:00Z")), "{changes:?}");
+}

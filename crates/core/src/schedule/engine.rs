@@ -278,13 +278,9 @@ impl Engine {
     }
 
     fn handoff(&self, l: &CompiledLayer, k: i64) -> Timestamp {
-        let civil = l
-            .layer
-            .start
-            .checked_add(SignedDuration::from_secs(k.saturating_mul(l.shift_secs)));
-        match civil {
-            Ok(dt) => instant(&self.tz, dt),
-            Err(_) => Timestamp::MAX,
+        match l.layer.handoff_civil(k) {
+            Some(dt) => instant(&self.tz, dt),
+            None => Timestamp::MAX,
         }
     }
 

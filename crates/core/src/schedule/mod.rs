@@ -10,6 +10,9 @@
 //!   The engine flattens them into disjoint spans once, so a lookup is a binary search.
 //! - Handoffs are wall-clock times in the schedule's zone: the start plus whole shifts,
 //!   computed on the civil clock, so a 09:00 handoff stays at 09:00 across DST changes.
+//!   Monthly rotations hand off on the start's day of the month, clamped to the month's
+//!   length (counted from the start each time, so the 31st comes back after a short month),
+//!   or on the Nth (or last) weekday of the month, at the start's wall-clock time.
 //! - A wall-clock time skipped by spring-forward maps to the first valid instant (the moment
 //!   the clocks jump). A time repeated at fall-back maps to its **first** occurrence.
 //! - Every participant keeps their turn. When the clocks skip a handoff and the next handoff
@@ -25,6 +28,8 @@ mod dst_turns;
 mod engine;
 #[cfg(test)]
 mod index_tests;
+#[cfg(test)]
+mod monthly;
 #[cfg(test)]
 mod tests;
 
@@ -98,20 +103,71 @@ impl std::str::FromStr for ScheduleId {
 
 /// How long one shift of a rotation lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShiftLength {
     Hours(u32),
     Days(u32),
     Weeks(u32),
+    /// Every `n` months on the start's day of the month (clamped to the month's length: a
+    /// rotation starting on the 31st hands off on the 30th in April, the 28th or 29th in
+    /// February, and the 31st again in May), at the start's wall-clock time.
+    Months(u32),
+    /// Every `every` months on the `nth` `day` of the month (1 to 4, or -1 for the last),
+    /// at the start's wall-clock time; the first handoff is the start itself.
+    MonthlyWeekday {
+        every: u32,
+        nth: i8,
+        day: Day,
+    },
 }
 
 impl ShiftLength {
-    /// The length in civil seconds (a day is 24 wall-clock hours).
+    /// The length in civil seconds (a day is 24 wall-clock hours; a month is counted as 31
+    /// days, for estimates and limits only).
     pub fn civil_secs(self) -> i64 {
         match self {
             ShiftLength::Hours(n) => i64::from(n) * 3600,
             ShiftLength::Days(n) => i64::from(n) * 86_400,
             ShiftLength::Weeks(n) => i64::from(n) * 604_800,
+            ShiftLength::Months(n) | ShiftLength::MonthlyWeekday { every: n, .. } => {
+                i64::from(n) * 31 * 86_400
+            }
+        }
+    }
+
+    /// Months per shift, for the monthly rotations.
+    fn months(self) -> Option<u32> {
+        match self {
+            ShiftLength::Months(n) | ShiftLength::MonthlyWeekday { every: n, .. } => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl Layer {
+    /// The wall-clock time of handoff `k` (0 is the start), `None` past the calendar's end.
+    pub fn handoff_civil(&self, k: i64) -> Option<DateTime> {
+        let months = |n: u32| -> Option<jiff::civil::Date> {
+            let total = i64::from(n).checked_mul(k)?;
+            let span = jiff::Span::new().try_months(total).ok()?;
+            // jiff clamps the day to the month's length, from the start each time.
+            self.start.date().checked_add(span).ok()
+        };
+        match self.shift {
+            ShiftLength::Months(n) => Some(months(n)?.to_datetime(self.start.time())),
+            ShiftLength::MonthlyWeekday { every, nth, day } if k > 0 => {
+                let d = months(every)?;
+                let first = d.first_of_month();
+                let found = first.nth_weekday_of_month(nth, day.weekday()).ok()?;
+                Some(found.to_datetime(self.start.time()))
+            }
+            ShiftLength::MonthlyWeekday { .. } => Some(self.start),
+            other => self
+                .start
+                .checked_add(jiff::SignedDuration::from_secs(
+                    k.checked_mul(other.civil_secs())?,
+                ))
+                .ok(),
         }
     }
 }
@@ -197,12 +253,28 @@ impl Schedule {
                 ));
             }
             let n = match l.shift {
-                ShiftLength::Hours(n) | ShiftLength::Days(n) | ShiftLength::Weeks(n) => n,
+                ShiftLength::Hours(n)
+                | ShiftLength::Days(n)
+                | ShiftLength::Weeks(n)
+                | ShiftLength::Months(n) => n,
+                ShiftLength::MonthlyWeekday { every, nth, .. } => {
+                    if !(1..=4).contains(&nth) && nth != -1 {
+                        return Err(DomainError::new(
+                            f("shift.monthly_weekday.nth"),
+                            "must be 1 to 4, or -1 for the last of the month",
+                        ));
+                    }
+                    every
+                }
             };
-            if n == 0 || l.shift.civil_secs() > 52 * 604_800 {
+            let too_long = match l.shift.months() {
+                Some(m) => m > 12,
+                None => l.shift.civil_secs() > 52 * 604_800,
+            };
+            if n == 0 || too_long {
                 return Err(DomainError::new(
                     f("shift"),
-                    "must be at least 1 and at most 52 weeks long",
+                    "must be at least 1 and at most 52 weeks (or 12 months) long",
                 ));
             }
             if !SANE_YEARS.contains(&l.start.year()) {
