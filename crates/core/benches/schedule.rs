@@ -60,6 +60,8 @@ fn schedule(n: i64) -> Schedule {
         })
         .collect();
     Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "bench".into(),
         time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),

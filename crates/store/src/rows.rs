@@ -179,6 +179,8 @@ where
     let overrides: String = col(r, "overrides")?;
     Ok(switchboard_core::store::StoredSchedule {
         schedule: Schedule {
+            removals: from_json(&col::<R, String>(r, "removals")?)?,
+            temporary: from_json(&col::<R, String>(r, "temporary")?)?,
             id: Some(id),
             name: col(r, "name")?,
             time_zone: zone(r)?,

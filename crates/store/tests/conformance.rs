@@ -535,6 +535,8 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     use switchboard_core::schedule::{Layer, Override, Schedule, ScheduleId, ShiftLength};
     let (u, _) = setup(&s).await;
     let mut sched = Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "Primary".into(),
         time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
@@ -847,6 +849,8 @@ async fn teams_and_ownership(s: Arc<dyn Store>) {
         .unwrap()
         .is_empty());
     let sched = Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "Primary".into(),
         time_zone: switchboard_core::Zone::parse("UTC").unwrap(),

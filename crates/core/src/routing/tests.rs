@@ -213,6 +213,11 @@ fn a_call_rings_whoever_a_monthly_rotation_has_on_call() {
     assert_eq!(rings("2026-12-07T08:00:00Z").as_deref(), Some("Bob"));
     assert_eq!(rings("2027-01-04T08:00:00Z").as_deref(), Some("Alice"));
     // The plan changes exactly at the handoff.
-    let changes = changes(&l, &dir, ts("2026-12-01T00:00:00Z"), ts("2027-01-01T00:00:00Z"));
+    let changes = changes(
+        &l,
+        &dir,
+        ts("2026-12-01T00:00:00Z"),
+        ts("2027-01-01T00:00:00Z"),
+    );
     assert!(changes.contains(&ts("2026-12-07T08:00:00Z")), "{changes:?}");
 }

@@ -9,6 +9,8 @@ const P: [UserId; 3] = [UserId(1), UserId(2), UserId(3)];
 
 fn engine(zone: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Engine {
     Engine::new(&Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "Primary".into(),
         time_zone: Zone::parse(zone).unwrap(),

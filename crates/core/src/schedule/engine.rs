@@ -12,7 +12,9 @@ use serde::Serialize;
 pub enum Source {
     /// An override.
     Override,
-    /// The layer with this name.
+    /// A removal: nobody from the schedule, on purpose.
+    Removed,
+    /// The layer with this name (`Temporary name/layer name` for a temporary schedule's).
     Layer(String),
 }
 
@@ -21,6 +23,7 @@ impl Source {
     pub fn label(&self) -> String {
         match self {
             Source::Override => "override".to_owned(),
+            Source::Removed => "removed".to_owned(),
             Source::Layer(n) => format!("layer:{n}"),
         }
     }
@@ -139,6 +142,41 @@ pub struct Engine {
     overrides: Vec<(Timestamp, Timestamp, UserId)>,
     /// Who the overrides put on call, as disjoint spans: looked up by binary search.
     covered: OverrideIndex,
+    /// The removals, merged into disjoint spans, in order.
+    removed: Vec<(Timestamp, Timestamp)>,
+    /// The temporary schedules, as listed (a later one wins where they overlap).
+    temporary: Vec<CompiledTemporary>,
+}
+
+struct CompiledTemporary {
+    start: Timestamp,
+    end: Timestamp,
+    layers: Vec<CompiledLayer>,
+}
+
+fn compile_layer(tz: &TimeZone, l: &Layer) -> CompiledLayer {
+    let start = instant(tz, l.start);
+    let shift_secs = l.shift.civil_secs();
+    CompiledLayer {
+        start,
+        end: l.end.map(|e| instant(tz, e)),
+        shift_secs,
+        empty: empty_shifts(tz, l, start, shift_secs),
+        layer: l.clone(),
+    }
+}
+
+/// `spans` merged into disjoint spans, sorted.
+fn merged(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)> {
+    spans.sort();
+    let mut out: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
 }
 
 /// The overrides flattened into disjoint spans, each with the user of the override that wins
@@ -229,25 +267,34 @@ impl Engine {
         let layers = schedule
             .layers
             .iter()
-            .map(|l| {
-                let start = instant(&tz, l.start);
-                let shift_secs = l.shift.civil_secs();
-                CompiledLayer {
-                    start,
-                    end: l.end.map(|e| instant(&tz, e)),
-                    shift_secs,
-                    empty: empty_shifts(&tz, l, start, shift_secs),
-                    layer: l.clone(),
-                }
-            })
+            .map(|l| compile_layer(&tz, l))
             .collect();
         let overrides: Vec<_> = schedule
             .overrides
             .iter()
             .map(|o| (o.start, o.end, o.user))
             .collect();
+        let temporary = schedule
+            .temporary
+            .iter()
+            .map(|t| CompiledTemporary {
+                start: t.start,
+                end: t.end,
+                layers: t
+                    .layers
+                    .iter()
+                    .map(|l| {
+                        let mut c = compile_layer(&tz, l);
+                        c.layer.name = format!("{}/{}", t.name, l.name);
+                        c
+                    })
+                    .collect(),
+            })
+            .collect();
         Ok(Engine {
             covered: OverrideIndex::new(&overrides),
+            removed: merged(schedule.removals.iter().map(|r| (r.start, r.end)).collect()),
+            temporary,
             tz,
             layers,
             overrides,
@@ -262,8 +309,25 @@ impl Engine {
                 source: Some(Source::Override),
             };
         }
+        let i = self.removed.partition_point(|(s, _)| *s <= at);
+        if i > 0 && at < self.removed[i - 1].1 {
+            return OnCall {
+                user: None,
+                source: Some(Source::Removed),
+            };
+        }
         let local = at.to_zoned(self.tz.clone()).datetime();
-        for l in self.layers.iter().rev() {
+        // A temporary schedule covering `at` replaces every layer.
+        let layers = match self
+            .temporary
+            .iter()
+            .rev()
+            .find(|t| t.start <= at && at < t.end)
+        {
+            Some(t) => &t.layers,
+            None => &self.layers,
+        };
+        for l in layers.iter().rev() {
             if let Some(u) = self.layer_user(l, at, local) {
                 return OnCall {
                     user: Some(u),
@@ -327,7 +391,19 @@ impl Engine {
         }
         let first_day = from.to_zoned(self.tz.clone()).date().yesterday().ok();
         let last_day = to.to_zoned(self.tz.clone()).date().tomorrow().ok();
-        for l in &self.layers {
+        for (s, e) in &self.removed {
+            b.push(*s);
+            b.push(*e);
+        }
+        for t in &self.temporary {
+            b.push(t.start);
+            b.push(t.end);
+        }
+        for l in self
+            .layers
+            .iter()
+            .chain(self.temporary.iter().flat_map(|t| t.layers.iter()))
+        {
             b.push(l.start);
             b.extend(l.end);
             if to > l.start {

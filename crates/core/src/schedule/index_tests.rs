@@ -35,6 +35,8 @@ proptest! {
             })
             .collect();
         let e = Engine::new(&Schedule {
+            removals: vec![],
+            temporary: vec![],
             id: None,
             name: "Primary".into(),
             time_zone: Zone::parse("UTC").unwrap(),

@@ -6,7 +6,10 @@
 //!
 //! Rules:
 //! - Layers are listed lowest first; a later (higher) layer wins wherever it has someone.
-//! - An override wins over every layer; of overlapping overrides, the one listed later wins.
+//! - An override wins over everything; of overlapping overrides, the one listed later wins.
+//! - A removal ("nobody from this schedule between…") wins over temporary schedules and
+//!   layers. A temporary schedule (a span with layers of its own, a holiday plan) replaces
+//!   every layer while it runs; of two overlapping ones, the later listed wins.
 //!   The engine flattens them into disjoint spans once, so a lookup is a binary search.
 //! - Handoffs are wall-clock times in the schedule's zone: the start plus whole shifts,
 //!   computed on the civil clock, so a 09:00 handoff stays at 09:00 across DST changes.
@@ -30,6 +33,8 @@ mod engine;
 mod index_tests;
 #[cfg(test)]
 mod monthly;
+#[cfg(test)]
+mod spans;
 #[cfg(test)]
 mod tests;
 
@@ -217,6 +222,32 @@ pub struct Override {
     pub end: Timestamp,
 }
 
+/// A span with nobody from the schedule on call (a remove-only override), unless an
+/// override puts someone there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    #[serde(default)]
+    pub id: u32,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// A span whose layers replace all of the schedule's layers (a holiday plan); overrides and
+/// removals still win over it. Of overlapping ones, the one listed later wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Temporary {
+    #[serde(default)]
+    pub id: u32,
+    pub name: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Its rotations, as a schedule's (start local to the schedule's zone).
+    #[serde(default)]
+    pub layers: Vec<Layer>,
+}
+
 /// A schedule as the API and the CLI file carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -229,6 +260,27 @@ pub struct Schedule {
     pub layers: Vec<Layer>,
     #[serde(default)]
     pub overrides: Vec<Override>,
+    #[serde(default)]
+    pub removals: Vec<Removal>,
+    #[serde(default)]
+    pub temporary: Vec<Temporary>,
+}
+
+/// Checks a span's years and order, naming `field`.
+fn check_span(field: &str, start: Timestamp, end: Timestamp) -> Result<(), DomainError> {
+    for (k, t) in [("start", start), ("end", end)] {
+        let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+        if !SANE_YEARS.contains(&year) {
+            return Err(out_of_years(format!("{field}.{k}")));
+        }
+    }
+    if end <= start {
+        return Err(DomainError::new(
+            format!("{field}.end"),
+            "must be after the start",
+        ));
+    }
+    Ok(())
 }
 
 impl Schedule {
@@ -241,56 +293,32 @@ impl Schedule {
         if self.layers.len() > 20 {
             return Err(DomainError::new("layers", "at most 20 layers are allowed"));
         }
-        for (i, l) in self.layers.iter().enumerate() {
-            let f = |k: &str| format!("layers[{i}].{k}");
-            if l.name.trim().is_empty() || l.name.chars().count() > 100 {
-                return Err(DomainError::new(f("name"), "must be 1 to 100 characters"));
-            }
-            if l.participants.len() > 100 {
+        check_layers("layers", &self.layers)?;
+        if self.removals.len() > 10_000 {
+            return Err(DomainError::new("removals", "at most 10000 removals"));
+        }
+        for (i, r) in self.removals.iter().enumerate() {
+            check_span(&format!("removals[{i}]"), r.start, r.end)?;
+        }
+        if self.temporary.len() > 50 {
+            return Err(DomainError::new(
+                "temporary",
+                "at most 50 temporary schedules",
+            ));
+        }
+        for (i, t) in self.temporary.iter().enumerate() {
+            let f = format!("temporary[{i}]");
+            if t.name.trim().is_empty() || t.name.chars().count() > 100 {
                 return Err(DomainError::new(
-                    f("participants"),
-                    "at most 100 participants",
+                    format!("{f}.name"),
+                    "must be 1 to 100 characters",
                 ));
             }
-            let n = match l.shift {
-                ShiftLength::Hours(n)
-                | ShiftLength::Days(n)
-                | ShiftLength::Weeks(n)
-                | ShiftLength::Months(n) => n,
-                ShiftLength::MonthlyWeekday { every, nth, .. } => {
-                    if !(1..=4).contains(&nth) && nth != -1 {
-                        return Err(DomainError::new(
-                            f("shift.monthly_weekday.nth"),
-                            "must be 1 to 4, or -1 for the last of the month",
-                        ));
-                    }
-                    every
-                }
-            };
-            let too_long = match l.shift.months() {
-                Some(m) => m > 12,
-                None => l.shift.civil_secs() > 52 * 604_800,
-            };
-            if n == 0 || too_long {
-                return Err(DomainError::new(
-                    f("shift"),
-                    "must be at least 1 and at most 52 weeks (or 12 months) long",
-                ));
+            check_span(&f, t.start, t.end)?;
+            if t.layers.len() > 20 {
+                return Err(DomainError::new(format!("{f}.layers"), "at most 20 layers"));
             }
-            if !SANE_YEARS.contains(&l.start.year()) {
-                return Err(out_of_years(f("start")));
-            }
-            if let Some(end) = l.end {
-                if end <= l.start {
-                    return Err(DomainError::new(
-                        f("end"),
-                        "must be after the layer's start",
-                    ));
-                }
-            }
-            if l.restrictions.len() > 14 {
-                return Err(DomainError::new(f("restrictions"), "at most 14 windows"));
-            }
+            check_layers(&format!("{f}.layers"), &t.layers)?;
         }
         for (i, o) in self.overrides.iter().enumerate() {
             for (k, t) in [("start", o.start), ("end", o.end)] {
@@ -311,12 +339,71 @@ impl Schedule {
         }
         Ok(())
     }
+}
 
+/// Checks each layer of `layers`, naming `{at}[i].field`.
+fn check_layers(at: &str, layers: &[Layer]) -> Result<(), DomainError> {
+    for (i, l) in layers.iter().enumerate() {
+        let f = |k: &str| format!("{at}[{i}].{k}");
+        if l.name.trim().is_empty() || l.name.chars().count() > 100 {
+            return Err(DomainError::new(f("name"), "must be 1 to 100 characters"));
+        }
+        if l.participants.len() > 100 {
+            return Err(DomainError::new(
+                f("participants"),
+                "at most 100 participants",
+            ));
+        }
+        let n = match l.shift {
+            ShiftLength::Hours(n)
+            | ShiftLength::Days(n)
+            | ShiftLength::Weeks(n)
+            | ShiftLength::Months(n) => n,
+            ShiftLength::MonthlyWeekday { every, nth, .. } => {
+                if !(1..=4).contains(&nth) && nth != -1 {
+                    return Err(DomainError::new(
+                        f("shift.monthly_weekday.nth"),
+                        "must be 1 to 4, or -1 for the last of the month",
+                    ));
+                }
+                every
+            }
+        };
+        let too_long = match l.shift.months() {
+            Some(m) => m > 12,
+            None => l.shift.civil_secs() > 52 * 604_800,
+        };
+        if n == 0 || too_long {
+            return Err(DomainError::new(
+                f("shift"),
+                "must be at least 1 and at most 52 weeks (or 12 months) long",
+            ));
+        }
+        if !SANE_YEARS.contains(&l.start.year()) {
+            return Err(out_of_years(f("start")));
+        }
+        if let Some(end) = l.end {
+            if end <= l.start {
+                return Err(DomainError::new(
+                    f("end"),
+                    "must be after the layer's start",
+                ));
+            }
+        }
+        if l.restrictions.len() > 14 {
+            return Err(DomainError::new(f("restrictions"), "at most 14 windows"));
+        }
+    }
+    Ok(())
+}
+
+impl Schedule {
     /// Every user the schedule mentions.
     pub fn users(&self) -> Vec<UserId> {
         let mut v: Vec<UserId> = self
             .layers
             .iter()
+            .chain(self.temporary.iter().flat_map(|t| t.layers.iter()))
             .flat_map(|l| l.participants.iter().copied())
             .chain(self.overrides.iter().map(|o| o.user))
             .collect();

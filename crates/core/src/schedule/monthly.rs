@@ -6,6 +6,8 @@ use crate::Zone;
 
 fn engine(zone: &str, who: &[i64], start: &str, shift: ShiftLength) -> Engine {
     Engine::new(&Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "Monthly".into(),
         time_zone: Zone::parse(zone).unwrap(),
@@ -115,6 +117,8 @@ fn the_last_friday_in_sydney_and_a_half_hour_zone() {
 fn monthly_shifts_are_checked() {
     let bad = |shift: ShiftLength| {
         Schedule {
+            removals: vec![],
+            temporary: vec![],
             id: None,
             name: "x".into(),
             time_zone: Zone::parse("UTC").unwrap(),

@@ -28,6 +28,8 @@ fn layer(name: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Layer {
 
 fn schedule(zone: &str, layers: Vec<Layer>, overrides: Vec<Override>) -> Engine {
     Engine::new(&Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "Primary".into(),
         time_zone: Zone::parse(zone).unwrap(),
@@ -326,6 +328,8 @@ fn invalid_schedules_name_the_field() {
         Some("'Nowhere/City' is not an IANA time zone name (e.g. Europe/Berlin)")
     );
     let mut s = Schedule {
+        removals: vec![],
+        temporary: vec![],
         id: None,
         name: "x".into(),
         time_zone: Zone::utc(),
@@ -410,8 +414,31 @@ fn arb_schedule() -> impl Strategy<Value = Schedule> {
         0usize..ZONES.len(),
         prop::collection::vec(arb_layer(), 0..4),
         prop::collection::vec(arb_override(), 0..6),
+        prop::collection::vec(arb_override(), 0..3),
+        prop::collection::vec(
+            (arb_override(), prop::collection::vec(arb_layer(), 0..3)),
+            0..3,
+        ),
     )
-        .prop_map(|(z, layers, overrides)| Schedule {
+        .prop_map(|(z, layers, overrides, removals, temporary)| Schedule {
+            removals: removals
+                .into_iter()
+                .map(|o| Removal {
+                    id: 0,
+                    start: o.start,
+                    end: o.end,
+                })
+                .collect(),
+            temporary: temporary
+                .into_iter()
+                .map(|(o, layers)| Temporary {
+                    id: 0,
+                    name: "t".into(),
+                    start: o.start,
+                    end: o.end,
+                    layers,
+                })
+                .collect(),
             id: None,
             name: "p".into(),
             time_zone: Zone::parse(ZONES[z]).unwrap(),

@@ -50,6 +50,8 @@ fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, Stri
         "time_zone": st.schedule.time_zone,
         "layers": st.schedule.layers,
         "overrides": st.schedule.overrides,
+        "removals": st.schedule.removals,
+        "temporary": st.schedule.temporary,
         "on_call_now": on_call.map(|o| json!({
             "user": who(o.user, names),
             "source": o.source.map(|x| x.label()),
@@ -67,6 +69,24 @@ fn assign_ids(sched: &mut Schedule) {
     for l in &mut sched.layers {
         if l.id == 0 || !seen.insert(l.id) {
             l.id = next;
+            seen.insert(next);
+            next += 1;
+        }
+    }
+    let mut next = sched.removals.iter().map(|o| o.id).max().unwrap_or(0) + 1;
+    let mut seen = std::collections::HashSet::new();
+    for o in &mut sched.removals {
+        if o.id == 0 || !seen.insert(o.id) {
+            o.id = next;
+            seen.insert(next);
+            next += 1;
+        }
+    }
+    let mut next = sched.temporary.iter().map(|o| o.id).max().unwrap_or(0) + 1;
+    let mut seen = std::collections::HashSet::new();
+    for o in &mut sched.temporary {
+        if o.id == 0 || !seen.insert(o.id) {
+            o.id = next;
             seen.insert(next);
             next += 1;
         }
@@ -98,6 +118,17 @@ async fn check(s: &AppState, a: &Access, sched: &Schedule, kept: &[UserId]) -> A
                 format!("user {u} does not exist"),
             )
             .into());
+        }
+    }
+    for (t, temp) in sched.temporary.iter().enumerate() {
+        for (i, l) in temp.layers.iter().enumerate() {
+            if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
+                return Err(DomainError::new(
+                    format!("temporary[{t}].layers[{i}].participants"),
+                    format!("user {u} does not exist"),
+                )
+                .into());
+            }
         }
     }
     for (i, o) in sched.overrides.iter().enumerate() {
@@ -180,6 +211,12 @@ pub struct ScheduleInput {
     layers: Vec<Layer>,
     #[serde(default)]
     overrides: Vec<Override>,
+    /// Spans with nobody from the schedule on call.
+    #[serde(default)]
+    removals: Vec<switchboard_core::schedule::Removal>,
+    /// Spans whose layers replace the schedule's (a holiday plan).
+    #[serde(default)]
+    temporary: Vec<switchboard_core::schedule::Temporary>,
     team: Option<TeamId>,
 }
 
@@ -190,6 +227,8 @@ pub async fn create_schedule(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let team = scope::team_for_new(&s, &a, input.team).await?;
     let mut sched = Schedule {
+        removals: input.removals,
+        temporary: input.temporary,
         id: None,
         name: input.name,
         time_zone: input.time_zone,
@@ -243,6 +282,8 @@ pub struct SchedulePatch {
     time_zone: Option<Zone>,
     layers: Option<Vec<Layer>>,
     overrides: Option<Vec<Override>>,
+    removals: Option<Vec<switchboard_core::schedule::Removal>>,
+    temporary: Option<Vec<switchboard_core::schedule::Temporary>>,
     /// The owning team; `null`: none (admins only).
     #[serde(default, deserialize_with = "super::lines::explicit_null")]
     team: Option<Option<TeamId>>,
@@ -266,6 +307,12 @@ pub async fn update_schedule(
         }
         if let Some(o) = &p.overrides {
             sched.overrides = o.clone();
+        }
+        if let Some(r) = &p.removals {
+            sched.removals = r.clone();
+        }
+        if let Some(t) = &p.temporary {
+            sched.temporary = t.clone();
         }
         Ok(())
     })

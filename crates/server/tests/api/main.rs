@@ -17,6 +17,7 @@ mod incidents;
 mod instances;
 mod pages;
 mod retention;
+mod schedule_spans;
 mod schedules;
 mod screening;
 mod sdk;

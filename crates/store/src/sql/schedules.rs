@@ -19,8 +19,8 @@ impl<B: Backend> SqlStore<B> {
     ) -> StoreResult<StoredSchedule> {
         let q = sql(
             "INSERT INTO schedules (name, time_zone, layers, overrides, feed_token, created_at,
-                 team_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+                 team_id, removals, temporary)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
         );
         let q = q
             .bind(s.name.as_str())
@@ -29,7 +29,9 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&s.overrides))
             .bind(token)
             .bind(ms(now))
-            .bind(team.map(|t| t.0));
+            .bind(team.map(|t| t.0))
+            .bind(to_json(&s.removals))
+            .bind(to_json(&s.temporary));
         rows::schedule(&self.write_one(q).await?)
     }
 
@@ -57,7 +59,7 @@ impl<B: Backend> SqlStore<B> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>(
             "UPDATE schedules SET name = $1, time_zone = $2, layers = $3, overrides = $4,
-                 team_id = $7, version = version + 1
+                 team_id = $7, removals = $8, temporary = $9, version = version + 1
              WHERE id = $5 AND version = $6 RETURNING *",
         );
         let q = q
@@ -67,7 +69,9 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&s.overrides))
             .bind(id.0)
             .bind(version)
-            .bind(team.map(|t| t.0));
+            .bind(team.map(|t| t.0))
+            .bind(to_json(&s.removals))
+            .bind(to_json(&s.temporary));
         let Some(row) = q.optional(&mut *tx).await? else {
             let exists = sql::<B::Db>("SELECT id FROM schedules WHERE id = $1").bind(id.0);
             return Err(match exists.optional(&mut *tx).await? {
