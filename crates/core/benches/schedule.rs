@@ -11,6 +11,7 @@ use switchboard_core::UserId;
 fn schedule(n: i64) -> Schedule {
     let users = |r: std::ops::Range<i64>| r.map(UserId).collect::<Vec<_>>();
     let base = Layer {
+        time_zone: None,
         id: 1,
         name: "weekly".into(),
         participants: users(1..7),
@@ -20,6 +21,7 @@ fn schedule(n: i64) -> Schedule {
         restrictions: vec![],
     };
     let business = Layer {
+        time_zone: None,
         id: 2,
         name: "business".into(),
         participants: users(7..12),
@@ -32,6 +34,7 @@ fn schedule(n: i64) -> Schedule {
         }],
     };
     let weekend = Layer {
+        time_zone: None,
         id: 3,
         name: "weekend".into(),
         participants: users(12..15),

@@ -228,6 +228,16 @@ impl BusinessHours {
     }
 
     fn validate(&self) -> Result<(), DomainError> {
+        if let Some(i) = self
+            .open
+            .iter()
+            .position(|w| matches!(w, crate::schedule::Restriction::EveryWeeks { .. }))
+        {
+            return Err(DomainError::new(
+                format!("business_hours.open[{i}]"),
+                "business hours are daily or weekly windows (every N weeks is for schedules)",
+            ));
+        }
         if self.open.is_empty() || self.open.len() > 14 {
             return Err(DomainError::new(
                 "business_hours.open",

@@ -541,6 +541,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
         name: "Primary".into(),
         time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
         layers: vec![Layer {
+            time_zone: None,
             id: 1,
             name: "weekly".into(),
             participants: vec![u],

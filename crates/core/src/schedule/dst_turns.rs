@@ -15,6 +15,7 @@ fn engine(zone: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Engine
         name: "Primary".into(),
         time_zone: Zone::parse(zone).unwrap(),
         layers: vec![Layer {
+            time_zone: None,
             id: 0,
             name: "hourly".into(),
             participants: who.to_vec(),

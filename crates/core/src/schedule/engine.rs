@@ -1,10 +1,11 @@
 //! The compiled schedule: on-call lookup and final shifts.
 
+use super::compile::{empty_shifts, OverrideIndex};
 use super::{Layer, Restriction, Schedule};
 use crate::{DomainError, UserId};
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Serialize;
 
 /// Why someone is on call.
@@ -53,85 +54,8 @@ struct CompiledLayer {
     shift_secs: i64,
     /// The indexes of its empty shifts, ascending (see [`empty_shifts`]).
     empty: Vec<i64>,
-}
-
-/// A stretch of wall-clock time a zone skips: `from` to `to` (both read as `at`).
-struct Gap {
-    at: Timestamp,
-    from: DateTime,
-    to: DateTime,
-}
-
-/// The wall-clock stretches `tz` skips between the years 2000 and 2200 (where layers may
-/// start), computed once per zone and process.
-fn gaps(tz: &TimeZone) -> std::sync::Arc<Vec<Gap>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<Gap>>>>> = OnceLock::new();
-    let Some(name) = tz.iana_name() else {
-        return Arc::new(Vec::new());
-    };
-    let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(g) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
-        return g.clone();
-    }
-    let (from, to) = (
-        Timestamp::from_second(946_684_800).unwrap_or(Timestamp::MIN), // 2000-01-01
-        Timestamp::from_second(7_289_654_400).unwrap_or(Timestamp::MAX), // 2201-01-01
-    );
-    let mut out = Vec::new();
-    for tr in tz.following(from) {
-        let t = tr.timestamp();
-        if t > to {
-            break;
-        }
-        let before = tz.to_offset(t - SignedDuration::from_nanos(1));
-        let after = tr.offset();
-        if after > before {
-            out.push(Gap {
-                at: t,
-                from: before.to_datetime(t),
-                to: after.to_datetime(t),
-            });
-        }
-    }
-    let g = Arc::new(out);
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(name.to_owned(), g.clone());
-    g
-}
-
-/// The shifts of a layer that are empty: their handoff falls in a stretch of wall-clock time
-/// the clocks skip and the next handoff lands on the same instant (an hourly rotation at
-/// spring-forward: 02:00 and 03:00 are both the jump). An empty shift takes nobody's turn.
-/// Only shifts no longer than a skipped stretch can be empty, so weekly layers have none.
-fn empty_shifts(tz: &TimeZone, layer: &Layer, start: Timestamp, shift_secs: i64) -> Vec<i64> {
-    let mut out = Vec::new();
-    if shift_secs > 2 * 86_400 {
-        return out;
-    }
-    // The index of the first handoff at or after the wall-clock time `dt`.
-    let first_at = |dt: DateTime| -> i64 {
-        let secs = dt.duration_since(layer.start).as_secs();
-        secs.div_euclid(shift_secs) + i64::from(secs.rem_euclid(shift_secs) != 0)
-    };
-    for g in gaps(tz).iter().filter(|g| g.at >= start) {
-        if g.to.duration_since(g.from).as_secs() < shift_secs {
-            // Shorter than a shift: at most one handoff in it, never an empty shift.
-            continue;
-        }
-        // Every handoff in [from, to] happens at the jump; all but the last are empty.
-        let first = first_at(g.from).max(0);
-        let mut last = first_at(g.to);
-        let last_at = SignedDuration::from_secs(last.saturating_mul(shift_secs));
-        if layer.start.checked_add(last_at).ok() != Some(g.to) {
-            last -= 1;
-        }
-        out.extend(first..last);
-    }
-    out
+    /// Its own zone, when not the schedule's.
+    tz: Option<TimeZone>,
 }
 
 /// A schedule ready to answer questions.
@@ -154,7 +78,9 @@ struct CompiledTemporary {
     layers: Vec<CompiledLayer>,
 }
 
-fn compile_layer(tz: &TimeZone, l: &Layer) -> CompiledLayer {
+fn compile_layer(schedule_tz: &TimeZone, l: &Layer) -> CompiledLayer {
+    let own = l.time_zone.as_ref().map(|z| z.tz().clone());
+    let tz = own.as_ref().unwrap_or(schedule_tz);
     let start = instant(tz, l.start);
     let shift_secs = l.shift.civil_secs();
     CompiledLayer {
@@ -163,6 +89,7 @@ fn compile_layer(tz: &TimeZone, l: &Layer) -> CompiledLayer {
         shift_secs,
         empty: empty_shifts(tz, l, start, shift_secs),
         layer: l.clone(),
+        tz: own,
     }
 }
 
@@ -177,65 +104,6 @@ fn merged(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)>
         }
     }
     out
-}
-
-/// The overrides flattened into disjoint spans, each with the user of the override that wins
-/// there (the one listed last among those covering it), sorted by start.
-#[derive(Default)]
-struct OverrideIndex {
-    starts: Vec<Timestamp>,
-    ends: Vec<Timestamp>,
-    users: Vec<UserId>,
-}
-
-impl OverrideIndex {
-    /// A sweep over the overrides' edges, keeping the covering overrides in an ordered set
-    /// (the winner is the largest position): O(n log n).
-    fn new(overrides: &[(Timestamp, Timestamp, UserId)]) -> Self {
-        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(overrides.len() * 2);
-        for (i, (s, e, _)) in overrides.iter().enumerate() {
-            edges.push((*s, true, i));
-            edges.push((*e, false, i));
-        }
-        edges.sort_unstable_by_key(|(t, _, _)| *t);
-        let mut index = OverrideIndex::default();
-        let mut active = std::collections::BTreeSet::new();
-        let mut i = 0;
-        while i < edges.len() {
-            let t = edges[i].0;
-            while i < edges.len() && edges[i].0 == t {
-                let (_, opens, which) = edges[i];
-                if opens {
-                    active.insert(which);
-                } else {
-                    active.remove(&which);
-                }
-                i += 1;
-            }
-            let winner = active.last().map(|w| overrides[*w].2);
-            // Close the open span here, and open one for the new winner.
-            if let Some(last_end) = index.ends.last_mut() {
-                if *last_end == Timestamp::MAX {
-                    if winner == index.users.last().copied() {
-                        continue;
-                    }
-                    *last_end = t;
-                }
-            }
-            if let Some(u) = winner {
-                index.starts.push(t);
-                index.ends.push(Timestamp::MAX);
-                index.users.push(u);
-            }
-        }
-        index
-    }
-
-    /// The user an override puts on call at `at`.
-    fn at(&self, at: Timestamp) -> Option<UserId> {
-        let i = self.starts.partition_point(|s| *s <= at).checked_sub(1)?;
-        (at < self.ends[i]).then(|| self.users[i])
-    }
 }
 
 /// The instant of a wall-clock time: the first valid instant for a skipped time, the first
@@ -328,6 +196,10 @@ impl Engine {
             None => &self.layers,
         };
         for l in layers.iter().rev() {
+            let local = match &l.tz {
+                Some(tz) => at.to_zoned(tz.clone()).datetime(),
+                None => local,
+            };
             if let Some(u) = self.layer_user(l, at, local) {
                 return OnCall {
                     user: Some(u),
@@ -341,9 +213,14 @@ impl Engine {
         }
     }
 
+    /// The zone layer `l` is read in.
+    fn zone<'a>(&'a self, l: &'a CompiledLayer) -> &'a TimeZone {
+        l.tz.as_ref().unwrap_or(&self.tz)
+    }
+
     fn handoff(&self, l: &CompiledLayer, k: i64) -> Timestamp {
         match l.layer.handoff_civil(k) {
-            Some(dt) => instant(&self.tz, dt),
+            Some(dt) => instant(self.zone(l), dt),
             None => Timestamp::MAX,
         }
     }
@@ -389,8 +266,6 @@ impl Engine {
             b.push(*s);
             b.push(*e);
         }
-        let first_day = from.to_zoned(self.tz.clone()).date().yesterday().ok();
-        let last_day = to.to_zoned(self.tz.clone()).date().tomorrow().ok();
         for (s, e) in &self.removed {
             b.push(*s);
             b.push(*e);
@@ -404,10 +279,13 @@ impl Engine {
             .iter()
             .chain(self.temporary.iter().flat_map(|t| t.layers.iter()))
         {
+            let tz = self.zone(l);
+            let first_day = from.to_zoned(tz.clone()).date().yesterday().ok();
+            let last_day = to.to_zoned(tz.clone()).date().tomorrow().ok();
             b.push(l.start);
             b.extend(l.end);
             if to > l.start {
-                let from_local = from.max(l.start).to_zoned(self.tz.clone()).datetime();
+                let from_local = from.max(l.start).to_zoned(tz.clone()).datetime();
                 let mut k = self.shift_index(l, from.max(l.start), from_local);
                 loop {
                     let h = self.handoff(l, k);
@@ -420,7 +298,7 @@ impl Engine {
             }
             if let (Some(d0), Some(d1)) = (first_day, last_day) {
                 for r in &l.layer.restrictions {
-                    window_edges(&self.tz, r, d0, d1, &mut b);
+                    window_edges(tz, r, d0, d1, &mut b);
                 }
             }
         }
@@ -512,6 +390,39 @@ pub fn in_window(r: &Restriction, local: DateTime) -> bool {
             week_minute(start_day.weekday(), start),
             week_minute(end_day.weekday(), end),
         ),
+        Restriction::EveryWeeks {
+            weeks,
+            from,
+            start_day,
+            start,
+            end_day,
+            end,
+        } => {
+            let (now, opens) = (
+                week_minute(local.weekday(), local.time()),
+                week_minute(start_day.weekday(), start),
+            );
+            if !in_range(now, opens, week_minute(end_day.weekday(), end)) {
+                return false;
+            }
+            // The week the window opened in: this one, or the one before when it wrapped.
+            let monday = |d: Date| {
+                let back = i64::from(d.weekday().to_monday_zero_offset());
+                d.checked_sub(jiff::Span::new().days(back)).unwrap_or(d)
+            };
+            let mut opened = monday(local.date());
+            if now < opens {
+                opened = opened
+                    .checked_sub(jiff::Span::new().days(7))
+                    .unwrap_or(opened);
+            }
+            let weeks_since = opened
+                .since(monday(from))
+                .map_or(-1, |s| s.get_days())
+                .div_euclid(7);
+            let every = i32::try_from(weeks.max(1)).unwrap_or(1);
+            weeks_since >= 0 && weeks_since % every == 0
+        }
     }
 }
 
@@ -551,7 +462,15 @@ fn window_edges(tz: &TimeZone, r: &Restriction, d0: Date, d1: Date, out: &mut Ve
                 start,
                 end_day,
                 end,
+            }
+            | Restriction::EveryWeeks {
+                start_day,
+                start,
+                end_day,
+                end,
+                ..
             } => {
+                // Every week's edges: those of a week without the window change nothing.
                 if d.weekday() == start_day.weekday() {
                     out.push(instant(tz, d.to_datetime(start)));
                 }

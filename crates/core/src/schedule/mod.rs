@@ -26,9 +26,12 @@
 //! - Restrictions are read on the wall clock too; a window whose end is not after its start
 //!   crosses midnight (daily) or the end of the week (weekly).
 
+mod compile;
 #[cfg(test)]
 mod dst_turns;
 mod engine;
+#[cfg(test)]
+mod follow_sun;
 #[cfg(test)]
 mod index_tests;
 #[cfg(test)]
@@ -190,6 +193,17 @@ pub enum Restriction {
         end_day: Day,
         end: Time,
     },
+    /// As `weekly`, but only every `weeks` weeks: the window opening in the week (Monday to
+    /// Sunday) of `from`, then every `weeks` weeks after (every other weekend: 2).
+    #[serde(rename = "every_weeks")]
+    EveryWeeks {
+        weeks: u32,
+        from: jiff::civil::Date,
+        start_day: Day,
+        start: Time,
+        end_day: Day,
+        end: Time,
+    },
 }
 
 /// One rotation.
@@ -201,7 +215,11 @@ pub struct Layer {
     pub id: u32,
     pub name: String,
     pub participants: Vec<UserId>,
-    /// First handoff, local to the schedule's zone.
+    /// The zone the layer's start, handoffs and restrictions are read in, when not the
+    /// schedule's (a follow-the-sun team: Sydney's layer in Sydney time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<crate::Zone>,
+    /// First handoff, local to the layer's zone (the schedule's unless it has its own).
     pub start: DateTime,
     pub shift: ShiftLength,
     /// No one from this layer is on call from this local time on.
@@ -392,6 +410,16 @@ fn check_layers(at: &str, layers: &[Layer]) -> Result<(), DomainError> {
         }
         if l.restrictions.len() > 14 {
             return Err(DomainError::new(f("restrictions"), "at most 14 windows"));
+        }
+        for (j, r) in l.restrictions.iter().enumerate() {
+            if let Restriction::EveryWeeks { weeks, .. } = r {
+                if !(1..=52).contains(weeks) {
+                    return Err(DomainError::new(
+                        f(&format!("restrictions[{j}].weeks")),
+                        "must be 1 to 52",
+                    ));
+                }
+            }
         }
     }
     Ok(())

@@ -12,6 +12,7 @@ fn engine(zone: &str, who: &[i64], start: &str, shift: ShiftLength) -> Engine {
         name: "Monthly".into(),
         time_zone: Zone::parse(zone).unwrap(),
         layers: vec![Layer {
+            time_zone: None,
             id: 0,
             name: "monthly".into(),
             participants: who.iter().map(|u| UserId(*u)).collect(),
@@ -123,6 +124,7 @@ fn monthly_shifts_are_checked() {
             name: "x".into(),
             time_zone: Zone::parse("UTC").unwrap(),
             layers: vec![Layer {
+                time_zone: None,
                 id: 0,
                 name: "m".into(),
                 participants: vec![UserId(1)],

@@ -8,6 +8,7 @@ use crate::Zone;
 
 fn layer(name: &str, who: &[i64], start: &str, shift: ShiftLength) -> Layer {
     Layer {
+        time_zone: None,
         id: 0,
         name: name.into(),
         participants: who.iter().map(|u| UserId(*u)).collect(),

@@ -16,6 +16,7 @@ fn dt(s: &str) -> DateTime {
 
 fn layer(name: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Layer {
     Layer {
+        time_zone: None,
         id: 0,
         name: name.into(),
         participants: who.to_vec(),
@@ -373,6 +374,7 @@ fn arb_layer() -> impl Strategy<Value = Layer> {
         prop::option::of((0u32..24, 0u32..24)),
     )
         .prop_map(|(who, day, hour, shift, window)| Layer {
+            time_zone: None,
             id: 0,
             name: format!("l{day}"),
             participants: who.into_iter().map(UserId).collect(),
@@ -496,6 +498,7 @@ proptest! {
     ) {
         let who: Vec<UserId> = (1..=n as i64).map(UserId).collect();
         let l = Layer {
+            time_zone: None,
             id: 0,
             name: "r".into(),
             participants: who.clone(),

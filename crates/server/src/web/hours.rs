@@ -70,11 +70,19 @@ pub fn rows(hours: Option<&BusinessHours>) -> Vec<Row> {
             .iter()
             .map(|w| match *w {
                 Restriction::Daily { start, end } => row("daily", hhmm(start), "", hhmm(end)),
+                // Business hours never hold an every-N-weeks window (refused by validation).
                 Restriction::Weekly {
                     start_day,
                     start,
                     end_day,
                     end,
+                }
+                | Restriction::EveryWeeks {
+                    start_day,
+                    start,
+                    end_day,
+                    end,
+                    ..
                 } => row(
                     &day_name(start_day),
                     hhmm(start),

@@ -1,0 +1,152 @@
+//! What compiling a schedule prepares once, so that lookups are binary searches: the
+//! overrides flattened into disjoint spans, and the empty shifts of each layer (the turn
+//! rule at spring-forward, from the zone's skipped stretches, cached per zone).
+
+use super::Layer;
+use crate::UserId;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+/// The overrides flattened into disjoint spans, each with the user of the override that wins
+/// there (the one listed last among those covering it), sorted by start.
+#[derive(Default)]
+pub(super) struct OverrideIndex {
+    starts: Vec<Timestamp>,
+    ends: Vec<Timestamp>,
+    users: Vec<UserId>,
+}
+
+impl OverrideIndex {
+    /// A sweep over the overrides' edges, keeping the covering overrides in an ordered set
+    /// (the winner is the largest position): O(n log n).
+    pub(super) fn new(overrides: &[(Timestamp, Timestamp, UserId)]) -> Self {
+        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(overrides.len() * 2);
+        for (i, (s, e, _)) in overrides.iter().enumerate() {
+            edges.push((*s, true, i));
+            edges.push((*e, false, i));
+        }
+        edges.sort_unstable_by_key(|(t, _, _)| *t);
+        let mut index = OverrideIndex::default();
+        let mut active = std::collections::BTreeSet::new();
+        let mut i = 0;
+        while i < edges.len() {
+            let t = edges[i].0;
+            while i < edges.len() && edges[i].0 == t {
+                let (_, opens, which) = edges[i];
+                if opens {
+                    active.insert(which);
+                } else {
+                    active.remove(&which);
+                }
+                i += 1;
+            }
+            let winner = active.last().map(|w| overrides[*w].2);
+            // Close the open span here, and open one for the new winner.
+            if let Some(last_end) = index.ends.last_mut() {
+                if *last_end == Timestamp::MAX {
+                    if winner == index.users.last().copied() {
+                        continue;
+                    }
+                    *last_end = t;
+                }
+            }
+            if let Some(u) = winner {
+                index.starts.push(t);
+                index.ends.push(Timestamp::MAX);
+                index.users.push(u);
+            }
+        }
+        index
+    }
+
+    /// The user an override puts on call at `at`.
+    pub(super) fn at(&self, at: Timestamp) -> Option<UserId> {
+        let i = self.starts.partition_point(|s| *s <= at).checked_sub(1)?;
+        (at < self.ends[i]).then(|| self.users[i])
+    }
+}
+
+/// A stretch of wall-clock time a zone skips: `from` to `to` (both read as `at`).
+struct Gap {
+    at: Timestamp,
+    from: DateTime,
+    to: DateTime,
+}
+
+/// The wall-clock stretches `tz` skips between the years 2000 and 2200 (where layers may
+/// start), computed once per zone and process.
+fn gaps(tz: &TimeZone) -> std::sync::Arc<Vec<Gap>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<Gap>>>>> = OnceLock::new();
+    let Some(name) = tz.iana_name() else {
+        return Arc::new(Vec::new());
+    };
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(g) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+        return g.clone();
+    }
+    let (from, to) = (
+        Timestamp::from_second(946_684_800).unwrap_or(Timestamp::MIN), // 2000-01-01
+        Timestamp::from_second(7_289_654_400).unwrap_or(Timestamp::MAX), // 2201-01-01
+    );
+    let mut out = Vec::new();
+    for tr in tz.following(from) {
+        let t = tr.timestamp();
+        if t > to {
+            break;
+        }
+        let before = tz.to_offset(t - SignedDuration::from_nanos(1));
+        let after = tr.offset();
+        if after > before {
+            out.push(Gap {
+                at: t,
+                from: before.to_datetime(t),
+                to: after.to_datetime(t),
+            });
+        }
+    }
+    let g = Arc::new(out);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(name.to_owned(), g.clone());
+    g
+}
+
+/// The shifts of a layer that are empty: their handoff falls in a stretch of wall-clock time
+/// the clocks skip and the next handoff lands on the same instant (an hourly rotation at
+/// spring-forward: 02:00 and 03:00 are both the jump). An empty shift takes nobody's turn.
+/// Only shifts no longer than a skipped stretch can be empty, so weekly layers have none.
+pub(super) fn empty_shifts(
+    tz: &TimeZone,
+    layer: &Layer,
+    start: Timestamp,
+    shift_secs: i64,
+) -> Vec<i64> {
+    let mut out = Vec::new();
+    if shift_secs > 2 * 86_400 {
+        return out;
+    }
+    // The index of the first handoff at or after the wall-clock time `dt`.
+    let first_at = |dt: DateTime| -> i64 {
+        let secs = dt.duration_since(layer.start).as_secs();
+        secs.div_euclid(shift_secs) + i64::from(secs.rem_euclid(shift_secs) != 0)
+    };
+    for g in gaps(tz).iter().filter(|g| g.at >= start) {
+        if g.to.duration_since(g.from).as_secs() < shift_secs {
+            // Shorter than a shift: at most one handoff in it, never an empty shift.
+            continue;
+        }
+        // Every handoff in [from, to] happens at the jump; all but the last are empty.
+        let first = first_at(g.from).max(0);
+        let mut last = first_at(g.to);
+        let last_at = SignedDuration::from_secs(last.saturating_mul(shift_secs));
+        if layer.start.checked_add(last_at).ok() != Some(g.to) {
+            last -= 1;
+        }
+        out.extend(first..last);
+    }
+    out
+}
