@@ -55,6 +55,7 @@ fn schedule(n: i64) -> Schedule {
                 .checked_add(SignedDuration::from_secs(i * 31_357))
                 .unwrap();
             Override {
+                covering: None,
                 id: i as u32 + 1,
                 user: UserId(1 + i % 14),
                 start,

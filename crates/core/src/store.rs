@@ -549,6 +549,35 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The user whose Slack user id is `slack_user`.
     async fn user_by_slack_id(&self, slack_user: &str) -> StoreResult<User>;
+    async fn create_cover_request(
+        &self,
+        r: &crate::schedule::cover::NewCoverRequest,
+        now: Timestamp,
+    ) -> StoreResult<crate::schedule::cover::CoverRequest>;
+    async fn get_cover_request(&self, id: i64)
+        -> StoreResult<crate::schedule::cover::CoverRequest>;
+    /// A schedule's cover requests, newest first.
+    async fn list_cover_requests(
+        &self,
+        schedule: ScheduleId,
+    ) -> StoreResult<Vec<crate::schedule::cover::CoverRequest>>;
+    /// Declines or withdraws a pending request (`Conflict` when it was decided already).
+    async fn close_cover_request(
+        &self,
+        id: i64,
+        to: crate::schedule::cover::CoverStatus,
+        now: Timestamp,
+    ) -> StoreResult<crate::schedule::cover::CoverRequest>;
+    /// Accepts a pending request and saves the schedule's overrides (with its override) over
+    /// `version`, in one transaction; `Conflict` (and nothing written) when the request was
+    /// decided already or the schedule changed since.
+    async fn accept_cover_request(
+        &self,
+        id: i64,
+        schedule: &Schedule,
+        version: i64,
+        now: Timestamp,
+    ) -> StoreResult<(crate::schedule::cover::CoverRequest, StoredSchedule)>;
     /// The incidents a call is linked to, newest first.
     async fn call_incidents(&self, call: CallId) -> StoreResult<Vec<crate::incident::Incident>>;
     /// The jobs queued about a call, oldest first.

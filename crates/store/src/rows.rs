@@ -354,3 +354,24 @@ where
         created_at: ts(col(r, "created_at")?)?,
     })
 }
+
+pub fn cover_request<R: Row>(r: &R) -> StoreResult<switchboard_core::schedule::cover::CoverRequest>
+where
+    R::Database: Driver,
+{
+    use switchboard_core::schedule::cover::{CoverRequest, CoverStatus};
+    Ok(CoverRequest {
+        id: col(r, "id")?,
+        schedule: switchboard_core::schedule::ScheduleId(col(r, "schedule_id")?),
+        requester: UserId(col(r, "requester")?),
+        coverer: UserId(col(r, "coverer")?),
+        start: ts(col(r, "start_at")?)?,
+        end: ts(col(r, "end_at")?)?,
+        note: col(r, "note")?,
+        status: CoverStatus::parse(&col::<R, String>(r, "status")?).ok_or_else(|| bad("status"))?,
+        created_at: ts(col(r, "created_at")?)?,
+        decided_at: col::<R, Option<i64>>(r, "decided_at")?
+            .map(ts)
+            .transpose()?,
+    })
+}

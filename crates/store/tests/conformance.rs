@@ -12,8 +12,11 @@ use switchboard_core::user::NewUser;
 use switchboard_core::{CallId, LineId, PhoneNumber, UserId};
 use switchboard_store::testing::TestDb;
 
+#[path = "conformance/cover.rs"]
+mod cover;
 #[path = "conformance/incidents.rs"]
 mod incidents;
+use cover::a_cover_request_is_decided_once_with_its_override;
 use incidents::incidents_are_versioned_and_calls_join_them;
 
 fn t(s: i64) -> Timestamp {
@@ -559,6 +562,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     assert_eq!(stored.schedule.layers, sched.layers);
     assert_eq!(stored.schedule.id, Some(stored.id));
     sched.overrides.push(Override {
+        covering: None,
         id: 1,
         user: u,
         start: t(10),
@@ -1061,4 +1065,5 @@ on_both!(
     audit_trail,
     sso_logins,
     incidents_are_versioned_and_calls_join_them,
+    a_cover_request_is_decided_once_with_its_override,
 );

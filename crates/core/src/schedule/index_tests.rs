@@ -28,6 +28,7 @@ proptest! {
             .iter()
             .enumerate()
             .map(|(i, (s, len, u))| Override {
+                covering: None,
                 id: i as u32 + 1,
                 user: UserId(*u),
                 start: t(*s),

@@ -27,6 +27,7 @@
 //!   crosses midnight (daily) or the end of the week (weekly).
 
 mod compile;
+pub mod cover;
 #[cfg(test)]
 mod dst_turns;
 mod engine;
@@ -238,6 +239,9 @@ pub struct Override {
     pub user: UserId,
     pub start: Timestamp,
     pub end: Timestamp,
+    /// Whom `user` covers, when the override came from a cover request they accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covering: Option<UserId>,
 }
 
 /// A span with nobody from the schedule on call (a remove-only override), unless an

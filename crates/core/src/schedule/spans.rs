@@ -62,6 +62,7 @@ fn a_removal_leaves_nobody_unless_an_override_puts_someone_there() {
         (None, Some("removed".into()))
     );
     s.overrides.push(Override {
+        covering: None,
         id: 1,
         user: UserId(3),
         start: ts("2026-12-25T10:00:00Z"),
@@ -127,6 +128,7 @@ fn a_temporary_schedule_replaces_the_layers_with_handoffs_on_the_wall_clock() {
     );
     // Overrides and removals still win over it.
     s.overrides.push(Override {
+        covering: None,
         id: 1,
         user: UserId(3),
         start: ts("2026-10-02T00:00:00Z"),

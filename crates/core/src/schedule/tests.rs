@@ -258,12 +258,14 @@ fn overrides_win_and_the_later_of_two_overlapping_ones_wins() {
         )],
         vec![
             Override {
+                covering: None,
                 id: 1,
                 user: BOB,
                 start: ts("2026-03-01T10:00:00Z"),
                 end: ts("2026-03-01T14:00:00Z"),
             },
             Override {
+                covering: None,
                 id: 2,
                 user: CAROL,
                 start: ts("2026-03-01T12:00:00Z"),
@@ -346,6 +348,7 @@ fn invalid_schedules_name_the_field() {
     assert_eq!(s.validate().unwrap_err().field, "layers[0].shift");
     s.layers.clear();
     s.overrides = vec![Override {
+        covering: None,
         id: 0,
         user: ALICE,
         start: ts("2026-01-02T00:00:00Z"),
@@ -401,6 +404,7 @@ fn arb_override() -> impl Strategy<Value = Override> {
             .checked_add(jiff::SignedDuration::from_secs(s))
             .unwrap();
         Override {
+            covering: None,
             id: 0,
             user: UserId(u),
             start,

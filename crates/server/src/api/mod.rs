@@ -4,6 +4,7 @@
 pub mod audio;
 pub mod calls;
 pub mod channels;
+pub mod cover;
 pub mod coverage;
 pub mod error;
 pub mod incidents;

@@ -72,6 +72,26 @@ pub fn protected() -> Table {
         post(schedules::rotate_user_feed),
     )
     .at(
+        "/schedules/{id}/cover-requests",
+        &[Method::POST, Method::GET],
+        post(cover::create_cover).get(cover::list_covers),
+    )
+    .at(
+        "/cover-requests/{id}/accept",
+        &[Method::POST],
+        post(cover::accept_cover),
+    )
+    .at(
+        "/cover-requests/{id}/decline",
+        &[Method::POST],
+        post(cover::decline_cover),
+    )
+    .at(
+        "/cover-requests/{id}/withdraw",
+        &[Method::POST],
+        post(cover::withdraw_cover),
+    )
+    .at(
         "/schedules",
         &[Method::POST, Method::GET],
         post(schedules::create_schedule).get(schedules::list_schedules),

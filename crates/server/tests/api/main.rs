@@ -10,6 +10,7 @@ mod binary;
 mod browser;
 mod calls;
 mod cli;
+mod cover_requests;
 mod faults;
 mod helpers;
 mod incident_tools;

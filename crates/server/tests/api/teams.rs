@@ -169,6 +169,17 @@ async fn team_a_things(app: &TestApp, a: i64) -> Owned {
         .await;
     assert_eq!(status, 201, "{tool}");
     ids.insert("integrations", tool["id"].as_i64().unwrap());
+    // A cover request in team A: Alice asks Bea.
+    let bea = app.user("Bea", Some("+14155550177")).await;
+    let (status, cover) = app
+        .post(
+            &format!("/schedules/{}/cover-requests", sched["id"]),
+            json!({"requester": alice, "coverer": bea, "start": "2031-01-01T00:00:00Z",
+                   "end": "2031-01-02T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{cover}");
+    ids.insert("cover-requests", cover["id"].as_i64().unwrap());
     Owned {
         ids,
         recording: recs[0]["id"].as_i64().unwrap(),
@@ -212,6 +223,10 @@ fn body_for(method: &Method, path: &str, alice: i64) -> Option<Body> {
             json!({"user": alice, "start": "2031-01-01T00:00:00Z", "end": "2031-01-02T00:00:00Z"}),
         )),
         ("POST", "/incidents/{id}/notes") => Some(Body::Json(json!({"text": "x"}))),
+        ("POST", "/schedules/{id}/cover-requests") => Some(Body::Json(json!({
+            "coverer": alice, "start": "2031-02-01T00:00:00Z", "end": "2031-02-02T00:00:00Z"
+        }))),
+        ("POST", p) if p.starts_with("/cover-requests/") => Some(Body::Json(json!({}))),
         ("PATCH", _) | ("POST", "/lines/{id}/test-mode" | "/calls/{id}/incident") => {
             Some(Body::Json(json!({})))
         }

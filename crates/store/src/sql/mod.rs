@@ -14,6 +14,7 @@ mod audit;
 mod backend;
 mod calls;
 mod channels;
+mod cover;
 mod drafts;
 pub(crate) mod driver;
 mod incidents;

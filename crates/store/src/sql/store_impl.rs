@@ -372,6 +372,45 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn user_by_slack_id(&self, slack_user: &str) -> StoreResult<User> {
         self.user_with_slack_id(slack_user).await
     }
+    async fn create_cover_request(
+        &self,
+        r: &switchboard_core::schedule::cover::NewCoverRequest,
+        now: Timestamp,
+    ) -> StoreResult<switchboard_core::schedule::cover::CoverRequest> {
+        self.insert_cover(r, now).await
+    }
+    async fn get_cover_request(
+        &self,
+        id: i64,
+    ) -> StoreResult<switchboard_core::schedule::cover::CoverRequest> {
+        self.cover(id).await
+    }
+    async fn list_cover_requests(
+        &self,
+        schedule: ScheduleId,
+    ) -> StoreResult<Vec<switchboard_core::schedule::cover::CoverRequest>> {
+        self.covers(schedule).await
+    }
+    async fn close_cover_request(
+        &self,
+        id: i64,
+        to: switchboard_core::schedule::cover::CoverStatus,
+        now: Timestamp,
+    ) -> StoreResult<switchboard_core::schedule::cover::CoverRequest> {
+        self.close_cover(id, to, now).await
+    }
+    async fn accept_cover_request(
+        &self,
+        id: i64,
+        schedule: &Schedule,
+        version: i64,
+        now: Timestamp,
+    ) -> StoreResult<(
+        switchboard_core::schedule::cover::CoverRequest,
+        StoredSchedule,
+    )> {
+        self.accept_cover_with(id, schedule, version, now).await
+    }
     async fn call_incidents(
         &self,
         call: CallId,

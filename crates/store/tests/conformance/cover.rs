@@ -1,0 +1,86 @@
+//! Accepting a cover request marks it and saves the schedule's override in one transaction,
+//! over both versions: a stale schedule or a decided request writes nothing.
+
+use super::*;
+use switchboard_core::schedule::cover::{CoverStatus, NewCoverRequest};
+use switchboard_core::schedule::{Override, Schedule};
+
+pub(super) async fn a_cover_request_is_decided_once_with_its_override(s: Arc<dyn Store>) {
+    let alice = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    let bob = s.create_user(&new_user("Bob"), t(0)).await.unwrap();
+    let sched = Schedule {
+        id: None,
+        name: "Primary".into(),
+        time_zone: switchboard_core::Zone::parse("UTC").unwrap(),
+        layers: vec![],
+        overrides: vec![],
+        removals: vec![],
+        temporary: vec![],
+    };
+    let st = s
+        .create_schedule(&sched, "feed-c", None, t(0))
+        .await
+        .unwrap();
+    let req = s
+        .create_cover_request(
+            &NewCoverRequest {
+                schedule: st.id,
+                requester: alice.id,
+                coverer: bob.id,
+                start: t(100),
+                end: t(200),
+                note: String::new(),
+            },
+            t(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(req.status, CoverStatus::Pending);
+    let mut with = st.schedule.clone();
+    with.overrides.push(Override {
+        id: 1,
+        covering: Some(alice.id),
+        ..req.as_override()
+    });
+    // A stale schedule version: nothing is written, the request stays pending.
+    assert!(matches!(
+        s.accept_cover_request(req.id, &with, st.version + 1, t(2))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.get_cover_request(req.id).await.unwrap().status,
+        CoverStatus::Pending
+    );
+    let (done, saved) = s
+        .accept_cover_request(req.id, &with, st.version, t(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.status, done.decided_at),
+        (CoverStatus::Accepted, Some(t(3)))
+    );
+    assert_eq!(saved.schedule.overrides[0].covering, Some(alice.id));
+    assert_eq!(saved.version, st.version + 1);
+    // Decided: neither accepted again nor declined.
+    assert!(matches!(
+        s.accept_cover_request(req.id, &with, saved.version, t(4))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.close_cover_request(req.id, CoverStatus::Declined, t(4))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.get_schedule(st.id)
+            .await
+            .unwrap()
+            .schedule
+            .overrides
+            .len(),
+        1
+    );
+    assert_eq!(s.list_cover_requests(st.id).await.unwrap().len(), 1);
+}
