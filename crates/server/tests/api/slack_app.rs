@@ -58,7 +58,8 @@ async fn press(
 }
 
 async fn told(slack: &Service, n: usize) -> Vec<Value> {
-    for _ in 0..100 {
+    // The presser is told from a task spawned after the answer: give it up to 10 s.
+    for _ in 0..500 {
         if slack.responses().len() >= n {
             break;
         }
