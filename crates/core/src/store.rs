@@ -57,6 +57,16 @@ pub struct CallFilter {
     pub limit: u32,
 }
 
+/// One recorded stretch of a schedule's history: who was on call (`None`: nobody) and why
+/// (the source's label, such as `layer:weekly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryShift {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub user: Option<UserId>,
+    pub source: Option<String>,
+}
+
 /// Which incidents to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
@@ -578,6 +588,24 @@ pub trait Store: Send + Sync + 'static {
         version: i64,
         now: Timestamp,
     ) -> StoreResult<(crate::schedule::cover::CoverRequest, StoredSchedule)>;
+    /// Where a schedule's recorded history stops (`None`: nothing recorded yet).
+    async fn history_until(&self, id: ScheduleId) -> StoreResult<Option<Timestamp>>;
+    /// Appends `shifts` (from `after`, where the record stopped, to `until`) in one
+    /// transaction; `Conflict` and nothing written when the record moved meanwhile.
+    async fn append_history(
+        &self,
+        id: ScheduleId,
+        after: Option<Timestamp>,
+        until: Timestamp,
+        shifts: &[HistoryShift],
+    ) -> StoreResult<()>;
+    /// The recorded stretches overlapping `[from, to)`, in order.
+    async fn schedule_history(
+        &self,
+        id: ScheduleId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<HistoryShift>>;
     /// The incidents a call is linked to, newest first.
     async fn call_incidents(&self, call: CallId) -> StoreResult<Vec<crate::incident::Incident>>;
     /// The jobs queued about a call, oldest first.

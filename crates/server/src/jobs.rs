@@ -32,6 +32,9 @@ pub async fn run_worker(state: AppState, mut stop: watch::Receiver<bool>) {
             if let Err(e) = crate::retention::sweep(&state).await {
                 tracing::error!(error = %e, "the retention sweep failed; it runs again later");
             }
+            if let Err(e) = crate::history::record_all(&state).await {
+                tracing::error!(error = %e, "recording schedule history failed; it runs again later");
+            }
         }
         match run_one(&state).await {
             Ok(more) => {

@@ -16,6 +16,7 @@ mod cli_user;
 pub mod config;
 pub mod directory;
 pub mod errors;
+pub mod history;
 pub mod incident_events;
 pub mod jobs;
 pub mod json;

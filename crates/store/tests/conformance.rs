@@ -16,7 +16,9 @@ use switchboard_store::testing::TestDb;
 mod cover;
 #[path = "conformance/incidents.rs"]
 mod incidents;
-use cover::a_cover_request_is_decided_once_with_its_override;
+use cover::{
+    a_cover_request_is_decided_once_with_its_override, history_is_appended_once_and_never_changed,
+};
 use incidents::incidents_are_versioned_and_calls_join_them;
 
 fn t(s: i64) -> Timestamp {
@@ -1066,4 +1068,5 @@ on_both!(
     sso_logins,
     incidents_are_versioned_and_calls_join_them,
     a_cover_request_is_decided_once_with_its_override,
+    history_is_appended_once_and_never_changed,
 );

@@ -134,6 +134,9 @@ pub async fn accept_cover(
     // Over the schedule's version; another edit in between: read it again and retry.
     for _ in 0..5 {
         let st = scope::schedule(&s, &a, r.schedule).await?;
+        crate::history::record(&s, &st, s.clock.now())
+            .await
+            .map_err(ApiError::store("schedule"))?;
         let mut sched = st.schedule.clone();
         let mut o = r.as_override();
         o.id = sched.overrides.iter().map(|o| o.id).max().unwrap_or(0) + 1;

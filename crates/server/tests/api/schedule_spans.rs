@@ -103,4 +103,70 @@ async fn holiday_plans_and_removals_route_calls(app: TestApp) {
     );
 }
 
-crate::on_both!(holiday_plans_and_removals_route_calls);
+/// Editing a layer changes the future, not the past: shifts already over answer from the
+/// recorded history.
+async fn editing_a_layer_does_not_rewrite_the_past(app: TestApp) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let c = app.user("Carol", Some(CAROL)).await;
+    let (status, s) = app
+        .post(
+            "/schedules",
+            json!({
+                "name": "Primary", "time_zone": "Europe/Berlin",
+                "layers": [{"name": "daily", "participants": [a, b], "start": "2026-11-23T09:00",
+                            "shift": {"days": 1}}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    let id = s["id"].as_i64().unwrap();
+    let created: jiff::Timestamp = s["created_at"].as_str().unwrap().parse().unwrap();
+    let past = format!(
+        "/schedules/{id}/shifts?from={}&to={}",
+        created,
+        created + jiff::SignedDuration::from_hours(72)
+    );
+    app.clock.advance_secs(3 * 86_400 + 3600);
+    let (_, before) = app.get(&past).await;
+    let names: Vec<&str> = before["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["user"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Alice") && names.contains(&"Bob"),
+        "{before}"
+    );
+    // The layer now has Carol only.
+    let (status, _) = app
+        .patch(
+            &format!("/schedules/{id}"),
+            json!({"layers": [{"name": "daily", "participants": [c], "start": "2026-11-23T09:00",
+                               "shift": {"days": 1}}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, after) = app.get(&past).await;
+    assert_eq!(after["shifts"], before["shifts"], "the past is as it was");
+    // The future is Carol's.
+    let now = "2026-11-28T12:00:00Z";
+    let (_, oc) = app.get(&format!("/schedules/{id}/on-call?at={now}")).await;
+    assert_eq!(oc["user"]["name"], "Carol");
+    // Across the edge: recorded shifts, then the engine's.
+    let (_, both) = app
+        .get(&format!(
+            "/schedules/{id}/shifts?from={}&to=2026-11-30T00:00:00Z",
+            created
+        ))
+        .await;
+    let last = both["shifts"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["user"]["name"], "Carol", "{both}");
+    let first = &both["shifts"][0];
+    assert_ne!(first["user"]["name"], "Carol", "{both}");
+}
+crate::on_both!(
+    holiday_plans_and_removals_route_calls,
+    editing_a_layer_does_not_rewrite_the_past,
+);

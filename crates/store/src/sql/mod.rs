@@ -17,6 +17,7 @@ mod channels;
 mod cover;
 mod drafts;
 pub(crate) mod driver;
+mod history;
 mod incidents;
 mod integrations;
 mod jobs;

@@ -411,6 +411,26 @@ impl<B: Backend> Store for SqlStore<B> {
     )> {
         self.accept_cover_with(id, schedule, version, now).await
     }
+    async fn history_until(&self, id: ScheduleId) -> StoreResult<Option<Timestamp>> {
+        self.recorded_until(id).await
+    }
+    async fn append_history(
+        &self,
+        id: ScheduleId,
+        after: Option<Timestamp>,
+        until: Timestamp,
+        shifts: &[switchboard_core::store::HistoryShift],
+    ) -> StoreResult<()> {
+        self.add_history(id, after, until, shifts).await
+    }
+    async fn schedule_history(
+        &self,
+        id: ScheduleId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<switchboard_core::store::HistoryShift>> {
+        self.history_between(id, from, to).await
+    }
     async fn call_incidents(
         &self,
         call: CallId,

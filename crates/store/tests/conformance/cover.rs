@@ -84,3 +84,68 @@ pub(super) async fn a_cover_request_is_decided_once_with_its_override(s: Arc<dyn
     );
     assert_eq!(s.list_cover_requests(st.id).await.unwrap().len(), 1);
 }
+
+/// A schedule's history is appended from where it stops, once: a second writer starting
+/// from the same point writes nothing, and what is written never changes.
+pub(super) async fn history_is_appended_once_and_never_changed(s: Arc<dyn Store>) {
+    use switchboard_core::store::HistoryShift;
+    let alice = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    let sched = Schedule {
+        id: None,
+        name: "Primary".into(),
+        time_zone: switchboard_core::Zone::parse("UTC").unwrap(),
+        layers: vec![],
+        overrides: vec![],
+        removals: vec![],
+        temporary: vec![],
+    };
+    let st = s
+        .create_schedule(&sched, "feed-h", None, t(0))
+        .await
+        .unwrap();
+    assert_eq!(s.history_until(st.id).await.unwrap(), None);
+    let shift = |a: i64, b: i64, u: Option<UserId>| HistoryShift {
+        start: t(a),
+        end: t(b),
+        user: u,
+        source: u.map(|_| "layer:weekly".to_owned()),
+    };
+    s.append_history(
+        st.id,
+        None,
+        t(100),
+        &[shift(0, 60, Some(alice.id)), shift(60, 100, None)],
+    )
+    .await
+    .unwrap();
+    // A second writer that read "nothing recorded": refused, nothing written.
+    assert!(matches!(
+        s.append_history(st.id, None, t(100), &[shift(0, 100, None)])
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.append_history(
+        st.id,
+        Some(t(100)),
+        t(200),
+        &[shift(100, 200, Some(alice.id))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.history_until(st.id).await.unwrap(), Some(t(200)));
+    let all = s.schedule_history(st.id, t(0), t(200)).await.unwrap();
+    assert_eq!(
+        all,
+        vec![
+            shift(0, 60, Some(alice.id)),
+            shift(60, 100, None),
+            shift(100, 200, Some(alice.id))
+        ]
+    );
+    // A range picks the stretches overlapping it.
+    let some = s.schedule_history(st.id, t(70), t(150)).await.unwrap();
+    assert_eq!(
+        some,
+        vec![shift(60, 100, None), shift(100, 200, Some(alice.id))]
+    );
+}

@@ -1,0 +1,49 @@
+//! Keeping what was on call as it happened: every schedule's timeline, up to now, is
+//! appended to its history as time passes (the worker's sweep) and just before the schedule
+//! is edited (so the past is recorded under the rules it had). The shifts API answers past
+//! ranges from this record, so editing a layer later does not rewrite the past.
+
+use crate::app::AppState;
+use jiff::Timestamp;
+use switchboard_core::schedule::Engine;
+use switchboard_core::store::{HistoryShift, StoreError, StoredSchedule};
+
+/// Records `st`'s timeline from where its history stops (or its creation) up to `now`.
+pub async fn record(
+    state: &AppState,
+    st: &StoredSchedule,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let after = state.store.history_until(st.id).await?;
+    let from = after.unwrap_or(st.created_at);
+    if from >= now {
+        return Ok(());
+    }
+    let Ok(engine) = Engine::new(&st.schedule) else {
+        return Ok(());
+    };
+    let shifts: Vec<HistoryShift> = engine
+        .timeline(from, now)
+        .into_iter()
+        .map(|s| HistoryShift {
+            start: s.start,
+            end: s.end,
+            user: s.user,
+            source: s.source.map(|x| x.label()),
+        })
+        .collect();
+    match state.store.append_history(st.id, after, now, &shifts).await {
+        // Another instance recorded it first: the same past, once.
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Records every schedule up to now.
+pub async fn record_all(state: &AppState) -> Result<(), StoreError> {
+    let now = state.clock.now();
+    for st in state.store.list_schedules().await? {
+        record(state, &st, now).await?;
+    }
+    Ok(())
+}
