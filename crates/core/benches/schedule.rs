@@ -12,6 +12,7 @@ fn schedule(n: i64) -> Schedule {
     let users = |r: std::ops::Range<i64>| r.map(UserId).collect::<Vec<_>>();
     let base = Layer {
         time_zone: None,
+        advance: Default::default(),
         id: 1,
         name: "weekly".into(),
         participants: users(1..7),
@@ -22,6 +23,7 @@ fn schedule(n: i64) -> Schedule {
     };
     let business = Layer {
         time_zone: None,
+        advance: Default::default(),
         id: 2,
         name: "business".into(),
         participants: users(7..12),
@@ -35,6 +37,7 @@ fn schedule(n: i64) -> Schedule {
     };
     let weekend = Layer {
         time_zone: None,
+        advance: Default::default(),
         id: 3,
         name: "weekend".into(),
         participants: users(12..15),

@@ -547,6 +547,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
         time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
         layers: vec![Layer {
             time_zone: None,
+            advance: Default::default(),
             id: 1,
             name: "weekly".into(),
             participants: vec![u],

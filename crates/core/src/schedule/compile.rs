@@ -119,6 +119,83 @@ fn gaps(tz: &TimeZone) -> std::sync::Arc<Vec<Gap>> {
 /// the clocks skip and the next handoff lands on the same instant (an hourly rotation at
 /// spring-forward: 02:00 and 03:00 are both the jump). An empty shift takes nobody's turn.
 /// Only shifts no longer than a skipped stretch can be empty, so weekly layers have none.
+/// For a layer whose turn moves on only after active shifts (daily shifts, daily or weekly
+/// windows): which shifts of one repeating period (a whole number of weeks) it is active in,
+/// as running counts, so the turn at any shift is a division and a lookup.
+pub(super) struct ActiveTurns {
+    /// `counted[j]`: active shifts among the first `j` of a period (`counted[m]` in all).
+    counted: Vec<i64>,
+}
+
+impl ActiveTurns {
+    pub(super) fn new(layer: &Layer) -> Option<Self> {
+        let super::ShiftLength::Days(n) = layer.shift else {
+            return None;
+        };
+        if layer.advance != super::Advance::ActiveDays || n == 0 {
+            return None;
+        }
+        let n = i64::from(n);
+        let gcd = |mut a: i64, mut b: i64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let m = 7 / gcd(7, n);
+        let mut counted = vec![0];
+        for j in 0..m {
+            let from = layer
+                .start
+                .checked_add(jiff::Span::new().days(j * n))
+                .ok()?;
+            let to = layer
+                .start
+                .checked_add(jiff::Span::new().days((j + 1) * n))
+                .ok()?;
+            let active = layer.restrictions.iter().any(|r| overlaps(r, from, to));
+            counted.push(counted[j as usize] + i64::from(active));
+        }
+        Some(ActiveTurns { counted })
+    }
+
+    /// The turn of shift `k`: the active shifts before it.
+    pub(super) fn turn(&self, k: i64) -> i64 {
+        let m = (self.counted.len() - 1) as i64;
+        let per = self.counted[m as usize];
+        k.div_euclid(m) * per + self.counted[k.rem_euclid(m) as usize]
+    }
+}
+
+/// Whether the window `r` is open at some moment of the wall-clock span `[from, to)`.
+fn overlaps(r: &super::Restriction, from: DateTime, to: DateTime) -> bool {
+    use super::Restriction;
+    if super::engine::in_window(r, from) {
+        return true;
+    }
+    // Otherwise it must open inside the span.
+    let mut d = from.date();
+    while d.to_datetime(jiff::civil::Time::midnight()) < to {
+        let opens = match *r {
+            Restriction::Daily { start, .. } => Some(d.to_datetime(start)),
+            Restriction::Weekly {
+                start_day, start, ..
+            }
+            | Restriction::EveryWeeks {
+                start_day, start, ..
+            } => (d.weekday() == start_day.weekday()).then(|| d.to_datetime(start)),
+        };
+        if opens.is_some_and(|t| from < t && t < to) {
+            return true;
+        }
+        match d.tomorrow() {
+            Ok(next) => d = next,
+            Err(_) => break,
+        }
+    }
+    false
+}
+
 pub(super) fn empty_shifts(
     tz: &TimeZone,
     layer: &Layer,

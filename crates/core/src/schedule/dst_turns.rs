@@ -16,6 +16,7 @@ fn engine(zone: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Engine
         time_zone: Zone::parse(zone).unwrap(),
         layers: vec![Layer {
             time_zone: None,
+            advance: Default::default(),
             id: 0,
             name: "hourly".into(),
             participants: who.to_vec(),

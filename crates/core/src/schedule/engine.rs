@@ -1,6 +1,6 @@
 //! The compiled schedule: on-call lookup and final shifts.
 
-use super::compile::{empty_shifts, OverrideIndex};
+use super::compile::{empty_shifts, ActiveTurns, OverrideIndex};
 use super::{Layer, Restriction, Schedule};
 use crate::{DomainError, UserId};
 use jiff::civil::{Date, DateTime, Time};
@@ -56,6 +56,8 @@ struct CompiledLayer {
     empty: Vec<i64>,
     /// Its own zone, when not the schedule's.
     tz: Option<TimeZone>,
+    /// When its turn moves on only after active shifts.
+    active: Option<ActiveTurns>,
 }
 
 /// A schedule ready to answer questions.
@@ -88,6 +90,7 @@ fn compile_layer(schedule_tz: &TimeZone, l: &Layer) -> CompiledLayer {
         end: l.end.map(|e| instant(tz, e)),
         shift_secs,
         empty: empty_shifts(tz, l, start, shift_secs),
+        active: ActiveTurns::new(l),
         layer: l.clone(),
         tz: own,
     }
@@ -249,7 +252,10 @@ impl Engine {
             return None;
         }
         let k = self.shift_index(l, at, local);
-        let turn = k - self.empty_before(l, k);
+        let turn = match &l.active {
+            Some(a) => a.turn(k),
+            None => k - self.empty_before(l, k),
+        };
         let n = l.layer.participants.len() as i64;
         Some(l.layer.participants[turn.rem_euclid(n) as usize])
     }

@@ -16,6 +16,7 @@ fn layer(
         name: name.into(),
         participants: who.iter().map(|u| UserId(*u)).collect(),
         time_zone: zone.map(|z| Zone::parse(z).unwrap()),
+        advance: Default::default(),
         start: start.parse().unwrap(),
         shift: ShiftLength::Weeks(1),
         end: None,
@@ -227,4 +228,77 @@ fn business_hours_refuse_windows_every_n_weeks() {
         .unwrap(),
     );
     assert_eq!(l.validate().unwrap_err().field, "business_hours.open[0]");
+}
+
+fn weekday_rotation(advance: Advance) -> Engine {
+    // A, B, C hand off daily at 09:00, on call Monday 00:00 to Saturday 00:00 only.
+    let mut l = layer(
+        "weekdays",
+        &[1, 2, 3],
+        Some("Europe/Berlin"),
+        "2026-03-02T09:00",
+        vec![Restriction::Weekly {
+            start_day: Day::Monday,
+            start: "00:00".parse().unwrap(),
+            end_day: Day::Saturday,
+            end: "00:00".parse().unwrap(),
+        }],
+    );
+    l.shift = ShiftLength::Days(1);
+    l.advance = advance;
+    engine(vec![l])
+}
+
+#[test]
+fn a_weekday_rotation_can_keep_its_turn_over_the_weekend() {
+    let active = weekday_rotation(Advance::ActiveDays);
+    check(
+        &active,
+        &[
+            ("2026-03-05T09:00:00Z", Some(1)), // Thursday 10:00 CET: A (Mon A, Tue B, Wed C)
+            ("2026-03-06T09:00:00Z", Some(2)), // Friday: B
+            ("2026-03-07T11:00:00Z", None),    // Saturday: nobody, and no turn used
+            ("2026-03-09T07:00:00Z", Some(3)), // Monday 08:00, Sunday's shift: C
+            ("2026-03-09T09:00:00Z", Some(1)), // Monday 10:00: A, as if no weekend
+            ("2026-03-16T09:00:00Z", Some(1)), // two weeks on: 12 turns, A again
+            ("2026-03-30T07:59:59Z", Some(1)), // after the change to CEST (29 March)
+        ],
+    );
+    // Today's behaviour, beside it: the turn moves every day, weekend included.
+    let every = weekday_rotation(Advance::EveryShift);
+    check(
+        &every,
+        &[
+            ("2026-03-09T07:00:00Z", Some(1)),
+            ("2026-03-09T09:00:00Z", Some(2)),
+        ],
+    );
+}
+
+#[test]
+fn active_days_needs_daily_shifts_and_weekly_windows() {
+    let mut s = Schedule {
+        id: None,
+        name: "x".into(),
+        time_zone: Zone::parse("UTC").unwrap(),
+        layers: vec![layer("l", &[1], None, "2026-03-02T09:00", vec![])],
+        overrides: vec![],
+        removals: vec![],
+        temporary: vec![],
+    };
+    s.layers[0].advance = Advance::ActiveDays;
+    assert_eq!(s.validate().unwrap_err().field, "layers[0].advance");
+    s.layers[0].shift = ShiftLength::Days(1);
+    s.layers[0].restrictions = vec![Restriction::Daily {
+        start: "09:00".parse().unwrap(),
+        end: "17:00".parse().unwrap(),
+    }];
+    assert!(s.validate().is_ok());
+    let parsed: Layer = serde_json::from_value(serde_json::json!({
+        "name": "l", "participants": [1], "start": "2026-03-02T09:00", "shift": {"days": 1},
+        "advance": "active_days",
+        "restrictions": [{"type": "daily", "start": "09:00", "end": "17:00"}]
+    }))
+    .unwrap();
+    assert_eq!(parsed.advance, Advance::ActiveDays);
 }

@@ -16,6 +16,8 @@
 //!   Monthly rotations hand off on the start's day of the month, clamped to the month's
 //!   length (counted from the start each time, so the 31st comes back after a short month),
 //!   or on the Nth (or last) weekday of the month, at the start's wall-clock time.
+//! - A layer's turn moves on every shift, or (`advance: active_days`, daily shifts with
+//!   daily or weekly windows) only after a shift in which one of its windows was open.
 //! - A wall-clock time skipped by spring-forward maps to the first valid instant (the moment
 //!   the clocks jump). A time repeated at fall-back maps to its **first** occurrence.
 //! - Every participant keeps their turn. When the clocks skip a handoff and the next handoff
@@ -228,6 +230,26 @@ pub struct Layer {
     pub end: Option<DateTime>,
     #[serde(default)]
     pub restrictions: Vec<Restriction>,
+    /// When the turn moves on: every shift (the default), or only after a shift the layer
+    /// was active in (a weekday-only daily rotation whose turn does not move over the
+    /// weekend). `active_days` is for daily shifts with daily or weekly restrictions.
+    #[serde(default, skip_serializing_if = "Advance::is_default")]
+    pub advance: Advance,
+}
+
+/// When a layer's turn moves on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Advance {
+    #[default]
+    EveryShift,
+    ActiveDays,
+}
+
+impl Advance {
+    fn is_default(&self) -> bool {
+        *self == Advance::EveryShift
+    }
 }
 
 /// A user covering a span of time, over every layer.
@@ -414,6 +436,19 @@ fn check_layers(at: &str, layers: &[Layer]) -> Result<(), DomainError> {
         }
         if l.restrictions.len() > 14 {
             return Err(DomainError::new(f("restrictions"), "at most 14 windows"));
+        }
+        if l.advance == Advance::ActiveDays {
+            let days = matches!(l.shift, ShiftLength::Days(_));
+            let weekly = l
+                .restrictions
+                .iter()
+                .all(|r| matches!(r, Restriction::Daily { .. } | Restriction::Weekly { .. }));
+            if !days || !weekly || l.restrictions.is_empty() {
+                return Err(DomainError::new(
+                    f("advance"),
+                    "active_days needs daily shifts and daily or weekly restrictions",
+                ));
+            }
         }
         for (j, r) in l.restrictions.iter().enumerate() {
             if let Restriction::EveryWeeks { weeks, .. } = r {

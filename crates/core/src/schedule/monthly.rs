@@ -13,6 +13,7 @@ fn engine(zone: &str, who: &[i64], start: &str, shift: ShiftLength) -> Engine {
         time_zone: Zone::parse(zone).unwrap(),
         layers: vec![Layer {
             time_zone: None,
+            advance: Default::default(),
             id: 0,
             name: "monthly".into(),
             participants: who.iter().map(|u| UserId(*u)).collect(),
@@ -125,6 +126,7 @@ fn monthly_shifts_are_checked() {
             time_zone: Zone::parse("UTC").unwrap(),
             layers: vec![Layer {
                 time_zone: None,
+                advance: Default::default(),
                 id: 0,
                 name: "m".into(),
                 participants: vec![UserId(1)],

@@ -9,6 +9,7 @@ use crate::Zone;
 fn layer(name: &str, who: &[i64], start: &str, shift: ShiftLength) -> Layer {
     Layer {
         time_zone: None,
+        advance: Default::default(),
         id: 0,
         name: name.into(),
         participants: who.iter().map(|u| UserId(*u)).collect(),

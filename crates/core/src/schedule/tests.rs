@@ -17,6 +17,7 @@ fn dt(s: &str) -> DateTime {
 fn layer(name: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Layer {
     Layer {
         time_zone: None,
+        advance: Default::default(),
         id: 0,
         name: name.into(),
         participants: who.to_vec(),
@@ -378,6 +379,7 @@ fn arb_layer() -> impl Strategy<Value = Layer> {
     )
         .prop_map(|(who, day, hour, shift, window)| Layer {
             time_zone: None,
+            advance: Default::default(),
             id: 0,
             name: format!("l{day}"),
             participants: who.into_iter().map(UserId).collect(),
@@ -503,6 +505,7 @@ proptest! {
         let who: Vec<UserId> = (1..=n as i64).map(UserId).collect();
         let l = Layer {
             time_zone: None,
+            advance: Default::default(),
             id: 0,
             name: "r".into(),
             participants: who.clone(),
