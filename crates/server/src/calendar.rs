@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
-use switchboard_core::schedule::{Engine, Shift};
+use switchboard_core::store::HistoryShift;
 use switchboard_core::store::{StoreError, StoredSchedule};
 use switchboard_core::UserId;
 
@@ -94,17 +94,21 @@ fn window(now: Timestamp) -> (Timestamp, Timestamp) {
     (from, to)
 }
 
-fn shifts_of(s: &StoredSchedule, from: Timestamp, to: Timestamp) -> Vec<Shift> {
-    match Engine::new(&s.schedule) {
-        Ok(e) => e.shifts(from, to),
-        Err(e) => {
-            tracing::error!(schedule = %s.id, error = %e, "stored schedule is invalid");
-            vec![]
-        }
-    }
+/// The shifts with someone on call: the recorded past as it happened, then the rules.
+async fn shifts_of(
+    state: &AppState,
+    s: &StoredSchedule,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<HistoryShift>, StoreError> {
+    Ok(crate::history::timeline(state, s, from, to)
+        .await?
+        .into_iter()
+        .filter(|x| x.user.is_some())
+        .collect())
 }
 
-fn event(s: &StoredSchedule, shift: &Shift, names: &HashMap<UserId, String>) -> Event {
+fn event(s: &StoredSchedule, shift: &HistoryShift, names: &HashMap<UserId, String>) -> Event {
     let who = shift
         .user
         .and_then(|u| names.get(&u).cloned())
@@ -166,7 +170,8 @@ async fn feed(s: &AppState, token: &str) -> Result<Option<(String, String)>, Sto
         .collect();
     match s.store.schedule_by_feed_token(token).await {
         Ok(sched) => {
-            let events: Vec<Event> = shifts_of(&sched, from, to)
+            let events: Vec<Event> = shifts_of(s, &sched, from, to)
+                .await?
                 .iter()
                 .map(|sh| event(&sched, sh, &names))
                 .collect();
@@ -185,7 +190,7 @@ async fn feed(s: &AppState, token: &str) -> Result<Option<(String, String)>, Sto
     };
     let mut events = Vec::new();
     for sched in s.store.list_schedules().await? {
-        for sh in shifts_of(&sched, from, to) {
+        for sh in shifts_of(s, &sched, from, to).await? {
             if sh.user == Some(user.id) {
                 events.push(event(&sched, &sh, &names));
             }

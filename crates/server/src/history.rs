@@ -47,3 +47,53 @@ pub async fn record_all(state: &AppState) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// The final stretches of `st` over `[from, to)`, gaps included (`user: None`): the recorded
+/// past from its history, the rest from its rules as they are now; where the two meet, one
+/// person's time is one stretch.
+pub async fn timeline(
+    state: &AppState,
+    st: &StoredSchedule,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<HistoryShift>, StoreError> {
+    let until = state.store.history_until(st.id).await?;
+    let mut out: Vec<HistoryShift> = Vec::new();
+    let mut engine_from = from;
+    if let Some(until) = until.filter(|u| *u > from) {
+        let upto = until.min(to);
+        for h in state.store.schedule_history(st.id, from, upto).await? {
+            out.push(HistoryShift {
+                start: h.start.max(from),
+                end: h.end.min(upto),
+                ..h
+            });
+        }
+        engine_from = upto;
+    }
+    if engine_from < to {
+        match Engine::new(&st.schedule) {
+            Ok(e) => out.extend(
+                e.timeline(engine_from, to)
+                    .into_iter()
+                    .map(|x| HistoryShift {
+                        start: x.start,
+                        end: x.end,
+                        user: x.user,
+                        source: x.source.map(|s| s.label()),
+                    }),
+            ),
+            Err(e) => tracing::error!(schedule = %st.id, error = %e, "stored schedule is invalid"),
+        }
+    }
+    let mut merged: Vec<HistoryShift> = Vec::with_capacity(out.len());
+    for x in out {
+        match merged.last_mut() {
+            Some(last) if last.user == x.user && last.source == x.source && last.end == x.start => {
+                last.end = x.end
+            }
+            _ => merged.push(x),
+        }
+    }
+    Ok(merged)
+}

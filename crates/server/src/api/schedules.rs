@@ -512,55 +512,25 @@ pub async fn get_shifts(
         .into());
     }
     let st = load(&s, &a, &id).await?;
-    // The past as it was recorded; from where the record stops, the engine.
-    let until = s
-        .store
-        .history_until(st.id)
+    let merged = crate::history::timeline(&s, &st, from, to)
         .await
         .map_err(ApiError::store("schedule"))?;
-    let mut timeline: Vec<(Timestamp, Timestamp, Option<UserId>, Option<String>)> = Vec::new();
-    let mut engine_from = from;
-    if let Some(until) = until.filter(|u| *u > from) {
-        let upto = until.min(to);
-        for h in s
-            .store
-            .schedule_history(st.id, from, upto)
-            .await
-            .map_err(ApiError::store("schedule"))?
-        {
-            timeline.push((h.start.max(from), h.end.min(upto), h.user, h.source));
-        }
-        engine_from = upto;
-    }
-    if engine_from < to {
-        for x in engine(&st)?.timeline(engine_from, to) {
-            timeline.push((x.start, x.end, x.user, x.source.map(|src| src.label())));
-        }
-    }
     let names = user_names(&s).await?;
-    // Where the record and the engine meet, one person's time is one shift.
-    let mut merged: Vec<(Timestamp, Timestamp, Option<UserId>, Option<String>)> = Vec::new();
-    for x in timeline {
-        match merged.last_mut() {
-            Some(last) if last.2 == x.2 && last.3 == x.3 && last.1 == x.0 => last.1 = x.1,
-            _ => merged.push(x),
-        }
-    }
     let shifts: Vec<Value> = merged
         .iter()
-        .filter(|x| x.2.is_some())
+        .filter(|x| x.user.is_some())
         .map(|x| {
             json!({
-                "start": x.0, "end": x.1,
-                "user": who(x.2, &names),
-                "source": x.3,
+                "start": x.start, "end": x.end,
+                "user": who(x.user, &names),
+                "source": x.source,
             })
         })
         .collect();
     let gaps: Vec<Value> = merged
         .iter()
-        .filter(|x| x.2.is_none())
-        .map(|x| json!({ "start": x.0, "end": x.1 }))
+        .filter(|x| x.user.is_none())
+        .map(|x| json!({ "start": x.start, "end": x.end }))
         .collect();
     Ok(Json(json!({ "shifts": shifts, "gaps": gaps })))
 }

@@ -165,6 +165,20 @@ async fn editing_a_layer_does_not_rewrite_the_past(app: TestApp) {
     assert_eq!(last["user"]["name"], "Carol", "{both}");
     let first = &both["shifts"][0];
     assert_ne!(first["user"]["name"], "Carol", "{both}");
+    // The calendar feed tells the same story: the past as it was, then Carol.
+    let feed = app
+        .http
+        .get(s["calendar_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        feed.contains("On call: Alice") && feed.contains("On call: Carol"),
+        "{feed}"
+    );
 }
 crate::on_both!(
     holiday_plans_and_removals_route_calls,
