@@ -67,6 +67,8 @@ struct Inner {
 struct Shared {
     kind: Kind,
     inner: Arc<Mutex<Inner>>,
+    /// Woken whenever a button presser is told something.
+    told: Arc<tokio::sync::Notify>,
 }
 
 /// A running stand-in.
@@ -94,6 +96,7 @@ impl Service {
         let shared = Shared {
             kind,
             inner: Arc::default(),
+            told: Arc::default(),
         };
         let mut s = Self {
             url,
@@ -170,6 +173,23 @@ impl Service {
     /// Slack: what button pressers were told.
     pub fn responses(&self) -> Vec<Value> {
         self.shared.inner.lock().unwrap().responses.clone()
+    }
+
+    /// Slack: waits until button pressers were told `n` things (or `within` passes), and
+    /// returns what they were told.
+    pub async fn wait_responses(&self, n: usize, within: std::time::Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            // Registered before the check, so a reply in between is not missed.
+            let told = self.shared.told.notified();
+            let now = self.responses();
+            if now.len() >= n {
+                return now;
+            }
+            if tokio::time::timeout_at(deadline, told).await.is_err() {
+                return self.responses();
+            }
+        }
     }
 
     /// Where a button press's `response_url` points.
@@ -499,5 +519,6 @@ async fn slack_api(
 
 async fn slack_respond(State(s): State<Shared>, Json(v): Json<Value>) -> Response {
     s.inner.lock().unwrap().responses.push(v);
+    s.told.notify_waiters();
     (StatusCode::OK, "ok").into_response()
 }

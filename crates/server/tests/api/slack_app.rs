@@ -57,15 +57,11 @@ async fn press(
         .as_u16()
 }
 
+/// What the presser was told (sent from a task spawned after the answer), once there are `n`.
 async fn told(slack: &Service, n: usize) -> Vec<Value> {
-    // The presser is told from a task spawned after the answer: give it up to 10 s.
-    for _ in 0..500 {
-        if slack.responses().len() >= n {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    slack.responses()
+    slack
+        .wait_responses(n, std::time::Duration::from_secs(10))
+        .await
 }
 
 fn buttons(message: &Value) -> Vec<String> {
