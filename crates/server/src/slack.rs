@@ -42,39 +42,27 @@ pub async fn post_or_update(
     };
     payload["text"] = body["text"].clone();
     payload["blocks"] = body["blocks"].clone();
-    let answer = call_api(state, channel, app, method, &payload).await?;
-    match answer {
-        Ok(v) => {
-            if existing.is_none() {
-                let (ch, ts) = (v["channel"].as_str(), v["ts"].as_str());
-                if let (Some(ch), Some(ts)) = (ch, ts) {
-                    state
-                        .store
-                        .save_slack_message(channel.id, call, ch, ts)
-                        .await
-                        .map_err(store_err)?;
-                }
-            }
-            Ok(())
+    let remember = |v: Value| async move {
+        match (v["channel"].as_str(), v["ts"].as_str()) {
+            (Some(ch), Some(ts)) => state
+                .store
+                .save_slack_message(channel.id, call, ch, ts)
+                .await
+                .map_err(store_err),
+            _ => Ok(()),
         }
+    };
+    match call_api(state, channel, app, method, &payload).await? {
+        Ok(v) if existing.is_none() => remember(v).await,
+        Ok(_) => Ok(()),
         // The message is gone (deleted in Slack): post it anew.
         Err(code) if existing.is_some() && code == "message_not_found" => {
-            let mut fresh = payload.clone();
-            fresh["channel"] = json!(app.channel);
-            if let Some(o) = fresh.as_object_mut() {
+            payload["channel"] = json!(app.channel);
+            if let Some(o) = payload.as_object_mut() {
                 o.remove("ts");
             }
-            match call_api(state, channel, app, "chat.postMessage", &fresh).await? {
-                Ok(v) => {
-                    if let (Some(ch), Some(ts)) = (v["channel"].as_str(), v["ts"].as_str()) {
-                        state
-                            .store
-                            .save_slack_message(channel.id, call, ch, ts)
-                            .await
-                            .map_err(store_err)?;
-                    }
-                    Ok(())
-                }
+            match call_api(state, channel, app, "chat.postMessage", &payload).await? {
+                Ok(v) => remember(v).await,
                 Err(code) => Err(JobError::Permanent(format!("Slack answered {code}"))),
             }
         }

@@ -1,8 +1,8 @@
 //! `/api/v1/calls`: the call log.
 
 use super::error::{ApiError, ApiJson, ApiResult};
-use super::parse_id;
 use super::scope;
+use super::{instant, parse_id};
 use crate::app::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -33,16 +33,6 @@ pub struct ListQuery {
     answered_by: Option<String>,
     limit: Option<u32>,
     before: Option<String>,
-}
-
-fn instant(field: &str, raw: &str) -> Result<jiff::Timestamp, ApiError> {
-    raw.parse().map_err(|_| {
-        DomainError::new(
-            field,
-            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
-        )
-        .into()
-    })
 }
 
 fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {

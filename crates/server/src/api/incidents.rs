@@ -4,7 +4,7 @@
 //! (`core::incident`), stored with its timeline in one transaction over the version read.
 
 use super::error::{ApiError, ApiJson, ApiResult};
-use super::{parse_id, scope};
+use super::{instant, parse_id, scope};
 use crate::app::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -73,16 +73,6 @@ pub struct ListQuery {
     until: Option<String>,
     before: Option<i64>,
     limit: Option<u32>,
-}
-
-fn instant(field: &str, raw: &str) -> Result<jiff::Timestamp, ApiError> {
-    raw.parse().map_err(|_| {
-        DomainError::new(
-            field,
-            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
-        )
-        .into()
-    })
 }
 
 fn status(raw: &str) -> Result<Status, ApiError> {

@@ -111,6 +111,17 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 /// Parses a path id, with a 404 for anything that is not one.
+/// An RFC 3339 instant from a request, or a 422 on `field` saying what is expected.
+pub fn instant(field: &str, raw: &str) -> Result<jiff::Timestamp, ApiError> {
+    raw.parse().map_err(|_| {
+        switchboard_core::DomainError::new(
+            field,
+            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
+        )
+        .into()
+    })
+}
+
 pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound(what))
 }

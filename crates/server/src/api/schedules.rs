@@ -3,13 +3,12 @@
 
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::scope::{self, Ref};
-use super::{parse_id, random_secret};
+use super::{instant, parse_id, random_secret};
 use crate::app::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
-use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -62,40 +61,23 @@ fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, Stri
     })
 }
 
-/// Gives every layer and override without an id (or with a repeated one) a fresh one.
+/// Gives every layer, removal, temporary schedule and override without an id (or with a
+/// repeated one) a fresh one.
 fn assign_ids(sched: &mut Schedule) {
-    let mut next = sched.layers.iter().map(|l| l.id).max().unwrap_or(0) + 1;
+    fresh_ids(sched.layers.iter_mut().map(|l| &mut l.id));
+    fresh_ids(sched.removals.iter_mut().map(|r| &mut r.id));
+    fresh_ids(sched.temporary.iter_mut().map(|t| &mut t.id));
+    fresh_ids(sched.overrides.iter_mut().map(|o| &mut o.id));
+}
+
+/// Replaces each id that is 0 or repeats an earlier one with one above all of them.
+fn fresh_ids<'a>(ids: impl Iterator<Item = &'a mut u32>) {
+    let mut ids: Vec<&mut u32> = ids.collect();
+    let mut next = ids.iter().map(|i| **i).max().unwrap_or(0) + 1;
     let mut seen = std::collections::HashSet::new();
-    for l in &mut sched.layers {
-        if l.id == 0 || !seen.insert(l.id) {
-            l.id = next;
-            seen.insert(next);
-            next += 1;
-        }
-    }
-    let mut next = sched.removals.iter().map(|o| o.id).max().unwrap_or(0) + 1;
-    let mut seen = std::collections::HashSet::new();
-    for o in &mut sched.removals {
-        if o.id == 0 || !seen.insert(o.id) {
-            o.id = next;
-            seen.insert(next);
-            next += 1;
-        }
-    }
-    let mut next = sched.temporary.iter().map(|o| o.id).max().unwrap_or(0) + 1;
-    let mut seen = std::collections::HashSet::new();
-    for o in &mut sched.temporary {
-        if o.id == 0 || !seen.insert(o.id) {
-            o.id = next;
-            seen.insert(next);
-            next += 1;
-        }
-    }
-    let mut next = sched.overrides.iter().map(|o| o.id).max().unwrap_or(0) + 1;
-    let mut seen = std::collections::HashSet::new();
-    for o in &mut sched.overrides {
-        if o.id == 0 || !seen.insert(o.id) {
-            o.id = next;
+    for id in &mut ids {
+        if **id == 0 || !seen.insert(**id) {
+            **id = next;
             seen.insert(next);
             next += 1;
         }
@@ -438,16 +420,6 @@ pub async fn delete_override(
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
     at: Option<String>,
-}
-
-fn instant(field: &str, raw: &str) -> Result<Timestamp, ApiError> {
-    raw.parse().map_err(|_| {
-        DomainError::new(
-            field,
-            format!("'{raw}' is not an RFC 3339 instant such as 2026-11-24T09:00:00Z"),
-        )
-        .into()
-    })
 }
 
 fn engine(st: &StoredSchedule) -> ApiResult<Engine> {

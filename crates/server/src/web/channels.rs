@@ -87,20 +87,7 @@ async fn page(
                 .collect(),
         })
         .collect();
-    let teams = s
-        .store
-        .list_teams()
-        .await
-        .map_err(ApiError::store("team"))?;
-    let teams = teams
-        .iter()
-        .filter(|t| v.access.sees(Some(t.id)))
-        .map(|t| Opt {
-            value: t.id.to_string(),
-            label: t.name.clone(),
-            selected: v.access.teams.first() == Some(&t.id),
-        })
-        .collect();
+    let teams = super::setup::team_options(s, v, v.access.teams.first().copied()).await?;
     let fixing = problem.is_some();
     html_fixing(
         &ChannelsPage {

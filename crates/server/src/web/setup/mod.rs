@@ -123,7 +123,8 @@ async fn own(s: &AppState, v: &Viewer, id: &str) -> Result<StoredDraft, PageErro
     }
 }
 
-async fn team_options(
+/// The teams a new resource may go to, `chosen` selected (and, for admins, no team).
+pub(super) async fn team_options(
     s: &AppState,
     v: &Viewer,
     chosen: Option<TeamId>,
