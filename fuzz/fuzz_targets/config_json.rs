@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 for sh in &shifts {
                     assert!(sh.start < sh.end);
-                    assert_eq!(engine.on_call(sh.start).user, sh.user);
+                    assert_eq!(engine.on_call(sh.start).users, sh.users);
                 }
             }
         }

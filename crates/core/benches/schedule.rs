@@ -9,7 +9,7 @@ use switchboard_core::schedule::{
 use switchboard_core::UserId;
 
 fn schedule(n: i64) -> Schedule {
-    let users = |r: std::ops::Range<i64>| r.map(UserId).collect::<Vec<_>>();
+    let users = |r: std::ops::Range<i64>| r.map(|u| UserId(u).into()).collect::<Vec<_>>();
     let base = Layer {
         time_zone: None,
         advance: Default::default(),
@@ -59,6 +59,7 @@ fn schedule(n: i64) -> Schedule {
                 .unwrap();
             Override {
                 covering: None,
+                add: false,
                 id: i as u32 + 1,
                 user: UserId(1 + i % 14),
                 start,

@@ -62,6 +62,9 @@ pub enum Resolved {
     Nobody { label: String },
     /// The user or schedule does not exist any more.
     Unknown,
+    /// Several people on call together (a schedule's group, or an added person): each is
+    /// tried in turn, in this order, as a step of its own.
+    Group(Vec<Resolved>),
 }
 
 impl Plan {
@@ -87,48 +90,14 @@ impl Plan {
                 RoutingStep::User(id) => format!("user {id}"),
                 RoutingStep::Schedule(id) => format!("schedule {id}"),
             };
-            let plan_step = match resolve(step) {
-                Resolved::Responder(r) => {
-                    let dup = out
-                        .iter()
-                        .filter_map(|s| s.responder.as_ref())
-                        .any(|prev| prev.user_id == r.user_id || prev.phone == r.phone);
-                    let target = if is_test {
-                        format!("test mode: {}", r.name)
-                    } else {
-                        r.name.clone()
-                    };
-                    if dup {
-                        PlanStep {
-                            target,
-                            responder: None,
-                            skipped: Some(SkipReason::AlreadyInPlan),
-                        }
-                    } else {
-                        PlanStep {
-                            target,
-                            responder: Some(r),
-                            skipped: None,
-                        }
+            match resolve(step) {
+                Resolved::Group(members) => {
+                    for m in members {
+                        out.push(plan_step(&out, m, &fallback_label, is_test));
                     }
                 }
-                Resolved::NoPhone { name } => PlanStep {
-                    target: name,
-                    responder: None,
-                    skipped: Some(SkipReason::NoPhone),
-                },
-                Resolved::Nobody { label } => PlanStep {
-                    target: label,
-                    responder: None,
-                    skipped: Some(SkipReason::NobodyOnCall),
-                },
-                Resolved::Unknown => PlanStep {
-                    target: fallback_label,
-                    responder: None,
-                    skipped: Some(SkipReason::UnknownUser),
-                },
-            };
-            out.push(plan_step);
+                one => out.push(plan_step(&out, one, &fallback_label, is_test)),
+            }
         }
         Plan {
             steps: out,
@@ -158,6 +127,46 @@ impl Plan {
     /// Whether any step dials anyone.
     pub fn has_anyone(&self) -> bool {
         self.next_dialable(0).is_some()
+    }
+}
+
+/// The plan step one resolved target makes, after the steps `before`.
+fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bool) -> PlanStep {
+    let skip = |target: String, why| PlanStep {
+        target,
+        responder: None,
+        skipped: Some(why),
+    };
+    match r {
+        Resolved::Responder(r) => {
+            let dup = before
+                .iter()
+                .filter_map(|s| s.responder.as_ref())
+                .any(|prev| prev.user_id == r.user_id || prev.phone == r.phone);
+            let target = if is_test {
+                format!("test mode: {}", r.name)
+            } else {
+                r.name.clone()
+            };
+            if dup {
+                skip(target, SkipReason::AlreadyInPlan)
+            } else {
+                PlanStep {
+                    target,
+                    responder: Some(r),
+                    skipped: None,
+                }
+            }
+        }
+        Resolved::NoPhone { name } => skip(name, SkipReason::NoPhone),
+        Resolved::Nobody { label } => skip(label, SkipReason::NobodyOnCall),
+        // A group inside a group does not occur; its first member stands for it.
+        Resolved::Group(mut v) if !v.is_empty() => {
+            plan_step(before, v.swap_remove(0), fallback_label, is_test)
+        }
+        Resolved::Unknown | Resolved::Group(_) => {
+            skip(fallback_label.to_owned(), SkipReason::UnknownUser)
+        }
     }
 }
 

@@ -75,24 +75,37 @@ fn routing_at(line: &Line, at: Timestamp) -> (Routing, bool) {
     }
 }
 
-/// Who one routing step dials at `at`.
+/// Who one routing step dials at `at`: one person, or everyone a schedule has on call
+/// together, in the schedule's order.
 pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resolved {
-    let user = match *step {
-        RoutingStep::User(id) => id,
+    let users = match *step {
+        RoutingStep::User(id) => vec![id],
         RoutingStep::Schedule(id) => {
             let Some(entry) = dir.schedules.get(&id) else {
                 return Resolved::Unknown;
             };
-            match entry.engine.as_ref().and_then(|e| e.on_call(at).user) {
-                Some(u) => u,
-                None => {
-                    return Resolved::Nobody {
-                        label: format!("{} (schedule)", entry.name),
-                    }
-                }
+            let users = entry
+                .engine
+                .as_ref()
+                .map(|e| e.on_call(at).users)
+                .unwrap_or_default();
+            if users.is_empty() {
+                return Resolved::Nobody {
+                    label: format!("{} (schedule)", entry.name),
+                };
             }
+            users
         }
     };
+    let mut each: Vec<Resolved> = users.iter().map(|u| resolve_user(*u, dir)).collect();
+    if each.len() == 1 {
+        each.remove(0)
+    } else {
+        Resolved::Group(each)
+    }
+}
+
+fn resolve_user(user: UserId, dir: &Directory) -> Resolved {
     match dir.users.get(&user) {
         Some(u) => match &u.phone {
             Some(phone) => Resolved::Responder(Responder {

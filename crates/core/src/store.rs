@@ -63,7 +63,8 @@ pub struct CallFilter {
 pub struct HistoryShift {
     pub start: Timestamp,
     pub end: Timestamp,
-    pub user: Option<UserId>,
+    /// Who was on call, in order; empty for a gap.
+    pub users: Vec<UserId>,
     pub source: Option<String>,
 }
 

@@ -104,21 +104,27 @@ async fn shifts_of(
     Ok(crate::history::timeline(state, s, from, to)
         .await?
         .into_iter()
-        .filter(|x| x.user.is_some())
+        .filter(|x| !x.users.is_empty())
         .collect())
 }
 
 fn event(s: &StoredSchedule, shift: &HistoryShift, names: &HashMap<UserId, String>) -> Event {
-    let who = shift
-        .user
-        .and_then(|u| names.get(&u).cloned())
-        .unwrap_or_else(|| "nobody".into());
+    let named: Vec<String> = shift
+        .users
+        .iter()
+        .map(|u| names.get(u).cloned().unwrap_or_else(|| format!("user {u}")))
+        .collect();
+    let who = match named.as_slice() {
+        [] => "nobody".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
     Event {
         uid: format!(
             "schedule-{}-{}-{}@switchboard",
             s.id,
             shift.start.as_second(),
-            shift.user.map_or(0, |u| u.0)
+            shift.users.first().map_or(0, |u| u.0)
         ),
         start: shift.start,
         end: shift.end,
@@ -190,11 +196,21 @@ async fn feed(s: &AppState, token: &str) -> Result<Option<(String, String)>, Sto
     };
     let mut events = Vec::new();
     for sched in s.store.list_schedules().await? {
+        // The user's own time: adjacent stretches they are in (with whoever else) are one.
+        let mut mine: Vec<HistoryShift> = Vec::new();
         for sh in shifts_of(s, &sched, from, to).await? {
-            if sh.user == Some(user.id) {
-                events.push(event(&sched, &sh, &names));
+            if !sh.users.contains(&user.id) {
+                continue;
+            }
+            match mine.last_mut() {
+                Some(last) if last.end == sh.start => last.end = sh.end,
+                _ => mine.push(HistoryShift {
+                    users: vec![user.id],
+                    ..sh
+                }),
             }
         }
+        events.extend(mine.iter().map(|sh| event(&sched, sh, &names)));
     }
     events.sort_by_key(|e| e.start);
     let name = format!("{} on call", user.name);

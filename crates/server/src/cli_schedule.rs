@@ -33,11 +33,14 @@ pub struct ShiftOut {
     pub start: jiff::Timestamp,
     pub end: jiff::Timestamp,
     pub user: Option<switchboard_core::UserId>,
+    /// Everyone on call, in order (several when a group or an added person is).
+    pub users: Vec<switchboard_core::UserId>,
 }
 
 #[derive(serde::Serialize)]
 struct ResolveOut {
     user: Option<switchboard_core::UserId>,
+    users: Vec<switchboard_core::UserId>,
     source: Option<String>,
 }
 
@@ -66,7 +69,8 @@ pub fn run(c: ScheduleCommand) -> anyhow::Result<()> {
             };
             let oc = engine.on_call(at);
             let out = ResolveOut {
-                user: oc.user,
+                user: oc.first(),
+                users: oc.users.clone(),
                 source: oc.source.map(|s| s.label()),
             };
             println!("{}", serde_json::to_string(&out)?);
@@ -86,7 +90,8 @@ pub fn run(c: ScheduleCommand) -> anyhow::Result<()> {
                 .map(|s| ShiftOut {
                     start: s.start,
                     end: s.end,
-                    user: s.user,
+                    user: s.users.first().copied(),
+                    users: s.users,
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&shifts)?);

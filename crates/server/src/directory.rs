@@ -63,7 +63,8 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
                 .chain(
                     dir.schedules
                         .values()
-                        .filter_map(|e| e.engine.as_ref().and_then(|e| e.on_call(at).user)),
+                        .filter_map(|e| e.engine.as_ref())
+                        .flat_map(|e| e.on_call(at).users),
                 )
                 .collect();
             ids.sort();

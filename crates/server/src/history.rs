@@ -28,7 +28,7 @@ pub async fn record(
         .map(|s| HistoryShift {
             start: s.start,
             end: s.end,
-            user: s.user,
+            users: s.users,
             source: s.source.map(|x| x.label()),
         })
         .collect();
@@ -48,7 +48,7 @@ pub async fn record_all(state: &AppState) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The final stretches of `st` over `[from, to)`, gaps included (`user: None`): the recorded
+/// The final stretches of `st` over `[from, to)`, gaps included (no users): the recorded
 /// past from its history, the rest from its rules as they are now; where the two meet, one
 /// person's time is one stretch.
 pub async fn timeline(
@@ -79,7 +79,7 @@ pub async fn timeline(
                     .map(|x| HistoryShift {
                         start: x.start,
                         end: x.end,
-                        user: x.user,
+                        users: x.users,
                         source: x.source.map(|s| s.label()),
                     }),
             ),
@@ -89,7 +89,9 @@ pub async fn timeline(
     let mut merged: Vec<HistoryShift> = Vec::with_capacity(out.len());
     for x in out {
         match merged.last_mut() {
-            Some(last) if last.user == x.user && last.source == x.source && last.end == x.start => {
+            Some(last)
+                if last.users == x.users && last.source == x.source && last.end == x.start =>
+            {
                 last.end = x.end
             }
             _ => merged.push(x),

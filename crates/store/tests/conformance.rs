@@ -550,7 +550,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
             advance: Default::default(),
             id: 1,
             name: "weekly".into(),
-            participants: vec![u],
+            participants: vec![u.into()],
             start: "2026-11-23T09:00".parse().unwrap(),
             shift: ShiftLength::Weeks(1),
             end: None,
@@ -566,6 +566,7 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
     assert_eq!(stored.schedule.id, Some(stored.id));
     sched.overrides.push(Override {
         covering: None,
+        add: false,
         id: 1,
         user: u,
         start: t(10),

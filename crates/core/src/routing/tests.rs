@@ -221,3 +221,50 @@ fn a_call_rings_whoever_a_monthly_rotation_has_on_call() {
     );
     assert!(changes.contains(&ts("2026-12-07T08:00:00Z")), "{changes:?}");
 }
+
+#[test]
+fn a_call_rings_everyone_a_schedule_has_on_call_together_in_order() {
+    // Schedule 9: Bob and Carol (no phone) and Alice on call together, and Alice again on
+    // the line's own next step.
+    let pair: Schedule = serde_json::from_value(serde_json::json!({
+        "name": "Pair", "time_zone": "UTC",
+        "layers": [{"name": "pair", "participants": [[2, 3, 1]], "start": "2026-11-02T09:00",
+                    "shift": {"weeks": 1}}],
+        "overrides": [{"user": 1, "start": "2026-11-10T00:00:00Z",
+                       "end": "2026-11-11T00:00:00Z", "add": true}]
+    }))
+    .unwrap();
+    let mut dir = directory();
+    dir.schedules.insert(
+        ScheduleId(9),
+        ScheduleEntry {
+            name: "Pair".into(),
+            engine: Some(Engine::new(&pair).unwrap()),
+        },
+    );
+    let l = line(vec![
+        RoutingStep::Schedule(ScheduleId(9)),
+        RoutingStep::User(UserId(1)),
+    ]);
+    let plan = plan_at(&l, &dir, ts("2026-11-09T12:00:00Z"));
+    let steps: Vec<(&str, Option<SkipReason>)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.target.as_str(), s.skipped))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("Bob", None),
+            ("Carol", Some(SkipReason::NoPhone)),
+            ("Alice", None),
+            ("Alice", Some(SkipReason::AlreadyInPlan)),
+        ]
+    );
+    // Each member is dialled in turn: Bob first, then Alice.
+    assert_eq!(plan.next_dialable(0).unwrap().1.name, "Bob");
+    assert_eq!(plan.next_dialable(1).unwrap().1.name, "Alice");
+    // An added person already in the group changes nothing.
+    let again = plan_at(&l, &dir, ts("2026-11-10T12:00:00Z"));
+    assert_eq!(again.steps.len(), 4);
+}

@@ -8,19 +8,23 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-/// The overrides flattened into disjoint spans, each with the user of the override that wins
-/// there (the one listed last among those covering it), sorted by start.
+/// Who a replacing override puts on call, and whom it covers when it came from a cover
+/// request (then it stands in for that person only, where they are on call).
+pub(super) type Winner = (UserId, Option<UserId>);
+
+/// The overrides flattened into disjoint spans, each with the override that wins there (the
+/// one listed last among those covering it), sorted by start.
 #[derive(Default)]
 pub(super) struct OverrideIndex {
     starts: Vec<Timestamp>,
     ends: Vec<Timestamp>,
-    users: Vec<UserId>,
+    users: Vec<Winner>,
 }
 
 impl OverrideIndex {
     /// A sweep over the overrides' edges, keeping the covering overrides in an ordered set
     /// (the winner is the largest position): O(n log n).
-    pub(super) fn new(overrides: &[(Timestamp, Timestamp, UserId)]) -> Self {
+    pub(super) fn new(overrides: &[(Timestamp, Timestamp, Winner)]) -> Self {
         let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(overrides.len() * 2);
         for (i, (s, e, _)) in overrides.iter().enumerate() {
             edges.push((*s, true, i));
@@ -60,10 +64,74 @@ impl OverrideIndex {
         index
     }
 
-    /// The user an override puts on call at `at`.
-    pub(super) fn at(&self, at: Timestamp) -> Option<UserId> {
+    /// The override that wins at `at`.
+    pub(super) fn at(&self, at: Timestamp) -> Option<Winner> {
         let i = self.starts.partition_point(|s| *s <= at).checked_sub(1)?;
         (at < self.ends[i]).then(|| self.users[i])
+    }
+}
+
+/// The adding overrides (`add: true`) flattened into disjoint spans, each with everyone they
+/// add there, in the order the overrides are listed.
+#[derive(Default)]
+pub(super) struct AddIndex {
+    starts: Vec<Timestamp>,
+    ends: Vec<Timestamp>,
+    users: Vec<Vec<UserId>>,
+}
+
+impl AddIndex {
+    /// A sweep over the overrides' edges; each span's list is built from the covering set.
+    pub(super) fn new(adds: &[(Timestamp, Timestamp, UserId)]) -> Self {
+        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(adds.len() * 2);
+        for (i, (s, e, _)) in adds.iter().enumerate() {
+            edges.push((*s, true, i));
+            edges.push((*e, false, i));
+        }
+        edges.sort_unstable_by_key(|(t, _, _)| *t);
+        let mut index = AddIndex::default();
+        let mut active = std::collections::BTreeSet::new();
+        let mut i = 0;
+        while i < edges.len() {
+            let t = edges[i].0;
+            while i < edges.len() && edges[i].0 == t {
+                let (_, opens, which) = edges[i];
+                if opens {
+                    active.insert(which);
+                } else {
+                    active.remove(&which);
+                }
+                i += 1;
+            }
+            let mut users: Vec<UserId> = Vec::with_capacity(active.len());
+            for w in &active {
+                if !users.contains(&adds[*w].2) {
+                    users.push(adds[*w].2);
+                }
+            }
+            if let Some(last_end) = index.ends.last_mut() {
+                if *last_end == Timestamp::MAX {
+                    if index.users.last() == Some(&users) {
+                        continue;
+                    }
+                    *last_end = t;
+                }
+            }
+            if !users.is_empty() {
+                index.starts.push(t);
+                index.ends.push(Timestamp::MAX);
+                index.users.push(users);
+            }
+        }
+        index
+    }
+
+    /// Whom the adding overrides put on call at `at`.
+    pub(super) fn at(&self, at: Timestamp) -> &[UserId] {
+        match self.starts.partition_point(|s| *s <= at).checked_sub(1) {
+            Some(i) if at < self.ends[i] => &self.users[i],
+            _ => &[],
+        }
     }
 }
 

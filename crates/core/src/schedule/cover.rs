@@ -112,6 +112,7 @@ impl CoverRequest {
             start: self.start,
             end: self.end,
             covering: Some(self.requester),
+            add: false,
         }
     }
 

@@ -19,7 +19,7 @@ fn engine(zone: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Engine
             advance: Default::default(),
             id: 0,
             name: "hourly".into(),
-            participants: who.to_vec(),
+            participants: who.iter().map(|u| (*u).into()).collect(),
             start: start.parse().unwrap(),
             shift,
             end: None,
@@ -33,7 +33,7 @@ fn engine(zone: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Engine
 /// Who is on call at each instant (`(instant, user id)`), checked in order.
 fn check(e: &Engine, table: &[(&str, i64)]) {
     for (at, user) in table {
-        let got = e.on_call(at.parse().unwrap()).user;
+        let got = e.on_call(at.parse().unwrap()).first();
         assert_eq!(got, Some(UserId(*user)), "at {at}");
     }
 }
@@ -87,7 +87,7 @@ fn chicago_hourly_rotation_keeps_every_turn_at_spring_forward() {
     let mut counts = [0i64; 3];
     for h in 0..(24 * 400) {
         let at = start + SignedDuration::from_hours(h);
-        let u = e2.on_call(at).user.unwrap();
+        let u = e2.on_call(at).first().unwrap();
         counts[(u.0 - 1) as usize] += 1;
     }
     let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());

@@ -1,6 +1,6 @@
 //! The compiled schedule: on-call lookup and final shifts.
 
-use super::compile::{empty_shifts, ActiveTurns, OverrideIndex};
+use super::compile::{empty_shifts, ActiveTurns, AddIndex, OverrideIndex};
 use super::{Layer, Restriction, Schedule};
 use crate::{DomainError, UserId};
 use jiff::civil::{Date, DateTime, Time};
@@ -30,21 +30,38 @@ impl Source {
     }
 }
 
-/// Who is on call at one instant.
+/// Who is on call at one instant, in order: whoever the winning override or layer puts on
+/// call (a group in the order it is written), then the people adding overrides add (in the
+/// order the overrides are listed). Nobody is listed twice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnCall {
-    pub user: Option<UserId>,
+    pub users: Vec<UserId>,
+    /// Why the first of `users` is on call (`Removed`: nobody on purpose).
     pub source: Option<Source>,
 }
 
-/// One final shift: `user` is on call from `start` (inclusive) to `end` (exclusive).
-/// `user: None` marks a gap.
+impl OnCall {
+    /// The first person on call.
+    pub fn first(&self) -> Option<UserId> {
+        self.users.first().copied()
+    }
+}
+
+/// One final shift: `users` are on call from `start` (inclusive) to `end` (exclusive), in
+/// order. No users marks a gap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shift {
     pub start: Timestamp,
     pub end: Timestamp,
-    pub user: Option<UserId>,
+    pub users: Vec<UserId>,
     pub source: Option<Source>,
+}
+
+impl Shift {
+    /// Whether nobody is on call.
+    pub fn is_gap(&self) -> bool {
+        self.users.is_empty()
+    }
 }
 
 struct CompiledLayer {
@@ -68,6 +85,8 @@ pub struct Engine {
     overrides: Vec<(Timestamp, Timestamp, UserId)>,
     /// Who the overrides put on call, as disjoint spans: looked up by binary search.
     covered: OverrideIndex,
+    /// Whom adding overrides add, likewise.
+    added: AddIndex,
     /// The removals, merged into disjoint spans, in order.
     removed: Vec<(Timestamp, Timestamp)>,
     /// The temporary schedules, as listed (a later one wins where they overlap).
@@ -140,11 +159,14 @@ impl Engine {
             .iter()
             .map(|l| compile_layer(&tz, l))
             .collect();
-        let overrides: Vec<_> = schedule
-            .overrides
+        let (adding, replacing): (Vec<_>, Vec<_>) = schedule.overrides.iter().partition(|o| o.add);
+        let winners: Vec<_> = replacing
             .iter()
-            .map(|o| (o.start, o.end, o.user))
+            .map(|o| (o.start, o.end, (o.user, o.covering)))
             .collect();
+        let span = |o: &&super::Override| (o.start, o.end, o.user);
+        let overrides: Vec<_> = replacing.iter().map(span).collect();
+        let adds: Vec<_> = adding.iter().map(span).collect();
         let temporary = schedule
             .temporary
             .iter()
@@ -163,27 +185,62 @@ impl Engine {
             })
             .collect();
         Ok(Engine {
-            covered: OverrideIndex::new(&overrides),
+            covered: OverrideIndex::new(&winners),
+            added: AddIndex::new(&adds),
             removed: merged(schedule.removals.iter().map(|r| (r.start, r.end)).collect()),
             temporary,
             tz,
             layers,
-            overrides,
+            overrides: overrides.into_iter().chain(adds).collect(),
         })
     }
 
     /// Who is on call at `at`, and why.
     pub fn on_call(&self, at: Timestamp) -> OnCall {
-        if let Some(user) = self.covered.at(at) {
-            return OnCall {
-                user: Some(user),
-                source: Some(Source::Override),
-            };
+        let mut oc = self.base(at);
+        let nobody = oc.users.is_empty();
+        for u in self.added.at(at) {
+            if !oc.users.contains(u) {
+                oc.users.push(*u);
+            }
         }
+        if nobody && !oc.users.is_empty() {
+            // Only added people: an override is why anyone is on call.
+            oc.source = Some(Source::Override);
+        }
+        oc
+    }
+
+    /// Who is on call at `at` before adding overrides.
+    fn base(&self, at: Timestamp) -> OnCall {
+        let Some((user, covering)) = self.covered.at(at) else {
+            return self.scheduled(at);
+        };
+        if let Some(x) = covering {
+            // A cover: the coverer stands in for the one they cover, where that person is
+            // on call with others (a group); alone or not on call, as any override.
+            let mut oc = self.scheduled(at);
+            if oc.users.len() > 1 {
+                if let Some(i) = oc.users.iter().position(|u| *u == x) {
+                    oc.users[i] = user;
+                    let mut seen = std::collections::HashSet::new();
+                    oc.users.retain(|u| seen.insert(*u));
+                    return oc;
+                }
+            }
+        }
+        OnCall {
+            users: vec![user],
+            source: Some(Source::Override),
+        }
+    }
+
+    /// Who the removals, temporary schedules and layers put on call at `at`.
+    fn scheduled(&self, at: Timestamp) -> OnCall {
         let i = self.removed.partition_point(|(s, _)| *s <= at);
         if i > 0 && at < self.removed[i - 1].1 {
             return OnCall {
-                user: None,
+                users: vec![],
                 source: Some(Source::Removed),
             };
         }
@@ -203,15 +260,15 @@ impl Engine {
                 Some(tz) => at.to_zoned(tz.clone()).datetime(),
                 None => local,
             };
-            if let Some(u) = self.layer_user(l, at, local) {
+            if let Some(users) = self.layer_users(l, at, local) {
                 return OnCall {
-                    user: Some(u),
+                    users: users.to_vec(),
                     source: Some(Source::Layer(l.layer.name.clone())),
                 };
             }
         }
         OnCall {
-            user: None,
+            users: vec![],
             source: None,
         }
     }
@@ -242,7 +299,12 @@ impl Engine {
         k
     }
 
-    fn layer_user(&self, l: &CompiledLayer, at: Timestamp, local: DateTime) -> Option<UserId> {
+    fn layer_users<'a>(
+        &self,
+        l: &'a CompiledLayer,
+        at: Timestamp,
+        local: DateTime,
+    ) -> Option<&'a [UserId]> {
         if l.layer.participants.is_empty() || at < l.start || l.end.is_some_and(|e| at >= e) {
             return None;
         }
@@ -257,7 +319,7 @@ impl Engine {
             None => k - self.empty_before(l, k),
         };
         let n = l.layer.participants.len() as i64;
-        Some(l.layer.participants[turn.rem_euclid(n) as usize])
+        Some(l.layer.participants[turn.rem_euclid(n) as usize].members())
     }
 
     /// How many of layer `l`'s shifts before shift `k` are empty (see [`empty_shifts`]).
@@ -325,11 +387,11 @@ impl Engine {
             let end = b.get(i + 1).copied().unwrap_or(to);
             let oc = self.on_call(*start);
             match out.last_mut() {
-                Some(last) if last.user == oc.user && last.source == oc.source => last.end = end,
+                Some(last) if last.users == oc.users && last.source == oc.source => last.end = end,
                 _ => out.push(Shift {
                     start: *start,
                     end,
-                    user: oc.user,
+                    users: oc.users,
                     source: oc.source,
                 }),
             }
@@ -338,7 +400,7 @@ impl Engine {
         let mut merged: Vec<Shift> = Vec::with_capacity(out.len());
         for s in out {
             match merged.last_mut() {
-                Some(last) if last.user == s.user && last.end == s.start => last.end = s.end,
+                Some(last) if last.users == s.users && last.end == s.start => last.end = s.end,
                 _ => merged.push(s),
             }
         }
@@ -349,7 +411,7 @@ impl Engine {
     pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
         self.timeline(from, to)
             .into_iter()
-            .filter(|s| s.user.is_some())
+            .filter(|s| !s.is_gap())
             .collect()
     }
 
@@ -357,7 +419,7 @@ impl Engine {
     pub fn gaps(&self, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
         self.timeline(from, to)
             .into_iter()
-            .filter(|s| s.user.is_none())
+            .filter(|s| s.is_gap())
             .map(|s| (s.start, s.end))
             .collect()
     }

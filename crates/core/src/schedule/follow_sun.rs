@@ -14,7 +14,7 @@ fn layer(
     Layer {
         id: 0,
         name: name.into(),
-        participants: who.iter().map(|u| UserId(*u)).collect(),
+        participants: who.iter().map(|u| UserId(*u).into()).collect(),
         time_zone: zone.map(|z| Zone::parse(z).unwrap()),
         advance: Default::default(),
         start: start.parse().unwrap(),
@@ -47,7 +47,7 @@ fn engine(layers: Vec<Layer>) -> Engine {
 fn check(e: &Engine, table: &[(&str, Option<i64>)]) {
     for (at, user) in table {
         assert_eq!(
-            e.on_call(at.parse().unwrap()).user,
+            e.on_call(at.parse().unwrap()).first(),
             user.map(UserId),
             "at {at}"
         );
@@ -164,7 +164,7 @@ fn every_other_weekend() {
     );
     let spans: Vec<(String, i64)> = shifts
         .iter()
-        .map(|s| (s.start.to_string(), s.user.unwrap().0))
+        .map(|s| (s.start.to_string(), s.users[0].0))
         .collect();
     assert_eq!(
         spans,

@@ -7,6 +7,12 @@
 //! Rules:
 //! - Layers are listed lowest first; a later (higher) layer wins wherever it has someone.
 //! - An override wins over everything; of overlapping overrides, the one listed later wins.
+//!   An override that came from a cover stands in for the person it covers only, where that
+//!   person is on call in a group. An adding override (`add: true`) replaces nobody: its
+//!   person is on call beside whoever else is, even during a removal.
+//! - A layer's turn is a person or a group; everyone on call is listed in a defined order:
+//!   the winning override's person or the group as written, then the added people in the
+//!   order their overrides are listed, nobody twice.
 //! - A removal ("nobody from this schedule between…") wins over temporary schedules and
 //!   layers. A temporary schedule (a span with layers of its own, a holiday plan) replaces
 //!   every layer while it runs; of two overlapping ones, the later listed wins.
@@ -35,6 +41,8 @@ mod dst_turns;
 mod engine;
 #[cfg(test)]
 mod follow_sun;
+#[cfg(test)]
+mod groups;
 #[cfg(test)]
 mod index_tests;
 #[cfg(test)]
@@ -217,7 +225,8 @@ pub struct Layer {
     #[serde(default)]
     pub id: u32,
     pub name: String,
-    pub participants: Vec<UserId>,
+    /// The turns, in order: each a person, or a group on call together (`[1, [2, 3], 4]`).
+    pub participants: Vec<Participant>,
     /// The zone the layer's start, handoffs and restrictions are read in, when not the
     /// schedule's (a follow-the-sun team: Sydney's layer in Sydney time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -235,6 +244,62 @@ pub struct Layer {
     /// weekend). `active_days` is for daily shifts with daily or weekly restrictions.
     #[serde(default, skip_serializing_if = "Advance::is_default")]
     pub advance: Advance,
+}
+
+/// One turn of a rotation: a person, or a group on call together (written as a list of
+/// user ids). A group is on call in the order it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Participant {
+    User(UserId),
+    Group(Vec<UserId>),
+}
+
+impl Participant {
+    /// Who this turn puts on call, in order.
+    pub fn members(&self) -> &[UserId] {
+        match self {
+            Participant::User(u) => std::slice::from_ref(u),
+            Participant::Group(g) => g,
+        }
+    }
+}
+
+impl From<UserId> for Participant {
+    fn from(u: UserId) -> Self {
+        Participant::User(u)
+    }
+}
+
+impl<'de> Deserialize<'de> for Participant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Participant;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a user id, or a list of user ids on call together")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Participant, E> {
+                Ok(Participant::User(UserId(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Participant, E> {
+                i64::try_from(v)
+                    .map(|v| Participant::User(UserId(v)))
+                    .map_err(|_| E::custom("user id out of range"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Participant, A::Error> {
+                let mut g = Vec::new();
+                while let Some(u) = a.next_element::<UserId>()? {
+                    g.push(u);
+                }
+                Ok(Participant::Group(g))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// When a layer's turn moves on.
@@ -264,6 +329,9 @@ pub struct Override {
     /// Whom `user` covers, when the override came from a cover request they accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covering: Option<UserId>,
+    /// `user` is on call beside whoever else is, replacing nobody (an extra pair of hands).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub add: bool,
 }
 
 /// A span with nobody from the schedule on call (a remove-only override), unless an
@@ -398,6 +466,16 @@ fn check_layers(at: &str, layers: &[Layer]) -> Result<(), DomainError> {
                 "at most 100 participants",
             ));
         }
+        for (j, p) in l.participants.iter().enumerate() {
+            let m = p.members();
+            let distinct: std::collections::HashSet<_> = m.iter().collect();
+            if m.is_empty() || m.len() > 10 || distinct.len() != m.len() {
+                return Err(DomainError::new(
+                    f(&format!("participants[{j}]")),
+                    "a group must have 1 to 10 different people",
+                ));
+            }
+        }
         let n = match l.shift {
             ShiftLength::Hours(n)
             | ShiftLength::Days(n)
@@ -471,7 +549,11 @@ impl Schedule {
             .layers
             .iter()
             .chain(self.temporary.iter().flat_map(|t| t.layers.iter()))
-            .flat_map(|l| l.participants.iter().copied())
+            .flat_map(|l| {
+                l.participants
+                    .iter()
+                    .flat_map(|p| p.members().iter().copied())
+            })
             .chain(self.overrides.iter().map(|o| o.user))
             .collect();
         v.sort();

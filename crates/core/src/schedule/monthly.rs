@@ -16,7 +16,7 @@ fn engine(zone: &str, who: &[i64], start: &str, shift: ShiftLength) -> Engine {
             advance: Default::default(),
             id: 0,
             name: "monthly".into(),
-            participants: who.iter().map(|u| UserId(*u)).collect(),
+            participants: who.iter().map(|u| UserId(*u).into()).collect(),
             start: start.parse().unwrap(),
             shift,
             end: None,
@@ -30,7 +30,7 @@ fn engine(zone: &str, who: &[i64], start: &str, shift: ShiftLength) -> Engine {
 fn check(e: &Engine, table: &[(&str, i64)]) {
     for (at, user) in table {
         assert_eq!(
-            e.on_call(at.parse().unwrap()).user,
+            e.on_call(at.parse().unwrap()).first(),
             Some(UserId(*user)),
             "at {at}"
         );
@@ -129,7 +129,7 @@ fn monthly_shifts_are_checked() {
                 advance: Default::default(),
                 id: 0,
                 name: "m".into(),
-                participants: vec![UserId(1)],
+                participants: vec![UserId(1).into()],
                 start: "2026-01-01T00:00".parse().unwrap(),
                 shift,
                 end: None,
@@ -182,7 +182,7 @@ fn shifts_of_a_monthly_rotation_tile_a_year() {
     assert_eq!(shifts.len(), 13, "{shifts:?}");
     for w in shifts.windows(2) {
         assert_eq!(w[0].end, w[1].start);
-        assert_ne!(w[0].user, w[1].user);
+        assert_ne!(w[0].users, w[1].users);
     }
     let ends: Vec<String> = shifts[..3]
         .iter()

@@ -12,7 +12,7 @@ fn layer(name: &str, who: &[i64], start: &str, shift: ShiftLength) -> Layer {
         advance: Default::default(),
         id: 0,
         name: name.into(),
-        participants: who.iter().map(|u| UserId(*u)).collect(),
+        participants: who.iter().map(|u| UserId(*u).into()).collect(),
         start: start.parse().unwrap(),
         shift,
         end: None,
@@ -43,7 +43,7 @@ fn base(zone: &str) -> Schedule {
 
 fn on_call(s: &Schedule, at: &str) -> (Option<i64>, Option<String>) {
     let oc = Engine::new(s).unwrap().on_call(ts(at));
-    (oc.user.map(|u| u.0), oc.source.map(|x| x.label()))
+    (oc.first().map(|u| u.0), oc.source.map(|x| x.label()))
 }
 
 #[test]
@@ -64,6 +64,7 @@ fn a_removal_leaves_nobody_unless_an_override_puts_someone_there() {
     );
     s.overrides.push(Override {
         covering: None,
+        add: false,
         id: 1,
         user: UserId(3),
         start: ts("2026-12-25T10:00:00Z"),
@@ -130,6 +131,7 @@ fn a_temporary_schedule_replaces_the_layers_with_handoffs_on_the_wall_clock() {
     // Overrides and removals still win over it.
     s.overrides.push(Override {
         covering: None,
+        add: false,
         id: 1,
         user: UserId(3),
         start: ts("2026-10-02T00:00:00Z"),

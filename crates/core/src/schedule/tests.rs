@@ -20,7 +20,7 @@ fn layer(name: &str, who: &[UserId], start: &str, shift: ShiftLength) -> Layer {
         advance: Default::default(),
         id: 0,
         name: name.into(),
-        participants: who.to_vec(),
+        participants: who.iter().map(|u| (*u).into()).collect(),
         start: dt(start),
         shift,
         end: None,
@@ -42,7 +42,7 @@ fn schedule(zone: &str, layers: Vec<Layer>, overrides: Vec<Override>) -> Engine 
 }
 
 fn who(e: &Engine, at: &str) -> Option<UserId> {
-    e.on_call(ts(at)).user
+    e.on_call(ts(at)).first()
 }
 
 #[test]
@@ -122,9 +122,9 @@ fn weekly_handoffs_follow_the_wall_clock_in_sydney() {
     assert_eq!(who(&e, "2026-04-05T22:59:59Z"), Some(ALICE));
     assert_eq!(who(&e, "2026-04-05T23:00:00Z"), Some(BOB));
     // And it moves again in October (02:00 -> 03:00 on 2026-10-04).
-    let monday = e.on_call(ts("2026-10-04T23:00:00Z")).user;
-    let before = e.on_call(ts("2026-10-04T21:59:59Z")).user;
-    let after = e.on_call(ts("2026-10-04T22:00:00Z")).user;
+    let monday = e.on_call(ts("2026-10-04T23:00:00Z")).first();
+    let before = e.on_call(ts("2026-10-04T21:59:59Z")).first();
+    let after = e.on_call(ts("2026-10-04T22:00:00Z")).first();
     assert_eq!(monday, after);
     assert_ne!(before, after);
 }
@@ -162,7 +162,7 @@ fn a_layer_starting_in_the_future_has_nobody_yet() {
     assert_eq!(
         e.on_call(ts("2026-12-31T23:59:59Z")),
         OnCall {
-            user: None,
+            users: vec![],
             source: None
         }
     );
@@ -185,7 +185,7 @@ fn an_empty_layer_lets_the_layer_below_answer() {
         vec![],
     );
     let oc = e.on_call(ts("2026-05-01T12:00:00Z"));
-    assert_eq!(oc.user, Some(ALICE));
+    assert_eq!(oc.first(), Some(ALICE));
     assert_eq!(oc.source.unwrap().label(), "layer:base");
 }
 
@@ -260,6 +260,7 @@ fn overrides_win_and_the_later_of_two_overlapping_ones_wins() {
         vec![
             Override {
                 covering: None,
+                add: false,
                 id: 1,
                 user: BOB,
                 start: ts("2026-03-01T10:00:00Z"),
@@ -267,6 +268,7 @@ fn overrides_win_and_the_later_of_two_overlapping_ones_wins() {
             },
             Override {
                 covering: None,
+                add: false,
                 id: 2,
                 user: CAROL,
                 start: ts("2026-03-01T12:00:00Z"),
@@ -276,14 +278,20 @@ fn overrides_win_and_the_later_of_two_overlapping_ones_wins() {
     );
     let oc = e.on_call(ts("2026-03-01T11:00:00Z"));
     assert_eq!(
-        (oc.user, oc.source.unwrap().label()),
+        (oc.first(), oc.source.unwrap().label()),
         (Some(BOB), "override".into())
     );
     assert_eq!(who(&e, "2026-03-01T13:00:00Z"), Some(CAROL));
     let shifts = e.shifts(ts("2026-03-01T09:00:00Z"), ts("2026-03-01T17:00:00Z"));
     let got: Vec<_> = shifts
         .iter()
-        .map(|s| (s.start.to_string(), s.end.to_string(), s.user))
+        .map(|s| {
+            (
+                s.start.to_string(),
+                s.end.to_string(),
+                s.users.first().copied(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -350,6 +358,7 @@ fn invalid_schedules_name_the_field() {
     s.layers.clear();
     s.overrides = vec![Override {
         covering: None,
+        add: false,
         id: 0,
         user: ALICE,
         start: ts("2026-01-02T00:00:00Z"),
@@ -367,7 +376,8 @@ const ZONES: [&str; 4] = [
 
 fn arb_layer() -> impl Strategy<Value = Layer> {
     (
-        prop::collection::vec(1i64..5, 0..4),
+        // Each turn one person or a group of two or three.
+        prop::collection::vec(prop::collection::btree_set(1i64..6, 1..4), 0..4),
         0i64..400,
         0u32..24,
         prop_oneof![
@@ -382,7 +392,13 @@ fn arb_layer() -> impl Strategy<Value = Layer> {
             advance: Default::default(),
             id: 0,
             name: format!("l{day}"),
-            participants: who.into_iter().map(UserId).collect(),
+            participants: who
+                .into_iter()
+                .map(|g| match g.len() {
+                    1 => UserId(*g.first().unwrap()).into(),
+                    _ => Participant::Group(g.into_iter().map(UserId).collect()),
+                })
+                .collect(),
             start: jiff::civil::date(2026, 1, 1)
                 .checked_add(jiff::Span::new().days(day))
                 .unwrap()
@@ -401,20 +417,29 @@ fn arb_layer() -> impl Strategy<Value = Layer> {
 }
 
 fn arb_override() -> impl Strategy<Value = Override> {
-    (1i64..5, 0i64..(400 * 86400), 60i64..(5 * 86400)).prop_map(|(u, s, len)| {
-        let start = ts("2026-01-01T00:00:00Z")
-            .checked_add(jiff::SignedDuration::from_secs(s))
-            .unwrap();
-        Override {
-            covering: None,
-            id: 0,
-            user: UserId(u),
-            start,
-            end: start
-                .checked_add(jiff::SignedDuration::from_secs(len))
-                .unwrap(),
-        }
-    })
+    (
+        1i64..6,
+        0i64..(400 * 86400),
+        60i64..(5 * 86400),
+        0u8..4,
+        1i64..6,
+    )
+        .prop_map(|(u, s, len, kind, other)| {
+            let start = ts("2026-01-01T00:00:00Z")
+                .checked_add(jiff::SignedDuration::from_secs(s))
+                .unwrap();
+            Override {
+                // Plain, adding, or covering someone (who may be in a group then).
+                covering: (kind == 2).then_some(UserId(other)),
+                add: kind == 3,
+                id: 0,
+                user: UserId(u),
+                start,
+                end: start
+                    .checked_add(jiff::SignedDuration::from_secs(len))
+                    .unwrap(),
+            }
+        })
 }
 
 fn arb_schedule() -> impl Strategy<Value = Schedule> {
@@ -474,7 +499,7 @@ proptest! {
         prop_assert_eq!(timeline.last().unwrap().end, to);
         for w in timeline.windows(2) {
             prop_assert_eq!(w[0].end, w[1].start);
-            prop_assert!(w[0].user != w[1].user, "adjacent shifts of one user are merged");
+            prop_assert!(w[0].users != w[1].users, "adjacent shifts of one user are merged");
         }
         for piece in &timeline {
             prop_assert!(piece.start < piece.end);
@@ -487,7 +512,7 @@ proptest! {
         for p in probes {
             let at = from.checked_add(jiff::SignedDuration::from_secs((p * len as f64) as i64)).unwrap();
             let piece = timeline.iter().find(|x| x.start <= at && at < x.end).unwrap();
-            prop_assert_eq!(e.on_call(at).user, piece.user, "at {}", at);
+            prop_assert_eq!(&e.on_call(at).users, &piece.users, "at {}", at);
         }
     }
 
@@ -508,7 +533,7 @@ proptest! {
             advance: Default::default(),
             id: 0,
             name: "r".into(),
-            participants: who.clone(),
+            participants: who.iter().map(|u| (*u).into()).collect(),
             start: dt("2026-02-01T09:00"),
             shift,
             end: None,
@@ -520,7 +545,7 @@ proptest! {
         let to = from.checked_add(jiff::SignedDuration::from_secs(total)).unwrap();
         let mut time = std::collections::HashMap::new();
         for s in e.timeline(from, to) {
-            *time.entry(s.user).or_insert(0i64) += s.end.as_second() - s.start.as_second();
+            *time.entry(s.users.first().copied()).or_insert(0i64) += s.end.as_second() - s.start.as_second();
         }
         for u in who {
             prop_assert_eq!(time.get(&Some(u)).copied(), Some(shift.civil_secs() * cycles));

@@ -108,10 +108,12 @@ pub async fn get_coverage(
                 };
                 let mut gaps = 0;
                 for piece in engine.timeline(from, to) {
-                    match piece.user {
-                        Some(u) if dir.users.get(&u).is_none_or(|x| x.phone.is_none()) => {
-                            without_phone.insert(u);
+                    for u in &piece.users {
+                        if dir.users.get(u).is_none_or(|x| x.phone.is_none()) {
+                            without_phone.insert(*u);
                         }
+                    }
+                    match piece.users.first() {
                         Some(_) => {}
                         None => {
                             gaps += 1;

@@ -52,7 +52,8 @@ fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, Stri
         "removals": st.schedule.removals,
         "temporary": st.schedule.temporary,
         "on_call_now": on_call.map(|o| json!({
-            "user": who(o.user, names),
+            "user": who(o.first(), names),
+            "users": o.users.iter().map(|u| who(Some(*u), names)).collect::<Vec<_>>(),
             "source": o.source.map(|x| x.label()),
         })),
         "calendar_url": feed_url(s, &st.feed_token),
@@ -94,7 +95,12 @@ async fn check(s: &AppState, a: &Access, sched: &Schedule, kept: &[UserId]) -> A
         names.retain(|u, _| visible.contains(u) || kept.contains(u));
     }
     for (i, l) in sched.layers.iter().enumerate() {
-        if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
+        if let Some(u) = l
+            .participants
+            .iter()
+            .flat_map(|p| p.members())
+            .find(|u| !names.contains_key(u))
+        {
             return Err(DomainError::new(
                 format!("layers[{i}].participants"),
                 format!("user {u} does not exist"),
@@ -104,7 +110,12 @@ async fn check(s: &AppState, a: &Access, sched: &Schedule, kept: &[UserId]) -> A
     }
     for (t, temp) in sched.temporary.iter().enumerate() {
         for (i, l) in temp.layers.iter().enumerate() {
-            if let Some(u) = l.participants.iter().find(|u| !names.contains_key(u)) {
+            if let Some(u) = l
+                .participants
+                .iter()
+                .flat_map(|p| p.members())
+                .find(|u| !names.contains_key(u))
+            {
                 return Err(DomainError::new(
                     format!("temporary[{t}].layers[{i}].participants"),
                     format!("user {u} does not exist"),
@@ -442,7 +453,8 @@ pub async fn get_on_call(
     let names = user_names(&s).await?;
     Ok(Json(json!({
         "at": at,
-        "user": who(oc.user, &names),
+        "user": who(oc.first(), &names),
+        "users": oc.users.iter().map(|u| who(Some(*u), &names)).collect::<Vec<_>>(),
         "source": oc.source.map(|x| x.label()),
     })))
 }
@@ -490,18 +502,19 @@ pub async fn get_shifts(
     let names = user_names(&s).await?;
     let shifts: Vec<Value> = merged
         .iter()
-        .filter(|x| x.user.is_some())
+        .filter(|x| !x.users.is_empty())
         .map(|x| {
             json!({
                 "start": x.start, "end": x.end,
-                "user": who(x.user, &names),
+                "user": who(x.users.first().copied(), &names),
+                "users": x.users.iter().map(|u| who(Some(*u), &names)).collect::<Vec<_>>(),
                 "source": x.source,
             })
         })
         .collect();
     let gaps: Vec<Value> = merged
         .iter()
-        .filter(|x| x.user.is_none())
+        .filter(|x| x.users.is_empty())
         .map(|x| json!({ "start": x.start, "end": x.end }))
         .collect();
     Ok(Json(json!({ "shifts": shifts, "gaps": gaps })))

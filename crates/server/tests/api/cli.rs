@@ -156,13 +156,25 @@ fn schedule_resolve_and_shifts_read_the_api_json() {
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let v = run(&["schedule", "resolve", "--at", "2026-11-30T07:59:59Z"]);
-    assert_eq!(v, serde_json::json!({"user": 1, "source": "layer:weekly"}));
+    assert_eq!(
+        v,
+        serde_json::json!({"user": 1, "users": [1], "source": "layer:weekly"})
+    );
     let v = run(&["schedule", "resolve", "--at", "2026-11-30T08:00:00Z"]);
-    assert_eq!(v, serde_json::json!({"user": 2, "source": "layer:weekly"}));
+    assert_eq!(
+        v,
+        serde_json::json!({"user": 2, "users": [2], "source": "layer:weekly"})
+    );
     let v = run(&["schedule", "resolve", "--at", "2026-11-25T13:00:00Z"]);
-    assert_eq!(v, serde_json::json!({"user": 3, "source": "override"}));
+    assert_eq!(
+        v,
+        serde_json::json!({"user": 3, "users": [3], "source": "override"})
+    );
     let v = run(&["schedule", "resolve", "--at", "2026-11-01T00:00:00Z"]);
-    assert_eq!(v, serde_json::json!({"user": null, "source": null}));
+    assert_eq!(
+        v,
+        serde_json::json!({"user": null, "users": [], "source": null})
+    );
     let v = run(&[
         "schedule",
         "shifts",
@@ -174,9 +186,9 @@ fn schedule_resolve_and_shifts_read_the_api_json() {
     assert_eq!(
         v,
         serde_json::json!([
-            {"start": "2026-11-25T00:00:00Z", "end": "2026-11-25T12:00:00Z", "user": 1},
-            {"start": "2026-11-25T12:00:00Z", "end": "2026-11-25T14:00:00Z", "user": 3},
-            {"start": "2026-11-25T14:00:00Z", "end": "2026-11-26T00:00:00Z", "user": 1},
+            {"start": "2026-11-25T00:00:00Z", "end": "2026-11-25T12:00:00Z", "user": 1, "users": [1]},
+            {"start": "2026-11-25T12:00:00Z", "end": "2026-11-25T14:00:00Z", "user": 3, "users": [3]},
+            {"start": "2026-11-25T14:00:00Z", "end": "2026-11-26T00:00:00Z", "user": 1, "users": [1]},
         ])
     );
     std::fs::write(&file, r#"{"name": "x", "time_zone": "Mars/Base"}"#).unwrap();

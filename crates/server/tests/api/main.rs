@@ -18,6 +18,7 @@ mod incidents;
 mod instances;
 mod pages;
 mod retention;
+mod schedule_groups;
 mod schedule_spans;
 mod schedules;
 mod screening;

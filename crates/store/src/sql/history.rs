@@ -43,14 +43,16 @@ impl<B: Backend> SqlStore<B> {
         }
         for s in shifts {
             sql::<B::Db>(
-                "INSERT INTO schedule_history (schedule_id, start_at, end_at, user_id, source)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO schedule_history
+                     (schedule_id, start_at, end_at, user_id, source, others)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id.0)
             .bind(ms(s.start))
             .bind(ms(s.end))
-            .bind(s.user.map(|u| u.0))
+            .bind(s.users.first().map(|u| u.0))
             .bind(s.source.as_deref())
+            .bind(others(&s.users))
             .run(&mut *tx)
             .await?;
         }
@@ -77,10 +79,36 @@ impl<B: Backend> SqlStore<B> {
                 Ok(HistoryShift {
                     start: ts(col(r, "start_at")?)?,
                     end: ts(col(r, "end_at")?)?,
-                    user: col::<_, Option<i64>>(r, "user_id")?.map(UserId),
+                    users: users(
+                        col::<_, Option<i64>>(r, "user_id")?,
+                        col::<_, Option<String>>(r, "others")?,
+                    )?,
                     source: col(r, "source")?,
                 })
             })
             .collect()
     }
+}
+
+/// Everyone after the first, as the `others` column keeps them.
+fn others(users: &[UserId]) -> Option<String> {
+    (users.len() > 1).then(|| {
+        users[1..]
+            .iter()
+            .map(|u| u.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// The users of a recorded stretch, from its columns.
+fn users(first: Option<i64>, others: Option<String>) -> StoreResult<Vec<UserId>> {
+    let mut out: Vec<UserId> = first.map(UserId).into_iter().collect();
+    for part in others.iter().flat_map(|o| o.split(',')) {
+        let id = part.parse().map_err(|_| {
+            StoreError::Backend(format!("stored value is invalid: {part:?}").into())
+        })?;
+        out.push(UserId(id));
+    }
+    Ok(out)
 }

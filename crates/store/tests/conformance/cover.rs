@@ -90,6 +90,7 @@ pub(super) async fn a_cover_request_is_decided_once_with_its_override(s: Arc<dyn
 pub(super) async fn history_is_appended_once_and_never_changed(s: Arc<dyn Store>) {
     use switchboard_core::store::HistoryShift;
     let alice = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    let bob = s.create_user(&new_user("Bob"), t(0)).await.unwrap();
     let sched = Schedule {
         id: None,
         name: "Primary".into(),
@@ -104,23 +105,24 @@ pub(super) async fn history_is_appended_once_and_never_changed(s: Arc<dyn Store>
         .await
         .unwrap();
     assert_eq!(s.history_until(st.id).await.unwrap(), None);
-    let shift = |a: i64, b: i64, u: Option<UserId>| HistoryShift {
+    // A group is kept in its order; a gap has nobody.
+    let shift = |a: i64, b: i64, u: &[UserId]| HistoryShift {
         start: t(a),
         end: t(b),
-        user: u,
-        source: u.map(|_| "layer:weekly".to_owned()),
+        users: u.to_vec(),
+        source: u.first().map(|_| "layer:weekly".to_owned()),
     };
     s.append_history(
         st.id,
         None,
         t(100),
-        &[shift(0, 60, Some(alice.id)), shift(60, 100, None)],
+        &[shift(0, 60, &[alice.id]), shift(60, 100, &[])],
     )
     .await
     .unwrap();
     // A second writer that read "nothing recorded": refused, nothing written.
     assert!(matches!(
-        s.append_history(st.id, None, t(100), &[shift(0, 100, None)])
+        s.append_history(st.id, None, t(100), &[shift(0, 100, &[])])
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -128,7 +130,7 @@ pub(super) async fn history_is_appended_once_and_never_changed(s: Arc<dyn Store>
         st.id,
         Some(t(100)),
         t(200),
-        &[shift(100, 200, Some(alice.id))],
+        &[shift(100, 200, &[bob.id, alice.id])],
     )
     .await
     .unwrap();
@@ -137,15 +139,15 @@ pub(super) async fn history_is_appended_once_and_never_changed(s: Arc<dyn Store>
     assert_eq!(
         all,
         vec![
-            shift(0, 60, Some(alice.id)),
-            shift(60, 100, None),
-            shift(100, 200, Some(alice.id))
+            shift(0, 60, &[alice.id]),
+            shift(60, 100, &[]),
+            shift(100, 200, &[bob.id, alice.id])
         ]
     );
     // A range picks the stretches overlapping it.
     let some = s.schedule_history(st.id, t(70), t(150)).await.unwrap();
     assert_eq!(
         some,
-        vec![shift(60, 100, None), shift(100, 200, Some(alice.id))]
+        vec![shift(60, 100, &[]), shift(100, 200, &[bob.id, alice.id])]
     );
 }
