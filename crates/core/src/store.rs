@@ -567,6 +567,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<crate::schedule::cover::CoverRequest>;
     async fn get_cover_request(&self, id: i64)
         -> StoreResult<crate::schedule::cover::CoverRequest>;
+    /// The pending cover requests asking `coverer`, oldest first (what waits for them).
+    async fn cover_requests_waiting_for(
+        &self,
+        coverer: UserId,
+    ) -> StoreResult<Vec<crate::schedule::cover::CoverRequest>>;
     /// A schedule's cover requests, newest first.
     async fn list_cover_requests(
         &self,

@@ -407,6 +407,29 @@ impl Engine {
         merged
     }
 
+    /// The next `n` handoffs of layer `index` (as listed) strictly after `after`, skipping
+    /// the empty shifts the clocks leave at spring-forward; fewer when the layer ends first.
+    pub fn next_handoffs(&self, index: usize, after: Timestamp, n: usize) -> Vec<Timestamp> {
+        let Some(l) = self.layers.get(index) else {
+            return vec![];
+        };
+        let from = after.max(l.start);
+        let local = from.to_zoned(self.zone(l).clone()).datetime();
+        let mut k = self.shift_index(l, from, local);
+        let mut out: Vec<Timestamp> = Vec::with_capacity(n);
+        while out.len() < n && k < 10_000_000 {
+            let h = self.handoff(l, k);
+            if h == Timestamp::MAX || l.end.is_some_and(|e| h >= e) {
+                break;
+            }
+            if h > after && out.last() != Some(&h) {
+                out.push(h);
+            }
+            k += 1;
+        }
+        out
+    }
+
     /// The shifts with someone on call over `[from, to)`.
     pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
         self.timeline(from, to)

@@ -300,3 +300,34 @@ fn groups_are_checked_and_read_as_written() {
         "{err}"
     );
 }
+
+#[test]
+fn the_next_handoffs_follow_the_wall_clock_and_skip_empty_shifts() {
+    let e = Engine::new(&schedule(
+        "America/Chicago",
+        serde_json::json!([1, 2, 3]),
+        "2020-03-08T00:00",
+        r#"{"hours": 1}"#,
+    ))
+    .unwrap();
+    // 01:00 CST, then the jump (02:00 and 03:00 are one instant), then 04:00 CDT.
+    let got: Vec<String> = e
+        .next_handoffs(0, ts("2020-03-08T06:30:00Z"), 3)
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "2020-03-08T07:00:00Z",
+            "2020-03-08T08:00:00Z",
+            "2020-03-08T09:00:00Z"
+        ]
+    );
+    // Before the start, the start is the first handoff; a missing layer has none.
+    assert_eq!(
+        e.next_handoffs(0, ts("2020-01-01T00:00:00Z"), 1),
+        vec![ts("2020-03-08T06:00:00Z")]
+    );
+    assert!(e.next_handoffs(5, ts("2020-01-01T00:00:00Z"), 3).is_empty());
+}

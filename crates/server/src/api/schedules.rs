@@ -22,11 +22,11 @@ use switchboard_core::{DomainError, TeamId, UserId};
 /// Longest range `/shifts` answers for.
 const MAX_RANGE_DAYS: i64 = 366;
 
-fn feed_url(s: &AppState, token: &str) -> String {
+pub(crate) fn feed_url(s: &AppState, token: &str) -> String {
     crate::urls::Urls::new(&s.config.public_url).calendar(token)
 }
 
-async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String>> {
+pub(crate) async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String>> {
     Ok(s.store
         .list_users()
         .await
@@ -143,7 +143,7 @@ async fn load(s: &AppState, a: &Access, id: &str) -> ApiResult<StoredSchedule> {
 /// Loads the schedule, applies `change`, validates and saves it; when someone else saved
 /// in between, starts again from their version, so concurrent edits (two people adding
 /// overrides at once) never lose one another.
-async fn modify(
+pub(crate) async fn modify(
     s: &AppState,
     a: &Access,
     id: &str,

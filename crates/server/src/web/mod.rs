@@ -16,10 +16,15 @@ mod lines;
 mod login;
 mod people;
 mod profile;
+mod schedule_forms;
+mod schedule_layers;
+mod schedules;
 mod settings;
 mod setup;
 mod simulate;
+mod timeline;
 mod view;
+mod words;
 
 use crate::accounts::session;
 use crate::api::error::ApiError;
@@ -101,6 +106,39 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/teams/{id}/members/{user}/remove",
             post(people::remove_member),
+        )
+        .route(
+            "/schedules",
+            get(schedules::list).post(schedule_forms::create),
+        )
+        .route("/schedules/{id}", get(schedules::show))
+        .route(
+            "/schedules/{id}/overrides",
+            post(schedule_forms::override_submit),
+        )
+        .route(
+            "/schedules/{id}/overrides/{override}/delete",
+            post(schedule_forms::override_delete),
+        )
+        .route(
+            "/schedules/{id}/cover-requests",
+            post(schedule_forms::cover_ask),
+        )
+        .route(
+            "/schedules/{id}/my-calendar",
+            post(schedule_forms::my_calendar),
+        )
+        .route(
+            "/schedules/{id}/layers/{layer}",
+            get(schedule_layers::show).post(schedule_layers::submit),
+        )
+        .route(
+            "/schedules/{id}/layers/{layer}/delete",
+            post(schedule_layers::delete),
+        )
+        .route(
+            "/cover-requests/{id}/{what}",
+            post(schedule_forms::cover_decide),
         )
         .route("/channels", get(channels::show).post(channels::add))
         .route("/channels/{id}/test", post(channels::test))

@@ -19,6 +19,7 @@ mod instances;
 mod pages;
 mod retention;
 mod schedule_groups;
+mod schedule_pages;
 mod schedule_spans;
 mod schedules;
 mod screening;

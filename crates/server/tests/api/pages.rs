@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use switchboard_core::account::Role;
 
 /// Logs in; the session's cookie and form token.
-async fn login_with_token(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn login_with_token(app: &TestApp, email: &str) -> (String, String) {
     let r = app
         .http
         .post(app.api("/login"))
@@ -39,7 +39,7 @@ async fn login(app: &TestApp, email: &str) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
     let r = app
         .http
         .get(format!("{}{path}", app.url))
@@ -50,7 +50,7 @@ async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-fn sel(s: &str) -> Selector {
+pub(crate) fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
 }
 
@@ -73,6 +73,21 @@ fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
             }
         })
         .unwrap_or_else(|| panic!("no {section} form"));
+    fields_of(form)
+}
+
+/// The form posting to `action`, as a browser submits it (its submit button not included).
+pub(crate) fn form_at(html: &str, action: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let form = doc
+        .select(&sel("form"))
+        .find(|f| f.value().attr("action") == Some(action))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    fields_of(form)
+}
+
+/// The fields of `form` a browser submits, as shown.
+fn fields_of(form: scraper::ElementRef) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for el in form.select(&sel("input, select, textarea")) {
         let v = el.value();
@@ -98,7 +113,12 @@ fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
     out
 }
 
-async fn submit(app: &TestApp, cookie: &str, path: &str, form: &[(String, String)]) -> String {
+pub(crate) async fn submit(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    form: &[(String, String)],
+) -> String {
     let r = app
         .http
         .post(format!("{}{path}", app.url))
@@ -110,7 +130,7 @@ async fn submit(app: &TestApp, cookie: &str, path: &str, form: &[(String, String
     r.text().await.unwrap()
 }
 
-fn set(form: &mut [(String, String)], name: &str, value: &str) {
+pub(crate) fn set(form: &mut [(String, String)], name: &str, value: &str) {
     form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_owned();
 }
 

@@ -47,6 +47,22 @@ impl<B: Backend> SqlStore<B> {
             .collect()
     }
 
+    pub(super) async fn covers_waiting(
+        &self,
+        coverer: switchboard_core::UserId,
+    ) -> StoreResult<Vec<CoverRequest>> {
+        let q = sql(
+            "SELECT * FROM cover_requests WHERE coverer = $1 AND status = 'pending'
+             ORDER BY id",
+        )
+        .bind(coverer.0);
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(rows::cover_request)
+            .collect()
+    }
+
     /// Declines or withdraws a pending request; a conflict when it was decided already.
     pub(super) async fn close_cover(
         &self,

@@ -391,6 +391,12 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> StoreResult<Vec<switchboard_core::schedule::cover::CoverRequest>> {
         self.covers(schedule).await
     }
+    async fn cover_requests_waiting_for(
+        &self,
+        coverer: switchboard_core::UserId,
+    ) -> StoreResult<Vec<switchboard_core::schedule::cover::CoverRequest>> {
+        self.covers_waiting(coverer).await
+    }
     async fn close_cover_request(
         &self,
         id: i64,

@@ -36,6 +36,14 @@ pub(super) async fn a_cover_request_is_decided_once_with_its_override(s: Arc<dyn
         .await
         .unwrap();
     assert_eq!(req.status, CoverStatus::Pending);
+    // It waits for Bob, not for Alice.
+    let waiting = s.cover_requests_waiting_for(bob.id).await.unwrap();
+    assert_eq!(waiting.iter().map(|r| r.id).collect::<Vec<_>>(), [req.id]);
+    assert!(s
+        .cover_requests_waiting_for(alice.id)
+        .await
+        .unwrap()
+        .is_empty());
     let mut with = st.schedule.clone();
     with.overrides.push(Override {
         id: 1,
@@ -83,6 +91,12 @@ pub(super) async fn a_cover_request_is_decided_once_with_its_override(s: Arc<dyn
         1
     );
     assert_eq!(s.list_cover_requests(st.id).await.unwrap().len(), 1);
+    // Decided: it waits for nobody.
+    assert!(s
+        .cover_requests_waiting_for(bob.id)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// A schedule's history is appended from where it stops, once: a second writer starting
