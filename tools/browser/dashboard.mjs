@@ -492,6 +492,7 @@ try {
   else if (scenario === 'setup') await setup();
   else if (scenario === 'admin') await admin();
   else if (scenario === 'stranger') await stranger();
+  else if (scenario === 'schedules') await (await import('./schedules.mjs')).schedules({ page, p, check, axe, shot, login });
   else throw new Error(`unknown scenario ${scenario}`);
 } catch (e) {
   console.log(`FAILED: ${e.message}`);

@@ -58,11 +58,36 @@ pub async fn timeline(
     to: Timestamp,
 ) -> Result<Vec<HistoryShift>, StoreError> {
     let until = state.store.history_until(st.id).await?;
+    let rules = |a: Timestamp, b: Timestamp| -> Vec<HistoryShift> {
+        match Engine::new(&st.schedule) {
+            Ok(e) => e
+                .timeline(a, b)
+                .into_iter()
+                .map(|x| HistoryShift {
+                    start: x.start,
+                    end: x.end,
+                    users: x.users,
+                    source: x.source.map(|s| s.label()),
+                })
+                .collect(),
+            Err(e) => {
+                tracing::error!(schedule = %st.id, error = %e, "stored schedule is invalid");
+                vec![]
+            }
+        }
+    };
     let mut out: Vec<HistoryShift> = Vec::new();
     let mut engine_from = from;
     if let Some(until) = until.filter(|u| *u > from) {
         let upto = until.min(to);
-        for h in state.store.schedule_history(st.id, from, upto).await? {
+        let recorded = state.store.schedule_history(st.id, from, upto).await?;
+        // Before the record begins (before the schedule existed), the rules answer, as
+        // they do for the future: the same answer before and after the first edit.
+        let begins = recorded.first().map_or(upto, |h| h.start.max(from));
+        if begins > from {
+            out.extend(rules(from, begins));
+        }
+        for h in recorded {
             out.push(HistoryShift {
                 start: h.start.max(from),
                 end: h.end.min(upto),
@@ -72,19 +97,7 @@ pub async fn timeline(
         engine_from = upto;
     }
     if engine_from < to {
-        match Engine::new(&st.schedule) {
-            Ok(e) => out.extend(
-                e.timeline(engine_from, to)
-                    .into_iter()
-                    .map(|x| HistoryShift {
-                        start: x.start,
-                        end: x.end,
-                        users: x.users,
-                        source: x.source.map(|s| s.label()),
-                    }),
-            ),
-            Err(e) => tracing::error!(schedule = %st.id, error = %e, "stored schedule is invalid"),
-        }
+        out.extend(rules(engine_from, to));
     }
     let mut merged: Vec<HistoryShift> = Vec::with_capacity(out.len());
     for x in out {

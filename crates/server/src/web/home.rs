@@ -74,6 +74,8 @@ pub struct HomePage {
     pub lines: Vec<LineCard>,
     pub chart: Chart,
     pub rows: Vec<CallRow>,
+    /// Cover requests waiting for the viewer's answer.
+    pub waiting: Vec<super::schedules::Waiting>,
 }
 
 /// The outcomes the chart stacks, bottom up.
@@ -331,5 +333,6 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
         lines: cards,
         chart: chart(&days, &points),
         rows,
+        waiting: super::schedules::waiting_for(&s, &v).await?,
     })
 }

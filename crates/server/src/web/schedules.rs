@@ -407,7 +407,11 @@ pub async fn detail(
     let engine = Engine::new(sched).map_err(ApiError::from)?;
     let (now_card, next_card, _) = now_and_next(&engine, now, &names, &w);
     let id = st.id;
+    // Only what has not ended yet can be covered.
     let cover_link = |a: Timestamp, b: Timestamp| {
+        if b <= now {
+            return String::new();
+        }
         let link = url(id, q, |q| {
             q.cover_start = Some(a.to_string());
             q.cover_end = Some(b.to_string());

@@ -209,20 +209,27 @@ pub fn lane(
         );
         let item = if s.users.is_empty() {
             let Some(cover) = cover else { continue };
+            let href = cover(s.start, s.end);
+            let act = if href.is_empty() {
+                ""
+            } else {
+                " · Cover this gap"
+            };
             Item {
                 x: pct(w.pct(a)),
                 width: pct(w.pct(b) - w.pct(a)),
                 label: "No one on call".to_owned(),
-                title: format!("No one on call {span} · Cover this gap"),
+                title: format!("No one on call {span}{act}"),
                 class: "gap".to_owned(),
-                href: cover(s.start, s.end),
+                href,
             }
         } else {
             let who = names.who(&s.users);
-            let act = if cover.is_some() {
-                " · Cover this shift"
-            } else {
+            let href = cover.map_or_else(String::new, |c| c(s.start, s.end));
+            let act = if href.is_empty() {
                 ""
+            } else {
+                " · Cover this shift"
             };
             Item {
                 x: pct(w.pct(a)),
@@ -230,7 +237,7 @@ pub fn lane(
                 title: format!("{who} {span}{act}"),
                 label: who,
                 class: format!("shift p{}{}", colour(s.users[0]), names.mark(&s.users)),
-                href: cover.map_or_else(String::new, |c| c(s.start, s.end)),
+                href,
             }
         };
         items.push(item);

@@ -15,7 +15,7 @@ const ALICE: &str = "+14155550101";
 
 /// Runs `scenario` of the browser script with `params`; `false` (after saying why) when no
 /// browser script is configured here.
-async fn run(scenario: &str, params: Value) -> bool {
+pub(crate) async fn run(scenario: &str, params: Value) -> bool {
     let Ok(script) = std::env::var("SWITCHBOARD_TEST_BROWSER") else {
         eprintln!(
             "skipped: SWITCHBOARD_TEST_BROWSER is not set (tools/browser/dashboard.mjs after `npm ci` there, with Debian's chromium; .ci/run sets it)"
@@ -87,7 +87,7 @@ async fn run_setup(app: &TestApp, params: Value) {
     assert!(status.success(), "the browser found a problem:\n{out}");
 }
 
-fn shots() -> String {
+pub(crate) fn shots() -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir =
         std::env::var("SWITCHBOARD_SCREENSHOTS").unwrap_or_else(|_| "target/screenshots".into());

@@ -8,6 +8,7 @@ mod audit;
 mod bad_input;
 mod binary;
 mod browser;
+mod browser_schedules;
 mod calls;
 mod cli;
 mod cover_requests;

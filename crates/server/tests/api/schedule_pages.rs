@@ -193,6 +193,24 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
         "{}",
         text(&html, "#coverage")
     );
+    // The edit recorded the past; the days before the schedule existed still read from its
+    // rules, as before the edit (the agenda's Monday and Tuesday; it exists from Tuesday).
+    let agenda: Vec<String> = Html::parse_document(&html)
+        .select(&sel(".agenda h4, .agenda li"))
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect();
+    assert_eq!(
+        agenda[..6],
+        [
+            "Mon 23 Nov",
+            "No one on call · until 09:00",
+            "Ann · from 09:00",
+            "Tue 24 Nov",
+            "Ann · All day",
+            "Today"
+        ],
+        "{agenda:?}"
+    );
 
     // Covering a person is cut to that person's own time in the span.
     let mut f = form_at(&html, &action);
@@ -274,6 +292,9 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
         waiting.contains("Ann asks you to cover them on Primary from 2026-12-01 08:00 UTC to 2026-12-01 16:00 UTC (\u{201c}dentist\u{201d})"),
         "{waiting}"
     );
+    // The home page tells him too.
+    let (_, home) = page(&app, &bob_cookie, "/").await;
+    assert!(text(&home, "#waiting-title + ul").contains("Ann asks you to cover them on Primary"));
     let accept = attrs(&bob_list, "#waiting-title + ul form", "action")[0].clone();
     let (status, to) = post_raw(&app, &bob_cookie, &accept, &form_at(&bob_list, &accept)).await;
     assert_eq!((status, to), (303, format!("/schedules/{id}#covers")));
