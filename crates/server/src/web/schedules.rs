@@ -43,6 +43,8 @@ pub struct ListPage {
     pub problem: Option<String>,
     pub cards: Vec<Card>,
     pub waiting: Vec<Waiting>,
+    /// The viewer's own shifts of the next 30 days, across schedules, in order.
+    pub mine: Vec<String>,
     pub teams: Vec<Opt>,
     pub zone: String,
 }
@@ -148,7 +150,44 @@ pub async fn list_page(
     let using = lines_using(s, v).await?;
     let now = s.clock.now();
     let mut cards = Vec::new();
+    let mut mine: Vec<(Timestamp, String)> = Vec::new();
+    let month = now
+        .checked_add(jiff::SignedDuration::from_hours(24 * 30))
+        .unwrap_or(now);
+    let local = v.local();
     for st in all.iter().filter(|st| v.access.sees(st.team)) {
+        if let Ok(e) = Engine::new(&st.schedule) {
+            for sh in e.shifts(now, month) {
+                if sh.users.contains(&v.user.id) {
+                    let with: Vec<UserId> = sh
+                        .users
+                        .iter()
+                        .copied()
+                        .filter(|u| *u != v.user.id)
+                        .collect();
+                    let with = if with.is_empty() {
+                        String::new()
+                    } else {
+                        let n = Names {
+                            users: &names,
+                            clock: v.user.clock,
+                            me: v.user.id,
+                            highlight: false,
+                        };
+                        format!(", with {}", n.who(&with))
+                    };
+                    mine.push((
+                        sh.start,
+                        format!(
+                            "{}: {} to {}{with}",
+                            st.schedule.name,
+                            super::view::time(sh.start, &local).text,
+                            super::view::time(sh.end, &local).text
+                        ),
+                    ));
+                }
+            }
+        }
         let n = Names {
             users: &names,
             clock: v.user.clock,
@@ -190,6 +229,10 @@ pub async fn list_page(
             problem,
             cards,
             waiting: waiting_for(s, v).await?,
+            mine: {
+                mine.sort();
+                mine.into_iter().map(|(_, t)| t).take(20).collect()
+            },
             teams: super::setup::team_options(s, v, v.access.teams.first().copied()).await?,
             zone: v.user.time_zone.name().to_owned(),
         },

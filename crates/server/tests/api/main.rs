@@ -20,6 +20,7 @@ mod instances;
 mod pages;
 mod retention;
 mod schedule_groups;
+mod schedule_history;
 mod schedule_pages;
 mod schedule_spans;
 mod schedules;

@@ -108,6 +108,11 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
         list.contains("No one on call from Fri 27 Nov 17:00"),
         "{list}"
     );
+    // Ann's own shifts of the next 30 days, across schedules, in her zone (UTC).
+    assert_eq!(
+        text(&list, "#my-shifts li"),
+        "Primary: 2026-11-25 10:00 UTC to 2026-11-27 16:00 UTC\nPrimary: 2026-12-07 08:00 UTC to 2026-12-11 16:00 UTC\nPrimary: 2026-12-21 08:00 UTC to 2026-12-25 10:00 UTC"
+    );
 
     // The page: cards, the gap as a linked item, the layer in words with its next handoffs.
     let (status, html) = page(&app, &ann_cookie, &format!("/schedules/{id}")).await;
