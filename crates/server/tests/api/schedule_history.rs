@@ -7,6 +7,9 @@ use crate::helpers::{NowTs, TestApp};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 
+/// A stretch: start, end, who (none: a gap).
+type Stretch = (Timestamp, Timestamp, Vec<i64>);
+
 /// A small deterministic generator (xorshift), so a failing seed can be run again.
 struct Rng(u64);
 
@@ -21,18 +24,13 @@ impl Rng {
 
 /// Every stretch (shifts and gaps) over `[from, to)`, as (start, end, user ids), in order,
 /// merged where one set of people runs on.
-async fn past(
-    app: &TestApp,
-    id: i64,
-    from: Timestamp,
-    to: Timestamp,
-) -> Vec<(Timestamp, Timestamp, Vec<i64>)> {
+async fn past(app: &TestApp, id: i64, from: Timestamp, to: Timestamp) -> Vec<Stretch> {
     let (status, v) = app
         .get(&format!("/schedules/{id}/shifts?from={from}&to={to}"))
         .await;
     assert_eq!(status, 200, "{v}");
     let ts = |x: &Value| x.as_str().unwrap().parse::<Timestamp>().unwrap();
-    let mut all: Vec<(Timestamp, Timestamp, Vec<i64>)> = v["shifts"]
+    let mut all: Vec<Stretch> = v["shifts"]
         .as_array()
         .unwrap()
         .iter()
@@ -58,11 +56,8 @@ async fn past(
 }
 
 /// `stretches` cut at `to`, merged where the same people run on.
-fn clip(
-    stretches: Vec<(Timestamp, Timestamp, Vec<i64>)>,
-    to: Timestamp,
-) -> Vec<(Timestamp, Timestamp, Vec<i64>)> {
-    let mut out: Vec<(Timestamp, Timestamp, Vec<i64>)> = Vec::new();
+fn clip(stretches: Vec<Stretch>, to: Timestamp) -> Vec<Stretch> {
+    let mut out: Vec<Stretch> = Vec::new();
     for (a, b, u) in stretches.into_iter().filter(|s| s.0 < to) {
         let b = b.min(to);
         match out.last_mut() {
@@ -93,7 +88,7 @@ async fn the_recorded_past_never_changes_under_random_edits(app: TestApp) {
         assert_eq!(status, 201, "{s}");
         let id = s["id"].as_i64().unwrap();
         let created: Timestamp = s["created_at"].as_str().unwrap().parse().unwrap();
-        let mut said: Vec<(Timestamp, Vec<(Timestamp, Timestamp, Vec<i64>)>)> = vec![];
+        let mut said: Vec<(Timestamp, Vec<Stretch>)> = vec![];
         for step in 0..10 {
             app.clock.advance_secs(3600 * (1 + rng.below(40)) as i64);
             let now = app.clock.now_ts();
