@@ -39,9 +39,14 @@ export async function schedules({ page, p, check, axe, shot, login }) {
   await page.click('#coverage a:has-text("Cover this gap")');
   check(await page.inputValue('#o-start') === '2026-11-27T17:00', 'the override starts where the gap does');
   check(await page.inputValue('#o-end') === '2026-11-30T09:00', 'and ends where it ends');
+  // Choosing who redraws the preview by itself (htmx, on change); the button does the same
+  // without script.
   await page.selectOption('#o-user', { label: 'Bob' });
+  await page.waitForSelector('#preview .preview-list li', { timeout: 15000 });
+  check((await page.textContent('#preview')).includes('Bob from Fri 27 Nov 17:00'), 'the preview draws Bob in the gap as soon as he is chosen');
+  check(new URL(page.url()).searchParams.get('cover_start') !== null, 'the page did not reload for it');
   await page.click('button:has-text("Preview")');
-  check((await page.textContent('#preview')).includes('Bob from Fri 27 Nov 17:00'), 'the preview draws Bob in the gap');
+  check((await page.textContent('#preview')).includes('Bob from Fri 27 Nov 17:00'), 'the Preview button shows the same');
   await axe('override preview');
   await shot('override-preview');
   await page.click('button:has-text("Save the override")');

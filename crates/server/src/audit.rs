@@ -88,6 +88,17 @@ async fn snapshot(s: &AppState, a: &Access, kind: &str, id: &str) -> Option<Valu
 }
 
 /// Records every request that changes something, and every recording download.
+/// Marks an answer to a POST that only showed something (a page form's preview or check)
+/// and changed nothing: the trail leaves it out.
+#[derive(Debug, Clone, Copy)]
+pub struct Unchanged;
+
+/// Marks `resp` as changing nothing (see [`Unchanged`]).
+pub fn unchanged(mut resp: Response) -> Response {
+    resp.extensions_mut().insert(Unchanged);
+    resp
+}
+
 pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -112,6 +123,9 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
         _ => None,
     };
     let resp = next.run(req).await;
+    if resp.extensions().get::<Unchanged>().is_some() {
+        return resp;
+    }
     let status = resp.status();
     let (resp, body) = if download {
         (resp, None)

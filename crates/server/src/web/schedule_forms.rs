@@ -135,6 +135,18 @@ impl OverrideForm {
     }
 }
 
+impl OverrideForm {
+    /// The span the form names, when it reads.
+    pub fn span(&self, s: &Schedule) -> Option<(Timestamp, Timestamp)> {
+        let at = |v: &str| {
+            v.parse::<DateTime>()
+                .ok()
+                .map(|dt| instant(s.time_zone.tz(), dt))
+        };
+        Some((at(&self.start)?, at(&self.end)?)).filter(|(a, b)| a < b)
+    }
+}
+
 /// The final schedule with the form's overrides, drawn translucent over the days the change
 /// touches (a day either side, at most 31 days), in the page's zone.
 pub fn preview(s: &Schedule, f: &OverrideForm, w: &Window, names: &Names) -> Option<Lane> {
@@ -229,11 +241,16 @@ pub fn overrides_lane(s: &Schedule, w: &Window, names: &Names) -> Lane {
     }
 }
 
-/// The overrides that have not ended before the window, each with its delete form.
-pub fn override_rows(s: &Schedule, w: &Window, names: &Names, _csrf: &str) -> Vec<Row> {
+/// The overrides `keep` keeps, each with its delete form.
+pub fn override_rows(
+    s: &Schedule,
+    w: &Window,
+    names: &Names,
+    keep: impl Fn(&Override) -> bool,
+) -> Vec<Row> {
     s.overrides
         .iter()
-        .filter(|o| o.end > w.start)
+        .filter(|o| keep(o))
         .map(|o| Row {
             id: format!("override-{}", o.id),
             text: format!(
@@ -392,8 +409,17 @@ pub async fn override_submit(
     let st = load(&s, &v, &id).await?;
     let q = ViewQuery::default();
     let problem = match f.overrides(&st.schedule) {
+        // A preview (or a refused one) changes nothing: the audit trail leaves it out.
+        Err(e) if f.action == "preview" => {
+            let problem = Some(fixable(e.into())?);
+            let shown = detail(&s, &v, &st, &q, f, problem, None).await?;
+            return Ok(crate::audit::unchanged(shown));
+        }
+        Ok(_) if f.action == "preview" => {
+            let shown = detail(&s, &v, &st, &q, f, None, None).await?;
+            return Ok(crate::audit::unchanged(shown));
+        }
         Err(e) => Some(fixable(e.into())?),
-        Ok(_) if f.action == "preview" => None,
         Ok(_) => {
             let form = f.clone();
             let saved = crate::api::schedules::modify(&s, &v.access, &id, None, |sched| {

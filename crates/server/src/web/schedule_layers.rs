@@ -346,7 +346,10 @@ pub async fn submit(
         Err(e) => return page(&s, &v, &st, lid, f, Some(fixable(e.into())?)).await,
     };
     if f.action == "check" {
-        return page(&s, &v, &st, lid, f, None).await;
+        // Showing the handoffs changes nothing: the audit trail leaves it out.
+        return Ok(crate::audit::unchanged(
+            page(&s, &v, &st, lid, f, None).await?,
+        ));
     }
     let (state, access) = (State(s.clone()), Extension(v.access.clone()));
     let saved = match lid {

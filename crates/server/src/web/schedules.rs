@@ -307,6 +307,8 @@ pub struct DetailPage {
     pub agenda: Vec<AgendaDay>,
     pub layers: Vec<LayerCard>,
     pub overrides: Vec<Row>,
+    /// The overrides already in the span the override form names.
+    pub in_span: Vec<Row>,
     pub covers: Vec<Row>,
     pub people: Vec<Opt>,
     pub form: super::schedule_forms::OverrideForm,
@@ -631,7 +633,14 @@ pub async fn detail(
             .strftime("%a %-d %b %Y"),
         zone.name()
     );
-    let overrides = super::schedule_forms::override_rows(sched, &w, &names, &v.csrf);
+    let overrides = super::schedule_forms::override_rows(sched, &w, &names, |o| o.end > w.start);
+    // What already overrides the span the form names, to change instead of stacking another.
+    let in_span = match form.span(sched) {
+        Some((a, b)) => {
+            super::schedule_forms::override_rows(sched, &w, &names, |o| o.start < b && o.end > a)
+        }
+        None => vec![],
+    };
     let fixing = problem.is_some();
     html_fixing(
         &DetailPage {
@@ -657,6 +666,7 @@ pub async fn detail(
             agenda,
             layers,
             overrides,
+            in_span,
             covers,
             people,
             form,

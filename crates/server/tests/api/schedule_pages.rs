@@ -160,6 +160,15 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
     // runs on to Friday.
     let mut preview = form.clone();
     preview.push(("action".into(), "preview".into()));
+    let audited = |v: Value| {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "POST /schedules/{id}/overrides")
+            .count()
+    };
+    let before = audited(app.get("/audit?limit=500").await.1);
     let shown = submit(&app, &ann_cookie, &action, &preview).await;
     assert!(
         text(&shown, ".preview-list")
@@ -171,12 +180,28 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
         .as_array()
         .unwrap()
         .is_empty());
+    // Nothing changed, so the audit trail has nothing new; the save below is in it.
+    assert_eq!(audited(app.get("/audit?limit=500").await.1), before);
     let mut save = form.clone();
     save.push(("action".into(), "save".into()));
     let (status, to) = post_raw(&app, &ann_cookie, &action, &save).await;
     assert_eq!(
         (status, to.as_str()),
         (303, format!("/schedules/{id}#overrides").as_str())
+    );
+    assert_eq!(audited(app.get("/audit?limit=500").await.1), before + 1);
+    // A new override over that span lists the one already there.
+    let (_, again) = page(
+        &app,
+        &ann_cookie,
+        &format!("/schedules/{id}?cover_start=2026-11-28T00:00:00Z&cover_end=2026-11-28T06:00:00Z"),
+    )
+    .await;
+    assert!(
+        text(&again, "#override .note")
+            .contains("Bob replaces everyone: Fri 27 Nov 17:00 to Mon 30 Nov 09:00"),
+        "{}",
+        text(&again, "#override")
     );
     let o = &schedule_now(&app, id).await["overrides"];
     assert_eq!(o.as_array().unwrap().len(), 1);
