@@ -44,6 +44,8 @@ mod follow_sun;
 #[cfg(test)]
 mod groups;
 #[cfg(test)]
+mod half_hour;
+#[cfg(test)]
 mod index_tests;
 #[cfg(test)]
 mod monthly;
