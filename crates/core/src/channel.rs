@@ -70,6 +70,9 @@ pub struct Channel {
     pub team: Option<crate::TeamId>,
     /// For a Slack app: where it posts and its secrets.
     pub slack: Option<SlackApp>,
+    /// Post a short "ringing now" notice when a call starts, before the full alert at its
+    /// end (a Slack app channel always does, and updates the notice in place).
+    pub live_notices: bool,
     pub created_at: Timestamp,
 }
 
@@ -139,6 +142,8 @@ pub struct NewChannel {
     /// The team that owns the channel; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
     pub slack: Option<SlackApp>,
+    /// See [`Channel::live_notices`].
+    pub live_notices: bool,
 }
 
 impl NewChannel {
@@ -160,6 +165,7 @@ impl NewChannel {
             webhook_url: url.to_owned(),
             team: None,
             slack: None,
+            live_notices: false,
         })
     }
 

@@ -621,6 +621,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_channel(&self, channel: &NewChannel, now: Timestamp) -> StoreResult<Channel>;
     async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel>;
+    /// Renames a channel and sets whether it gets "ringing now" notices.
+    async fn update_channel(
+        &self,
+        id: ChannelId,
+        name: &str,
+        live_notices: bool,
+    ) -> StoreResult<Channel>;
     async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
     async fn delete_channel(&self, id: ChannelId) -> StoreResult<()>;
     /// Appends log lines without changing the call.

@@ -60,6 +60,16 @@ impl Alert {
         )
     }
 
+    /// The notice posted when the call starts ringing.
+    pub fn ringing_text(&self) -> String {
+        format!(
+            "{}Ringing now: call from {} to {}",
+            if self.test_call { "[test] " } else { "" },
+            self.caller(),
+            self.line
+        )
+    }
+
     fn duration(&self) -> String {
         match self.duration_secs {
             Some(d) => format!("{}m {:02}s", d / 60, d % 60),
@@ -116,6 +126,40 @@ pub fn slack(a: &Alert) -> Value {
             ] }
         ],
         "unfurl_links": false,
+    })
+}
+
+/// A short "ringing now" notice for a Slack incoming webhook, posted when a call starts; the
+/// full alert follows when it ends.
+pub fn slack_notice(a: &Alert) -> Value {
+    let text = a.ringing_text();
+    json!({
+        "text": mrkdwn(&text),
+        "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": clip(
+            &format!("*{}*\n{} · <{}|Call log>", mrkdwn(&text), mrkdwn(&a.path), a.call_url), 3000) } }],
+        "unfurl_links": false,
+    })
+}
+
+/// The same notice as a Microsoft Teams Adaptive Card.
+pub fn teams_notice(a: &Alert) -> Value {
+    let text = a.ringing_text();
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    { "type": "TextBlock", "text": teams_text(&clip(&text, 300)), "weight": "Bolder", "wrap": true },
+                    { "type": "TextBlock", "text": teams_text(&clip(&a.path, 1000)), "wrap": true }
+                ],
+                "actions": [{ "type": "Action.OpenUrl", "title": "Call log", "url": a.call_url }],
+            }
+        }]
     })
 }
 

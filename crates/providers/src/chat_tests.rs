@@ -114,3 +114,27 @@ fn a_slack_app_message_offers_the_incident_s_buttons_while_it_is_open() {
     let resolved = slack_app(&a, Some((7, false, false)));
     assert!(!resolved.to_string().contains(RESOLVE_ACTION));
 }
+
+#[test]
+fn a_ringing_notice_is_short_and_links_the_call() {
+    let mut a = alert("in_progress");
+    a.path = "Alice is ringing".into();
+    let slack = slack_notice(&a);
+    assert_eq!(
+        slack["text"],
+        "Ringing now: call from ACME (+14155550199) to Engineering &lt;Hotline&gt; &amp; co"
+    );
+    let block = slack["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(
+        block.contains("Alice is ringing") && block.contains(&format!("<{}|Call log>", a.call_url)),
+        "{block}"
+    );
+    assert_eq!(slack["blocks"].as_array().unwrap().len(), 1);
+    let teams = teams_notice(&a);
+    let card = &teams["attachments"][0]["content"];
+    assert!(card["body"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Ringing now: call from"));
+    assert_eq!(card["actions"][0]["url"], a.call_url.as_str());
+}

@@ -34,10 +34,12 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
-    // A ringing notice or a redraw is for Slack app channels only: the others post once,
-    // after the call.
-    let notice = job.payload.get("ringing").is_some() || job.payload.get("refresh").is_some();
-    if notice && channel.kind != ChannelKind::SlackApp {
+    // A redraw is for Slack app channels only; a ringing notice also for a webhook channel
+    // that asked for live notices. The others post once, after the call.
+    let ringing = job.payload.get("ringing").is_some();
+    let refresh = job.payload.get("refresh").is_some();
+    let live = channel.kind == ChannelKind::SlackApp || (ringing && channel.live_notices);
+    if (ringing || refresh) && !live {
         return Ok(());
     }
     let call = match state.store.get_call(call_id).await {
@@ -45,6 +47,11 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(retry(e)),
     };
+    // A webhook channel's notice that comes after the call ended says nothing new: the full
+    // alert is on its way.
+    if ringing && channel.kind != ChannelKind::SlackApp && call.ended_at.is_some() {
+        return Ok(());
+    }
     let line = match state.store.get_line(call.line_id).await {
         Ok(l) => l.name,
         Err(StoreError::NotFound) => format!("line {}", call.line_id),
@@ -117,6 +124,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         (None, ChannelKind::SlackApp) => Err(JobError::Permanent(
             "the Slack app channel has no bot token".into(),
         )),
+        _ if ringing => post(state, &channel, &notice_body(&channel, &alert)).await,
         _ => deliver(state, &channel, &alert).await,
     }
 }
@@ -136,6 +144,24 @@ pub async fn deliver(
         ChannelKind::Slack | ChannelKind::SlackApp => chat::slack(alert),
         ChannelKind::Teams => chat::teams(alert),
     };
+    post(state, channel, &body).await
+}
+
+/// A webhook channel's "ringing now" notice.
+fn notice_body(channel: &switchboard_core::channel::Channel, alert: &Alert) -> serde_json::Value {
+    match channel.kind {
+        ChannelKind::Teams => chat::teams_notice(alert),
+        _ => chat::slack_notice(alert),
+    }
+}
+
+/// Posts `body` to a webhook channel and says whether it was taken, and if not, whether to
+/// try again (and when). The answer's body is never repeated.
+async fn post(
+    state: &AppState,
+    channel: &switchboard_core::channel::Channel,
+    body: &serde_json::Value,
+) -> Result<(), JobError> {
     let url = crate::outbound::parse_and_check(
         &channel.webhook_url,
         &state.config.alert_hosts,
@@ -145,7 +171,7 @@ pub async fn deliver(
     let resp = state
         .http
         .post(url)
-        .json(&body)
+        .json(body)
         .timeout(std::time::Duration::from_secs(15))
         .send()
         .await

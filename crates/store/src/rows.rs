@@ -206,6 +206,7 @@ where
         name: col(r, "name")?,
         kind: ChannelKind::parse(&kind).ok_or_else(|| bad("channel kind"))?,
         webhook_url: col(r, "webhook_url")?,
+        live_notices: col(r, "live_notices")?,
         team: team(r)?,
         slack: match (
             col::<R, Option<String>>(r, "slack_channel")?,

@@ -33,6 +33,17 @@ pub struct ChannelInput {
     signing_secret: String,
     /// The owning team (a member in one team may leave it out).
     team: Option<TeamId>,
+    /// Post a short "ringing now" notice when a call starts (Slack app channels always do).
+    #[serde(default)]
+    live_notices: bool,
+}
+
+/// What `PATCH /channels/{id}` may change (the webhook and secrets are set once).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    name: Option<String>,
+    live_notices: Option<bool>,
 }
 
 /// The API's view of a channel: the webhook URL is a secret, so only its host is shown.
@@ -46,6 +57,7 @@ pub fn channel_json(c: &Channel) -> Value {
         // A Slack app's Interactivity Request URL (its buttons come back there).
         "interactivity_path": c.slack.as_ref().map(|_| format!("/slack/actions/{}", c.id)),
         "team": c.team,
+        "live_notices": c.live_notices || c.kind == ChannelKind::SlackApp,
         "created_at": c.created_at,
     })
 }
@@ -74,6 +86,7 @@ pub async fn create_channel(
         )?);
     }
     new.team = scope::team_for_new(&s, &a, input.team).await?;
+    new.live_notices = input.live_notices;
     if let Err(why) =
         crate::outbound::parse_and_check(&new.webhook_url, &s.config.alert_hosts, "alert_hosts")
     {
@@ -115,6 +128,26 @@ pub async fn get_channel(
 ) -> ApiResult<Json<Value>> {
     let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
     Ok(Json(channel_json(&c)))
+}
+
+pub async fn update_channel(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<ChannelPatch>,
+) -> ApiResult<Json<Value>> {
+    let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
+    let name = match &p.name {
+        Some(n) => NewChannel::validate(n, c.kind, &c.webhook_url)?.name,
+        None => c.name.clone(),
+    };
+    let live = p.live_notices.unwrap_or(c.live_notices);
+    let saved = s
+        .store
+        .update_channel(c.id, &name, live)
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok(Json(channel_json(&saved)))
 }
 
 pub async fn delete_channel(

@@ -152,8 +152,10 @@ pub fn protected() -> Table {
     )
     .at(
         "/channels/{id}",
-        &[Method::GET, Method::DELETE],
-        get(channels::get_channel).delete(channels::delete_channel),
+        &[Method::GET, Method::PATCH, Method::DELETE],
+        get(channels::get_channel)
+            .patch(channels::update_channel)
+            .delete(channels::delete_channel),
     )
     .at(
         "/lines",

@@ -23,6 +23,10 @@ pub struct ChannelRow {
     pub failures: Vec<String>,
     /// A Slack app's Interactivity Request URL.
     pub interactivity: Option<String>,
+    /// Whether it gets "ringing now" notices, and whether that can be changed (a Slack app
+    /// always gets them).
+    pub live: bool,
+    pub live_fixed: bool,
 }
 
 #[derive(Template)]
@@ -64,6 +68,8 @@ async fn page(
                 ChannelKind::Teams => "Microsoft Teams",
                 ChannelKind::SlackApp => "Slack app",
             },
+            live: c.live_notices || c.kind == ChannelKind::SlackApp,
+            live_fixed: c.kind == ChannelKind::SlackApp,
             interactivity: c
                 .slack
                 .as_ref()
@@ -122,6 +128,9 @@ pub struct AddForm {
     bot_token: String,
     #[serde(default)]
     signing_secret: String,
+    /// A checkbox: present when checked.
+    #[serde(default)]
+    live_notices: Option<String>,
 }
 
 /// `POST /channels`: through `POST /api/v1/channels`.
@@ -133,7 +142,7 @@ pub async fn add(
     v.check_csrf(&f.csrf)?;
     let mut body = json!({"name": f.name, "kind": f.kind, "webhook_url": f.webhook_url,
         "slack_channel": f.slack_channel, "bot_token": f.bot_token,
-        "signing_secret": f.signing_secret});
+        "signing_secret": f.signing_secret, "live_notices": f.live_notices.is_some()});
     if let Ok(t) = f.team.parse::<i64>() {
         body["team"] = json!(t);
     }
@@ -208,6 +217,37 @@ pub async fn delete(
         State(s.clone()),
         Extension(v.access.clone()),
         Path(id),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/channels").into_response()),
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiveForm {
+    #[serde(default)]
+    csrf: String,
+    /// `on` or `off`.
+    live: String,
+}
+
+/// `POST /channels/{id}/live`: turns "ringing now" notices on or off, through
+/// `PATCH /api/v1/channels/{id}`.
+pub async fn live(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<LiveForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let patch = super::input(json!({"live_notices": f.live == "on"}))?;
+    match crate::api::channels::update_channel(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        Path(id),
+        ApiJson(patch),
     )
     .await
     {

@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/channels", get(channels::show).post(channels::add))
         .route("/channels/{id}/test", post(channels::test))
+        .route("/channels/{id}/live", post(channels::live))
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/calls/{id}", get(call::show))
         .route("/calls/{id}/archive", post(call::archive))

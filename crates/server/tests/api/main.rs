@@ -17,6 +17,7 @@ mod helpers;
 mod incident_tools;
 mod incidents;
 mod instances;
+mod live_notices;
 mod pages;
 mod retention;
 mod schedule_groups;

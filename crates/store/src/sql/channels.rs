@@ -16,8 +16,8 @@ impl<B: Backend> SqlStore<B> {
     ) -> StoreResult<Channel> {
         let q = sql(
             "INSERT INTO channels (name, kind, webhook_url, team_id, created_at, slack_channel,
-                 bot_token, signing_secret)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+                 bot_token, signing_secret, live_notices)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
         );
         let q = q
             .bind(c.name.as_str())
@@ -27,7 +27,22 @@ impl<B: Backend> SqlStore<B> {
             .bind(ms(now))
             .bind(c.slack.as_ref().map(|s| s.channel.as_str()))
             .bind(c.slack.as_ref().map(|s| s.bot_token.as_str()))
-            .bind(c.slack.as_ref().map(|s| s.signing_secret.as_str()));
+            .bind(c.slack.as_ref().map(|s| s.signing_secret.as_str()))
+            .bind(c.live_notices);
+        rows::channel(&self.write_one(q).await?)
+    }
+
+    /// Renames a channel and sets whether it gets "ringing now" notices.
+    pub(super) async fn change_channel(
+        &self,
+        id: ChannelId,
+        name: &str,
+        live_notices: bool,
+    ) -> StoreResult<Channel> {
+        let q = sql("UPDATE channels SET name = $1, live_notices = $2 WHERE id = $3 RETURNING *")
+            .bind(name)
+            .bind(live_notices)
+            .bind(id.0);
         rows::channel(&self.write_one(q).await?)
     }
 

@@ -456,6 +456,14 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn get_channel(&self, id: ChannelId) -> StoreResult<Channel> {
         self.channel(id).await
     }
+    async fn update_channel(
+        &self,
+        id: ChannelId,
+        name: &str,
+        live_notices: bool,
+    ) -> StoreResult<Channel> {
+        self.change_channel(id, name, live_notices).await
+    }
     async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
         self.channels().await
     }
