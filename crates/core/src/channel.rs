@@ -35,6 +35,8 @@ pub enum ChannelKind {
     /// incident. `webhook_url` is Slack's Web API base (`https://slack.com/api`).
     #[serde(rename = "slack_app")]
     SlackApp,
+    /// Email through the installation's SMTP server, to the channel's addresses.
+    Email,
 }
 
 impl ChannelKind {
@@ -44,6 +46,7 @@ impl ChannelKind {
             ChannelKind::Slack => "slack",
             ChannelKind::Teams => "teams",
             ChannelKind::SlackApp => "slack_app",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -53,6 +56,7 @@ impl ChannelKind {
             "slack" => Some(ChannelKind::Slack),
             "teams" => Some(ChannelKind::Teams),
             "slack_app" => Some(ChannelKind::SlackApp),
+            "email" => Some(ChannelKind::Email),
             _ => None,
         }
     }
@@ -73,6 +77,8 @@ pub struct Channel {
     /// Post a short "ringing now" notice when a call starts, before the full alert at its
     /// end (a Slack app channel always does, and updates the notice in place).
     pub live_notices: bool,
+    /// For an email channel: the addresses the alert is mailed to.
+    pub email_to: Vec<String>,
     pub created_at: Timestamp,
 }
 
@@ -144,6 +150,8 @@ pub struct NewChannel {
     pub slack: Option<SlackApp>,
     /// See [`Channel::live_notices`].
     pub live_notices: bool,
+    /// See [`Channel::email_to`].
+    pub email_to: Vec<String>,
 }
 
 impl NewChannel {
@@ -166,6 +174,26 @@ impl NewChannel {
             team: None,
             slack: None,
             live_notices: false,
+            email_to: vec![],
+        })
+    }
+
+    /// An email channel: its name and the addresses alerts are mailed to (1 to 20, each an
+    /// address such as `oncall@example.com`, separated by commas).
+    pub fn email(name: &str, to: &str) -> Result<Self, DomainError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(DomainError::new("name", "must be 1 to 100 characters"));
+        }
+        let to = email_addresses(to)?;
+        Ok(Self {
+            name: name.to_owned(),
+            kind: ChannelKind::Email,
+            webhook_url: String::new(),
+            team: None,
+            slack: None,
+            live_notices: false,
+            email_to: to,
         })
     }
 
@@ -177,6 +205,42 @@ impl NewChannel {
             .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()))
             .unwrap_or_default()
     }
+}
+
+/// Reads a comma-separated list of email addresses, refusing anything that is not one plain
+/// address (no display names, no header characters).
+pub fn email_addresses(raw: &str) -> Result<Vec<String>, DomainError> {
+    let bad = |why: String| DomainError::new("email_to", why);
+    let list: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if list.is_empty() || list.len() > 20 {
+        return Err(bad(
+            "must list 1 to 20 addresses, separated by commas".into()
+        ));
+    }
+    for a in &list {
+        let ok = a.len() <= 254
+            && a.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && a.chars().filter(|c| *c == '@').count() == 1
+            && !a
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c));
+        if !ok {
+            return Err(bad(format!(
+                "{a:?} is not an email address such as oncall@example.com"
+            )));
+        }
+    }
+    Ok(list)
 }
 
 /// Parses an outgoing webhook URL, refusing what could send the request elsewhere than its

@@ -38,3 +38,29 @@ fn urls_are_checked_and_hosts_extracted() {
     );
     assert_eq!(NewChannel::host("http://127.0.0.1:8080/slack"), "127.0.0.1");
 }
+
+#[test]
+fn email_channels_take_plain_addresses_only() {
+    let c = NewChannel::email(" Ops mail ", "oncall@example.com, lead@ops.example.org").unwrap();
+    assert_eq!(c.kind, ChannelKind::Email);
+    assert_eq!(c.email_to, ["oncall@example.com", "lead@ops.example.org"]);
+    for bad in [
+        "",
+        " , ",
+        "oncall",
+        "a@b",
+        "Ops <ops@example.com>",
+        "a@example.com\r\nBcc: x@evil.example",
+        "a b@example.com",
+        "a@@example.com",
+    ] {
+        let err = NewChannel::email("Ops", bad).unwrap_err();
+        assert_eq!(err.field, "email_to", "{bad:?}");
+    }
+    let many = vec!["a@example.com"; 21].join(",");
+    assert!(NewChannel::email("Ops", &many).is_err());
+    assert_eq!(
+        NewChannel::email("", "a@example.com").unwrap_err().field,
+        "name"
+    );
+}

@@ -31,7 +31,7 @@ impl Alert {
         matches!(self.outcome.as_str(), "missed" | "voicemail" | "abandoned")
     }
 
-    fn caller(&self) -> String {
+    pub(crate) fn caller(&self) -> String {
         match &self.caller_name {
             Some(n) => format!("{n} ({})", self.caller_number),
             None => self.caller_number.clone(),
@@ -70,7 +70,7 @@ impl Alert {
         )
     }
 
-    fn duration(&self) -> String {
+    pub(crate) fn duration(&self) -> String {
         match self.duration_secs {
             Some(d) => format!("{}m {:02}s", d / 60, d % 60),
             None => "unknown".to_owned(),

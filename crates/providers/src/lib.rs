@@ -8,6 +8,7 @@
 pub mod chat;
 pub mod form;
 pub mod incidents;
+pub mod mail;
 pub mod plivo;
 pub mod twilio;
 pub mod xml;

@@ -27,6 +27,7 @@ fn config(
         log: "warn".to_owned(),
         trusted_proxies: Default::default(),
         sso: None,
+        smtp: None,
     }
 }
 

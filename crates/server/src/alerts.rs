@@ -38,7 +38,8 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
     // that asked for live notices. The others post once, after the call.
     let ringing = job.payload.get("ringing").is_some();
     let refresh = job.payload.get("refresh").is_some();
-    let live = channel.kind == ChannelKind::SlackApp || (ringing && channel.live_notices);
+    let live = channel.kind == ChannelKind::SlackApp
+        || (ringing && channel.live_notices && channel.kind != ChannelKind::Email);
     if (ringing || refresh) && !live {
         return Ok(());
     }
@@ -125,6 +126,10 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
             "the Slack app channel has no bot token".into(),
         )),
         _ if ringing => post(state, &channel, &notice_body(&channel, &alert)).await,
+        (_, ChannelKind::Email) => {
+            let voicemail = voicemail_of(state, &call, &recordings)?;
+            email(state, &channel, &alert, voicemail).await
+        }
         _ => deliver(state, &channel, &alert).await,
     }
 }
@@ -140,11 +145,83 @@ pub async fn deliver(
         let body = chat::slack_app(alert, None);
         return crate::slack::post_once(state, channel, app, &body).await;
     }
+    if channel.kind == ChannelKind::Email {
+        return email(state, channel, alert, None).await;
+    }
     let body = match channel.kind {
-        ChannelKind::Slack | ChannelKind::SlackApp => chat::slack(alert),
+        ChannelKind::Slack | ChannelKind::SlackApp | ChannelKind::Email => chat::slack(alert),
         ChannelKind::Teams => chat::teams(alert),
     };
     post(state, channel, &body).await
+}
+
+/// Mails `alert` to an email channel's addresses, with `voicemail` attached.
+async fn email(
+    state: &AppState,
+    channel: &switchboard_core::channel::Channel,
+    alert: &Alert,
+    voicemail: Option<crate::email::Voicemail>,
+) -> Result<(), JobError> {
+    let Some(cfg) = &state.config.smtp else {
+        return Err(JobError::Permanent(
+            "no SMTP server is configured (smtp_url, smtp_from)".into(),
+        ));
+    };
+    let msg = crate::email::message(cfg, &channel.email_to, alert, voicemail)?;
+    crate::email::send(cfg, msg).await
+}
+
+/// How long an email alert waits for a voicemail still being fetched, after the call ended.
+const VOICEMAIL_WAIT_SECS: i64 = 300;
+
+/// The voicemail to attach: our stored copy when it is small enough. While one is still being
+/// fetched (for at most [`VOICEMAIL_WAIT_SECS`] after the call), the alert waits for it; after
+/// that, or when it is too large, it goes out with the link only.
+fn voicemail_of(
+    state: &AppState,
+    call: &switchboard_core::call::Call,
+    recordings: &[switchboard_core::call::Recording],
+) -> Result<Option<crate::email::Voicemail>, JobError> {
+    use switchboard_core::call::RecordingStatus;
+    let Some(vm) = recordings
+        .iter()
+        .find(|r| r.kind == RecordingKind::Voicemail)
+    else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    let ended = call.ended_at.unwrap_or(now);
+    match (&vm.status, &vm.local_path) {
+        (RecordingStatus::Pending, _)
+            if (now.as_second() - ended.as_second()) < VOICEMAIL_WAIT_SECS =>
+        {
+            let at = now
+                .checked_add(SignedDuration::from_secs(20))
+                .unwrap_or(now);
+            Err(JobError::RetryAt(
+                at,
+                "waiting for the voicemail to be stored".into(),
+            ))
+        }
+        (RecordingStatus::Stored, Some(path)) => {
+            let full = state.config.data_dir.join(path);
+            let Ok(meta) = std::fs::metadata(&full) else {
+                return Ok(None);
+            };
+            if meta.len() as usize > crate::email::MAX_ATTACHMENT_BYTES {
+                return Ok(None);
+            }
+            let bytes = std::fs::read(&full)
+                .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?;
+            let mp3 = path.ends_with(".mp3");
+            Ok(Some(crate::email::Voicemail {
+                name: format!("voicemail-{}.{}", call.id, if mp3 { "mp3" } else { "wav" }),
+                bytes,
+                content_type: if mp3 { "audio/mpeg" } else { "audio/wav" }.to_owned(),
+            }))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A webhook channel's "ringing now" notice.

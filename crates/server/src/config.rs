@@ -36,6 +36,8 @@ pub struct Config {
     pub trusted_proxies: crate::proxies::TrustedProxies,
     /// Single sign-on with an OpenID provider, when configured.
     pub sso: Option<crate::accounts::sso::SsoConfig>,
+    /// The SMTP server email channels send through, when configured.
+    pub smtp: Option<crate::email::SmtpConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +52,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("sso", &self.sso)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }
@@ -101,6 +104,8 @@ struct FileConfig {
     sso_client_id: Option<String>,
     sso_client_secret: Option<String>,
     sso_only: Option<bool>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 /// Values given on the command line.
@@ -113,7 +118,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 14] = [
     "listen",
     "public_url",
     "database_url",
@@ -126,6 +131,8 @@ const KEYS: [&str; 12] = [
     "sso_client_id",
     "sso_client_secret",
     "sso_only",
+    "smtp_url",
+    "smtp_from",
 ];
 
 /// Hosts Slack (webhooks, and the Web API a Slack app posts through) and Teams (Workflows,
@@ -183,6 +190,8 @@ impl Config {
                 ("sso_client_id", file.sso_client_id),
                 ("sso_client_secret", file.sso_client_secret),
                 ("sso_only", file.sso_only.map(|b| b.to_string())),
+                ("smtp_url", file.smtp_url),
+                ("smtp_from", file.smtp_from),
             ] {
                 if let Some(v) = v {
                     values.insert(key, (v, label.clone()));
@@ -277,7 +286,9 @@ impl Config {
             take("sso_client_secret"),
             take("sso_only"),
         )?;
+        let smtp = crate::email::SmtpConfig::from_layers(take("smtp_url"), take("smtp_from"))?;
         Ok(Config {
+            smtp,
             sso,
             listen,
             public_url,

@@ -15,6 +15,7 @@ mod cli_simulate;
 mod cli_user;
 pub mod config;
 pub mod directory;
+pub mod email;
 pub mod errors;
 pub mod history;
 pub mod incident_events;

@@ -207,6 +207,9 @@ where
         kind: ChannelKind::parse(&kind).ok_or_else(|| bad("channel kind"))?,
         webhook_url: col(r, "webhook_url")?,
         live_notices: col(r, "live_notices")?,
+        email_to: col::<R, Option<String>>(r, "email_to")?
+            .map(|s| s.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
         team: team(r)?,
         slack: match (
             col::<R, Option<String>>(r, "slack_channel")?,

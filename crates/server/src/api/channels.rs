@@ -36,6 +36,9 @@ pub struct ChannelInput {
     /// Post a short "ringing now" notice when a call starts (Slack app channels always do).
     #[serde(default)]
     live_notices: bool,
+    /// For an email channel: the addresses alerts are mailed to.
+    #[serde(default)]
+    email_to: Vec<String>,
 }
 
 /// What `PATCH /channels/{id}` may change (the webhook and secrets are set once).
@@ -58,6 +61,7 @@ pub fn channel_json(c: &Channel) -> Value {
         "interactivity_path": c.slack.as_ref().map(|_| format!("/slack/actions/{}", c.id)),
         "team": c.team,
         "live_notices": c.live_notices || c.kind == ChannelKind::SlackApp,
+        "email_to": (c.kind == ChannelKind::Email).then(|| c.email_to.clone()),
         "created_at": c.created_at,
     })
 }
@@ -70,9 +74,29 @@ pub async fn create_channel(
     let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
         DomainError::new(
             "kind",
-            format!("'{}' is not one of: slack, teams, slack_app", input.kind),
+            format!(
+                "'{}' is not one of: slack, teams, slack_app, email",
+                input.kind
+            ),
         )
     })?;
+    if kind == ChannelKind::Email {
+        if s.config.smtp.is_none() {
+            return Err(DomainError::new(
+                "kind",
+                "email needs this server's SMTP settings (smtp_url and smtp_from) first",
+            )
+            .into());
+        }
+        let mut new = NewChannel::email(&input.name, &input.email_to.join(","))?;
+        new.team = scope::team_for_new(&s, &a, input.team).await?;
+        let c = s
+            .store
+            .create_channel(&new, s.clock.now())
+            .await
+            .map_err(ApiError::store("channel"))?;
+        return Ok((StatusCode::CREATED, Json(channel_json(&c))));
+    }
     let url = match (kind, input.webhook_url.trim()) {
         (ChannelKind::SlackApp, "") => switchboard_core::channel::SLACK_API,
         (_, u) => u,
@@ -138,9 +162,17 @@ pub async fn update_channel(
 ) -> ApiResult<Json<Value>> {
     let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
     let name = match &p.name {
+        Some(n) if c.kind == ChannelKind::Email => {
+            NewChannel::email(n, &c.email_to.join(","))?.name
+        }
         Some(n) => NewChannel::validate(n, c.kind, &c.webhook_url)?.name,
         None => c.name.clone(),
     };
+    if c.kind == ChannelKind::Email && p.live_notices == Some(true) {
+        return Err(
+            DomainError::new("live_notices", "an email channel gets the alert only").into(),
+        );
+    }
     let live = p.live_notices.unwrap_or(c.live_notices);
     let saved = s
         .store

@@ -67,16 +67,18 @@ async fn page(
                 ChannelKind::Slack => "Slack",
                 ChannelKind::Teams => "Microsoft Teams",
                 ChannelKind::SlackApp => "Slack app",
+                ChannelKind::Email => "Email",
             },
             live: c.live_notices || c.kind == ChannelKind::SlackApp,
-            live_fixed: c.kind == ChannelKind::SlackApp,
+            live_fixed: matches!(c.kind, ChannelKind::SlackApp | ChannelKind::Email),
             interactivity: c
                 .slack
                 .as_ref()
                 .map(|_| format!("{}/slack/actions/{}", s.config.public_url, c.id)),
-            host: match &c.slack {
-                Some(app) => format!("Slack channel {}", app.channel),
-                None => NewChannel::host(&c.webhook_url),
+            host: match (&c.slack, c.kind) {
+                (Some(app), _) => format!("Slack channel {}", app.channel),
+                (None, ChannelKind::Email) => c.email_to.join(", "),
+                (None, _) => NewChannel::host(&c.webhook_url),
             },
             failures: failed
                 .iter()
@@ -131,6 +133,9 @@ pub struct AddForm {
     /// A checkbox: present when checked.
     #[serde(default)]
     live_notices: Option<String>,
+    /// For email: the addresses, separated by commas.
+    #[serde(default)]
+    email_to: String,
 }
 
 /// `POST /channels`: through `POST /api/v1/channels`.
@@ -143,6 +148,14 @@ pub async fn add(
     let mut body = json!({"name": f.name, "kind": f.kind, "webhook_url": f.webhook_url,
         "slack_channel": f.slack_channel, "bot_token": f.bot_token,
         "signing_secret": f.signing_secret, "live_notices": f.live_notices.is_some()});
+    if f.kind == "email" {
+        body["email_to"] = json!(f
+            .email_to
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>());
+    }
     if let Ok(t) = f.team.parse::<i64>() {
         body["team"] = json!(t);
     }

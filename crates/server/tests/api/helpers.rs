@@ -135,6 +135,8 @@ pub struct TestApp {
     leftover_ok: Arc<std::sync::atomic::AtomicBool>,
     /// Single sign-on, applied at the next (re)start.
     pub sso: Option<switchboard::accounts::sso::SsoConfig>,
+    /// The SMTP server email channels use (restart to apply).
+    pub smtp: Option<switchboard::email::SmtpConfig>,
 }
 
 /// Checks, after a test, that it left no job behind that it did not expect.
@@ -176,6 +178,7 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
         trusted_proxies: switchboard::proxies::TrustedProxies::parse(&["127.0.0.1".into()])
             .unwrap(),
         sso: None,
+        smtp: None,
     }
 }
 
@@ -237,6 +240,7 @@ impl TestApp {
             state: None,
             leftover_ok: Arc::default(),
             sso: None,
+            smtp: None,
         };
         app.start(listener);
         app
@@ -245,6 +249,7 @@ impl TestApp {
     fn start(&mut self, listener: TcpListener) {
         let mut config = config(self.addr, &self.db_url, self.data_dir.path());
         config.sso = self.sso.clone();
+        config.smtp = self.smtp.clone();
         let state =
             AppState::new(self.store.clone(), Arc::new(self.clock.clone()), config).unwrap();
         self.state = Some(state.clone());

@@ -12,6 +12,7 @@ mod browser_schedules;
 mod calls;
 mod cli;
 mod cover_requests;
+mod email_channels;
 mod faults;
 mod helpers;
 mod incident_tools;

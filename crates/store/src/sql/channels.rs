@@ -16,8 +16,8 @@ impl<B: Backend> SqlStore<B> {
     ) -> StoreResult<Channel> {
         let q = sql(
             "INSERT INTO channels (name, kind, webhook_url, team_id, created_at, slack_channel,
-                 bot_token, signing_secret, live_notices)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+                 bot_token, signing_secret, live_notices, email_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
         );
         let q = q
             .bind(c.name.as_str())
@@ -28,7 +28,8 @@ impl<B: Backend> SqlStore<B> {
             .bind(c.slack.as_ref().map(|s| s.channel.as_str()))
             .bind(c.slack.as_ref().map(|s| s.bot_token.as_str()))
             .bind(c.slack.as_ref().map(|s| s.signing_secret.as_str()))
-            .bind(c.live_notices);
+            .bind(c.live_notices)
+            .bind((!c.email_to.is_empty()).then(|| c.email_to.join(",")));
         rows::channel(&self.write_one(q).await?)
     }
 
