@@ -173,6 +173,7 @@ pub fn preview(s: &Schedule, f: &OverrideForm, w: &Window, names: &Names) -> Opt
             start: x.start,
             end: x.end,
             users: x.users,
+            hidden_by: None,
         })
         .collect();
     let mut lane = timeline::lane("With this change".to_owned(), w, &st, names, None);

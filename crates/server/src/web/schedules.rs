@@ -380,19 +380,74 @@ fn window(q: &ViewQuery, zone: &Zone, now: Timestamp) -> Result<Window, ApiError
         .ok_or_else(|| switchboard_core::DomainError::new("start", "is out of range").into())
 }
 
-fn stretches(h: Vec<switchboard_core::store::HistoryShift>) -> Vec<Stretch> {
-    h.into_iter()
+type Recorded = switchboard_core::store::HistoryShift;
+
+fn stretches(h: &[Recorded]) -> Vec<Stretch> {
+    h.iter()
         .map(|x| Stretch {
             start: x.start,
             end: x.end,
-            users: x.users,
+            users: x.users.clone(),
+            hidden_by: None,
         })
         .collect()
 }
 
+/// What a final stretch's source says hides a layer, in words.
+fn hider(source: Option<&str>) -> String {
+    match source {
+        Some("override") => "an override".to_owned(),
+        Some("removed") => "a removal".to_owned(),
+        Some(s) => match s.strip_prefix("layer:") {
+            Some(name) => format!("layer {name}"),
+            None => s.to_owned(),
+        },
+        None => "nobody".to_owned(),
+    }
+}
+
+/// A layer's own stretches cut where the final schedule (`fin`) does not come from layer
+/// `name`: those pieces are hidden, and say by what.
+fn with_hidden(mine: Vec<Stretch>, fin: &[Recorded], name: &str) -> Vec<Stretch> {
+    let own = format!("layer:{name}");
+    let piece = |start, end, users: &Vec<_>, hidden_by| Stretch {
+        start,
+        end,
+        users: users.clone(),
+        hidden_by,
+    };
+    let mut out: Vec<Stretch> = Vec::new();
+    for s in mine.into_iter().filter(|s| !s.users.is_empty()) {
+        let mut at = s.start;
+        for f in fin.iter().filter(|f| f.end > s.start && f.start < s.end) {
+            let (a, b) = (f.start.max(s.start), f.end.min(s.end));
+            if a > at {
+                out.push(piece(at, a, &s.users, None));
+            }
+            let hidden =
+                (f.source.as_deref() != Some(own.as_str())).then(|| hider(f.source.as_deref()));
+            match out.last_mut() {
+                Some(last) if last.end == a && last.hidden_by == hidden => last.end = b,
+                _ => out.push(piece(a, b, &s.users, hidden)),
+            }
+            at = b;
+        }
+        if at < s.end {
+            out.push(piece(at, s.end, &s.users, None));
+        }
+    }
+    out
+}
+
 /// The lane of one layer on its own (what it would put on call, before higher layers and
-/// overrides).
-fn layer_lane(st: &Schedule, i: usize, w: &Window, names: &Names) -> Option<Lane> {
+/// overrides), faded where something else decides.
+fn layer_lane(
+    st: &Schedule,
+    i: usize,
+    w: &Window,
+    names: &Names,
+    fin: &[Recorded],
+) -> Option<Lane> {
     let l = st.layers.get(i)?;
     let alone = Schedule {
         layers: vec![l.clone()],
@@ -402,15 +457,22 @@ fn layer_lane(st: &Schedule, i: usize, w: &Window, names: &Names) -> Option<Lane
         ..st.clone()
     };
     let e = Engine::new(&alone).ok()?;
+    // A week either side, so a stretch cut by the window's edge says its real start and end.
+    let week = jiff::SignedDuration::from_hours(24 * 7);
     let s: Vec<Stretch> = e
-        .timeline(w.start, w.end)
+        .timeline(
+            w.start.checked_sub(week).ok()?,
+            w.end.checked_add(week).ok()?,
+        )
         .into_iter()
         .map(|x| Stretch {
             start: x.start,
             end: x.end,
             users: x.users,
+            hidden_by: None,
         })
         .collect();
+    let s = with_hidden(s, fin, &l.name);
     Some(timeline::lane(
         format!("Layer {}: {}", i + 1, l.name),
         w,
@@ -467,16 +529,15 @@ pub async fn detail(
     // either side, so a stretch cut by the window's edge still says when it really starts
     // and ends.
     let week = jiff::SignedDuration::from_hours(24 * 7);
-    let fin = stretches(
-        crate::history::timeline(
-            s,
-            st,
-            w.start.checked_sub(week).unwrap_or(w.start),
-            w.end.checked_add(week).unwrap_or(w.end),
-        )
-        .await
-        .map_err(ApiError::store("schedule"))?,
-    );
+    let recorded = crate::history::timeline(
+        s,
+        st,
+        w.start.checked_sub(week).unwrap_or(w.start),
+        w.end.checked_add(week).unwrap_or(w.end),
+    )
+    .await
+    .map_err(ApiError::store("schedule"))?;
+    let fin = stretches(&recorded);
     let mut lanes = vec![timeline::lane(
         "Final schedule".to_owned(),
         &w,
@@ -485,7 +546,7 @@ pub async fn detail(
         Some(&cover_link),
     )];
     for i in 0..sched.layers.len() {
-        lanes.extend(layer_lane(sched, i, &w, &names));
+        lanes.extend(layer_lane(sched, i, &w, &names, &recorded));
     }
     lanes.push(super::schedule_forms::overrides_lane(sched, &w, &names));
     // Gaps of the next 30 days, from now.

@@ -68,6 +68,9 @@ pub struct Stretch {
     pub start: Timestamp,
     pub end: Timestamp,
     pub users: Vec<UserId>,
+    /// For a layer's own stretch: what hides it from the final schedule there ("an
+    /// override", "layer Nights"), drawn faded.
+    pub hidden_by: Option<String>,
 }
 
 /// A column header.
@@ -231,12 +234,21 @@ pub fn lane(
             } else {
                 " · Cover this shift"
             };
+            let hidden = s
+                .hidden_by
+                .as_ref()
+                .map_or_else(String::new, |h| format!(" · hidden by {h}"));
             Item {
                 x: pct(w.pct(a)),
                 width: pct(w.pct(b) - w.pct(a)),
-                title: format!("{who} {span}{act}"),
+                title: format!("{who} {span}{act}{hidden}"),
                 label: who,
-                class: format!("shift p{}{}", colour(s.users[0]), names.mark(&s.users)),
+                class: format!(
+                    "shift p{}{}{}",
+                    colour(s.users[0]),
+                    names.mark(&s.users),
+                    if s.hidden_by.is_some() { " hidden" } else { "" }
+                ),
                 href,
             }
         };

@@ -273,6 +273,19 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
             Some("2026-11-27T16:00:00Z")
         )
     );
+    // The layer's own lane shows Ann's time that Cat now covers, faded, and says why.
+    let (_, html) = page(&app, &ann_cookie, &format!("/schedules/{id}")).await;
+    let titles = text(&html, "svg.lane title");
+    assert!(
+        titles.contains(
+            "Ann from Thu 26 Nov 00:00 to Fri 27 Nov 17:00 (Europe/Berlin) · hidden by an override"
+        ),
+        "{titles}"
+    );
+    assert!(
+        titles.contains("Ann from Mon 23 Nov 09:00 to Thu 26 Nov 00:00 (Europe/Berlin)\n"),
+        "{titles}"
+    );
     // A refused form says why, keeps what was typed, and stores nothing.
     let mut bad = form_at(&html, &action);
     for (k, v) in [
