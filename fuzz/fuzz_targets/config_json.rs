@@ -19,6 +19,7 @@ struct LineJson {
     voicemail_max_secs: Option<u32>,
     auth_token: Option<String>,
     retention_days: Option<u32>,
+    menu: Option<switchboard_core::line::Menu>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -61,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
             retention_days: l.retention_days,
             incidents: Default::default(),
             team: None,
+            menu: l.menu,
         };
         if let Ok(line) = line.validate() {
             let now: jiff::Timestamp = "2026-03-29T01:30:00Z".parse().unwrap();

@@ -67,6 +67,7 @@ impl LineDraft {
             retention_days: None,
             incidents: Default::default(),
             team: self.team,
+            menu: None,
         }
         .validate()
     }

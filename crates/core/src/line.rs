@@ -4,6 +4,9 @@ use crate::{DomainError, LineId, PhoneNumber, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod menu;
+pub use menu::{Menu, MenuOption};
+
 /// Most routing steps a line may have (the target and eight fallbacks).
 pub const MAX_STEPS: usize = 9;
 /// Ring timeout when none is given, in seconds.
@@ -291,6 +294,8 @@ pub struct Line {
     pub incidents: crate::incident::auto::IncidentPolicy,
     /// The team that owns the line; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
+    /// A caller menu: when set, callers choose an option and its routing is followed.
+    pub menu: Option<Menu>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -319,6 +324,7 @@ impl Line {
             retention_days: self.retention_days,
             incidents: self.incidents,
             team: self.team,
+            menu: self.menu.clone(),
         }
     }
 
@@ -349,6 +355,8 @@ pub struct NewLine {
     pub incidents: crate::incident::auto::IncidentPolicy,
     /// The team that owns the line; `None`: no team, only admins see it.
     pub team: Option<crate::TeamId>,
+    /// See [`Line::menu`].
+    pub menu: Option<Menu>,
 }
 
 impl NewLine {
@@ -373,6 +381,7 @@ impl NewLine {
             retention_days: self.retention_days,
             incidents: self.incidents,
             team: self.team,
+            menu: self.menu,
             test_mode: None,
             created_at: now,
         }
@@ -443,6 +452,9 @@ impl NewLine {
         if let Some(b) = &self.business_hours {
             b.validate()?;
         }
+        if let Some(m) = &self.menu {
+            m.validate()?;
+        }
         if let Some(t) = &self.auth_token {
             if t.trim().is_empty() || t.len() > 256 || t.chars().any(char::is_whitespace) {
                 return Err(DomainError::new(
@@ -459,7 +471,12 @@ impl NewLine {
 }
 
 fn validate_message(key: &str, m: &Message) -> Result<(), DomainError> {
-    let field = |f: &str| format!("messages.{key}.{f}");
+    check_message(&format!("messages.{key}"), m)
+}
+
+/// Checks one message, naming its fields under `at` (`menu.prompt`: `menu.prompt.text`).
+pub(crate) fn check_message(at: &str, m: &Message) -> Result<(), DomainError> {
+    let field = |f: &str| format!("{at}.{f}");
     let len = m.text.trim().chars().count();
     if len == 0 || len > 1000 {
         return Err(DomainError::new(
@@ -516,6 +533,7 @@ mod tests {
             retention_days: None,
             incidents: Default::default(),
             team: None,
+            menu: None,
         }
     }
 

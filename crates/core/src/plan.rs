@@ -49,6 +49,20 @@ pub struct Plan {
     /// The call came outside the line's business hours.
     #[serde(default)]
     pub after_hours: bool,
+    /// The caller menu's option this plan is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<MenuChoice>,
+}
+
+/// The option a caller chose in the line's menu (or got by default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuChoice {
+    /// Its index in the menu's options.
+    pub option: usize,
+    pub key: u8,
+    pub name: String,
+    /// The caller pressed its key (not the default after a timeout or wrong keys).
+    pub pressed: bool,
 }
 
 /// What a routing step resolves to at the call's start.
@@ -103,6 +117,7 @@ impl Plan {
             steps: out,
             test_mode: is_test,
             after_hours: false,
+            choice: None,
         }
     }
 
@@ -112,6 +127,7 @@ impl Plan {
             steps: vec![],
             test_mode: false,
             after_hours: false,
+            choice: None,
         }
     }
 

@@ -43,6 +43,9 @@ pub fn reachable_steps(line: &Line) -> Vec<RoutingStep> {
     if let Some(t) = line.test_mode {
         steps.push(RoutingStep::User(t.user));
     }
+    if let Some(m) = &line.menu {
+        steps.extend(m.steps());
+    }
     steps.sort_by_key(|s| match s {
         RoutingStep::User(u) => (0, u.0),
         RoutingStep::Schedule(s) => (1, s.0),
@@ -121,8 +124,33 @@ fn resolve_user(user: UserId, dir: &Directory) -> Resolved {
     }
 }
 
-/// The plan of a call to `line` starting at `at`.
+/// The plan of each option of the line's menu for a key pressed at `at` (empty without a
+/// menu), in the menu's order.
+pub fn menu_plans(line: &Line, dir: &Directory, at: Timestamp) -> Vec<Plan> {
+    line.menu.as_ref().map_or_else(Vec::new, |m| {
+        m.options
+            .iter()
+            .map(|o| Plan::resolve(&o.routing, None, |step| resolve_step(step, dir, at)))
+            .collect()
+    })
+}
+
+/// The plan of a call to `line` starting at `at`. With a menu (and neither test mode nor
+/// the closed hours deciding), the default option's: what a caller who presses nothing gets.
 pub fn plan_at(line: &Line, dir: &Directory, at: Timestamp) -> Plan {
+    if let Some(m) = &line.menu {
+        if line.active_test_mode(at).is_none() && !after_hours(line, at) {
+            let (index, option) = m.default_option();
+            let mut plan = Plan::resolve(&option.routing, None, |s| resolve_step(s, dir, at));
+            plan.choice = Some(crate::plan::MenuChoice {
+                option: index,
+                key: option.key,
+                name: option.name.clone(),
+                pressed: false,
+            });
+            return plan;
+        }
+    }
     let (routing, closed) = routing_at(line, at);
     let mut plan = Plan::resolve(&routing, line.active_test_mode(at), |step| {
         resolve_step(step, dir, at)

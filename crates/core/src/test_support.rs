@@ -28,6 +28,7 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         business_hours: None,
         retention_days: None,
         incidents: Default::default(),
+        menu: None,
         team: None,
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,

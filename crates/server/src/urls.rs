@@ -51,6 +51,7 @@ impl<'a> Urls<'a> {
             Callback::RecordingReady { kind } => format!("{base}/recording/{}", kind.as_str()),
             Callback::Screen { step } => format!("{base}/screen/{step}"),
             Callback::ScreenResult { step } => format!("{base}/screen/{step}/result"),
+            Callback::Menu => format!("{base}/menu"),
         }
     }
 

@@ -99,11 +99,15 @@ pub struct CallerScript {
     /// Hangs up at this second of the call, wherever the call is.
     pub hang_up_at: Option<u32>,
     pub voicemail: VoicemailScript,
+    /// The key pressed at each menu, in order (`-`: none, the menu times out); past the end,
+    /// no key.
+    pub menu_keys: &'static str,
 }
 
 impl Default for CallerScript {
     fn default() -> Self {
         Self {
+            menu_keys: "",
             hang_up_at: None,
             voicemail: VoicemailScript::Leave { secs: 10 },
         }

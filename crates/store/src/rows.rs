@@ -81,6 +81,9 @@ where
         business_hours: col::<R, Option<String>>(r, "business_hours")?
             .map(|j| from_json(&j))
             .transpose()?,
+        menu: col::<R, Option<String>>(r, "menu")?
+            .map(|j| from_json(&j))
+            .transpose()?,
         caller_rules: switchboard_core::line::CallerRules {
             blocked: from_json(&col::<R, String>(r, "blocked_callers")?)?,
             allowed: from_json(&col::<R, String>(r, "allowed_callers")?)?,

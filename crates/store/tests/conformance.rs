@@ -65,6 +65,22 @@ fn new_line(number: &str, user: UserId) -> NewLine {
             severity: switchboard_core::incident::Severity::Critical,
         },
         team: None,
+        // Every setting is kept, the caller menu too.
+        menu: Some(switchboard_core::line::Menu {
+            prompt: Messages::default().welcome,
+            options: vec![switchboard_core::line::MenuOption {
+                key: 2,
+                name: "Payments".into(),
+                routing: Routing {
+                    steps: vec![RoutingStep::User(user)],
+                    ring_timeout_secs: 15,
+                },
+                no_one_on_call: None,
+                no_answer: Some(Messages::default().no_answer),
+            }],
+            default_key: 2,
+            timeout_secs: 5,
+        }),
         caller_rules: switchboard_core::line::CallerRules {
             blocked: vec!["+1900*".into()],
             allowed: vec![],
@@ -94,6 +110,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
             steps: vec![],
             test_mode: false,
             after_hours: false,
+            choice: None,
         },
         phase: Phase::Dialing { step: 0 },
         outcome: Outcome::InProgress,

@@ -80,6 +80,8 @@ pub enum VoicemailReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "phase")]
 pub enum Phase {
+    /// The caller is hearing the line's menu (`tries`: wrong keys pressed so far).
+    Menu { tries: u8 },
     /// Dialing the plan step with this index.
     Dialing { step: usize },
     /// Caller and responder are talking (or talked).
@@ -125,6 +127,12 @@ impl Call {
     /// The call's story in words: "Alice did not answer → Bob answered".
     pub fn path(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
+        if let Some(c) = &self.plan.choice {
+            parts.push(match c.pressed {
+                true => format!("pressed {}: {}", c.key, c.name),
+                false => format!("default {}: {}", c.key, c.name),
+            });
+        }
         if !self.plan.has_anyone() && self.outcome != Outcome::Rejected && self.failsafe.is_none() {
             parts.push("Nobody on call".to_owned());
         }

@@ -38,6 +38,10 @@ pub(super) fn ended(
                     "The caller hung up while a responder was ringing",
                 );
             }
+            Phase::Menu { .. } => {
+                call.outcome = Outcome::Abandoned;
+                t.log(EventKind::Decision, "The caller hung up during the menu");
+            }
             Phase::Voicemail { .. } => {
                 call.outcome = Outcome::Missed;
                 t.log(

@@ -16,6 +16,8 @@ pub enum Callback {
     Screen { step: usize },
     /// Call screening: what the responder of plan step `step` pressed.
     ScreenResult { step: usize },
+    /// The key the caller pressed in the line's menu (or none).
+    Menu,
 }
 
 /// What the provider must do, provider-neutral.
@@ -39,6 +41,13 @@ pub enum Instruction {
     /// Call screening, on the responder's leg: say `prompt` and wait `timeout_secs` for the
     /// key `1`; the key press is reported to `action`; without it the leg hangs up.
     AskToAccept {
+        prompt: Message,
+        timeout_secs: u32,
+        action: Callback,
+    },
+    /// The line's menu, on the caller's leg: say `prompt` and wait `timeout_secs` for one
+    /// key; the key, or nothing, is reported to `action`.
+    Menu {
         prompt: Message,
         timeout_secs: u32,
         action: Callback,
@@ -85,6 +94,12 @@ pub enum Event {
     ScreenPrompted { step: usize },
     /// Call screening: what the responder of step `step` pressed (`None`: nothing).
     ScreenAnswered { step: usize, digits: Option<String> },
+    /// The caller pressed `digits` in the line's menu (`None`: nothing in time). `plans`:
+    /// each option's plan, resolved by the shell when the key arrived.
+    MenuAnswered {
+        digits: Option<String>,
+        plans: Vec<crate::plan::Plan>,
+    },
     /// The voicemail prompt finished (the `<Record action>` request).
     VoicemailTaken {
         caller_gone: bool,

@@ -7,7 +7,8 @@
 //!
 //! The decisions of a call are in this module tree, one file per part of its life:
 //! [`incoming`] (a new call: refusal, plan, first document), [`start`] (welcome and first
-//! dial), [`dial`] (ringing responders one step after another), [`screening`] (the key a
+//! dial), [`menu`] (the caller's key in the line's menu, and the option's plan), [`dial`]
+//! (ringing responders one step after another), [`screening`] (the key a
 //! responder presses), [`voicemail`] (messages and recordings), [`ended`] (the end of the
 //! call) and [`failsafe`] (what the caller heard when Switchboard failed).
 
@@ -24,6 +25,7 @@ mod ended;
 mod event;
 mod failsafe;
 mod incoming;
+mod menu;
 mod screening;
 mod start;
 mod voicemail;
@@ -62,6 +64,9 @@ pub const ACCEPT_KEY: &str = "1";
 pub const ACCEPT_TIMEOUT_SECS: u32 = 10;
 /// Sentence a screened responder hears once they accepted.
 pub const CONNECTING_TEXT: &str = "Connecting you now.";
+
+/// Sentence spoken when the caller pressed a key that is no option of the menu.
+pub const NOT_AN_OPTION_TEXT: &str = "Sorry, that is not one of the options.";
 
 /// Sentence spoken after a voicemail was recorded.
 pub const THANKS_TEXT: &str = "Thank you. Your message has been recorded. Goodbye.";
@@ -114,6 +119,9 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
         Event::ScreenAnswered { step, digits } => {
             screening::answered(call, line, step, digits, &mut t)
         }
+        Event::MenuAnswered { digits, plans } => {
+            menu::answered(call, line, digits, plans, now, &mut t)
+        }
         Event::VoicemailTaken { .. } => voicemail::taken(call, line, event, &mut t),
         Event::Recording(report) => voicemail::recording(call, report, &mut t),
         Event::FailsafeServed { what, cause, dial } => {
@@ -133,7 +141,13 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
                 None => vec![Instruction::Hangup],
             }
         }
-        Phase::Voicemail { reason } => voicemail_instructions(line, reason),
+        Phase::Voicemail { reason } => {
+            voicemail::voicemail_instructions_for(line, call.plan.choice.as_ref(), reason)
+        }
+        Phase::Menu { .. } => match &line.menu {
+            Some(m) => vec![menu::instruction(m)],
+            None => vec![Instruction::Hangup],
+        },
         Phase::Connected { .. } | Phase::Done if call.outcome == Outcome::Rejected => {
             vec![Instruction::Reject]
         }
@@ -141,5 +155,7 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
     }
 }
 
+#[cfg(test)]
+mod menu_tests;
 #[cfg(test)]
 mod tests;

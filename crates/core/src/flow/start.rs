@@ -6,6 +6,19 @@ use super::*;
 /// no-one-on-call message and voicemail when the plan dials nobody).
 pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
     let mut t = Transition::default();
+    t.instructions
+        .push(Instruction::Say(line.messages.welcome.clone()));
+    match &line.menu {
+        // The menu first, unless test mode or the closed hours decide the routing.
+        Some(m) if !call.plan.test_mode && !call.plan.after_hours => menu::offer(call, m, &mut t),
+        _ => route(call, line, now, &mut t),
+    }
+    t
+}
+
+/// Follows the call's plan: logs it, then dials its first responder (or plays the
+/// no-one-on-call or closed message and takes a voicemail).
+pub(super) fn route(call: &mut Call, line: &Line, now: Timestamp, t: &mut Transition) {
     if call.plan.test_mode {
         t.log(
             EventKind::Decision,
@@ -30,26 +43,23 @@ pub fn start(call: &mut Call, line: &Line, now: Timestamp) -> Transition {
         };
         t.log(EventKind::Plan, what);
     }
-    t.instructions
-        .push(Instruction::Say(line.messages.welcome.clone()));
     match call.plan.next_dialable(0) {
-        Some((step, _)) => dial::dial(call, line, step, now, &mut t),
+        Some((step, _)) => dial::dial(call, line, step, now, t),
         None if call.plan.after_hours => {
             t.log(
                 EventKind::Decision,
                 "Outside business hours: playing the closed message",
             );
-            voicemail(call, line, VoicemailReason::Closed, &mut t);
+            voicemail(call, line, VoicemailReason::Closed, t);
         }
         None => {
             t.log(
                 EventKind::Decision,
                 "Nobody to dial: playing the no-one-on-call message",
             );
-            voicemail(call, line, VoicemailReason::NoOneOnCall, &mut t);
+            voicemail(call, line, VoicemailReason::NoOneOnCall, t);
         }
     }
-    t
 }
 
 /// Refuses a freshly created call before ringing anyone: a blocked number or a flood.

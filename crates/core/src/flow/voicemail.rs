@@ -70,15 +70,34 @@ pub(super) fn recording(call: &mut Call, report: RecordingReport, t: &mut Transi
 
 pub(super) fn voicemail(call: &mut Call, line: &Line, reason: VoicemailReason, t: &mut Transition) {
     call.phase = Phase::Voicemail { reason };
-    t.instructions.extend(voicemail_instructions(line, reason));
+    t.instructions.extend(voicemail_instructions_for(
+        line,
+        call.plan.choice.as_ref(),
+        reason,
+    ));
 }
 
 /// The message for `reason`, then a recording, then a goodbye if nothing was recorded.
 pub fn voicemail_instructions(line: &Line, reason: VoicemailReason) -> Vec<Instruction> {
+    voicemail_instructions_for(line, None, reason)
+}
+
+/// As [`voicemail_instructions`], with the messages of the menu option `choice` (where it has
+/// its own).
+pub fn voicemail_instructions_for(
+    line: &Line,
+    choice: Option<&crate::plan::MenuChoice>,
+    reason: VoicemailReason,
+) -> Vec<Instruction> {
+    let option = choice.and_then(|c| line.menu.as_ref()?.options.get(c.option));
     let message = match reason {
-        VoicemailReason::NoOneOnCall => line.messages.no_one_on_call.clone(),
+        VoicemailReason::NoOneOnCall => option
+            .and_then(|o| o.no_one_on_call.clone())
+            .unwrap_or_else(|| line.messages.no_one_on_call.clone()),
         VoicemailReason::Closed => line.messages.closed.clone(),
-        VoicemailReason::NoAnswer => line.messages.no_answer.clone(),
+        VoicemailReason::NoAnswer => option
+            .and_then(|o| o.no_answer.clone())
+            .unwrap_or_else(|| line.messages.no_answer.clone()),
         VoicemailReason::InternalError => {
             system_message(INTERNAL_ERROR_TEXT, &line.messages.no_answer)
         }

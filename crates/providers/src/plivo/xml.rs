@@ -112,6 +112,31 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
             }
             // A confirmSound document may hold only Speak, Play and Wait: the prompt alone.
             Instruction::AskToAccept { prompt, .. } => speak(&mut w, prompt),
+            Instruction::Menu {
+                prompt,
+                timeout_secs,
+                action,
+            } => {
+                // One key, one try; with none in time Plivo runs the next element, which asks
+                // Switchboard with no `Digits`, so the default is decided in every case.
+                let action = url_for(*action);
+                let timeout = timeout_secs.to_string();
+                w.open(
+                    "GetDigits",
+                    &[
+                        ("action", &action),
+                        ("method", "POST"),
+                        ("timeout", &timeout),
+                        ("numDigits", "1"),
+                        ("retries", "1"),
+                        ("finishOnKey", "none"),
+                        ("redirect", "true"),
+                    ],
+                );
+                speak(&mut w, prompt);
+                w.close("GetDigits");
+                w.leaf("Redirect", &[("method", "POST")], Some(&action));
+            }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
             Instruction::Reject => w.leaf("Hangup", &[("reason", "rejected")], None),
         }
@@ -130,4 +155,24 @@ pub fn render_failure(voicemail_url: &str, max_secs: u32) -> String {
     w.leaf("Hangup", &[], None);
     w.close("Response");
     w.finish()
+}
+
+#[cfg(test)]
+mod menu_tests {
+    use super::*;
+    use switchboard_core::flow::Callback;
+
+    #[test]
+    fn a_menu_without_a_key_redirects_to_the_action() {
+        let url = |_: Callback| "https://sb.example/menu".to_owned();
+        let doc = render(
+            &[Instruction::Menu {
+                prompt: Message::spoken("Press 1."),
+                timeout_secs: 6,
+                action: Callback::Menu,
+            }],
+            &url,
+        );
+        assert!(doc.contains(r#"<GetDigits action="https://sb.example/menu" method="POST" timeout="6" numDigits="1" retries="1" finishOnKey="none" redirect="true"><Speak language="en-US">Press 1.</Speak></GetDigits><Redirect method="POST">https://sb.example/menu</Redirect>"#), "{doc}");
+    }
 }

@@ -110,6 +110,29 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 // to a voicemail and the dial reports no answer.
                 w.leaf("Hangup", &[], None);
             }
+            Instruction::Menu {
+                prompt,
+                timeout_secs,
+                action,
+            } => {
+                // One key; with none in time Twilio still requests the action (without
+                // `Digits`), so Switchboard decides the default in every case.
+                let action = url_for(*action);
+                let timeout = timeout_secs.to_string();
+                w.open(
+                    "Gather",
+                    &[
+                        ("input", "dtmf"),
+                        ("numDigits", "1"),
+                        ("timeout", &timeout),
+                        ("actionOnEmptyResult", "true"),
+                        ("action", &action),
+                        ("method", "POST"),
+                    ],
+                );
+                say(&mut w, prompt);
+                w.close("Gather");
+            }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
             Instruction::Reject => w.leaf("Reject", &[("reason", "rejected")], None),
         }

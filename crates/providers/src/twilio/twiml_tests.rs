@@ -62,3 +62,16 @@ fn the_failure_document_speaks_and_records() {
         .collect();
     assert_eq!(names, ["Say", "Record", "Say", "Hangup"]);
 }
+
+#[test]
+fn a_menu_asks_the_action_even_without_a_key() {
+    let doc = render(
+        &[Instruction::Menu {
+            prompt: Message::spoken("Press 1."),
+            timeout_secs: 6,
+            action: Callback::Menu,
+        }],
+        &url_for,
+    );
+    assert!(doc.contains(r#"<Gather input="dtmf" numDigits="1" timeout="6" actionOnEmptyResult="true" action="https://sb.example/hooks/t/Menu?a=1&amp;b=2" method="POST"><Say language="en-US">Press 1.</Say></Gather>"#), "{doc}");
+}

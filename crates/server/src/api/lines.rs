@@ -74,6 +74,9 @@ pub struct LineInput {
     team: Option<Option<TeamId>>,
     /// Which calls open incidents by themselves.
     incidents: Option<switchboard_core::incident::auto::IncidentPolicy>,
+    /// The caller menu (replaced whole); `null` removes it.
+    #[serde(default, deserialize_with = "explicit_null")]
+    menu: Option<Option<switchboard_core::line::Menu>>,
 }
 
 fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
@@ -147,6 +150,10 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         },
         incidents: input.incidents.unwrap_or(base.incidents),
         team: base.team,
+        menu: match input.menu {
+            Some(m) => m,
+            None => base.menu,
+        },
     }
     .validate()?)
 }
@@ -170,6 +177,14 @@ fn references(line: &NewLine) -> Vec<(String, Ref)> {
     }) = &line.business_hours
     {
         out.extend(steps("business_hours.after_hours.steps", more));
+    }
+    if let Some(m) = &line.menu {
+        for (i, o) in m.options.iter().enumerate() {
+            out.extend(steps(
+                &format!("menu.options[{i}].routing.steps"),
+                &o.routing.steps,
+            ));
+        }
     }
     out.extend(
         line.channels
@@ -271,6 +286,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "test_mode": test_mode,
         "recording_retention_days": l.retention_days,
         "incidents": l.incidents,
+        "menu": l.menu,
         "team": l.team,
         "warnings": warnings,
         "created_at": l.created_at,
@@ -326,6 +342,7 @@ pub async fn create_line(
         retention_days: None,
         incidents: Default::default(),
         team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
+        menu: None,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &a, &new, &[]).await?;

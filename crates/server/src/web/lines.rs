@@ -97,6 +97,8 @@ pub struct LinePage {
     pub test_mode: bool,
     pub rings_anyone: bool,
     pub steps: Vec<StepView>,
+    /// The caller menu's options, each with whom it would ring first at that instant.
+    pub menu: Vec<String>,
     pub test: Option<TestView>,
     pub checklist: Option<Checklist>,
     /// Whom a call now would ring, in order (the simulator plays them).
@@ -178,6 +180,36 @@ pub async fn show(
             why: st.skipped.map(skip_words).unwrap_or_default().to_owned(),
         })
         .collect();
+    let menu = match &l.menu {
+        Some(m) => m
+            .options
+            .iter()
+            .zip(switchboard_core::routing::menu_plans(&l, &dir, at))
+            .map(|(o, p)| {
+                let who: Vec<String> = p
+                    .steps
+                    .iter()
+                    .filter_map(|st| st.responder.as_ref().map(|r| r.name.clone()))
+                    .collect();
+                format!(
+                    "Press {}: {} → {}{}",
+                    o.key,
+                    o.name,
+                    if who.is_empty() {
+                        "nobody (voicemail)".to_owned()
+                    } else {
+                        who.join(" → ")
+                    },
+                    if o.key == m.default_key {
+                        " (the default: no key, or a wrong one twice)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect(),
+        None => vec![],
+    };
     let test = match l.active_test_mode(now) {
         Some(t) => Some(TestView {
             user: super::tester(&s, &v, t.user).await,
@@ -213,6 +245,7 @@ pub async fn show(
         test_mode: plan.test_mode,
         rings_anyone: plan.has_anyone(),
         steps,
+        menu,
         test,
         checklist,
         ringing,

@@ -223,6 +223,17 @@ pub async fn screen_result(
     answer(&st, c, event, what).await
 }
 
+/// `POST …/calls/{call}/menu`: the key the caller pressed in the line's menu (or none). Each
+/// option's plan is resolved now, as the key arrives, and core picks.
+pub async fn menu_answered(State(st): State<AppState>, c: OnCall<true>) -> Voice {
+    let digits = c.v.form.non_empty("Digits").map(str::to_owned);
+    let now = st.clock.now();
+    let dir = crate::directory::load(&st, &c.v.line, crate::directory::Users::At(now)).await?;
+    let plans = switchboard_core::routing::menu_plans(&c.v.line, &dir, now);
+    let what = format!("Menu answer: {}", summarize(&c.v.form));
+    answer(&st, c, Event::MenuAnswered { digits, plans }, what).await
+}
+
 /// `POST …/calls/{call}/voicemail`: the voicemail recording finished.
 pub async fn voicemail_taken(State(st): State<AppState>, c: OnCall<true>) -> Voice {
     let event = c.v.provider.voicemail_taken(&c.v.form).map_err(malformed)?;

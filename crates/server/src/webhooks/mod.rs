@@ -62,6 +62,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/{provider}/{token}/calls/{call}/screen/{step}/result",
             post(calls::screen_result),
         )
+        .route(
+            "/{provider}/{token}/calls/{call}/menu",
+            post(calls::menu_answered),
+        )
         .route_layer(axum::middleware::from_fn_with_state(state, guard::voice))
         .merge(callbacks)
 }
@@ -78,6 +82,7 @@ fn kind_of(path: &str) -> &'static str {
         [_, _, "calls", _, "voicemail"] => "voicemail",
         [_, _, "calls", _, "recording", _] => "recording",
         [_, _, "calls", _, "screen", _] => "screen",
+        [_, _, "calls", _, "menu"] => "menu",
         [_, _, "calls", _, "screen", _, "result"] => "screen_result",
         _ => "other",
     }

@@ -19,6 +19,7 @@ mod incident_tools;
 mod incidents;
 mod instances;
 mod live_notices;
+mod menus;
 mod pages;
 mod retention;
 mod schedule_groups;

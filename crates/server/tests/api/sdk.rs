@@ -195,6 +195,22 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
             message_secs: 10,
         },
     ));
+    // A caller menu: a key, and no key (Twilio asks again without input, Plivo redirects).
+    let menu = app.line(&[a]).await;
+    let (status, body) = app
+        .patch(
+            &format!("/lines/{}", menu["id"]),
+            json!({"menu": {"prompt": {"text": "For payments, press 1.", "voice": null, "language": "en-US"},
+                   "options": [{"key": 1, "name": "Payments",
+                                "routing": {"steps": [{"user": b}], "ring_timeout_secs": 20}}],
+                   "default_key": 1}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut pressed = app.spec(&menu).responder(BOB, answer);
+    pressed.caller.menu_keys = "1";
+    specs.push(pressed);
+    specs.push(app.spec(&menu).responder(BOB, answer));
     let mut docs = Vec::new();
     for s in &specs {
         let (t, _) = app.call(s).await;
@@ -239,7 +255,19 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
         Carrier::Twilio => "Gather",
         Carrier::Plivo => "Speak",
     };
-    for tag in ["Dial", "Number", "Record", "Hangup", "Play", screening_tag] {
+    let menu_tag = match carrier {
+        Carrier::Twilio => "Gather",
+        Carrier::Plivo => "GetDigits",
+    };
+    for tag in [
+        "Dial",
+        "Number",
+        "Record",
+        "Hangup",
+        "Play",
+        screening_tag,
+        menu_tag,
+    ] {
         assert!(elements.contains(tag), "{elements}");
     }
 }

@@ -32,6 +32,8 @@ struct Run<'a> {
     /// A Plivo `<Record startOnDialAnswer>` waiting for the next answered dial:
     /// (action URL, callback URL).
     background_recording: Option<(String, Option<String>)>,
+    /// Menus the caller has heard so far (the index into `menu_keys`).
+    menus: usize,
 }
 
 fn uuid() -> String {
@@ -299,6 +301,7 @@ pub async fn incoming_only(
         requests: 0,
         out: Transcript::default(),
         background_recording: None,
+        menus: 0,
     };
     let params = run.base_params("ringing");
     let f = run.post(&spec.voice_url, params, "incoming call").await?;
@@ -325,6 +328,7 @@ pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Tran
             ..Default::default()
         },
         background_recording: None,
+        menus: 0,
     };
     run.out.log(
         0,
@@ -480,8 +484,6 @@ async fn execute(
                 }
             }
             "Gather" | "GetDigits" | "GetInput" => {
-                // The scripted caller never presses keys: Twilio times out and, with no
-                // input, falls through to the next verb without requesting the action.
                 let timeout: u32 = verb
                     .attribute("timeout")
                     .and_then(|v| v.parse().ok())
@@ -494,11 +496,37 @@ async fn execute(
                     run.t += speech_secs(&text);
                     run.out.said.push(text);
                 }
+                let key = run
+                    .spec
+                    .caller
+                    .menu_keys
+                    .chars()
+                    .nth(run.menus)
+                    .filter(|k| *k != '-');
+                run.menus += 1;
+                let action = resolve(doc_url, verb.attribute("action").unwrap_or(doc_url))?;
+                if let Some(k) = key {
+                    // The caller presses the key right after the prompt.
+                    run.t += 1;
+                    run.out
+                        .log(run.t, format!("Gather: the caller pressed {k}"));
+                    let mut p = run.base_params(run.call_status());
+                    p.push(("Digits".to_owned(), k.to_string()));
+                    let next = run.fetch_doc(&action, p, "gather").await?;
+                    return Ok((next, Some(action)));
+                }
                 if run.caller_hangs_up_before(run.t + timeout) {
                     return Ok((None, None));
                 }
                 run.t += timeout;
                 run.out.log(run.t, "Gather: no input");
+                // Twilio asks the action even without input when told to; otherwise (and on
+                // Plivo) the next verb runs.
+                if verb.attribute("actionOnEmptyResult") == Some("true") {
+                    let p = run.base_params(run.call_status());
+                    let next = run.fetch_doc(&action, p, "gather").await?;
+                    return Ok((next, Some(action)));
+                }
             }
             "Redirect" => {
                 let target = resolve(doc_url, verb.text().unwrap_or(""))?;

@@ -268,8 +268,8 @@ impl<B: Backend> SqlStore<B> {
         let q = sql::<B::Db>(
             "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
                  answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
-                 failsafe = $8, version = version + 1
-             WHERE id = $9 AND version = $10 RETURNING id",
+                 failsafe = $8, plan = $9, version = version + 1
+             WHERE id = $10 AND version = $11 RETURNING id",
         );
         let updated = q
             .bind(c.ended_at.map(ms))
@@ -280,6 +280,8 @@ impl<B: Backend> SqlStore<B> {
             .bind(to_json(&c.attempts))
             .bind(c.account_id.as_deref())
             .bind(c.failsafe.as_deref())
+            // The plan changes once, when a caller menu's key picks the option.
+            .bind(to_json(&c.plan))
             .bind(c.id.0)
             .bind(c.version)
             .optional(&mut *tx)

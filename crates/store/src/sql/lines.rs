@@ -31,6 +31,7 @@ fn settings<'q, D: super::driver::Driver>(q: Sql<'q, D>, l: &'q NewLine) -> Sql<
         .bind(l.retention_days.map(i64::from))
         .bind(l.team.map(|t| t.0))
         .bind(to_json(&l.incidents))
+        .bind(l.menu.as_ref().map(to_json))
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -44,9 +45,9 @@ impl<B: Backend> SqlStore<B> {
             "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
                  voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
                  flood_calls, flood_window_secs, business_hours, retention_days, team_id,
-                 incident_policy, webhook_token, created_at)
+                 incident_policy, menu, webhook_token, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20)
+                 $18, $19, $20, $21)
              RETURNING *",
         );
         let row = self
@@ -76,8 +77,8 @@ impl<B: Backend> SqlStore<B> {
                  messages = $6, recording = $7, voicemail_max_secs = $8, channels = $9,
                  screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
                  flood_window_secs = $14, business_hours = $15, retention_days = $16,
-                 team_id = $17, incident_policy = $18
-             WHERE id = $19 AND deleted_at IS NULL RETURNING *",
+                 team_id = $17, incident_policy = $18, menu = $19
+             WHERE id = $20 AND deleted_at IS NULL RETURNING *",
         );
         rows::line(&self.write_one(settings(q, l).bind(id.0)).await?)
     }
