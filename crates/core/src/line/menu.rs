@@ -18,7 +18,8 @@ fn default_timeout() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Menu {
-    /// What the caller hears, e.g. "For payments, press 1. For anything else, press 2."
+    /// What the caller hears, e.g. "For payments, press 1. For anything else, press 2."; a
+    /// recording uploaded for it (`PUT …/messages/menu/audio`) plays instead of the text.
     pub prompt: Message,
     pub options: Vec<MenuOption>,
     /// The key of the option taken when no key is pressed in time (or a wrong one twice).
@@ -73,12 +74,6 @@ impl Menu {
     /// Checks every rule, naming the field (`menu.options[1].key`).
     pub fn validate(&self) -> Result<(), DomainError> {
         check_message("menu.prompt", &self.prompt)?;
-        if self.prompt.audio.is_some() {
-            return Err(DomainError::new(
-                "menu.prompt.audio",
-                "the menu's prompt is spoken; recordings are not taken for it yet",
-            ));
-        }
         if self.options.is_empty() || self.options.len() > 9 {
             return Err(DomainError::new("menu.options", "must have 1 to 9 options"));
         }

@@ -40,8 +40,15 @@ fn message_mut<'l>(line: &'l mut Line, kind: &str) -> ApiResult<&'l mut Message>
         "no_one_on_call" => Ok(&mut line.messages.no_one_on_call),
         "no_answer" => Ok(&mut line.messages.no_answer),
         "closed" => Ok(&mut line.messages.closed),
+        // The caller menu's prompt, while the line has a menu.
+        "menu" => match line.menu.as_mut() {
+            Some(m) => Ok(&mut m.prompt),
+            None => Err(ApiError::Conflict(
+                "the line has no caller menu; set one first (PATCH with \"menu\")".to_owned(),
+            )),
+        },
         _ => Err(ApiError::NotFound(
-            "message (welcome, no_one_on_call, no_answer or closed)",
+            "message (welcome, no_one_on_call, no_answer, closed or menu)",
         )),
     }
 }
@@ -159,12 +166,16 @@ pub async fn get_media(
 /// The line with each uploaded message's token replaced by its absolute URL, as the
 /// renderers need it.
 pub fn with_audio_urls(mut line: Line, public_url: &str) -> Line {
+    let menu = line.menu.as_mut().map(|m| &mut m.prompt);
     for m in [
         &mut line.messages.welcome,
         &mut line.messages.no_one_on_call,
         &mut line.messages.no_answer,
         &mut line.messages.closed,
-    ] {
+    ]
+    .into_iter()
+    .chain(menu)
+    {
         if let Some(t) = &m.audio {
             m.audio = Some(crate::urls::Urls::new(public_url).media(t));
         }

@@ -151,7 +151,13 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         incidents: input.incidents.unwrap_or(base.incidents),
         team: base.team,
         menu: match input.menu {
-            Some(m) => m,
+            // The prompt's recording is set by uploading it, never through the menu: a new
+            // menu keeps the one uploaded.
+            Some(Some(mut m)) => {
+                m.prompt.audio = base.menu.as_ref().and_then(|b| b.prompt.audio.clone());
+                Some(m)
+            }
+            Some(None) => None,
             None => base.menu,
         },
     }
@@ -296,6 +302,9 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
             v["messages"][kind]["audio_url"] = json!(urls.media(&token));
         }
     }
+    if let Some(token) = v["menu"]["prompt"]["audio"].as_str().map(str::to_owned) {
+        v["menu"]["prompt"]["audio_url"] = json!(urls.media(&token));
+    }
     if l.provider == Provider::Plivo {
         // The names Plivo's console uses for the same two URLs.
         v["answer_url"] = v["webhook_url"].clone();
@@ -415,6 +424,14 @@ pub async fn update_line(
         .update_line(id, &new)
         .await
         .map_err(ApiError::store("line"))?;
+    // A menu removed takes its uploaded prompt with it.
+    let prompt =
+        |m: &Option<switchboard_core::line::Menu>| m.as_ref().and_then(|m| m.prompt.audio.clone());
+    if let (Some(old), None) = (prompt(&cur.menu), prompt(&l.menu)) {
+        if let Err(e) = s.store.delete_audio(&old).await {
+            tracing::warn!(error = %e, "could not remove a menu's uploaded prompt");
+        }
+    }
     Ok(Json(line_view(&s, &l).await))
 }
 

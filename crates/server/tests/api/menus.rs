@@ -147,7 +147,64 @@ async fn a_bad_menu_is_refused_by_its_field(app: TestApp) {
     assert_eq!(after["menu"], Value::Null);
 }
 
+async fn upload(app: &TestApp, id: i64) -> (u16, Value) {
+    let r = app
+        .http
+        .put(app.api(&format!("/lines/{id}/messages/menu/audio")))
+        .bearer_auth(&app.token)
+        .header("content-type", "audio/wav")
+        .body(switchboard_sim::media::wav(1))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn the_menu_prompt_can_be_a_recording(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let bob = app.user("Bob", Some(BOB)).await;
+    let carol = app.user("Carol", Some(CAROL)).await;
+    let line = app.line(&[alice]).await;
+    let id = line["id"].as_i64().unwrap();
+    // No menu yet: nothing to attach it to.
+    let (status, err) = upload(&app, id).await;
+    assert_eq!(status, 409, "{err}");
+    app.patch(&format!("/lines/{id}"), json!({"menu": menu(bob, carol)}))
+        .await;
+    let (status, saved) = upload(&app, id).await;
+    assert_eq!(status, 200, "{saved}");
+    let url = saved["menu"]["prompt"]["audio_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The caller hears the recording (the carrier fetches it), then presses 1.
+    let (t, c) = call(&app, &line, "1").await;
+    assert!(
+        t.played
+            .iter()
+            .any(|(u, status)| *u == url && *status == 200),
+        "{t}"
+    );
+    assert!(!t.heard("For payments, press 1"), "{t}");
+    assert_eq!(c["path"], "pressed 1: Payments → Bob answered");
+    // A new menu keeps the uploaded prompt; removing the menu removes it.
+    let (_, again) = app
+        .patch(&format!("/lines/{id}"), json!({"menu": menu(carol, bob)}))
+        .await;
+    assert_eq!(
+        again["menu"]["prompt"]["audio_url"].as_str(),
+        Some(url.as_str())
+    );
+    let (_, gone) = app
+        .patch(&format!("/lines/{id}"), json!({"menu": null}))
+        .await;
+    assert_eq!(gone["menu"], Value::Null);
+    let r = app.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
 crate::on_all!(
     a_caller_menu_routes_by_the_key_pressed,
-    a_bad_menu_is_refused_by_its_field
+    a_bad_menu_is_refused_by_its_field,
+    the_menu_prompt_can_be_a_recording,
 );

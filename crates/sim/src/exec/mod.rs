@@ -432,22 +432,7 @@ async fn execute(
                 run.t = end;
             }
             "Play" => {
-                // The carrier fetches the audio itself, without our signature or credentials.
-                let url = resolve(doc_url, verb.text().unwrap_or(""))?;
-                let status = match run.http.get(&url).send().await {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        let len = r.bytes().await.map_or(0, |b| b.len());
-                        run.out
-                            .log(run.t, format!("Play: {url} -> {status} ({len} bytes)"));
-                        status
-                    }
-                    Err(e) => {
-                        run.out.log(run.t, format!("Play: {url} failed: {e}"));
-                        0
-                    }
-                };
-                run.out.played.push((url, status));
+                play(run, &resolve(doc_url, verb.text().unwrap_or(""))?).await;
                 if run.caller_hangs_up_before(run.t + 5) {
                     return Ok((None, None));
                 }
@@ -488,11 +473,13 @@ async fn execute(
                     .attribute("timeout")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(5);
-                for say in verb
-                    .children()
-                    .filter(|n| n.has_tag_name("Say") || n.has_tag_name("Speak"))
-                {
-                    let text = say.text().unwrap_or("").trim().to_owned();
+                for said in verb.children().filter(|n| n.is_element()) {
+                    if said.has_tag_name("Play") {
+                        play(run, &resolve(doc_url, said.text().unwrap_or(""))?).await;
+                        run.t += 5;
+                        continue;
+                    }
+                    let text = said.text().unwrap_or("").trim().to_owned();
                     run.t += speech_secs(&text);
                     run.out.said.push(text);
                 }
@@ -546,6 +533,24 @@ async fn execute(
         }
     }
     Ok((None, None))
+}
+
+/// The carrier fetches `url` to play it, itself, without our signature or credentials.
+async fn play(run: &mut Run<'_>, url: &str) {
+    let status = match run.http.get(url).send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let len = r.bytes().await.map_or(0, |b| b.len());
+            run.out
+                .log(run.t, format!("Play: {url} -> {status} ({len} bytes)"));
+            status
+        }
+        Err(e) => {
+            run.out.log(run.t, format!("Play: {url} failed: {e}"));
+            0
+        }
+    };
+    run.out.played.push((url.to_owned(), status));
 }
 
 mod dial;
