@@ -34,9 +34,18 @@ pub(super) fn answered(
     now: Timestamp,
     t: &mut Transition,
 ) {
-    let (Phase::Menu { tries }, Some(menu)) = (call.phase, &line.menu) else {
+    let Phase::Menu { tries } = call.phase else {
         t.log(EventKind::Decision, "Ignored a late menu answer");
         t.instructions = resume(call, line);
+        return;
+    };
+    let Some(menu) = &line.menu else {
+        // The menu was removed while the caller listened: the plan the call started with.
+        t.log(
+            EventKind::Decision,
+            "The line's menu was removed meanwhile: following the call's plan",
+        );
+        start::route(call, line, now, t);
         return;
     };
     let pressed = digits.filter(|d| !d.trim().is_empty());

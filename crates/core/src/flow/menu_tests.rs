@@ -33,10 +33,8 @@ fn menu_line() -> Line {
 /// Each option's plan, as the shell resolves it (Bob for Payments, Carol for Other).
 fn plans(line: &Line) -> Vec<Plan> {
     line.menu
-        .as_ref()
-        .unwrap()
-        .options
         .iter()
+        .flat_map(|m| m.options.iter())
         .map(|o| {
             let l = crate::test_support::line(o.routing.steps.clone());
             crate::test_support::call(&l).plan
@@ -153,4 +151,16 @@ fn test_mode_skips_the_menu() {
         .instructions
         .iter()
         .any(|i| matches!(i, Instruction::Menu { .. })));
+}
+
+#[test]
+fn a_menu_removed_while_the_caller_listens_follows_the_calls_plan() {
+    let mut line = menu_line();
+    let mut call = crate::test_support::call(&line);
+    start(&mut call, &line, NOW);
+    line.menu = None;
+    let t = answered(&mut call, &line, Some("1"));
+    // The plan the call started with (the line's own routing here): Alice.
+    assert_eq!(dialed(&t).as_deref(), Some("+14155550101"));
+    assert!(t.log.iter().any(|(_, m)| m.contains("menu was removed")));
 }

@@ -146,7 +146,8 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
         }
         Phase::Menu { .. } => match &line.menu {
             Some(m) => vec![menu::instruction(m)],
-            None => vec![Instruction::Hangup],
+            // The menu is gone: the caller can still leave a message.
+            None => voicemail_instructions(line, VoicemailReason::NoOneOnCall),
         },
         Phase::Connected { .. } | Phase::Done if call.outcome == Outcome::Rejected => {
             vec![Instruction::Reject]
