@@ -4,7 +4,7 @@ use crate::{DomainError, LineId, PhoneNumber, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-mod menu;
+pub mod menu;
 pub use menu::{Menu, MenuOption};
 
 /// Most routing steps a line may have (the target and eight fallbacks).

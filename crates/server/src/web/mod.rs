@@ -14,6 +14,7 @@ mod incidents;
 mod integrations;
 mod lines;
 mod login;
+mod menu_form;
 mod people;
 mod profile;
 mod schedule_forms;

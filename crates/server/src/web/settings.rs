@@ -48,6 +48,11 @@ pub struct SettingsPage {
     pub incident_open: Vec<super::calls::Opt>,
     pub incident_window: u32,
     pub incident_severity: Vec<super::calls::Opt>,
+    pub menu_on: bool,
+    pub menu_prompt: String,
+    pub menu_timeout: u32,
+    pub menu_default: String,
+    pub menu_rows: Vec<super::menu_form::MenuRow>,
     pub draft_id: Option<i64>,
 }
 
@@ -130,6 +135,20 @@ async fn page(
                 })
                 .collect(),
             draft_id: None,
+            menu_on: l.menu.is_some(),
+            menu_prompt: l.menu.as_ref().map_or_else(
+                || "For payments, press 1. For anything else, press 2.".to_owned(),
+                |m| m.prompt.text.clone(),
+            ),
+            menu_timeout: l.menu.as_ref().map_or(
+                switchboard_core::line::menu::DEFAULT_MENU_TIMEOUT_SECS,
+                |m| m.timeout_secs,
+            ),
+            menu_default: l
+                .menu
+                .as_ref()
+                .map_or_else(|| "1".to_owned(), |m| m.default_key.to_string()),
+            menu_rows: super::menu_form::rows(&options, l.menu.as_ref()),
         },
         fixing,
     )
@@ -153,7 +172,7 @@ fn lines_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn number(raw: Option<&String>) -> Option<Value> {
+pub(super) fn number(raw: Option<&String>) -> Option<Value> {
     raw.map(|r| r.trim())
         .filter(|r| !r.is_empty())
         .map(|r| match r.parse::<u64>() {
@@ -219,6 +238,7 @@ fn patch(
             "repeat_window_mins": number(f.get("repeat_window_mins")),
             "severity": text("severity"),
         }}),
+        Some("menu") => super::menu_form::patch(f, l, options)?,
         Some("auth") if on("remove") => json!({"auth_token": null}),
         Some("auth") => {
             let t = text("auth_token");

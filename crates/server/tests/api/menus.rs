@@ -208,3 +208,82 @@ crate::on_all!(
     a_bad_menu_is_refused_by_its_field,
     the_menu_prompt_can_be_a_recording,
 );
+
+/// The settings page's menu section: saved as shown it changes nothing (the options' own
+/// messages included); a menu is made from it, and taken off.
+async fn the_menu_is_edited_on_the_settings_page(app: TestApp) {
+    use crate::pages::{login_with_token, page, sel, set, submit};
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let bob = app.user("Bob", Some(BOB)).await;
+    let carol = app.user("Carol", Some(CAROL)).await;
+    let line = app.line(&[alice]).await;
+    let id = line["id"].as_i64().unwrap();
+    app.account(
+        "Ada",
+        "ada@example.com",
+        None,
+        switchboard_core::account::Role::Admin,
+    )
+    .await;
+    let (cookie, _) = login_with_token(&app, "ada@example.com").await;
+    let path = format!("/lines/{id}/settings");
+    let action = path.clone();
+    let fields = |html: &str| crate::pages::form_fields(html, "menu");
+
+    // Made from the form.
+    let (_, html) = page(&app, &cookie, &path).await;
+    let value_of = |html: &str, select: &str, who: &str| -> String {
+        scraper::Html::parse_document(html)
+            .select(&sel(&format!("{select} option")))
+            .find(|o| o.text().collect::<String>().contains(who))
+            .and_then(|o| o.value().attr("value").map(str::to_owned))
+            .unwrap()
+    };
+    let mut f = fields(&html);
+    f.push(("menu_on".into(), "true".into()));
+    for (k, v) in [
+        ("menu_prompt", "Payments: 1. Anything else: 2.".to_owned()),
+        ("menu_default", "2".to_owned()),
+        ("opt1_key", "1".to_owned()),
+        ("opt1_name", "Payments".to_owned()),
+        ("opt1_step1", value_of(&html, "#opt1-step1", "Bob")),
+        ("opt2_key", "2".to_owned()),
+        ("opt2_name", "Other".to_owned()),
+        ("opt2_step1", value_of(&html, "#opt2-step1", "Carol")),
+    ] {
+        set(&mut f, k, &v);
+    }
+    submit(&app, &cookie, &action, &f).await;
+    let (_, l) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(
+        l["menu"]["prompt"]["text"],
+        "Payments: 1. Anything else: 2."
+    );
+    assert_eq!(
+        l["menu"]["options"][0]["routing"]["steps"],
+        json!([{"user": bob}])
+    );
+    assert_eq!(
+        l["menu"]["options"][1]["routing"]["steps"],
+        json!([{"user": carol}])
+    );
+    assert_eq!(l["menu"]["default_key"], 2);
+
+    // Saved as shown: nothing changes, not even what the form does not show.
+    app.patch(&format!("/lines/{id}"), json!({"menu": menu(bob, carol)}))
+        .await;
+    let (_, before) = app.get(&format!("/lines/{id}")).await;
+    let (_, html) = page(&app, &cookie, &path).await;
+    submit(&app, &cookie, &action, &fields(&html)).await;
+    let (_, after) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(before["menu"], after["menu"]);
+
+    // Taken off.
+    let mut f = fields(&html);
+    f.retain(|(k, _)| k != "menu_on");
+    submit(&app, &cookie, &action, &f).await;
+    let (_, l) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(l["menu"], Value::Null);
+}
+
+crate::on_both!(the_menu_is_edited_on_the_settings_page,);

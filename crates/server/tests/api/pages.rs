@@ -56,7 +56,7 @@ pub(crate) fn sel(s: &str) -> Selector {
 
 /// The fields a browser submits for the form whose `section` is `section` (empty: the first
 /// form with visible fields and no section), as shown.
-fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
+pub(crate) fn form_fields(html: &str, section: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
     let form = doc
         .select(&sel("form"))
