@@ -221,5 +221,42 @@ pub fn reach(line: &Line, dir: &Directory, from: Timestamp, to: Timestamp) -> Re
     out
 }
 
+/// For a line with a menu: per option (key, name), the spans in `[from, to)` where a caller
+/// who chose it would ring nobody. Instants where the menu is skipped (the line closed, or in
+/// test mode) are not counted: the closed hours and test mode decide those calls.
+pub fn menu_reach(
+    line: &Line,
+    dir: &Directory,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<(u8, String, Vec<Span>)> {
+    let Some(menu) = &line.menu else {
+        return vec![];
+    };
+    let points = changes(line, dir, from, to);
+    let mut out: Vec<(u8, String, Vec<Span>)> = menu
+        .options
+        .iter()
+        .map(|o| (o.key, o.name.clone(), vec![]))
+        .collect();
+    for (i, start) in points.iter().enumerate() {
+        let end = points.get(i + 1).copied().unwrap_or(to);
+        if line.active_test_mode(*start).is_some() || after_hours(line, *start) {
+            continue;
+        }
+        for (k, plan) in menu_plans(line, dir, *start).iter().enumerate() {
+            if plan.has_anyone() {
+                continue;
+            }
+            let spans = &mut out[k].2;
+            match spans.last_mut() {
+                Some(last) if last.1 == *start => last.1 = end,
+                _ => spans.push((*start, end)),
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

@@ -268,3 +268,51 @@ fn a_call_rings_everyone_a_schedule_has_on_call_together_in_order() {
     let again = plan_at(&l, &dir, ts("2026-11-10T12:00:00Z"));
     assert_eq!(again.steps.len(), 4);
 }
+
+#[test]
+fn each_menu_option_is_checked_for_when_it_would_reach_nobody() {
+    // Option 1 rings schedule 7 (Bob, 09:00–17:00 UTC); option 2 rings Alice.
+    let mut l = line(vec![RoutingStep::User(UserId(1))]);
+    let option = |key, name: &str, step| crate::line::MenuOption {
+        key,
+        name: name.into(),
+        routing: crate::line::Routing {
+            steps: vec![step],
+            ring_timeout_secs: 20,
+        },
+        no_one_on_call: None,
+        no_answer: None,
+    };
+    l.menu = Some(crate::line::Menu {
+        prompt: crate::line::Message::spoken("Press 1 or 2."),
+        options: vec![
+            option(1, "Days", RoutingStep::Schedule(ScheduleId(7))),
+            option(2, "Alice", RoutingStep::User(UserId(1))),
+        ],
+        default_key: 2,
+        timeout_secs: 5,
+    });
+    let dir = directory();
+    let got = menu_reach(
+        &l,
+        &dir,
+        ts("2026-11-24T00:00:00Z"),
+        ts("2026-11-25T00:00:00Z"),
+    );
+    assert_eq!(
+        got[0],
+        (
+            1,
+            "Days".to_owned(),
+            vec![
+                (ts("2026-11-24T00:00:00Z"), ts("2026-11-24T09:00:00Z")),
+                (ts("2026-11-24T17:00:00Z"), ts("2026-11-25T00:00:00Z"))
+            ]
+        )
+    );
+    assert!(got[1].2.is_empty());
+    // The plan of a call that presses nothing is the default option's.
+    let plan = plan_at(&l, &dir, ts("2026-11-24T03:00:00Z"));
+    assert_eq!(plan.steps[0].responder.as_ref().unwrap().name, "Alice");
+    assert_eq!(plan.choice.as_ref().map(|c| c.key), Some(2));
+}

@@ -82,6 +82,16 @@ pub async fn get_coverage(
                 .map(|(i, st)| (format!("after-hours step {}", i + 1), *st)),
         );
     }
+    if let Some(m) = &line.menu {
+        for o in &m.options {
+            labelled.extend(o.routing.steps.iter().enumerate().map(|(i, st)| {
+                (
+                    format!("menu option {} ({}) step {}", o.key, o.name, i + 1),
+                    *st,
+                )
+            }));
+        }
+    }
     let mut without_phone: BTreeSet<UserId> = BTreeSet::new();
     for (label, step) in &labelled {
         match *step {
@@ -164,6 +174,26 @@ pub async fn get_coverage(
                 holes[0].0
             ),
         ));
+    }
+    // A menu's options: a caller who presses a key follows that option's routing.
+    for (key, name, spans) in switchboard_core::routing::menu_reach(&line, &dir, from, to) {
+        if let Some(first) = spans.first() {
+            let secs: i64 = spans
+                .iter()
+                .map(|(a, b)| b.as_second() - a.as_second())
+                .sum();
+            warnings.push(json!({
+                "kind": "menu_option_uncovered",
+                "message": format!(
+                    "menu option {key} ({name}): callers who choose it would reach nobody for {} h {} min in the next {days} days, first from {}",
+                    secs / 3600,
+                    secs % 3600 / 60,
+                    first.0
+                ),
+                "key": key,
+                "uncovered": spans.iter().map(|(a, b)| json!({"start": a, "end": b})).collect::<Vec<_>>(),
+            }));
+        }
     }
     let holes_json: Vec<Value> = holes
         .iter()

@@ -286,4 +286,42 @@ async fn the_menu_is_edited_on_the_settings_page(app: TestApp) {
     assert_eq!(l["menu"], Value::Null);
 }
 
-crate::on_both!(the_menu_is_edited_on_the_settings_page,);
+/// Coverage checks each option: a caller who chooses one that rings nobody is warned of,
+/// with its key and name, and its people without a phone are named.
+async fn coverage_checks_every_option(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let dave = app.user("Dave", None).await;
+    let line = app.line(&[alice]).await;
+    let id = line["id"].as_i64().unwrap();
+    let mut m = menu(alice, alice);
+    m["options"][0]["name"] = json!("Night");
+    m["options"][0]["routing"]["steps"] = json!([{"user": dave}]);
+    let (status, body) = app.patch(&format!("/lines/{id}"), json!({"menu": m})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, c) = app.get(&format!("/lines/{id}/coverage?days=2")).await;
+    let warnings = c["warnings"].as_array().unwrap();
+    let option = warnings
+        .iter()
+        .find(|w| w["kind"] == "menu_option_uncovered")
+        .unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(option["key"], 1);
+    assert!(
+        option["message"].as_str().unwrap().starts_with(
+            "menu option 1 (Night): callers who choose it would reach nobody for 48 h 0 min"
+        ),
+        "{option}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["kind"] == "no_phone" && w["user"] == dave),
+        "{c}"
+    );
+    // The default option (Alice) covers a caller who presses nothing.
+    assert_eq!(c["covered"], true, "{c}");
+}
+
+crate::on_both!(
+    the_menu_is_edited_on_the_settings_page,
+    coverage_checks_every_option,
+);
