@@ -105,6 +105,8 @@ pub enum JobKind {
     Alert,
     /// Tell one integration about a status change of an incident.
     IncidentEvent,
+    /// Tell a person, by a Slack direct message, about a cover request (asked, or decided).
+    CoverNotice,
 }
 
 impl JobKind {
@@ -114,6 +116,7 @@ impl JobKind {
             JobKind::FetchRecording => "fetch_recording",
             JobKind::Alert => "alert",
             JobKind::IncidentEvent => "incident_event",
+            JobKind::CoverNotice => "cover_notice",
         }
     }
 
@@ -123,6 +126,7 @@ impl JobKind {
             JobKind::FetchRecording,
             JobKind::Alert,
             JobKind::IncidentEvent,
+            JobKind::CoverNotice,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -171,6 +175,17 @@ impl NewJob {
             payload: serde_json::json!({ "call": call, "channel": channel, "refresh": true }),
             call: Some(call),
             queue: Some(format!("alert/{channel}/{call}")),
+        }
+    }
+
+    /// Telling `to` about cover request `request`: `asked` (to the person asked), `accepted`
+    /// or `declined` (to the one who asked).
+    pub fn cover_notice(request: i64, to: crate::UserId, what: &str) -> Self {
+        NewJob {
+            kind: JobKind::CoverNotice,
+            payload: serde_json::json!({ "request": request, "to": to, "what": what }),
+            call: None,
+            queue: Some(format!("cover/{request}")),
         }
     }
 

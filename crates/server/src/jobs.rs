@@ -92,6 +92,7 @@ async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result
         Some(JobKind::FetchRecording) => fetch_recording(state, &job).await,
         Some(JobKind::Alert) => crate::alerts::send_alert(state, &job).await,
         Some(JobKind::IncidentEvent) => crate::incident_events::send(state, &job).await,
+        Some(JobKind::CoverNotice) => crate::cover_notice::send(state, &job).await,
         None => Err(JobError::Permanent(format!(
             "unknown job kind '{}'",
             job.kind

@@ -14,6 +14,7 @@ mod cli_schedule;
 mod cli_simulate;
 mod cli_user;
 pub mod config;
+pub mod cover_notice;
 pub mod directory;
 pub mod email;
 pub mod errors;

@@ -89,6 +89,22 @@ pub async fn post_once(
     }
 }
 
+/// Posts `text` to `to` (a channel, or a person's Slack user id: a direct message from the
+/// app) through the Slack app of `channel`.
+pub(crate) async fn post_to(
+    state: &AppState,
+    channel: &Channel,
+    app: &SlackApp,
+    to: &str,
+    text: &str,
+) -> Result<(), JobError> {
+    let payload = json!({"channel": to, "text": text, "unfurl_links": false});
+    match call_api(state, channel, app, "chat.postMessage", &payload).await? {
+        Ok(_) => Ok(()),
+        Err(code) => Err(JobError::Permanent(format!("Slack answered {code}"))),
+    }
+}
+
 /// One Web API call: `Ok(Ok(body))` when Slack says `ok`, `Ok(Err(code))` when it answers
 /// with an error code, `Err` when it is worth trying again (429, 5xx, unreachable).
 async fn call_api(

@@ -480,7 +480,12 @@ async fn slack_api(
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return fail(&s, "invalid_json");
     };
-    let Some(channel) = v["channel"].as_str().filter(|c| c.starts_with('C')) else {
+    // A channel's id, or a person's (U…, W…): Slack posts that to the app's direct
+    // messages with them.
+    let Some(channel) = v["channel"]
+        .as_str()
+        .filter(|c| c.starts_with(['C', 'G', 'D', 'U', 'W']))
+    else {
         return fail(&s, "channel_not_found");
     };
     if v["text"].as_str().is_none_or(str::is_empty) {

@@ -87,7 +87,18 @@ pub async fn create_cover(
         .create_cover_request(&new, s.clock.now())
         .await
         .map_err(ApiError::store("cover request"))?;
+    notify(&s, made.id, made.coverer, "asked").await;
     Ok((StatusCode::CREATED, Json(cover_json(&made))))
+}
+
+/// Queues a Slack direct message to `to` about request `id` (see `cover_notice`). The request
+/// is saved already: if this fails, the person still sees it on the dashboard, so the
+/// failure is logged rather than refused.
+async fn notify(s: &AppState, id: i64, to: UserId, what: &str) {
+    let job = switchboard_core::store::NewJob::cover_notice(id, to, what);
+    if let Err(e) = s.store.enqueue_job(&job, s.clock.now()).await {
+        tracing::warn!(request = id, error = %e, "could not queue a cover request's notice");
+    }
 }
 
 /// `GET /schedules/{id}/cover-requests`, newest first.
@@ -147,7 +158,10 @@ pub async fn accept_cover(
             .accept_cover_request(r.id, &sched, st.version, s.clock.now())
             .await
         {
-            Ok((done, _)) => return Ok(Json(cover_json(&done))),
+            Ok((done, _)) => {
+                notify(&s, done.id, done.requester, "accepted").await;
+                return Ok(Json(cover_json(&done)));
+            }
             Err(StoreError::Conflict(why)) if why.contains("schedule") => continue,
             Err(e) => return Err(ApiError::store("cover request")(e)),
         }
@@ -169,6 +183,9 @@ async fn close(s: &AppState, a: &Access, id: &str, to: CoverStatus) -> ApiResult
         .close_cover_request(r.id, to, s.clock.now())
         .await
         .map_err(ApiError::store("cover request"))?;
+    if to == CoverStatus::Declined {
+        notify(s, done.id, done.requester, "declined").await;
+    }
     Ok(Json(cover_json(&done)))
 }
 

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::account::Role;
 
-async fn as_user(
+pub(crate) async fn as_user(
     app: &TestApp,
     token: &str,
     method: Method,
@@ -27,7 +27,7 @@ async fn as_user(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn token_for(app: &TestApp, user: i64) -> String {
+pub(crate) async fn token_for(app: &TestApp, user: i64) -> String {
     let token = switchboard::api::new_token();
     app.store
         .create_api_token(

@@ -11,6 +11,7 @@ mod browser;
 mod browser_schedules;
 mod calls;
 mod cli;
+mod cover_notices;
 mod cover_requests;
 mod email_channels;
 mod faults;
