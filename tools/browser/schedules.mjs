@@ -34,6 +34,11 @@ export async function schedules({ page, p, check, axe, shot, login }) {
   await page.click('#timeline nav a:has-text("Later")');
   check(new URL(page.url()).searchParams.get('start') === '2026-12-01', 'later moves to the next month, as a date in the URL');
 
+  // The `o` key takes the keyboard to the override form.
+  await page.goto(`${p.base}/schedules/${p.schedule}`);
+  await page.keyboard.press('o');
+  check(await page.evaluate(() => document.activeElement && document.activeElement.dataset.shortcut === 'o'), 'the o key focuses the override form');
+
   // Cover the weekend gap: the form is filled from the gap; the preview shows the result.
   await page.goto(`${p.base}/schedules/${p.schedule}`);
   await page.click('#coverage a:has-text("Cover this gap")');

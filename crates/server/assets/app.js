@@ -15,3 +15,15 @@ document.addEventListener('DOMContentLoaded', () => {
   if (!navigator.clipboard) return;
   for (const b of document.querySelectorAll('button[data-copy][hidden]')) b.hidden = false;
 });
+// Keyboard shortcuts: an element with data-shortcut="o" is focused (and shown) when that key
+// is pressed outside a field, e.g. the schedule page's override form.
+document.addEventListener('keydown', (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+  const t = event.target;
+  if (t.closest && t.closest('input, textarea, select, [contenteditable]')) return;
+  const target = document.querySelector(`[data-shortcut="${CSS.escape(event.key)}"]`);
+  if (!target) return;
+  event.preventDefault();
+  target.scrollIntoView({ block: 'start' });
+  target.focus();
+});
