@@ -304,6 +304,8 @@ pub struct DetailPage {
     pub days: Vec<DayCol>,
     pub lanes: Vec<Lane>,
     pub now_x: Option<String>,
+    /// Where the clocks change inside the window, and how.
+    pub clock_changes: Vec<(String, String)>,
     pub agenda: Vec<AgendaDay>,
     pub layers: Vec<LayerCard>,
     pub overrides: Vec<Row>,
@@ -724,6 +726,7 @@ pub async fn detail(
             days: timeline::columns(&w, now),
             lanes,
             now_x,
+            clock_changes: timeline::clock_changes(&w),
             agenda,
             layers,
             overrides,

@@ -63,6 +63,49 @@ impl Window {
     }
 }
 
+/// Where the window's zone changes its clocks inside the window: (x, what happened), e.g.
+/// ("61.905%", "Clocks go back an hour: Sun 25 Oct 03:00 CEST becomes 02:00 CET").
+pub fn clock_changes(w: &Window) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for tr in w.tz().following(w.start) {
+        let at = tr.timestamp();
+        if at >= w.end || out.len() > 10 {
+            break;
+        }
+        let before = at
+            .checked_sub(jiff::SignedDuration::from_secs(1))
+            .unwrap_or(at)
+            .to_zoned(w.tz().clone());
+        let after = at.to_zoned(w.tz().clone());
+        let shift = after.offset().seconds() - before.offset().seconds();
+        if shift == 0 {
+            continue;
+        }
+        let amount = match shift.abs() {
+            3600 => "an hour".to_owned(),
+            1800 => "half an hour".to_owned(),
+            s => format!("{} minutes", s / 60),
+        };
+        let way = if shift > 0 { "forward" } else { "back" };
+        let clock = |z: &jiff::Zoned, plus: i32| {
+            let t = z
+                .datetime()
+                .checked_add(jiff::SignedDuration::from_secs(i64::from(plus)))
+                .unwrap_or(z.datetime());
+            format!("{} {}", t.strftime("%a %-d %b %H:%M"), z.strftime("%Z"))
+        };
+        out.push((
+            format!("{:.3}%", w.pct(at)),
+            format!(
+                "Clocks go {way} {amount}: {} becomes {}",
+                clock(&before, 1),
+                clock(&after, 0)
+            ),
+        ));
+    }
+    out
+}
+
 /// A stretch with its people (none: a gap), as the final schedule or a layer has it.
 pub struct Stretch {
     pub start: Timestamp,
@@ -327,5 +370,20 @@ mod tests {
         assert_eq!(cols[6].label, "Sun 25");
         assert!(cols[6].weekend && !cols[4].weekend);
         assert!(cols[0].today);
+        assert_eq!(
+            clock_changes(&w),
+            [(
+                format!("{:.3}%", w.pct("2026-10-25T01:00:00Z".parse().unwrap())),
+                "Clocks go back an hour: Sun 25 Oct 03:00 CEST becomes Sun 25 Oct 02:00 CET"
+                    .to_owned()
+            )]
+        );
+        let before = Window::new(
+            jiff::civil::date(2026, 10, 12),
+            7,
+            Zone::parse("Europe/Berlin").unwrap(),
+        )
+        .unwrap();
+        assert!(clock_changes(&before).is_empty());
     }
 }

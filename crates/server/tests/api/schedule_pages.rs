@@ -399,6 +399,19 @@ async fn a_schedule_is_read_and_changed_from_its_page(app: TestApp) {
     assert_eq!(status, 200);
     assert!(html
         .contains("Final schedule, Thu 1 Oct 2026 to Sat 31 Oct 2026, times in America/New_York"));
+    // A week with a clock change says where and how.
+    let (_, html) = page(
+        &app,
+        &ann_cookie,
+        &format!("/schedules/{id}?start=2026-10-19"),
+    )
+    .await;
+    assert!(
+        text(&html, ".clock-change")
+            .contains("Clocks go back an hour: Sun 25 Oct 03:00 CEST becomes Sun 25 Oct 02:00 CET"),
+        "{}",
+        text(&html, "#timeline")
+    );
     let (status, _) = page(&app, &ann_cookie, &format!("/schedules/{id}?tz=Mars/Base")).await;
     assert_eq!(status, 422);
 }
