@@ -12,26 +12,32 @@ use jiff::{SignedDuration, Timestamp};
 /// request (then it stands in for that person only, where they are on call).
 pub(super) type Winner = (UserId, Option<UserId>);
 
-/// The overrides flattened into disjoint spans, each with the override that wins there (the
-/// one listed last among those covering it), sorted by start.
-#[derive(Default)]
-pub(super) struct OverrideIndex {
+/// Overlapping spans flattened into disjoint ones, each with the value the spans covering it
+/// give (`None`: no span there), sorted by start; looked up by binary search.
+pub(super) struct SpanIndex<T> {
     starts: Vec<Timestamp>,
     ends: Vec<Timestamp>,
-    users: Vec<Winner>,
+    values: Vec<T>,
 }
 
-impl OverrideIndex {
-    /// A sweep over the overrides' edges, keeping the covering overrides in an ordered set
-    /// (the winner is the largest position): O(n log n).
-    pub(super) fn new(overrides: &[(Timestamp, Timestamp, Winner)]) -> Self {
-        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(overrides.len() * 2);
-        for (i, (s, e, _)) in overrides.iter().enumerate() {
+impl<T: PartialEq> SpanIndex<T> {
+    /// A sweep over the spans' edges keeping the covering ones (by position) in an ordered
+    /// set; `value` says what a set of covering positions gives: O(n log n) plus `value`.
+    fn sweep<S>(
+        spans: &[(Timestamp, Timestamp, S)],
+        value: impl Fn(&std::collections::BTreeSet<usize>) -> Option<T>,
+    ) -> Self {
+        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(spans.len() * 2);
+        for (i, (s, e, _)) in spans.iter().enumerate() {
             edges.push((*s, true, i));
             edges.push((*e, false, i));
         }
         edges.sort_unstable_by_key(|(t, _, _)| *t);
-        let mut index = OverrideIndex::default();
+        let mut index = SpanIndex {
+            starts: vec![],
+            ends: vec![],
+            values: vec![],
+        };
         let mut active = std::collections::BTreeSet::new();
         let mut i = 0;
         while i < edges.len() {
@@ -45,93 +51,68 @@ impl OverrideIndex {
                 }
                 i += 1;
             }
-            let winner = active.last().map(|w| overrides[*w].2);
-            // Close the open span here, and open one for the new winner.
+            let here = value(&active);
+            // Close the open span here, and open one for the new value.
             if let Some(last_end) = index.ends.last_mut() {
                 if *last_end == Timestamp::MAX {
-                    if winner == index.users.last().copied() {
+                    if here.as_ref() == index.values.last() {
                         continue;
                     }
                     *last_end = t;
                 }
             }
-            if let Some(u) = winner {
+            if let Some(v) = here {
                 index.starts.push(t);
                 index.ends.push(Timestamp::MAX);
-                index.users.push(u);
+                index.values.push(v);
             }
         }
         index
+    }
+
+    /// The value at `at`.
+    fn get(&self, at: Timestamp) -> Option<&T> {
+        let i = self.starts.partition_point(|s| *s <= at).checked_sub(1)?;
+        (at < self.ends[i]).then(|| &self.values[i])
+    }
+}
+
+/// The replacing overrides: the one listed last among those covering an instant wins.
+pub(super) struct OverrideIndex(SpanIndex<Winner>);
+
+impl OverrideIndex {
+    pub(super) fn new(overrides: &[(Timestamp, Timestamp, Winner)]) -> Self {
+        Self(SpanIndex::sweep(overrides, |active| {
+            active.last().map(|w| overrides[*w].2)
+        }))
     }
 
     /// The override that wins at `at`.
     pub(super) fn at(&self, at: Timestamp) -> Option<Winner> {
-        let i = self.starts.partition_point(|s| *s <= at).checked_sub(1)?;
-        (at < self.ends[i]).then(|| self.users[i])
+        self.0.get(at).copied()
     }
 }
 
-/// The adding overrides (`add: true`) flattened into disjoint spans, each with everyone they
-/// add there, in the order the overrides are listed.
-#[derive(Default)]
-pub(super) struct AddIndex {
-    starts: Vec<Timestamp>,
-    ends: Vec<Timestamp>,
-    users: Vec<Vec<UserId>>,
-}
+/// The adding overrides (`add: true`): everyone they add at an instant, in the order the
+/// overrides are listed, nobody twice.
+pub(super) struct AddIndex(SpanIndex<Vec<UserId>>);
 
 impl AddIndex {
-    /// A sweep over the overrides' edges; each span's list is built from the covering set.
     pub(super) fn new(adds: &[(Timestamp, Timestamp, UserId)]) -> Self {
-        let mut edges: Vec<(Timestamp, bool, usize)> = Vec::with_capacity(adds.len() * 2);
-        for (i, (s, e, _)) in adds.iter().enumerate() {
-            edges.push((*s, true, i));
-            edges.push((*e, false, i));
-        }
-        edges.sort_unstable_by_key(|(t, _, _)| *t);
-        let mut index = AddIndex::default();
-        let mut active = std::collections::BTreeSet::new();
-        let mut i = 0;
-        while i < edges.len() {
-            let t = edges[i].0;
-            while i < edges.len() && edges[i].0 == t {
-                let (_, opens, which) = edges[i];
-                if opens {
-                    active.insert(which);
-                } else {
-                    active.remove(&which);
-                }
-                i += 1;
-            }
+        Self(SpanIndex::sweep(adds, |active| {
             let mut users: Vec<UserId> = Vec::with_capacity(active.len());
-            for w in &active {
+            for w in active {
                 if !users.contains(&adds[*w].2) {
                     users.push(adds[*w].2);
                 }
             }
-            if let Some(last_end) = index.ends.last_mut() {
-                if *last_end == Timestamp::MAX {
-                    if index.users.last() == Some(&users) {
-                        continue;
-                    }
-                    *last_end = t;
-                }
-            }
-            if !users.is_empty() {
-                index.starts.push(t);
-                index.ends.push(Timestamp::MAX);
-                index.users.push(users);
-            }
-        }
-        index
+            (!users.is_empty()).then_some(users)
+        }))
     }
 
     /// Whom the adding overrides put on call at `at`.
     pub(super) fn at(&self, at: Timestamp) -> &[UserId] {
-        match self.starts.partition_point(|s| *s <= at).checked_sub(1) {
-            Some(i) if at < self.ends[i] => &self.users[i],
-            _ => &[],
-        }
+        self.0.get(at).map_or(&[], Vec::as_slice)
     }
 }
 
