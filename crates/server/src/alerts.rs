@@ -127,7 +127,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         )),
         _ if ringing => post(state, &channel, &notice_body(&channel, &alert)).await,
         (_, ChannelKind::Email) => {
-            let voicemail = voicemail_of(state, &call, &recordings)?;
+            let voicemail = voicemail_of(state, &call, &recordings).await?;
             email(state, &channel, &alert, voicemail).await
         }
         _ => deliver(state, &channel, &alert).await,
@@ -177,7 +177,7 @@ const VOICEMAIL_WAIT_SECS: i64 = 300;
 /// The voicemail to attach: our stored copy when it is small enough. While one is still being
 /// fetched (for at most [`VOICEMAIL_WAIT_SECS`] after the call), the alert waits for it; after
 /// that, or when it is too large, it goes out with the link only.
-fn voicemail_of(
+async fn voicemail_of(
     state: &AppState,
     call: &switchboard_core::call::Call,
     recordings: &[switchboard_core::call::Recording],
@@ -205,13 +205,15 @@ fn voicemail_of(
         }
         (RecordingStatus::Stored, Some(path)) => {
             let full = state.config.data_dir.join(path);
-            let Ok(meta) = std::fs::metadata(&full) else {
+            // Off the runtime's threads: the job runs beside webhooks.
+            let Ok(meta) = tokio::fs::metadata(&full).await else {
                 return Ok(None);
             };
             if meta.len() as usize > crate::email::MAX_ATTACHMENT_BYTES {
                 return Ok(None);
             }
-            let bytes = std::fs::read(&full)
+            let bytes = tokio::fs::read(&full)
+                .await
                 .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?;
             let mp3 = path.ends_with(".mp3");
             Ok(Some(crate::email::Voicemail {

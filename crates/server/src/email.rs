@@ -118,8 +118,7 @@ pub fn message(
     );
     let body = match voicemail {
         Some(v) => {
-            let ct = ContentType::parse(&v.content_type)
-                .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap());
+            let ct = ContentType::parse(&v.content_type).map_err(|e| bad(e.to_string()))?;
             let file: SinglePart = Attachment::new(v.name).body(v.bytes, ct);
             MultiPart::mixed().multipart(body).singlepart(file)
         }

@@ -8,6 +8,16 @@ use jiff::Timestamp;
 use switchboard_core::schedule::Engine;
 use switchboard_core::store::{HistoryShift, StoreError, StoredSchedule};
 
+/// An engine's stretch as the history keeps it.
+fn as_recorded(s: switchboard_core::schedule::Shift) -> HistoryShift {
+    HistoryShift {
+        start: s.start,
+        end: s.end,
+        users: s.users,
+        source: s.source.map(|x| x.label()),
+    }
+}
+
 /// Records `st`'s timeline from where its history stops (or its creation) up to `now`.
 pub async fn record(
     state: &AppState,
@@ -25,12 +35,7 @@ pub async fn record(
     let shifts: Vec<HistoryShift> = engine
         .timeline(from, now)
         .into_iter()
-        .map(|s| HistoryShift {
-            start: s.start,
-            end: s.end,
-            users: s.users,
-            source: s.source.map(|x| x.label()),
-        })
+        .map(as_recorded)
         .collect();
     match state.store.append_history(st.id, after, now, &shifts).await {
         // Another instance recorded it first: the same past, once.
@@ -60,16 +65,7 @@ pub async fn timeline(
     let until = state.store.history_until(st.id).await?;
     let rules = |a: Timestamp, b: Timestamp| -> Vec<HistoryShift> {
         match Engine::new(&st.schedule) {
-            Ok(e) => e
-                .timeline(a, b)
-                .into_iter()
-                .map(|x| HistoryShift {
-                    start: x.start,
-                    end: x.end,
-                    users: x.users,
-                    source: x.source.map(|s| s.label()),
-                })
-                .collect(),
+            Ok(e) => e.timeline(a, b).into_iter().map(as_recorded).collect(),
             Err(e) => {
                 tracing::error!(schedule = %st.id, error = %e, "stored schedule is invalid");
                 vec![]

@@ -169,12 +169,7 @@ pub fn preview(s: &Schedule, f: &OverrideForm, w: &Window, names: &Names) -> Opt
             w.end.checked_add(week).ok()?,
         )
         .into_iter()
-        .map(|x| Stretch {
-            start: x.start,
-            end: x.end,
-            users: x.users,
-            hidden_by: None,
-        })
+        .map(Stretch::from)
         .collect();
     let mut lane = timeline::lane("With this change".to_owned(), w, &st, names, None);
     for i in &mut lane.items {
@@ -457,18 +452,7 @@ pub async fn override_delete(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/schedules/{id}#overrides")).into_response()),
-        Err(e) => {
-            detail(
-                &s,
-                &v,
-                &st,
-                &ViewQuery::default(),
-                OverrideForm::default(),
-                Some(fixable(e)?),
-                None,
-            )
-            .await
-        }
+        Err(e) => shown_again(&s, &v, &st, Some(fixable(e)?), None).await,
     }
 }
 
@@ -508,18 +492,7 @@ pub async fn cover_ask(
     .await;
     match asked {
         Ok(_) => Ok(Redirect::to(&format!("/schedules/{id}#covers")).into_response()),
-        Err(e) => {
-            detail(
-                &s,
-                &v,
-                &st,
-                &ViewQuery::default(),
-                OverrideForm::default(),
-                Some(fixable(e)?),
-                None,
-            )
-            .await
-        }
+        Err(e) => shown_again(&s, &v, &st, Some(fixable(e)?), None).await,
     }
 }
 
@@ -567,14 +540,18 @@ pub async fn my_calendar(
     )
     .await?;
     let link = made["calendar_url"].as_str().map(str::to_owned);
-    detail(
-        &s,
-        &v,
-        &st,
-        &ViewQuery::default(),
-        OverrideForm::default(),
-        None,
-        link,
-    )
-    .await
+    shown_again(&s, &v, &st, None, link).await
+}
+
+/// The schedule's page as it opens, with `problem` or a new calendar `link` to show.
+async fn shown_again(
+    s: &AppState,
+    v: &Viewer,
+    st: &StoredSchedule,
+    problem: Option<String>,
+    link: Option<String>,
+) -> Result<Response, PageError> {
+    let q = ViewQuery::default();
+    let form = OverrideForm::from_gap(&q, &st.schedule);
+    detail(s, v, st, &q, form, problem, link).await
 }

@@ -384,17 +384,6 @@ fn window(q: &ViewQuery, zone: &Zone, now: Timestamp) -> Result<Window, ApiError
 
 type Recorded = switchboard_core::store::HistoryShift;
 
-fn stretches(h: &[Recorded]) -> Vec<Stretch> {
-    h.iter()
-        .map(|x| Stretch {
-            start: x.start,
-            end: x.end,
-            users: x.users.clone(),
-            hidden_by: None,
-        })
-        .collect()
-}
-
 /// What a final stretch's source says hides a layer, in words.
 fn hider(source: Option<&str>) -> String {
     match source {
@@ -467,12 +456,7 @@ fn layer_lane(
             w.end.checked_add(week).ok()?,
         )
         .into_iter()
-        .map(|x| Stretch {
-            start: x.start,
-            end: x.end,
-            users: x.users,
-            hidden_by: None,
-        })
+        .map(Stretch::from)
         .collect();
     let s = with_hidden(s, fin, &l.name);
     Some(timeline::lane(
@@ -539,7 +523,7 @@ pub async fn detail(
     )
     .await
     .map_err(ApiError::store("schedule"))?;
-    let fin = stretches(&recorded);
+    let fin: Vec<Stretch> = recorded.iter().map(Stretch::from).collect();
     let mut lanes = vec![timeline::lane(
         "Final schedule".to_owned(),
         &w,

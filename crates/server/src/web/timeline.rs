@@ -116,6 +116,28 @@ pub struct Stretch {
     pub hidden_by: Option<String>,
 }
 
+impl From<switchboard_core::schedule::Shift> for Stretch {
+    fn from(x: switchboard_core::schedule::Shift) -> Self {
+        Stretch {
+            start: x.start,
+            end: x.end,
+            users: x.users,
+            hidden_by: None,
+        }
+    }
+}
+
+impl From<&switchboard_core::store::HistoryShift> for Stretch {
+    fn from(x: &switchboard_core::store::HistoryShift) -> Self {
+        Stretch {
+            start: x.start,
+            end: x.end,
+            users: x.users.clone(),
+            hidden_by: None,
+        }
+    }
+}
+
 /// A column header.
 pub struct DayCol {
     pub x: String,

@@ -5,7 +5,7 @@
 use crate::cover_requests::{as_user, token_for};
 use crate::helpers::TestApp;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_core::account::Role;
 use switchboard_sim::services::{Kind, Service};
 
@@ -111,7 +111,6 @@ async fn the_person_asked_hears_it_in_slack(app: TestApp) {
     assert_eq!(status, 201);
     app.settle().await;
     assert_eq!(slack.messages().len(), 2);
-    let _: Value = ch;
 }
 
 crate::on_both!(the_person_asked_hears_it_in_slack,);
