@@ -47,14 +47,82 @@ impl Provider {
     }
 }
 
+/// Most people one step rings at the same time (Twilio's limit of `<Number>`s in a `<Dial>`).
+pub const MAX_TOGETHER: usize = 10;
+
 /// Who a routing step rings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum RoutingStep {
     /// A specific responder.
     User(UserId),
-    /// Whoever is on call in this schedule when the call starts.
+    /// Whoever is on call in this schedule when the call starts; several people on call
+    /// together are rung one after another.
     Schedule(crate::schedule::ScheduleId),
+    /// These people, rung at the same time; the first to answer (with screening: to accept)
+    /// is connected and the other phones stop ringing.
+    Users(Vec<UserId>),
+    /// Everyone on call in this schedule when the call starts, rung at the same time.
+    #[serde(rename = "schedule_all")]
+    ScheduleAll(crate::schedule::ScheduleId),
+}
+
+impl RoutingStep {
+    /// The users the step names itself (not through a schedule).
+    pub fn users(&self) -> &[UserId] {
+        match self {
+            RoutingStep::User(u) => std::slice::from_ref(u),
+            RoutingStep::Users(v) => v,
+            RoutingStep::Schedule(_) | RoutingStep::ScheduleAll(_) => &[],
+        }
+    }
+
+    /// The schedule the step follows, if any.
+    pub fn schedule(&self) -> Option<crate::schedule::ScheduleId> {
+        match self {
+            RoutingStep::Schedule(s) | RoutingStep::ScheduleAll(s) => Some(*s),
+            RoutingStep::User(_) | RoutingStep::Users(_) => None,
+        }
+    }
+
+    /// Whether the step rings its people at the same time.
+    pub fn together(&self) -> bool {
+        matches!(self, RoutingStep::Users(_) | RoutingStep::ScheduleAll(_))
+    }
+
+    /// Checks a list of steps named `field` (`routing.steps`, say).
+    pub fn validate_all(steps: &[RoutingStep], field: &str) -> Result<(), DomainError> {
+        if steps.is_empty() || steps.len() > MAX_STEPS {
+            return Err(DomainError::new(
+                field,
+                format!(
+                    "has {} steps; it needs 1 to {MAX_STEPS} (the responder or schedule to ring first, then fallbacks)",
+                    steps.len()
+                ),
+            ));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if let RoutingStep::Users(users) = step {
+                let mut seen = std::collections::HashSet::new();
+                if users.len() < 2 || users.len() > MAX_TOGETHER {
+                    return Err(DomainError::new(
+                        format!("{field}[{i}].users"),
+                        format!(
+                            "rings 2 to {MAX_TOGETHER} people at the same time (it has {}); for one person use {{\"user\": id}}",
+                            users.len()
+                        ),
+                    ));
+                }
+                if let Some(dup) = users.iter().find(|u| !seen.insert(**u)) {
+                    return Err(DomainError::new(
+                        format!("{field}[{i}].users"),
+                        format!("names user {dup} twice"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The ordered steps and how long each rings.
@@ -248,12 +316,7 @@ impl BusinessHours {
             ));
         }
         if let AfterHours::Route { steps } = &self.after_hours {
-            if steps.is_empty() || steps.len() > MAX_STEPS {
-                return Err(DomainError::new(
-                    "business_hours.after_hours.steps",
-                    format!("needs 1 to {MAX_STEPS} steps"),
-                ));
-            }
+            RoutingStep::validate_all(steps, "business_hours.after_hours.steps")?;
         }
         Ok(())
     }
@@ -393,21 +456,7 @@ impl NewLine {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(DomainError::new("name", "must be 1 to 100 characters"));
         }
-        if self.routing.steps.is_empty() {
-            return Err(DomainError::new(
-                "routing.steps",
-                "needs at least one step (the responder or schedule to ring first)",
-            ));
-        }
-        if self.routing.steps.len() > MAX_STEPS {
-            return Err(DomainError::new(
-                "routing.steps",
-                format!(
-                    "has {} steps; at most {MAX_STEPS} are allowed",
-                    self.routing.steps.len()
-                ),
-            ));
-        }
+        RoutingStep::validate_all(&self.routing.steps, "routing.steps")?;
         if !RING_TIMEOUT_RANGE.contains(&self.routing.ring_timeout_secs) {
             return Err(DomainError::new(
                 "routing.ring_timeout_secs",

@@ -38,6 +38,17 @@ pub struct PlanStep {
     /// Who this step dials; `None` when skipped.
     pub responder: Option<Responder>,
     pub skipped: Option<SkipReason>,
+    /// The people rung at the same time as `responder` (a step that rings together); the
+    /// first to answer, or with screening to accept, is connected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Responder>,
+}
+
+impl PlanStep {
+    /// Everyone this step rings, `responder` first: the step's legs, by index.
+    pub fn legs(&self) -> impl Iterator<Item = &Responder> {
+        self.responder.iter().chain(self.also.iter())
+    }
 }
 
 /// The whole plan of one call.
@@ -79,6 +90,8 @@ pub enum Resolved {
     /// Several people on call together (a schedule's group, or an added person): each is
     /// tried in turn, in this order, as a step of its own.
     Group(Vec<Resolved>),
+    /// Several people rung at the same time, as one step.
+    Together(Vec<Resolved>),
 }
 
 impl Plan {
@@ -102,13 +115,25 @@ impl Plan {
         for step in &steps {
             let fallback_label = match step {
                 RoutingStep::User(id) => format!("user {id}"),
-                RoutingStep::Schedule(id) => format!("schedule {id}"),
+                RoutingStep::Schedule(id) | RoutingStep::ScheduleAll(id) => {
+                    format!("schedule {id}")
+                }
+                RoutingStep::Users(ids) => format!(
+                    "users {}",
+                    ids.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             match resolve(step) {
                 Resolved::Group(members) => {
                     for m in members {
                         out.push(plan_step(&out, m, &fallback_label, is_test));
                     }
+                }
+                Resolved::Together(members) => {
+                    out.push(together_step(&out, members, &fallback_label, is_test));
                 }
                 one => out.push(plan_step(&out, one, &fallback_label, is_test)),
             }
@@ -152,12 +177,13 @@ fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bo
         target,
         responder: None,
         skipped: Some(why),
+        also: vec![],
     };
     match r {
         Resolved::Responder(r) => {
             let dup = before
                 .iter()
-                .filter_map(|s| s.responder.as_ref())
+                .flat_map(PlanStep::legs)
                 .any(|prev| prev.user_id == r.user_id || prev.phone == r.phone);
             let target = if is_test {
                 format!("test mode: {}", r.name)
@@ -171,18 +197,71 @@ fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bo
                     target,
                     responder: Some(r),
                     skipped: None,
+                    also: vec![],
                 }
             }
         }
         Resolved::NoPhone { name } => skip(name, SkipReason::NoPhone),
         Resolved::Nobody { label } => skip(label, SkipReason::NobodyOnCall),
         // A group inside a group does not occur; its first member stands for it.
-        Resolved::Group(mut v) if !v.is_empty() => {
+        Resolved::Group(mut v) | Resolved::Together(mut v) if !v.is_empty() => {
             plan_step(before, v.swap_remove(0), fallback_label, is_test)
         }
-        Resolved::Unknown | Resolved::Group(_) => {
+        Resolved::Unknown | Resolved::Group(_) | Resolved::Together(_) => {
             skip(fallback_label.to_owned(), SkipReason::UnknownUser)
         }
+    }
+}
+
+/// The one plan step that rings `members` at the same time: each member is checked as a step
+/// of its own would be (no phone, already rung earlier or twice here), and those left ring
+/// together. With nobody left, the step is skipped for the first member's reason.
+fn together_step(
+    before: &[PlanStep],
+    members: Vec<Resolved>,
+    fallback_label: &str,
+    is_test: bool,
+) -> PlanStep {
+    let mut legs: Vec<Responder> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut first_skip: Option<PlanStep> = None;
+    for m in members {
+        let mut seen = before.to_vec();
+        seen.extend(legs.iter().map(|r| PlanStep {
+            target: String::new(),
+            responder: Some(r.clone()),
+            skipped: None,
+            also: vec![],
+        }));
+        let one = plan_step(&seen, m, fallback_label, is_test);
+        names.push(one.target.clone());
+        match one.responder {
+            Some(r) if legs.len() < crate::line::MAX_TOGETHER => legs.push(r),
+            Some(_) => {}
+            None => {
+                first_skip.get_or_insert(one);
+            }
+        }
+    }
+    if legs.is_empty() {
+        return first_skip.unwrap_or_else(|| PlanStep {
+            target: fallback_label.to_owned(),
+            responder: None,
+            skipped: Some(SkipReason::NobodyOnCall),
+            also: vec![],
+        });
+    }
+    let target = if names.len() == 1 {
+        names.remove(0)
+    } else {
+        format!("{} (together)", names.join(" + "))
+    };
+    let mut legs = legs.into_iter();
+    PlanStep {
+        target,
+        responder: legs.next(),
+        skipped: None,
+        also: legs.collect(),
     }
 }
 

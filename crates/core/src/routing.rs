@@ -34,23 +34,32 @@ pub struct Directory {
 /// Every routing step a call to `line` can follow: the routing, the after-hours routing and
 /// the test-mode user.
 pub fn reachable_steps(line: &Line) -> Vec<RoutingStep> {
+    let mut steps = configured_steps(line);
+    if let Some(t) = line.test_mode {
+        steps.push(RoutingStep::User(t.user));
+    }
+    steps.sort_by_key(|s| match s {
+        RoutingStep::User(u) => (0, vec![u.0]),
+        RoutingStep::Schedule(s) => (1, vec![s.0]),
+        RoutingStep::Users(v) => (2, v.iter().map(|u| u.0).collect()),
+        RoutingStep::ScheduleAll(s) => (3, vec![s.0]),
+    });
+    steps.dedup();
+    steps
+}
+
+/// The routing steps the line's settings name: the routing, the after-hours routing and the
+/// menu's options (not test mode, which ends by itself).
+pub fn configured_steps(line: &Line) -> Vec<RoutingStep> {
     let mut steps = line.routing.steps.clone();
     if let Some(AfterHours::Route { steps: more }) =
         line.business_hours.as_ref().map(|b| &b.after_hours)
     {
-        steps.extend(more.iter().copied());
-    }
-    if let Some(t) = line.test_mode {
-        steps.push(RoutingStep::User(t.user));
+        steps.extend(more.iter().cloned());
     }
     if let Some(m) = &line.menu {
         steps.extend(m.steps());
     }
-    steps.sort_by_key(|s| match s {
-        RoutingStep::User(u) => (0, u.0),
-        RoutingStep::Schedule(s) => (1, s.0),
-    });
-    steps.dedup();
     steps
 }
 
@@ -79,11 +88,12 @@ fn routing_at(line: &Line, at: Timestamp) -> (Routing, bool) {
 }
 
 /// Who one routing step dials at `at`: one person, or everyone a schedule has on call
-/// together, in the schedule's order.
+/// together, in the schedule's order (one after another, or all at once for the steps that
+/// ring together).
 pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resolved {
-    let users = match *step {
-        RoutingStep::User(id) => vec![id],
-        RoutingStep::Schedule(id) => {
+    let users = match step {
+        RoutingStep::User(_) | RoutingStep::Users(_) => step.users().to_vec(),
+        RoutingStep::Schedule(id) | RoutingStep::ScheduleAll(id) => {
             let Some(entry) = dir.schedules.get(&id) else {
                 return Resolved::Unknown;
             };
@@ -101,7 +111,9 @@ pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resol
         }
     };
     let mut each: Vec<Resolved> = users.iter().map(|u| resolve_user(*u, dir)).collect();
-    if each.len() == 1 {
+    if step.together() {
+        Resolved::Together(each)
+    } else if each.len() == 1 {
         each.remove(0)
     } else {
         Resolved::Group(each)
@@ -165,7 +177,7 @@ pub fn plan_at(line: &Line, dir: &Directory, at: Timestamp) -> Plan {
 pub fn changes(line: &Line, dir: &Directory, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
     let mut out = vec![from];
     for step in reachable_steps(line) {
-        if let RoutingStep::Schedule(id) = step {
+        if let Some(id) = step.schedule() {
             if let Some(engine) = dir.schedules.get(&id).and_then(|e| e.engine.as_ref()) {
                 out.extend(engine.timeline(from, to).iter().map(|s| s.start));
             }

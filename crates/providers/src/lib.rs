@@ -59,8 +59,14 @@ pub trait VoiceProvider: Send + Sync {
     fn call_id<'f>(&self, form: &'f Form) -> Option<&'f str>;
     /// Parses the request that reports the end of the dial of plan step `step`.
     fn dial_ended(&self, form: &Form, step: usize) -> Result<Event, ParseError>;
-    /// Parses the report of what a screened responder pressed for plan step `step`.
-    fn screen_result(&self, form: &Form, step: usize) -> Result<Event, ParseError>;
+    /// Parses the report of what a screened responder pressed for leg `leg` of plan step
+    /// `step`.
+    fn screen_result(
+        &self,
+        form: &Form,
+        step: usize,
+        leg: Option<usize>,
+    ) -> Result<Event, ParseError>;
     /// Parses the request sent when the voicemail recording finished.
     fn voicemail_taken(&self, form: &Form) -> Result<Event, ParseError>;
     /// Parses a recording callback; `None` when it is only a progress report.

@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use jiff::Timestamp;
-use switchboard_core::line::{Line, RoutingStep};
+use switchboard_core::line::Line;
 use switchboard_core::routing::{reachable_steps, Directory, ScheduleEntry};
 use switchboard_core::schedule::Engine;
 use switchboard_core::store::StoreError;
@@ -20,8 +20,8 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
     let mut dir = Directory::default();
     let steps = reachable_steps(line);
     for step in &steps {
-        if let RoutingStep::Schedule(id) = step {
-            match state.store.get_schedule(*id).await {
+        if let Some(id) = step.schedule() {
+            match state.store.get_schedule(id).await {
                 Ok(stored) => {
                     let engine = match Engine::new(&stored.schedule) {
                         Ok(e) => Some(e),
@@ -31,7 +31,7 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
                         }
                     };
                     dir.schedules.insert(
-                        *id,
+                        id,
                         ScheduleEntry {
                             name: stored.schedule.name,
                             engine,
@@ -56,10 +56,7 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
         Users::At(at) => {
             let mut ids: Vec<_> = steps
                 .iter()
-                .filter_map(|s| match s {
-                    RoutingStep::User(u) => Some(*u),
-                    RoutingStep::Schedule(_) => None,
-                })
+                .flat_map(|s| s.users().iter().copied())
                 .chain(
                     dir.schedules
                         .values()

@@ -49,8 +49,10 @@ impl<'a> Urls<'a> {
             Callback::DialEnded { step } => format!("{base}/dial/{step}"),
             Callback::Voicemail => format!("{base}/voicemail"),
             Callback::RecordingReady { kind } => format!("{base}/recording/{}", kind.as_str()),
-            Callback::Screen { step } => format!("{base}/screen/{step}"),
-            Callback::ScreenResult { step } => format!("{base}/screen/{step}/result"),
+            Callback::Screen { step, leg } => format!("{base}/screen/{step}{}", leg_query(leg)),
+            Callback::ScreenResult { step, leg } => {
+                format!("{base}/screen/{step}/result{}", leg_query(leg))
+            }
             Callback::Menu => format!("{base}/menu"),
         }
     }
@@ -96,4 +98,9 @@ impl<'a> Urls<'a> {
 /// Our stored copy of a recording, as a path below the origin (as the API lists it).
 pub fn recording_path(call: CallId, recording: RecordingId) -> String {
     format!("/api/v1/calls/{call}/recordings/{recording}/media")
+}
+
+/// `?leg=N` for one leg of a step that rings several people together.
+fn leg_query(leg: Option<usize>) -> String {
+    leg.map_or_else(String::new, |l| format!("?leg={l}"))
 }

@@ -84,6 +84,19 @@ impl Responder {
     }
 }
 
+/// What happens to the other legs of a dial when one leg picks up (see
+/// [`CallSpec::others_on_pickup`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OthersOnPickup {
+    /// They are hung up at once: the literal reading of Twilio's "the first call to pick up
+    /// is connected to the current call and the rest are hung up". If the leg that picked up
+    /// is then not bridged (its whisper hung up), the dial ends.
+    #[default]
+    HungUp,
+    /// They keep ringing until a leg is bridged; a leg whose whisper hangs up drops out alone.
+    KeepRinging,
+}
+
 /// What the caller does when asked to leave a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoicemailScript {
@@ -160,6 +173,10 @@ pub struct CallSpec {
     /// `DialCallStatus` reported when the caller hangs up while a responder rings
     /// (unconfirmed at Twilio: `no-answer` or `canceled`).
     pub dial_status_when_caller_hangs_up: String,
+    /// What the carrier does with the other legs of a dial of several numbers when one leg
+    /// picks up and runs its whisper document (Twilio's `<Number url>`, Plivo's
+    /// `confirmSound`): undocumented at both carriers, so both are played.
+    pub others_on_pickup: OthersOnPickup,
     /// Dial status reported when a screened responder does not accept and their leg hangs
     /// up before the bridge (unconfirmed at both carriers; `no-answer` expected).
     pub dial_status_when_screen_declined: String,
@@ -194,6 +211,7 @@ impl CallSpec {
             caller: CallerScript::default(),
             dial_status_when_caller_hangs_up: "no-answer".to_owned(),
             dial_status_when_screen_declined: "no-answer".to_owned(),
+            others_on_pickup: OthersOnPickup::HungUp,
             recording_base_url: "https://api.twilio.com".to_owned(),
             recording_callback_first: false,
             before_request: None,

@@ -19,6 +19,22 @@ pub enum AttemptOutcome {
     NotAccepted,
 }
 
+impl AttemptOutcome {
+    /// The outcome in words, after the responder's name: "did not answer".
+    pub fn words(self) -> &'static str {
+        match self {
+            AttemptOutcome::Ringing => "is ringing",
+            AttemptOutcome::Answered => "answered",
+            AttemptOutcome::NoAnswer => "did not answer",
+            AttemptOutcome::Busy => "was busy",
+            AttemptOutcome::Failed => "could not be reached",
+            AttemptOutcome::Canceled => "was canceled",
+            AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
+            AttemptOutcome::NotAccepted => "did not accept the call",
+        }
+    }
+}
+
 /// Call screening on one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screening {
@@ -64,6 +80,8 @@ impl Screening {
 pub struct Attempt {
     /// Index of the plan step.
     pub step: usize,
+    /// Which of the step's legs (0 unless the step rings several people together).
+    pub leg: usize,
     pub user_id: UserId,
     pub name: String,
     pub number: String,
@@ -82,6 +100,8 @@ pub struct Attempt {
 #[derive(Serialize, Deserialize)]
 struct AttemptRepr {
     step: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    leg: usize,
     user_id: UserId,
     name: String,
     number: String,
@@ -96,6 +116,10 @@ struct AttemptRepr {
     picked_up: bool,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl From<AttemptRepr> for Attempt {
     fn from(r: AttemptRepr) -> Self {
         let screening = match (r.accepted, r.picked_up) {
@@ -106,6 +130,7 @@ impl From<AttemptRepr> for Attempt {
         };
         Attempt {
             step: r.step,
+            leg: r.leg,
             user_id: r.user_id,
             name: r.name,
             number: r.number,
@@ -129,6 +154,7 @@ impl From<Attempt> for AttemptRepr {
         };
         AttemptRepr {
             step: a.step,
+            leg: a.leg,
             user_id: a.user_id,
             name: a.name,
             number: a.number,

@@ -136,18 +136,35 @@ impl Call {
         if !self.plan.has_anyone() && self.outcome != Outcome::Rejected && self.failsafe.is_none() {
             parts.push("Nobody on call".to_owned());
         }
-        for a in &self.attempts {
-            let verb = match a.outcome {
-                AttemptOutcome::Ringing => "is ringing",
-                AttemptOutcome::Answered => "answered",
-                AttemptOutcome::NoAnswer => "did not answer",
-                AttemptOutcome::Busy => "was busy",
-                AttemptOutcome::Failed => "could not be reached",
-                AttemptOutcome::Canceled => "was canceled",
-                AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
-                AttemptOutcome::NotAccepted => "did not accept the call",
-            };
-            parts.push(format!("{} {verb}", a.name));
+        // Attempts started together (one round of a step that rings several people at once)
+        // are told as one: who rang, then what the ones who did something did.
+        for round in self
+            .attempts
+            .chunk_by(|a, b| a.step == b.step && a.started_at == b.started_at)
+        {
+            if let [a] = round {
+                parts.push(format!("{} {}", a.name, a.outcome.words()));
+                continue;
+            }
+            let names: Vec<&str> = round.iter().map(|a| a.name.as_str()).collect();
+            let mut said = format!("{} rang together", names.join(" + "));
+            let notable: Vec<String> = round
+                .iter()
+                .filter(|a| {
+                    !matches!(
+                        a.outcome,
+                        AttemptOutcome::NoAnswer | AttemptOutcome::Canceled
+                    )
+                })
+                .map(|a| format!("{} {}", a.name, a.outcome.words()))
+                .collect();
+            if notable.is_empty() {
+                said.push_str(": nobody answered");
+            } else {
+                said.push_str(": ");
+                said.push_str(&notable.join(", "));
+            }
+            parts.push(said);
         }
         if let Some(cause) = &self.failsafe {
             parts.push(format!("Switchboard failed ({cause}): apology played"));
@@ -170,9 +187,19 @@ impl Call {
         parts.join(" → ")
     }
 
-    /// The attempt for plan step `step`, if it was dialed.
-    pub fn attempt_mut(&mut self, step: usize) -> Option<&mut Attempt> {
-        self.attempts.iter_mut().find(|a| a.step == step)
+    /// The latest attempt on leg `leg` of plan step `step`, if it was dialed.
+    pub fn leg_mut(&mut self, step: usize, leg: usize) -> Option<&mut Attempt> {
+        self.attempts
+            .iter_mut()
+            .rev()
+            .find(|a| a.step == step && a.leg == leg)
+    }
+
+    /// The attempts of plan step `step` still ringing (its current round).
+    pub fn ringing_mut(&mut self, step: usize) -> impl Iterator<Item = &mut Attempt> {
+        self.attempts
+            .iter_mut()
+            .filter(move |a| a.step == step && a.outcome == AttemptOutcome::Ringing)
     }
 }
 

@@ -14,6 +14,7 @@ fn report(has_media: bool) -> RecordingReport {
 fn screening_is_stored_in_the_shape_the_api_always_showed() {
     let attempt = |screening| Attempt {
         step: 0,
+        leg: 0,
         user_id: UserId(1),
         name: "Alice".into(),
         number: "+14155550101".into(),

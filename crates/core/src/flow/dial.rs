@@ -1,8 +1,30 @@
 //! Ringing the plan's responders, one step after another, and what each dial's result means.
+//!
+//! A step that rings several people together is one dial with one leg each; the carrier
+//! bridges the first leg that answers (with screening: whose whisper document ends, which
+//! happens only after the key) and stops the others.
+//!
+//! Screening and ringing together at the carriers: Twilio's `<Number>` reference says that
+//! of up to ten numbers in one `<Dial>` "the first call to pick up is connected to the
+//! current call and the rest are hung up", and that a `<Number url>` document runs "after
+//! they answer, but before the parties are connected"; it does not say whether the other
+//! legs keep ringing while that document runs (twilio.com/docs/voice/twiml/number). Plivo's
+//! `<Dial>` rings every `<Number>` at once and bridges only after `confirmKey` when
+//! `confirmSound` is set (plivo.com/docs/voice/xml/dial); whether the other legs ring on
+//! while one leg hears the sound is not documented either. So neither carrier promises, by
+//! webhooks alone, that a voicemail picking up cannot stop a person's phone from ringing.
+//! What Switchboard does instead: a voicemail never presses the key, so it is never
+//! connected; and when a dial ends early (before the ring time) because a leg picked up
+//! without accepting, the legs that never picked up are rung again for the rest of the ring
+//! time. A person who could still accept is rung again after a gap of a few seconds, never
+//! dropped. The simulator plays both carrier behaviours (`CallSpec::others_on_pickup`).
 
 use super::*;
 
-/// A dial ended: what became of the attempt, and the call's next step.
+/// Fewest seconds worth ringing the other legs again after a leg picked up without accepting.
+pub(super) const MIN_RERING_SECS: i64 = 5;
+
+/// A dial ended: what became of each leg, and the call's next step.
 pub(super) fn ended(
     call: &mut Call,
     line: &Line,
@@ -34,76 +56,182 @@ pub(super) fn ended(
         t.instructions = resume(call, line);
         return;
     }
-    let name = call.plan.steps[step]
-        .responder
-        .as_ref()
-        .map_or_else(|| "?".to_owned(), |r| r.name.clone());
-    let (awaiting_accept, picked_up) = call
-        .attempts
-        .iter()
-        .find(|a| a.step == step)
-        .map_or((false, false), |a| {
-            (a.screening.awaiting_accept(), a.screening.picked_up())
+    let round: Vec<usize> = ringing(call, step);
+    let several = round.len() > 1;
+    // The leg the carrier connected: the one whose id it reports, else the one that accepted,
+    // else the one that picked up, else (one leg) that leg.
+    let winner = (status == DialStatus::Answered).then(|| {
+        let by_id = leg_id.as_deref().and_then(|id| {
+            round
+                .iter()
+                .copied()
+                .find(|&i| call.attempts[i].leg_id.as_deref() == Some(id))
         });
-    let attempt_outcome = match (status, caller_gone) {
-        // Screened, picked up, but the key was never pressed: a voicemail or a
-        // refusal, not an answer.
-        (DialStatus::Answered, _) if awaiting_accept && !accept_enforced_by_provider => {
-            AttemptOutcome::NotAccepted
-        }
-        (DialStatus::Answered, _) => AttemptOutcome::Answered,
-        (DialStatus::NoAnswer | DialStatus::Canceled, false) if awaiting_accept && picked_up => {
-            AttemptOutcome::NotAccepted
-        }
-        (_, true) => AttemptOutcome::CallerHungUp,
-        (DialStatus::NoAnswer, false) => AttemptOutcome::NoAnswer,
-        (DialStatus::Busy, false) => AttemptOutcome::Busy,
-        (DialStatus::Failed, false) => AttemptOutcome::Failed,
-        (DialStatus::Canceled, false) => AttemptOutcome::Canceled,
-    };
-    if let Some(a) = call.attempt_mut(step) {
-        if attempt_outcome == AttemptOutcome::Answered && a.screening.awaiting_accept() {
+        by_id
+            .or_else(|| {
+                round
+                    .iter()
+                    .copied()
+                    .find(|&i| matches!(call.attempts[i].screening, Screening::Accepted { .. }))
+            })
+            .or_else(|| {
+                round
+                    .iter()
+                    .copied()
+                    .find(|&i| call.attempts[i].leg_id.is_some())
+            })
+            .unwrap_or(round[0])
+    });
+    for &i in &round {
+        let a = &mut call.attempts[i];
+        let (awaiting, picked_up) = (a.screening.awaiting_accept(), a.screening.picked_up());
+        let outcome = match (winner, status, caller_gone) {
+            // Screened, picked up, but the key was never pressed: a voicemail or a
+            // refusal, not an answer.
+            (Some(w), _, _) if w == i && awaiting && !accept_enforced_by_provider => {
+                AttemptOutcome::NotAccepted
+            }
+            (Some(w), _, _) if w == i => AttemptOutcome::Answered,
+            (Some(_), _, _) if awaiting && picked_up => AttemptOutcome::NotAccepted,
+            (Some(_), _, _) => AttemptOutcome::Canceled,
+            (None, DialStatus::NoAnswer | DialStatus::Canceled, false) if awaiting && picked_up => {
+                AttemptOutcome::NotAccepted
+            }
+            (None, _, true) => AttemptOutcome::CallerHungUp,
+            (None, DialStatus::Busy, false) if !several => AttemptOutcome::Busy,
+            (None, DialStatus::Failed, false) if !several => AttemptOutcome::Failed,
+            (None, DialStatus::Canceled, false) => AttemptOutcome::Canceled,
+            (None, _, false) => AttemptOutcome::NoAnswer,
+        };
+        if outcome == AttemptOutcome::Answered && a.screening.awaiting_accept() {
             // The provider only bridged after the key (Plivo's confirmKey).
             a.screening = Screening::Accepted {
                 prompted: a.screening.picked_up(),
             };
         }
-        a.outcome = attempt_outcome;
+        a.outcome = outcome;
         a.ended_at = Some(now);
-        a.duration_secs = talk_secs.filter(|_| status == DialStatus::Answered);
-        a.leg_id = leg_id.or(a.leg_id.take());
-    }
-    match attempt_outcome {
-        AttemptOutcome::Answered => {
-            call.outcome = Outcome::Answered;
-            call.answered_by = call.plan.steps[step].responder.as_ref().map(|r| r.user_id);
-            call.phase = Phase::Connected { step };
-            t.log(
-                EventKind::Decision,
-                format!(
-                    "{name} answered{}",
-                    talk_secs.map_or(String::new(), |s| format!("; talked {s} s"))
-                ),
-            );
-            t.instructions.push(Instruction::Hangup);
-        }
-        AttemptOutcome::CallerHungUp => {
-            call.outcome = Outcome::Abandoned;
-            call.phase = Phase::Done;
-            t.log(
-                EventKind::Decision,
-                format!("The caller hung up while {name} was ringing; routing stops"),
-            );
-            t.instructions.push(Instruction::Hangup);
-        }
-        other => {
-            t.log(
-                EventKind::Decision,
-                format!("{name} {}", attempt_words(other)),
-            );
-            next_step(call, line, step + 1, now, t);
+        if Some(i) == winner {
+            a.duration_secs = talk_secs.filter(|_| status == DialStatus::Answered);
+            a.leg_id = leg_id.clone().or(a.leg_id.take());
+        } else if !several {
+            a.leg_id = leg_id.clone().or(a.leg_id.take());
         }
     }
+    let answered = winner.filter(|&w| call.attempts[w].outcome == AttemptOutcome::Answered);
+    if let Some(w) = answered {
+        let a = &call.attempts[w];
+        call.outcome = Outcome::Answered;
+        call.answered_by = Some(a.user_id);
+        call.phase = Phase::Connected { step };
+        t.log(
+            EventKind::Decision,
+            format!(
+                "{} answered{}{}",
+                a.name,
+                if several {
+                    "; the other phones stopped ringing"
+                } else {
+                    ""
+                },
+                talk_secs.map_or(String::new(), |s| format!("; talked {s} s"))
+            ),
+        );
+        t.instructions.push(Instruction::Hangup);
+        return;
+    }
+    if caller_gone {
+        call.outcome = Outcome::Abandoned;
+        call.phase = Phase::Done;
+        let names = round_names(call, &round);
+        t.log(
+            EventKind::Decision,
+            format!("The caller hung up while {names} was ringing; routing stops"),
+        );
+        t.instructions.push(Instruction::Hangup);
+        return;
+    }
+    for &i in &round {
+        let a = &call.attempts[i];
+        t.log(
+            EventKind::Decision,
+            format!("{} {}", a.name, a.outcome.words()),
+        );
+    }
+    if several && ring_again(call, line, step, &round, now, t) {
+        return;
+    }
+    next_step(call, line, step + 1, now, t);
+}
+
+/// The attempts of `step` still ringing, by index.
+fn ringing(call: &Call, step: usize) -> Vec<usize> {
+    call.attempts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.step == step && a.outcome == AttemptOutcome::Ringing)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn round_names(call: &Call, round: &[usize]) -> String {
+    let names: Vec<&str> = round
+        .iter()
+        .map(|&i| call.attempts[i].name.as_str())
+        .collect();
+    names.join(" + ")
+}
+
+/// After a round of a step that rings together ended early because a leg picked up without
+/// accepting (a voicemail, most often), rings the legs that never picked up again for what
+/// is left of the step's ring time. Returns whether it did.
+fn ring_again(
+    call: &mut Call,
+    line: &Line,
+    step: usize,
+    round: &[usize],
+    now: Timestamp,
+    t: &mut Transition,
+) -> bool {
+    let refused: Vec<usize> = round
+        .iter()
+        .copied()
+        .filter(|&i| call.attempts[i].outcome == AttemptOutcome::NotAccepted)
+        .collect();
+    let again: Vec<usize> = round
+        .iter()
+        .copied()
+        .filter(|&i| {
+            matches!(
+                call.attempts[i].outcome,
+                AttemptOutcome::NoAnswer | AttemptOutcome::Canceled
+            )
+        })
+        .collect();
+    let first_rang = call
+        .attempts
+        .iter()
+        .filter(|a| a.step == step)
+        .map(|a| a.started_at)
+        .min()
+        .unwrap_or(now);
+    let deadline =
+        first_rang + jiff::SignedDuration::from_secs(i64::from(ring_timeout(call, line)));
+    let left = deadline.duration_since(now).as_secs();
+    if refused.is_empty() || again.is_empty() || left < MIN_RERING_SECS {
+        return false;
+    }
+    let who = round_names(call, &refused);
+    let legs: Vec<usize> = again.iter().map(|&i| call.attempts[i].leg).collect();
+    let names = round_names(call, &again);
+    t.log(
+        EventKind::Decision,
+        format!(
+            "{who} picked up without accepting and the other phones stopped ringing: ringing {names} again for the {left} s left"
+        ),
+    );
+    start_round(call, line, step, &legs, left as u32, now, t);
+    true
 }
 
 pub(super) fn next_step(
@@ -140,65 +268,123 @@ pub(super) fn next_step(
     }
 }
 
-pub(super) fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Transition) {
-    let r = call.plan.steps[step]
-        .responder
-        .clone()
-        .expect("dial is only called for a step with a responder");
-    t.log(
-        EventKind::Dial,
-        format!(
-            "Dialing {} ({}) for {} s",
-            r.name, r.phone, line.routing.ring_timeout_secs
-        ),
-    );
-    call.phase = Phase::Dialing { step };
-    call.attempts.push(Attempt {
-        step,
-        user_id: r.user_id,
-        name: r.name.clone(),
-        number: r.phone.to_string(),
-        outcome: AttemptOutcome::Ringing,
-        started_at: now,
-        ended_at: None,
-        duration_secs: None,
-        leg_id: None,
-        screening: Screening::start(line.screening),
-    });
-    t.instructions.push(dial_instruction(call, line, &r.phone));
+/// How long each step of this call rings: the chosen menu option's ring time, else the
+/// line's.
+pub(super) fn ring_timeout(call: &Call, line: &Line) -> u32 {
+    call.plan
+        .choice
+        .as_ref()
+        .and_then(|c| line.menu.as_ref()?.options.get(c.option))
+        .map_or(line.routing.ring_timeout_secs, |o| {
+            o.routing.ring_timeout_secs
+        })
 }
 
-pub(super) fn dial_instruction(call: &Call, line: &Line, number: &PhoneNumber) -> Instruction {
-    let Phase::Dialing { step } = call.phase else {
-        unreachable!("dial_instruction is only built while dialing")
-    };
+pub(super) fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Transition) {
+    let legs: Vec<usize> = (0..call.plan.steps[step].legs().count()).collect();
+    start_round(call, line, step, &legs, ring_timeout(call, line), now, t);
+}
+
+/// Rings `legs` of `step` for `secs` seconds: one attempt each, one dial.
+fn start_round(
+    call: &mut Call,
+    line: &Line,
+    step: usize,
+    legs: &[usize],
+    secs: u32,
+    now: Timestamp,
+    t: &mut Transition,
+) {
+    let people: Vec<crate::plan::Responder> = call.plan.steps[step].legs().cloned().collect();
+    let words: Vec<String> = legs
+        .iter()
+        .map(|&l| format!("{} ({})", people[l].name, people[l].phone))
+        .collect();
+    t.log(
+        EventKind::Dial,
+        match words.len() {
+            1 => format!("Dialing {} for {secs} s", words[0]),
+            _ => format!("Dialing {} together for {secs} s", words.join(", ")),
+        },
+    );
+    call.phase = Phase::Dialing { step };
+    for &l in legs {
+        let r = &people[l];
+        call.attempts.push(Attempt {
+            step,
+            leg: l,
+            user_id: r.user_id,
+            name: r.name.clone(),
+            number: r.phone.to_string(),
+            outcome: AttemptOutcome::Ringing,
+            started_at: now,
+            ended_at: None,
+            duration_secs: None,
+            leg_id: None,
+            screening: Screening::start(line.screening),
+        });
+    }
+    t.instructions
+        .push(dial_instruction(call, line, step, legs, secs));
+}
+
+/// The dial of `legs` of `step`, ringing `secs` seconds.
+pub(super) fn dial_instruction(
+    call: &Call,
+    line: &Line,
+    step: usize,
+    legs: &[usize],
+    secs: u32,
+) -> Instruction {
+    let people: Vec<&crate::plan::Responder> = call.plan.steps[step].legs().collect();
+    let several = people.len() > 1;
     // The responder sees who is calling; a withheld or non-phone caller shows the line.
     let caller_id = PhoneNumber::from_provider(&call.caller.number)
         .map_or_else(|_| line.number.to_string(), |n| n.to_string());
+    // Screening asks on pickup; so does a step of several legs, to learn which leg answered.
+    let asks = line.screening || several;
     Instruction::Dial {
-        number: number.clone(),
+        legs: legs
+            .iter()
+            .map(|&l| DialLeg {
+                number: people[l].phone.clone(),
+                picked_up: asks.then_some(Callback::Screen {
+                    step,
+                    leg: several.then_some(l),
+                }),
+            })
+            .collect(),
         caller_id,
-        timeout_secs: line.routing.ring_timeout_secs,
+        timeout_secs: secs,
         record: line.recording,
         action: Callback::DialEnded { step },
         recording_callback: Callback::RecordingReady {
             kind: RecordingKind::Call,
         },
-        screening: line.screening.then_some(Callback::Screen { step }),
+        picked_up: asks.then_some(Callback::Screen { step, leg: None }),
+        screening: line.screening,
     }
 }
 
-fn attempt_words(o: AttemptOutcome) -> &'static str {
-    match o {
-        AttemptOutcome::NotAccepted => "did not accept the call",
-        AttemptOutcome::NoAnswer => "did not answer",
-        AttemptOutcome::Busy => "was busy",
-        AttemptOutcome::Failed => "could not be reached",
-        AttemptOutcome::Canceled => "was canceled",
-        AttemptOutcome::Answered => "answered",
-        AttemptOutcome::Ringing => "is ringing",
-        AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
+/// The dial that is running for `step` (a repeated request is answered with it).
+pub(super) fn resume_dial(call: &Call, line: &Line, step: usize) -> Instruction {
+    let round = ringing(call, step);
+    let legs: Vec<usize> = round.iter().map(|&i| call.attempts[i].leg).collect();
+    if legs.is_empty() {
+        return Instruction::Hangup;
     }
+    let started = call.attempts[round[0]].started_at;
+    let first_rang = call
+        .attempts
+        .iter()
+        .filter(|a| a.step == step)
+        .map(|a| a.started_at)
+        .min()
+        .unwrap_or(started);
+    // The same ring time as the round that is running had.
+    let total = i64::from(ring_timeout(call, line));
+    let secs = (total - started.duration_since(first_rang).as_secs()).clamp(MIN_RERING_SECS, total);
+    dial_instruction(call, line, step, &legs, secs as u32)
 }
 
 pub(super) fn skip_words(r: crate::plan::SkipReason) -> &'static str {

@@ -28,7 +28,7 @@ pub(super) fn ended(
     if call.outcome == Outcome::InProgress {
         match call.phase {
             Phase::Dialing { step } => {
-                if let Some(a) = call.attempt_mut(step) {
+                for a in call.ringing_mut(step) {
                     a.outcome = AttemptOutcome::CallerHungUp;
                     a.ended_at = Some(now);
                 }

@@ -12,10 +12,13 @@ pub enum Callback {
     Voicemail,
     /// A recording of this kind is ready (or absent).
     RecordingReady { kind: RecordingKind },
-    /// Call screening: the responder of plan step `step` picked up; what they hear.
-    Screen { step: usize },
-    /// Call screening: what the responder of plan step `step` pressed.
-    ScreenResult { step: usize },
+    /// A responder of plan step `step` picked up; what they hear (with call screening, the
+    /// prompt; otherwise nothing, and the legs are bridged). `leg`: which of the step's legs,
+    /// `None` for a step of one leg or a carrier that requests one URL per dial (the leg is
+    /// then told by the request's `To`).
+    Screen { step: usize, leg: Option<usize> },
+    /// Call screening: what the responder of leg `leg` of plan step `step` pressed.
+    ScreenResult { step: usize, leg: Option<usize> },
     /// The key the caller pressed in the line's menu (or none).
     Menu,
 }
@@ -25,9 +28,12 @@ pub enum Callback {
 pub enum Instruction {
     /// Speak a message.
     Say(Message),
-    /// Ring one number and bridge the caller when it answers.
+    /// Ring one or several numbers at the same time and bridge the caller to the first that
+    /// answers (with screening: that accepts).
     Dial {
-        number: PhoneNumber,
+        /// The numbers, by leg, each with the document its responder gets on pickup (Twilio's
+        /// `<Number url>`).
+        legs: Vec<DialLeg>,
         /// The number the responder sees.
         caller_id: String,
         timeout_secs: u32,
@@ -35,8 +41,12 @@ pub enum Instruction {
         record: bool,
         action: Callback,
         recording_callback: Callback,
-        /// Call screening: the document the responder hears when they pick up.
-        screening: Option<Callback>,
+        /// The document requested when a responder picks up, for carriers that take one per
+        /// dial (Plivo's `confirmSound`); `None` when nothing is asked on pickup.
+        picked_up: Option<Callback>,
+        /// Call screening: the responder must press [`ACCEPT_KEY`](super::ACCEPT_KEY) before
+        /// the bridge.
+        screening: bool,
     },
     /// Call screening, on the responder's leg: say `prompt` and wait `timeout_secs` for the
     /// key `1`; the key press is reported to `action`; without it the leg hangs up.
@@ -62,6 +72,14 @@ pub enum Instruction {
     Hangup,
     /// Refuse the call without answering it (the caller hears it rejected or busy).
     Reject,
+}
+
+/// One number a dial rings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialLeg {
+    pub number: PhoneNumber,
+    /// The document the responder gets when they pick up; `None`: bridged at once.
+    pub picked_up: Option<Callback>,
 }
 
 /// The outcome of dialing, as the provider reported it.
@@ -90,10 +108,21 @@ pub enum Event {
         /// `confirmKey`), so an answer proves acceptance.
         accept_enforced_by_provider: bool,
     },
-    /// Call screening: the responder of step `step` picked up and asks what to hear.
-    ScreenPrompted { step: usize },
-    /// Call screening: what the responder of step `step` pressed (`None`: nothing).
-    ScreenAnswered { step: usize, digits: Option<String> },
+    /// A responder of step `step` picked up and asks what to hear. The leg is `leg`, or else
+    /// the one dialing `to`; `leg_id` is the carrier's id of that leg.
+    ScreenPrompted {
+        step: usize,
+        leg: Option<usize>,
+        to: Option<String>,
+        leg_id: Option<String>,
+    },
+    /// Call screening: what the responder of leg `leg` of step `step` pressed (`None`:
+    /// nothing).
+    ScreenAnswered {
+        step: usize,
+        leg: Option<usize>,
+        digits: Option<String>,
+    },
     /// The caller pressed `digits` in the line's menu (`None`: nothing in time). `plans`:
     /// each option's plan, resolved by the shell when the key arrived.
     MenuAnswered {

@@ -34,13 +34,30 @@ pub(super) fn served(
                 DialStatus::Failed => AttemptOutcome::Failed,
                 DialStatus::Canceled => AttemptOutcome::Canceled,
             };
+            // Which leg answered is not known here: the one that accepted or picked up, else
+            // the first.
+            let ringing: Vec<usize> = (0..call.attempts.len())
+                .filter(|&i| {
+                    call.attempts[i].step == step
+                        && call.attempts[i].outcome == AttemptOutcome::Ringing
+                })
+                .collect();
+            let winner = ringing
+                .iter()
+                .copied()
+                .find(|&i| call.attempts[i].leg_id.is_some())
+                .or(ringing.first().copied());
+            for &i in &ringing {
+                let a = &mut call.attempts[i];
+                a.outcome = match (outcome, Some(i) == winner) {
+                    (AttemptOutcome::Answered, false) => AttemptOutcome::Canceled,
+                    (o, _) => o,
+                };
+                a.ended_at = Some(now);
+            }
             if outcome == AttemptOutcome::Answered {
                 call.outcome = Outcome::Answered;
-                call.answered_by = call.plan.steps[step].responder.as_ref().map(|r| r.user_id);
-            }
-            if let Some(a) = call.attempt_mut(step) {
-                a.outcome = outcome;
-                a.ended_at = Some(now);
+                call.answered_by = winner.map(|w| call.attempts[w].user_id);
             }
         }
     }

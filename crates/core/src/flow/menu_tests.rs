@@ -56,7 +56,7 @@ fn answered(call: &mut Call, line: &Line, digits: Option<&str>) -> Transition {
 
 fn dialed(t: &Transition) -> Option<String> {
     t.instructions.iter().find_map(|i| match i {
-        Instruction::Dial { number, .. } => Some(number.to_string()),
+        Instruction::Dial { legs, .. } => Some(legs[0].number.to_string()),
         _ => None,
     })
 }

@@ -30,8 +30,8 @@ mod screening;
 mod start;
 mod voicemail;
 
-use dial::{dial_instruction, skip_words};
-pub use event::{Callback, DialStatus, Event, Instruction};
+use dial::skip_words;
+pub use event::{Callback, DialLeg, DialStatus, Event, Instruction};
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
 pub use screening::screen_prompt;
 pub use start::{reject, start};
@@ -64,6 +64,9 @@ pub const ACCEPT_KEY: &str = "1";
 pub const ACCEPT_TIMEOUT_SECS: u32 = 10;
 /// Sentence a screened responder hears once they accepted.
 pub const CONNECTING_TEXT: &str = "Connecting you now.";
+
+/// Sentence a screened responder hears when someone else accepted the call first.
+pub const TAKEN_TEXT: &str = "Someone else has taken this call. Thank you.";
 
 /// Sentence spoken when the caller pressed a key that is no option of the menu.
 pub const NOT_AN_OPTION_TEXT: &str = "Sorry, that is not one of the options.";
@@ -115,9 +118,22 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
     let mut t = Transition::default();
     match event {
         Event::DialEnded { .. } => dial::ended(call, line, event, now, &mut t),
-        Event::ScreenPrompted { step } => screening::prompted(call, line, step, &mut t),
-        Event::ScreenAnswered { step, digits } => {
-            screening::answered(call, line, step, digits, &mut t)
+        Event::ScreenPrompted {
+            step,
+            leg,
+            to,
+            leg_id,
+        } => screening::prompted(
+            call,
+            line,
+            step,
+            screening::which_leg(call, step, leg, to.as_deref()),
+            leg_id,
+            &mut t,
+        ),
+        Event::ScreenAnswered { step, leg, digits } => {
+            let leg = screening::which_leg(call, step, leg, None);
+            screening::answered(call, line, step, leg, digits, &mut t)
         }
         Event::MenuAnswered { digits, plans } => {
             menu::answered(call, line, digits, plans, now, &mut t)
@@ -135,12 +151,10 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
 /// The instructions for the call's current phase: what to answer when a request is repeated.
 pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
     match call.phase {
-        Phase::Dialing { step } => {
-            match call.plan.steps.get(step).and_then(|s| s.responder.as_ref()) {
-                Some(r) => vec![dial_instruction(call, line, &r.phone)],
-                None => vec![Instruction::Hangup],
-            }
+        Phase::Dialing { step } if step < call.plan.steps.len() => {
+            vec![dial::resume_dial(call, line, step)]
         }
+        Phase::Dialing { .. } => vec![Instruction::Hangup],
         Phase::Voicemail { reason } => {
             voicemail::voicemail_instructions_for(line, call.plan.choice.as_ref(), reason)
         }

@@ -31,7 +31,7 @@ fn dial_ended(step: usize, status: DialStatus) -> Event {
 
 fn dialed_number(t: &Transition) -> Option<String> {
     t.instructions.iter().find_map(|i| match i {
-        Instruction::Dial { number, .. } => Some(number.to_string()),
+        Instruction::Dial { legs, .. } => Some(legs[0].number.to_string()),
         _ => None,
     })
 }
@@ -46,12 +46,13 @@ fn start_welcomes_then_dials_the_first_responder_with_the_caller_id() {
     assert!(matches!(&t.instructions[0], Instruction::Say(m) if m == &l.messages.welcome));
     match &t.instructions[1] {
         Instruction::Dial {
-            number,
+            legs,
             caller_id,
             timeout_secs,
             ..
         } => {
-            assert_eq!(number.as_str(), "+14155550101");
+            assert_eq!(legs.len(), 1);
+            assert_eq!(legs[0].number.as_str(), "+14155550101");
             assert_eq!(caller_id, "+14155550199");
             assert_eq!(*timeout_secs, 20);
         }
@@ -234,11 +235,12 @@ fn with_screening_an_answer_counts_only_after_the_key() {
     assert!(t.instructions.iter().any(|i| matches!(
         i,
         Instruction::Dial {
-            screening: Some(Callback::Screen { step: 0 }),
+            screening: true,
+            picked_up: Some(Callback::Screen { step: 0, leg: None }),
             ..
         }
     )));
-    let prompt = screen_prompt(&c, &l, 0);
+    let prompt = screen_prompt(&c, &l, 0, 0);
     assert!(matches!(&prompt[0], Instruction::AskToAccept { prompt, .. }
         if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept."));
     // Alice's voicemail picks up: bridged, but nobody pressed 1.
@@ -250,6 +252,7 @@ fn with_screening_an_answer_counts_only_after_the_key() {
         &l,
         Event::ScreenAnswered {
             step: 1,
+            leg: None,
             digits: Some("1".into()),
         },
         NOW,
@@ -271,6 +274,7 @@ fn a_wrong_key_hangs_up_the_responder_leg() {
         &l,
         Event::ScreenAnswered {
             step: 0,
+            leg: None,
             digits: Some("9".into()),
         },
         NOW,

@@ -3,7 +3,7 @@
 //! own no-one-on-call and no-answer messages). No key in time takes the default option; a key
 //! that is no option plays the prompt once more, then takes the default.
 
-use super::{check_message, Message, Routing, RoutingStep, MAX_STEPS, RING_TIMEOUT_RANGE};
+use super::{check_message, Message, Routing, RoutingStep, RING_TIMEOUT_RANGE};
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ impl Menu {
     pub fn steps(&self) -> impl Iterator<Item = RoutingStep> + '_ {
         self.options
             .iter()
-            .flat_map(|o| o.routing.steps.iter().copied())
+            .flat_map(|o| o.routing.steps.iter().cloned())
     }
 
     /// Checks every rule, naming the field (`menu.options[1].key`).
@@ -98,12 +98,7 @@ impl Menu {
             if name.is_empty() || name.chars().count() > 60 {
                 return Err(DomainError::new(f("name"), "must be 1 to 60 characters"));
             }
-            if o.routing.steps.is_empty() || o.routing.steps.len() > MAX_STEPS {
-                return Err(DomainError::new(
-                    f("routing.steps"),
-                    format!("needs 1 to {MAX_STEPS} steps"),
-                ));
-            }
+            RoutingStep::validate_all(&o.routing.steps, &f("routing.steps"))?;
             if !RING_TIMEOUT_RANGE.contains(&o.routing.ring_timeout_secs) {
                 return Err(DomainError::new(
                     f("routing.ring_timeout_secs"),

@@ -149,11 +149,17 @@ impl VoiceProvider for Plivo {
         })
     }
 
-    fn screen_result(&self, form: &Form, step: usize) -> Result<Event, ParseError> {
+    fn screen_result(
+        &self,
+        form: &Form,
+        step: usize,
+        leg: Option<usize>,
+    ) -> Result<Event, ParseError> {
         // Plivo checks confirmKey itself and never calls us with the digits; a request here
         // is treated like Twilio's.
         Ok(Event::ScreenAnswered {
             step,
+            leg,
             digits: form.non_empty("Digits").map(str::to_owned),
         })
     }

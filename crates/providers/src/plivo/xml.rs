@@ -50,12 +50,13 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
         match i {
             Instruction::Say(m) => speak(&mut w, m),
             Instruction::Dial {
-                number,
+                legs,
                 caller_id,
                 timeout_secs,
                 record,
                 action,
                 recording_callback,
+                picked_up,
                 screening,
             } => {
                 if *record {
@@ -79,7 +80,8 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 }
                 let action = url_for(*action);
                 let timeout = timeout_secs.to_string();
-                let screen_url = screening.map(url_for);
+                // confirmSound is one URL per dial: the leg that picked up is told by its `To`.
+                let screen_url = picked_up.map(url_for);
                 let confirm_timeout = ACCEPT_TIMEOUT_SECS.to_string();
                 let mut attrs: Vec<(&'static str, &str)> = vec![
                     ("action", &action),
@@ -89,16 +91,22 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                     ("callerId", digits(caller_id)),
                 ];
                 // Plivo screens declaratively: it plays confirmSound to the responder and
-                // bridges only after confirmKey.
+                // bridges only after confirmKey. Without screening, confirmSound alone (an
+                // empty document) tells which of several legs picked up.
                 if let Some(u) = &screen_url {
-                    attrs.extend([
-                        ("confirmSound", u.as_str()),
-                        ("confirmKey", ACCEPT_KEY),
-                        ("confirmTimeout", confirm_timeout.as_str()),
-                    ]);
+                    attrs.push(("confirmSound", u.as_str()));
+                    if *screening {
+                        attrs.extend([
+                            ("confirmKey", ACCEPT_KEY),
+                            ("confirmTimeout", confirm_timeout.as_str()),
+                        ]);
+                    }
                 }
                 w.open("Dial", &attrs);
-                w.leaf("Number", &[], Some(number.digits()));
+                // Several numbers in one dial ring at the same time.
+                for leg in legs {
+                    w.leaf("Number", &[], Some(leg.number.digits()));
+                }
                 w.close("Dial");
             }
             Instruction::Record {
@@ -174,5 +182,43 @@ mod menu_tests {
             &url,
         );
         assert!(doc.contains(r#"<GetDigits action="https://sb.example/menu" method="POST" timeout="6" numDigits="1" retries="1" finishOnKey="none" redirect="true"><Speak language="en-US">Press 1.</Speak></GetDigits><Redirect method="POST">https://sb.example/menu</Redirect>"#), "{doc}");
+    }
+}
+
+#[cfg(test)]
+mod together_tests {
+    use super::*;
+    use switchboard_core::flow::Callback;
+
+    fn url_for(c: Callback) -> String {
+        format!("https://sb.example/{c:?}")
+    }
+
+    #[test]
+    fn several_numbers_ring_in_one_dial_with_one_confirm_sound() {
+        for screening in [true, false] {
+            let doc = render(
+                &[crate::twilio::twiml::tests::together(screening)],
+                &url_for,
+            );
+            let d = roxmltree::Document::parse(&doc).unwrap();
+            let dial = d.descendants().find(|n| n.has_tag_name("Dial")).unwrap();
+            let numbers: Vec<_> = dial
+                .children()
+                .filter(|n| n.has_tag_name("Number"))
+                .map(|n| n.text().unwrap())
+                .collect();
+            assert_eq!(numbers, ["14155550101", "14155550102"]);
+            // One URL per dial: the leg is told by the request's To.
+            assert_eq!(
+                dial.attribute("confirmSound"),
+                Some("https://sb.example/Screen { step: 1, leg: None }")
+            );
+            assert_eq!(
+                dial.attribute("confirmKey"),
+                screening.then_some(ACCEPT_KEY),
+                "{doc}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Twilio Programmable Voice: webhook parameters, `X-Twilio-Signature`, TwiML.
 
 pub mod signature;
-mod twiml;
+pub(crate) mod twiml;
 
 use crate::{Form, IncomingCall, ParseError, UrlFor, VoiceProvider};
 use switchboard_core::call::{CallerInfo, RecordingKind, RecordingReport};
@@ -140,9 +140,15 @@ impl VoiceProvider for Twilio {
         })
     }
 
-    fn screen_result(&self, form: &Form, step: usize) -> Result<Event, ParseError> {
+    fn screen_result(
+        &self,
+        form: &Form,
+        step: usize,
+        leg: Option<usize>,
+    ) -> Result<Event, ParseError> {
         Ok(Event::ScreenAnswered {
             step,
+            leg,
             digits: form.non_empty("Digits").map(str::to_owned),
         })
     }

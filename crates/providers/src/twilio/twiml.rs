@@ -26,18 +26,17 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
         match i {
             Instruction::Say(m) => say(&mut w, m),
             Instruction::Dial {
-                number,
+                legs,
                 caller_id,
                 timeout_secs,
                 record,
                 action,
                 recording_callback,
-                screening,
+                ..
             } => {
                 let action = url_for(*action);
                 let timeout = timeout_secs.to_string();
                 let rec_url = url_for(*recording_callback);
-                let screen_url = screening.map(url_for);
                 let mut attrs: Vec<(&'static str, &str)> = vec![
                     ("action", &action),
                     ("method", "POST"),
@@ -54,12 +53,17 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                     ]);
                 }
                 w.open("Dial", &attrs);
-                // Screening runs a whisper document on the responder's leg before the bridge.
-                let number_attrs: Vec<(&'static str, &str)> = match &screen_url {
-                    Some(u) => vec![("url", u.as_str()), ("method", "POST")],
-                    None => vec![],
-                };
-                w.leaf("Number", &number_attrs, Some(number.as_str()));
+                // Up to ten <Number>s ring at the same time. A leg's `url` document runs on
+                // the responder's leg when they pick up, before the bridge (screening, or
+                // telling which leg answered).
+                for leg in legs {
+                    let url = leg.picked_up.map(url_for);
+                    let number_attrs: Vec<(&'static str, &str)> = match &url {
+                        Some(u) => vec![("url", u.as_str()), ("method", "POST")],
+                        None => vec![],
+                    };
+                    w.leaf("Number", &number_attrs, Some(leg.number.as_str()));
+                }
                 w.close("Dial");
             }
             Instruction::Record {
@@ -168,4 +172,4 @@ pub fn render_failure(voicemail_url: &str, max_secs: u32) -> String {
 
 #[cfg(test)]
 #[path = "twiml_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@
 
 use super::*;
 use switchboard_core::call::RecordingKind;
-use switchboard_core::flow::Callback;
+use switchboard_core::flow::{Callback, DialLeg};
 use switchboard_core::PhoneNumber;
 
 fn url_for(c: Callback) -> String {
@@ -20,7 +20,10 @@ fn a_dial_carries_every_attribute_the_flow_relies_on() {
                 audio: None,
             }),
             Instruction::Dial {
-                number: PhoneNumber::parse("+14155550101").unwrap(),
+                legs: vec![DialLeg {
+                    number: PhoneNumber::parse("+14155550101").unwrap(),
+                    picked_up: None,
+                }],
                 caller_id: "+14155550199".into(),
                 timeout_secs: 20,
                 record: true,
@@ -28,7 +31,8 @@ fn a_dial_carries_every_attribute_the_flow_relies_on() {
                 recording_callback: Callback::RecordingReady {
                     kind: RecordingKind::Call,
                 },
-                screening: None,
+                picked_up: None,
+                screening: false,
             },
         ],
         &url_for,
@@ -74,4 +78,51 @@ fn a_menu_asks_the_action_even_without_a_key() {
         &url_for,
     );
     assert!(doc.contains(r#"<Gather input="dtmf" numDigits="1" timeout="6" actionOnEmptyResult="true" action="https://sb.example/hooks/t/Menu?a=1&amp;b=2" method="POST"><Say language="en-US">Press 1.</Say></Gather>"#), "{doc}");
+}
+
+/// A dial of several legs at once (simultaneous ring), as both carriers get it.
+pub(crate) fn together(screening: bool) -> Instruction {
+    let leg = |n: &str, i: usize| DialLeg {
+        number: PhoneNumber::parse(n).unwrap(),
+        picked_up: Some(Callback::Screen {
+            step: 1,
+            leg: Some(i),
+        }),
+    };
+    Instruction::Dial {
+        legs: vec![leg("+14155550101", 0), leg("+14155550102", 1)],
+        caller_id: "+14155550199".into(),
+        timeout_secs: 25,
+        record: false,
+        action: Callback::DialEnded { step: 1 },
+        recording_callback: Callback::RecordingReady {
+            kind: RecordingKind::Call,
+        },
+        picked_up: Some(Callback::Screen { step: 1, leg: None }),
+        screening,
+    }
+}
+
+#[test]
+fn several_legs_ring_in_one_dial_each_with_its_own_pickup_document() {
+    let doc = render(&[together(true)], &url_for);
+    let d = roxmltree::Document::parse(&doc).unwrap();
+    let numbers: Vec<_> = d
+        .descendants()
+        .filter(|n| n.has_tag_name("Number"))
+        .map(|n| (n.text().unwrap(), n.attribute("url").unwrap()))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            (
+                "+14155550101",
+                "https://sb.example/hooks/t/Screen { step: 1, leg: Some(0) }?a=1&b=2"
+            ),
+            (
+                "+14155550102",
+                "https://sb.example/hooks/t/Screen { step: 1, leg: Some(1) }?a=1&b=2"
+            ),
+        ]
+    );
 }

@@ -71,7 +71,7 @@ pub async fn get_coverage(
         .steps
         .iter()
         .enumerate()
-        .map(|(i, st)| (format!("step {}", i + 1), *st))
+        .map(|(i, st)| (format!("step {}", i + 1), st.clone()))
         .collect();
     if let Some(AfterHours::Route { steps }) = line.business_hours.as_ref().map(|b| &b.after_hours)
     {
@@ -79,7 +79,7 @@ pub async fn get_coverage(
             steps
                 .iter()
                 .enumerate()
-                .map(|(i, st)| (format!("after-hours step {}", i + 1), *st)),
+                .map(|(i, st)| (format!("after-hours step {}", i + 1), st.clone())),
         );
     }
     if let Some(m) = &line.menu {
@@ -87,15 +87,15 @@ pub async fn get_coverage(
             labelled.extend(o.routing.steps.iter().enumerate().map(|(i, st)| {
                 (
                     format!("menu option {} ({}) step {}", o.key, o.name, i + 1),
-                    *st,
+                    st.clone(),
                 )
             }));
         }
     }
     let mut without_phone: BTreeSet<UserId> = BTreeSet::new();
     for (label, step) in &labelled {
-        match *step {
-            RoutingStep::User(u) => match dir.users.get(&u) {
+        for &u in step.users() {
+            match dir.users.get(&u) {
                 None => warnings.push(warning(
                     "unknown_user",
                     format!("{label}: user {u} no longer exists"),
@@ -104,8 +104,10 @@ pub async fn get_coverage(
                     without_phone.insert(u);
                 }
                 Some(_) => {}
-            },
-            RoutingStep::Schedule(sid) => {
+            }
+        }
+        {
+            if let Some(sid) = step.schedule() {
                 let Some(entry) = dir.schedules.get(&sid) else {
                     warnings.push(warning(
                         "unknown_schedule",

@@ -170,9 +170,19 @@ fn references(line: &NewLine) -> Vec<(String, Ref)> {
         steps
             .iter()
             .enumerate()
-            .map(|(i, step)| match *step {
-                RoutingStep::User(id) => (format!("{prefix}[{i}].user"), Ref::User(id)),
-                RoutingStep::Schedule(id) => (format!("{prefix}[{i}].schedule"), Ref::Schedule(id)),
+            .flat_map(|(i, step)| match step {
+                RoutingStep::User(id) => vec![(format!("{prefix}[{i}].user"), Ref::User(*id))],
+                RoutingStep::Schedule(id) => {
+                    vec![(format!("{prefix}[{i}].schedule"), Ref::Schedule(*id))]
+                }
+                RoutingStep::ScheduleAll(id) => {
+                    vec![(format!("{prefix}[{i}].schedule_all"), Ref::Schedule(*id))]
+                }
+                RoutingStep::Users(ids) => ids
+                    .iter()
+                    .enumerate()
+                    .map(|(j, id)| (format!("{prefix}[{i}].users[{j}]"), Ref::User(*id)))
+                    .collect(),
             })
             .collect()
     };
@@ -225,12 +235,10 @@ pub async fn line_view(s: &AppState, l: &Line) -> Value {
     let mut v = line_json(s, l);
     let mut users = vec![];
     for step in switchboard_core::routing::reachable_steps(l) {
-        match step {
-            RoutingStep::User(u) => users.push(u),
-            RoutingStep::Schedule(id) => {
-                if let Ok(st) = s.store.get_schedule(id).await {
-                    users.extend(st.schedule.users());
-                }
+        users.extend(step.users());
+        if let Some(id) = step.schedule() {
+            if let Ok(st) = s.store.get_schedule(id).await {
+                users.extend(st.schedule.users());
             }
         }
     }

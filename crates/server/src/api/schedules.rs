@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::account::Access;
-use switchboard_core::line::RoutingStep;
 use switchboard_core::schedule::{Engine, Layer, Override, Schedule};
 use switchboard_core::store::{StoreError, StoredSchedule};
 use switchboard_core::Zone;
@@ -327,10 +326,11 @@ pub async fn delete_schedule(
         .list_lines()
         .await
         .map_err(ApiError::store("line"))?;
-    if let Some(l) = lines
-        .iter()
-        .find(|l| l.routing.steps.contains(&RoutingStep::Schedule(st.id)))
-    {
+    if let Some(l) = lines.iter().find(|l| {
+        switchboard_core::routing::configured_steps(l)
+            .iter()
+            .any(|step| step.schedule() == Some(st.id))
+    }) {
         return Err(ApiError::Conflict(format!(
             "schedule {} is in the routing of line '{}' (id {}); remove it from there first",
             st.id, l.name, l.id

@@ -11,7 +11,6 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::account::{Access, Role};
-use switchboard_core::line::RoutingStep;
 use switchboard_core::user::{Clock, NewUser, User};
 use switchboard_core::UserId;
 
@@ -204,10 +203,11 @@ pub async fn delete_user(
         .list_lines()
         .await
         .map_err(ApiError::store("line"))?;
-    if let Some(l) = lines
-        .iter()
-        .find(|l| l.routing.steps.contains(&RoutingStep::User(id)))
-    {
+    if let Some(l) = lines.iter().find(|l| {
+        switchboard_core::routing::configured_steps(l)
+            .iter()
+            .any(|st| st.users().contains(&id))
+    }) {
         return Err(ApiError::Conflict(format!(
             "user {id} is in the routing of line '{}' (id {}); remove them from it first",
             l.name, l.id

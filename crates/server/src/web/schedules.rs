@@ -17,7 +17,6 @@ use axum::response::Response;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_core::line::RoutingStep;
 use switchboard_core::schedule::{Engine, Schedule, ScheduleId};
 use switchboard_core::store::StoredSchedule;
 use switchboard_core::{UserId, Zone};
@@ -95,7 +94,7 @@ async fn lines_using(
     let mut out = Vec::new();
     for l in lines.iter().filter(|l| v.access.sees(l.team)) {
         for step in switchboard_core::routing::reachable_steps(l) {
-            if let RoutingStep::Schedule(id) = step {
+            if let Some(id) = step.schedule() {
                 out.push((id, l.name.clone(), l.id.0));
             }
         }

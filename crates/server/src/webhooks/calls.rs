@@ -7,7 +7,7 @@ use super::extract::{load_call, OnCall};
 use super::failure::Failure;
 use super::{summarize, xml, Verified};
 use crate::app::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
@@ -192,28 +192,48 @@ pub async fn dial_ended(
     answer(&st, c, event, what).await
 }
 
-/// `POST …/calls/{call}/screen/{step}`: a screened responder picked up; tell them who calls
-/// and ask for the key.
+/// `?leg=N`: which leg of a step that rings several people together a request is about.
+#[derive(serde::Deserialize)]
+pub struct LegQuery {
+    leg: Option<usize>,
+}
+
+/// `POST …/calls/{call}/screen/{step}[?leg=N]`: a responder picked up; with screening, tell
+/// them who calls and ask for the key. Without `leg` (Plivo's one confirmSound per dial),
+/// the leg is the one dialing the request's `To`.
 pub async fn screen_prompt(
     State(st): State<AppState>,
     Path((_, _, _, step)): Path<(String, String, String, String)>,
+    Query(q): Query<LegQuery>,
     c: OnCall<false>,
 ) -> Voice {
     let step = parse_step(&step)?;
-    let what = format!("Screening: the responder of step {} picked up", step + 1);
-    answer(&st, c, Event::ScreenPrompted { step }, what).await
+    let what = format!("Pickup: a responder of step {} picked up", step + 1);
+    let event = Event::ScreenPrompted {
+        step,
+        leg: q.leg,
+        to: c.v.form.non_empty("To").map(str::to_owned),
+        leg_id: c
+            .v
+            .form
+            .non_empty("CallSid")
+            .or_else(|| c.v.form.non_empty("CallUUID"))
+            .map(str::to_owned),
+    };
+    answer(&st, c, event, what).await
 }
 
-/// `POST …/calls/{call}/screen/{step}/result`: what the screened responder pressed.
+/// `POST …/calls/{call}/screen/{step}/result[?leg=N]`: what the screened responder pressed.
 pub async fn screen_result(
     State(st): State<AppState>,
     Path((_, _, _, step)): Path<(String, String, String, String)>,
+    Query(q): Query<LegQuery>,
     c: OnCall<false>,
 ) -> Voice {
     let step = parse_step(&step)?;
     let event =
         c.v.provider
-            .screen_result(&c.v.form, step)
+            .screen_result(&c.v.form, step, q.leg)
             .map_err(malformed)?;
     let what = format!(
         "Screening answer for step {}: {}",

@@ -253,8 +253,16 @@ async fn every_url_built_hits_a_route(app: TestApp) {
         Callback::RecordingReady {
             kind: RecordingKind::Voicemail,
         },
-        Callback::Screen { step: 0 },
-        Callback::ScreenResult { step: 0 },
+        Callback::Screen { step: 0, leg: None },
+        Callback::Screen {
+            step: 1,
+            leg: Some(2),
+        },
+        Callback::ScreenResult { step: 0, leg: None },
+        Callback::ScreenResult {
+            step: 1,
+            leg: Some(2),
+        },
     ] {
         posts.push(urls.callback(&line, call, c));
     }

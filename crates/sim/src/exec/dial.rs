@@ -28,96 +28,139 @@ pub(super) async fn dial(
         ),
     );
     run.out.dialed.extend(numbers.iter().cloned());
-    // With several numbers they ring together and the first to pick up wins.
-    let mut best: Option<(u32, &String, Responder)> = None;
-    let mut refusal = "no-answer";
-    for n in &numbers {
-        let r = run
-            .spec
+    // Several numbers ring together; each leg that picks up is screened in the order they
+    // pick up, and the first to be bridged wins. What happens to the other legs while one is
+    // screened is the carrier's (undocumented) choice: `others_on_pickup`.
+    let behaviour = |n: &String| {
+        run.spec
             .responders
             .get(n)
             .copied()
-            .unwrap_or(Responder::NoAnswer);
-        match r {
-            Responder::Answer { after_secs, .. }
+            .unwrap_or(Responder::NoAnswer)
+    };
+    let mut pickups: Vec<(u32, usize, Responder)> = numbers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| match behaviour(n) {
+            r @ (Responder::Answer { after_secs, .. }
             | Responder::Voicemail { after_secs, .. }
-            | Responder::Declines { after_secs }
-                if after_secs < timeout && best.is_none_or(|(a, _, _)| after_secs < a) =>
+            | Responder::Declines { after_secs })
+                if after_secs < timeout =>
             {
-                best = Some((after_secs, n, r));
+                Some((after_secs, i, r))
             }
-            Responder::Answer { .. } | Responder::Voicemail { .. } | Responder::Declines { .. } => {
-            }
-            Responder::Busy if numbers.len() == 1 => refusal = "busy",
-            Responder::Failed if numbers.len() == 1 => refusal = "failed",
-            _ => {}
-        }
-    }
-    let leg_sid = if run.plivo() { uuid() } else { sid("CA") };
+            _ => None,
+        })
+        .collect();
+    pickups.sort_by_key(|(after, i, _)| (*after, *i));
+    let refusal = match numbers.as_slice() {
+        [one] => match behaviour(one) {
+            Responder::Busy => "busy",
+            Responder::Failed => "failed",
+            _ => "no-answer",
+        },
+        _ => "no-answer",
+    };
+    let leg_sids: Vec<String> = numbers
+        .iter()
+        .map(|_| if run.plivo() { uuid() } else { sid("CA") })
+        .collect();
     // A Plivo background recording belongs to the dial that follows it.
     let background = run.background_recording.take();
     let background_id = uuid();
     let mut talk = 0;
-    let dial_status: String;
+    let mut dial_status: Option<String> = None;
     let mut bridged = false;
-    match best {
-        Some((after, number, r)) => {
-            if run.caller_hangs_up_before(run.t + after) {
-                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
-            } else {
-                run.t += after;
-                let accepted = screen(run, verb, number, r, &leg_sid, doc_url).await?;
-                if !accepted {
-                    // Screened and not accepted: the responder's leg hung up before the bridge.
-                    dial_status = if run.caller_gone {
-                        run.spec.dial_status_when_caller_hangs_up.clone()
-                    } else {
-                        run.spec.dial_status_when_screen_declined.clone()
-                    };
-                } else {
-                    bridged = true;
-                    run.out.connected_to = Some(number.clone());
-                    let planned = match r {
-                        Responder::Answer { talk_secs, .. } => {
-                            run.out.log(run.t, format!("{number} answers"));
-                            talk_secs
-                        }
-                        Responder::Voicemail { message_secs, .. } => {
-                            run.out.log(run.t, format!("{number}'s voicemail picks up"));
-                            message_secs
-                        }
-                        _ => 0,
-                    };
-                    let start = run.t;
-                    if let Some((action, _)) = &background {
-                        // Fires when recording starts; the length is not known yet.
-                        let mut p = run.base_params("in-progress");
-                        p.extend(run.plivo_recording_params(&background_id, -1));
-                        run.post(&action.clone(), p, "record action (start)")
-                            .await?;
-                    }
-                    if run.caller_hangs_up_before(start + planned) {
-                        talk = run.t - start;
-                    } else {
-                        run.t = start + planned;
-                        talk = planned;
-                        run.out.log(run.t, format!("{number} hangs up"));
-                    }
-                    dial_status = "completed".to_owned();
-                }
-            }
+    let mut winner: Option<usize> = None;
+    let dial_start = run.t;
+    let mut declined = false;
+    for (after, i, r) in pickups {
+        let at = run.t.max(dial_start + after);
+        if at >= dial_start + timeout {
+            break;
         }
-        None => {
-            let ring = if refusal == "no-answer" { timeout } else { 1 };
-            if run.caller_hangs_up_before(run.t + ring) {
-                dial_status = run.spec.dial_status_when_caller_hangs_up.clone();
-            } else {
-                run.t += ring;
-                run.out.log(run.t, format!("dial ends: {refusal}"));
-                dial_status = refusal.to_owned();
+        if run.caller_hangs_up_before(at) {
+            break;
+        }
+        run.t = at;
+        let number = &numbers[i];
+        if screen(run, verb, number, r, &leg_sids[i], doc_url).await? {
+            winner = Some(i);
+            break;
+        }
+        declined = true;
+        if run.caller_gone {
+            break;
+        }
+        if numbers.len() == 1 || run.spec.others_on_pickup == OthersOnPickup::HungUp {
+            if numbers.len() > 1 {
+                run.out.log(
+                    run.t,
+                    "the other legs were hung up when that leg picked up; the dial ends",
+                );
             }
+            dial_status = Some(run.spec.dial_status_when_screen_declined.clone());
+            break;
         }
     }
+    if let Some(i) = winner {
+        let number = numbers[i].clone();
+        let r = behaviour(&number);
+        bridged = true;
+        run.out.connected_to = Some(number.clone());
+        let planned = match r {
+            Responder::Answer { talk_secs, .. } => {
+                run.out.log(run.t, format!("{number} answers"));
+                talk_secs
+            }
+            Responder::Voicemail { message_secs, .. } => {
+                run.out.log(run.t, format!("{number}'s voicemail picks up"));
+                message_secs
+            }
+            _ => 0,
+        };
+        let start = run.t;
+        if let Some((action, _)) = &background {
+            // Fires when recording starts; the length is not known yet.
+            let mut p = run.base_params("in-progress");
+            p.extend(run.plivo_recording_params(&background_id, -1));
+            run.post(&action.clone(), p, "record action (start)")
+                .await?;
+        }
+        if run.caller_hangs_up_before(start + planned) {
+            talk = run.t - start;
+        } else {
+            run.t = start + planned;
+            talk = planned;
+            run.out.log(run.t, format!("{number} hangs up"));
+        }
+        dial_status = Some("completed".to_owned());
+    }
+    let dial_status: String = match dial_status {
+        Some(s) => s,
+        None if run.caller_gone => run.spec.dial_status_when_caller_hangs_up.clone(),
+        None => {
+            let ring_until = if refusal == "no-answer" {
+                dial_start + timeout
+            } else {
+                dial_start + 1
+            };
+            if run.caller_hangs_up_before(ring_until.max(run.t)) {
+                run.spec.dial_status_when_caller_hangs_up.clone()
+            } else {
+                run.t = ring_until.max(run.t);
+                let refusal = if declined && numbers.len() == 1 {
+                    run.spec.dial_status_when_screen_declined.as_str()
+                } else {
+                    refusal
+                };
+                run.out.log(run.t, format!("dial ends: {refusal}"));
+                refusal.to_owned()
+            }
+        }
+    };
+    // The bridged leg, else the first (Twilio reports a DialCallSid either way).
+    let leg_sid = leg_sids[winner.unwrap_or(0)].clone();
     let rec_sid = (record && bridged && talk > 0).then(|| sid("RE"));
     let rec_callback = verb.attribute("recordingStatusCallback").map(str::to_owned);
     let Some(action) = verb.attribute("action") else {
@@ -235,9 +278,11 @@ async fn screen(
             .and_then(|v| v.parse().ok())
             .unwrap_or(120);
         let url = resolve(doc_url, sound)?;
+        // The request is about the answering leg: its id, and the number it dialed.
         let mut p = run.plivo_params("in-progress", "Answer");
-        p.retain(|(k, _)| k != "CallUUID");
+        p.retain(|(k, _)| k != "CallUUID" && k != "To");
         p.push(("CallUUID".to_owned(), leg.to_owned()));
+        p.push(("To".to_owned(), number.trim_start_matches('+').to_owned()));
         let f = run.post(&url, p, "confirm sound").await?;
         run.out.documents.push(f.body.clone());
         if let Ok(doc) = roxmltree::Document::parse(&f.body) {
@@ -247,7 +292,11 @@ async fn screen(
                 run.out.log(run.t, format!("{number} hears: {text}"));
             }
         }
-        if presses && !key.is_empty() {
+        if key.is_empty() {
+            // confirmSound alone: the sound plays, then the legs are bridged.
+            return Ok(!run.caller_hangs_up_before(run.t));
+        }
+        if presses {
             run.t += 2;
             run.out.log(run.t, format!("{number} presses {key}"));
             return Ok(!run.caller_hangs_up_before(run.t));

@@ -1,6 +1,8 @@
 //! Executing TwiML as Twilio does, or Plivo XML as Plivo does, on a virtual clock.
 
-use crate::{CallSpec, Carrier, Responder, SignedUrlForm, Transcript, VoicemailScript};
+use crate::{
+    CallSpec, Carrier, OthersOnPickup, Responder, SignedUrlForm, Transcript, VoicemailScript,
+};
 use anyhow::Context;
 use rand::Rng;
 use switchboard_providers::plivo::signature as plivo_signature;

@@ -253,6 +253,20 @@ pub async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, 
                 )
             }),
     );
+    out.extend(
+        schedules
+            .iter()
+            .filter(|st| v.access.sees(st.team))
+            .map(|st| {
+                (
+                    format!("schedule_all:{}", st.id),
+                    format!(
+                        "Schedule: {} (everyone on call, rung at the same time)",
+                        st.schedule.name
+                    ),
+                )
+            }),
+    );
     Ok(out)
 }
 
@@ -274,9 +288,25 @@ pub fn slots(options: &[(String, String)], steps: &[RoutingStep]) -> Vec<Vec<Opt
                 })
                 .collect();
             if let Some(c) = chosen.filter(|c| !options.iter().any(|(v, _)| v == c)) {
+                let label = match steps.get(i) {
+                    Some(RoutingStep::Users(ids)) => {
+                        let names: Vec<String> = ids
+                            .iter()
+                            .map(|u| {
+                                let value = format!("user:{u}");
+                                options
+                                    .iter()
+                                    .find(|(v, _)| *v == value)
+                                    .map_or_else(|| format!("user {u}"), |(_, l)| l.clone())
+                            })
+                            .collect();
+                        format!("Together: {} (kept as it is)", names.join(" + "))
+                    }
+                    _ => "Someone outside your teams (kept as it is)".to_owned(),
+                };
                 opts.push(Opt {
                     value: c,
-                    label: "Someone outside your teams (kept as it is)".to_owned(),
+                    label,
                     selected: true,
                 });
             }
@@ -299,8 +329,16 @@ pub fn chosen_steps(
         let Some(raw) = f.get(&format!("{prefix}{i}")).filter(|r| !r.is_empty()) else {
             continue;
         };
+        let may = |value: &str| allowed.iter().any(|(v, _)| v == value);
         match parse_step(raw) {
-            Some(st) if allowed.iter().any(|(v, _)| v == raw) || kept.contains(&st) => out.push(st),
+            Some(st)
+                if may(raw)
+                    || kept.contains(&st)
+                    || matches!(&st, RoutingStep::Users(ids)
+                        if ids.iter().all(|u| may(&format!("user:{u}")))) =>
+            {
+                out.push(st)
+            }
             _ => {
                 return Err(format!(
                     "Step {i} names someone who is not a person or schedule you can choose."
@@ -315,15 +353,33 @@ pub fn step_value(st: &RoutingStep) -> String {
     match st {
         RoutingStep::User(u) => format!("user:{u}"),
         RoutingStep::Schedule(sc) => format!("schedule:{sc}"),
+        RoutingStep::ScheduleAll(sc) => format!("schedule_all:{sc}"),
+        RoutingStep::Users(ids) => format!(
+            "users:{}",
+            ids.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+")
+        ),
     }
 }
 
 pub fn parse_step(raw: &str) -> Option<RoutingStep> {
     let (kind, id) = raw.split_once(':')?;
+    if kind == "users" {
+        let ids: Option<Vec<switchboard_core::UserId>> = id
+            .split('+')
+            .map(|p| p.parse().ok().map(switchboard_core::UserId))
+            .collect();
+        return ids.map(RoutingStep::Users);
+    }
     let id: i64 = id.parse().ok()?;
     match kind {
         "user" => Some(RoutingStep::User(switchboard_core::UserId(id))),
         "schedule" => Some(RoutingStep::Schedule(
+            switchboard_core::schedule::ScheduleId(id),
+        )),
+        "schedule_all" => Some(RoutingStep::ScheduleAll(
             switchboard_core::schedule::ScheduleId(id),
         )),
         _ => None,
