@@ -73,7 +73,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         call.plan
             .steps
             .iter()
-            .filter_map(|s| s.responder.as_ref())
+            .flat_map(|s| s.legs())
             .find(|r| r.user_id == u)
             .map(|r| r.name.clone())
     });

@@ -93,6 +93,9 @@ pub struct Attempt {
     /// The provider's id for the dialed leg.
     pub leg_id: Option<String>,
     pub screening: Screening,
+    /// When the phone was picked up, as far as Switchboard was told (a step that rings
+    /// several people, or screening).
+    pub picked_up_at: Option<Timestamp>,
 }
 
 /// An attempt as stored and shown: screening as `accepted` (`null` when the line does not
@@ -110,6 +113,8 @@ struct AttemptRepr {
     ended_at: Option<Timestamp>,
     duration_secs: Option<u32>,
     leg_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    picked_up_at: Option<Timestamp>,
     #[serde(default)]
     accepted: Option<bool>,
     #[serde(default)]
@@ -140,6 +145,7 @@ impl From<AttemptRepr> for Attempt {
             duration_secs: r.duration_secs,
             leg_id: r.leg_id,
             screening,
+            picked_up_at: r.picked_up_at,
         }
     }
 }
@@ -163,6 +169,7 @@ impl From<Attempt> for AttemptRepr {
             ended_at: a.ended_at,
             duration_secs: a.duration_secs,
             leg_id: a.leg_id,
+            picked_up_at: a.picked_up_at,
             accepted,
             picked_up,
         }

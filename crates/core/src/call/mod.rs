@@ -140,7 +140,7 @@ impl Call {
         // are told as one: who rang, then what the ones who did something did.
         for round in self
             .attempts
-            .chunk_by(|a, b| a.step == b.step && a.started_at == b.started_at)
+            .chunk_by(|a, b| a.step == b.step && a.started_at == b.started_at && b.leg > a.leg)
         {
             if let [a] = round {
                 parts.push(format!("{} {}", a.name, a.outcome.words()));

@@ -23,6 +23,7 @@ fn screening_is_stored_in_the_shape_the_api_always_showed() {
         ended_at: None,
         duration_secs: None,
         leg_id: None,
+        picked_up_at: None,
         screening,
     };
     for (s, accepted, picked_up) in [

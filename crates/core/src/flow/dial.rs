@@ -14,15 +14,18 @@
 //! while one leg hears the sound is not documented either. So neither carrier promises, by
 //! webhooks alone, that a voicemail picking up cannot stop a person's phone from ringing.
 //! What Switchboard does instead: a voicemail never presses the key, so it is never
-//! connected; and when a dial ends early (before the ring time) because a leg picked up
-//! without accepting, the legs that never picked up are rung again for the rest of the ring
-//! time. A person who could still accept is rung again after a gap of a few seconds, never
-//! dropped. The simulator plays both carrier behaviours (`CallSpec::others_on_pickup`).
+//! connected; and when a leg picked up without accepting before the end of the ring time,
+//! the legs that never picked up are rung again (the dial's result cannot tell whether they
+//! rang on or were stopped), for the whole ring time.
+//! A person who could still accept is rung again after a gap of a few seconds, never
+//! dropped; each such round has one leg fewer, so a step rings at most as many rounds as it
+//! has people. The simulator plays both carrier behaviours (`CallSpec::others_on_pickup`).
 
 use super::*;
 
-/// Fewest seconds worth ringing the other legs again after a leg picked up without accepting.
-pub(super) const MIN_RERING_SECS: i64 = 5;
+/// A pickup this many seconds or more before the end of the ring time cut the other phones'
+/// ringing short (if the carrier stops them on a pickup).
+const EARLY_MARGIN_SECS: i64 = 2;
 
 /// A dial ended: what became of each leg, and the call's next step.
 pub(super) fn ended(
@@ -151,6 +154,16 @@ pub(super) fn ended(
         t.instructions.push(Instruction::Hangup);
         return;
     }
+    let again = if several {
+        ring_again(call, line, &round, now)
+    } else {
+        None
+    };
+    if let Some((_, legs)) = &again {
+        for &i in legs {
+            call.attempts[i].outcome = AttemptOutcome::Canceled;
+        }
+    }
     for &i in &round {
         let a = &call.attempts[i];
         t.log(
@@ -158,10 +171,15 @@ pub(super) fn ended(
             format!("{} {}", a.name, a.outcome.words()),
         );
     }
-    if several && ring_again(call, line, step, &round, now, t) {
-        return;
+    match again {
+        Some((why, legs)) => {
+            t.log(EventKind::Decision, why);
+            let legs: Vec<usize> = legs.iter().map(|&i| call.attempts[i].leg).collect();
+            let secs = ring_timeout(call, line);
+            start_round(call, line, step, &legs, secs, now, t);
+        }
+        None => next_step(call, line, step + 1, now, t),
     }
-    next_step(call, line, step + 1, now, t);
 }
 
 /// The attempts of `step` still ringing, by index.
@@ -182,17 +200,16 @@ fn round_names(call: &Call, round: &[usize]) -> String {
     names.join(" + ")
 }
 
-/// After a round of a step that rings together ended early because a leg picked up without
-/// accepting (a voicemail, most often), rings the legs that never picked up again for what
-/// is left of the step's ring time. Returns whether it did.
+/// After a round of a step that rings together in which a leg picked up without accepting
+/// (a voicemail, most often): the attempts of the legs that never picked up, to ring again,
+/// and why in words; `None` when there are none or the pickup came at the end of the ring
+/// time anyway.
 fn ring_again(
-    call: &mut Call,
+    call: &Call,
     line: &Line,
-    step: usize,
     round: &[usize],
     now: Timestamp,
-    t: &mut Transition,
-) -> bool {
+) -> Option<(String, Vec<usize>)> {
     let refused: Vec<usize> = round
         .iter()
         .copied()
@@ -208,30 +225,28 @@ fn ring_again(
             )
         })
         .collect();
-    let first_rang = call
-        .attempts
+    // Whether the carrier stopped the other phones when that leg picked up or let them ring
+    // on, the dial's result does not tell; they rang at least until the pickup. If that was
+    // before the end of the ring time, they are rung again: a person who could still accept
+    // must not lose to a voicemail.
+    let timeout = ring_timeout(call, line);
+    let round_start = round.iter().map(|&i| call.attempts[i].started_at).min()?;
+    let first_pickup = refused
         .iter()
-        .filter(|a| a.step == step)
-        .map(|a| a.started_at)
+        .filter_map(|&i| call.attempts[i].picked_up_at)
         .min()
         .unwrap_or(now);
-    let deadline =
-        first_rang + jiff::SignedDuration::from_secs(i64::from(ring_timeout(call, line)));
-    let left = deadline.duration_since(now).as_secs();
-    if refused.is_empty() || again.is_empty() || left < MIN_RERING_SECS {
-        return false;
+    let early =
+        first_pickup.duration_since(round_start).as_secs() < i64::from(timeout) - EARLY_MARGIN_SECS;
+    if refused.is_empty() || again.is_empty() || !early {
+        return None;
     }
-    let who = round_names(call, &refused);
-    let legs: Vec<usize> = again.iter().map(|&i| call.attempts[i].leg).collect();
-    let names = round_names(call, &again);
-    t.log(
-        EventKind::Decision,
-        format!(
-            "{who} picked up without accepting and the other phones stopped ringing: ringing {names} again for the {left} s left"
-        ),
+    let why = format!(
+        "{} picked up without accepting, which may have stopped the other phones: ringing {} again for {timeout} s",
+        round_names(call, &refused),
+        round_names(call, &again)
     );
-    start_round(call, line, step, &legs, left as u32, now, t);
-    true
+    Some((why, again))
 }
 
 pub(super) fn next_step(
@@ -322,6 +337,7 @@ fn start_round(
             duration_secs: None,
             leg_id: None,
             screening: Screening::start(line.screening),
+            picked_up_at: None,
         });
     }
     t.instructions
@@ -373,18 +389,7 @@ pub(super) fn resume_dial(call: &Call, line: &Line, step: usize) -> Instruction 
     if legs.is_empty() {
         return Instruction::Hangup;
     }
-    let started = call.attempts[round[0]].started_at;
-    let first_rang = call
-        .attempts
-        .iter()
-        .filter(|a| a.step == step)
-        .map(|a| a.started_at)
-        .min()
-        .unwrap_or(started);
-    // The same ring time as the round that is running had.
-    let total = i64::from(ring_timeout(call, line));
-    let secs = (total - started.duration_since(first_rang).as_secs()).clamp(MIN_RERING_SECS, total);
-    dial_instruction(call, line, step, &legs, secs as u32)
+    dial_instruction(call, line, step, &legs, ring_timeout(call, line))
 }
 
 pub(super) fn skip_words(r: crate::plan::SkipReason) -> &'static str {

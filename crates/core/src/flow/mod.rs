@@ -129,6 +129,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             step,
             screening::which_leg(call, step, leg, to.as_deref()),
             leg_id,
+            now,
             &mut t,
         ),
         Event::ScreenAnswered { step, leg, digits } => {

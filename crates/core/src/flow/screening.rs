@@ -48,6 +48,7 @@ pub(super) fn prompted(
     step: usize,
     leg: usize,
     leg_id: Option<String>,
+    now: Timestamp,
     t: &mut Transition,
 ) {
     let waiting = call.phase == (Phase::Dialing { step });
@@ -57,6 +58,7 @@ pub(super) fn prompted(
             if leg_id.is_some() {
                 a.leg_id = leg_id;
             }
+            a.picked_up_at.get_or_insert(now);
             if !line.screening {
                 t.log(EventKind::Decision, format!("{} picked up", a.name));
                 return;

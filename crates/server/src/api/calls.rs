@@ -96,7 +96,7 @@ fn plan_names(c: &Call) -> HashMap<i64, String> {
     c.plan
         .steps
         .iter()
-        .filter_map(|s| s.responder.as_ref())
+        .flat_map(|s| s.legs())
         .map(|r| (r.user_id.0, r.name.clone()))
         .collect()
 }

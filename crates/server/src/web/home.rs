@@ -119,7 +119,7 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
     let chain: Vec<String> = plan
         .steps
         .iter()
-        .filter_map(|st| st.responder.as_ref())
+        .flat_map(|st| st.legs())
         .map(|r| {
             format!(
                 "{}{}",

@@ -164,18 +164,28 @@ pub async fn show(
         .iter()
         .map(|st| StepView {
             target: st.target.clone(),
-            responder: st.responder.as_ref().map(|r| {
-                let local = dir
-                    .users
-                    .get(&r.user_id)
-                    .map(|u| {
-                        format!(
-                            ", {} their time",
-                            view::clock_at(at, &u.time_zone, zone.clock)
-                        )
+            // Everyone the step rings; several at once when it rings together.
+            responder: st.responder.as_ref().map(|_| {
+                let each: Vec<String> = st
+                    .legs()
+                    .map(|r| {
+                        let local = dir
+                            .users
+                            .get(&r.user_id)
+                            .map(|u| {
+                                format!(
+                                    ", {} their time",
+                                    view::clock_at(at, &u.time_zone, zone.clock)
+                                )
+                            })
+                            .unwrap_or_default();
+                        format!("{} ({}{local})", r.name, r.phone)
                     })
-                    .unwrap_or_default();
-                format!("{} ({}{local})", r.name, r.phone)
+                    .collect();
+                match each.len() {
+                    1 => each.concat(),
+                    _ => format!("{}, rung at the same time", each.join(" + ")),
+                }
             }),
             why: st.skipped.map(skip_words).unwrap_or_default().to_owned(),
         })
@@ -189,7 +199,7 @@ pub async fn show(
                 let who: Vec<String> = p
                     .steps
                     .iter()
-                    .filter_map(|st| st.responder.as_ref().map(|r| r.name.clone()))
+                    .flat_map(|st| st.legs().map(|r| r.name.clone()))
                     .collect();
                 format!(
                     "Press {}: {} → {}{}",
@@ -225,7 +235,7 @@ pub async fn show(
     let ringing = now_plan
         .steps
         .iter()
-        .filter_map(|st| st.responder.as_ref())
+        .flat_map(|st| st.legs())
         .map(|r| format!("{} ({})", r.name, r.phone))
         .collect();
     let urls = crate::urls::Urls::new(&s.config.public_url);

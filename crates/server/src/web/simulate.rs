@@ -72,7 +72,7 @@ pub async fn simulate(
     spec.auth_token = line.auth_token.clone();
     spec.call_sid = Some(sid.clone());
     spec.caller_name = Some(format!("Simulated by {}", v.user.name));
-    let responders = plan.steps.iter().filter_map(|st| st.responder.as_ref());
+    let responders = plan.steps.iter().flat_map(|st| st.legs());
     for (i, r) in responders.enumerate() {
         let chosen = f
             .get(&format!("r{}", i + 1))

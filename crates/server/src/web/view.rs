@@ -135,7 +135,7 @@ pub fn row(c: &Call, lines: &HashMap<LineId, String>, local: &Local, media: Stri
         c.plan
             .steps
             .iter()
-            .filter_map(|s| s.responder.as_ref())
+            .flat_map(|s| s.legs())
             .find(|r| r.user_id == u)
             .map(|r| r.name.clone())
     });

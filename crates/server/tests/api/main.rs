@@ -34,4 +34,5 @@ mod security;
 mod slack_app;
 mod sso;
 mod teams;
+mod together;
 mod webhooks;
