@@ -94,7 +94,7 @@ pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resol
     let users = match step {
         RoutingStep::User(_) | RoutingStep::Users(_) => step.users().to_vec(),
         RoutingStep::Schedule(id) | RoutingStep::ScheduleAll(id) => {
-            let Some(entry) = dir.schedules.get(&id) else {
+            let Some(entry) = dir.schedules.get(id) else {
                 return Resolved::Unknown;
             };
             let users = entry

@@ -36,17 +36,19 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
 }
 
 /// A call in progress to `line` from +14155550199, planned to ring the line's users (ids 1 to
-/// 3: Alice, Bob, Carol, each with a phone).
+/// 3: Alice, Bob, Carol, each with a phone), alone or together.
 pub fn call(line: &Line) -> crate::call::Call {
-    let plan = Plan::resolve(&line.routing, None, |s| {
-        let RoutingStep::User(UserId(id)) = s else {
-            unreachable!("these tests route to users only")
-        };
+    let person = |UserId(id): UserId| {
         Resolved::Responder(Responder {
-            user_id: UserId(*id),
-            name: ["", "Alice", "Bob", "Carol"][*id as usize].into(),
+            user_id: UserId(id),
+            name: ["", "Alice", "Bob", "Carol"][id as usize].into(),
             phone: PhoneNumber::parse(&format!("+1415555010{id}")).unwrap(),
         })
+    };
+    let plan = Plan::resolve(&line.routing, None, |s| match s {
+        RoutingStep::User(u) => person(*u),
+        RoutingStep::Users(v) => Resolved::Together(v.iter().copied().map(person).collect()),
+        _ => unreachable!("these tests route to users only"),
     });
     crate::call::Call {
         id: CallId(1),

@@ -175,3 +175,5 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
 mod menu_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod together_tests;

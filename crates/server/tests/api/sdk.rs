@@ -211,6 +211,36 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     pressed.caller.menu_keys = "1";
     specs.push(pressed);
     specs.push(app.spec(&menu).responder(BOB, answer));
+    // Ringing together: several numbers in one dial, each leg's pickup document (an empty one
+    // without screening, the prompt with it), and a ring-again dial after a voicemail.
+    for screening in [false, true] {
+        let together = app.line(&[a]).await;
+        let (status, body) = app
+            .patch(
+                &format!("/lines/{}", together["id"]),
+                json!({"screening": screening,
+                       "routing": {"steps": [{"users": [a, b]}], "ring_timeout_secs": 20}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        specs.push(
+            app.spec(&together)
+                .responder(
+                    ALICE,
+                    Responder::Voicemail {
+                        after_secs: 3,
+                        message_secs: 10,
+                    },
+                )
+                .responder(
+                    BOB,
+                    Responder::Answer {
+                        after_secs: 6,
+                        talk_secs: 10,
+                    },
+                ),
+        );
+    }
     let mut docs = Vec::new();
     for s in &specs {
         let (t, _) = app.call(s).await;
