@@ -43,6 +43,9 @@ pub struct CallFilter {
     pub outcome: Option<Outcome>,
     /// Only calls whose caller number contains this text.
     pub caller: Option<String>,
+    /// Only calls whose caller number or name, or voicemail transcript, contains this text
+    /// (any case).
+    pub text: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub include_archived: bool,
@@ -107,6 +110,8 @@ pub enum JobKind {
     IncidentEvent,
     /// Tell a person, by a Slack direct message, about a cover request (asked, or decided).
     CoverNotice,
+    /// Make a voicemail's transcript (or wait for the carrier's).
+    Transcribe,
 }
 
 impl JobKind {
@@ -117,6 +122,7 @@ impl JobKind {
             JobKind::Alert => "alert",
             JobKind::IncidentEvent => "incident_event",
             JobKind::CoverNotice => "cover_notice",
+            JobKind::Transcribe => "transcribe",
         }
     }
 
@@ -127,6 +133,7 @@ impl JobKind {
             JobKind::Alert,
             JobKind::IncidentEvent,
             JobKind::CoverNotice,
+            JobKind::Transcribe,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -186,6 +193,16 @@ impl NewJob {
             payload: serde_json::json!({ "request": request, "to": to, "what": what }),
             call: None,
             queue: Some(format!("cover/{request}")),
+        }
+    }
+
+    /// The transcript of voicemail `recording` of `call`.
+    pub fn transcribe(call: CallId, recording: RecordingId) -> Self {
+        NewJob {
+            kind: JobKind::Transcribe,
+            payload: serde_json::json!({ "recording": recording }),
+            call: Some(call),
+            queue: None,
         }
     }
 
@@ -672,6 +689,14 @@ pub trait Store: Send + Sync + 'static {
         id: RecordingId,
         local_path: Option<&str>,
     ) -> StoreResult<()>;
+    /// Records a voicemail's transcript as it stands, with `event` in its call's log (in the
+    /// same transaction) when given.
+    async fn set_transcript(
+        &self,
+        id: RecordingId,
+        transcript: &crate::call::Transcript,
+        event: Option<&crate::call::CallEvent>,
+    ) -> StoreResult<()>;
 
     /// Stores an uploaded audio message under `token`.
     async fn put_audio(
@@ -707,4 +732,7 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_job(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives up on a job for good, keeping `error` for inspection.
     async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()>;
+    /// Puts a job back to run at `at` because it waits for something (not a failure: the
+    /// claim does not count as an attempt), keeping `note`.
+    async fn defer_job(&self, id: i64, at: Timestamp, note: &str) -> StoreResult<()>;
 }

@@ -23,6 +23,8 @@ pub struct Alert {
     pub test_call: bool,
     /// The incident the call is linked to: (label such as `Incident #7 (triggered): …`, URL).
     pub incident: Option<(String, String)>,
+    /// The voicemail's transcript in words (its text, "transcribing…", or why there is none).
+    pub transcript: Option<String>,
 }
 
 impl Alert {
@@ -115,18 +117,27 @@ pub fn slack(a: &Alert) -> Value {
             .iter()
             .map(|(label, url)| format!("<{url}|{}>", mrkdwn(label))),
     );
-    json!({
+    let mut body = json!({
         "text": mrkdwn(&a.headline()),
         "blocks": [
             { "type": "header", "text": { "type": "plain_text", "text": clip(&a.headline(), 150), "emoji": true } },
             { "type": "section", "fields": fields },
             { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*Path*\n{}", mrkdwn(&a.path)), 3000) } },
+            { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*Voicemail transcript*\n{}", mrkdwn(a.transcript.as_deref().unwrap_or("-"))), 3000) } },
             { "type": "context", "elements": [
                 { "type": "mrkdwn", "text": clip(&format!("{} · started {}", links.join(" · "), a.started_at), 3000) }
             ] }
         ],
         "unfurl_links": false,
-    })
+    });
+    if a.transcript.is_none() {
+        // No voicemail transcript: no section for it.
+        body["blocks"]
+            .as_array_mut()
+            .expect("the alert has blocks")
+            .remove(3);
+    }
+    body
 }
 
 /// A short "ringing now" notice for a Slack incoming webhook, posted when a call starts; the
@@ -245,6 +256,9 @@ pub fn teams(a: &Alert) -> Value {
         json!({ "title": "Path", "value": teams_text(&clip(&a.path, 3000)) }),
         json!({ "title": "Started", "value": a.started_at }),
     ];
+    if let Some(t) = &a.transcript {
+        facts.push(json!({ "title": "Voicemail transcript", "value": teams_text(&clip(t, 3000)) }));
+    }
     if let Some(who) = &a.answered_by {
         facts.insert(
             3,

@@ -16,6 +16,7 @@ fn alert(outcome: &str) -> Alert {
         recordings: vec![("Voicemail (12 s)".into(), "https://sb.example/r/1".into())],
         test_call: false,
         incident: None,
+        transcript: None,
     }
 }
 

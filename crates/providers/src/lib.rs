@@ -67,6 +67,12 @@ pub trait VoiceProvider: Send + Sync {
         step: usize,
         leg: Option<usize>,
     ) -> Result<Event, ParseError>;
+    /// Parses the carrier's transcript of a voicemail: the carrier's id of the recording
+    /// (when it says) and the transcript.
+    fn transcript(
+        &self,
+        form: &Form,
+    ) -> Result<(Option<String>, switchboard_core::call::Transcript), ParseError>;
     /// Parses the request sent when the voicemail recording finished.
     fn voicemail_taken(&self, form: &Form) -> Result<Event, ParseError>;
     /// Parses a recording callback; `None` when it is only a progress report.

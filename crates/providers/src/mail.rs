@@ -23,6 +23,9 @@ fn facts(a: &Alert) -> Vec<(&'static str, String)> {
     }
     out.push(("Duration", a.duration()));
     out.push(("Path", a.path.clone()));
+    if let Some(t) = &a.transcript {
+        out.push(("Voicemail transcript", t.clone()));
+    }
     out.push(("Started", a.started_at.clone()));
     if let Some((label, _)) = &a.incident {
         out.push(("Incident", label.clone()));
@@ -93,6 +96,7 @@ mod tests {
                 "Incident #3 (triggered): x".into(),
                 "https://sb.example/incidents/3".into(),
             )),
+            transcript: Some("Payments <down> since 9".into()),
         };
         let t = text(&a);
         assert!(
@@ -112,6 +116,11 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("&quot;ACME&quot;"), "{h}");
+        assert!(
+            t.contains("Voicemail transcript: Payments <down> since 9\n"),
+            "{t}"
+        );
+        assert!(h.contains("Payments &lt;down&gt; since 9"), "{h}");
         assert!(
             h.contains("href=\"https://sb.example/r/1?a=1&amp;b=2\""),
             "{h}"

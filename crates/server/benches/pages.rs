@@ -28,6 +28,7 @@ fn config(
         trusted_proxies: Default::default(),
         sso: None,
         smtp: None,
+        transcription: None,
     }
 }
 

@@ -10,6 +10,9 @@ use switchboard_core::store::{Job, StoreError};
 use switchboard_core::CallId;
 use switchboard_providers::chat::{self, Alert};
 
+/// How long the alert after a call waits for its voicemail's transcript, after the call ended.
+pub const TRANSCRIPT_WAIT_SECS: i64 = 120;
+
 /// Longest `Retry-After` honoured; a longer one is treated as this.
 const MAX_RETRY_AFTER_SECS: i64 = 3600;
 
@@ -59,6 +62,22 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         Err(e) => return Err(retry(e)),
     };
     let recordings = state.store.list_recordings(call.id).await.map_err(retry)?;
+    let transcript = crate::api::calls::voicemail_transcript(&recordings).cloned();
+    // The alert after the call waits a bounded time for a voicemail transcript being made. A
+    // Slack app channel does not wait: its message is updated when the transcript is made.
+    if let Some(t) = transcript.as_ref().filter(|t| t.pending()) {
+        let now = state.clock.now();
+        let since_end = now.as_second() - call.ended_at.unwrap_or(now).as_second();
+        if !ringing && channel.kind != ChannelKind::SlackApp && since_end < TRANSCRIPT_WAIT_SECS {
+            let at = now
+                .checked_add(SignedDuration::from_secs(10))
+                .unwrap_or(now);
+            return Err(JobError::Wait(
+                at,
+                format!("waiting for the voicemail transcript ({})", t.words()),
+            ));
+        }
+    }
     // The incident the call opened or joined (in the same transaction as its end).
     let incident = state
         .store
@@ -108,6 +127,10 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
                 format!("Incident #{} ({}): {}", i.id, i.status.as_str(), i.title),
                 urls.incident(i.id),
             )
+        }),
+        transcript: transcript.map(|t| match t.pending() {
+            true => "transcribing… (on the call log when it is made)".to_owned(),
+            false => t.words(),
         }),
     };
     match (&channel.slack, channel.kind) {
@@ -198,7 +221,7 @@ async fn voicemail_of(
             let at = now
                 .checked_add(SignedDuration::from_secs(20))
                 .unwrap_or(now);
-            Err(JobError::RetryAt(
+            Err(JobError::Wait(
                 at,
                 "waiting for the voicemail to be stored".into(),
             ))

@@ -38,6 +38,8 @@ pub struct Config {
     pub sso: Option<crate::accounts::sso::SsoConfig>,
     /// The SMTP server email channels send through, when configured.
     pub smtp: Option<crate::email::SmtpConfig>,
+    /// The engine that transcribes voicemails, when configured.
+    pub transcription: Option<crate::transcribe::Engine>,
 }
 
 impl fmt::Debug for Config {
@@ -53,6 +55,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("sso", &self.sso)
             .field("smtp", &self.smtp)
+            .field("transcription", &self.transcription)
             .finish()
     }
 }
@@ -106,6 +109,11 @@ struct FileConfig {
     sso_only: Option<bool>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    transcription: Option<String>,
+    transcription_url: Option<String>,
+    transcription_model: Option<String>,
+    transcription_key: Option<String>,
+    transcription_language: Option<String>,
 }
 
 /// Values given on the command line.
@@ -118,7 +126,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 19] = [
     "listen",
     "public_url",
     "database_url",
@@ -133,6 +141,11 @@ const KEYS: [&str; 14] = [
     "sso_only",
     "smtp_url",
     "smtp_from",
+    "transcription",
+    "transcription_url",
+    "transcription_model",
+    "transcription_key",
+    "transcription_language",
 ];
 
 /// Hosts Slack (webhooks, and the Web API a Slack app posts through) and Teams (Workflows,
@@ -192,6 +205,11 @@ impl Config {
                 ("sso_only", file.sso_only.map(|b| b.to_string())),
                 ("smtp_url", file.smtp_url),
                 ("smtp_from", file.smtp_from),
+                ("transcription", file.transcription),
+                ("transcription_url", file.transcription_url),
+                ("transcription_model", file.transcription_model),
+                ("transcription_key", file.transcription_key),
+                ("transcription_language", file.transcription_language),
             ] {
                 if let Some(v) = v {
                     values.insert(key, (v, label.clone()));
@@ -287,8 +305,16 @@ impl Config {
             take("sso_only"),
         )?;
         let smtp = crate::email::SmtpConfig::from_layers(take("smtp_url"), take("smtp_from"))?;
+        let transcription = crate::transcribe::from_layers(
+            take("transcription"),
+            take("transcription_url"),
+            take("transcription_model"),
+            take("transcription_key"),
+            take("transcription_language"),
+        )?;
         Ok(Config {
             smtp,
+            transcription,
             sso,
             listen,
             public_url,

@@ -93,6 +93,7 @@ async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result
         Some(JobKind::Alert) => crate::alerts::send_alert(state, &job).await,
         Some(JobKind::IncidentEvent) => crate::incident_events::send(state, &job).await,
         Some(JobKind::CoverNotice) => crate::cover_notice::send(state, &job).await,
+        Some(JobKind::Transcribe) => crate::transcribe::run(state, &job).await,
         None => Err(JobError::Permanent(format!(
             "unknown job kind '{}'",
             job.kind
@@ -100,6 +101,7 @@ async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result
     };
     let outcome = match &result {
         Ok(()) => "done",
+        Err(JobError::Wait(..)) => "waiting",
         Err(JobError::Permanent(_)) => "failed",
         Err(JobError::Retry(_) | JobError::RetryAt(..)) if job.attempts >= MAX_ATTEMPTS => "failed",
         Err(JobError::Retry(_) | JobError::RetryAt(..)) => "retry",
@@ -130,6 +132,10 @@ async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result
             tracing::warn!(job = job.id, kind = %job.kind, error = %e, retry_at = %at, "job deferred by its destination; will retry");
             state.store.retry_job(job.id, at, &e).await?;
         }
+        Err(JobError::Wait(at, note)) => {
+            tracing::debug!(job = job.id, kind = %job.kind, note = %note, until = %at, "job waits");
+            state.store.defer_job(job.id, at, &note).await?;
+        }
     }
     Ok(true)
 }
@@ -138,6 +144,12 @@ async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), StoreEr
     if job.kind == switchboard_core::store::JobKind::FetchRecording.as_str() {
         if let Some(id) = recording_id(job) {
             state.store.set_recording_media(id, None).await?;
+        }
+    }
+    if job.kind == switchboard_core::store::JobKind::Transcribe.as_str() {
+        if let Some(id) = recording_id(job) {
+            // The reason is the last try's, as the job stored it.
+            let _ = crate::transcribe::fail(state, id, error.to_owned()).await;
         }
     }
     state.store.fail_job(job.id, error).await
@@ -152,6 +164,10 @@ pub enum JobError {
     RetryAt(jiff::Timestamp, String),
     /// Will never work (bad payload, forbidden destination).
     Permanent(String),
+    /// Not a failure: waiting for something else (a voicemail being stored, a transcript
+    /// being made) until the instant given; not counted as an attempt. Whoever waits bounds
+    /// the wait.
+    Wait(jiff::Timestamp, String),
 }
 
 fn recording_id(job: &Job) -> Option<RecordingId> {

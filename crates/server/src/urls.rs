@@ -54,6 +54,7 @@ impl<'a> Urls<'a> {
                 format!("{base}/screen/{step}/result{}", leg_query(leg))
             }
             Callback::Menu => format!("{base}/menu"),
+            Callback::Transcript => format!("{base}/transcript"),
         }
     }
 

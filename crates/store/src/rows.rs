@@ -169,6 +169,10 @@ where
         status: RecordingStatus::parse(&status).ok_or_else(|| bad("recording status"))?,
         local_path: col(r, "local_path")?,
         created_at: ts(col(r, "created_at")?)?,
+        transcript: col::<_, Option<String>>(r, "transcript")?
+            .map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(|_| bad("recording transcript"))?,
     })
 }
 

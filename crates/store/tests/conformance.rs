@@ -139,6 +139,7 @@ fn report(sid: &str, media: bool) -> RecordingReport {
         provider_url: format!("https://api.twilio.com/{sid}"),
         duration_secs: Some(7),
         has_media: media,
+        transcribe: false,
     }
 }
 

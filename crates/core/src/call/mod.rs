@@ -14,7 +14,7 @@ mod recording;
 pub use attempt::{Attempt, AttemptOutcome, Screening};
 pub use caller::{CallerInfo, MAX_CALLER_FIELD};
 pub use event::{CallEvent, EventKind};
-pub use recording::{Recording, RecordingKind, RecordingReport, RecordingStatus};
+pub use recording::{Recording, RecordingKind, RecordingReport, RecordingStatus, Transcript};
 
 /// The start of the provider call id of a call the dashboard's simulator plays. Real
 /// providers' ids never start so (Twilio's start with `CA`, Plivo's are UUIDs); on a line

@@ -73,6 +73,46 @@ impl RecordingStatus {
     }
 }
 
+/// A voicemail's transcript, as far as it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Transcript {
+    /// Being made. `note`: why the last try did not finish, while it is tried again ("the
+    /// engine answered HTTP 429").
+    Transcribing {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Made: the words.
+    Done { text: String },
+    /// Given up, and why.
+    Failed { reason: String },
+}
+
+impl Transcript {
+    /// Still being made.
+    pub fn pending(&self) -> bool {
+        matches!(self, Transcript::Transcribing { .. })
+    }
+
+    /// The words, once made.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Transcript::Done { text } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// In words, for a page or a chat message: the text, "transcribing…", or why not.
+    pub fn words(&self) -> String {
+        match self {
+            Transcript::Done { text } => text.clone(),
+            Transcript::Transcribing { .. } => "transcribing…".to_owned(),
+            Transcript::Failed { reason } => format!("no transcript: {reason}"),
+        }
+    }
+}
+
 /// A recording the provider made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
@@ -86,6 +126,8 @@ pub struct Recording {
     /// Path of our copy, relative to the data directory.
     pub local_path: Option<String>,
     pub created_at: Timestamp,
+    /// A voicemail's transcript, when the installation makes them.
+    pub transcript: Option<Transcript>,
 }
 
 /// A recording as reported by the provider, to add or update.
@@ -97,6 +139,9 @@ pub struct RecordingReport {
     pub duration_secs: Option<u32>,
     /// `false` when the provider says the recording has no media.
     pub has_media: bool,
+    /// A voicemail to transcribe (set by the server when the installation has a
+    /// transcription engine): stored with its transcript "transcribing…" and its job.
+    pub transcribe: bool,
 }
 
 impl RecordingReport {

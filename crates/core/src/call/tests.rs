@@ -7,6 +7,7 @@ fn report(has_media: bool) -> RecordingReport {
         provider_url: "https://api.twilio.com/r".into(),
         duration_secs: Some(12),
         has_media,
+        transcribe: false,
     }
 }
 

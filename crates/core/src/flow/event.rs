@@ -21,6 +21,8 @@ pub enum Callback {
     ScreenResult { step: usize, leg: Option<usize> },
     /// The key the caller pressed in the line's menu (or none).
     Menu,
+    /// The carrier's transcript of the voicemail.
+    Transcript,
 }
 
 /// What the provider must do, provider-neutral.
@@ -67,6 +69,9 @@ pub enum Instruction {
         max_secs: u32,
         action: Callback,
         recording_callback: Callback,
+        /// The carrier transcribes the message and sends the text here (set by the server
+        /// when the installation uses the carrier's transcription).
+        transcribe: Option<Callback>,
     },
     /// End the call.
     Hangup,

@@ -112,6 +112,7 @@ fn all_missed_plays_no_answer_and_records() {
         provider_url: "https://x/RE1".into(),
         duration_secs: Some(12),
         has_media: true,
+        transcribe: false,
     };
     handle(
         &mut c,
@@ -220,6 +221,7 @@ fn a_late_voicemail_recording_turns_missed_into_voicemail() {
             provider_url: "https://x/RE2".into(),
             duration_secs: Some(9),
             has_media: true,
+            transcribe: false,
         }),
         NOW,
     );
@@ -342,6 +344,7 @@ fn a_simulated_call_alerts_nobody_and_fetches_no_audio() {
         provider_url: "http://127.0.0.1/RE1".into(),
         duration_secs: Some(8),
         has_media: true,
+        transcribe: false,
     };
     let t = handle(
         &mut call,

@@ -111,6 +111,7 @@ pub fn voicemail_instructions_for(
             recording_callback: Callback::RecordingReady {
                 kind: RecordingKind::Voicemail,
             },
+            transcribe: None,
         },
         Instruction::Say(goodbye),
         Instruction::Hangup,

@@ -68,6 +68,7 @@ fn recording_report(
         provider_url: url.to_owned(),
         duration_secs: secs,
         has_media: secs != Some(0),
+        transcribe: false,
     }))
 }
 
@@ -162,6 +163,24 @@ impl VoiceProvider for Plivo {
             leg,
             digits: form.non_empty("Digits").map(str::to_owned),
         })
+    }
+
+    fn transcript(
+        &self,
+        form: &Form,
+    ) -> Result<(Option<String>, switchboard_core::call::Transcript), ParseError> {
+        use switchboard_core::call::Transcript;
+        // Plivo's fields are snake_case; `error` says why there is no text.
+        let t = match (form.non_empty("error"), form.get("transcription")) {
+            (Some(e), _) => Transcript::Failed {
+                reason: format!("Plivo could not transcribe the message: {e}"),
+            },
+            (None, Some(text)) => Transcript::Done {
+                text: text.trim().to_owned(),
+            },
+            (None, None) => return Err(err("transcription is missing".to_owned())),
+        };
+        Ok((form.non_empty("recording_id").map(str::to_owned), t))
     }
 
     fn voicemail_taken(&self, form: &Form) -> Result<Event, ParseError> {

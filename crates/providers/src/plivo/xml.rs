@@ -24,7 +24,13 @@ fn digits(n: &str) -> &str {
     n.strip_prefix('+').unwrap_or(n)
 }
 
-fn voicemail(w: &mut XmlWriter, action: &str, callback: Option<&str>, max_secs: u32) {
+fn voicemail(
+    w: &mut XmlWriter,
+    action: &str,
+    callback: Option<&str>,
+    max_secs: u32,
+    transcript: Option<&str>,
+) {
     let max = max_secs.to_string();
     let mut attrs: Vec<(&'static str, &str)> = vec![
         ("action", action),
@@ -38,6 +44,14 @@ fn voicemail(w: &mut XmlWriter, action: &str, callback: Option<&str>, max_secs: 
     ];
     if let Some(cb) = callback {
         attrs.extend([("callbackUrl", cb), ("callbackMethod", "POST")]);
+    }
+    // Plivo's automated transcription (English only) posts its result to transcriptionUrl.
+    if let Some(t) = transcript {
+        attrs.extend([
+            ("transcriptionType", "auto"),
+            ("transcriptionUrl", t),
+            ("transcriptionMethod", "POST"),
+        ]);
     }
     w.leaf("Record", &attrs, None);
 }
@@ -113,10 +127,12 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 max_secs,
                 action,
                 recording_callback,
+                transcribe,
             } => {
                 let action = url_for(*action);
                 let cb = url_for(*recording_callback);
-                voicemail(&mut w, &action, Some(&cb), *max_secs);
+                let transcript = transcribe.map(url_for);
+                voicemail(&mut w, &action, Some(&cb), *max_secs, transcript.as_deref());
             }
             // A confirmSound document may hold only Speak, Play and Wait: the prompt alone.
             Instruction::AskToAccept { prompt, .. } => speak(&mut w, prompt),
@@ -158,7 +174,7 @@ pub fn render_failure(voicemail_url: &str, max_secs: u32) -> String {
     let mut w = XmlWriter::new();
     w.open("Response", &[]);
     w.leaf("Speak", &[("language", "en-US")], Some(INTERNAL_ERROR_TEXT));
-    voicemail(&mut w, voicemail_url, None, max_secs);
+    voicemail(&mut w, voicemail_url, None, max_secs, None);
     w.leaf("Speak", &[("language", "en-US")], Some(NO_MESSAGE_TEXT));
     w.leaf("Hangup", &[], None);
     w.close("Response");

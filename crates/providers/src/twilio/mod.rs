@@ -61,6 +61,7 @@ fn recording_report(
         provider_url: url.to_owned(),
         duration_secs: duration,
         has_media: duration != Some(0),
+        transcribe: false,
     }))
 }
 
@@ -151,6 +152,27 @@ impl VoiceProvider for Twilio {
             leg,
             digits: form.non_empty("Digits").map(str::to_owned),
         })
+    }
+
+    fn transcript(
+        &self,
+        form: &Form,
+    ) -> Result<(Option<String>, switchboard_core::call::Transcript), ParseError> {
+        use switchboard_core::call::Transcript;
+        let t = match required(form, "TranscriptionStatus")? {
+            "completed" => Transcript::Done {
+                text: form
+                    .get("TranscriptionText")
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned(),
+            },
+            "failed" => Transcript::Failed {
+                reason: "Twilio could not transcribe the message".into(),
+            },
+            other => return Err(err(format!("TranscriptionStatus '{other}' is unknown"))),
+        };
+        Ok((form.non_empty("RecordingSid").map(str::to_owned), t))
     }
 
     fn voicemail_taken(&self, form: &Form) -> Result<Event, ParseError> {

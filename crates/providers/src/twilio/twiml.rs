@@ -70,26 +70,30 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 max_secs,
                 action,
                 recording_callback,
+                transcribe,
             } => {
                 let action = url_for(*action);
                 let rec_url = url_for(*recording_callback);
                 let max = max_secs.to_string();
-                w.leaf(
-                    "Record",
-                    &[
-                        ("action", &action),
-                        ("method", "POST"),
-                        ("maxLength", &max),
-                        ("timeout", "5"),
-                        ("finishOnKey", "#"),
-                        ("playBeep", "true"),
-                        ("trim", "trim-silence"),
-                        ("recordingStatusCallback", &rec_url),
-                        ("recordingStatusCallbackMethod", "POST"),
-                        ("recordingStatusCallbackEvent", "completed absent"),
-                    ],
-                    None,
-                );
+                let transcript = transcribe.map(url_for);
+                let mut attrs: Vec<(&'static str, &str)> = vec![
+                    ("action", &action),
+                    ("method", "POST"),
+                    ("maxLength", &max),
+                    ("timeout", "5"),
+                    ("finishOnKey", "#"),
+                    ("playBeep", "true"),
+                    ("trim", "trim-silence"),
+                    ("recordingStatusCallback", &rec_url),
+                    ("recordingStatusCallbackMethod", "POST"),
+                    ("recordingStatusCallbackEvent", "completed absent"),
+                ];
+                // Twilio transcribes recordings of 2 to 120 s and posts the text to
+                // transcribeCallback; a longer message is kept without a transcript.
+                if let Some(t) = &transcript {
+                    attrs.extend([("transcribe", "true"), ("transcribeCallback", t.as_str())]);
+                }
+                w.leaf("Record", &attrs, None);
             }
             Instruction::AskToAccept {
                 prompt,

@@ -24,6 +24,8 @@ pub struct ListQuery {
     line: Option<String>,
     outcome: Option<String>,
     caller: Option<String>,
+    /// Only calls whose caller (number, name, place) or voicemail transcript contains this.
+    q: Option<String>,
     since: Option<String>,
     until: Option<String>,
     archived: Option<bool>,
@@ -88,7 +90,18 @@ pub(crate) fn recording_json(r: &Recording, jobs: &[switchboard_core::store::Job
         "provider_url": r.provider_url,
         "media_url": r.local_path.as_ref().map(|_| crate::urls::recording_path(r.call_id, r.id)),
         "created_at": r.created_at,
+        "transcript": r.transcript,
     })
+}
+
+/// The transcript of a call's voicemail, if one is made or being made.
+pub(crate) fn voicemail_transcript(
+    recordings: &[Recording],
+) -> Option<&switchboard_core::call::Transcript> {
+    recordings
+        .iter()
+        .filter(|r| r.kind == switchboard_core::call::RecordingKind::Voicemail)
+        .find_map(|r| r.transcript.as_ref())
 }
 
 /// Names of the responders a call's plan mentions, for display.
@@ -119,6 +132,8 @@ pub fn call_detail(
         .iter()
         .map(|r| recording_json(r, jobs))
         .collect::<Vec<_>>());
+    // The voicemail's transcript: {state: transcribing | done | failed, text | note | reason}.
+    v["transcript"] = json!(voicemail_transcript(recordings));
     v["events"] = json!(events);
     v["alerts"] = json!(jobs
         .iter()
@@ -179,6 +194,16 @@ impl ListQuery {
                     .into())
                 }
                 c => c,
+            },
+            text: match q.q {
+                Some(t) if t.contains('\0') || t.chars().count() > 64 || t.trim().is_empty() => {
+                    return Err(DomainError::new(
+                        "q",
+                        "must be 1 to 64 characters of text to look for, without NUL",
+                    )
+                    .into())
+                }
+                t => t,
             },
             since: q.since.map(|t| instant("since", &t)).transpose()?,
             until: q.until.map(|t| instant("until", &t)).transpose()?,
@@ -258,7 +283,7 @@ pub async fn export_calls(
         .await
         .map_err(ApiError::store("call"))?;
     let mut out = String::from(
-        "id,line_id,started_at,ended_at,caller_number,caller_name,outcome,answered_by,path,duration_secs,test_call,archived\r\n",
+        "id,line_id,started_at,ended_at,caller_number,caller_name,outcome,answered_by,path,duration_secs,test_call,archived,voicemail_transcript\r\n",
     );
     for c in &calls {
         let names = plan_names(c);
@@ -266,6 +291,20 @@ pub async fn export_calls(
             .answered_by
             .and_then(|u| names.get(&u.0).cloned())
             .unwrap_or_default();
+        // Only calls that ended in a voicemail can have a transcript.
+        let transcript = match c.outcome {
+            Outcome::Voicemail => {
+                let recordings = s
+                    .store
+                    .list_recordings(c.id)
+                    .await
+                    .map_err(ApiError::store("recording"))?;
+                voicemail_transcript(&recordings)
+                    .map(|t| t.words())
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
         let row = [
             c.id.to_string(),
             c.line_id.to_string(),
@@ -279,6 +318,7 @@ pub async fn export_calls(
             c.duration_secs.map(|d| d.to_string()).unwrap_or_default(),
             c.test_call.to_string(),
             c.archived.to_string(),
+            transcript,
         ];
         let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
         out.push_str(&fields.join(","));

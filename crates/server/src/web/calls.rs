@@ -207,7 +207,9 @@ async fn parse(
         line,
         member: (!v.access.sees_everything()).then(|| v.access.user.unwrap_or(UserId(0))),
         outcome,
-        caller: (!caller.is_empty()).then(|| caller.clone()),
+        // The caller's number, name or place, or the words of a voicemail's transcript.
+        caller: None,
+        text: (!caller.is_empty()).then(|| caller.clone()),
         since,
         until,
         include_archived: archived,

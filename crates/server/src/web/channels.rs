@@ -195,6 +195,7 @@ pub async fn test(
         recordings: vec![],
         test_call: true,
         incident: None,
+        transcript: None,
     };
     let (problem, done) = match crate::alerts::deliver(&s, &channel, &alert).await {
         Ok(()) => (
@@ -208,7 +209,8 @@ pub async fn test(
                 match e {
                     crate::jobs::JobError::Retry(m)
                     | crate::jobs::JobError::RetryAt(_, m)
-                    | crate::jobs::JobError::Permanent(m) => m,
+                    | crate::jobs::JobError::Permanent(m)
+                    | crate::jobs::JobError::Wait(_, m) => m,
                 }
             )),
             None,

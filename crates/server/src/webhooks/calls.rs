@@ -40,7 +40,30 @@ pub(super) fn events(now: Timestamp, first: String, t: &Transition) -> Vec<CallE
 fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruction]) -> Response {
     let urls = crate::urls::Urls::new(&state.config.public_url);
     let url_for = |c| urls.callback(&v.line, call, c);
-    xml(v.provider.render(instructions, &url_for))
+    // With the carrier's transcription, the voicemail's <Record> asks for it.
+    let carrier = matches!(
+        state.config.transcription,
+        Some(crate::transcribe::Engine::Carrier)
+    );
+    let instructions: Vec<Instruction> = instructions
+        .iter()
+        .cloned()
+        .map(|i| match i {
+            Instruction::Record {
+                max_secs,
+                action,
+                recording_callback,
+                transcribe: None,
+            } if carrier => Instruction::Record {
+                max_secs,
+                action,
+                recording_callback,
+                transcribe: Some(flow::Callback::Transcript),
+            },
+            other => other,
+        })
+        .collect();
+    xml(v.provider.render(&instructions, &url_for))
 }
 
 /// `POST /hooks/{provider}/{token}/voice`: a new call.
@@ -130,7 +153,11 @@ pub(super) async fn apply_to(
         }
         // `at`: when the provider sent it, for a webhook replayed from the spool.
         let now = at.unwrap_or_else(|| state.clock.now());
-        let t = flow::handle(&mut call, line, event.clone(), now);
+        let mut t = flow::handle(&mut call, line, event.clone(), now);
+        // A voicemail is transcribed when the installation has an engine.
+        for r in &mut t.recordings {
+            r.transcribe = state.config.transcription.is_some();
+        }
         match state
             .store
             .save_call(
@@ -252,6 +279,42 @@ pub async fn menu_answered(State(st): State<AppState>, c: OnCall<true>) -> Voice
     let plans = switchboard_core::routing::menu_plans(&c.v.line, &dir, now);
     let what = format!("Menu answer: {}", summarize(&c.v.form));
     answer(&st, c, Event::MenuAnswered { digits, plans }, what).await
+}
+
+/// `POST …/calls/{call}/transcript`: the carrier's transcript of the call's voicemail.
+pub async fn transcript(State(st): State<AppState>, c: OnCall<false>) -> Callback {
+    transcript_event(&st, &c.v, &c.call).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stores a carrier's transcript of `call`'s voicemail (live, or replayed from the spool).
+pub(super) async fn transcript_event(
+    st: &AppState,
+    v: &Verified,
+    call: &Call,
+) -> Result<(), Failure> {
+    let (rec_id, transcript) = v.provider.transcript(&v.form).map_err(malformed)?;
+    let recordings = st.store.list_recordings(call.id).await?;
+    let voicemail = recordings
+        .iter()
+        .filter(|r| r.kind == RecordingKind::Voicemail)
+        .find(|r| {
+            rec_id
+                .as_deref()
+                .is_none_or(|id| r.provider_recording_id == id)
+        });
+    let Some(vm) = voicemail else {
+        // The recording's own callback has not come yet: a carrier that retries sends it
+        // again; nothing is stored half.
+        return Err(Failure::Internal(
+            "the voicemail this transcript belongs to is not known yet".into(),
+        ));
+    };
+    // A transcript already made stays (a repeated callback changes nothing).
+    if vm.transcript.as_ref().is_none_or(|t| t.pending()) {
+        crate::transcribe::done(st, vm.id, transcript).await?;
+    }
+    Ok(())
 }
 
 /// `POST …/calls/{call}/voicemail`: the voicemail recording finished.

@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/{provider}/{token}/calls/{call}/recording/{kind}",
             post(calls::recording_ready),
         )
+        .route(
+            "/{provider}/{token}/calls/{call}/transcript",
+            post(calls::transcript),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::callback,
@@ -83,6 +87,7 @@ fn kind_of(path: &str) -> &'static str {
         [_, _, "calls", _, "recording", _] => "recording",
         [_, _, "calls", _, "screen", _] => "screen",
         [_, _, "calls", _, "menu"] => "menu",
+        [_, _, "calls", _, "transcript"] => "transcript",
         [_, _, "calls", _, "screen", _, "result"] => "screen_result",
         _ => "other",
     }

@@ -238,6 +238,10 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
         }
         "failsafe" => outcome(failsafe::store_voicemail(state, &v, at, &entry.cause).await),
         "status" => outcome(calls::status_event(state, &v, Some(at)).await),
+        "transcript" => match calls::replayed_call(state, &v, parts[3], false).await {
+            Ok(call) => outcome(calls::transcript_event(state, &v, &call).await),
+            Err(f) => failure(f),
+        },
         "recording" => match calls::replayed_call(state, &v, parts[3], true).await {
             Ok(call) => outcome(calls::recording_event(state, &v, call, parts[5], Some(at)).await),
             Err(f) => failure(f),

@@ -137,6 +137,8 @@ pub struct TestApp {
     pub sso: Option<switchboard::accounts::sso::SsoConfig>,
     /// The SMTP server email channels use (restart to apply).
     pub smtp: Option<switchboard::email::SmtpConfig>,
+    /// The voicemail transcription engine (restart to apply).
+    pub transcription: Option<switchboard::transcribe::Engine>,
 }
 
 /// Checks, after a test, that it left no job behind that it did not expect.
@@ -179,6 +181,7 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
             .unwrap(),
         sso: None,
         smtp: None,
+        transcription: None,
     }
 }
 
@@ -241,6 +244,7 @@ impl TestApp {
             leftover_ok: Arc::default(),
             sso: None,
             smtp: None,
+            transcription: None,
         };
         app.start(listener);
         app
@@ -250,6 +254,7 @@ impl TestApp {
         let mut config = config(self.addr, &self.db_url, self.data_dir.path());
         config.sso = self.sso.clone();
         config.smtp = self.smtp.clone();
+        config.transcription = self.transcription.clone();
         let state =
             AppState::new(self.store.clone(), Arc::new(self.clock.clone()), config).unwrap();
         self.state = Some(state.clone());

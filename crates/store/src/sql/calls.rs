@@ -193,6 +193,7 @@ impl<B: Backend> SqlStore<B> {
             true => "SELECT * FROM calls WHERE 1 = 1",
             false => "SELECT * FROM calls WHERE NOT archived",
         });
+        let lowered = f.text.as_ref().map(|t| t.to_lowercase());
         let mut args = Vec::new();
         let mut when = |condition: &str, arg| {
             args.push(arg);
@@ -225,6 +226,18 @@ impl<B: Backend> SqlStore<B> {
         let contains = format!(" AND {}(caller_number, ?) > 0", B::POSITION);
         if let Some(c) = &f.caller {
             when(&contains, Arg::Text(c));
+        }
+        if let Some(t) = lowered.as_deref() {
+            // The caller (number, name, place) or a voicemail's transcript, in any case.
+            let p = B::POSITION;
+            when(&format!(" AND ({p}(LOWER(caller), ?) > 0"), Arg::Text(t));
+            when(
+                &format!(
+                    " OR EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id
+                        AND {p}(LOWER(r.transcript_text), ?) > 0))"
+                ),
+                Arg::Text(t),
+            );
         }
         if let Some(s) = f.since {
             when(" AND started_at >= ?", Arg::Int(ms(s)));

@@ -30,8 +30,18 @@ pub(super) async fn enqueue<D: Driver>(
 /// What a finished attempt leaves a job as.
 pub(super) enum Finish<'a> {
     Done,
-    Retry { at: Timestamp, error: &'a str },
-    Failed { error: &'a str },
+    Retry {
+        at: Timestamp,
+        error: &'a str,
+    },
+    Failed {
+        error: &'a str,
+    },
+    /// Not a failure: the job waits for something, and the claim is not counted.
+    Wait {
+        at: Timestamp,
+        note: &'a str,
+    },
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -73,17 +83,24 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn finish(&self, id: i64, how: Finish<'_>) -> StoreResult<()> {
-        let (status, retry_at, error) = match how {
-            Finish::Done => ("done", None, None),
-            Finish::Retry { at, error } => ("queued", Some(ms(at)), Some(error)),
-            Finish::Failed { error } => ("failed", None, Some(error)),
+        let (status, retry_at, error, uncount) = match how {
+            Finish::Done => ("done", None, None, 0),
+            Finish::Retry { at, error } => ("queued", Some(ms(at)), Some(error), 0),
+            Finish::Failed { error } => ("failed", None, Some(error), 0),
+            Finish::Wait { at, note } => ("queued", Some(ms(at)), Some(note), 1),
         };
         let q = sql(
             "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), locked_until = NULL,
-                 last_error = COALESCE($3, last_error)
-             WHERE id = $4",
+                 last_error = COALESCE($3, last_error), attempts = attempts - $4
+             WHERE id = $5",
         );
-        self.write(q.bind(status).bind(retry_at).bind(error).bind(id))
-            .await
+        self.write(
+            q.bind(status)
+                .bind(retry_at)
+                .bind(error)
+                .bind(uncount)
+                .bind(id),
+        )
+        .await
     }
 }

@@ -2,11 +2,13 @@
 
 use super::driver::{sql, Driver};
 use super::{found, Backend, SqlStore};
-use crate::codec::ms;
+use crate::codec::{ms, to_json};
 use crate::rows::{self, col};
 use jiff::Timestamp;
-use switchboard_core::call::{CallEvent, Recording, RecordingReport, RecordingStatus};
-use switchboard_core::store::{NewJob, StoreResult};
+use switchboard_core::call::{
+    CallEvent, Recording, RecordingKind, RecordingReport, RecordingStatus, Transcript,
+};
+use switchboard_core::store::{NewJob, StoreError, StoreResult};
 use switchboard_core::{CallId, LineId, RecordingId};
 
 /// Records a carrier's report of a recording, inside the caller's transaction. Core decides
@@ -44,10 +46,14 @@ pub(super) async fn upsert<D: Driver>(
             .await;
     }
     let (status, fetch) = r.apply_to(None);
+    // A voicemail with media, on an installation that transcribes: "transcribing…" from the
+    // start, and its job queued with it.
+    let transcribe = fetch && r.transcribe && r.kind == RecordingKind::Voicemail;
+    let transcript = transcribe.then(|| to_json(&Transcript::Transcribing { note: None }));
     let q = sql::<D>(
         "INSERT INTO recordings (call_id, kind, provider_recording_id, provider_url,
-             duration_secs, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             duration_secs, status, created_at, transcript)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     );
     let row = q
         .bind(call.0)
@@ -57,11 +63,15 @@ pub(super) async fn upsert<D: Driver>(
         .bind(duration)
         .bind(status.as_str())
         .bind(ms(now))
+        .bind(transcript)
         .one(c)
         .await?;
+    let id = RecordingId(col(&row, "id")?);
     if fetch {
-        let job = NewJob::fetch_recording(call, RecordingId(col(&row, "id")?));
-        super::jobs::enqueue::<D>(c, &job, now).await?;
+        super::jobs::enqueue::<D>(c, &NewJob::fetch_recording(call, id), now).await?;
+    }
+    if transcribe {
+        super::jobs::enqueue::<D>(c, &NewJob::transcribe(call, id), now).await?;
     }
     Ok(())
 }
@@ -107,7 +117,8 @@ impl<B: Backend> SqlStore<B> {
     ) -> StoreResult<bool> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>(
-            "UPDATE recordings SET status = 'deleted', local_path = NULL
+            "UPDATE recordings SET status = 'deleted', local_path = NULL, transcript = NULL,
+                 transcript_text = NULL
              WHERE id = $1 AND status <> 'deleted' RETURNING call_id",
         );
         let row = q.bind(id.0).optional(&mut *tx).await?;
@@ -121,6 +132,36 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// Records where our copy of the media is (`None`: fetching it failed for good).
+    pub(super) async fn put_transcript(
+        &self,
+        id: RecordingId,
+        t: &Transcript,
+        event: Option<&CallEvent>,
+    ) -> StoreResult<()> {
+        let json = to_json(t);
+        let mut tx = self.db.begin().await?;
+        // A deleted voicemail (the line's retention ran out) keeps no transcript.
+        let q = sql::<B::Db>(
+            "UPDATE recordings SET transcript = $1, transcript_text = $2
+             WHERE id = $3 AND status <> 'deleted' RETURNING call_id",
+        );
+        let row = q
+            .bind(json)
+            .bind(t.text())
+            .bind(id.0)
+            .optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        if let Some(event) = event {
+            let call = CallId(col(&row, "call_id")?);
+            super::calls::insert_events::<B::Db>(&mut *tx, call, std::slice::from_ref(event))
+                .await?;
+        }
+        B::commit(tx).await
+    }
+
     pub(super) async fn set_media(&self, id: RecordingId, path: Option<&str>) -> StoreResult<()> {
         let status = match path {
             Some(_) => RecordingStatus::Stored,

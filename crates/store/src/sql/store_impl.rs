@@ -508,6 +508,14 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn set_recording_media(&self, id: RecordingId, path: Option<&str>) -> StoreResult<()> {
         self.set_media(id, path).await
     }
+    async fn set_transcript(
+        &self,
+        id: RecordingId,
+        transcript: &switchboard_core::call::Transcript,
+        event: Option<&CallEvent>,
+    ) -> StoreResult<()> {
+        self.put_transcript(id, transcript, event).await
+    }
 
     async fn put_audio(
         &self,
@@ -560,5 +568,8 @@ impl<B: Backend> Store for SqlStore<B> {
     }
     async fn fail_job(&self, id: i64, error: &str) -> StoreResult<()> {
         self.finish(id, Finish::Failed { error }).await
+    }
+    async fn defer_job(&self, id: i64, at: Timestamp, note: &str) -> StoreResult<()> {
+        self.finish(id, Finish::Wait { at, note }).await
     }
 }
