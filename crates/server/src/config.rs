@@ -114,6 +114,7 @@ struct FileConfig {
     transcription_model: Option<String>,
     transcription_key: Option<String>,
     transcription_language: Option<String>,
+    transcription_timeout_secs: Option<u64>,
 }
 
 /// Values given on the command line.
@@ -126,7 +127,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 20] = [
     "listen",
     "public_url",
     "database_url",
@@ -146,6 +147,7 @@ const KEYS: [&str; 19] = [
     "transcription_model",
     "transcription_key",
     "transcription_language",
+    "transcription_timeout_secs",
 ];
 
 /// Hosts Slack (webhooks, and the Web API a Slack app posts through) and Teams (Workflows,
@@ -210,6 +212,10 @@ impl Config {
                 ("transcription_model", file.transcription_model),
                 ("transcription_key", file.transcription_key),
                 ("transcription_language", file.transcription_language),
+                (
+                    "transcription_timeout_secs",
+                    file.transcription_timeout_secs.map(|t| t.to_string()),
+                ),
             ] {
                 if let Some(v) = v {
                     values.insert(key, (v, label.clone()));
@@ -305,13 +311,14 @@ impl Config {
             take("sso_only"),
         )?;
         let smtp = crate::email::SmtpConfig::from_layers(take("smtp_url"), take("smtp_from"))?;
-        let transcription = crate::transcribe::from_layers(
-            take("transcription"),
-            take("transcription_url"),
-            take("transcription_model"),
-            take("transcription_key"),
-            take("transcription_language"),
-        )?;
+        let transcription = crate::transcribe::from_layers(crate::transcribe::Keys {
+            engine: take("transcription"),
+            url: take("transcription_url"),
+            model: take("transcription_model"),
+            key: take("transcription_key"),
+            language: take("transcription_language"),
+            timeout_secs: take("transcription_timeout_secs"),
+        })?;
         Ok(Config {
             smtp,
             transcription,

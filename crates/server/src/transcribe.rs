@@ -23,8 +23,8 @@ use switchboard_core::RecordingId;
 pub const CARRIER_WAIT_SECS: i64 = 15 * 60;
 /// Largest voicemail sent to an engine (OpenAI's upload limit is 25 MB).
 pub const MAX_UPLOAD_BYTES: u64 = 25_000_000;
-/// How long one request to an engine may take.
-const REQUEST_SECS: u64 = 120;
+/// How long one request to an engine may take, unless configured.
+const DEFAULT_REQUEST_SECS: u64 = 120;
 
 /// The installation's transcription engine.
 #[derive(Clone)]
@@ -41,6 +41,8 @@ pub enum Engine {
         key: Option<String>,
         /// ISO-639-1 language of the voicemails (`en`); detected by the engine when unset.
         language: Option<String>,
+        /// How long one request may take (`transcription_timeout_secs`, default 120).
+        timeout_secs: u64,
     },
 }
 
@@ -63,12 +65,14 @@ impl std::fmt::Debug for Engine {
                 model,
                 key,
                 language,
+                timeout_secs,
             } => f
                 .debug_struct("OpenAi")
                 .field("url", &crate::config::redact_url(url))
                 .field("model", model)
                 .field("key", &key.as_ref().map(|_| "<redacted>"))
                 .field("language", language)
+                .field("timeout_secs", timeout_secs)
                 .finish(),
         }
     }
@@ -76,19 +80,32 @@ impl std::fmt::Debug for Engine {
 
 type Layer = Option<(String, String)>;
 
+/// The `transcription*` keys as given: engine, url, model, key, language, timeout.
+pub struct Keys {
+    pub engine: Layer,
+    pub url: Layer,
+    pub model: Layer,
+    pub key: Layer,
+    pub language: Layer,
+    pub timeout_secs: Layer,
+}
+
 /// The engine from the `transcription*` keys, each checked and named with its source.
-pub fn from_layers(
-    engine: Layer,
-    url: Layer,
-    model: Layer,
-    key: Layer,
-    language: Layer,
-) -> Result<Option<Engine>, ConfigError> {
+pub fn from_layers(k: Keys) -> Result<Option<Engine>, ConfigError> {
+    let Keys {
+        engine,
+        url,
+        model,
+        key,
+        language,
+        timeout_secs,
+    } = k;
     let only_openai = [
         ("transcription_url", &url),
         ("transcription_model", &model),
         ("transcription_key", &key),
         ("transcription_language", &language),
+        ("transcription_timeout_secs", &timeout_secs),
     ];
     let misplaced = |name: &str| {
         only_openai
@@ -152,11 +169,26 @@ pub fn from_layers(
                     ));
                 }
             }
+            let timeout_secs = match timeout_secs {
+                None => DEFAULT_REQUEST_SECS,
+                Some((t, t_src)) => t
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|t| (1..=600).contains(t))
+                    .ok_or_else(|| {
+                        cfg_err(
+                            "transcription_timeout_secs",
+                            &t_src,
+                            format!("'{t}' is not a number of seconds from 1 to 600"),
+                        )
+                    })?,
+            };
             Ok(Some(Engine::OpenAi {
                 url,
                 model,
                 key: key.map(|(k, _)| k),
                 language: language.map(|(l, _)| l),
+                timeout_secs,
             }))
         }
         other => Err(cfg_err(
@@ -316,6 +348,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
         model,
         key,
         language,
+        timeout_secs,
     } = engine
     else {
         return Ok(());
@@ -371,7 +404,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
         .http
         .post(url)
         .multipart(form)
-        .timeout(std::time::Duration::from_secs(REQUEST_SECS));
+        .timeout(std::time::Duration::from_secs(*timeout_secs));
     if let Some(k) = key {
         req = req.bearer_auth(k);
     }
@@ -379,7 +412,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
         Ok(r) => r,
         Err(e) => {
             let why = if e.is_timeout() {
-                format!("the engine did not answer within {REQUEST_SECS} s")
+                format!("the engine did not answer within {timeout_secs} s")
             } else {
                 format!("could not reach the engine: {}", e.without_url())
             };
@@ -499,54 +532,42 @@ mod tests {
 
     #[test]
     fn the_engine_settings_are_checked_by_name() {
-        assert!(from_layers(None, None, None, None, None).unwrap().is_none());
+        let keys = |engine: &str, url: &str, key: &str, language: &str, timeout: &str| {
+            let l = |v: &str| (!v.is_empty()).then(|| layer(v)).flatten();
+            from_layers(Keys {
+                engine: l(engine),
+                url: l(url),
+                model: None,
+                key: l(key),
+                language: l(language),
+                timeout_secs: l(timeout),
+            })
+        };
+        assert!(keys("", "", "", "", "").unwrap().is_none());
         assert!(matches!(
-            from_layers(layer("carrier"), None, None, None, None).unwrap(),
+            keys("carrier", "", "", "", "").unwrap(),
             Some(Engine::Carrier)
         ));
-        let e = from_layers(layer("openai"), None, None, None, None).unwrap_err();
+        let e = keys("openai", "", "", "", "").unwrap_err();
         assert_eq!(e.key, "transcription_url");
-        let e = from_layers(
-            layer("openai"),
-            layer("http://whisper.example/v1"),
-            None,
-            None,
-            None,
-        )
-        .unwrap_err();
+        let e = keys("openai", "http://whisper.example/v1", "", "", "").unwrap_err();
         assert!(e.message.contains("https"), "{e}");
-        let e = from_layers(
-            layer("carrier"),
-            layer("https://x.example"),
-            None,
-            None,
-            None,
-        )
-        .unwrap_err();
+        let e = keys("carrier", "https://x.example", "", "", "").unwrap_err();
         assert_eq!(e.key, "transcription_url");
-        let e = from_layers(layer("whisper"), None, None, None, None).unwrap_err();
+        let e = keys("whisper", "", "", "", "").unwrap_err();
         assert_eq!(e.key, "transcription");
-        let e = from_layers(
-            layer("openai"),
-            layer("https://x.example/v1/audio/transcriptions"),
-            None,
-            None,
-            layer("english"),
-        )
-        .unwrap_err();
+        let https = "https://x.example/v1/audio/transcriptions";
+        let e = keys("openai", https, "", "english", "").unwrap_err();
         assert_eq!(e.key, "transcription_language");
-        let ok = from_layers(
-            layer("openai"),
-            layer("http://127.0.0.1:9000/v1/audio/transcriptions"),
-            None,
-            layer("sk-secret"),
-            layer("en"),
-        )
-        .unwrap()
-        .unwrap();
+        let e = keys("openai", https, "", "", "0").unwrap_err();
+        assert_eq!(e.key, "transcription_timeout_secs");
+        let local = "http://127.0.0.1:9000/v1/audio/transcriptions";
+        let ok = keys("openai", local, "sk-secret", "en", "30")
+            .unwrap()
+            .unwrap();
         let shown = format!("{ok:?}");
         assert!(
-            shown.contains("whisper-1") && !shown.contains("sk-secret"),
+            shown.contains("whisper-1") && shown.contains("30") && !shown.contains("sk-secret"),
             "{shown}"
         );
     }

@@ -16,6 +16,7 @@ mod exec;
 pub mod media;
 pub mod services;
 mod transcript;
+pub mod whisper;
 
 pub use transcript::{Entry, Transcript};
 
@@ -173,6 +174,9 @@ pub struct CallSpec {
     /// `DialCallStatus` reported when the caller hangs up while a responder rings
     /// (unconfirmed at Twilio: `no-answer` or `canceled`).
     pub dial_status_when_caller_hangs_up: String,
+    /// What the carrier's transcription makes of a voicemail, when a `<Record>` asks for it:
+    /// the text, or why it failed; `None`: no callback ever comes.
+    pub carrier_transcript: Option<Result<String, String>>,
     /// What the carrier does with the other legs of a dial of several numbers when one leg
     /// picks up and runs its whisper document (Twilio's `<Number url>`, Plivo's
     /// `confirmSound`): undocumented at both carriers, so both are played.
@@ -212,6 +216,10 @@ impl CallSpec {
             dial_status_when_caller_hangs_up: "no-answer".to_owned(),
             dial_status_when_screen_declined: "no-answer".to_owned(),
             others_on_pickup: OthersOnPickup::HungUp,
+            carrier_transcript: Some(Ok(
+                "Hi, this is Dana from Acme. Our payment gateway is down, please call me back."
+                    .to_owned(),
+            )),
             recording_base_url: "https://api.twilio.com".to_owned(),
             recording_callback_first: false,
             before_request: None,

@@ -15,6 +15,8 @@ struct MediaState {
     basic_auth: Arc<Vec<(String, String)>>,
     served: Arc<AtomicUsize>,
     refused: Arc<AtomicUsize>,
+    /// A WAV file served instead of silence (speech, for a transcription test).
+    audio: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
 }
 
 /// Serves a small WAV file for any `/2010-04-01/Accounts/{ac}/Recordings/{sid}` URL.
@@ -35,6 +37,7 @@ impl MediaServer {
             basic_auth: Arc::new(basic_auth),
             served: Arc::default(),
             refused: Arc::default(),
+            audio: Arc::default(),
         };
         let app = Router::new()
             .route(
@@ -56,6 +59,11 @@ impl MediaServer {
     /// Recordings served so far.
     pub fn served(&self) -> usize {
         self.state.served.load(Ordering::SeqCst)
+    }
+
+    /// Serves `wav` for every WAV recording from now on (`None`: silence again).
+    pub fn set_audio(&self, wav: Option<Vec<u8>>) {
+        *self.state.audio.lock().expect("not poisoned") = wav;
     }
 
     /// Requests refused for missing credentials.
@@ -122,5 +130,11 @@ async fn recording(
         mp3.resize(4096, 0);
         return ([(header::CONTENT_TYPE, "audio/mpeg")], mp3).into_response();
     }
-    ([(header::CONTENT_TYPE, "audio/x-wav")], wav(1)).into_response()
+    let body = s
+        .audio
+        .lock()
+        .expect("not poisoned")
+        .clone()
+        .unwrap_or_else(|| wav(1));
+    ([(header::CONTENT_TYPE, "audio/x-wav")], body).into_response()
 }

@@ -37,6 +37,8 @@ pub struct Transcript {
     pub duration_secs: u32,
     /// Recordings the simulator reported: (kind, sid, seconds).
     pub recordings: Vec<(String, String, u32)>,
+    /// The HTTP status the carrier's transcription callback got, when one was sent.
+    pub transcript_status: Option<u16>,
 }
 
 impl Transcript {

@@ -35,4 +35,5 @@ mod slack_app;
 mod sso;
 mod teams;
 mod together;
+mod transcripts;
 mod webhooks;

@@ -84,5 +84,91 @@ pub(super) async fn record(
         run.recording_callback(rec_callback, "RecordVerb", &rsid, secs, doc_url)
             .await?;
     }
+    transcription(run, verb, &rsid, secs, doc_url).await?;
     Ok(Some((next, Some(action))))
+}
+
+/// The carrier's transcription of the message, when the `<Record>` asked for it: Twilio's
+/// `transcribeCallback` (recordings of 2 to 120 s only; others fail) or Plivo's
+/// `transcriptionUrl`, after the recording's own callback, as the spec says.
+async fn transcription(
+    run: &mut Run<'_>,
+    verb: roxmltree::Node<'_, '_>,
+    rsid: &str,
+    secs: u32,
+    doc_url: &str,
+) -> anyhow::Result<()> {
+    let url = if run.plivo() {
+        verb.attribute("transcriptionUrl")
+    } else {
+        verb.attribute("transcribeCallback")
+            .filter(|_| verb.attribute("transcribe") == Some("true"))
+    };
+    let (Some(url), Some(outcome)) = (url, run.spec.carrier_transcript.clone()) else {
+        return Ok(());
+    };
+    let url = resolve(doc_url, url)?;
+    let outcome = match outcome {
+        Ok(_) if !run.plivo() && !(2..=120).contains(&secs) => {
+            Err("Recording length is out of range for transcription".to_owned())
+        }
+        o => o,
+    };
+    let p: Vec<(String, String)> = if run.plivo() {
+        let (text, error) = match &outcome {
+            Ok(t) => (t.clone(), String::new()),
+            Err(e) => (String::new(), e.clone()),
+        };
+        [
+            ("call_uuid", run.call_sid.clone()),
+            ("duration", secs.to_string()),
+            ("error", error),
+            ("recording_id", rsid.to_owned()),
+            ("transcription", text),
+            ("transcription_charge", "0.05".to_owned()),
+            ("transcription_rate", "0.05".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    } else {
+        let mut p = run.base_params("completed");
+        let tsid = sid("TR");
+        p.extend([
+            ("RecordingSid".to_owned(), rsid.to_owned()),
+            ("RecordingUrl".to_owned(), run.recording_url(rsid)),
+            ("TranscriptionSid".to_owned(), tsid.clone()),
+            (
+                "TranscriptionStatus".to_owned(),
+                if outcome.is_ok() {
+                    "completed"
+                } else {
+                    "failed"
+                }
+                .to_owned(),
+            ),
+            (
+                "TranscriptionText".to_owned(),
+                outcome.clone().unwrap_or_default(),
+            ),
+            (
+                "TranscriptionUrl".to_owned(),
+                format!(
+                    "https://api.twilio.com/2010-04-01/Accounts/{}/Transcriptions/{tsid}",
+                    run.spec.account_sid
+                ),
+            ),
+        ]);
+        p
+    };
+    run.out.log(
+        run.t,
+        match &outcome {
+            Ok(t) => format!("the carrier transcribes the message: {t}"),
+            Err(e) => format!("the carrier could not transcribe the message: {e}"),
+        },
+    );
+    let f = run.post(&url, p, "transcription callback").await?;
+    run.out.transcript_status = Some(f.status);
+    Ok(())
 }
