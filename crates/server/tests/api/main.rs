@@ -32,6 +32,7 @@ mod screening;
 mod sdk;
 mod security;
 mod slack_app;
+mod speech;
 mod sso;
 mod teams;
 mod together;

@@ -132,9 +132,12 @@ async fn signatures_from_the_sdk(carrier: Carrier) {
 
 async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     let Some(py) = python() else { return };
-    let app = TestApp::spawn_with(Backend::Sqlite, carrier, "sdk")
+    let mut app = TestApp::spawn_with(Backend::Sqlite, carrier, "sdk")
         .await
         .unwrap();
+    // The carrier's transcription, so the voicemail's <Record> carries its attributes too.
+    app.transcription = Some(switchboard::transcribe::Engine::Carrier);
+    app.restart().await;
     let a = app.user("Alice", Some(ALICE)).await;
     let b = app.user("Bob", Some(BOB)).await;
     let nobody = app.user("Dana", None).await;
