@@ -12,7 +12,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use switchboard_core::call::{AttemptOutcome, Outcome, RecordingKind, RecordingStatus};
+use switchboard_core::call::{AttemptOutcome, Outcome, RecordingKind, RecordingStatus, Transcript};
 
 use switchboard_core::{CallId, LineId};
 
@@ -32,7 +32,7 @@ pub struct Head {
     pub test: bool,
     pub failsafe: Option<String>,
     pub no_attempts: String,
-    /// Still going: the page refreshes itself until it ends.
+    /// Still going (or its voicemail being transcribed): the page refreshes itself.
     pub in_progress: bool,
     pub simulated: bool,
 }
@@ -42,6 +42,8 @@ pub struct RecView {
     pub duration: String,
     pub src: Option<String>,
     pub state: String,
+    /// A voicemail's transcript: (done | pending | failed, what to show).
+    pub transcript: Option<(&'static str, String)>,
 }
 
 pub struct AttemptView {
@@ -129,7 +131,11 @@ pub async fn show(
         archived: c.archived,
         test: c.test_call,
         failsafe: c.failsafe.clone(),
-        in_progress: c.outcome == Outcome::InProgress,
+        // A call still going, or a voicemail still being transcribed, redraws itself.
+        in_progress: c.outcome == Outcome::InProgress
+            || recordings
+                .iter()
+                .any(|r| r.transcript.as_ref().is_some_and(Transcript::pending)),
         simulated: c.simulated,
         no_attempts: if c.plan.has_anyone() {
             "Nobody was rung.".to_owned()
@@ -174,6 +180,23 @@ pub async fn show(
                 src: (r.status == RecordingStatus::Stored && r.local_path.is_some())
                     .then(|| crate::urls::recording_path(r.call_id, r.id)),
                 state,
+                transcript: r.transcript.as_ref().map(|t| match t {
+                    Transcript::Done { text } if text.is_empty() => (
+                        "done",
+                        "The transcript is empty: no words were recognised.".to_owned(),
+                    ),
+                    Transcript::Done { text } => ("done", text.clone()),
+                    Transcript::Transcribing { note: None } => {
+                        ("pending", "Transcribing…".to_owned())
+                    }
+                    Transcript::Transcribing { note: Some(n) } => (
+                        "pending",
+                        format!("Transcribing… the last try did not finish: {n}; trying again."),
+                    ),
+                    Transcript::Failed { reason } => {
+                        ("failed", format!("No transcript: {reason}."))
+                    }
+                }),
             }
         })
         .collect();

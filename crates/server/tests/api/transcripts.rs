@@ -132,6 +132,31 @@ async fn an_engine_transcribes_our_copy_and_everyone_sees_it(mut app: TestApp) {
     let (status, err) = app.get("/calls?q=").await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["field"], "q");
+    // The call page shows it under the voicemail; the calls page finds the call by it.
+    app.account(
+        "Olga",
+        "olga@example.com",
+        None,
+        switchboard_core::account::Role::Owner,
+    )
+    .await;
+    let cookie = crate::pages::login_with_token(&app, "olga@example.com")
+        .await
+        .0;
+    let (status, html) = crate::pages::page(&app, &cookie, &format!("/calls/{}", c["id"])).await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&html);
+    let shown: Vec<String> = doc
+        .select(&crate::pages::sel(
+            "figure.transcript[data-state=done] blockquote",
+        ))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(shown, [SPOKEN], "{html}");
+    let (_, list) = crate::pages::page(&app, &cookie, "/calls?caller=gateway").await;
+    assert!(list.contains(&format!("/calls/{}", c["id"])), "{list}");
+    let (_, list) = crate::pages::page(&app, &cookie, "/calls?caller=refund").await;
+    assert!(!list.contains(&format!("/calls/{}\"", c["id"])), "{list}");
     // The CSV has it in its last column.
     let csv = app
         .http
