@@ -139,3 +139,22 @@ fn a_ringing_notice_is_short_and_links_the_call() {
         .starts_with("Ringing now: call from"));
     assert_eq!(card["actions"][0]["url"], a.call_url.as_str());
 }
+
+#[test]
+fn a_voicemail_transcript_is_in_every_alert_only_when_there_is_one() {
+    let mut a = alert("voicemail");
+    let without = slack(&a).to_string();
+    assert!(!without.contains("Voicemail transcript"), "{without}");
+    a.transcript = Some("Gateway <down> & out".into());
+    let s = slack(&a);
+    let blocks = s["blocks"].as_array().unwrap();
+    assert_eq!(
+        blocks[3]["text"]["text"],
+        "*Voicemail transcript*\nGateway &lt;down&gt; &amp; out"
+    );
+    let t = teams(&a).to_string();
+    assert!(
+        t.contains("Voicemail transcript") && t.contains("Gateway"),
+        "{t}"
+    );
+}

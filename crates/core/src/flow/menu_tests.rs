@@ -164,3 +164,32 @@ fn a_menu_removed_while_the_caller_listens_follows_the_calls_plan() {
     assert_eq!(dialed(&t).as_deref(), Some("+14155550101"));
     assert!(t.log.iter().any(|(_, m)| m.contains("menu was removed")));
 }
+
+#[test]
+fn an_option_rings_for_its_own_ring_time() {
+    let mut line = menu_line();
+    line.menu.as_mut().unwrap().options[0]
+        .routing
+        .ring_timeout_secs = 45;
+    let timeout = |t: &Transition| {
+        t.instructions.iter().find_map(|i| match i {
+            Instruction::Dial { timeout_secs, .. } => Some(*timeout_secs),
+            _ => None,
+        })
+    };
+    let mut call = crate::test_support::call(&line);
+    start(&mut call, &line, NOW);
+    let t = answered(&mut call, &line, Some("1"));
+    assert_eq!(timeout(&t), Some(45));
+    assert!(
+        t.log.iter().any(|(_, m)| m.ends_with("for 45 s")),
+        "{:?}",
+        t.log
+    );
+    // The other option keeps its own (20 s), whatever the line's routing says.
+    line.routing.ring_timeout_secs = 30;
+    let mut call = crate::test_support::call(&line);
+    start(&mut call, &line, NOW);
+    let t = answered(&mut call, &line, Some("2"));
+    assert_eq!(timeout(&t), Some(20));
+}
