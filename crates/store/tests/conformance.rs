@@ -20,6 +20,11 @@ use cover::{
     a_cover_request_is_decided_once_with_its_override, history_is_appended_once_and_never_changed,
 };
 use incidents::incidents_are_versioned_and_calls_join_them;
+#[path = "conformance/transcripts.rs"]
+mod transcripts;
+use transcripts::{
+    a_job_that_waits_keeps_its_attempts, transcripts_are_queued_stored_and_searched,
+};
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
@@ -1089,4 +1094,6 @@ on_both!(
     incidents_are_versioned_and_calls_join_them,
     a_cover_request_is_decided_once_with_its_override,
     history_is_appended_once_and_never_changed,
+    transcripts_are_queued_stored_and_searched,
+    a_job_that_waits_keeps_its_attempts,
 );
