@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use switchboard_core::call::RecordingKind;
-use switchboard_core::flow::{Callback, Instruction};
+use switchboard_core::flow::{Callback, DialLeg, Instruction};
 use switchboard_core::line::{Message, Provider};
 use switchboard_core::PhoneNumber;
 
@@ -31,7 +31,23 @@ fuzz_target!(|data: &[u8]| {
     let instructions = [
         Instruction::Say(message.clone()),
         Instruction::Dial {
-            number,
+            // Two legs ringing together, each with its pickup document.
+            legs: vec![
+                DialLeg {
+                    number: number.clone(),
+                    picked_up: Some(Callback::Screen {
+                        step: 0,
+                        leg: Some(0),
+                    }),
+                },
+                DialLeg {
+                    number,
+                    picked_up: Some(Callback::Screen {
+                        step: 0,
+                        leg: Some(1),
+                    }),
+                },
+            ],
             caller_id: caller_id.clone(),
             timeout_secs: 20,
             record: true,
@@ -39,12 +55,13 @@ fuzz_target!(|data: &[u8]| {
             recording_callback: Callback::RecordingReady {
                 kind: RecordingKind::Call,
             },
-            screening: Some(Callback::Screen { step: 0 }),
+            picked_up: Some(Callback::Screen { step: 0, leg: None }),
+            screening: true,
         },
         Instruction::AskToAccept {
             prompt: message.clone(),
             timeout_secs: 10,
-            action: Callback::ScreenResult { step: 0 },
+            action: Callback::ScreenResult { step: 0, leg: None },
         },
         Instruction::Record {
             max_secs: 120,
@@ -52,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
             recording_callback: Callback::RecordingReady {
                 kind: RecordingKind::Voicemail,
             },
+            transcribe: Some(Callback::Transcript),
         },
         Instruction::Hangup,
     ];

@@ -36,9 +36,14 @@ pub fn parse_all(p: &dyn VoiceProvider, form: &Form) {
     }
     for step in [0, 1, 8, usize::MAX] {
         let _ = p.dial_ended(form, step);
-        let _ = p.screen_result(form, step);
+        let _ = p.screen_result(form, step, None);
+        let _ = p.screen_result(form, step, Some(step));
     }
     let _ = p.voicemail_taken(form);
+    // A carrier's transcript failure always says why.
+    if let Ok((_, switchboard_core::call::Transcript::Failed { reason })) = p.transcript(form) {
+        assert!(!reason.is_empty());
+    }
     for kind in [
         switchboard_core::call::RecordingKind::Call,
         switchboard_core::call::RecordingKind::Voicemail,
