@@ -4,7 +4,6 @@
 //! does); what the form does not show (an option's own messages, the uploaded prompt) is kept
 //! as it is, by the option's row.
 
-use super::calls::Opt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::line::{Line, Menu};
@@ -16,7 +15,7 @@ pub struct MenuRow {
     pub key: String,
     pub name: String,
     pub ring: u32,
-    pub slots: Vec<Vec<Opt>>,
+    pub slots: Vec<super::setup::Slot>,
 }
 
 /// The rows for `menu`'s options, then empty ones up to nine options in all (at least two).

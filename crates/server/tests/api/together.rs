@@ -308,7 +308,66 @@ async fn a_bad_list_of_people_is_refused_by_its_place(app: TestApp) {
     assert_eq!(app.delete(&format!("/users/{b}")).await, 409);
 }
 
+/// The settings page builds a step that rings people together from its selects, shows it
+/// back the same way, and refuses a schedule in such a run by its number.
+async fn the_settings_page_rings_people_together(app: TestApp) {
+    use crate::pages::{form_fields, login_with_token, page, set, submit};
+    let [a, b, c] = three(&app).await;
+    app.account(
+        "Olga",
+        "olga@example.com",
+        None,
+        switchboard_core::account::Role::Owner,
+    )
+    .await;
+    let cookie = login_with_token(&app, "olga@example.com").await.0;
+    let line = app.line(&[c]).await;
+    let id = line["id"].as_i64().unwrap();
+    let path = format!("/lines/{id}/settings");
+    let (_, html) = page(&app, &cookie, &path).await;
+    let mut routing = form_fields(&html, "routing");
+    set(&mut routing, "step1", &format!("user:{a}"));
+    routing.push(("step1_with".into(), "1".into()));
+    set(&mut routing, "step2", &format!("user:{b}"));
+    set(&mut routing, "step3", &format!("user:{c}"));
+    submit(&app, &cookie, &path, &routing).await;
+    let (_, l) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(
+        l["routing"]["steps"],
+        json!([{ "users": [a, b] }, { "user": c }])
+    );
+    // Shown back as it is: saving the page unchanged keeps it.
+    let (_, html) = page(&app, &cookie, &path).await;
+    let shown = form_fields(&html, "routing");
+    assert!(
+        shown.contains(&("step1_with".into(), "1".into())),
+        "{shown:?}"
+    );
+    assert!(!shown.iter().any(|(k, _)| k == "step2_with"), "{shown:?}");
+    submit(&app, &cookie, &path, &shown).await;
+    let (_, again) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(again["routing"], l["routing"]);
+    // A schedule cannot be part of such a run.
+    let (_, s) = app
+        .post(
+            "/schedules",
+            json!({"name": "Solo", "time_zone": "UTC",
+                   "layers": [{"name": "l", "participants": [a], "start": "2026-01-05T09:00", "shift": {"weeks": 1}}]}),
+        )
+        .await;
+    let mut bad = shown.clone();
+    set(&mut bad, "step2", &format!("schedule:{}", s["id"]));
+    let refused = submit(&app, &cookie, &path, &bad).await;
+    assert!(
+        refused.contains("Step 2: only people can ring at the same time as others"),
+        "{refused}"
+    );
+    let (_, still) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(still["routing"], l["routing"]);
+}
+
 crate::on_all!(
+    the_settings_page_rings_people_together,
     the_first_to_answer_is_connected_and_the_other_phone_stops,
     nobody_answering_together_moves_on_to_the_next_step,
     a_voicemail_never_wins_the_race_against_a_person,

@@ -48,7 +48,7 @@ pub struct SetupPage {
     pub number: String,
     pub provider: String,
     pub teams: Vec<Opt>,
-    pub slots: Vec<Vec<Opt>>,
+    pub slots: Vec<Slot>,
     pub ring_timeout: u32,
     pub preview: String,
     pub warnings: Vec<String>,
@@ -270,75 +270,92 @@ pub async fn targets(s: &AppState, v: &Viewer) -> Result<Vec<(String, String)>, 
     Ok(out)
 }
 
+/// One select of a routing form: its choices, and whether it rings at the same time as the
+/// next select (people only; such a run is one step that rings them together).
+pub struct Slot {
+    pub opts: Vec<Opt>,
+    pub with_next: bool,
+}
+
+/// Most selects a routing form shows (every step a line may have, each ringing the most
+/// people together).
+const MAX_SLOTS: usize = switchboard_core::line::MAX_STEPS * switchboard_core::line::MAX_TOGETHER;
+
 /// The routing form's selects: at least [`SLOTS`], one more than the steps there are (up to
-/// the most a line may have), each step's target chosen. A target the viewer cannot see (a
-/// person outside their teams, put there by an admin) stays chosen as it is, so saving the
-/// form never drops a step the viewer did not touch.
-pub fn slots(options: &[(String, String)], steps: &[RoutingStep]) -> Vec<Vec<Opt>> {
-    let shown = (steps.len() + 1).clamp(SLOTS, switchboard_core::line::MAX_STEPS);
+/// the most a line may have), each step's target chosen; a step that rings several people
+/// together is one select per person, each but the last ticked "at the same time as the
+/// next". A target the viewer cannot see (a person outside their teams, put there by an
+/// admin) stays chosen as it is, so saving the form never drops a step the viewer did not
+/// touch.
+pub fn slots(options: &[(String, String)], steps: &[RoutingStep]) -> Vec<Slot> {
+    // (value, rings with the next) per select.
+    let mut chosen: Vec<(String, bool)> = Vec::new();
+    for st in steps {
+        match st {
+            RoutingStep::Users(ids) => chosen.extend(
+                ids.iter()
+                    .enumerate()
+                    .map(|(k, u)| (format!("user:{u}"), k + 1 < ids.len())),
+            ),
+            other => chosen.push((step_value(other), false)),
+        }
+    }
+    let shown = (steps.len() + 1)
+        .clamp(SLOTS, switchboard_core::line::MAX_STEPS)
+        .max(chosen.len() + 1)
+        .min(MAX_SLOTS);
     (0..shown)
         .map(|i| {
-            let chosen = steps.get(i).map(step_value);
+            let (value, with_next) = chosen
+                .get(i)
+                .map_or((None, false), |(v, w)| (Some(v.clone()), *w));
             let mut opts: Vec<Opt> = options
                 .iter()
-                .map(|(value, label)| Opt {
-                    value: value.clone(),
+                .map(|(v, label)| Opt {
+                    value: v.clone(),
                     label: label.clone(),
-                    selected: chosen.as_deref() == Some(value.as_str()),
+                    selected: value.as_deref() == Some(v.as_str()),
                 })
                 .collect();
-            if let Some(c) = chosen.filter(|c| !options.iter().any(|(v, _)| v == c)) {
-                let label = match steps.get(i) {
-                    Some(RoutingStep::Users(ids)) => {
-                        let names: Vec<String> = ids
-                            .iter()
-                            .map(|u| {
-                                let value = format!("user:{u}");
-                                options
-                                    .iter()
-                                    .find(|(v, _)| *v == value)
-                                    .map_or_else(|| format!("user {u}"), |(_, l)| l.clone())
-                            })
-                            .collect();
-                        format!("Together: {} (kept as it is)", names.join(" + "))
-                    }
-                    _ => "Someone outside your teams (kept as it is)".to_owned(),
-                };
+            if let Some(c) = value.filter(|c| !options.iter().any(|(v, _)| v == c)) {
                 opts.push(Opt {
                     value: c,
-                    label,
+                    label: "Someone outside your teams (kept as it is)".to_owned(),
                     selected: true,
                 });
             }
-            opts
+            Slot { opts, with_next }
         })
         .collect()
 }
 
-/// The steps a routing form chose, in order (`{prefix}1` …), blanks skipped. A target must be
-/// one the viewer may choose (`allowed`) or one already there (`kept`); anything else is
-/// refused with the step's number, never dropped.
+/// The steps a routing form chose, in order (`{prefix}1` …, with `{prefix}N_with` ticked for
+/// a select that rings at the same time as the next), blanks skipped. A target must be one
+/// the viewer may choose (`allowed`) or one already there (`kept`); anything else is refused
+/// with the step's number, never dropped.
 pub fn chosen_steps(
     f: &std::collections::HashMap<String, String>,
     prefix: &str,
     allowed: &[(String, String)],
     kept: &[RoutingStep],
 ) -> Result<Vec<RoutingStep>, String> {
-    let mut out = Vec::new();
-    for i in 1..=switchboard_core::line::MAX_STEPS {
+    let may = |value: &str| {
+        allowed.iter().any(|(v, _)| v == value)
+            || parse_step(value).is_some_and(|st| {
+                kept.contains(&st)
+                    || matches!(st, RoutingStep::User(u)
+                        if kept.iter().any(|k| k.users().contains(&u)))
+            })
+    };
+    // The chosen selects, in order: (number, target, rings with the next).
+    let mut picked: Vec<(usize, RoutingStep, bool)> = Vec::new();
+    for i in 1..=MAX_SLOTS {
         let Some(raw) = f.get(&format!("{prefix}{i}")).filter(|r| !r.is_empty()) else {
             continue;
         };
-        let may = |value: &str| allowed.iter().any(|(v, _)| v == value);
+        let with_next = f.contains_key(&format!("{prefix}{i}_with"));
         match parse_step(raw) {
-            Some(st)
-                if may(raw)
-                    || kept.contains(&st)
-                    || matches!(&st, RoutingStep::Users(ids)
-                        if ids.iter().all(|u| may(&format!("user:{u}")))) =>
-            {
-                out.push(st)
-            }
+            Some(st) if may(raw) => picked.push((i, st, with_next)),
             _ => {
                 return Err(format!(
                     "Step {i} names someone who is not a person or schedule you can choose."
@@ -346,7 +363,39 @@ pub fn chosen_steps(
             }
         }
     }
+    let mut out = Vec::new();
+    let mut run: Vec<(usize, RoutingStep)> = Vec::new();
+    for (i, st, with_next) in picked {
+        run.push((i, st));
+        if with_next {
+            continue;
+        }
+        out.push(together(std::mem::take(&mut run))?);
+    }
+    if !run.is_empty() {
+        // The last select ticked with nothing after it: as if it were not ticked.
+        out.push(together(run)?);
+    }
     Ok(out)
+}
+
+/// One step from a run of selects ringing at the same time: the one target, or the people.
+fn together(run: Vec<(usize, RoutingStep)>) -> Result<RoutingStep, String> {
+    if run.len() == 1 {
+        return Ok(run.into_iter().next().expect("one").1);
+    }
+    let mut ids = Vec::new();
+    for (i, st) in run {
+        match st {
+            RoutingStep::User(u) => ids.push(u),
+            _ => {
+                return Err(format!(
+                    "Step {i}: only people can ring at the same time as others (for a schedule, choose \"everyone on call, rung at the same time\")."
+                ))
+            }
+        }
+    }
+    Ok(RoutingStep::Users(ids))
 }
 
 pub fn step_value(st: &RoutingStep) -> String {
