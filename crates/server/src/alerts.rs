@@ -13,9 +13,6 @@ use switchboard_providers::chat::{self, Alert};
 /// How long the alert after a call waits for its voicemail's transcript, after the call ended.
 pub const TRANSCRIPT_WAIT_SECS: i64 = 120;
 
-/// Longest `Retry-After` honoured; a longer one is treated as this.
-const MAX_RETRY_AFTER_SECS: i64 = 3600;
-
 fn id_in(job: &Job, key: &str) -> Result<i64, JobError> {
     job.payload
         .get(key)
@@ -282,11 +279,7 @@ async fn post(
             JobError::Retry(format!("could not reach the channel: {}", e.without_url()))
         })?;
     let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+    let retry_after = crate::jobs::retry_after(state, resp.headers());
     let text: String = resp
         .text()
         .await
@@ -310,16 +303,7 @@ async fn post(
     let msg = format!("the channel answered HTTP {}", status.as_u16());
     match status.as_u16() {
         429 | 503 => match retry_after {
-            Some(secs) => {
-                let at = state
-                    .clock
-                    .now()
-                    .checked_add(SignedDuration::from_secs(
-                        secs.clamp(0, MAX_RETRY_AFTER_SECS),
-                    ))
-                    .unwrap_or_else(|_| state.clock.now());
-                Err(JobError::RetryAt(at, msg))
-            }
+            Some(at) => Err(JobError::RetryAt(at, msg)),
             None => Err(JobError::Retry(msg)),
         },
         s if (500..600).contains(&s) || s == 200 => Err(JobError::Retry(msg)),

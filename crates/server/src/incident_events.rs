@@ -6,14 +6,12 @@
 
 use crate::app::AppState;
 use crate::jobs::JobError;
-use jiff::{SignedDuration, Timestamp};
 use switchboard_core::incident::integration::{webhook_key, Integration, IntegrationId, Kind};
 use switchboard_core::store::{Job, StoreError};
 use switchboard_core::IncidentId;
 use switchboard_providers::incidents::{self, IncidentEvent};
 
 /// Longest wait a service may ask for; a longer one is treated as this.
-const MAX_RETRY_AFTER_SECS: i64 = 3600;
 /// PagerDuty suggests waiting about 30 s after a 429 when it says nothing more.
 const PAGERDUTY_429_SECS: i64 = 30;
 
@@ -124,11 +122,7 @@ async fn deliver(
         ))
     })?;
     let status = resp.status().as_u16();
-    let header_wait = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| wait_until(state, v));
+    let header_wait = crate::jobs::retry_after(state, resp.headers());
     let text = resp.text().await.unwrap_or_default();
     if (200..300).contains(&status) {
         return Ok(());
@@ -143,14 +137,15 @@ async fn deliver(
         serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v["rate_limit"]["retry_after"].as_str().map(str::to_owned))
-            .and_then(|v| wait_until(state, &v))
+            .and_then(|v| crate::jobs::wait_until(state, &v))
     };
     match (integration.kind, status) {
         (_, 429) => match header_wait.or_else(body_wait) {
             Some(at) => Err(JobError::RetryAt(at, msg)),
-            None if integration.kind == Kind::Pagerduty => {
-                Err(JobError::RetryAt(after(state, PAGERDUTY_429_SECS), msg))
-            }
+            None if integration.kind == Kind::Pagerduty => Err(JobError::RetryAt(
+                crate::jobs::after(state, PAGERDUTY_429_SECS),
+                msg,
+            )),
             None => Err(JobError::Retry(msg)),
         },
         (Kind::Webhook, 410) => Err(JobError::Permanent(format!(
@@ -188,25 +183,4 @@ fn reason(kind: Kind, text: &str) -> String {
     };
     said.map(|s| format!(": {}", s.chars().take(200).collect::<String>()))
         .unwrap_or_default()
-}
-
-fn after(state: &AppState, secs: i64) -> Timestamp {
-    let now = state.clock.now();
-    now.checked_add(SignedDuration::from_secs(
-        secs.clamp(0, MAX_RETRY_AFTER_SECS),
-    ))
-    .unwrap_or(now)
-}
-
-/// A `Retry-After` value (seconds, or an HTTP date such as incident.io's
-/// `Thu, 17 Apr 2025 11:17:18 UTC`) as an instant, within the longest wait honoured.
-fn wait_until(state: &AppState, v: &str) -> Option<Timestamp> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<i64>() {
-        return Some(after(state, secs));
-    }
-    let normalised = v.replace(" UTC", " +0000");
-    let at = jiff::fmt::rfc2822::parse(&normalised).ok()?.timestamp();
-    let secs = (at - state.clock.now()).get_seconds();
-    Some(after(state, secs))
 }

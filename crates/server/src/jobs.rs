@@ -155,6 +155,41 @@ async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), StoreEr
     state.store.fail_job(job.id, error).await
 }
 
+/// Longest wait a destination may ask for; a longer one is treated as this.
+pub const MAX_RETRY_AFTER_SECS: i64 = 3600;
+
+/// `secs` from now (clamped to 0 to [`MAX_RETRY_AFTER_SECS`]).
+pub fn after(state: &AppState, secs: i64) -> jiff::Timestamp {
+    let now = state.clock.now();
+    now.checked_add(SignedDuration::from_secs(
+        secs.clamp(0, MAX_RETRY_AFTER_SECS),
+    ))
+    .unwrap_or(now)
+}
+
+/// When a `Retry-After` value (delay-seconds or an HTTP date) says to try again.
+pub fn wait_until(state: &AppState, v: &str) -> Option<jiff::Timestamp> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<i64>() {
+        return Some(after(state, secs));
+    }
+    let normalised = v.replace(" UTC", " +0000").replace(" GMT", " +0000");
+    let at = jiff::fmt::rfc2822::parse(&normalised).ok()?.timestamp();
+    let secs = (at - state.clock.now()).get_seconds();
+    Some(after(state, secs))
+}
+
+/// When an answer's `Retry-After` header says to try again, if it has a readable one.
+pub fn retry_after(
+    state: &AppState,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<jiff::Timestamp> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| wait_until(state, v))
+}
+
 /// Why a job did not finish.
 #[derive(Debug)]
 pub enum JobError {

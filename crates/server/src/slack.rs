@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jiff::SignedDuration;
 use serde_json::{json, Value};
 use switchboard_core::channel::{Channel, ChannelId, ChannelKind, SlackApp};
 use switchboard_core::incident::Actor;
@@ -128,18 +127,8 @@ async fn call_api(
         .map_err(|e| JobError::Retry(format!("could not reach Slack: {}", e.without_url())))?;
     let status = resp.status().as_u16();
     if status == 429 {
-        let secs = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .unwrap_or(30)
-            .clamp(1, 3600);
-        let at = state
-            .clock
-            .now()
-            .checked_add(SignedDuration::from_secs(secs))
-            .unwrap_or_else(|_| state.clock.now());
+        let at = crate::jobs::retry_after(state, resp.headers())
+            .unwrap_or_else(|| crate::jobs::after(state, 30));
         return Err(JobError::RetryAt(at, "Slack answered HTTP 429".into()));
     }
     if status != 200 {

@@ -420,11 +420,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
         }
     };
     let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+    let retry_after = crate::jobs::retry_after(state, resp.headers());
     let json = resp
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -451,11 +447,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
     );
     let e = match status.as_u16() {
         429 | 503 => match retry_after {
-            Some(secs) => JobError::RetryAt(
-                now.checked_add(SignedDuration::from_secs(secs.clamp(1, 3600)))
-                    .unwrap_or(now),
-                why,
-            ),
+            Some(at) => JobError::RetryAt(at, why),
             None => JobError::Retry(why),
         },
         s if s >= 500 || s == 408 => JobError::Retry(why),

@@ -153,14 +153,7 @@ async fn a_full_disk_loses_no_write_and_the_store_recovers() {
     assert_eq!(call["path"], "Alice answered");
 }
 
-fn messages(call: &Value) -> Vec<String> {
-    call["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::log_messages as messages;
 
 /// The database goes away after the call was routed to Alice: her dial result cannot be
 /// stored, the caller hears the apology and leaves a voicemail. Nothing of it is lost, and the

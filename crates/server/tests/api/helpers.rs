@@ -564,3 +564,13 @@ impl NowTs for FakeClock {
         self.now()
     }
 }
+
+/// The messages of a call's log (`events`), in order.
+pub fn log_messages(call: &Value) -> Vec<String> {
+    call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -40,14 +40,7 @@ async fn line_with(app: &TestApp, steps: Value, screening: bool) -> Value {
     line
 }
 
-fn log(call: &Value) -> Vec<String> {
-    call["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::log_messages as log;
 
 fn outcomes(call: &Value) -> Vec<(String, String)> {
     call["attempts"]

@@ -52,14 +52,7 @@ async fn call(app: &TestApp, id: &Value) -> Value {
     app.get(&format!("/calls/{id}")).await.1
 }
 
-fn log(call: &Value) -> Vec<String> {
-    call["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::log_messages as log;
 
 fn slack_texts(r: &Receiver) -> Vec<String> {
     r.got
