@@ -26,6 +26,13 @@ pub(crate) async fn login_with_token(app: &TestApp, email: &str) -> (String, Str
     (cookie, body["csrf_token"].as_str().unwrap().to_owned())
 }
 
+/// A new owner account's session cookie.
+pub(crate) async fn owner_session(app: &TestApp) -> String {
+    app.account("Olga", "olga@example.com", None, Role::Owner)
+        .await;
+    login_with_token(app, "olga@example.com").await.0
+}
+
 async fn login(app: &TestApp, email: &str) -> String {
     let r = app
         .http

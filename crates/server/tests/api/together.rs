@@ -304,16 +304,9 @@ async fn a_bad_list_of_people_is_refused_by_its_place(app: TestApp) {
 /// The settings page builds a step that rings people together from its selects, shows it
 /// back the same way, and refuses a schedule in such a run by its number.
 async fn the_settings_page_rings_people_together(app: TestApp) {
-    use crate::pages::{form_fields, login_with_token, page, set, submit};
+    use crate::pages::{form_fields, page, set, submit};
     let [a, b, c] = three(&app).await;
-    app.account(
-        "Olga",
-        "olga@example.com",
-        None,
-        switchboard_core::account::Role::Owner,
-    )
-    .await;
-    let cookie = login_with_token(&app, "olga@example.com").await.0;
+    let cookie = crate::pages::owner_session(&app).await;
     let line = app.line(&[c]).await;
     let id = line["id"].as_i64().unwrap();
     let path = format!("/lines/{id}/settings");

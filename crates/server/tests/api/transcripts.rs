@@ -126,16 +126,7 @@ async fn an_engine_transcribes_our_copy_and_everyone_sees_it(mut app: TestApp) {
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["field"], "q");
     // The call page shows it under the voicemail; the calls page finds the call by it.
-    app.account(
-        "Olga",
-        "olga@example.com",
-        None,
-        switchboard_core::account::Role::Owner,
-    )
-    .await;
-    let cookie = crate::pages::login_with_token(&app, "olga@example.com")
-        .await
-        .0;
+    let cookie = crate::pages::owner_session(&app).await;
     let (status, html) = crate::pages::page(&app, &cookie, &format!("/calls/{}", c["id"])).await;
     assert_eq!(status, 200);
     let doc = scraper::Html::parse_document(&html);
