@@ -32,7 +32,16 @@ pub(super) fn route(call: &mut Call, line: &Line, now: Timestamp, t: &mut Transi
     }
     for (i, s) in call.plan.steps.iter().enumerate() {
         let what = match (&s.responder, s.skipped) {
-            (Some(r), _) => format!("step {}: {} ({})", i + 1, r.name, r.phone),
+            (Some(_), _) => {
+                let legs: Vec<String> = s
+                    .legs()
+                    .map(|r| format!("{} ({})", r.name, r.phone))
+                    .collect();
+                match legs.len() {
+                    1 => format!("step {}: {}", i + 1, legs[0]),
+                    _ => format!("step {}: {}, rung together", i + 1, legs.join(", ")),
+                }
+            }
             (None, Some(reason)) => format!(
                 "step {}: {} skipped ({})",
                 i + 1,

@@ -97,7 +97,7 @@ pub fn on_call_end(call: &Call, line: &Line, policy: &IncidentPolicy) -> Option<
                     .plan
                     .steps
                     .iter()
-                    .filter_map(|s| s.responder.as_ref())
+                    .flat_map(|s| s.legs())
                     .find(|r| r.user_id == u)
                     .map_or_else(|| format!("user {u}"), |r| r.name.clone());
                 Actor::user(u, &name)

@@ -84,6 +84,11 @@ async fn the_first_to_answer_is_connected_and_the_other_phone_stops(app: TestApp
     let log = log(&call);
     assert!(
         log.iter()
+            .any(|m| m == &format!("step 1: Alice ({ALICE}), Bob ({BOB}), rung together")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
             .any(|m| m == &format!("Dialing Alice ({ALICE}), Bob ({BOB}) together for 20 s")),
         "{log:?}"
     );

@@ -192,9 +192,24 @@ async fn preview(s: &AppState, d: &LineDraft, clock: Clock) -> (String, Vec<Stri
     let mut warnings = Vec::new();
     for st in &plan.steps {
         match (&st.responder, st.skipped) {
-            (Some(r), _) => {
-                let local = super::view::their_time(&dir, r.user_id, now, clock);
-                chain.push(format!("{}. {}{local}", chain.len() + 1, r.name));
+            (Some(_), _) => {
+                let each: Vec<String> = st
+                    .legs()
+                    .map(|r| {
+                        let local = super::view::their_time(&dir, r.user_id, now, clock);
+                        format!("{}{local}", r.name)
+                    })
+                    .collect();
+                let together = if each.len() > 1 {
+                    " (rung together)"
+                } else {
+                    ""
+                };
+                chain.push(format!(
+                    "{}. {}{together}",
+                    chain.len() + 1,
+                    each.join(" + ")
+                ));
             }
             (None, Some(SkipReason::NoPhone)) => {
                 warnings.push(format!(
