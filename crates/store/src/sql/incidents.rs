@@ -84,19 +84,30 @@ async fn record<D: Driver>(
     saving: Option<CallId>,
 ) -> StoreResult<()> {
     let id = inc.id;
-    for e in &change.timeline {
-        sql::<D>(
-            "INSERT INTO incident_events (incident_id, at, actor_user_id, actor, kind, message)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id.0)
-        .bind(ms(e.at))
-        .bind(e.actor.user.map(|u| u.0))
-        .bind(e.actor.name.as_str())
-        .bind(e.kind.as_str())
-        .bind(e.message.as_str())
-        .run(c)
-        .await?;
+    // The change's timeline in one statement (rows keep their order, so their ids do).
+    for chunk in change.timeline.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                let p = 6 * k;
+                let n: Vec<String> = (1..=6).map(|j| format!("${}", p + j)).collect();
+                format!("({})", n.join(", "))
+            })
+            .collect();
+        let text = format!(
+            "INSERT INTO incident_events (incident_id, at, actor_user_id, actor, kind, message) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sql::<D>(&text);
+        for e in chunk {
+            q = q
+                .bind(id.0)
+                .bind(ms(e.at))
+                .bind(e.actor.user.map(|u| u.0))
+                .bind(e.actor.name.as_str())
+                .bind(e.kind.as_str())
+                .bind(e.message.as_str());
+        }
+        q.run(c).await?;
     }
     for (call, linked) in &change.links {
         let text = if *linked {
