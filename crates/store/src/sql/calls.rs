@@ -242,13 +242,17 @@ impl<B: Backend> SqlStore<B> {
             when(&contains, Arg::Text(c));
         }
         if let Some(t) = lowered.as_deref() {
-            // The caller (number, name, place) or a voicemail's transcript, in any case.
+            // The caller (number; with letters in the text also name and place) or its
+            // voicemail's transcript (kept on the call for this), in any case. No subquery, so
+            // these cheap tests run before a member's team check.
             let p = B::POSITION;
-            when(&format!(" AND ({p}(LOWER(caller), ?) > 0"), Arg::Text(t));
+            when(&format!(" AND ({p}(caller_number, ?) > 0"), Arg::Text(t));
+            if t.chars().any(char::is_alphabetic) {
+                when(&format!(" OR {p}(LOWER(caller), ?) > 0"), Arg::Text(t));
+            }
             when(
                 &format!(
-                    " OR EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id
-                        AND {p}(LOWER(r.transcript_text), ?) > 0))"
+                    " OR (transcript_text IS NOT NULL AND {p}(LOWER(transcript_text), ?) > 0))"
                 ),
                 Arg::Text(t),
             );

@@ -117,13 +117,18 @@ impl<B: Backend> SqlStore<B> {
     ) -> StoreResult<bool> {
         let mut tx = self.db.begin().await?;
         let q = sql::<B::Db>(
-            "UPDATE recordings SET status = 'deleted', local_path = NULL, transcript = NULL,
-                 transcript_text = NULL
-             WHERE id = $1 AND status <> 'deleted' RETURNING call_id",
+            "UPDATE recordings SET status = 'deleted', local_path = NULL, transcript = NULL
+             WHERE id = $1 AND status <> 'deleted' RETURNING call_id, kind",
         );
         let row = q.bind(id.0).optional(&mut *tx).await?;
         if let Some(row) = &row {
             let call = CallId(col(row, "call_id")?);
+            if col::<_, String>(row, "kind")? == RecordingKind::Voicemail.as_str() {
+                sql::<B::Db>("UPDATE calls SET transcript_text = NULL WHERE id = $1")
+                    .bind(call.0)
+                    .run(&mut *tx)
+                    .await?;
+            }
             super::calls::insert_events::<B::Db>(&mut *tx, call, std::slice::from_ref(event))
                 .await?;
         }
@@ -142,20 +147,21 @@ impl<B: Backend> SqlStore<B> {
         let mut tx = self.db.begin().await?;
         // A deleted voicemail (the line's retention ran out) keeps no transcript.
         let q = sql::<B::Db>(
-            "UPDATE recordings SET transcript = $1, transcript_text = $2
-             WHERE id = $3 AND status <> 'deleted' RETURNING call_id",
+            "UPDATE recordings SET transcript = $1
+             WHERE id = $2 AND status <> 'deleted' RETURNING call_id",
         );
-        let row = q
-            .bind(json)
-            .bind(t.text())
-            .bind(id.0)
-            .optional(&mut *tx)
-            .await?;
+        let row = q.bind(json).bind(id.0).optional(&mut *tx).await?;
         let Some(row) = row else {
             return Err(StoreError::NotFound);
         };
+        let call = CallId(col(&row, "call_id")?);
+        // The words on the call too, where the list's search reads them.
+        sql::<B::Db>("UPDATE calls SET transcript_text = $1 WHERE id = $2")
+            .bind(t.text())
+            .bind(call.0)
+            .run(&mut *tx)
+            .await?;
         if let Some(event) = event {
-            let call = CallId(col(&row, "call_id")?);
             super::calls::insert_events::<B::Db>(&mut *tx, call, std::slice::from_ref(event))
                 .await?;
         }
