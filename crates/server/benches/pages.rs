@@ -1,7 +1,7 @@
-//! The dashboard's pages over a large call log: 100,000 calls on one line in the embedded
-//! SQLite, the real server on loopback, a logged-in admin and a team member. Prints the median
-//! and 95th percentile of each page's answer time (loopback HTTP included), over 100 requests
-//! after 10 to warm up. `cargo bench -p switchboard --bench pages` (BENCHMARKS.md).
+//! The dashboard's pages and the API's call list over a growing call log: 1,000, then 10,000,
+//! then 100,000 calls on one line in the embedded SQLite, the real server on loopback, a
+//! logged-in admin, a team member and an API token. Prints the median and 95th percentile of
+//! each answer time (loopback HTTP included), over 100 requests after 10 to warm up. `cargo bench -p switchboard --bench pages` (BENCHMARKS.md).
 
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use switchboard::app::{serve_with, AppState, Background};
 use switchboard_core::account::Role;
 use switchboard_core::clock::SystemClock;
 
-const CALLS: i64 = 100_000;
+/// The sizes of the call log measured, in turn.
+const SIZES: [i64; 3] = [1_000, 10_000, 100_000];
 
 fn config(
     addr: std::net::SocketAddr,
@@ -57,11 +58,18 @@ async fn login(http: &reqwest::Client, base: &str, email: &str) -> String {
     c.split(';').next().unwrap().to_owned()
 }
 
-async fn time(http: &reqwest::Client, url: &str, cookie: &str) -> (Duration, Duration) {
+/// Median and 95th percentile of 100 fetches of `url` (after 10), with `auth` as the
+/// `cookie` header, or as a bearer token when it has no `=`.
+async fn time(http: &reqwest::Client, url: &str, auth: &str) -> (Duration, Duration) {
     let mut times = Vec::new();
     for i in 0..110 {
         let start = Instant::now();
-        let r = http.get(url).header("cookie", cookie).send().await.unwrap();
+        let req = http.get(url);
+        let req = match auth.contains('=') {
+            true => req.header("cookie", auth),
+            false => req.bearer_auth(auth),
+        };
+        let r = req.send().await.unwrap();
         assert_eq!(r.status(), 200, "{url}");
         r.bytes().await.unwrap();
         if i >= 10 {
@@ -167,43 +175,69 @@ async fn main() {
     switchboard_sim::place_call(&switchboard_sim::client(), &spec)
         .await
         .unwrap();
-    let started = Instant::now();
+    // Copies of that row up to each size in turn (spread a minute apart over the past, with
+    // every outcome and 5,000 callers), and every page and API list timed at each size.
     let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-    sqlx::query(&format!(
-        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {})
-         INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number,
-             started_at, ended_at, duration_secs, plan, phase, outcome, answered_by, attempts,
-             test_call, failsafe, archived, version)
-         SELECT c.line_id, c.provider, 'CA' || seq.n, c.account_id, c.caller,
-             '+1415555' || printf('%04d', seq.n % 5000), c.started_at - seq.n * 60000,
-             c.ended_at - seq.n * 60000, c.duration_secs, c.plan, c.phase,
-             CASE seq.n % 5 WHEN 0 THEN 'missed' WHEN 1 THEN 'voicemail' WHEN 2 THEN 'abandoned' ELSE 'answered' END,
-             c.answered_by, c.attempts, c.test_call, c.failsafe, c.archived, 0
-         FROM seq, calls c WHERE c.id = 1",
-        CALLS - 1
-    ))
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    eprintln!("{CALLS} calls in {:.1} s", started.elapsed().as_secs_f64());
-    println!("| page | who | median | p95 |\n|---|---|---|---|");
-    for (who, email) in [("admin", "ada@example.com"), ("member", "mia@example.com")] {
-        let cookie = login(&http, &base, email).await;
+    let mut have = 1;
+    println!("| calls | page | who | median | p95 |\n|---|---|---|---|---|");
+    for size in SIZES {
+        let started = Instant::now();
+        sqlx::query(&format!(
+            "WITH RECURSIVE seq(n) AS (SELECT {from} UNION ALL SELECT n + 1 FROM seq WHERE n < {to})
+             INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller, caller_number,
+                 started_at, ended_at, duration_secs, plan, phase, outcome, answered_by, attempts,
+                 test_call, failsafe, archived, version)
+             SELECT c.line_id, c.provider, 'CA' || seq.n, c.account_id, c.caller,
+                 '+1415555' || printf('%04d', seq.n % 5000), c.started_at - seq.n * 60000,
+                 c.ended_at - seq.n * 60000, c.duration_secs, c.plan, c.phase,
+                 CASE seq.n % 5 WHEN 0 THEN 'missed' WHEN 1 THEN 'voicemail' WHEN 2 THEN 'abandoned' ELSE 'answered' END,
+                 c.answered_by, c.attempts, c.test_call, c.failsafe, c.archived, 0
+             FROM seq, calls c WHERE c.id = 1",
+            from = have,
+            to = size - 1
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        have = size;
+        eprintln!(
+            "{size} calls ({:.1} s to add)",
+            started.elapsed().as_secs_f64()
+        );
+        let middle = format!("/calls?before={}", size / 2);
+        let api_middle = format!("/api/v1/calls?before={}&limit=50", size / 2);
+        for (who, email) in [("admin", "ada@example.com"), ("member", "mia@example.com")] {
+            let cookie = login(&http, &base, email).await;
+            let pages = [
+                "/calls",
+                "/calls?outcome=missed",
+                "/calls?caller=5550042",
+                middle.as_str(),
+                "/calls/1",
+                "/",
+            ];
+            for path in pages {
+                let (p50, p95) = time(&http, &format!("{base}{path}"), &cookie).await;
+                println!(
+                    "| {size} | `{path}` | {who} | {:.1} ms | {:.1} ms |",
+                    p50.as_secs_f64() * 1000.0,
+                    p95.as_secs_f64() * 1000.0
+                );
+            }
+        }
+        // The API, with the owner-level token.
         for path in [
-            "/calls",
-            "/calls?outcome=missed",
-            "/calls?caller=5550042",
-            "/calls?before=50000",
-            "/calls/1",
-            "/",
+            "/api/v1/calls?limit=50",
+            "/api/v1/calls?q=5550042&limit=50",
+            api_middle.as_str(),
         ] {
-            let (p50, p95) = time(&http, &format!("{base}{path}"), &cookie).await;
+            let (p50, p95) = time(&http, &format!("{base}{path}"), &token).await;
             println!(
-                "| `{path}` | {who} | {:.1} ms | {:.1} ms |",
+                "| {size} | `{path}` | API token | {:.1} ms | {:.1} ms |",
                 p50.as_secs_f64() * 1000.0,
                 p95.as_secs_f64() * 1000.0
             );
         }
     }
+    pool.close().await;
 }
