@@ -348,6 +348,22 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// One floor server (`args`: its subcommand) warmed up, then measured, then stopped.
+async fn floor(
+    args: &[&str],
+    warm: usize,
+    requests: usize,
+    concurrency: usize,
+    round: usize,
+) -> anyhow::Result<Figures> {
+    let (child, addr) = spawn_floor(args).await?;
+    let hooks = |run: String| incoming("/voice".into(), run);
+    load::run(&addr, warm, concurrency, hooks("warm".into())).await?;
+    let f = load::run(&addr, requests, concurrency, hooks(format!("r{round}"))).await?;
+    drop(child);
+    Ok(f)
+}
+
 async fn compare(
     bin: &std::path::Path,
     requests: usize,
@@ -365,46 +381,16 @@ async fn compare(
     let mut rows = Rows::default();
     for round in 1..=rounds {
         eprintln!("round {round} of {rounds}");
-        let (floor, addr) = spawn_floor(&["floor-bare"]).await?;
-        load::run(
-            &addr,
-            warm,
-            concurrency,
-            incoming("/voice".into(), "warm".into()),
-        )
-        .await?;
-        let f = load::run(
-            &addr,
-            requests,
-            concurrency,
-            incoming("/voice".into(), format!("r{round}")),
-        )
-        .await?;
+        let f = floor(&["floor-bare"], warm, requests, concurrency, round).await?;
         rows.add("bare floor", f);
-        drop(floor);
-
         let db =
             TempDir(std::env::temp_dir().join(format!("sb-floor-{}-{round}", std::process::id())));
         std::fs::create_dir_all(&db.0)?;
         let file = db.0.join("floor.db");
         let file = file.to_str().context("path")?;
-        let (floor, addr) = spawn_floor(&["floor-durable", "--sqlite", file]).await?;
-        load::run(
-            &addr,
-            warm,
-            concurrency,
-            incoming("/voice".into(), "warm".into()),
-        )
-        .await?;
-        let f = load::run(
-            &addr,
-            requests,
-            concurrency,
-            incoming("/voice".into(), format!("r{round}")),
-        )
-        .await?;
+        let args = ["floor-durable", "--sqlite", file];
+        let f = floor(&args, warm, requests, concurrency, round).await?;
         rows.add("durable floor (SQLite)", f);
-        drop(floor);
         drop(db);
 
         let mut backends: Vec<(&str, Option<&str>)> = vec![("SQLite", None)];
