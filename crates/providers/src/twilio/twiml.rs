@@ -18,6 +18,21 @@ fn say(w: &mut XmlWriter, m: &Message) {
     w.leaf("Say", &attrs, Some(&m.text));
 }
 
+/// One key asked for while `prompt` plays; the key goes to `action`, and with `on_empty` so
+/// does the absence of one.
+fn gather(w: &mut XmlWriter, prompt: &Message, timeout_secs: u32, action: &str, on_empty: bool) {
+    let timeout = timeout_secs.to_string();
+    let mut attrs: Vec<(&'static str, &str)> =
+        vec![("input", "dtmf"), ("numDigits", "1"), ("timeout", &timeout)];
+    if on_empty {
+        attrs.push(("actionOnEmptyResult", "true"));
+    }
+    attrs.extend([("action", action), ("method", "POST")]);
+    w.open("Gather", &attrs);
+    say(w, prompt);
+    w.close("Gather");
+}
+
 /// Renders `instructions` as one TwiML document.
 pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
     let mut w = XmlWriter::new();
@@ -100,20 +115,7 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 timeout_secs,
                 action,
             } => {
-                let action = url_for(*action);
-                let timeout = timeout_secs.to_string();
-                w.open(
-                    "Gather",
-                    &[
-                        ("input", "dtmf"),
-                        ("numDigits", "1"),
-                        ("timeout", &timeout),
-                        ("action", &action),
-                        ("method", "POST"),
-                    ],
-                );
-                say(&mut w, prompt);
-                w.close("Gather");
+                gather(&mut w, prompt, *timeout_secs, &url_for(*action), false);
                 // No key in time: hang up the responder's leg, so the caller is not bridged
                 // to a voicemail and the dial reports no answer.
                 w.leaf("Hangup", &[], None);
@@ -125,21 +127,7 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
             } => {
                 // One key; with none in time Twilio still requests the action (without
                 // `Digits`), so Switchboard decides the default in every case.
-                let action = url_for(*action);
-                let timeout = timeout_secs.to_string();
-                w.open(
-                    "Gather",
-                    &[
-                        ("input", "dtmf"),
-                        ("numDigits", "1"),
-                        ("timeout", &timeout),
-                        ("actionOnEmptyResult", "true"),
-                        ("action", &action),
-                        ("method", "POST"),
-                    ],
-                );
-                say(&mut w, prompt);
-                w.close("Gather");
+                gather(&mut w, prompt, *timeout_secs, &url_for(*action), true);
             }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
             Instruction::Reject => w.leaf("Reject", &[("reason", "rejected")], None),

@@ -41,28 +41,19 @@ fn render(state: &AppState, v: &Verified, call: CallId, instructions: &[Instruct
     let urls = crate::urls::Urls::new(&state.config.public_url);
     let url_for = |c| urls.callback(&v.line, call, c);
     // With the carrier's transcription, the voicemail's <Record> asks for it.
-    let carrier = matches!(
+    // (Copied only then: every other document renders as core made it.)
+    if !matches!(
         state.config.transcription,
         Some(crate::transcribe::Engine::Carrier)
-    );
-    let instructions: Vec<Instruction> = instructions
-        .iter()
-        .cloned()
-        .map(|i| match i {
-            Instruction::Record {
-                max_secs,
-                action,
-                recording_callback,
-                transcribe: None,
-            } if carrier => Instruction::Record {
-                max_secs,
-                action,
-                recording_callback,
-                transcribe: Some(flow::Callback::Transcript),
-            },
-            other => other,
-        })
-        .collect();
+    ) {
+        return xml(v.provider.render(instructions, &url_for));
+    }
+    let mut instructions = instructions.to_vec();
+    for i in &mut instructions {
+        if let Instruction::Record { transcribe, .. } = i {
+            transcribe.get_or_insert(flow::Callback::Transcript);
+        }
+    }
     xml(v.provider.render(&instructions, &url_for))
 }
 
