@@ -343,7 +343,60 @@ async fn a_forged_transcript_callback_stores_nothing(mut app: TestApp) {
     assert!(c["transcript"].is_null(), "{c}");
 }
 
+/// A Slack app channel does not wait for the transcript: its message says it is being made,
+/// and is updated in place once it is.
+async fn a_slack_app_message_is_updated_with_the_transcript(mut app: TestApp) {
+    use switchboard_sim::services::{Kind, Service};
+    let server = TranscriptionServer::start(SPOKEN, Some("sk-test"))
+        .await
+        .unwrap();
+    server.answer_next(Answer::RateLimited(Some(30)), 1);
+    app.transcription = Some(openai(&server, "sk-test"));
+    app.restart().await;
+    let slack = Service::start(Kind::SlackApi {
+        token: "xoxb-test-token".into(),
+    })
+    .await
+    .unwrap();
+    let (status, ch) = app
+        .post(
+            "/channels",
+            json!({"name": "#ops", "kind": "slack_app", "webhook_url": slack.url,
+                   "slack_channel": "C0123456789", "bot_token": "xoxb-test-token",
+                   "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{ch}");
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({"channels": [ch["id"]]}),
+    )
+    .await;
+    let mut spec = app.spec(&line);
+    spec.caller.voicemail = VoicemailScript::Leave { secs: 12 };
+    app.call(&spec).await;
+    app.settle().await;
+    let message = || slack.messages()[0].1.to_string();
+    assert!(message().contains("transcribing…"), "{}", message());
+    app.clock.advance_secs(31);
+    app.settle().await;
+    assert!(
+        message().contains("payment gateway is down"),
+        "{}",
+        message()
+    );
+    let methods: Vec<String> = slack.api_calls().into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        methods.last().map(String::as_str),
+        Some("chat.update"),
+        "{methods:?}"
+    );
+}
+
 crate::on_all!(
+    a_slack_app_message_is_updated_with_the_transcript,
     an_engine_transcribes_our_copy_and_everyone_sees_it,
     a_busy_or_broken_engine_is_tried_again_with_the_reason_shown,
     a_refused_key_fails_for_good_with_the_engines_reason,
