@@ -30,6 +30,7 @@ fn config(
         sso: None,
         smtp: None,
         transcription: None,
+        storage: switchboard::storage::StorageConfig::Local,
     }
 }
 

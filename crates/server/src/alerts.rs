@@ -224,17 +224,19 @@ async fn voicemail_of(
             ))
         }
         (RecordingStatus::Stored, Some(path)) => {
-            let full = state.config.data_dir.join(path);
-            // Off the runtime's threads: the job runs beside webhooks.
-            let Ok(meta) = tokio::fs::metadata(&full).await else {
+            // Gone from the store (deleted meanwhile): the email links the call instead.
+            let Ok(size) = state.storage.size(path).await else {
                 return Ok(None);
             };
-            if meta.len() as usize > crate::email::MAX_ATTACHMENT_BYTES {
+            if size > crate::email::MAX_ATTACHMENT_BYTES as u64 {
                 return Ok(None);
             }
-            let bytes = tokio::fs::read(&full)
+            let bytes = state
+                .storage
+                .get(path)
                 .await
-                .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?;
+                .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?
+                .to_vec();
             let mp3 = path.ends_with(".mp3");
             Ok(Some(crate::email::Voicemail {
                 name: format!("voicemail-{}.{}", call.id, if mp3 { "mp3" } else { "wav" }),

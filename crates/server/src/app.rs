@@ -27,19 +27,33 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Webhooks kept on disk while the store cannot take them.
     pub spool: Arc<crate::spool::Spool>,
+    /// Recordings and voicemails: below `data_dir` or in a bucket.
+    pub storage: crate::storage::Storage,
+}
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data_dir: {0}")]
+    Spool(#[from] crate::spool::SpoolError),
+    #[error("storage_url: {0}")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 impl AppState {
-    /// State over `store` with `clock`; opens this process's spool in `data_dir/spool`.
+    /// State over `store` with `clock`; opens this process's spool in `data_dir/spool` and
+    /// the recordings' store.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         config: Config,
-    ) -> Result<Self, crate::spool::SpoolError> {
+    ) -> Result<Self, StartError> {
         let http = crate::outbound::client(config.alert_hosts.clone(), "alert_hosts");
         let media_http = crate::outbound::client(config.recording_hosts.clone(), "recording_hosts");
         let spool = Arc::new(crate::spool::Spool::open(&config.data_dir)?);
+        let storage = crate::storage::Storage::open(&config.storage, &config.data_dir)?;
         Ok(Self {
+            storage,
             store,
             clock,
             config: Arc::new(config),

@@ -40,6 +40,8 @@ pub struct Config {
     pub smtp: Option<crate::email::SmtpConfig>,
     /// The engine that transcribes voicemails, when configured.
     pub transcription: Option<crate::transcribe::Engine>,
+    /// Where recordings and voicemails are kept: below `data_dir`, or an S3-compatible bucket.
+    pub storage: crate::storage::StorageConfig,
 }
 
 impl fmt::Debug for Config {
@@ -56,6 +58,7 @@ impl fmt::Debug for Config {
             .field("sso", &self.sso)
             .field("smtp", &self.smtp)
             .field("transcription", &self.transcription)
+            .field("storage", &self.storage)
             .finish()
     }
 }
@@ -115,6 +118,11 @@ struct FileConfig {
     transcription_key: Option<String>,
     transcription_language: Option<String>,
     transcription_timeout_secs: Option<u64>,
+    storage_url: Option<String>,
+    storage_endpoint: Option<String>,
+    storage_region: Option<String>,
+    storage_access_key_id: Option<String>,
+    storage_secret_access_key: Option<String>,
 }
 
 /// Values given on the command line.
@@ -127,7 +135,7 @@ pub struct Overrides {
     pub data_dir: Option<String>,
 }
 
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 25] = [
     "listen",
     "public_url",
     "database_url",
@@ -148,6 +156,11 @@ const KEYS: [&str; 20] = [
     "transcription_key",
     "transcription_language",
     "transcription_timeout_secs",
+    "storage_url",
+    "storage_endpoint",
+    "storage_region",
+    "storage_access_key_id",
+    "storage_secret_access_key",
 ];
 
 /// Hosts Slack (webhooks, and the Web API a Slack app posts through) and Teams (Workflows,
@@ -216,6 +229,11 @@ impl Config {
                     "transcription_timeout_secs",
                     file.transcription_timeout_secs.map(|t| t.to_string()),
                 ),
+                ("storage_url", file.storage_url),
+                ("storage_endpoint", file.storage_endpoint),
+                ("storage_region", file.storage_region),
+                ("storage_access_key_id", file.storage_access_key_id),
+                ("storage_secret_access_key", file.storage_secret_access_key),
             ] {
                 if let Some(v) = v {
                     values.insert(key, (v, label.clone()));
@@ -319,7 +337,15 @@ impl Config {
             language: take("transcription_language"),
             timeout_secs: take("transcription_timeout_secs"),
         })?;
+        let storage = crate::storage::StorageConfig::from_layers(crate::storage::Keys {
+            url: take("storage_url"),
+            endpoint: take("storage_endpoint"),
+            region: take("storage_region"),
+            access_key_id: take("storage_access_key_id"),
+            secret_access_key: take("storage_secret_access_key"),
+        })?;
         Ok(Config {
+            storage,
             smtp,
             transcription,
             sso,

@@ -276,18 +276,11 @@ async fn fetch_recording(state: &AppState, job: &Job) -> Result<(), JobError> {
         .await
         .map_err(|e| JobError::Retry(format!("download interrupted: {}", e.without_url())))?;
     let rel = format!("recordings/{}/{}.{ext}", rec.call_id, rec.id);
-    let path = state.config.data_dir.join(&rel);
-    let write = async {
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, &bytes).await?;
-        tokio::fs::rename(&tmp, &path).await
-    };
-    write
+    state
+        .storage
+        .put(&rel, bytes)
         .await
-        .map_err(|e| JobError::Retry(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| JobError::Retry(format!("cannot store the recording: {e}")))?;
     state
         .store
         .set_recording_media(id, Some(&rel))

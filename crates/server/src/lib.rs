@@ -28,6 +28,7 @@ pub mod proxies;
 pub mod retention;
 pub mod slack;
 pub mod spool;
+pub mod storage;
 pub mod transcribe;
 pub mod urls;
 pub mod web;

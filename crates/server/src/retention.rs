@@ -25,9 +25,8 @@ pub async fn sweep(state: &AppState) -> Result<usize, StoreError> {
         };
         for r in state.store.recordings_due(line.id, cutoff, BATCH).await? {
             if let Some(path) = &r.local_path {
-                match tokio::fs::remove_file(state.config.data_dir.join(path)).await {
+                match state.storage.delete(path).await {
                     Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
                         tracing::error!(recording = %r.id, error = %e, "could not delete a recording past its retention period; it is tried again at the next sweep");
                         continue;

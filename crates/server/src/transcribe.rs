@@ -355,7 +355,7 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
     };
     let now = state.clock.now();
     let path = match (&rec.status, &rec.local_path) {
-        (RecordingStatus::Stored, Some(p)) => state.config.data_dir.join(p),
+        (RecordingStatus::Stored, Some(p)) => p.clone(),
         // Still being fetched: wait for our copy.
         (RecordingStatus::Pending, _) => {
             let at = now
@@ -371,19 +371,23 @@ async fn openai(state: &AppState, engine: &Engine, rec: &Recording) -> Result<()
             return Ok(());
         }
     };
-    let size = tokio::fs::metadata(&path)
+    let size = state
+        .storage
+        .size(&path)
         .await
-        .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?
-        .len();
+        .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?;
     if size > MAX_UPLOAD_BYTES {
         let reason = format!("the voicemail is {size} bytes, more than the engine takes");
         fail(state, rec.id, reason).await?;
         return Ok(());
     }
-    let bytes = tokio::fs::read(&path)
+    let bytes = state
+        .storage
+        .get(&path)
         .await
-        .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?;
-    let mp3 = path.extension().is_some_and(|e| e == "mp3");
+        .map_err(|e| JobError::Retry(format!("could not read the voicemail: {e}")))?
+        .to_vec();
+    let mp3 = path.ends_with(".mp3");
     let (name, mime) = match mp3 {
         true => (format!("voicemail-{}.mp3", rec.id), "audio/mpeg"),
         false => (format!("voicemail-{}.wav", rec.id), "audio/wav"),

@@ -424,12 +424,10 @@ pub async fn erase_call(s: &AppState, id: CallId) -> ApiResult<usize> {
         .map_err(ApiError::store("call"))?;
     for r in &recordings {
         let Some(p) = &r.local_path else { continue };
-        let path = s.config.data_dir.join(p);
-        match tokio::fs::remove_file(&path).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(ApiError::Internal(Box::new(e))),
-        }
+        s.storage
+            .delete(p)
+            .await
+            .map_err(|e| ApiError::Internal(Box::new(e)))?;
     }
     s.store
         .delete_call(id)
@@ -508,9 +506,12 @@ pub async fn get_recording_media(
             r.status.as_str()
         )));
     };
-    let bytes = tokio::fs::read(s.config.data_dir.join(&path))
+    let bytes = s
+        .storage
+        .get(&path)
         .await
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .to_vec();
     let content_type = if path.ends_with(".mp3") {
         "audio/mpeg"
     } else {

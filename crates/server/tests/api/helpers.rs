@@ -139,6 +139,8 @@ pub struct TestApp {
     pub smtp: Option<switchboard::email::SmtpConfig>,
     /// The voicemail transcription engine (restart to apply).
     pub transcription: Option<switchboard::transcribe::Engine>,
+    /// Where recordings are kept (restart to apply).
+    pub storage: switchboard::storage::StorageConfig,
 }
 
 /// Checks, after a test, that it left no job behind that it did not expect.
@@ -182,6 +184,7 @@ fn config(addr: std::net::SocketAddr, db_url: &str, data_dir: &std::path::Path) 
         sso: None,
         smtp: None,
         transcription: None,
+        storage: switchboard::storage::StorageConfig::Local,
     }
 }
 
@@ -245,6 +248,7 @@ impl TestApp {
             sso: None,
             smtp: None,
             transcription: None,
+            storage: switchboard::storage::StorageConfig::Local,
         };
         app.start(listener);
         app
@@ -255,6 +259,7 @@ impl TestApp {
         config.sso = self.sso.clone();
         config.smtp = self.smtp.clone();
         config.transcription = self.transcription.clone();
+        config.storage = self.storage.clone();
         let state =
             AppState::new(self.store.clone(), Arc::new(self.clock.clone()), config).unwrap();
         self.state = Some(state.clone());

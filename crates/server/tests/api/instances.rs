@@ -1,4 +1,5 @@
-//! Several `switchboard serve` processes behind a load balancer, sharing one PostgreSQL.
+//! Several `switchboard serve` processes behind a load balancer, sharing one PostgreSQL, and
+//! either one data directory (a shared volume) or no disk at all (one S3 bucket).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -87,8 +88,25 @@ async fn wait_ready(http: &reqwest::Client, url: &str) {
 
 #[tokio::test]
 async fn two_instances_share_every_call_and_run_each_job_once() {
-    let Some(db) = TestDb::postgres("two_instances_share_every_call_and_run_each_job_once").await
-    else {
+    two_instances("two_instances_share_every_call_and_run_each_job_once", None).await;
+}
+
+/// The same, with nothing shared but the database and a bucket: each instance has its own
+/// data directory, and either serves every recording whichever one downloaded it.
+#[tokio::test]
+async fn two_instances_without_a_shared_disk_serve_every_recording_from_one_bucket() {
+    let Some(s3) = crate::object_storage::S3::start(0, &["switchboard"]).await else {
+        return;
+    };
+    two_instances(
+        "two_instances_without_a_shared_disk_serve_every_recording_from_one_bucket",
+        Some(&s3),
+    )
+    .await;
+}
+
+async fn two_instances(test: &str, bucket: Option<&crate::object_storage::S3>) {
+    let Some(db) = TestDb::postgres(test).await else {
         return;
     };
     let media = MediaServer::start(vec![(
@@ -100,18 +118,37 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
     let lb_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let lb_url = format!("http://{}", lb_listener.local_addr().unwrap());
     let ports = [free_port(), free_port()];
-    let data = tempfile::tempdir().unwrap();
-    // Both start at once, so both try to migrate the empty database together. They share
-    // the data directory (a shared volume in production) where recordings are kept.
+    // Without a bucket they share the data directory (a shared volume in production) where
+    // recordings are kept; with one, each has its own.
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let storage_env: Vec<(&str, String)> = match bucket {
+        Some(s3) => vec![
+            ("SWITCHBOARD_STORAGE_URL", "s3://switchboard/ha".into()),
+            (
+                "SWITCHBOARD_STORAGE_ENDPOINT",
+                format!("http://127.0.0.1:{}", s3.port),
+            ),
+            ("SWITCHBOARD_STORAGE_ACCESS_KEY_ID", "test-key-id".into()),
+            (
+                "SWITCHBOARD_STORAGE_SECRET_ACCESS_KEY",
+                "test-secret".into(),
+            ),
+        ],
+        None => vec![],
+    };
+    // Both start at once, so both try to migrate the empty database together.
     let instances: Vec<Instance> = ports
         .iter()
-        .map(|port| {
+        .enumerate()
+        .map(|(i, port)| {
+            let dir = if bucket.is_some() { &dirs[i] } else { &dirs[0] };
             Instance(
                 Command::new(env!("CARGO_BIN_EXE_switchboard"))
                     .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
                     .args(["--database-url", &db.url, "--public-url", &lb_url])
                     .arg("--data-dir")
-                    .arg(data.path())
+                    .arg(dir.path())
+                    .envs(storage_env.iter().map(|(k, v)| (k, v)))
                     .env("SWITCHBOARD_RECORDING_HOSTS", "127.0.0.1")
                     .env("SWITCHBOARD_ALERT_HOSTS", "127.0.0.1")
                     .env("SWITCHBOARD_LOG", "warn")
@@ -294,18 +331,40 @@ async fn two_instances_share_every_call_and_run_each_job_once() {
         "each alert delivered at its first claim: {alerts:?}"
     );
     assert_eq!(slack.count(), calls, "no alert was sent twice");
-    // Either instance serves any recording.
+    // Either instance serves any recording, the same bytes.
     for c in list["calls"].as_array().unwrap() {
         let d = get(format!("/calls/{}", c["id"])).await;
         let media_url = d["recordings"][0]["media_url"].as_str().unwrap().to_owned();
-        for _ in 0..2 {
+        let mut served = Vec::new();
+        for port in ports {
             let r = http
-                .get(format!("{lb_url}{media_url}"))
+                .get(format!("http://127.0.0.1:{port}{media_url}"))
                 .bearer_auth(&token)
                 .send()
                 .await
                 .unwrap();
             assert_eq!(r.status(), 200);
+            served.push(r.bytes().await.unwrap());
+        }
+        assert_eq!(served[0], served[1]);
+        assert!(served[0].starts_with(b"RIFF"));
+    }
+    if let Some(s3) = bucket {
+        // Every recording is in the bucket below the prefix, none on either instance's disk.
+        for dir in &dirs {
+            assert!(
+                !dir.path().join("recordings").exists(),
+                "{} has recordings",
+                dir.path().display()
+            );
+        }
+        let view =
+            switchboard::storage::Storage::open(&s3.config("switchboard", "ha"), dirs[0].path())
+                .unwrap();
+        for c in list["calls"].as_array().unwrap() {
+            let d = get(format!("/calls/{}", c["id"])).await;
+            let key = format!("recordings/{}/{}.wav", c["id"], d["recordings"][0]["id"]);
+            assert!(view.size(&key).await.unwrap() > 44, "{key}");
         }
     }
     drop(instances);

@@ -21,6 +21,7 @@ mod incidents;
 mod instances;
 mod live_notices;
 mod menus;
+mod object_storage;
 mod pages;
 mod retention;
 mod schedule_groups;
