@@ -3,118 +3,27 @@
 //! logged-in admin, a team member and an API token. Prints the median and 95th percentile of
 //! each answer time (loopback HTTP included), over 100 requests after 10 to warm up. `cargo bench -p switchboard --bench pages` (BENCHMARKS.md).
 
-use serde_json::{json, Value};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use switchboard::app::{serve_with, AppState, Background};
+mod common;
+
+use common::{api, login, time, Server};
+use serde_json::json;
+use std::time::Instant;
 use switchboard_core::account::Role;
-use switchboard_core::clock::SystemClock;
 
 /// The sizes of the call log measured, in turn.
 const SIZES: [i64; 3] = [1_000, 10_000, 100_000];
 
-fn config(
-    addr: std::net::SocketAddr,
-    db: &str,
-    dir: &std::path::Path,
-) -> switchboard::config::Config {
-    switchboard::config::Config {
-        listen: addr,
-        public_url: format!("http://{addr}"),
-        database_url: db.to_owned(),
-        data_dir: dir.to_path_buf(),
-        recording_hosts: vec!["127.0.0.1".to_owned()],
-        alert_hosts: vec!["127.0.0.1".to_owned()],
-        log: "warn".to_owned(),
-        trusted_proxies: Default::default(),
-        sso: None,
-        smtp: None,
-        transcription: None,
-        storage: switchboard::storage::StorageConfig::Local,
-    }
-}
-
-async fn api(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
-    let r = http
-        .post(format!("{base}/api/v1{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap()
-}
-
-/// A session cookie for `email`.
-async fn login(http: &reqwest::Client, base: &str, email: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/v1/login"))
-        .json(&json!({"email": email, "password": "plum kettle orbit 9"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let c = r.headers()["set-cookie"].to_str().unwrap();
-    c.split(';').next().unwrap().to_owned()
-}
-
-/// Median and 95th percentile of 100 fetches of `url` (after 10), with `auth` as the
-/// `cookie` header, or as a bearer token when it has no `=`.
-async fn time(http: &reqwest::Client, url: &str, auth: &str) -> (Duration, Duration) {
-    let mut times = Vec::new();
-    for i in 0..110 {
-        let start = Instant::now();
-        let req = http.get(url);
-        let req = match auth.contains('=') {
-            true => req.header("cookie", auth),
-            false => req.bearer_auth(auth),
-        };
-        let r = req.send().await.unwrap();
-        assert_eq!(r.status(), 200, "{url}");
-        r.bytes().await.unwrap();
-        if i >= 10 {
-            times.push(start.elapsed());
-        }
-    }
-    times.sort();
-    (times[times.len() / 2], times[times.len() * 95 / 100])
-}
-
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("bench.db").display());
-    let store = switchboard_store::open(&db).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        config(addr, &db, dir.path()),
-    )
-    .unwrap();
-    tokio::spawn(serve_with(
-        listener,
-        state,
-        std::future::pending(),
-        Background {
-            jobs: false,
-            replay: false,
-        },
-    ));
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    let token = switchboard::api::new_token();
+    let server = Server::start().await;
+    let (base, http, token, store, db) = (
+        &server.base,
+        &server.http,
+        &server.token,
+        &server.store,
+        &server.db,
+    );
     let now = jiff::Timestamp::now();
-    store
-        .create_api_token(
-            &switchboard_core::store::NewApiToken::owner_level("bench"),
-            &switchboard::api::hash_token(&token),
-            now,
-        )
-        .await
-        .unwrap();
     let hash = switchboard::accounts::password::hash("plum kettle orbit 9")
         .await
         .unwrap();
@@ -131,11 +40,11 @@ async fn main() {
         .unwrap();
         store.create_account(&u, role, &hash, now).await.unwrap();
     }
-    let team = api(&http, &base, &token, "/teams", json!({"name": "Ops"})).await;
+    let team = api(http, base, token, "/teams", json!({"name": "Ops"})).await;
     let alice = api(
-        &http,
-        &base,
-        &token,
+        http,
+        base,
+        token,
         "/users",
         json!({"name": "Alice", "email": "alice@example.com", "phone": "+14155550101"}),
     )
@@ -148,9 +57,9 @@ async fn main() {
             .unwrap();
     }
     let line = api(
-        &http,
-        &base,
-        &token,
+        http,
+        base,
+        token,
         "/lines",
         json!({
         "name": "Ops hotline", "number": "+15005550006", "provider": "twilio", "team": team["id"],
