@@ -480,6 +480,8 @@ pub trait Store: Send + Sync + 'static {
     async fn get_line(&self, id: LineId) -> StoreResult<Line>;
     async fn get_line_by_token(&self, webhook_token: &str) -> StoreResult<Line>;
     async fn list_lines(&self) -> StoreResult<Vec<Line>>;
+    /// The lines (not deleted) that have had at least one call, archived or not.
+    async fn called_lines(&self) -> StoreResult<Vec<LineId>>;
     async fn update_line(&self, id: LineId, line: &NewLine) -> StoreResult<Line>;
     async fn set_test_mode(&self, id: LineId, test_mode: Option<TestMode>) -> StoreResult<Line>;
     async fn delete_line(&self, id: LineId) -> StoreResult<()>;

@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use jiff::Timestamp;
-use switchboard_core::line::Line;
+use switchboard_core::line::{Line, RoutingStep};
 use switchboard_core::routing::{reachable_steps, Directory, ScheduleEntry};
 use switchboard_core::schedule::Engine;
 use switchboard_core::store::StoreError;
@@ -19,40 +19,9 @@ pub enum Users {
 pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directory, StoreError> {
     let mut dir = Directory::default();
     let steps = reachable_steps(line);
-    for step in &steps {
-        if let Some(id) = step.schedule() {
-            match state.store.get_schedule(id).await {
-                Ok(stored) => {
-                    let engine = match Engine::new(&stored.schedule) {
-                        Ok(e) => Some(e),
-                        Err(e) => {
-                            tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
-                            None
-                        }
-                    };
-                    dir.schedules.insert(
-                        id,
-                        ScheduleEntry {
-                            name: stored.schedule.name,
-                            engine,
-                        },
-                    );
-                }
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
+    add_schedules(state, &mut dir, &steps).await?;
     match users {
-        Users::All => {
-            dir.users = state
-                .store
-                .list_users()
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u))
-                .collect();
-        }
+        Users::All => add_all_users(state, &mut dir).await?,
         Users::At(at) => {
             let mut ids: Vec<_> = steps
                 .iter()
@@ -78,4 +47,58 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
         }
     }
     Ok(dir)
+}
+
+/// One directory for all of `lines` (a page that shows each of them): every user, and each
+/// schedule any of them reaches, read once however many lines share it.
+pub async fn load_all(state: &AppState, lines: &[Line]) -> Result<Directory, StoreError> {
+    let mut dir = Directory::default();
+    let steps: Vec<RoutingStep> = lines.iter().flat_map(reachable_steps).collect();
+    add_schedules(state, &mut dir, &steps).await?;
+    add_all_users(state, &mut dir).await?;
+    Ok(dir)
+}
+
+async fn add_all_users(state: &AppState, dir: &mut Directory) -> Result<(), StoreError> {
+    dir.users = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(())
+}
+
+async fn add_schedules(
+    state: &AppState,
+    dir: &mut Directory,
+    steps: &[RoutingStep],
+) -> Result<(), StoreError> {
+    for id in steps.iter().filter_map(RoutingStep::schedule) {
+        if dir.schedules.contains_key(&id) {
+            continue;
+        }
+        match state.store.get_schedule(id).await {
+            Ok(stored) => {
+                let engine = match Engine::new(&stored.schedule) {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
+                        None
+                    }
+                };
+                dir.schedules.insert(
+                    id,
+                    ScheduleEntry {
+                        name: stored.schedule.name,
+                        engine,
+                    },
+                );
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -185,7 +185,22 @@ async fn users_and_lines(s: Arc<dyn Store>) {
             .await,
         Err(StoreError::Duplicate { field: "number" })
     ));
+    // Which lines have had a call (the dashboard's "no call yet" badge, for every line at once).
+    let quiet = s
+        .create_line(&new_line("+15005550007", u), "token-3", t(1))
+        .await
+        .unwrap();
+    assert!(s.called_lines().await.unwrap().is_empty());
+    s.start_call(&new_call(l, "CA1", "+14155550199", 0), &[], &[])
+        .await
+        .unwrap();
+    assert_eq!(s.called_lines().await.unwrap(), vec![l]);
+    s.delete_line(quiet.id).await.unwrap();
     s.delete_line(l).await.unwrap();
+    assert!(
+        s.called_lines().await.unwrap().is_empty(),
+        "deleted lines are left out"
+    );
     assert!(matches!(
         s.get_line_by_token("token-1").await,
         Err(StoreError::NotFound)

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use switchboard_core::account::Access;
-use switchboard_core::line::{AfterHours, RoutingStep};
+use switchboard_core::line::{AfterHours, Line, RoutingStep};
+use switchboard_core::routing::Directory;
 use switchboard_core::{DomainError, LineId, UserId};
 
 /// Longest look-ahead, in days.
@@ -44,10 +45,20 @@ pub async fn get_coverage(
     let dir = crate::directory::load(&s, &line, crate::directory::Users::All)
         .await
         .map_err(ApiError::store("user"))?;
-    let from = s.clock.now();
-    let to = from
-        .checked_add(SignedDuration::from_hours(24 * days))
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    report(&line, &dir, s.clock.now(), days)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(Box::new(e)))
+}
+
+/// The coverage of `line` over `days` days from `from`, with everything it reaches in `dir`
+/// (which may hold more: the home page loads one directory for all lines).
+pub fn report(
+    line: &Line,
+    dir: &Directory,
+    from: Timestamp,
+    days: i64,
+) -> Result<Value, jiff::Error> {
+    let to = from.checked_add(SignedDuration::from_hours(24 * days))?;
     let mut warnings = Vec::new();
     if line.auth_token.is_none() {
         warnings.push(warning(
@@ -160,7 +171,7 @@ pub async fn get_coverage(
     }
     // Where a call would ring nobody: the resolver that plans every call, asked at each
     // instant the answer can change.
-    let reach = switchboard_core::routing::reach(&line, &dir, from, to);
+    let reach = switchboard_core::routing::reach(line, dir, from, to);
     let holes = reach.nobody;
     let secs: i64 = holes
         .iter()
@@ -178,7 +189,7 @@ pub async fn get_coverage(
         ));
     }
     // A menu's options: a caller who presses a key follows that option's routing.
-    for (key, name, spans) in switchboard_core::routing::menu_reach(&line, &dir, from, to) {
+    for (key, name, spans) in switchboard_core::routing::menu_reach(line, dir, from, to) {
         if let Some(first) = spans.first() {
             let secs: i64 = spans
                 .iter()
@@ -206,7 +217,7 @@ pub async fn get_coverage(
         .iter()
         .map(|(a, b)| json!({ "start": a, "end": b }))
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "line_id": line.id,
         "from": from,
         "to": to,
@@ -214,7 +225,7 @@ pub async fn get_coverage(
         "uncovered": holes_json,
         "closed": closed,
         "warnings": warnings,
-    })))
+    }))
 }
 
 #[derive(Debug, Deserialize)]

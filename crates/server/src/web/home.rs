@@ -8,9 +8,8 @@ use super::view::{self, CallRow, Pill};
 use super::{html, Chrome, PageError, Viewer};
 use crate::app::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::{Extension, Json};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use switchboard_core::call::Outcome;
 use switchboard_core::line::Line;
@@ -110,12 +109,14 @@ pub fn status(l: &Line, now: Timestamp, called: bool) -> Vec<Badge> {
 
 /// Whom a call at `now` would ring ("1. Alice (10:00 their time) → 2. Bob → voicemail"), and
 /// until when the first of them stays the same; empty when nobody would be rung.
-pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (String, String) {
+pub fn on_call(
+    v: &Viewer,
+    l: &Line,
+    dir: &switchboard_core::routing::Directory,
+    now: Timestamp,
+) -> (String, String) {
     let (mut on_call, mut until) = (String::new(), String::new());
-    let Ok(dir) = crate::directory::load(s, l, crate::directory::Users::All).await else {
-        return (on_call, until);
-    };
-    let plan = switchboard_core::routing::plan_at(l, &dir, now);
+    let plan = switchboard_core::routing::plan_at(l, dir, now);
     let chain: Vec<String> = plan
         .steps
         .iter()
@@ -124,7 +125,7 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
             format!(
                 "{}{}",
                 r.name,
-                view::their_time(&dir, r.user_id, now, v.user.clock)
+                view::their_time(dir, r.user_id, now, v.user.clock)
             )
         })
         .collect();
@@ -143,10 +144,10 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
             .find_map(|st| st.responder.as_ref().map(|r| r.user_id))
     };
     let horizon = now + SignedDuration::from_hours(24 * 14);
-    let next = switchboard_core::routing::changes(l, &dir, now, horizon)
+    let next = switchboard_core::routing::changes(l, dir, now, horizon)
         .into_iter()
         .filter(|t| *t > now)
-        .find(|t| first(&switchboard_core::routing::plan_at(l, &dir, *t)) != first(&plan));
+        .find(|t| first(&switchboard_core::routing::plan_at(l, dir, *t)) != first(&plan));
     if let Some(t) = next {
         until = format!(
             "Until {}, then the first responder changes.",
@@ -156,19 +157,17 @@ pub async fn on_call(s: &AppState, v: &Viewer, l: &Line, now: Timestamp) -> (Str
     (on_call, until)
 }
 
-async fn card(s: &AppState, v: &Viewer, l: &Line, now: Timestamp, called: bool) -> LineCard {
+fn card(
+    v: &Viewer,
+    l: &Line,
+    dir: &switchboard_core::routing::Directory,
+    now: Timestamp,
+    called: bool,
+) -> LineCard {
     let status = status(l, now, called);
-    let (on_call, until) = on_call(s, v, l, now).await;
+    let (on_call, until) = on_call(v, l, dir, now);
     let mut warnings = Vec::new();
-    let q = Query(crate::api::coverage::CoverageQuery { days: Some(7) });
-    let got = crate::api::coverage::get_coverage(
-        State(s.clone()),
-        Extension(v.access.clone()),
-        Path(l.id.to_string()),
-        Ok(q),
-    )
-    .await;
-    if let Ok(Json(c)) = got {
+    if let Ok(c) = crate::api::coverage::report(l, dir, now, 7) {
         for w in c["warnings"].as_array().into_iter().flatten() {
             if let Some(m) = w["message"].as_str() {
                 warnings.push(m.to_owned());
@@ -302,11 +301,21 @@ pub async fn show(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
         .collect();
     let member = (!v.access.sees_everything()).then(|| v.access.user.unwrap_or(UserId(0)));
     let call = crate::api::error::ApiError::store("call");
-    let mut cards = Vec::new();
-    for l in &lines {
-        let called = super::lines::called(&s, l).await?;
-        cards.push(card(&s, &v, l, now, called).await);
-    }
+    // One directory and one "has it had a call" read for every card, however many lines.
+    let dir = crate::directory::load_all(&s, &lines)
+        .await
+        .map_err(&store)?;
+    let called: std::collections::HashSet<_> = s
+        .store
+        .called_lines()
+        .await
+        .map_err(&store)?
+        .into_iter()
+        .collect();
+    let cards: Vec<LineCard> = lines
+        .iter()
+        .map(|l| card(&v, l, &dir, now, called.contains(&l.id)))
+        .collect();
     // Counts per day, not the calls: a month of a busy line stays cheap.
     let days = days(&v, now);
     let points = s

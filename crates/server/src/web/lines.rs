@@ -55,16 +55,30 @@ pub async fn list(State(s): State<AppState>, v: Viewer) -> Result<Response, Page
         .list_lines()
         .await
         .map_err(crate::api::error::ApiError::store("line"))?;
-    let mut rows = Vec::new();
-    for l in lines.iter().filter(|l| v.access.sees(l.team)) {
-        rows.push(LineRow {
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .filter(|l| v.access.sees(l.team))
+        .collect();
+    let dir = crate::directory::load_all(&s, &lines)
+        .await
+        .map_err(crate::api::error::ApiError::store("line"))?;
+    let called: std::collections::HashSet<_> = s
+        .store
+        .called_lines()
+        .await
+        .map_err(crate::api::error::ApiError::store("line"))?
+        .into_iter()
+        .collect();
+    let rows = lines
+        .iter()
+        .map(|l| LineRow {
             id: l.id.0,
             name: l.name.clone(),
             number: l.number.to_string(),
-            status: status(l, now, called(&s, l).await?),
-            on_call: on_call(&s, &v, l, now).await.0,
-        });
-    }
+            status: status(l, now, called.contains(&l.id)),
+            on_call: on_call(&v, l, &dir, now).0,
+        })
+        .collect();
     html(&LinesPage {
         chrome: v.chrome(&s, "lines").await,
         lines: rows,

@@ -71,6 +71,17 @@ impl<B: Backend> SqlStore<B> {
         self.read_all(q).await?.iter().map(rows::line).collect()
     }
 
+    /// The lines (not deleted) that have had at least one call: one indexed probe per line.
+    pub(super) async fn called_lines(&self) -> StoreResult<Vec<LineId>> {
+        let q = sql("SELECT id FROM lines WHERE deleted_at IS NULL
+               AND EXISTS (SELECT 1 FROM calls WHERE calls.line_id = lines.id)");
+        self.read_all(q)
+            .await?
+            .iter()
+            .map(|r| rows::col(r, "id").map(LineId))
+            .collect()
+    }
+
     pub(super) async fn replace_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         let q = sql(
             "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5,

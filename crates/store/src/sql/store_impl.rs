@@ -243,6 +243,9 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn list_lines(&self) -> StoreResult<Vec<Line>> {
         self.lines().await
     }
+    async fn called_lines(&self) -> StoreResult<Vec<LineId>> {
+        SqlStore::called_lines(self).await
+    }
     async fn update_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
         self.replace_line(id, l).await
     }
