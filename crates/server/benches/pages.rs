@@ -51,7 +51,7 @@ async fn main() {
     .await;
     for user in [alice["id"].as_i64().unwrap(), 2] {
         http.put(format!("{base}/api/v1/teams/{}/members/{user}", team["id"]))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();
@@ -87,7 +87,7 @@ async fn main() {
         .unwrap();
     // Copies of that row up to each size in turn (spread a minute apart over the past, with
     // every outcome and 5,000 callers), and every page and API list timed at each size.
-    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(db).await.unwrap();
     let mut have = 1;
     println!("| calls | page | who | median | p95 |\n|---|---|---|---|---|");
     for size in SIZES {
@@ -117,7 +117,7 @@ async fn main() {
         let middle = format!("/calls?before={}", size / 2);
         let api_middle = format!("/api/v1/calls?before={}&limit=50", size / 2);
         for (who, email) in [("admin", "ada@example.com"), ("member", "mia@example.com")] {
-            let cookie = login(&http, &base, email).await;
+            let cookie = login(http, base, email).await;
             let pages = [
                 "/calls",
                 "/calls?outcome=missed",
@@ -127,7 +127,7 @@ async fn main() {
                 "/",
             ];
             for path in pages {
-                let (p50, p95) = time(&http, &format!("{base}{path}"), &cookie).await;
+                let (p50, p95) = time(http, &format!("{base}{path}"), &cookie).await;
                 println!(
                     "| {size} | `{path}` | {who} | {:.1} ms | {:.1} ms |",
                     p50.as_secs_f64() * 1000.0,
@@ -141,7 +141,7 @@ async fn main() {
             "/api/v1/calls?q=5550042&limit=50",
             api_middle.as_str(),
         ] {
-            let (p50, p95) = time(&http, &format!("{base}{path}"), &token).await;
+            let (p50, p95) = time(http, &format!("{base}{path}"), token).await;
             println!(
                 "| {size} | `{path}` | API token | {:.1} ms | {:.1} ms |",
                 p50.as_secs_f64() * 1000.0,
