@@ -20,7 +20,8 @@ pub type Span = (Timestamp, Timestamp);
 pub struct ScheduleEntry {
     pub name: String,
     /// `None` when the stored schedule no longer compiles (it then has nobody on call).
-    pub engine: Option<Engine>,
+    /// Shared: the shell keeps compiled schedules between calls.
+    pub engine: Option<std::sync::Arc<Engine>>,
 }
 
 /// The users and schedules a line can reach, as loaded by the shell. Missing entries are

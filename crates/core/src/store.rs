@@ -457,6 +457,8 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<StoredSchedule>;
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule>;
+    /// The schedule's [`StoredSchedule::version`] alone (a cache's check that it is current).
+    async fn schedule_version(&self, id: ScheduleId) -> StoreResult<i64>;
     async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>>;
     /// Replaces a schedule's name, zone, layers and overrides if it is still at `version`;
     /// otherwise `Conflict` and nothing changes.

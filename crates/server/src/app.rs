@@ -29,6 +29,8 @@ pub struct AppState {
     pub spool: Arc<crate::spool::Spool>,
     /// Recordings and voicemails: below `data_dir` or in a bucket.
     pub storage: crate::storage::Storage,
+    /// Compiled schedules, checked against the store's version at each use.
+    pub schedules: Arc<crate::directory::ScheduleCache>,
 }
 
 /// Why the state could not be built.
@@ -54,6 +56,7 @@ impl AppState {
         let storage = crate::storage::Storage::open(&config.storage, &config.data_dir)?;
         Ok(Self {
             storage,
+            schedules: Arc::default(),
             store,
             clock,
             config: Arc::new(config),

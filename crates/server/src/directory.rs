@@ -2,9 +2,12 @@
 
 use crate::app::AppState;
 use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::Arc;
 use switchboard_core::line::{Line, RoutingStep};
 use switchboard_core::routing::{reachable_steps, Directory, ScheduleEntry};
 use switchboard_core::schedule::Engine;
+use switchboard_core::schedule::ScheduleId;
 use switchboard_core::store::StoreError;
 
 /// Which users to load.
@@ -70,6 +73,39 @@ async fn add_all_users(state: &AppState, dir: &mut Directory) -> Result<(), Stor
     Ok(())
 }
 
+/// Compiled schedules kept between calls, each with the version it was compiled from. A
+/// lookup asks the store for the version alone (one small read, on any instance) and compiles
+/// again only when the schedule changed: a schedule with 10,000 overrides is then not parsed
+/// and indexed again for every call it routes.
+#[derive(Default)]
+pub struct ScheduleCache(
+    std::sync::Mutex<HashMap<ScheduleId, (i64, Arc<str>, Option<Arc<Engine>>)>>,
+);
+
+impl ScheduleCache {
+    fn get(&self, id: ScheduleId, version: i64) -> Option<ScheduleEntry> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id)
+            .filter(|(v, _, _)| *v == version)
+            .map(|(_, name, engine)| ScheduleEntry {
+                name: name.to_string(),
+                engine: engine.clone(),
+            })
+    }
+
+    fn put(&self, id: ScheduleId, version: i64, entry: &ScheduleEntry) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(
+            id,
+            (version, entry.name.as_str().into(), entry.engine.clone()),
+        );
+    }
+
+    fn forget(&self, id: ScheduleId) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+}
+
 async fn add_schedules(
     state: &AppState,
     dir: &mut Directory,
@@ -79,24 +115,36 @@ async fn add_schedules(
         if dir.schedules.contains_key(&id) {
             continue;
         }
+        let version = match state.store.schedule_version(id).await {
+            Ok(v) => v,
+            Err(StoreError::NotFound) => {
+                state.schedules.forget(id);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(entry) = state.schedules.get(id, version) {
+            dir.schedules.insert(id, entry);
+            continue;
+        }
         match state.store.get_schedule(id).await {
             Ok(stored) => {
                 let engine = match Engine::new(&stored.schedule) {
-                    Ok(e) => Some(e),
+                    Ok(e) => Some(Arc::new(e)),
                     Err(e) => {
                         tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
                         None
                     }
                 };
-                dir.schedules.insert(
-                    id,
-                    ScheduleEntry {
-                        name: stored.schedule.name,
-                        engine,
-                    },
-                );
+                let entry = ScheduleEntry {
+                    name: stored.schedule.name,
+                    engine,
+                };
+                // The version read with the rules (it may be newer than the one asked).
+                state.schedules.put(id, stored.version, &entry);
+                dir.schedules.insert(id, entry);
             }
-            Err(StoreError::NotFound) => {}
+            Err(StoreError::NotFound) => state.schedules.forget(id),
             Err(e) => return Err(e),
         }
     }

@@ -49,7 +49,7 @@ fn directory() -> Directory {
             ScheduleId(7),
             ScheduleEntry {
                 name: "Days".into(),
-                engine: Some(Engine::new(&schedule).unwrap()),
+                engine: Some(std::sync::Arc::new(Engine::new(&schedule).unwrap())),
             },
         )]
         .into(),
@@ -198,7 +198,7 @@ fn a_call_rings_whoever_a_monthly_rotation_has_on_call() {
         ScheduleId(8),
         ScheduleEntry {
             name: "Monthly".into(),
-            engine: Some(Engine::new(&monthly).unwrap()),
+            engine: Some(std::sync::Arc::new(Engine::new(&monthly).unwrap())),
         },
     );
     let l = line(vec![RoutingStep::Schedule(ScheduleId(8))]);
@@ -239,7 +239,7 @@ fn a_call_rings_everyone_a_schedule_has_on_call_together_in_order() {
         ScheduleId(9),
         ScheduleEntry {
             name: "Pair".into(),
-            engine: Some(Engine::new(&pair).unwrap()),
+            engine: Some(std::sync::Arc::new(Engine::new(&pair).unwrap())),
         },
     );
     let l = line(vec![

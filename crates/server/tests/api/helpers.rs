@@ -350,6 +350,11 @@ impl TestApp {
         }
     }
 
+    /// The database URL the server runs on (to open a second store over it).
+    pub fn db_url(&self) -> &str {
+        &self.db_url
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
     }

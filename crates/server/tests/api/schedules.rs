@@ -100,6 +100,49 @@ async fn an_override_wins(app: TestApp) {
     assert_eq!(t.dialed, vec![BOB]);
 }
 
+/// Compiled schedules are kept between calls; a change made through another instance (here a
+/// second store over the same database, as a second process would) still routes the next call.
+async fn a_schedule_changed_elsewhere_routes_the_next_call(app: TestApp) {
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let c = app.user("Carol", Some(CAROL)).await;
+    let s = daily(&app, a, b).await;
+    let id = switchboard_core::schedule::ScheduleId(s["id"].as_i64().unwrap());
+    let line = line_to(&app, json!([{ "schedule": id.0 }])).await;
+    app.clock.set("2026-11-24T11:00:00Z".parse().unwrap());
+    for _ in 0..2 {
+        let (t, _) = app.call(&everyone_answers(&app, &line)).await;
+        assert_eq!(t.dialed, vec![BOB]);
+    }
+    let other = switchboard_store::open(app.db_url()).await.unwrap();
+    let stored = other.get_schedule(id).await.unwrap();
+    let mut changed = stored.schedule.clone();
+    changed
+        .overrides
+        .push(switchboard_core::schedule::Override {
+            id: 1,
+            user: switchboard_core::UserId(c),
+            start: "2026-11-24T10:00:00Z".parse().unwrap(),
+            end: "2026-11-24T12:00:00Z".parse().unwrap(),
+            covering: None,
+            add: false,
+        });
+    other
+        .update_schedule(id, &changed, stored.team, stored.version)
+        .await
+        .unwrap();
+    let (t, _) = app.call(&everyone_answers(&app, &line)).await;
+    assert_eq!(
+        t.dialed,
+        vec![CAROL],
+        "the cached schedule was not used once it changed"
+    );
+    // Deleted elsewhere: the line's step rings nobody (its fallback is voicemail).
+    other.delete_schedule(id).await.unwrap();
+    let (t, _) = app.call(&everyone_answers(&app, &line)).await;
+    assert!(t.dialed.is_empty(), "{t}");
+}
+
 async fn an_empty_schedule_moves_to_the_fallbacks_or_the_no_one_on_call_message(app: TestApp) {
     let a = app.user("Alice", Some(ALICE)).await;
     let c = app.user("Carol", Some(CAROL)).await;
@@ -524,6 +567,7 @@ crate::on_both!(
     concurrent_overrides_are_all_kept,
     calls_ring_whoever_is_on_call_at_the_handoff,
     an_override_wins,
+    a_schedule_changed_elsewhere_routes_the_next_call,
     an_empty_schedule_moves_to_the_fallbacks_or_the_no_one_on_call_message,
     shifts_and_gaps_through_the_api,
     calendar_feeds_parse_as_icalendar,

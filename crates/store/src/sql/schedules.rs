@@ -40,6 +40,12 @@ impl<B: Backend> SqlStore<B> {
         rows::schedule(&self.read_one(q).await?)
     }
 
+    /// The schedule's version (every change to what it decides bumps it), without its rules.
+    pub(super) async fn schedule_version(&self, id: ScheduleId) -> StoreResult<i64> {
+        let q = sql("SELECT version FROM schedules WHERE id = $1").bind(id.0);
+        crate::rows::col(&self.read_one(q).await?, "version")
+    }
+
     pub(super) async fn schedules(&self) -> StoreResult<Vec<StoredSchedule>> {
         let all = self
             .read_all(sql("SELECT * FROM schedules ORDER BY id"))

@@ -209,6 +209,9 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn get_schedule(&self, id: ScheduleId) -> StoreResult<StoredSchedule> {
         self.schedule(id).await
     }
+    async fn schedule_version(&self, id: ScheduleId) -> StoreResult<i64> {
+        SqlStore::schedule_version(self, id).await
+    }
     async fn list_schedules(&self) -> StoreResult<Vec<StoredSchedule>> {
         self.schedules().await
     }
