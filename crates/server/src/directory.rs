@@ -78,9 +78,10 @@ async fn add_all_users(state: &AppState, dir: &mut Directory) -> Result<(), Stor
 /// again only when the schedule changed: a schedule with 10,000 overrides is then not parsed
 /// and indexed again for every call it routes.
 #[derive(Default)]
-pub struct ScheduleCache(
-    std::sync::Mutex<HashMap<ScheduleId, (i64, Arc<str>, Option<Arc<Engine>>)>>,
-);
+pub struct ScheduleCache(std::sync::Mutex<HashMap<ScheduleId, Compiled>>);
+
+/// A compiled schedule: the version it was compiled from, its name and its engine.
+type Compiled = (i64, Arc<str>, Option<Arc<Engine>>);
 
 impl ScheduleCache {
     fn get(&self, id: ScheduleId, version: i64) -> Option<ScheduleEntry> {
