@@ -190,10 +190,14 @@ async fn run_serve(args: ServerArgs) -> anyhow::Result<()> {
     }
     let state = AppState::new(store, Arc::new(SystemClock), config)?;
     // An unreachable bucket does not stop calls (recordings wait at the carrier and their
-    // download is retried), so it is said loudly rather than refusing to start.
-    if let Err(e) = state.storage.check().await {
-        tracing::error!(error = %e, "the recordings' store cannot be reached; recordings are downloaded once it can");
-    }
+    // download is retried), so it is said loudly rather than refusing to start, and asked
+    // beside serving so a slow endpoint never delays the start.
+    let storage = state.storage.clone();
+    tokio::spawn(async move {
+        if let Err(e) = storage.check().await {
+            tracing::error!(error = %e, "the recordings' store cannot be reached; recordings are downloaded once it can");
+        }
+    });
     if let Some(link) = crate::accounts::setup_link(&state).await? {
         // For the operator at the console, once; it is not logged.
         eprintln!(

@@ -28,6 +28,74 @@ fn bad_configuration_stops_the_start_naming_the_key() {
     assert!(err.contains("public_url (from file"), "{err}");
 }
 
+/// A bucket setting that cannot work stops the start naming its key; a bucket that cannot be
+/// reached is said in the log (without the secret), and the server serves calls regardless.
+#[tokio::test]
+async fn storage_settings_are_checked_and_an_unreachable_bucket_does_not_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .env("SWITCHBOARD_STORAGE_URL", "s3://calls")
+        .env("SWITCHBOARD_STORAGE_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "storage_secret_access_key (from SWITCHBOARD_STORAGE_ACCESS_KEY_ID): is missing"
+        ),
+        "{err}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    let (token, _) = create_token(dir.path());
+    let served = Served::start(
+        dir.path(),
+        &token,
+        &[],
+        &[
+            ("SWITCHBOARD_STORAGE_URL", "s3://calls/prod"),
+            ("SWITCHBOARD_STORAGE_ENDPOINT", endpoint.as_str()),
+            ("SWITCHBOARD_STORAGE_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            (
+                "SWITCHBOARD_STORAGE_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI-very-secret",
+            ),
+        ],
+    )
+    .await;
+    let (status, _) = served
+        .post(
+            "/users",
+            serde_json::json!({"name": "Alice", "email": "a@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // The check runs beside serving: its line comes within its retries.
+    let mut log = served.log();
+    for _ in 0..100 {
+        if log.contains("cannot be reached") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        log = served.log();
+    }
+    assert!(
+        log.contains("the recordings' store cannot be reached") && log.contains("s3://calls/prod"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("wJalrXUtnFEMI"),
+        "the secret is never printed: {log}"
+    );
+}
+
 #[test]
 fn an_unreachable_database_is_named() {
     let dir = tempfile::tempdir().unwrap();
