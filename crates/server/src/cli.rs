@@ -12,7 +12,7 @@ use switchboard_core::clock::SystemClock;
 #[derive(Debug, Parser)]
 #[command(
     name = "switchboard",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SWITCHBOARD_BUILD_COMMIT"), ")"),
     about = "Live call routing: every call reaches whoever is on call."
 )]
 struct Cli {
@@ -38,6 +38,15 @@ enum Command {
     Schedule {
         #[command(subcommand)]
         command: crate::cli_schedule::ScheduleCommand,
+    },
+    /// Ask a running server whether it is up (`/healthz`), for a container's health check:
+    /// exits 0 when it answers, 1 otherwise.
+    Healthcheck {
+        /// The URL to ask; by default `/healthz` on the configured listen address.
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Place simulated provider calls against a running server.
     Simulate {
@@ -135,6 +144,7 @@ pub fn main() -> ExitCode {
                 command: TokenCommand::Revoke { id, server },
             } => revoke_token(id, server).await,
             Command::User { command } => crate::cli_user::run(command).await,
+            Command::Healthcheck { url, server } => healthcheck(url, server).await,
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
             Command::Schedule { command } => crate::cli_schedule::run(command),
         }
@@ -146,6 +156,36 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn healthcheck(url: Option<String>, args: ServerArgs) -> anyhow::Result<()> {
+    let url = match url {
+        Some(u) => u,
+        None => {
+            let listen = args.load()?.listen;
+            let host = match listen.ip() {
+                ip if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_owned(),
+                ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            };
+            format!("http://{host}:{}/healthz", listen.port())
+        }
+    };
+    let answer = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{url} did not answer: {}", e.without_url()))?;
+    anyhow::ensure!(
+        answer.status().is_success(),
+        "{url} answered HTTP {}",
+        answer.status()
+    );
+    println!("ok: {url}");
+    Ok(())
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn switchboard_core::store::Store>> {

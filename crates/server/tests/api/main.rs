@@ -13,6 +13,7 @@ mod calls;
 mod cli;
 mod cover_notices;
 mod cover_requests;
+mod deploy;
 mod email_channels;
 mod faults;
 mod helpers;
