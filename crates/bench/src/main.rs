@@ -59,6 +59,10 @@ enum Cmd {
         /// measure Switchboard on PostgreSQL, in a fresh database each round.
         #[arg(long)]
         postgres: Option<String>,
+        /// Calls come from this many numbers in turn (1: a flood from one caller, whose calls
+        /// all join one incident); by default each call from its own number.
+        #[arg(long)]
+        callers: Option<usize>,
     },
 }
 
@@ -73,7 +77,19 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             rounds,
             postgres,
-        } => compare(&switchboard, requests, concurrency, rounds, postgres).await,
+            callers,
+        } => {
+            let callers = callers.unwrap_or(10_000_000).max(1);
+            compare(
+                &switchboard,
+                requests,
+                concurrency,
+                rounds,
+                postgres,
+                callers,
+            )
+            .await
+        }
     }
 }
 
@@ -300,9 +316,9 @@ async fn admin(server: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A Twilio voice form for call `i` (each call from its own number, as callers are).
-fn form(i: usize, sid: &str, status: &str, extra: &str) -> String {
-    let from = format!("%2B1415{:07}", i % 10_000_000);
+/// A Twilio voice form for call `i`, from number `i mod callers`.
+fn form(i: usize, callers: usize, sid: &str, status: &str, extra: &str) -> String {
+    let from = format!("%2B1415{:07}", i % callers);
     format!(
         "AccountSid=AC00000000000000000000000000000001&ApiVersion=2010-04-01&CallSid={sid}&CallStatus={status}&Called=%2B15005550006&Caller={from}&Direction=inbound&From={from}&To=%2B15005550006{extra}"
     )
@@ -313,16 +329,16 @@ fn sid(run: &str, i: usize) -> String {
 }
 
 /// Incoming calls with a fresh CallSid each (`run` keeps them apart between runs).
-fn incoming(path: String, run: String) -> Request {
-    Arc::new(move |i| (path.clone(), form(i, &sid(&run, i), "ringing", "")))
+fn incoming(path: String, run: String, callers: usize) -> Request {
+    Arc::new(move |i| (path.clone(), form(i, callers, &sid(&run, i), "ringing", "")))
 }
 
 /// The call-status callback ending call `i` of `run`.
-fn ended(path: String, run: String) -> Request {
+fn ended(path: String, run: String, callers: usize) -> Request {
     Arc::new(move |i| {
         (
             path.clone(),
-            form(i, &sid(&run, i), "completed", "&CallDuration=30"),
+            form(i, callers, &sid(&run, i), "completed", "&CallDuration=30"),
         )
     })
 }
@@ -357,7 +373,7 @@ async fn floor(
     round: usize,
 ) -> anyhow::Result<Figures> {
     let (child, addr) = spawn_floor(args).await?;
-    let hooks = |run: String| incoming("/voice".into(), run);
+    let hooks = |run: String| incoming("/voice".into(), run, 10_000_000);
     load::run(&addr, warm, concurrency, hooks("warm".into())).await?;
     let f = load::run(&addr, requests, concurrency, hooks(format!("r{round}"))).await?;
     drop(child);
@@ -370,6 +386,7 @@ async fn compare(
     concurrency: usize,
     rounds: usize,
     postgres: Option<String>,
+    callers: usize,
 ) -> anyhow::Result<()> {
     if !bin.exists() {
         bail!(
@@ -404,14 +421,14 @@ async fn compare(
                 &sb.addr,
                 warm,
                 concurrency,
-                incoming(sb.voice.clone(), "warm".into()),
+                incoming(sb.voice.clone(), "warm".into(), callers),
             )
             .await?;
             let f = load::run(
                 &sb.addr,
                 requests,
                 concurrency,
-                incoming(sb.voice.clone(), run.clone()),
+                incoming(sb.voice.clone(), run.clone(), callers),
             )
             .await?;
             rows.add(&format!("Switchboard {name}: incoming call"), f);
@@ -419,7 +436,7 @@ async fn compare(
                 &sb.addr,
                 requests,
                 concurrency,
-                ended(sb.status.clone(), run),
+                ended(sb.status.clone(), run, callers),
             )
             .await?;
             rows.add(

@@ -19,7 +19,9 @@ mod incidents;
 use cover::{
     a_cover_request_is_decided_once_with_its_override, history_is_appended_once_and_never_changed,
 };
-use incidents::incidents_are_versioned_and_calls_join_them;
+use incidents::{
+    concurrent_calls_from_one_caller_open_one_incident, incidents_are_versioned_and_calls_join_them,
+};
 #[path = "conformance/transcripts.rs"]
 mod transcripts;
 use transcripts::{
@@ -1107,6 +1109,7 @@ on_both!(
     audit_trail,
     sso_logins,
     incidents_are_versioned_and_calls_join_them,
+    concurrent_calls_from_one_caller_open_one_incident,
     a_cover_request_is_decided_once_with_its_override,
     history_is_appended_once_and_never_changed,
     transcripts_are_queued_stored_and_searched,

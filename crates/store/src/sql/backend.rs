@@ -30,4 +30,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// What follows the job-claim subquery so that claimers running at once skip each other's
     /// rows instead of waiting on them (empty where writes are serialised anyway).
     const CLAIM_LOCK: &'static str;
+
+    /// A statement taking a lock, held to the end of the transaction, on the text `$1` (a
+    /// caller on a line), so that transactions deciding about the same caller's incident run
+    /// one after another instead of each opening their own or failing on the other's change
+    /// (empty where writes are serialised anyway).
+    const KEY_LOCK: &'static str;
 }

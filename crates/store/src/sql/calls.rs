@@ -331,7 +331,7 @@ impl<B: Backend> SqlStore<B> {
             super::jobs::enqueue::<B::Db>(&mut *tx, j, now).await?;
         }
         if let Some(ci) = incident {
-            super::incidents::for_call::<B::Db>(&mut *tx, ci, now).await?;
+            super::incidents::for_call::<B::Db>(&mut *tx, ci, now, B::KEY_LOCK).await?;
         }
         B::commit(tx).await?;
         Ok(c.version + 1)

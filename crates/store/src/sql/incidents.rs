@@ -170,12 +170,18 @@ fn now_of(change: &Change) -> Timestamp {
 
 /// Carries out an ended call's incident inside the transaction saving the call: the caller's
 /// open incident on the line within the window (if any) is read, core decides, the result
-/// is written.
+/// is written. `key_lock` (the backend's [`super::Backend::KEY_LOCK`]) first makes the
+/// transactions about the same caller on the same line wait for each other.
 pub(super) async fn for_call<D: Driver>(
     c: &mut D::Connection,
     ci: &CallIncident,
     now: Timestamp,
+    key_lock: &str,
 ) -> StoreResult<Option<Incident>> {
+    if !key_lock.is_empty() {
+        let key = format!("switchboard incident {} {}", ci.line, ci.caller_number);
+        sql::<D>(key_lock).bind(key).run(&mut *c).await?;
+    }
     let existing = match ci.joins_since {
         Some(since) => sql::<D>(
             "SELECT * FROM incidents WHERE line_id = $1 AND caller_number = $2

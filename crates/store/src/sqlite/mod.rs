@@ -82,4 +82,5 @@ impl Backend for SqliteBackend {
     const POSITION: &'static str = "instr";
     // Writes are serialised on the one writer: a claim never races another.
     const CLAIM_LOCK: &'static str = "";
+    const KEY_LOCK: &'static str = "";
 }

@@ -254,3 +254,51 @@ pub(super) async fn incidents_are_versioned_and_calls_join_them(s: Arc<dyn Store
         "Vendor reports a breach"
     );
 }
+
+/// Calls from one number ending at the same moment (a caller redialling, a flood) open one
+/// incident, which every later call joins: concurrent transactions never each open their own,
+/// and none fails for another's change.
+pub(super) async fn concurrent_calls_from_one_caller_open_one_incident(s: Arc<dyn Store>) {
+    let (_, l) = setup(&s).await;
+    let mut calls = Vec::new();
+    for i in 0..24 {
+        let (c, _) = s
+            .start_call(
+                &new_call(l, &format!("CAF{i}"), "+14155550199", 0),
+                &[],
+                &[],
+            )
+            .await
+            .unwrap();
+        calls.push(c);
+    }
+    let mut tasks = Vec::new();
+    for c in calls {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let ci = asks(&c, l, true, Some(-3600));
+            s.save_call(
+                &ended(&c, Outcome::Missed, 30),
+                &[],
+                &[],
+                &[],
+                Some(&ci),
+                t(30),
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("no call's save fails for another's incident");
+    }
+    let list = s
+        .list_incidents(&IncidentFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1, "one incident for one caller: {list:?}");
+}
