@@ -40,7 +40,7 @@ async fn insert<D: Driver>(
         .one(c)
         .await?;
     let stored = rows::incident(&row)?;
-    record::<D>(c, &stored, change, saving).await?;
+    record::<D>(c, &stored, change, saving, true).await?;
     Ok(stored)
 }
 
@@ -69,19 +69,20 @@ async fn update<D: Driver>(
         .optional(c)
         .await?
         .ok_or_else(|| StoreError::Conflict(format!("incident {} changed meanwhile", inc.id)))?;
-    record::<D>(c, inc, change, saving).await?;
+    record::<D>(c, inc, change, saving, false).await?;
     rows::incident(&row)
 }
 
 /// The timeline lines and call links of a change, one job per integration of the incident's
 /// team for each status change to tell (queued in order, per integration), and the redraw of
 /// every Slack app message of its calls (but `saving`'s: the call being saved redraws its
-/// own).
+/// own). `new`: the incident was inserted by this change.
 async fn record<D: Driver>(
     c: &mut D::Connection,
     inc: &Incident,
     change: &Change,
     saving: Option<CallId>,
+    new: bool,
 ) -> StoreResult<()> {
     let id = inc.id;
     // The change's timeline in one statement (rows keep their order, so their ids do).
@@ -140,6 +141,17 @@ async fn record<D: Driver>(
             let job = NewJob::incident_event(id, integration, *action);
             super::jobs::enqueue::<D>(c, &job, now_of(change)).await?;
         }
+    }
+    // A new incident's only calls are the ones this change links; when that is just the call
+    // being saved, there is no other message to redraw (one statement fewer per call that
+    // opens an incident).
+    if new
+        && change
+            .links
+            .iter()
+            .all(|(call, linked)| *linked && Some(*call) == saving)
+    {
+        return Ok(());
     }
     let messages = sql::<D>(
         "SELECT m.channel_id, m.call_id FROM slack_messages m
