@@ -224,9 +224,16 @@ async fn voicemail_of(
             ))
         }
         (RecordingStatus::Stored, Some(path)) => {
-            // Gone from the store (deleted meanwhile): the email links the call instead.
-            let Ok(size) = state.storage.size(path).await else {
-                return Ok(None);
+            let size = match state.storage.size(path).await {
+                Ok(size) => size,
+                // Gone from the store (deleted meanwhile): the email links the call instead.
+                Err(crate::storage::StorageError::NotFound(_)) => return Ok(None),
+                // The store is away: the email waits for it rather than go without.
+                Err(e) => {
+                    return Err(JobError::Retry(format!(
+                        "could not read the voicemail: {e}"
+                    )))
+                }
             };
             if size > crate::email::MAX_ATTACHMENT_BYTES as u64 {
                 return Ok(None);

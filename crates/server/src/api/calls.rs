@@ -4,6 +4,7 @@ use super::error::{ApiError, ApiJson, ApiResult};
 use super::scope;
 use super::{instant, parse_id};
 use crate::app::AppState;
+use crate::storage::StorageError;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -506,12 +507,17 @@ pub async fn get_recording_media(
             r.status.as_str()
         )));
     };
-    let bytes = s
-        .storage
-        .get(&path)
-        .await
-        .map_err(|e| ApiError::Internal(Box::new(e)))?
-        .to_vec();
+    let bytes = match s.storage.get(&path).await {
+        Ok(b) => b.to_vec(),
+        // Removed from the store behind Switchboard's back.
+        Err(StorageError::NotFound(_)) => return Err(ApiError::NotFound("recording's media")),
+        Err(e) => {
+            tracing::error!(recording = %rec, error = %e, "could not read a recording");
+            return Err(ApiError::BadGateway(
+                "the recordings' store did not answer; try again".into(),
+            ));
+        }
+    };
     let content_type = if path.ends_with(".mp3") {
         "audio/mpeg"
     } else {

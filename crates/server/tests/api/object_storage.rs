@@ -210,6 +210,34 @@ async fn a_bucket_that_is_down_delays_the_voicemail_and_loses_nothing(mut app: T
         bucket_view(&s3, "calls").get(&key).await.unwrap().to_vec(),
         served
     );
+    // The bucket away again: the media says so (502), not an opaque error.
+    let url = recs[0]["media_url"].as_str().unwrap().to_owned();
+    s3.stop().await;
+    let r = app
+        .http
+        .get(format!("{}{url}", app.url))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "the recordings' store did not answer; try again"
+    );
+    // Back, but emptied behind Switchboard's back: not found, said as such.
+    let _s3 = S3::start(port, &["calls"]).await.unwrap();
+    let r = app
+        .http
+        .get(format!("{}{url}", app.url))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "recording's media not found");
 }
 
 crate::on_all!(
