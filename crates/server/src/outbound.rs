@@ -41,6 +41,25 @@ pub fn parse_and_check(raw: &str, allowed: &[String], key: &str) -> Result<url::
     Ok(url)
 }
 
+/// Why `raw` is refused as the URL of a service that receives personal data (`what`, as in
+/// "voicemails are personal data"): not an http(s) URL, or plain http to another machine.
+/// `example` is shown in the message.
+pub(crate) fn secure_url(raw: &str, what: &str, example: &str) -> Result<url::Url, String> {
+    let parsed = url::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| format!("'{raw}' is not an http(s) URL such as {example}"))?;
+    let local = parsed
+        .host_str()
+        .is_some_and(|h| is_loopback(h.trim_matches(['[', ']'])));
+    if parsed.scheme() == "http" && !local {
+        return Err(format!(
+            "must use https ({what} are personal data); plain http only to this machine"
+        ));
+    }
+    Ok(parsed)
+}
+
 /// `localhost` or a loopback address (brackets of an IPv6 literal already removed).
 pub(crate) fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")

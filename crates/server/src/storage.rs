@@ -119,26 +119,8 @@ impl StorageConfig {
         let endpoint = match k.endpoint.filter(|(v, _)| !v.trim().is_empty()) {
             None => None,
             Some((e, from)) => {
-                let parsed = url::Url::parse(e.trim())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-                    .ok_or_else(|| {
-                        cfg_err(
-                            "storage_endpoint",
-                            &from,
-                            format!("'{e}' is not an http(s) URL such as https://minio.example.com:9000"),
-                        )
-                    })?;
-                let loopback = parsed
-                    .host_str()
-                    .is_some_and(|h| crate::outbound::is_loopback(h.trim_matches(['[', ']'])));
-                if parsed.scheme() == "http" && !loopback {
-                    return Err(cfg_err(
-                        "storage_endpoint",
-                        &from,
-                        "must use https (recordings are personal data); plain http only to this machine",
-                    ));
-                }
+                crate::outbound::secure_url(&e, "recordings", "https://minio.example.com:9000")
+                    .map_err(|m| cfg_err("storage_endpoint", &from, m))?;
                 Some(e.trim().trim_end_matches('/').to_owned())
             }
         };

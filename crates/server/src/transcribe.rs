@@ -136,26 +136,12 @@ pub fn from_layers(k: Keys) -> Result<Option<Engine>, ConfigError> {
                     "is required with transcription = openai, such as https://api.openai.com/v1/audio/transcriptions",
                 ));
             };
-            let parsed = url::Url::parse(&url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            let Some(parsed) = parsed else {
-                return Err(cfg_err(
-                    "transcription_url",
-                    &url_src,
-                    "is not an http(s) URL such as https://api.openai.com/v1/audio/transcriptions",
-                ));
-            };
-            let local = parsed
-                .host_str()
-                .is_some_and(|h| crate::outbound::is_loopback(h.trim_matches(['[', ']'])));
-            if parsed.scheme() == "http" && !local {
-                return Err(cfg_err(
-                    "transcription_url",
-                    &url_src,
-                    "must use https (voicemails are personal data); plain http only to this machine",
-                ));
-            }
+            crate::outbound::secure_url(
+                &url,
+                "voicemails",
+                "https://api.openai.com/v1/audio/transcriptions",
+            )
+            .map_err(|m| cfg_err("transcription_url", &url_src, m))?;
             let model = model.map_or_else(|| "whisper-1".to_owned(), |(m, _)| m);
             if model.trim().is_empty() {
                 return Err(cfg_err("transcription_model", &src, "must not be empty"));

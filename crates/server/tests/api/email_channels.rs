@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sha2::Digest;
 use std::sync::{Arc, Mutex};
 use switchboard_sim::{Responder, VoicemailScript};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 const ALICE: &str = "+14155550101";
 
@@ -25,31 +25,17 @@ impl Smtp {
     /// Starts the server on `port` (0: a free one) in `mode`; `None` (after saying so) when
     /// no Python with aiosmtpd is configured here.
     async fn start(port: u16, mode: &str) -> Option<Smtp> {
-        let Ok(python) = std::env::var("SWITCHBOARD_TEST_SMTP_PYTHON") else {
-            eprintln!("skipped: SWITCHBOARD_TEST_SMTP_PYTHON is not set (a Python with aiosmtpd; .ci/run sets it)");
-            return None;
-        };
         let port = match port {
-            0 => std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port(),
+            0 => crate::binary::free_port(),
             p => p,
         };
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/smtp/server.py");
-        let mut child = tokio::process::Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(mode)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python runs");
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+        let (child, mut lines) = crate::helpers::python_tool(
+            "SWITCHBOARD_TEST_SMTP_PYTHON",
+            "aiosmtpd",
+            "smtp/server.py",
+            &[port.to_string(), mode.to_owned()],
+        )
+        .await?;
         let (got, arrived) = (
             Arc::new(Mutex::new(vec![])),
             Arc::new(tokio::sync::Notify::new()),

@@ -584,3 +584,37 @@ pub fn log_messages(call: &Value) -> Vec<String> {
         .map(|e| e["message"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The output lines of a helper process.
+pub type ToolLines = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>;
+
+/// A real server written in Python under `tools/` (SMTP, S3), run by the Python that the
+/// variable `var` names: `script` with `args`, ready once it prints READY, ended when its
+/// standard input closes (the returned child is dropped). `None`, after saying what is
+/// missing (`needs`), when the variable is not set.
+pub async fn python_tool(
+    var: &str,
+    needs: &str,
+    script: &str,
+    args: &[String],
+) -> Option<(tokio::process::Child, ToolLines)> {
+    use tokio::io::AsyncBufReadExt;
+    let Ok(python) = std::env::var(var) else {
+        eprintln!("skipped: {var} is not set (a Python with {needs}; .ci/run sets it)");
+        return None;
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tools")
+        .join(script);
+    let mut child = tokio::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python runs");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+    Some((child, lines))
+}

@@ -8,7 +8,6 @@
 use crate::helpers::TestApp;
 use switchboard::storage::{Storage, StorageConfig, StorageError};
 use switchboard_sim::VoicemailScript;
-use tokio::io::AsyncBufReadExt;
 
 const ALICE: &str = "+14155550101";
 
@@ -22,31 +21,19 @@ impl S3 {
     /// Starts the S3 API on `port` (0: a free one) with `buckets` created; `None` (after
     /// saying so) when no Python with moto is configured here.
     pub async fn start(port: u16, buckets: &[&str]) -> Option<S3> {
-        let Ok(python) = std::env::var("SWITCHBOARD_TEST_S3_PYTHON") else {
-            eprintln!("skipped: SWITCHBOARD_TEST_S3_PYTHON is not set (a Python with moto[server]; .ci/run sets it)");
-            return None;
-        };
         let port = match port {
-            0 => std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port(),
+            0 => crate::binary::free_port(),
             p => p,
         };
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/s3/server.py");
-        let mut child = tokio::process::Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .args(buckets)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python runs");
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+        let mut args = vec![port.to_string()];
+        args.extend(buckets.iter().map(|b| b.to_string()));
+        let (child, _) = crate::helpers::python_tool(
+            "SWITCHBOARD_TEST_S3_PYTHON",
+            "moto[server]",
+            "s3/server.py",
+            &args,
+        )
+        .await?;
         Some(S3 { port, child })
     }
 
@@ -86,14 +73,17 @@ fn media_files(dir: &std::path::Path) -> usize {
     n
 }
 
-async fn media(app: &TestApp, url: &str) -> (u16, Vec<u8>) {
-    let r = app
-        .http
+async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
+    app.http
         .get(format!("{}{url}", app.url))
         .bearer_auth(&app.token)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn media(app: &TestApp, url: &str) -> (u16, Vec<u8>) {
+    let r = fetch(app, url).await;
     (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
 }
 
@@ -213,13 +203,7 @@ async fn a_bucket_that_is_down_delays_the_voicemail_and_loses_nothing(mut app: T
     // The bucket away again: the media says so (502), not an opaque error.
     let url = recs[0]["media_url"].as_str().unwrap().to_owned();
     s3.stop().await;
-    let r = app
-        .http
-        .get(format!("{}{url}", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch(&app, &url).await;
     assert_eq!(r.status(), 502);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
@@ -228,13 +212,7 @@ async fn a_bucket_that_is_down_delays_the_voicemail_and_loses_nothing(mut app: T
     );
     // Back, but emptied behind Switchboard's back: not found, said as such.
     let _s3 = S3::start(port, &["calls"]).await.unwrap();
-    let r = app
-        .http
-        .get(format!("{}{url}", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch(&app, &url).await;
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["message"], "recording's media not found");
