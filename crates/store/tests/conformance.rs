@@ -221,6 +221,51 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     ));
 }
 
+/// Calls arriving together (written in one transaction on SQLite): each is stored with its
+/// log line, a retried one finds the first, and one that cannot be stored fails alone.
+async fn calls_arriving_together_are_each_stored_or_refused_alone(s: Arc<dyn Store>) {
+    let (_, l) = setup(&s).await;
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let s = s.clone();
+        // Every tenth is a retry of the call before it; one names a line that does not exist.
+        let sid = if i % 10 == 9 {
+            format!("CAT{}", i - 1)
+        } else {
+            format!("CAT{i}")
+        };
+        let line = if i == 33 { LineId(l.0 + 1000) } else { l };
+        tasks.push(tokio::spawn(async move {
+            let r = s
+                .start_call(
+                    &new_call(line, &sid, "+14155550199", i),
+                    &[event(&format!("start {i}"))],
+                    &[],
+                )
+                .await;
+            (i, sid, r)
+        }));
+    }
+    let mut ids = std::collections::HashMap::new();
+    for t in tasks {
+        let (i, sid, r) = t.await.unwrap();
+        if i == 33 {
+            assert!(r.is_err(), "a call to a missing line is refused");
+            continue;
+        }
+        let (call, _) = r.unwrap_or_else(|e| panic!("call {i} failed: {e}"));
+        assert_eq!(call.provider_call_id, sid);
+        let first = *ids.entry(sid).or_insert(call.id);
+        assert_eq!(first, call.id, "a retry finds the same call");
+    }
+    assert_eq!(ids.len(), 53, "60 calls, 6 of them retries, 1 refused");
+    for (sid, id) in &ids {
+        let stored = s.get_call(*id).await.unwrap();
+        assert_eq!(&stored.provider_call_id, sid);
+        assert_eq!(s.list_events(*id).await.unwrap().len(), 1, "{sid}");
+    }
+}
+
 async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {
     let (_, l) = setup(&s).await;
     let (call, created) = s
@@ -1110,6 +1155,7 @@ on_both!(
     sso_logins,
     incidents_are_versioned_and_calls_join_them,
     concurrent_calls_from_one_caller_open_one_incident,
+    calls_arriving_together_are_each_stored_or_refused_alone,
     a_cover_request_is_decided_once_with_its_override,
     history_is_appended_once_and_never_changed,
     transcripts_are_queued_stored_and_searched,

@@ -9,7 +9,7 @@ use switchboard_core::store::StoreResult;
 /// A database the SQL store runs on: how it hands out connections and transactions, and the
 /// two pieces of SQL the databases spell differently. Everything else — every statement, every
 /// decision about what a write contains — is in the store, once.
-pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
+pub trait Backend: Clone + Send + Sync + std::fmt::Debug + 'static {
     type Db: Driver;
     /// An open write transaction.
     type Tx: DerefMut<Target = <Self::Db as Database>::Connection> + Send;
@@ -36,4 +36,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// one after another instead of each opening their own or failing on the other's change
     /// (empty where writes are serialised anyway).
     const KEY_LOCK: &'static str;
+
+    /// Whether new calls arriving together are written in one transaction (`batch`): on a
+    /// single writer they queue anyway, and grouping saves a BEGIN and a COMMIT per call;
+    /// where writers run in parallel it would only serialise them.
+    const GROUP_CALLS: bool;
 }

@@ -58,65 +58,15 @@ impl<B: Backend> SqlStore<B> {
         events: &[CallEvent],
         jobs: &[NewJob],
     ) -> StoreResult<(Call, bool)> {
-        let mut tx = self.db.begin().await?;
-        let q = sql::<B::Db>(
-            "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
-                 caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
-                 answered_by, attempts, test_call, failsafe, simulated, archived, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 FALSE, 0)
-             ON CONFLICT (line_id, provider_call_id) DO NOTHING
-             RETURNING id",
-        );
-        let inserted = q
-            .bind(c.line_id.0)
-            .bind(c.provider.as_str())
-            .bind(c.provider_call_id.as_str())
-            .bind(c.account_id.as_deref())
-            .bind(to_json(&c.caller))
-            .bind(c.caller.number.as_str())
-            .bind(ms(c.started_at))
-            .bind(c.ended_at.map(ms))
-            .bind(c.duration_secs.map(i64::from))
-            .bind(to_json(&c.plan))
-            .bind(to_json(&c.phase))
-            .bind(c.outcome.as_str())
-            .bind(c.answered_by.map(|u| u.0))
-            .bind(to_json(&c.attempts))
-            .bind(c.test_call)
-            .bind(c.failsafe.as_deref())
-            .bind(c.simulated)
-            .optional(&mut *tx)
-            .await?;
-        let result = match inserted {
-            Some(row) => {
-                let id = CallId(col(&row, "id")?);
-                insert_events::<B::Db>(&mut *tx, id, events).await?;
-                for j in jobs {
-                    let mut job = j.clone();
-                    job.call = Some(id);
-                    job.payload["call"] = serde_json::json!(id);
-                    job.queue = job.queue.map(|q| q.replace("{call}", &id.to_string()));
-                    super::jobs::enqueue::<B::Db>(&mut *tx, &job, c.started_at).await?;
-                }
-                let call = Call {
-                    id,
-                    version: 0,
-                    archived: false,
-                    ..c.clone()
-                };
-                (call, true)
-            }
-            None => {
-                let q = sql::<B::Db>(
-                    "SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2",
-                );
-                let q = q.bind(c.line_id.0).bind(c.provider_call_id.as_str());
-                (rows::call(&q.one(&mut *tx).await?)?, false)
-            }
+        let new = NewCall {
+            call: c.clone(),
+            events: events.to_vec(),
+            jobs: jobs.to_vec(),
         };
-        B::commit(tx).await?;
-        Ok(result)
+        if !B::GROUP_CALLS {
+            return insert_alone(&self.db, &new).await;
+        }
+        super::batch::insert_call(&self.db, &self.calls, new).await
     }
 
     pub(super) async fn call(&self, id: CallId) -> StoreResult<Call> {
@@ -395,4 +345,82 @@ impl<B: Backend> SqlStore<B> {
         B::commit(tx).await?;
         Ok(recordings)
     }
+}
+
+/// A new call with its first log lines and jobs, as one write.
+pub(super) struct NewCall {
+    pub call: Call,
+    pub events: Vec<CallEvent>,
+    pub jobs: Vec<NewJob>,
+}
+
+/// Writes `new` in its own transaction.
+pub(super) async fn insert_alone<B: Backend>(db: &B, new: &NewCall) -> StoreResult<(Call, bool)> {
+    let mut tx = db.begin().await?;
+    let result = insert_in::<B::Db>(&mut *tx, new).await?;
+    B::commit(tx).await?;
+    Ok(result)
+}
+
+/// Inserts the call unless its provider id is already on the line (a retried webhook: the
+/// stored call, `false`), with its log lines and jobs, in the open transaction `c`.
+pub(super) async fn insert_in<D: Driver>(
+    c: &mut D::Connection,
+    new: &NewCall,
+) -> StoreResult<(Call, bool)> {
+    let (c0, events, jobs) = (&new.call, &new.events, &new.jobs);
+    let q = sql::<D>(
+        "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
+             caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
+             answered_by, attempts, test_call, failsafe, simulated, archived, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+             FALSE, 0)
+         ON CONFLICT (line_id, provider_call_id) DO NOTHING
+         RETURNING id",
+    );
+    let inserted = q
+        .bind(c0.line_id.0)
+        .bind(c0.provider.as_str())
+        .bind(c0.provider_call_id.as_str())
+        .bind(c0.account_id.as_deref())
+        .bind(to_json(&c0.caller))
+        .bind(c0.caller.number.as_str())
+        .bind(ms(c0.started_at))
+        .bind(c0.ended_at.map(ms))
+        .bind(c0.duration_secs.map(i64::from))
+        .bind(to_json(&c0.plan))
+        .bind(to_json(&c0.phase))
+        .bind(c0.outcome.as_str())
+        .bind(c0.answered_by.map(|u| u.0))
+        .bind(to_json(&c0.attempts))
+        .bind(c0.test_call)
+        .bind(c0.failsafe.as_deref())
+        .bind(c0.simulated)
+        .optional(&mut *c)
+        .await?;
+    Ok(match inserted {
+        Some(row) => {
+            let id = CallId(col(&row, "id")?);
+            insert_events::<D>(&mut *c, id, events).await?;
+            for j in jobs {
+                let mut job = j.clone();
+                job.call = Some(id);
+                job.payload["call"] = serde_json::json!(id);
+                job.queue = job.queue.map(|q| q.replace("{call}", &id.to_string()));
+                super::jobs::enqueue::<D>(&mut *c, &job, c0.started_at).await?;
+            }
+            let call = Call {
+                id,
+                version: 0,
+                archived: false,
+                ..c0.clone()
+            };
+            (call, true)
+        }
+        None => {
+            let q = sql::<D>("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2");
+            let q = q.bind(c0.line_id.0).bind(c0.provider_call_id.as_str());
+            (rows::call(&q.one(&mut *c).await?)?, false)
+        }
+    })
 }

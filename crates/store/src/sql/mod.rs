@@ -12,6 +12,7 @@ mod accounts;
 mod audio;
 mod audit;
 mod backend;
+mod batch;
 mod calls;
 mod channels;
 mod cover;
@@ -47,12 +48,17 @@ type Row<B> = <<B as Backend>::Db as Database>::Row;
 #[derive(Debug)]
 pub struct SqlStore<B> {
     db: B,
+    /// New calls waiting to be written together (SQLite; see `batch`).
+    calls: batch::Queue,
 }
 
 impl<B: Backend> SqlStore<B> {
     /// The store over an opened and migrated backend.
     pub fn new(db: B) -> Self {
-        Self { db }
+        Self {
+            db,
+            calls: batch::Queue::new(),
+        }
     }
 
     /// A connection for reads.
