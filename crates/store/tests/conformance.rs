@@ -264,6 +264,46 @@ async fn calls_arriving_together_are_each_stored_or_refused_alone(s: Arc<dyn Sto
         assert_eq!(&stored.provider_call_id, sid);
         assert_eq!(s.list_events(*id).await.unwrap().len(), 1, "{sid}");
     }
+    // Every call ended at once, and one of them saved twice over the same version: each save
+    // is stored, but the second of that pair, which is told the call changed meanwhile.
+    let mut saves = Vec::new();
+    let twice = *ids.values().next().unwrap();
+    let mut read = Vec::new();
+    for id in ids.values().copied().chain([twice]) {
+        read.push((id, s.get_call(id).await.unwrap()));
+    }
+    for (id, mut c) in read {
+        let s = s.clone();
+        saves.push(tokio::spawn(async move {
+            c.outcome = Outcome::Missed;
+            c.phase = Phase::Done;
+            c.ended_at = Some(t(60));
+            let r = s
+                .save_call(&c, &[event("ended")], &[], &[], None, t(60))
+                .await;
+            (id, r)
+        }));
+    }
+    let (mut saved, mut conflicts) = (0, 0);
+    for task in saves {
+        match task.await.unwrap() {
+            (_, Ok(v)) => {
+                assert_eq!(v, 1);
+                saved += 1;
+            }
+            (id, Err(StoreError::Conflict(_))) => {
+                assert_eq!(id, twice);
+                conflicts += 1;
+            }
+            (id, Err(e)) => panic!("call {id}: {e}"),
+        }
+    }
+    assert_eq!((saved, conflicts), (53, 1));
+    for id in ids.values() {
+        let c = s.get_call(*id).await.unwrap();
+        assert_eq!((c.outcome, c.version), (Outcome::Missed, 1));
+        assert_eq!(s.list_events(*id).await.unwrap().len(), 2);
+    }
 }
 
 async fn calls_are_idempotent_and_versioned(s: Arc<dyn Store>) {

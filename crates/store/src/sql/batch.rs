@@ -1,45 +1,77 @@
-//! New calls grouped into one transaction on SQLite's one writer.
+//! A call's writes grouped into one transaction on SQLite's one writer.
 //!
 //! Every statement is a round trip to the writer connection's thread, and BEGIN and COMMIT
-//! are two of an incoming call's four. Calls arriving together are written by one task in one
-//! transaction (at most [`MOST`]), each answered once that transaction is committed, so a
-//! call is still stored before its webhook is answered. If any of them fails, or the commit
+//! are two of an incoming call's four. New calls and running calls' saves that arrive together
+//! are written by one task in one transaction (at most [`MOST`]), each answered once that
+//! transaction is committed, so a write is still stored before its webhook is answered. If any
+//! of them fails (a save over a version another request changed, included), or the commit
 //! does, nothing of the group was stored and each is written again alone, for its own answer.
 
-use super::calls::{insert_alone, insert_in, NewCall};
+use super::calls::{insert_alone, insert_in, save_alone, save_in, NewCall, SaveCall};
 use super::Backend;
 use std::sync::OnceLock;
 use switchboard_core::call::Call;
 use switchboard_core::store::{StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 
-/// Most calls in one transaction.
+/// Most writes in one transaction.
 const MOST: usize = 64;
 
-/// A call waiting for the writer task, and where its answer goes.
-pub(super) struct Pending {
-    new: NewCall,
-    reply: oneshot::Sender<StoreResult<(Call, bool)>>,
+/// One write of a call.
+pub(super) enum Write {
+    Insert(NewCall),
+    Save(SaveCall),
 }
 
-/// The writer task's queue, started at the first call.
+/// What a write gives back: the call and whether it was new, or the saved call's version.
+enum Stored {
+    Inserted(Box<(Call, bool)>),
+    Saved(i64),
+}
+
+/// A write waiting for the writer task, and where its answer goes.
+pub(super) struct Pending {
+    write: Write,
+    reply: oneshot::Sender<StoreResult<Stored>>,
+}
+
+/// The writer task's queue, started at the first write.
 pub(super) type Queue = OnceLock<mpsc::UnboundedSender<Pending>>;
 
-/// Writes `new` with whichever calls arrive with it; see the module documentation.
+/// Inserts `new` with whichever writes arrive with it.
 pub(super) async fn insert_call<B: Backend>(
     db: &B,
     queue: &Queue,
     new: NewCall,
 ) -> StoreResult<(Call, bool)> {
+    match submit(db, queue, Write::Insert(new)).await? {
+        Stored::Inserted(r) => Ok(*r),
+        Stored::Saved(_) => unreachable!("an insert is answered as an insert"),
+    }
+}
+
+/// Saves `save` with whichever writes arrive with it; its new version.
+pub(super) async fn save_call<B: Backend>(
+    db: &B,
+    queue: &Queue,
+    save: SaveCall,
+) -> StoreResult<i64> {
+    match submit(db, queue, Write::Save(save)).await? {
+        Stored::Saved(v) => Ok(v),
+        Stored::Inserted(_) => unreachable!("a save is answered as a save"),
+    }
+}
+
+async fn submit<B: Backend>(db: &B, queue: &Queue, write: Write) -> StoreResult<Stored> {
     let sender = queue.get_or_init(|| {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(db.clone(), rx));
         tx
     });
     let (reply, answer) = oneshot::channel();
-    if let Err(mpsc::error::SendError(back)) = sender.send(Pending { new, reply }) {
+    if let Err(mpsc::error::SendError(back)) = sender.send(Pending { write, reply }) {
         // The task is gone (its runtime is shutting down): written here, alone.
-        return insert_alone(db, &back.new).await;
+        return alone(db, &back.write).await;
     }
     answer
         .await
@@ -59,13 +91,27 @@ async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Pending>) {
     }
 }
 
+async fn alone<B: Backend>(db: &B, write: &Write) -> StoreResult<Stored> {
+    match write {
+        Write::Insert(new) => insert_alone(db, new)
+            .await
+            .map(|r| Stored::Inserted(Box::new(r))),
+        Write::Save(save) => save_alone(db, save).await.map(Stored::Saved),
+    }
+}
+
 async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
     if group.len() > 1 {
         let together = async {
             let mut tx = db.begin().await?;
             let mut out = Vec::with_capacity(group.len());
             for p in &group {
-                out.push(insert_in::<B::Db>(&mut *tx, &p.new).await?);
+                out.push(match &p.write {
+                    Write::Insert(new) => {
+                        Stored::Inserted(Box::new(insert_in::<B::Db>(&mut tx, new).await?))
+                    }
+                    Write::Save(save) => Stored::Saved(save_in::<B>(&mut tx, save).await?),
+                });
             }
             B::commit(tx).await?;
             Ok::<_, StoreError>(out)
@@ -73,14 +119,14 @@ async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
         .await;
         if let Ok(out) = together {
             for (p, stored) in group.into_iter().zip(out) {
-                // A webhook that gave up waiting still has its call stored.
+                // A webhook that gave up waiting still has its write stored.
                 let _ = p.reply.send(Ok(stored));
             }
             return;
         }
     }
     for p in group {
-        let r = insert_alone(db, &p.new).await;
+        let r = alone(db, &p.write).await;
         let _ = p.reply.send(r);
     }
 }

@@ -242,49 +242,18 @@ impl<B: Backend> SqlStore<B> {
         incident: Option<&switchboard_core::incident::auto::CallIncident>,
         now: Timestamp,
     ) -> StoreResult<i64> {
-        let mut tx = self.db.begin().await?;
-        // The versioned write comes first: it takes the row's lock (PostgreSQL) or the write
-        // lock (SQLite) at once, so concurrent webhooks of one call serialise here and the
-        // loser sees a changed version.
-        let q = sql::<B::Db>(
-            "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
-                 answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
-                 failsafe = $8, plan = $9, version = version + 1
-             WHERE id = $10 AND version = $11 RETURNING id",
-        );
-        let updated = q
-            .bind(c.ended_at.map(ms))
-            .bind(c.duration_secs.map(i64::from))
-            .bind(to_json(&c.phase))
-            .bind(c.outcome.as_str())
-            .bind(c.answered_by.map(|u| u.0))
-            .bind(to_json(&c.attempts))
-            .bind(c.account_id.as_deref())
-            .bind(c.failsafe.as_deref())
-            // The plan changes once, when a caller menu's key picks the option.
-            .bind(to_json(&c.plan))
-            .bind(c.id.0)
-            .bind(c.version)
-            .optional(&mut *tx)
-            .await?;
-        if updated.is_none() {
-            return Err(StoreError::Conflict(format!(
-                "call {} changed concurrently",
-                c.id
-            )));
+        let save = SaveCall {
+            call: c.clone(),
+            events: events.to_vec(),
+            recordings: recordings.to_vec(),
+            jobs: jobs.to_vec(),
+            incident: incident.cloned(),
+            now,
+        };
+        if !B::GROUP_CALLS {
+            return save_alone(&self.db, &save).await;
         }
-        insert_events::<B::Db>(&mut *tx, c.id, events).await?;
-        for r in recordings {
-            super::recordings::upsert::<B::Db>(&mut *tx, c.id, r, now).await?;
-        }
-        for j in jobs {
-            super::jobs::enqueue::<B::Db>(&mut *tx, j, now).await?;
-        }
-        if let Some(ci) = incident {
-            super::incidents::for_call::<B::Db>(&mut *tx, ci, now, B::KEY_LOCK).await?;
-        }
-        B::commit(tx).await?;
-        Ok(c.version + 1)
+        super::batch::save_call(&self.db, &self.calls, save).await
     }
 
     pub(super) async fn call_jobs(&self, call: CallId) -> StoreResult<Vec<JobStatus>> {
@@ -423,4 +392,69 @@ pub(super) async fn insert_in<D: Driver>(
             (rows::call(&q.one(&mut *c).await?)?, false)
         }
     })
+}
+
+/// A running call's change with its log lines, recordings, jobs and incident, as one write.
+pub(super) struct SaveCall {
+    pub call: Call,
+    pub events: Vec<CallEvent>,
+    pub recordings: Vec<RecordingReport>,
+    pub jobs: Vec<NewJob>,
+    pub incident: Option<switchboard_core::incident::auto::CallIncident>,
+    pub now: Timestamp,
+}
+
+/// Writes `save` in its own transaction; its new version.
+pub(super) async fn save_alone<B: Backend>(db: &B, save: &SaveCall) -> StoreResult<i64> {
+    let mut tx = db.begin().await?;
+    let version = save_in::<B>(&mut tx, save).await?;
+    B::commit(tx).await?;
+    Ok(version)
+}
+
+/// Saves the call over the version it was read at ([`StoreError::Conflict`] when another
+/// request changed it meanwhile), in the open transaction `tx`.
+pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> StoreResult<i64> {
+    let (c, now) = (&save.call, save.now);
+    // The versioned write comes first: it takes the row's lock (PostgreSQL) or the write
+    // lock (SQLite) at once, so concurrent webhooks of one call serialise here and the
+    // loser sees a changed version.
+    let q = sql::<B::Db>(
+        "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
+             answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
+             failsafe = $8, plan = $9, version = version + 1
+         WHERE id = $10 AND version = $11 RETURNING id",
+    );
+    let updated = q
+        .bind(c.ended_at.map(ms))
+        .bind(c.duration_secs.map(i64::from))
+        .bind(to_json(&c.phase))
+        .bind(c.outcome.as_str())
+        .bind(c.answered_by.map(|u| u.0))
+        .bind(to_json(&c.attempts))
+        .bind(c.account_id.as_deref())
+        .bind(c.failsafe.as_deref())
+        // The plan changes once, when a caller menu's key picks the option.
+        .bind(to_json(&c.plan))
+        .bind(c.id.0)
+        .bind(c.version)
+        .optional(&mut **tx)
+        .await?;
+    if updated.is_none() {
+        return Err(StoreError::Conflict(format!(
+            "call {} changed concurrently",
+            c.id
+        )));
+    }
+    insert_events::<B::Db>(&mut **tx, c.id, &save.events).await?;
+    for r in &save.recordings {
+        super::recordings::upsert::<B::Db>(&mut **tx, c.id, r, now).await?;
+    }
+    for j in &save.jobs {
+        super::jobs::enqueue::<B::Db>(&mut **tx, j, now).await?;
+    }
+    if let Some(ci) = &save.incident {
+        super::incidents::for_call::<B::Db>(&mut **tx, ci, now, B::KEY_LOCK).await?;
+    }
+    Ok(c.version + 1)
 }
