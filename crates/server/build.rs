@@ -12,6 +12,14 @@ fn git(args: &[&str]) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Builds again when `path` changes; a path that does not exist is left out, since Cargo
+/// would take it as changed at every build.
+fn watch(path: Option<String>) {
+    if let Some(p) = path.filter(|p| std::path::Path::new(p).exists()) {
+        println!("cargo:rerun-if-changed={p}");
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=SWITCHBOARD_COMMIT");
     let commit = std::env::var("SWITCHBOARD_COMMIT")
@@ -20,14 +28,10 @@ fn main() {
         .or_else(|| {
             // Built again when the checkout moves to another commit.
             for path in ["HEAD", "packed-refs"] {
-                if let Some(p) = git(&["rev-parse", "--git-path", path]) {
-                    println!("cargo:rerun-if-changed={p}");
-                }
+                watch(git(&["rev-parse", "--git-path", path]));
             }
             if let Some(r) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                if let Some(p) = git(&["rev-parse", "--git-path", &r]) {
-                    println!("cargo:rerun-if-changed={p}");
-                }
+                watch(git(&["rev-parse", "--git-path", &r]));
             }
             git(&["rev-parse", "--short=12", "HEAD"])
         })
