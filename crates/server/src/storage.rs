@@ -247,11 +247,6 @@ impl Storage {
         }
     }
 
-    /// Where media is kept, for messages (`s3://bucket/prefix` or the directory).
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
     fn key(&self, key: &str) -> Result<Key, StorageError> {
         Key::parse(key).map_err(|e| self.failed(key, e.to_string()))
     }

@@ -19,15 +19,9 @@ pub(super) async fn insert_events<D: Driver>(
     // One statement for a webhook's lines (each statement is a round trip to the database,
     // and on SQLite a hop to its connection's thread); rows keep their order, so their ids do.
     for chunk in events.chunks(100) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|k| {
-                let p = 4 * k;
-                format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
-            })
-            .collect();
         let text = format!(
             "INSERT INTO call_events (call_id, at, kind, message) VALUES {}",
-            rows.join(", ")
+            super::driver::values(chunk.len(), 4)
         );
         let mut q = sql::<D>(&text);
         for e in chunk {

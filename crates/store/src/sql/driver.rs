@@ -118,6 +118,18 @@ where
 pub struct Sql<'q, D: Database>(Query<'q, D>);
 
 /// Starts a statement.
+/// `($1, $2, …), (…)`: the placeholders of a multi-row `VALUES` of `rows` rows of `cols`
+/// columns, numbered row after row.
+pub fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn sql<D: Database>(text: &str) -> Sql<'_, D> {
     Sql(sqlx::query(text))
 }
@@ -161,5 +173,14 @@ impl<'q, D: Driver> Sql<'q, D> {
         'q: 'c,
     {
         self.optional(c).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_number_placeholders_row_after_row() {
+        assert_eq!(super::values(1, 2), "($1, $2)");
+        assert_eq!(super::values(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }

@@ -87,16 +87,9 @@ async fn record<D: Driver>(
     let id = inc.id;
     // The change's timeline in one statement (rows keep their order, so their ids do).
     for chunk in change.timeline.chunks(100) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|k| {
-                let p = 6 * k;
-                let n: Vec<String> = (1..=6).map(|j| format!("${}", p + j)).collect();
-                format!("({})", n.join(", "))
-            })
-            .collect();
         let text = format!(
             "INSERT INTO incident_events (incident_id, at, actor_user_id, actor, kind, message) VALUES {}",
-            rows.join(", ")
+            super::driver::values(chunk.len(), 6)
         );
         let mut q = sql::<D>(&text);
         for e in chunk {
