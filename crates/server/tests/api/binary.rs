@@ -22,6 +22,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Runs `cmd`, which must succeed (else its stderr is the failure); its output.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `switchboard token create` against `data_dir`: (the token, what it printed on stderr).
 pub fn create_token(data_dir: &Path) -> (String, String) {
     create_token_with(data_dir, &[])
@@ -29,16 +40,11 @@ pub fn create_token(data_dir: &Path) -> (String, String) {
 
 /// [`create_token`] with more arguments (such as `--database-url`).
 pub fn create_token_with(data_dir: &Path, args: &[&str]) -> (String, String) {
-    let out = bin()
-        .args(["token", "create", "--name", "me", "--data-dir"])
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        bin()
+            .args(["token", "create", "--name", "me", "--data-dir"])
+            .arg(data_dir)
+            .args(args),
     );
     let token = String::from_utf8(out.stdout)
         .unwrap()
@@ -165,6 +171,19 @@ impl Served {
     /// The log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Waits (at most 15 s) until the log says `what`, and returns the log then. The server
+    /// writes to a file, which offers nothing to wait on but its contents.
+    pub async fn wait_for_log(&self, what: &str) -> String {
+        for _ in 0..150 {
+            let log = self.log();
+            if log.contains(what) {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the log never said '{what}': {}", self.log());
     }
 
     /// Sends SIGTERM and waits for the exit; `true` when it exited successfully.

@@ -78,14 +78,7 @@ async fn storage_settings_are_checked_and_an_unreachable_bucket_does_not_stop_th
         .await;
     assert_eq!(status, 201);
     // The check runs beside serving: its line comes within its retries.
-    let mut log = served.log();
-    for _ in 0..100 {
-        if log.contains("cannot be reached") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        log = served.log();
-    }
+    let log = served.wait_for_log("cannot be reached").await;
     assert!(
         log.contains("the recordings' store cannot be reached") && log.contains("s3://calls/prod"),
         "{log}"

@@ -3,7 +3,7 @@
 //! `systemd-analyze verify` without a warning, the compose file parses into the services the
 //! README describes.
 
-use crate::binary::{bin, create_token, Served};
+use crate::binary::{bin, create_token, run_ok, Served};
 use std::path::Path;
 
 fn repo() -> &'static Path {
@@ -12,8 +12,7 @@ fn repo() -> &'static Path {
 
 #[test]
 fn the_version_names_the_commit() {
-    let out = bin().arg("--version").output().unwrap();
-    assert!(out.status.success());
+    let out = run_ok(bin().arg("--version"));
     let v = String::from_utf8(out.stdout).unwrap();
     assert!(
         v.starts_with(&format!(
@@ -41,15 +40,7 @@ async fn the_healthcheck_command_follows_the_server() {
     let (token, _) = create_token(dir.path());
     let served = Served::start(dir.path(), &token, &[], &[]).await;
     let listen = format!("127.0.0.1:{}", served.port);
-    let out = bin()
-        .args(["healthcheck", "--listen", &listen])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(bin().args(["healthcheck", "--listen", &listen]));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("ok: http://{listen}/healthz")
@@ -141,15 +132,10 @@ conf = doc["configs"]["balancer"]["content"]
 assert "server switchboard-a:8080" in conf and "server switchboard-b:8080" in conf
 print("ok")
 "#;
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(repo().join("deploy/compose.yaml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        std::process::Command::new(python)
+            .args(["-c", script])
+            .arg(repo().join("deploy/compose.yaml")),
     );
     let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
     for needed in [

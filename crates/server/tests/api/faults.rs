@@ -502,25 +502,13 @@ async fn an_outage_and_its_end_are_logged_and_readyz_follows() {
             .await;
         r.map(|r| r.status().as_u16()).unwrap_or(0)
     };
-    let wait_for = |what: &'static str| {
-        let server = &server;
-        async move {
-            // The health loop looks every 10 s while all is well, every second otherwise.
-            for _ in 0..150 {
-                if server.log().contains(what) {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            panic!("the log never said '{what}': {}", server.log());
-        }
-    };
     assert_eq!(ready().await, 200);
     outage.begin().await;
     assert_eq!(ready().await, 503, "readyz while the database is away");
-    wait_for("the database is unavailable").await;
+    // The health loop looks every 10 s while all is well, every second otherwise.
+    server.wait_for_log("the database is unavailable").await;
     outage.end().await;
-    wait_for("the database is reachable again").await;
+    server.wait_for_log("the database is reachable again").await;
     assert_eq!(ready().await, 200);
 }
 
