@@ -49,6 +49,10 @@ pub enum Responder {
     Voicemail { after_secs: u32, message_secs: u32 },
     /// Picks up after `after_secs` but, asked to press a key to accept, does not.
     Declines { after_secs: u32 },
+    /// Picks up after `after_secs` and passes the call on: presses 2 when the whisper asks
+    /// for a key (Twilio), or hangs up while the confirm sound plays (Plivo, which hears only
+    /// its confirm key).
+    Passes { after_secs: u32 },
 }
 
 impl Responder {
@@ -78,8 +82,11 @@ impl Responder {
             "declines" => Ok(Responder::Declines {
                 after_secs: num(1, 3)?,
             }),
+            "passes" => Ok(Responder::Passes {
+                after_secs: num(1, 3)?,
+            }),
             other => Err(format!(
-                "'{other}' is not a responder behaviour (answer[:AFTER[:TALK]], no-answer, busy, failed, voicemail[:AFTER[:SECS]], declines[:AFTER])"
+                "'{other}' is not a responder behaviour (answer[:AFTER[:TALK]], no-answer, busy, failed, voicemail[:AFTER[:SECS]], declines[:AFTER], passes[:AFTER])"
             )),
         }
     }

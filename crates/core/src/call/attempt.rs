@@ -17,6 +17,9 @@ pub enum AttemptOutcome {
     /// Call screening: the phone was picked up (often by its voicemail) but nobody pressed
     /// the key to accept.
     NotAccepted,
+    /// Call screening: the responder picked up and pressed the pass key, handing the call to
+    /// the next responder at once.
+    Passed,
 }
 
 impl AttemptOutcome {
@@ -31,6 +34,7 @@ impl AttemptOutcome {
             AttemptOutcome::Canceled => "was canceled",
             AttemptOutcome::CallerHungUp => "was ringing when the caller hung up",
             AttemptOutcome::NotAccepted => "did not accept the call",
+            AttemptOutcome::Passed => "passed the call on",
         }
     }
 }
@@ -48,6 +52,8 @@ pub enum Screening {
     /// The key was pressed. `prompted`: we played the prompt and heard the key (Twilio);
     /// otherwise the provider only bridged after the key (Plivo's confirmKey).
     Accepted { prompted: bool },
+    /// The pass key was pressed: the responder handed the call on.
+    Passed,
 }
 
 impl Screening {
@@ -69,7 +75,7 @@ impl Screening {
     pub fn picked_up(self) -> bool {
         matches!(
             self,
-            Screening::PickedUp | Screening::Accepted { prompted: true }
+            Screening::PickedUp | Screening::Accepted { prompted: true } | Screening::Passed
         )
     }
 }
@@ -99,7 +105,8 @@ pub struct Attempt {
 }
 
 /// An attempt as stored and shown: screening as `accepted` (`null` when the line does not
-/// screen, `false` while waiting for the key, `true` once pressed) and `picked_up`.
+/// screen, `false` while waiting for the key, `true` once pressed), `picked_up`, and
+/// `passed` when the responder pressed the pass key.
 #[derive(Serialize, Deserialize)]
 struct AttemptRepr {
     step: usize,
@@ -119,6 +126,8 @@ struct AttemptRepr {
     accepted: Option<bool>,
     #[serde(default)]
     picked_up: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    passed: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -128,6 +137,7 @@ fn is_zero(n: &usize) -> bool {
 impl From<AttemptRepr> for Attempt {
     fn from(r: AttemptRepr) -> Self {
         let screening = match (r.accepted, r.picked_up) {
+            _ if r.passed => Screening::Passed,
             (None, _) => Screening::Off,
             (Some(true), prompted) => Screening::Accepted { prompted },
             (Some(false), true) => Screening::PickedUp,
@@ -157,6 +167,7 @@ impl From<Attempt> for AttemptRepr {
             Screening::Waiting => (Some(false), false),
             Screening::PickedUp => (Some(false), true),
             Screening::Accepted { prompted } => (Some(true), prompted),
+            Screening::Passed => (Some(false), true),
         };
         AttemptRepr {
             step: a.step,
@@ -172,6 +183,7 @@ impl From<Attempt> for AttemptRepr {
             picked_up_at: a.picked_up_at,
             accepted,
             picked_up,
+            passed: a.screening == Screening::Passed,
         }
     }
 }

@@ -89,6 +89,8 @@ pub(super) fn ended(
         let a = &mut call.attempts[i];
         let (awaiting, picked_up) = (a.screening.awaiting_accept(), a.screening.picked_up());
         let outcome = match (winner, status, caller_gone) {
+            // The responder pressed the pass key; their leg was hung up.
+            _ if a.screening == Screening::Passed => AttemptOutcome::Passed,
             // Screened, picked up, but the key was never pressed: a voicemail or a
             // refusal, not an answer.
             (Some(w), _, _) if w == i && awaiting && !accept_enforced_by_provider => {
@@ -213,7 +215,12 @@ fn ring_again(
     let refused: Vec<usize> = round
         .iter()
         .copied()
-        .filter(|&i| call.attempts[i].outcome == AttemptOutcome::NotAccepted)
+        .filter(|&i| {
+            matches!(
+                call.attempts[i].outcome,
+                AttemptOutcome::NotAccepted | AttemptOutcome::Passed
+            )
+        })
         .collect();
     let again: Vec<usize> = round
         .iter()
@@ -392,7 +399,7 @@ pub(super) fn resume_dial(call: &Call, line: &Line, step: usize) -> Instruction 
     dial_instruction(call, line, step, &legs, ring_timeout(call, line))
 }
 
-pub(super) fn skip_words(r: crate::plan::SkipReason) -> &'static str {
+pub fn skip_words(r: crate::plan::SkipReason) -> &'static str {
     use crate::plan::SkipReason::*;
     match r {
         AlreadyInPlan => "already dialed in this call",

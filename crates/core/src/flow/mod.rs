@@ -30,7 +30,7 @@ mod screening;
 mod start;
 mod voicemail;
 
-use dial::skip_words;
+pub use dial::skip_words;
 pub use event::{Callback, DialLeg, DialStatus, Event, Instruction};
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
 pub use screening::screen_prompt;
@@ -60,6 +60,11 @@ impl Transition {
 
 /// The key a screened responder presses to take the call.
 pub const ACCEPT_KEY: &str = "1";
+/// The key a screened responder presses to pass the call to the next responder at once
+/// (heard only where the carrier lets Switchboard hear other keys: Twilio).
+pub const PASS_KEY: &str = "2";
+/// Sentence a screened responder hears once they passed the call on.
+pub const PASSING_TEXT: &str = "Passing the call on. Thank you.";
 /// Seconds a screened responder has to press the key.
 pub const ACCEPT_TIMEOUT_SECS: u32 = 10;
 /// Sentence a screened responder hears once they accepted.

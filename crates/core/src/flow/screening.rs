@@ -100,9 +100,23 @@ pub(super) fn answered(
     t: &mut Transition,
 ) {
     let accepted = digits.as_deref() == Some(ACCEPT_KEY);
+    let passed = digits.as_deref() == Some(PASS_KEY);
     let waiting = call.phase == (Phase::Dialing { step });
     let other = taken_by_other(call, step, leg);
     match call.leg_mut(step, leg) {
+        Some(a) if waiting && passed && other.is_none() && a.screening.awaiting_accept() => {
+            // The leg hangs up now; the dial's result moves the call on at once.
+            a.screening = Screening::Passed;
+            t.log(
+                EventKind::Decision,
+                format!("{} pressed {PASS_KEY}: passed the call on", a.name),
+            );
+            t.instructions.push(Instruction::Say(system_message(
+                PASSING_TEXT,
+                &line.messages.welcome,
+            )));
+            t.instructions.push(Instruction::Hangup);
+        }
         Some(a) if waiting && accepted && other.is_none() => {
             a.screening = Screening::Accepted {
                 prompted: a.screening.picked_up(),
@@ -159,8 +173,14 @@ pub fn screen_prompt(call: &Call, line: &Line, step: usize, leg: usize) -> Vec<I
             .collect::<Vec<_>>()
             .join(" "),
     };
+    // Plivo checks the accept key itself and never tells Switchboard of another key: there,
+    // hanging up is how a responder passes the call on (it moves on at once too).
+    let pass = match line.provider {
+        crate::line::Provider::Twilio => format!("{PASS_KEY} to pass it to the next responder"),
+        crate::line::Provider::Plivo => "hang up to pass it on".to_owned(),
+    };
     let text = format!(
-        "{} call from {caller}. Press {ACCEPT_KEY} to accept.",
+        "{} call from {caller}. Press {ACCEPT_KEY} to accept, or {pass}.",
         line.name
     );
     let several = call

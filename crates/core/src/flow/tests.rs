@@ -244,7 +244,7 @@ fn with_screening_an_answer_counts_only_after_the_key() {
     )));
     let prompt = screen_prompt(&c, &l, 0, 0);
     assert!(matches!(&prompt[0], Instruction::AskToAccept { prompt, .. }
-        if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept."));
+        if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept, or 2 to pass it to the next responder."));
     // Alice's voicemail picks up: bridged, but nobody pressed 1.
     let t = handle(&mut c, &l, dial_ended(0, DialStatus::Answered), NOW);
     assert_eq!(dialed_number(&t).as_deref(), Some("+14155550102"));
@@ -263,6 +263,48 @@ fn with_screening_an_answer_counts_only_after_the_key() {
     handle(&mut c, &l, dial_ended(1, DialStatus::Answered), NOW);
     assert_eq!(c.outcome, Outcome::Answered);
     assert_eq!(c.path(), "Alice did not accept the call → Bob answered");
+}
+
+#[test]
+fn pressing_2_passes_the_call_to_the_next_responder_and_is_logged_so() {
+    let mut l = line(&[1, 2]);
+    l.screening = true;
+    let mut c = call_for(&l);
+    start(&mut c, &l, NOW);
+    let t = handle(
+        &mut c,
+        &l,
+        Event::ScreenAnswered {
+            step: 0,
+            leg: None,
+            digits: Some(PASS_KEY.into()),
+        },
+        NOW,
+    );
+    assert!(matches!(&t.instructions[0], Instruction::Say(m) if m.text == PASSING_TEXT));
+    assert_eq!(t.instructions[1], Instruction::Hangup);
+    assert_eq!(c.attempts[0].screening, Screening::Passed);
+    // The leg hung up, so the dial reports no answer; the next responder rings at once.
+    let t = handle(&mut c, &l, dial_ended(0, DialStatus::NoAnswer), NOW);
+    assert_eq!(dialed_number(&t).as_deref(), Some("+14155550102"));
+    assert_eq!(c.attempts[0].outcome, AttemptOutcome::Passed);
+    // A late 1 from the leg that passed changes nothing.
+    handle(
+        &mut c,
+        &l,
+        Event::ScreenAnswered {
+            step: 0,
+            leg: None,
+            digits: Some("1".into()),
+        },
+        NOW,
+    );
+    assert_eq!(c.attempts[0].outcome, AttemptOutcome::Passed);
+    // Stored and read back, it is still a pass.
+    let back: Call = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+    assert_eq!(back.attempts[0].screening, Screening::Passed);
+    handle(&mut c, &l, dial_ended(1, DialStatus::NoAnswer), NOW);
+    assert_eq!(c.path(), "Alice passed the call on → Bob did not answer");
 }
 
 #[test]

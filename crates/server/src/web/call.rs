@@ -87,6 +87,7 @@ fn attempt_result(o: AttemptOutcome) -> &'static str {
         AttemptOutcome::Canceled => "call canceled",
         AttemptOutcome::CallerHungUp => "the caller hung up while it rang",
         AttemptOutcome::NotAccepted => "picked up but did not accept the call",
+        AttemptOutcome::Passed => "passed the call on",
     }
 }
 

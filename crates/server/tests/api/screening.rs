@@ -96,6 +96,60 @@ async fn a_responder_who_declines_moves_the_call_on(app: TestApp) {
     );
 }
 
+/// Twilio lets Switchboard hear the responder's 2: the call moves on at once, logged as
+/// passed. Plivo hears only its confirm key: the prompt says to hang up instead, which also
+/// moves the call on at once (logged as not accepted, since Plivo cannot tell the two apart).
+async fn a_responder_who_presses_2_passes_the_call_on_at_once(app: TestApp) {
+    let (app, [a, b, _]) = three(app).await;
+    let line = screened_line(&app, &[a, b]).await;
+    let spec = app
+        .spec(&line)
+        .responder(ALICE, Responder::Passes { after_secs: 3 })
+        .responder(
+            BOB,
+            Responder::Answer {
+                after_secs: 2,
+                talk_secs: 30,
+            },
+        );
+    let (t, call) = app.call(&spec).await;
+    assert_eq!(t.dialed, vec![ALICE, BOB]);
+    assert_eq!(t.connected_to.as_deref(), Some(BOB), "{t}");
+    assert_eq!(call["answered_by"]["name"], "Bob");
+    let plivo = app.carrier == switchboard_sim::Carrier::Plivo;
+    let (prompt, alice) = if plivo {
+        ("Press 1 to accept, or hang up to pass it on.", "not_accepted")
+    } else {
+        ("Press 1 to accept, or 2 to pass it to the next responder.", "passed")
+    };
+    assert!(t.entries.iter().any(|e| e.text.contains(prompt)), "{t}");
+    assert_eq!(call["attempts"][0]["outcome"], alice, "{call}");
+    if !plivo {
+        assert_eq!(call["path"], "Alice passed the call on → Bob answered");
+        assert!(
+            t.entries
+                .iter()
+                .any(|e| e.text.contains("hears: Passing the call on")),
+            "{t}"
+        );
+        assert!(call["events"]
+            .to_string()
+            .contains("Alice pressed 2: passed the call on"));
+    }
+    // At once: Bob's phone rings seconds after Alice passed (the sentence she hears), not
+    // after the 10 s the key may take or the 20 s ring time.
+    let at = |what: &str| {
+        t.entries
+            .iter()
+            .find(|e| e.text.contains(what))
+            .map(|e| e.at)
+            .unwrap_or_else(|| panic!("no '{what}' in {t}"))
+    };
+    let passed = at(if plivo { "hangs up to pass" } else { "presses 2" });
+    let bob = at(&format!("Dial {BOB}"));
+    assert!(bob - passed <= 4, "Bob rang {} s after Alice passed: {t}", bob - passed);
+}
+
 async fn blocked_numbers_are_rejected_without_ringing_anyone(app: TestApp) {
     let (app, [a, ..]) = three(app).await;
     let line = app.line(&[a]).await;
@@ -253,4 +307,5 @@ crate::on_all!(
     screening_connects_a_responder_who_presses_1,
     screening_keeps_a_voicemail_from_swallowing_the_call,
     a_responder_who_declines_moves_the_call_on,
+    a_responder_who_presses_2_passes_the_call_on_at_once,
 );

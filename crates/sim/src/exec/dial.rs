@@ -44,7 +44,8 @@ pub(super) async fn dial(
         .filter_map(|(i, n)| match behaviour(n) {
             r @ (Responder::Answer { after_secs, .. }
             | Responder::Voicemail { after_secs, .. }
-            | Responder::Declines { after_secs })
+            | Responder::Declines { after_secs }
+            | Responder::Passes { after_secs })
                 if after_secs < timeout =>
             {
                 Some((after_secs, i, r))
@@ -268,6 +269,7 @@ async fn screen(
 ) -> anyhow::Result<bool> {
     // Only a person presses the key; a voicemail greeting never does.
     let presses = matches!(responder, Responder::Answer { .. });
+    let passes = matches!(responder, Responder::Passes { .. });
     if run.plivo() {
         let Some(sound) = dial.attribute("confirmSound") else {
             return Ok(true);
@@ -300,6 +302,11 @@ async fn screen(
             run.t += 2;
             run.out.log(run.t, format!("{number} presses {key}"));
             return Ok(!run.caller_hangs_up_before(run.t));
+        }
+        if passes {
+            run.t += 1;
+            run.out.log(run.t, format!("{number} hangs up to pass the call on"));
+            return Ok(false);
         }
         run.t += wait;
         run.out.log(
@@ -354,12 +361,13 @@ async fn screen(
                         run.t += speech_secs(&text);
                         run.out.log(run.t, format!("{number} hears: {text}"));
                     }
-                    if presses {
+                    if presses || passes {
+                        let key = if presses { "1" } else { "2" };
                         run.t += 2;
-                        run.out.log(run.t, format!("{number} presses 1"));
+                        run.out.log(run.t, format!("{number} presses {key}"));
                         let action = resolve(&url, verb.attribute("action").unwrap_or(&url))?;
                         let mut p = leg_params(run);
-                        p.push(("Digits".to_owned(), "1".to_owned()));
+                        p.push(("Digits".to_owned(), key.to_owned()));
                         next = Some((action, p));
                         break;
                     }
