@@ -23,6 +23,7 @@ pub mod refusal;
 pub mod routing;
 pub mod schedule;
 pub mod store;
+pub mod text;
 pub mod user;
 pub mod zone;
 

@@ -167,6 +167,23 @@ pub struct Messages {
     /// Played outside business hours when the line goes straight to voicemail.
     #[serde(default = "default_closed")]
     pub closed: Message,
+    /// Texted back to someone who texts the line, once per conversation, when the text was
+    /// forwarded (empty: no reply).
+    #[serde(default = "default_text_reply")]
+    pub text_reply: Message,
+    /// Texted back instead when nobody could be sent the text (nobody on call, closed).
+    #[serde(default = "default_text_unanswered")]
+    pub text_unanswered: Message,
+}
+
+fn default_text_reply() -> Message {
+    Message::spoken(
+        "Thanks, your message was passed to the engineer on call. They will reply to this number.",
+    )
+}
+
+fn default_text_unanswered() -> Message {
+    Message::spoken("Thanks, your message was logged, but nobody is on call right now. Please call this number if it is urgent.")
 }
 
 fn default_closed() -> Message {
@@ -188,6 +205,8 @@ impl Default for Messages {
                 "Sorry, nobody could take your call right now. Please leave a message with your name and number after the tone, and we will call you back as soon as possible.",
             ),
             closed: default_closed(),
+            text_reply: default_text_reply(),
+            text_unanswered: default_text_unanswered(),
         }
     }
 }
@@ -497,6 +516,19 @@ impl NewLine {
         ] {
             validate_message(key, m)?;
         }
+        for (key, m) in [
+            ("text_reply", &self.messages.text_reply),
+            ("text_unanswered", &self.messages.text_unanswered),
+        ] {
+            // A text, not speech: empty sends none; longer than two SMS segments is refused.
+            let len = m.text.chars().count();
+            if len > MAX_TEXT_REPLY || m.text.chars().any(|c| c.is_control() && c != '\n') {
+                return Err(DomainError::new(
+                    format!("messages.{key}.text"),
+                    format!("must be at most {MAX_TEXT_REPLY} characters without control characters (empty: no reply)"),
+                ));
+            }
+        }
         self.caller_rules.validate()?;
         if let Some(b) = &self.business_hours {
             b.validate()?;
@@ -518,6 +550,9 @@ impl NewLine {
         })
     }
 }
+
+/// Longest text a line sends back to someone who texted it (two SMS segments).
+pub const MAX_TEXT_REPLY: usize = 306;
 
 fn validate_message(key: &str, m: &Message) -> Result<(), DomainError> {
     check_message(&format!("messages.{key}"), m)

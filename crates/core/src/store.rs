@@ -500,6 +500,24 @@ pub trait Store: Send + Sync + 'static {
         jobs: &[NewJob],
     ) -> StoreResult<(Call, bool)>;
     async fn get_call(&self, id: CallId) -> StoreResult<Call>;
+    /// Stores a new text conversation once (a repeated first text finds it: `false`), with
+    /// its log lines, jobs and what it asks of incidents, in one transaction.
+    async fn start_conversation(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        jobs: &[NewJob],
+        incident: Option<&crate::incident::auto::CallIncident>,
+    ) -> StoreResult<(Call, bool)>;
+    /// Text conversations of `line` started since `since`, newest first, at most `limit`;
+    /// only `sender`'s when given.
+    async fn conversations(
+        &self,
+        line: LineId,
+        sender: Option<&str>,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Call>>;
     /// How many calls `caller_number` made to `line` since `since` (for flood protection).
     async fn count_calls_from(
         &self,

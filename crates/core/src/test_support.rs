@@ -71,6 +71,8 @@ pub fn call(line: &Line) -> crate::call::Call {
         test_call: false,
         simulated: false,
         failsafe: None,
+        medium: crate::call::Medium::Voice,
+        texts: vec![],
         archived: false,
         version: 0,
     }

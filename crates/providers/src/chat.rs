@@ -25,12 +25,27 @@ pub struct Alert {
     pub incident: Option<(String, String)>,
     /// The voicemail's transcript in words (its text, "transcribing…", or why there is none).
     pub transcript: Option<String>,
+    /// For a conversation by text: its texts, in words ("Sender: …").
+    pub text: Option<String>,
 }
 
 impl Alert {
-    /// Missed calls and voicemails need someone to act.
+    /// Missed calls, voicemails and texts nobody replied to need someone to act.
     pub fn urgent(&self) -> bool {
-        matches!(self.outcome.as_str(), "missed" | "voicemail" | "abandoned")
+        matches!(
+            self.outcome.as_str(),
+            "missed" | "voicemail" | "abandoned" | "texted"
+        )
+    }
+
+    /// What the caller said, under its label: a conversation's texts, or the voicemail's
+    /// transcript.
+    pub fn said(&self) -> Option<(&'static str, &str)> {
+        match (&self.text, &self.transcript) {
+            (Some(t), _) => Some(("Text", t.as_str())),
+            (None, Some(t)) => Some(("Voicemail transcript", t.as_str())),
+            (None, None) => None,
+        }
     }
 
     pub(crate) fn caller(&self) -> String {
@@ -51,12 +66,21 @@ impl Alert {
             "missed" => "MISSED: nobody answered".to_owned(),
             "abandoned" => "caller hung up before anyone answered".to_owned(),
             "in_progress" => "ringing now…".to_owned(),
+            "texted" => "TEXT waiting for a reply".to_owned(),
             other => other.to_owned(),
         };
+        let what = match (self.text.is_some(), self.outcome.as_str()) {
+            (true, "answered") => format!(
+                "replied by {}",
+                self.answered_by.as_deref().unwrap_or("a responder")
+            ),
+            _ => what,
+        };
         format!(
-            "{}{}Call to {} from {}: {what}",
+            "{}{}{} to {} from {}: {what}",
             if self.urgent() { "🚨 " } else { "" },
             if self.test_call { "[test] " } else { "" },
+            if self.text.is_some() { "Text" } else { "Call" },
             self.line,
             self.caller()
         )
@@ -123,15 +147,15 @@ pub fn slack(a: &Alert) -> Value {
             { "type": "header", "text": { "type": "plain_text", "text": clip(&a.headline(), 150), "emoji": true } },
             { "type": "section", "fields": fields },
             { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*Path*\n{}", mrkdwn(&a.path)), 3000) } },
-            { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*Voicemail transcript*\n{}", mrkdwn(a.transcript.as_deref().unwrap_or("-"))), 3000) } },
+            { "type": "section", "text": { "type": "mrkdwn", "text": clip(&format!("*{}*\n{}", a.said().map_or("", |s| s.0), mrkdwn(a.said().map_or("-", |s| s.1))), 3000) } },
             { "type": "context", "elements": [
                 { "type": "mrkdwn", "text": clip(&format!("{} · started {}", links.join(" · "), a.started_at), 3000) }
             ] }
         ],
         "unfurl_links": false,
     });
-    if a.transcript.is_none() {
-        // No voicemail transcript: no section for it.
+    if a.said().is_none() {
+        // No voicemail transcript or text: no section for it.
         body["blocks"]
             .as_array_mut()
             .expect("the alert has blocks")
@@ -256,8 +280,8 @@ pub fn teams(a: &Alert) -> Value {
         json!({ "title": "Path", "value": teams_text(&clip(&a.path, 3000)) }),
         json!({ "title": "Started", "value": a.started_at }),
     ];
-    if let Some(t) = &a.transcript {
-        facts.push(json!({ "title": "Voicemail transcript", "value": teams_text(&clip(t, 3000)) }));
+    if let Some((label, t)) = a.said() {
+        facts.push(json!({ "title": label, "value": teams_text(&clip(t, 3000)) }));
     }
     if let Some(who) = &a.answered_by {
         facts.insert(

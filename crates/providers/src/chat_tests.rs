@@ -17,6 +17,7 @@ fn alert(outcome: &str) -> Alert {
         test_call: false,
         incident: None,
         transcript: None,
+        text: None,
     }
 }
 

@@ -18,6 +18,8 @@ pub use form::Form;
 use switchboard_core::call::{CallerInfo, RecordingKind};
 use switchboard_core::flow::{Callback, Event, Instruction};
 use switchboard_core::line::Provider;
+use switchboard_core::text::OutText;
+use switchboard_core::PhoneNumber;
 
 /// A webhook whose parameters do not make sense; names what is missing or wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +37,30 @@ pub struct IncomingCall {
     pub caller: CallerInfo,
     /// The number that was dialed, as sent.
     pub to: String,
+}
+
+/// An incoming text (SMS or MMS), parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingText {
+    pub message_id: String,
+    pub account_id: Option<String>,
+    /// The sender's number, in E.164 form when it is a phone number.
+    pub from: String,
+    /// The number texted, in E.164 form when it is a phone number.
+    pub to: String,
+    /// The text; a note is added for pictures or other media, which are not forwarded.
+    pub body: String,
+}
+
+/// The text kept of a message: its body, and a note when it carried media.
+pub(crate) fn text_body(body: &str, media: usize) -> String {
+    match media {
+        0 => body.to_owned(),
+        n => format!(
+            "{body}{}[{n} picture(s) or file(s) sent with this text are not forwarded]",
+            if body.trim().is_empty() { "" } else { "\n" }
+        ),
+    }
 }
 
 /// Builds the absolute URL for a webhook the provider should request next.
@@ -79,6 +105,11 @@ pub trait VoiceProvider: Send + Sync {
     fn recording(&self, form: &Form, kind: RecordingKind) -> Result<Option<Event>, ParseError>;
     /// Parses the end-of-call callback; `None` when it reports something other than the end.
     fn call_ended(&self, form: &Form) -> Result<Option<Event>, ParseError>;
+    /// Parses the incoming-message webhook of a line's number.
+    fn incoming_text(&self, form: &Form) -> Result<IncomingText, ParseError>;
+    /// The reply document to an incoming message: sends each text from the line's number
+    /// `from` (an empty document sends none).
+    fn render_texts(&self, from: &PhoneNumber, texts: &[OutText]) -> String;
     /// Renders instructions as the provider's XML document.
     fn render(&self, instructions: &[Instruction], url_for: UrlFor<'_>) -> String;
     /// The document played when Switchboard itself failed: a spoken apology, a voicemail

@@ -23,8 +23,8 @@ fn facts(a: &Alert) -> Vec<(&'static str, String)> {
     }
     out.push(("Duration", a.duration()));
     out.push(("Path", a.path.clone()));
-    if let Some(t) = &a.transcript {
-        out.push(("Voicemail transcript", t.clone()));
+    if let Some((label, t)) = a.said() {
+        out.push((label, t.to_owned()));
     }
     out.push(("Started", a.started_at.clone()));
     if let Some((label, _)) = &a.incident {
@@ -97,6 +97,7 @@ mod tests {
                 "https://sb.example/incidents/3".into(),
             )),
             transcript: Some("Payments <down> since 9".into()),
+            text: None,
         };
         let t = text(&a);
         assert!(

@@ -129,6 +129,16 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
             true => "transcribing… (on the call log when it is made)".to_owned(),
             false => t.words(),
         }),
+        text: (call.medium == switchboard_core::call::Medium::Text).then(|| {
+            call.texts
+                .iter()
+                .map(|t| {
+                    let who = t.by.as_ref().map_or("Sender", |a| a.name.as_str());
+                    format!("{who}: {}", t.body)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
     };
     match (&channel.slack, channel.kind) {
         (Some(app), ChannelKind::SlackApp) => {

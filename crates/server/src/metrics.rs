@@ -37,7 +37,7 @@ impl std::fmt::Debug for Metrics {
 }
 
 /// Descriptions of the counters, for `# HELP`.
-const HELP: [(&str, &str); 7] = [
+const HELP: [(&str, &str); 8] = [
     (
         "switchboard_unsigned_webhooks_total",
         "Webhooks accepted without a signature check (lines without an auth token).",
@@ -59,6 +59,10 @@ const HELP: [(&str, &str); 7] = [
         "Voice webhooks answered with the failure document (apology and voicemail).",
     ),
     ("switchboard_calls_started_total", "New calls, by provider."),
+    (
+        "switchboard_texts_total",
+        "Texts to lines' numbers stored, by provider and direction.",
+    ),
     (
         "switchboard_jobs_total",
         "Background jobs run, by kind and result.",

@@ -29,6 +29,11 @@ impl<'a> Urls<'a> {
         format!("{}/voice", self.hooks(line.provider, &line.webhook_token))
     }
 
+    /// The line's messaging webhook (texts to its number).
+    pub fn sms(&self, line: &Line) -> String {
+        format!("{}/sms", self.hooks(line.provider, &line.webhook_token))
+    }
+
     /// The line's call-status (hangup) callback.
     pub fn status(&self, line: &Line) -> String {
         format!("{}/status", self.hooks(line.provider, &line.webhook_token))

@@ -10,6 +10,9 @@
 //! responders and a scripted caller on a virtual clock (no real waiting), sends the action,
 //! recording and status callbacks, and returns a [`Transcript`].
 //!
+//! It also sends texts to a line's number as the carriers' messaging webhooks do
+//! ([`send_text`]) and reads the `<Message>`s of the reply.
+//!
 //! Behaviours the protocol notes mark as unconfirmed are settings of [`CallSpec`].
 
 mod exec;
@@ -260,6 +263,48 @@ pub async fn incoming_webhook(
     spec: &CallSpec,
 ) -> anyhow::Result<(u16, String)> {
     exec::incoming_only(http, spec).await
+}
+
+/// A text one `<Message>` of a messaging reply sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentText {
+    /// E.164, whichever form the document wrote it in.
+    pub from: String,
+    pub to: String,
+    pub body: String,
+}
+
+/// What the line answered to a text.
+#[derive(Debug, Clone)]
+pub struct TextReply {
+    /// The carrier's id of the text sent (`MessageSid`, `MessageUUID`).
+    pub message_id: String,
+    pub status: u16,
+    pub body: String,
+    /// Every text the reply sends, in order.
+    pub sent: Vec<SentText>,
+}
+
+impl TextReply {
+    /// The texts sent to `number`.
+    pub fn to(&self, number: &str) -> Vec<&SentText> {
+        self.sent.iter().filter(|s| s.to == number).collect()
+    }
+}
+
+/// Sends a text of `body` from `spec.from` to `spec.to` at the line's messaging URL `url`,
+/// signed as `spec`'s carrier signs (with `media` pictures attached, and the carrier's id
+/// `message_id` when given, to repeat a text), and reads the texts the reply sends. A reply
+/// that is not a valid messaging document is an error.
+pub async fn send_text(
+    http: &reqwest::Client,
+    spec: &CallSpec,
+    url: &str,
+    body: &str,
+    media: usize,
+    message_id: Option<String>,
+) -> anyhow::Result<TextReply> {
+    exec::text::send(http, spec, url, body, media, message_id).await
 }
 
 /// An HTTP client suited to the simulator (no connection reuse across a server restart).

@@ -6,7 +6,7 @@ use crate::sql::driver::{Driver, Read};
 use sqlx::Row;
 use switchboard_core::account::{Role, Session};
 use switchboard_core::call::{
-    Call, CallEvent, EventKind, Outcome, Recording, RecordingKind, RecordingStatus,
+    Call, CallEvent, EventKind, Medium, Outcome, Recording, RecordingKind, RecordingStatus,
 };
 use switchboard_core::line::{Line, Provider, TestMode};
 use switchboard_core::store::{StoreError, StoreResult};
@@ -129,6 +129,8 @@ where
     let plan: String = col(r, "plan")?;
     let phase: String = col(r, "phase")?;
     let attempts: String = col(r, "attempts")?;
+    let medium: String = col(r, "medium")?;
+    let texts: String = col(r, "texts")?;
     Ok(Call {
         id: CallId(col(r, "id")?),
         line_id: LineId(col(r, "line_id")?),
@@ -147,6 +149,8 @@ where
         test_call: col(r, "test_call")?,
         simulated: col(r, "simulated")?,
         failsafe: col(r, "failsafe")?,
+        medium: Medium::parse(&medium).ok_or_else(|| bad("medium"))?,
+        texts: from_json(&texts)?,
         archived: col(r, "archived")?,
         version: col(r, "version")?,
     })

@@ -126,6 +126,8 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
         test_call: false,
         simulated: false,
         failsafe: None,
+        medium: switchboard_core::call::Medium::Voice,
+        texts: vec![],
         archived: false,
         version: 0,
     }

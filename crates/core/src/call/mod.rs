@@ -34,6 +34,8 @@ pub enum Outcome {
     Abandoned,
     /// Refused before ringing anyone: a blocked number or a flood of calls.
     Rejected,
+    /// A text conversation nobody has replied to yet.
+    Texted,
 }
 
 impl Outcome {
@@ -46,6 +48,7 @@ impl Outcome {
             Outcome::Missed => "missed",
             Outcome::Abandoned => "abandoned",
             Outcome::Rejected => "rejected",
+            Outcome::Texted => "texted",
         }
     }
 
@@ -58,9 +61,36 @@ impl Outcome {
             Outcome::Missed,
             Outcome::Abandoned,
             Outcome::Rejected,
+            Outcome::Texted,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
+    }
+}
+
+/// Whether a record of the call log is a phone call or a conversation by text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    #[default]
+    Voice,
+    Text,
+}
+
+impl Medium {
+    /// The snake_case name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Medium::Voice => "voice",
+            Medium::Text => "text",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Medium::Voice, Medium::Text]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -118,6 +148,12 @@ pub struct Call {
     /// database was unavailable"), when it did.
     #[serde(default)]
     pub failsafe: Option<String>,
+    /// A phone call, or a conversation by text (`texts` holds it).
+    #[serde(default)]
+    pub medium: Medium,
+    /// The texts of a conversation, in order.
+    #[serde(default)]
+    pub texts: Vec<crate::text::Text>,
     pub archived: bool,
     /// Optimistic-concurrency version; bumped by every saved change.
     pub version: i64,
@@ -126,6 +162,9 @@ pub struct Call {
 impl Call {
     /// The call's story in words: "Alice did not answer → Bob answered".
     pub fn path(&self) -> String {
+        if self.medium == Medium::Text {
+            return self.text_path();
+        }
         let mut parts: Vec<String> = Vec::new();
         if let Some(c) = &self.plan.choice {
             parts.push(match c.pressed {
@@ -184,6 +223,27 @@ impl Call {
             _ => None,
         };
         parts.extend(tail.map(str::to_owned));
+        parts.join(" → ")
+    }
+
+    /// A conversation's story: "texted: forwarded to Alice, Bob → Alice replied".
+    fn text_path(&self) -> String {
+        if self.outcome == Outcome::Rejected {
+            return "text refused".to_owned();
+        }
+        let mut parts = vec![match self.texts.first().map(|t| t.sent_to.join(", ")) {
+            Some(to) if !to.is_empty() => format!("texted: forwarded to {to}"),
+            _ => "texted: nobody to forward it to".to_owned(),
+        }];
+        let mut replied: Vec<&str> = Vec::new();
+        for t in &self.texts {
+            if let Some(a) = &t.by {
+                if !replied.contains(&a.name.as_str()) {
+                    replied.push(&a.name);
+                    parts.push(format!("{} replied", a.name));
+                }
+            }
+        }
         parts.join(" → ")
     }
 

@@ -67,6 +67,8 @@ fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
         outcome: Outcome::InProgress,
         answered_by: None,
         attempts: vec![],
+        medium: crate::call::Medium::Voice,
+        texts: vec![],
         archived: false,
         version: 0,
     }

@@ -1,5 +1,5 @@
-//! The incidents calls open by themselves, per line: for every missed call and voicemail (the
-//! default), for every call, or never. A caller who calls again while their incident is open
+//! The incidents calls open by themselves, per line: for every missed call, voicemail and
+//! unanswered text (the default), for every call, or never. A caller who calls again while their incident is open
 //! (and was last linked within the line's window) joins it instead of opening a second one; a
 //! call that was answered acknowledges it in the answering responder's name.
 //!
@@ -113,6 +113,8 @@ pub fn on_call_end(call: &Call, line: &Line, policy: &IncidentPolicy) -> Option<
             true,
             None,
         ),
+        // A text waits for a reply as a voicemail does.
+        Outcome::Texted => (format!("Text from {number} to {}", line.name), true, None),
         Outcome::Missed | Outcome::Abandoned => (
             format!("Missed call from {number} to {}", line.name),
             true,

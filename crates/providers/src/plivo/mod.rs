@@ -3,9 +3,10 @@
 pub mod signature;
 mod xml;
 
-use crate::{Form, IncomingCall, ParseError, UrlFor, VoiceProvider};
+use crate::{Form, IncomingCall, IncomingText, ParseError, UrlFor, VoiceProvider};
 use switchboard_core::call::{CallerInfo, RecordingKind, RecordingReport};
 use switchboard_core::flow::{DialStatus, Event, Instruction};
+use switchboard_core::text::OutText;
 use switchboard_core::PhoneNumber;
 
 /// The Plivo provider.
@@ -121,6 +122,37 @@ impl VoiceProvider for Plivo {
 
     fn call_id<'f>(&self, form: &'f Form) -> Option<&'f str> {
         form.non_empty("CallUUID")
+    }
+
+    fn incoming_text(&self, form: &Form) -> Result<IncomingText, ParseError> {
+        let id = required(form, "MessageUUID")?;
+        if id.len() > 64 {
+            return Err(err("MessageUUID is longer than 64 characters"));
+        }
+        let from = required(form, "From")?.trim();
+        // An MMS carries its text in `Body` and its media as Media1…MediaN (1-based).
+        let media = form
+            .get("MediaCount")
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let body = form
+            .non_empty("Text")
+            .or_else(|| form.get("Body"))
+            .unwrap_or("");
+        Ok(IncomingText {
+            message_id: id.to_owned(),
+            account_id: form.non_empty("ParentAuthID").map(str::to_owned),
+            from: number(from).chars().take(64).collect(),
+            to: number(form.get("To").unwrap_or(""))
+                .chars()
+                .take(64)
+                .collect(),
+            body: crate::text_body(body, media),
+        })
+    }
+
+    fn render_texts(&self, from: &PhoneNumber, texts: &[OutText]) -> String {
+        xml::render_texts(from, texts)
     }
 
     fn dial_ended(&self, form: &Form, step: usize) -> Result<Event, ParseError> {

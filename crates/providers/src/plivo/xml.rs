@@ -6,6 +6,8 @@ use switchboard_core::flow::{
     Instruction, ACCEPT_KEY, ACCEPT_TIMEOUT_SECS, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT,
 };
 use switchboard_core::line::Message;
+use switchboard_core::text::OutText;
+use switchboard_core::PhoneNumber;
 
 fn speak(w: &mut XmlWriter, m: &Message) {
     if let Some(url) = &m.audio {
@@ -57,6 +59,26 @@ fn voicemail(
 }
 
 /// Renders `instructions` as one Plivo XML document.
+/// A messaging reply: one `<Message>` per text, from the line's number, numbers as digits
+/// without `+` as Plivo writes them (an empty `<Response/>` sends nothing).
+pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    for t in texts {
+        w.leaf(
+            "Message",
+            &[
+                ("src", from.digits()),
+                ("dst", t.to.digits()),
+                ("type", "sms"),
+            ],
+            Some(&t.body),
+        );
+    }
+    w.close("Response");
+    w.finish()
+}
+
 pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
     let mut w = XmlWriter::new();
     w.open("Response", &[]);

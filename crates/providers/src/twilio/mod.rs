@@ -3,9 +3,11 @@
 pub mod signature;
 pub(crate) mod twiml;
 
-use crate::{Form, IncomingCall, ParseError, UrlFor, VoiceProvider};
+use crate::{Form, IncomingCall, IncomingText, ParseError, UrlFor, VoiceProvider};
 use switchboard_core::call::{CallerInfo, RecordingKind, RecordingReport};
 use switchboard_core::flow::{DialStatus, Event, Instruction};
+use switchboard_core::text::OutText;
+use switchboard_core::PhoneNumber;
 
 /// The Twilio provider.
 #[derive(Debug, Clone, Copy, Default)]
@@ -208,6 +210,29 @@ impl VoiceProvider for Twilio {
         Ok(Some(Event::CallEnded {
             duration_secs: secs(form, "CallDuration")?,
         }))
+    }
+
+    fn incoming_text(&self, form: &Form) -> Result<IncomingText, ParseError> {
+        let sid = required(form, "MessageSid")?;
+        if sid.len() > 64 {
+            return Err(err("MessageSid is longer than 64 characters"));
+        }
+        let from = required(form, "From")?.trim();
+        let media = form
+            .get("NumMedia")
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        Ok(IncomingText {
+            message_id: sid.to_owned(),
+            account_id: form.non_empty("AccountSid").map(str::to_owned),
+            from: from.chars().take(64).collect(),
+            to: form.get("To").unwrap_or("").chars().take(64).collect(),
+            body: crate::text_body(form.get("Body").unwrap_or(""), media),
+        })
+    }
+
+    fn render_texts(&self, from: &PhoneNumber, texts: &[OutText]) -> String {
+        twiml::render_texts(from, texts)
     }
 
     fn render(&self, instructions: &[Instruction], url_for: UrlFor<'_>) -> String {

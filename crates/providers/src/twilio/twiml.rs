@@ -5,6 +5,8 @@ use crate::xml::XmlWriter;
 use crate::UrlFor;
 use switchboard_core::flow::{Instruction, INTERNAL_ERROR_TEXT, NO_MESSAGE_TEXT};
 use switchboard_core::line::Message;
+use switchboard_core::text::OutText;
+use switchboard_core::PhoneNumber;
 
 fn say(w: &mut XmlWriter, m: &Message) {
     if let Some(url) = &m.audio {
@@ -34,6 +36,22 @@ fn gather(w: &mut XmlWriter, prompt: &Message, timeout_secs: u32, action: &str, 
 }
 
 /// Renders `instructions` as one TwiML document.
+/// A messaging reply: one `<Message>` per text, from the line's number (an empty
+/// `<Response/>` sends nothing).
+pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
+    let mut w = XmlWriter::new();
+    w.open("Response", &[]);
+    for t in texts {
+        w.leaf(
+            "Message",
+            &[("to", t.to.as_str()), ("from", from.as_str())],
+            Some(&t.body),
+        );
+    }
+    w.close("Response");
+    w.finish()
+}
+
 pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
     let mut w = XmlWriter::new();
     w.open("Response", &[]);

@@ -49,6 +49,7 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
         "ended_at": c.ended_at,
         "duration_secs": c.duration_secs,
         "outcome": c.outcome,
+        "medium": c.medium,
         "answered_by": c.answered_by.map(|u| json!({
             "id": u,
             "name": names.get(&u.0).cloned(),
@@ -129,6 +130,7 @@ pub fn call_detail(
         "steps": c.plan.steps,
     });
     v["attempts"] = json!(c.attempts);
+    v["texts"] = json!(c.texts);
     v["recordings"] = json!(recordings
         .iter()
         .map(|r| recording_json(r, jobs))

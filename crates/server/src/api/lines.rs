@@ -47,6 +47,8 @@ pub struct MessagesInput {
     no_one_on_call: Option<MessageInput>,
     no_answer: Option<MessageInput>,
     closed: Option<MessageInput>,
+    text_reply: Option<MessageInput>,
+    text_unanswered: Option<MessageInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +119,8 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
             no_one_on_call: merge_message(&base.messages.no_one_on_call, m.no_one_on_call),
             no_answer: merge_message(&base.messages.no_answer, m.no_answer),
             closed: merge_message(&base.messages.closed, m.closed),
+            text_reply: merge_message(&base.messages.text_reply, m.text_reply),
+            text_unanswered: merge_message(&base.messages.text_unanswered, m.text_unanswered),
         },
         None => base.messages,
     };
@@ -286,6 +290,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "provider": l.provider,
         "webhook_url": voice,
         "status_callback_url": status,
+        "sms_url": urls.sms(l),
         "signature_checks": l.auth_token.is_some(),
         "unsigned_webhooks_since_start": s.metrics.unsigned_webhooks(l.id),
         "routing": l.routing,
@@ -317,6 +322,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         // The names Plivo's console uses for the same two URLs.
         v["answer_url"] = v["webhook_url"].clone();
         v["hangup_url"] = v["status_callback_url"].clone();
+        v["message_url"] = v["sms_url"].clone();
     }
     v
 }

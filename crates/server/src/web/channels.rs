@@ -196,6 +196,7 @@ pub async fn test(
         test_call: true,
         incident: None,
         transcript: None,
+        text: None,
     };
     let (problem, done) = match crate::alerts::deliver(&s, &channel, &alert).await {
         Ok(()) => (

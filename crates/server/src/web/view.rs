@@ -79,14 +79,17 @@ pub fn outcome(o: Outcome) -> Pill {
         Outcome::Abandoned => ("o-abandoned", "↩", "Abandoned"),
         Outcome::Rejected => ("o-rejected", "⊘", "Blocked"),
         Outcome::InProgress => ("o-progress", "…", "In progress"),
+        // A text waiting for a reply needs someone as a voicemail does.
+        Outcome::Texted => ("o-voicemail", "✎", "Text waiting"),
     };
     Pill { class, icon, word }
 }
 
 /// Every outcome, in the order the filters and the chart list them.
-pub const OUTCOMES: [Outcome; 6] = [
+pub const OUTCOMES: [Outcome; 7] = [
     Outcome::Answered,
     Outcome::Voicemail,
+    Outcome::Texted,
     Outcome::Missed,
     Outcome::Abandoned,
     Outcome::Rejected,

@@ -11,6 +11,7 @@ mod failsafe;
 mod failure;
 mod guard;
 mod replay;
+mod texts;
 
 pub use extract::{signed_path, verify, verify_parts, Hook, OnCall, Rejected, Verified};
 pub use guard::{failure_document, queued_behind_spool, spool_request};
@@ -32,6 +33,7 @@ pub const VOICE_DEADLINE: Duration = Duration::from_secs(8);
 pub fn router(state: AppState) -> Router<AppState> {
     let callbacks = Router::new()
         .route("/{provider}/{token}/status", post(calls::call_status))
+        .route("/{provider}/{token}/sms", post(texts::incoming_text))
         .route(
             "/{provider}/{token}/failsafe-voicemail",
             post(failsafe::failsafe_voicemail),
@@ -75,12 +77,13 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// The kind of webhook a path is, for metrics: `voice`, `dial`, `voicemail`, `recording`,
-/// `status`, `failsafe` or `other`.
+/// `status`, `sms`, `failsafe` or `other`.
 fn kind_of(path: &str) -> &'static str {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         [_, _, "voice"] => "voice",
         [_, _, "status"] => "status",
+        [_, _, "sms"] => "sms",
         [_, _, "failsafe-voicemail"] => "failsafe",
         [_, _, "calls", _, "dial", _] => "dial",
         [_, _, "calls", _, "voicemail"] => "voicemail",

@@ -7,6 +7,7 @@
 //! stored), then applied as of the moment it was received.
 
 use super::calls;
+
 use super::failure::Failure;
 use super::{failsafe, kind_of, verify_parts, Rejected};
 use crate::app::AppState;
@@ -238,6 +239,7 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
         }
         "failsafe" => outcome(failsafe::store_voicemail(state, &v, at, &entry.cause).await),
         "status" => outcome(calls::status_event(state, &v, Some(at)).await),
+        "sms" => outcome(super::texts::handle(state, &v, Some(at)).await),
         "transcript" => match calls::replayed_call(state, &v, parts[3], false).await {
             Ok(call) => outcome(calls::transcript_event(state, &v, &call).await),
             Err(f) => failure(f),

@@ -66,7 +66,7 @@ impl Receiver {
     }
 }
 
-async fn channel(app: &TestApp, kind: &str, url: &str) -> i64 {
+pub(crate) async fn channel(app: &TestApp, kind: &str, url: &str) -> i64 {
     let (status, c) = app
         .post(
             "/channels",

@@ -618,3 +618,31 @@ pub async fn python_tool(
     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
     Some((child, lines))
 }
+
+/// `req` (a POST of `form` to `url`) signed with `token` as `carrier` signs its webhooks.
+pub fn signed(
+    req: reqwest::RequestBuilder,
+    carrier: Carrier,
+    url: &str,
+    form: &[(&str, &str)],
+    token: &str,
+) -> reqwest::RequestBuilder {
+    let form = switchboard_providers::form::Form(
+        form.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    match carrier {
+        Carrier::Twilio => req.header(
+            "x-twilio-signature",
+            switchboard_providers::twilio::signature::sign(token, url, &form),
+        ),
+        Carrier::Plivo => {
+            let nonce = "12345678901234567890";
+            let sig =
+                switchboard_providers::plivo::signature::sign(token, "POST", url, &form, nonce);
+            req.header("x-plivo-signature-v3", sig)
+                .header("x-plivo-signature-v3-nonce", nonce)
+        }
+    }
+}

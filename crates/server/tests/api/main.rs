@@ -37,6 +37,7 @@ mod slack_app;
 mod speech;
 mod sso;
 mod teams;
+mod texts;
 mod together;
 mod transcripts;
 mod webhooks;

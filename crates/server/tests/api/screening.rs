@@ -118,9 +118,15 @@ async fn a_responder_who_presses_2_passes_the_call_on_at_once(app: TestApp) {
     assert_eq!(call["answered_by"]["name"], "Bob");
     let plivo = app.carrier == switchboard_sim::Carrier::Plivo;
     let (prompt, alice) = if plivo {
-        ("Press 1 to accept, or hang up to pass it on.", "not_accepted")
+        (
+            "Press 1 to accept, or hang up to pass it on.",
+            "not_accepted",
+        )
     } else {
-        ("Press 1 to accept, or 2 to pass it to the next responder.", "passed")
+        (
+            "Press 1 to accept, or 2 to pass it to the next responder.",
+            "passed",
+        )
     };
     assert!(t.entries.iter().any(|e| e.text.contains(prompt)), "{t}");
     assert_eq!(call["attempts"][0]["outcome"], alice, "{call}");
@@ -145,9 +151,17 @@ async fn a_responder_who_presses_2_passes_the_call_on_at_once(app: TestApp) {
             .map(|e| e.at)
             .unwrap_or_else(|| panic!("no '{what}' in {t}"))
     };
-    let passed = at(if plivo { "hangs up to pass" } else { "presses 2" });
+    let passed = at(if plivo {
+        "hangs up to pass"
+    } else {
+        "presses 2"
+    });
     let bob = at(&format!("Dial {BOB}"));
-    assert!(bob - passed <= 4, "Bob rang {} s after Alice passed: {t}", bob - passed);
+    assert!(
+        bob - passed <= 4,
+        "Bob rang {} s after Alice passed: {t}",
+        bob - passed
+    );
 }
 
 async fn blocked_numbers_are_rejected_without_ringing_anyone(app: TestApp) {

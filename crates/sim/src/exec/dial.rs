@@ -305,7 +305,8 @@ async fn screen(
         }
         if passes {
             run.t += 1;
-            run.out.log(run.t, format!("{number} hangs up to pass the call on"));
+            run.out
+                .log(run.t, format!("{number} hangs up to pass the call on"));
             return Ok(false);
         }
         run.t += wait;

@@ -69,7 +69,24 @@ struct Fetched {
     body: String,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(http: &'a reqwest::Client, spec: &'a CallSpec, call_sid: String) -> Self {
+        Run {
+            http,
+            spec,
+            call_sid: call_sid.clone(),
+            t: 0,
+            caller_gone: false,
+            requests: 0,
+            out: Transcript {
+                call_sid,
+                ..Default::default()
+            },
+            background_recording: None,
+            menus: 0,
+        }
+    }
+
     fn plivo(&self) -> bool {
         self.spec.carrier == Carrier::Plivo
     }
@@ -294,17 +311,11 @@ pub async fn incoming_only(
     http: &reqwest::Client,
     spec: &CallSpec,
 ) -> anyhow::Result<(u16, String)> {
-    let mut run = Run {
+    let mut run = Run::new(
         http,
         spec,
-        call_sid: spec.call_sid.clone().unwrap_or_else(|| sid("CA")),
-        t: 0,
-        caller_gone: false,
-        requests: 0,
-        out: Transcript::default(),
-        background_recording: None,
-        menus: 0,
-    };
+        spec.call_sid.clone().unwrap_or_else(|| sid("CA")),
+    );
     let params = run.base_params("ringing");
     let f = run.post(&spec.voice_url, params, "incoming call").await?;
     Ok((f.status, f.body))
@@ -318,20 +329,7 @@ pub async fn run(http: &reqwest::Client, spec: &CallSpec) -> anyhow::Result<Tran
             sid("CA")
         }
     });
-    let mut run = Run {
-        http,
-        spec,
-        call_sid: call_sid.clone(),
-        t: 0,
-        caller_gone: false,
-        requests: 0,
-        out: Transcript {
-            call_sid,
-            ..Default::default()
-        },
-        background_recording: None,
-        menus: 0,
-    };
+    let mut run = Run::new(http, spec, call_sid);
     run.out.log(
         0,
         format!("incoming call from {} to {}", spec.from, spec.to),
@@ -558,6 +556,7 @@ async fn play(run: &mut Run<'_>, url: &str) {
 mod dial;
 mod params;
 mod record;
+pub mod text;
 
 use dial::dial;
 use record::record;

@@ -310,6 +310,72 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+impl<B: Backend> SqlStore<B> {
+    /// Stores a new text conversation (once, like a call), its log lines, jobs, and what it
+    /// asks of incidents, in one transaction.
+    pub(super) async fn insert_conversation(
+        &self,
+        c: &Call,
+        events: &[CallEvent],
+        jobs: &[NewJob],
+        incident: Option<&switchboard_core::incident::auto::CallIncident>,
+    ) -> StoreResult<(Call, bool)> {
+        let new = NewCall {
+            call: c.clone(),
+            events: events.to_vec(),
+            jobs: jobs.to_vec(),
+        };
+        let mut tx = self.db.begin().await?;
+        let (stored, created) = insert_in::<B::Db>(&mut *tx, &new).await?;
+        if let (true, Some(ci)) = (created, incident) {
+            let ci = switchboard_core::incident::auto::CallIncident {
+                call: stored.id,
+                ..ci.clone()
+            };
+            super::incidents::for_call::<B::Db>(&mut *tx, &ci, c.started_at, B::KEY_LOCK).await?;
+        }
+        B::commit(tx).await?;
+        Ok((stored, created))
+    }
+
+    /// Text conversations of `line` started since `since`, newest first, at most `limit`;
+    /// only those of `sender` when given.
+    pub(super) async fn conversations(
+        &self,
+        line: LineId,
+        sender: Option<&str>,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Call>> {
+        let rows = match sender {
+            Some(s) => {
+                self.read_all(
+                    sql("SELECT * FROM calls WHERE line_id = $1 AND medium = 'text'
+                           AND caller_number = $2 AND started_at >= $3
+                         ORDER BY id DESC LIMIT $4")
+                    .bind(line.0)
+                    .bind(s)
+                    .bind(ms(since))
+                    .bind(limit),
+                )
+                .await?
+            }
+            None => {
+                self.read_all(
+                    sql("SELECT * FROM calls WHERE line_id = $1 AND medium = 'text'
+                           AND started_at >= $2
+                         ORDER BY id DESC LIMIT $3")
+                    .bind(line.0)
+                    .bind(ms(since))
+                    .bind(limit),
+                )
+                .await?
+            }
+        };
+        rows.iter().map(rows::call).collect()
+    }
+}
+
 /// A new call with its first log lines and jobs, as one write.
 pub(super) struct NewCall {
     pub call: Call,
@@ -335,9 +401,10 @@ pub(super) async fn insert_in<D: Driver>(
     let q = sql::<D>(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
              caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
-             answered_by, attempts, test_call, failsafe, simulated, archived, version)
+             answered_by, attempts, test_call, failsafe, simulated, medium, texts, archived,
+             version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             FALSE, 0)
+             $18, $19, FALSE, 0)
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id",
     );
@@ -359,6 +426,8 @@ pub(super) async fn insert_in<D: Driver>(
         .bind(c0.test_call)
         .bind(c0.failsafe.as_deref())
         .bind(c0.simulated)
+        .bind(c0.medium.as_str())
+        .bind(to_json(&c0.texts))
         .optional(&mut *c)
         .await?;
     Ok(match inserted {
@@ -416,8 +485,8 @@ pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> Stor
     let q = sql::<B::Db>(
         "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
              answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
-             failsafe = $8, plan = $9, version = version + 1
-         WHERE id = $10 AND version = $11 RETURNING id",
+             failsafe = $8, plan = $9, texts = $10, version = version + 1
+         WHERE id = $11 AND version = $12 RETURNING id",
     );
     let updated = q
         .bind(c.ended_at.map(ms))
@@ -430,6 +499,7 @@ pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> Stor
         .bind(c.failsafe.as_deref())
         // The plan changes once, when a caller menu's key picks the option.
         .bind(to_json(&c.plan))
+        .bind(to_json(&c.texts))
         .bind(c.id.0)
         .bind(c.version)
         .optional(&mut **tx)

@@ -270,6 +270,24 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn get_call(&self, id: CallId) -> StoreResult<Call> {
         self.call(id).await
     }
+    async fn start_conversation(
+        &self,
+        call: &Call,
+        events: &[CallEvent],
+        jobs: &[NewJob],
+        incident: Option<&switchboard_core::incident::auto::CallIncident>,
+    ) -> StoreResult<(Call, bool)> {
+        self.insert_conversation(call, events, jobs, incident).await
+    }
+    async fn conversations(
+        &self,
+        line: LineId,
+        sender: Option<&str>,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Call>> {
+        SqlStore::conversations(self, line, sender, since, limit).await
+    }
     async fn count_calls_from(
         &self,
         line: LineId,

@@ -1,0 +1,187 @@
+//! `POST /hooks/{provider}/{token}/sms`: a text to a line's number. Its extractor verifies the
+//! request and loads the line → the sender's conversation (or the responder's) is read →
+//! core decides → one transaction saves → the reply document sends the texts.
+//!
+//! The route runs under the callback guard: when the store fails, the request is kept in the
+//! spool and replayed into the call log later (its texts are then logged, alerted and open
+//! their incident, but nobody's phone gets the forward: a reply document cannot be sent late).
+
+use super::failure::Failure;
+use super::{xml, Verified};
+use crate::app::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use jiff::Timestamp;
+use switchboard_core::call::{Call, CallEvent, EventKind};
+use switchboard_core::store::StoreError;
+use switchboard_core::text::{self, NewText, OutText, TextTransition};
+use switchboard_core::PhoneNumber;
+
+/// Conversations a responder's reply is matched against (the line's latest of the last day).
+const RECENT: i64 = 50;
+
+/// `POST /hooks/{provider}/{token}/sms`: the reply document sends the forwards, the relay and
+/// the acknowledgement.
+pub async fn incoming_text(State(st): State<AppState>, v: Verified) -> Result<Response, Failure> {
+    let out = handle(&st, &v, None).await?;
+    Ok(xml(v.provider.render_texts(&v.line.number, &out)))
+}
+
+fn log(now: Timestamp, first: String, t: &TextTransition) -> Vec<CallEvent> {
+    std::iter::once((EventKind::Webhook, first))
+        .chain(t.log.iter().cloned())
+        .map(|(kind, message)| CallEvent {
+            at: now,
+            kind,
+            message,
+        })
+        .collect()
+}
+
+/// Stores the text `v` carries (received at `at` when replayed from the spool) and returns
+/// the texts to send.
+pub(super) async fn handle(
+    st: &AppState,
+    v: &Verified,
+    at: Option<Timestamp>,
+) -> Result<Vec<OutText>, Failure> {
+    let inc = v
+        .provider
+        .incoming_text(&v.form)
+        .map_err(|e| Failure::Malformed(e.to_string()))?;
+    let now = at.unwrap_or_else(|| st.clock.now());
+    let since = text::conversation_since(now);
+    let first = format!(
+        "Incoming {} text from {} to {}",
+        v.provider.name(),
+        inc.from,
+        inc.to
+    );
+    if let Ok(from) = PhoneNumber::parse(&inc.from) {
+        let recent = st
+            .store
+            .conversations(v.line.id, None, since, RECENT)
+            .await?;
+        if let Some((conv, author)) = text::answered_by(recent, &from) {
+            return save(st, v, conv, now, &first, |line, conv| {
+                text::from_responder(
+                    line,
+                    conv,
+                    author.clone(),
+                    inc.message_id.clone(),
+                    &inc.body,
+                    now,
+                )
+            })
+            .await;
+        }
+    }
+    let existing = st
+        .store
+        .conversations(v.line.id, Some(&inc.from), since, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|c| c.outcome != switchboard_core::call::Outcome::Rejected);
+    let new = NewText {
+        provider: v.line.provider,
+        message_id: inc.message_id.clone(),
+        account_id: inc.account_id.clone(),
+        sender: switchboard_core::call::CallerInfo {
+            number: inc.from.clone(),
+            ..Default::default()
+        }
+        .tidy(),
+        body: inc.body.clone(),
+    };
+    if let Some(conv) = existing {
+        return save(st, v, conv, now, &first, |line, conv| {
+            let (next, t) = text::from_sender(
+                line,
+                Some(conv.clone()),
+                new.clone(),
+                switchboard_core::plan::Plan::nobody(),
+                None,
+                now,
+            );
+            *conv = next;
+            t
+        })
+        .await;
+    }
+    let recent = match switchboard_core::flow::flood_window(&v.line, &inc.from, now) {
+        Some(since) => {
+            st.store
+                .count_calls_from(v.line.id, &inc.from, since)
+                .await?
+        }
+        None => 0,
+    };
+    let refused = switchboard_core::flow::refusal(&v.line, &inc.from, recent);
+    let plan = match refused {
+        Some(_) => switchboard_core::plan::Plan::nobody(),
+        None => {
+            let dir = crate::directory::load(st, &v.line, crate::directory::Users::At(now)).await?;
+            switchboard_core::routing::plan_at(&v.line, &dir, now)
+        }
+    };
+    let (conv, t) = text::from_sender(&v.line, None, new, plan, refused.as_deref(), now);
+    let (stored, created) = st
+        .store
+        .start_conversation(&conv, &log(now, first, &t), &t.jobs, t.incident.as_ref())
+        .await?;
+    tracing::Span::current().record("call", stored.id.0);
+    if !created {
+        // The carrier repeated the first text: its texts were sent with the first answer.
+        return Ok(vec![]);
+    }
+    st.metrics.inc(
+        "switchboard_texts_total",
+        &[("provider", v.provider.name()), ("direction", "in")],
+    );
+    Ok(t.outgoing)
+}
+
+/// Applies `change` to the stored conversation and saves it, reading it again when another
+/// request changed it in between.
+async fn save(
+    st: &AppState,
+    v: &Verified,
+    loaded: Call,
+    now: Timestamp,
+    first: &str,
+    change: impl Fn(&switchboard_core::line::Line, &mut Call) -> TextTransition,
+) -> Result<Vec<OutText>, Failure> {
+    let id = loaded.id;
+    let mut next = Some(loaded);
+    for _ in 0..8 {
+        let mut conv = match next.take() {
+            Some(c) => c,
+            None => st.store.get_call(id).await?,
+        };
+        let t = change(&v.line, &mut conv);
+        if t.repeated {
+            return Ok(vec![]);
+        }
+        let events = log(now, first.to_owned(), &t);
+        match st
+            .store
+            .save_call(&conv, &events, &[], &t.jobs, t.incident.as_ref(), now)
+            .await
+        {
+            Ok(_) => {
+                tracing::Span::current().record("call", id.0);
+                st.metrics.inc(
+                    "switchboard_texts_total",
+                    &[("provider", v.provider.name()), ("direction", "in")],
+                );
+                return Ok(t.outgoing);
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Failure::Internal(
+        format!("conversation {id} kept changing while a text was saved").into(),
+    ))
+}
