@@ -3,9 +3,10 @@
 
     sdk_conformance.py sign --provider twilio|plivo --token T --url U --params JSON
         prints the request headers the SDK's own signing code produces, as JSON
-    sdk_conformance.py xml --provider twilio|plivo FILE...
+    sdk_conformance.py xml --provider twilio|plivo [--kind voice|messaging] FILE...
         checks that every element, nesting and attribute in the XML documents is one the SDK's
-        own XML builders know; prints each problem and exits 1 if there is any
+        own XML builders know (its voice builders, or with --kind messaging the builders of a
+        reply to an incoming text); prints each problem and exits 1 if there is any
 
 Only the SDKs' code decides what is valid here; nothing is hard-coded but the mapping from
 an element name to the SDK class that builds it.
@@ -33,10 +34,13 @@ def plivo_sign(token, url, params):
     return {"X-Plivo-Signature-V3": sig, "X-Plivo-Signature-V3-Nonce": nonce}
 
 
-def twilio_vocabulary():
-    """{tag: (attributes, children)} from twilio.twiml.voice_response."""
+def twilio_vocabulary(kind="voice"):
+    """{tag: (attributes, children)} from twilio.twiml.voice_response (or messaging_response)."""
     from twilio.twiml import TwiML, lower_camel
-    from twilio.twiml import voice_response as vr
+    from twilio.twiml import messaging_response, voice_response
+
+    vr = voice_response if kind == "voice" else messaging_response
+    root = "VoiceResponse" if kind == "voice" else "MessagingResponse"
 
     classes = {
         name: cls
@@ -65,8 +69,9 @@ def twilio_vocabulary():
                 for p in inspect.signature(method).parameters
                 if p not in ("self", "kwargs") and p not in vocab[child]["body"]
             ]
-            vocab[child]["attrs"].update(lower_camel(p) for p in params)
-    vocab["Response"] = vocab.pop("VoiceResponse")
+            # `from_` is the SDK's spelling of the `from` attribute (a Python keyword).
+            vocab[child]["attrs"].update(lower_camel(p.rstrip("_")) for p in params)
+    vocab["Response"] = vocab.pop(root)
     return vocab
 
 
@@ -85,8 +90,8 @@ def plivo_vocabulary():
     return vocab
 
 
-def check(provider, files):
-    vocab = twilio_vocabulary() if provider == "twilio" else plivo_vocabulary()
+def check(provider, files, kind="voice"):
+    vocab = twilio_vocabulary(kind) if provider == "twilio" else plivo_vocabulary()
     problems = []
     seen = set()
 
@@ -125,6 +130,7 @@ def main():
     s.add_argument("--params", required=True)
     x = sub.add_parser("xml")
     x.add_argument("--provider", required=True, choices=["twilio", "plivo"])
+    x.add_argument("--kind", default="voice", choices=["voice", "messaging"])
     x.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "sign":
@@ -132,7 +138,7 @@ def main():
         fn = twilio_sign if a.provider == "twilio" else plivo_sign
         print(json.dumps(fn(a.token, a.url, params)))
         return 0
-    return check(a.provider, a.files)
+    return check(a.provider, a.files, a.kind)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 //! Conformance with the providers' official helper libraries (PyPI `twilio` and `plivo`),
 //! through `tools/sdk_conformance.py`: requests signed by each SDK's own code are accepted and
 //! the same requests tampered with are refused; every element and attribute of every XML
-//! document we answer, in every flow, is one the SDK's own XML builders know.
+//! document we answer, in every flow (voice, and replies to texts), is one the SDK's own XML
+//! builders know.
 //!
 //! Needs `SWITCHBOARD_SDK_PYTHON`, a Python with both packages (`.ci/run` makes one).
 
@@ -303,6 +304,94 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     ] {
         assert!(elements.contains(tag), "{elements}");
     }
+}
+
+/// Every messaging reply (forwards with an acknowledgement, a relayed reply, the sender's
+/// notice that nobody is on call, a refused sender's empty reply) is checked against the
+/// SDK's builders of replies to incoming texts (Twilio's `MessagingResponse`, Plivo's
+/// `MessageElement`).
+async fn every_messaging_reply_is_known_to_the_sdk(carrier: Carrier) {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn_with(Backend::Sqlite, carrier, "sdk")
+        .await
+        .unwrap();
+    let a = app.user("Alice", Some(ALICE)).await;
+    let b = app.user("Bob", Some(BOB)).await;
+    let nobody = app.user("Dana", None).await;
+    let line = app.line(&[a, b]).await;
+    let empty = app.line(&[nobody]).await;
+    app.patch(
+        &format!("/lines/{}", empty["id"]),
+        json!({ "caller_rules": { "blocked": ["+1900*"] } }),
+    )
+    .await;
+    let mut docs = Vec::new();
+    for (l, from, body) in [
+        (&line, "+14155550199", "Hostile <b>&\"' text"),
+        (&line, BOB, "On it"),
+        (&line, "+14155550199", "thanks"),
+        (&empty, "+14155550199", "anyone?"),
+        (&empty, "+19005550100", "spam"),
+    ] {
+        let mut spec = app.spec(l);
+        spec.from = from.to_owned();
+        let r = switchboard_sim::send_text(
+            &app.http,
+            &spec,
+            l["sms_url"].as_str().unwrap(),
+            body,
+            0,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        docs.push(r.body);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let p = dir.path().join(format!("{i}.xml"));
+            std::fs::write(&p, d).unwrap();
+            p.display().to_string()
+        })
+        .collect();
+    let out = Command::new(&py)
+        .args([
+            &script(),
+            "xml",
+            "--kind",
+            "messaging",
+            "--provider",
+            app.provider(),
+        ])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["problems"], 0);
+    assert!(
+        summary["elements"].to_string().contains("Message"),
+        "{summary}"
+    );
+}
+
+#[tokio::test]
+async fn every_twilio_messaging_reply_is_known_to_the_twilio_sdk() {
+    every_messaging_reply_is_known_to_the_sdk(Carrier::Twilio).await;
+}
+
+#[tokio::test]
+async fn every_plivo_messaging_reply_is_known_to_the_plivo_sdk() {
+    every_messaging_reply_is_known_to_the_sdk(Carrier::Plivo).await;
 }
 
 #[tokio::test]
