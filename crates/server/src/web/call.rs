@@ -60,6 +60,16 @@ pub struct EventView {
     pub message: String,
 }
 
+/// One text of a conversation.
+pub struct TextView {
+    pub who: String,
+    pub body: String,
+    pub sent_to: String,
+    pub at: Time,
+    /// Written by a responder (shown on the other side of the thread).
+    pub reply: bool,
+}
+
 pub struct AlertView {
     pub channel: String,
     pub state: String,
@@ -72,6 +82,9 @@ pub struct CallPage {
     pub head: Head,
     pub recordings: Vec<RecView>,
     pub attempts: Vec<AttemptView>,
+    /// A conversation by text: its texts (empty for a phone call).
+    pub texts: Vec<TextView>,
+    pub is_text: bool,
     pub events: Vec<EventView>,
     pub alerts: Vec<AlertView>,
     pub incidents: super::incidents::CallIncidents,
@@ -216,6 +229,23 @@ pub async fn show(
             at: view::time(a.started_at, &zone),
         })
         .collect();
+    let texts = c
+        .texts
+        .iter()
+        .map(|t| TextView {
+            who: t
+                .by
+                .as_ref()
+                .map_or_else(|| c.caller.number.clone(), |a| a.name.clone()),
+            body: t.body.clone(),
+            sent_to: match t.sent_to.is_empty() {
+                true => "not sent on to anyone".to_owned(),
+                false => format!("sent to {}", t.sent_to.join(", ")),
+            },
+            at: view::time(t.at, &zone),
+            reply: t.by.is_some(),
+        })
+        .collect();
     let events = events
         .iter()
         .map(|e| EventView {
@@ -257,6 +287,8 @@ pub async fn show(
         head,
         recordings,
         attempts,
+        is_text: c.medium == switchboard_core::call::Medium::Text,
+        texts,
         events,
         alerts,
         incidents: super::incidents::for_call(&s, &v, id).await?,

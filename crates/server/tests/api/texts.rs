@@ -157,6 +157,35 @@ async fn a_reply_is_relayed_through_the_hotline_and_reveals_no_personal_number(a
     assert_eq!(c["path"], "texted: forwarded to Alice, Bob → Bob replied");
     assert_eq!(c["texts"][1]["by"]["name"], "Bob");
     assert_eq!(c["texts"][1]["sent_to"], json!(["the sender", "Alice"]));
+
+    // The dashboard shows the thread on the conversation's page, and it in the call list.
+    let cookie = crate::pages::owner_session(&app).await;
+    let (status, html) = crate::pages::page(&app, &cookie, &format!("/calls/{}", c["id"])).await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&html);
+    let h1: String = doc
+        .select(&crate::pages::sel("h1"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(h1, "Texts from +14155550199");
+    let thread: Vec<String> = doc
+        .select(&crate::pages::sel("ol.texts li"))
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(thread.len(), 3, "{thread:?}");
+    assert!(thread[0].contains("Is anyone there?") && thread[0].contains("sent to Alice, Bob"));
+    assert!(thread[1].contains("Bob") && thread[1].contains("Bob here, looking at it now"));
+    assert!(
+        html.contains("Bob replied"),
+        "the sentence names who replied"
+    );
+    let (_, list) = crate::pages::page(&app, &cookie, "/calls").await;
+    assert!(
+        list.contains("texted: forwarded to Alice, Bob → Bob replied"),
+        "{list}"
+    );
 }
 
 async fn with_nobody_on_call_the_sender_is_told_and_a_blocked_sender_gets_nothing(app: TestApp) {
