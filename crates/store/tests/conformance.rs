@@ -27,6 +27,9 @@ mod transcripts;
 use transcripts::{
     a_job_that_waits_keeps_its_attempts, transcripts_are_queued_stored_and_searched,
 };
+#[path = "conformance/texts.rs"]
+mod texts;
+use texts::conversations_are_stored_once_with_their_incident_and_found_again;
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
@@ -1202,4 +1205,5 @@ on_both!(
     history_is_appended_once_and_never_changed,
     transcripts_are_queued_stored_and_searched,
     a_job_that_waits_keeps_its_attempts,
+    conversations_are_stored_once_with_their_incident_and_found_again,
 );
