@@ -239,7 +239,7 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
         }
         "failsafe" => outcome(failsafe::store_voicemail(state, &v, at, &entry.cause).await),
         "status" => outcome(calls::status_event(state, &v, Some(at)).await),
-        "sms" => outcome(super::texts::handle(state, &v, Some(at)).await),
+        "sms" => outcome(super::texts::handle(state, &v, Some((at, &entry.cause))).await),
         "transcript" => match calls::replayed_call(state, &v, parts[3], false).await {
             Ok(call) => outcome(calls::transcript_event(state, &v, &call).await),
             Err(f) => failure(f),

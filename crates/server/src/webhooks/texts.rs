@@ -38,25 +38,32 @@ fn log(now: Timestamp, first: String, t: &TextTransition) -> Vec<CallEvent> {
         .collect()
 }
 
-/// Stores the text `v` carries (received at `at` when replayed from the spool) and returns
-/// the texts to send.
+/// Stores the text `v` carries and returns the texts to send. `replayed`: when it was
+/// received and why it was kept, for a text replayed from the spool (whose texts cannot be
+/// sent any more).
 pub(super) async fn handle(
     st: &AppState,
     v: &Verified,
-    at: Option<Timestamp>,
+    replayed: Option<(Timestamp, &str)>,
 ) -> Result<Vec<OutText>, Failure> {
+    let at = replayed.map(|r| r.0);
     let inc = v
         .provider
         .incoming_text(&v.form)
         .map_err(|e| Failure::Malformed(e.to_string()))?;
     let now = at.unwrap_or_else(|| st.clock.now());
     let since = text::conversation_since(now);
-    let first = format!(
+    let mut first = format!(
         "Incoming {} text from {} to {}",
         v.provider.name(),
         inc.from,
         inc.to
     );
+    if let Some((_, cause)) = replayed {
+        first.push_str(&format!(
+            " (replayed from the spool: {cause}; nothing could be forwarded or answered)"
+        ));
+    }
     if let Ok(from) = PhoneNumber::parse(&inc.from) {
         let recent = st
             .store

@@ -557,6 +557,61 @@ async fn a_hanging_database_still_answers_the_caller_within_the_deadline() {
     assert_eq!(call["failsafe"], "the database was unavailable", "{call}");
 }
 
+#[tokio::test]
+/// A text that comes while the database is away is kept (the carrier gets 204, nobody's phone
+/// gets a forward), then logged, announced and opens its incident when the database is back.
+async fn a_text_sent_during_an_outage_reaches_the_log() {
+    for carrier in [Carrier::Twilio, Carrier::Plivo] {
+        let Some(app) = TestApp::spawn_with(
+            crate::helpers::Backend::Postgres,
+            carrier,
+            "a_text_sent_during_an_outage_reaches_the_log",
+        )
+        .await
+        else {
+            return;
+        };
+        let outage = app._db.outage().unwrap();
+        let alice = app.user("Alice", Some(ALICE)).await;
+        let line = app.line(&[alice]).await;
+        let slack = crate::alerts::Receiver::start((200, "ok")).await;
+        let ch = crate::alerts::channel(&app, "slack", &slack.url).await;
+        app.patch(&format!("/lines/{}", line["id"]), json!({"channels": [ch]}))
+            .await;
+        outage.begin().await;
+        let mut spec = app.spec(&line);
+        spec.from = "+14155550199".to_owned();
+        let url = line["sms_url"].as_str().unwrap();
+        let r = switchboard_sim::send_text(&app.http, &spec, url, "Breach at Acme", 0, None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 204, "{}", r.body);
+        outage.end().await;
+        let conv = app
+            .call_when(&r.message_id, |c| c["outcome"] == "texted")
+            .await;
+        assert_eq!(conv["medium"], "text");
+        assert_eq!(conv["texts"][0]["body"], "Breach at Acme");
+        let log = messages(&conv);
+        assert!(
+            log.iter().any(|m| m.contains(
+                "(replayed from the spool: the database was unavailable; nothing could be forwarded or answered)"
+            )),
+            "{log:#?}"
+        );
+        app.settle().await;
+        assert_eq!(slack.count(), 1, "the text is announced once");
+        assert!(slack.got.lock().unwrap()[0]
+            .to_string()
+            .contains("Breach at Acme"));
+        let (_, inc) = app.get("/incidents").await;
+        assert_eq!(
+            inc["incidents"][0]["title"],
+            format!("Text from +14155550199 to Engineering Hotline")
+        );
+    }
+}
+
 /// The database goes away as a screened responder picks up (Twilio asks for the screening
 /// prompt on the responder's leg): that leg gets the failure document, and once the database
 /// is back the log says what happened. The screening request carries the responder's call
