@@ -48,7 +48,7 @@ pub const MASKED: &str = "[secret]";
 
 /// Keys whose values are secrets, or URLs that carry one (a line's webhook URLs hold its
 /// token, a calendar feed's URL is its secret).
-const SECRET_KEYS: [&str; 14] = [
+const SECRET_KEYS: [&str; 16] = [
     "password",
     "password_hash",
     "auth_token",
@@ -60,6 +60,8 @@ const SECRET_KEYS: [&str; 14] = [
     "status_callback_url",
     "answer_url",
     "hangup_url",
+    "sms_url",
+    "message_url",
     "calendar_url",
     "audio_url",
     "audio",
@@ -82,14 +84,31 @@ pub fn mask_secrets(v: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
+        // Whatever its key, a provider webhook URL carries its line's secret token.
+        Value::String(s) if WEBHOOK_PATHS.iter().any(|p| s.contains(p)) => {
+            Value::String(MASKED.to_owned())
+        }
         other => other.clone(),
     }
 }
+
+/// The paths provider webhook URLs have, before the line's token.
+const WEBHOOK_PATHS: [&str; 2] = ["/hooks/twilio/", "/hooks/plivo/"];
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_webhook_url_is_masked_under_any_key() {
+        let v =
+            json!({"new_url": "https://sb.example/hooks/plivo/TOKEN/sms", "note": "/hooks/ docs"});
+        assert_eq!(
+            mask_secrets(&v),
+            json!({"new_url": MASKED, "note": "/hooks/ docs"})
+        );
+    }
 
     #[test]
     fn secrets_are_masked_at_any_depth_and_the_rest_kept() {

@@ -68,6 +68,8 @@ impl LineDraft {
             incidents: Default::default(),
             team: self.team,
             menu: None,
+            other_numbers: vec![],
+            caller_id: Default::default(),
         }
         .validate()
     }

@@ -378,6 +378,11 @@ pub struct Line {
     pub team: Option<crate::TeamId>,
     /// A caller menu: when set, callers choose an option and its routing is followed.
     pub menu: Option<Menu>,
+    /// More numbers of the line (regional numbers of a follow-the-sun hotline): each rings the
+    /// same routing, and the log names which one was called.
+    pub other_numbers: Vec<PhoneNumber>,
+    /// What responders' phones show as the caller.
+    pub caller_id: CallerIdMode,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -407,7 +412,22 @@ impl Line {
             incidents: self.incidents,
             team: self.team,
             menu: self.menu.clone(),
+            other_numbers: self.other_numbers.clone(),
+            caller_id: self.caller_id,
         }
+    }
+
+    /// Every number of the line, its own first.
+    pub fn numbers(&self) -> impl Iterator<Item = &PhoneNumber> {
+        std::iter::once(&self.number).chain(self.other_numbers.iter())
+    }
+
+    /// The line's number that `to` (as a carrier sent it) names, else the line's own.
+    pub fn number_called(&self, to: &str) -> &PhoneNumber {
+        PhoneNumber::from_provider(to)
+            .ok()
+            .and_then(|n| self.numbers().find(|m| **m == n))
+            .unwrap_or(&self.number)
     }
 
     /// Recordings made before this instant are past the line's retention period at `now`.
@@ -416,6 +436,36 @@ impl Line {
             .map(|d| now - jiff::SignedDuration::from_hours(24 * i64::from(d)))
     }
 }
+
+/// What a responder's phone shows as the caller when the line rings them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerIdMode {
+    /// The caller's own number (a withheld caller shows the line's).
+    #[default]
+    Caller,
+    /// The line's number the caller dialed: a responder who saves the line's contact card can
+    /// let it through Do Not Disturb. The responder hears who is calling when they pick up.
+    Hotline,
+}
+
+impl CallerIdMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallerIdMode::Caller => "caller",
+            CallerIdMode::Hotline => "hotline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CallerIdMode::Caller, CallerIdMode::Hotline]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// At most this many numbers besides its own a line can own.
+pub const MAX_OTHER_NUMBERS: usize = 9;
 
 /// A validated line, ready to insert or to replace an existing one's settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -439,6 +489,10 @@ pub struct NewLine {
     pub team: Option<crate::TeamId>,
     /// See [`Line::menu`].
     pub menu: Option<Menu>,
+    /// See [`Line::other_numbers`].
+    pub other_numbers: Vec<PhoneNumber>,
+    /// See [`Line::caller_id`].
+    pub caller_id: CallerIdMode,
 }
 
 impl NewLine {
@@ -464,6 +518,8 @@ impl NewLine {
             incidents: self.incidents,
             team: self.team,
             menu: self.menu,
+            other_numbers: self.other_numbers,
+            caller_id: self.caller_id,
             test_mode: None,
             created_at: now,
         }
@@ -476,6 +532,23 @@ impl NewLine {
             return Err(DomainError::new("name", "must be 1 to 100 characters"));
         }
         RoutingStep::validate_all(&self.routing.steps, "routing.steps")?;
+        if self.other_numbers.len() > MAX_OTHER_NUMBERS {
+            return Err(DomainError::new(
+                "other_numbers",
+                format!(
+                    "has {} numbers; a line can own at most {MAX_OTHER_NUMBERS} besides its own",
+                    self.other_numbers.len()
+                ),
+            ));
+        }
+        for (i, n) in self.other_numbers.iter().enumerate() {
+            if *n == self.number || self.other_numbers[..i].contains(n) {
+                return Err(DomainError::new(
+                    format!("other_numbers[{i}]"),
+                    format!("{n} is named twice: it is already the line's number or one before it"),
+                ));
+            }
+        }
         if !RING_TIMEOUT_RANGE.contains(&self.routing.ring_timeout_secs) {
             return Err(DomainError::new(
                 "routing.ring_timeout_secs",
@@ -618,6 +691,8 @@ mod tests {
             incidents: Default::default(),
             team: None,
             menu: None,
+            other_numbers: vec![],
+            caller_id: CallerIdMode::Caller,
         }
     }
 

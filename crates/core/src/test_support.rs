@@ -30,6 +30,8 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         incidents: Default::default(),
         menu: None,
         team: None,
+        other_numbers: vec![],
+        caller_id: Default::default(),
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,
     }
@@ -71,6 +73,7 @@ pub fn call(line: &Line) -> crate::call::Call {
         test_call: false,
         simulated: false,
         failsafe: None,
+        called: "+15005550006".into(),
         medium: crate::call::Medium::Voice,
         texts: vec![],
         archived: false,

@@ -57,6 +57,8 @@ pub struct NewText {
     pub message_id: String,
     pub account_id: Option<String>,
     pub sender: CallerInfo,
+    /// The number texted, as the carrier sent it.
+    pub to: String,
     pub body: String,
 }
 
@@ -190,6 +192,7 @@ pub fn from_sender(
         outcome: Outcome::Texted,
         answered_by: None,
         attempts: vec![],
+        called: line.number_called(&new.to).to_string(),
         medium: Medium::Text,
         texts: vec![],
         archived: false,

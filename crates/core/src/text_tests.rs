@@ -28,6 +28,7 @@ fn text(id: &str, body: &str) -> NewText {
             number: SENDER.into(),
             ..Default::default()
         },
+        to: "+15005550006".into(),
         body: body.into(),
     }
 }

@@ -54,6 +54,10 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         return Ok(());
     }
     let line = match state.store.get_line(call.line_id).await {
+        // A line with several numbers names the one called.
+        Ok(l) if !l.other_numbers.is_empty() && !call.called.is_empty() => {
+            format!("{} ({})", l.name, call.called)
+        }
         Ok(l) => l.name,
         Err(StoreError::NotFound) => format!("line {}", call.line_id),
         Err(e) => return Err(retry(e)),

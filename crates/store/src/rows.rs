@@ -84,6 +84,9 @@ where
         menu: col::<R, Option<String>>(r, "menu")?
             .map(|j| from_json(&j))
             .transpose()?,
+        other_numbers: from_json(&col::<R, String>(r, "other_numbers")?)?,
+        caller_id: switchboard_core::line::CallerIdMode::parse(&col::<R, String>(r, "caller_id")?)
+            .ok_or_else(|| bad("caller_id"))?,
         caller_rules: switchboard_core::line::CallerRules {
             blocked: from_json(&col::<R, String>(r, "blocked_callers")?)?,
             allowed: from_json(&col::<R, String>(r, "allowed_callers")?)?,
@@ -149,6 +152,7 @@ where
         test_call: col(r, "test_call")?,
         simulated: col(r, "simulated")?,
         failsafe: col(r, "failsafe")?,
+        called: col(r, "called")?,
         medium: Medium::parse(&medium).ok_or_else(|| bad("medium"))?,
         texts: from_json(&texts)?,
         archived: col(r, "archived")?,

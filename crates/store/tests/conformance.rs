@@ -75,6 +75,8 @@ fn new_line(number: &str, user: UserId) -> NewLine {
             severity: switchboard_core::incident::Severity::Critical,
         },
         team: None,
+        other_numbers: vec![],
+        caller_id: switchboard_core::line::CallerIdMode::Hotline,
         // Every setting is kept, the caller menu too.
         menu: Some(switchboard_core::line::Menu {
             prompt: Messages::default().welcome,
@@ -129,6 +131,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
         test_call: false,
         simulated: false,
         failsafe: None,
+        called: "+15005550006".into(),
         medium: switchboard_core::call::Medium::Voice,
         texts: vec![],
         archived: false,
@@ -215,6 +218,65 @@ async fn users_and_lines(s: Arc<dyn Store>) {
     s.create_line(&new_line("+15005550006", u), "token-2", t(1))
         .await
         .unwrap();
+    // A line's other numbers are its own too: no other live line may take one, and a line
+    // that gives one up, or is deleted, frees it.
+    let regional = |n: &str| PhoneNumber::parse(n).unwrap();
+    let follow = s
+        .create_line(
+            &NewLine {
+                other_numbers: vec![regional("+442071838750"), regional("+61255501234")],
+                ..new_line("+15005550008", u)
+            },
+            "token-4",
+            t(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(follow.other_numbers.len(), 2);
+    assert_eq!(
+        follow.caller_id,
+        switchboard_core::line::CallerIdMode::Hotline
+    );
+    assert!(matches!(
+        s.create_line(&new_line("+442071838750", u), "token-5", t(1))
+            .await,
+        Err(StoreError::Duplicate { field: "number" })
+    ));
+    assert!(matches!(
+        s.create_line(
+            &NewLine {
+                other_numbers: vec![regional("+15005550008")],
+                ..new_line("+15005550009", u)
+            },
+            "token-5",
+            t(1)
+        )
+        .await,
+        Err(StoreError::Duplicate { field: "number" })
+    ));
+    s.update_line(
+        follow.id,
+        &NewLine {
+            other_numbers: vec![regional("+61255501234")],
+            ..follow.settings()
+        },
+    )
+    .await
+    .unwrap();
+    let london = s
+        .create_line(&new_line("+442071838750", u), "token-5", t(1))
+        .await
+        .unwrap();
+    s.delete_line(follow.id).await.unwrap();
+    s.update_line(
+        london.id,
+        &NewLine {
+            other_numbers: vec![regional("+61255501234"), regional("+15005550008")],
+            ..london.settings()
+        },
+    )
+    .await
+    .unwrap();
     let mut changed = new_user("Alicia");
     changed.phone = None;
     let back = s.update_user(u, &changed).await.unwrap();

@@ -148,6 +148,10 @@ pub struct Call {
     /// database was unavailable"), when it did.
     #[serde(default)]
     pub failsafe: Option<String>,
+    /// The line's number the call or text came to (E.164; empty in calls stored before the
+    /// line could own several).
+    #[serde(default)]
+    pub called: String,
     /// A phone call, or a conversation by text (`texts` holds it).
     #[serde(default)]
     pub medium: Medium,

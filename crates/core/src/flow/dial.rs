@@ -361,11 +361,17 @@ pub(super) fn dial_instruction(
 ) -> Instruction {
     let people: Vec<&crate::plan::Responder> = call.plan.steps[step].legs().collect();
     let several = people.len() > 1;
-    // The responder sees who is calling; a withheld or non-phone caller shows the line.
-    let caller_id = PhoneNumber::from_provider(&call.caller.number)
-        .map_or_else(|_| line.number.to_string(), |n| n.to_string());
-    // Screening asks on pickup; so does a step of several legs, to learn which leg answered.
-    let asks = line.screening || several;
+    // The responder sees who is calling (a withheld or non-phone caller shows the line), or
+    // the line's number that was called, which their phone may let through Do Not Disturb.
+    let hotline = line.number_called(&call.called);
+    let caller_id = match line.caller_id {
+        crate::line::CallerIdMode::Hotline => hotline.to_string(),
+        crate::line::CallerIdMode::Caller => PhoneNumber::from_provider(&call.caller.number)
+            .map_or_else(|_| hotline.to_string(), |n| n.to_string()),
+    };
+    // Screening asks on pickup; so does a step of several legs, to learn which leg answered,
+    // and a line showing its own number, to tell the responder who is calling.
+    let asks = line.screening || several || line.caller_id == crate::line::CallerIdMode::Hotline;
     Instruction::Dial {
         legs: legs
             .iter()

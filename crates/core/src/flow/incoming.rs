@@ -15,6 +15,8 @@ pub struct NewCall {
     pub provider_call_id: String,
     pub account_id: Option<String>,
     pub caller: CallerInfo,
+    /// The number the caller dialed, as the carrier sent it.
+    pub to: String,
 }
 
 /// Since when the shell must count this caller's calls to apply the line's flood limit
@@ -67,6 +69,7 @@ fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
         outcome: Outcome::InProgress,
         answered_by: None,
         attempts: vec![],
+        called: line.number_called(&new.to).to_string(),
         medium: crate::call::Medium::Voice,
         texts: vec![],
         archived: false,

@@ -53,6 +53,7 @@ pub(super) fn prompted(
 ) {
     let waiting = call.phase == (Phase::Dialing { step });
     let other = taken_by_other(call, step, leg);
+    let who = caller_words(call);
     match call.leg_mut(step, leg) {
         Some(a) if waiting && a.outcome == AttemptOutcome::Ringing && other.is_none() => {
             if leg_id.is_some() {
@@ -61,6 +62,13 @@ pub(super) fn prompted(
             a.picked_up_at.get_or_insert(now);
             if !line.screening {
                 t.log(EventKind::Decision, format!("{} picked up", a.name));
+                if line.caller_id == crate::line::CallerIdMode::Hotline {
+                    // Their phone showed the line's number: tell them who is calling.
+                    t.instructions.push(Instruction::Say(system_message(
+                        &format!("{} call from {who}.", line.name),
+                        &line.messages.welcome,
+                    )));
+                }
                 return;
             }
             if a.screening == Screening::Waiting {
@@ -159,10 +167,10 @@ pub(super) fn answered(
     }
 }
 
-/// What a screened responder of leg `leg` of plan step `step` hears when they pick up.
-pub fn screen_prompt(call: &Call, line: &Line, step: usize, leg: usize) -> Vec<Instruction> {
-    // Read a number digit by digit, so text-to-speech does not say "four billion…".
-    let caller = match &call.caller.name {
+/// The caller as a responder hears them named: their caller-ID name, else their number read
+/// digit by digit (so text-to-speech does not say "four billion…").
+fn caller_words(call: &Call) -> String {
+    match &call.caller.name {
         Some(n) => n.clone(),
         None => call
             .caller
@@ -172,15 +180,20 @@ pub fn screen_prompt(call: &Call, line: &Line, step: usize, leg: usize) -> Vec<I
             .map(String::from)
             .collect::<Vec<_>>()
             .join(" "),
-    };
+    }
+}
+
+/// What a screened responder of leg `leg` of plan step `step` hears when they pick up.
+pub fn screen_prompt(call: &Call, line: &Line, step: usize, leg: usize) -> Vec<Instruction> {
+    let caller = caller_words(call);
     // Plivo checks the accept key itself and never tells Switchboard of another key: there,
     // hanging up is how a responder passes the call on (it moves on at once too).
     let pass = match line.provider {
-        crate::line::Provider::Twilio => format!("{PASS_KEY} to pass it to the next responder"),
-        crate::line::Provider::Plivo => "hang up to pass it on".to_owned(),
+        crate::line::Provider::Twilio => format!("{PASS_KEY} to pass it on"),
+        crate::line::Provider::Plivo => "or hang up to pass".to_owned(),
     };
     let text = format!(
-        "{} call from {caller}. Press {ACCEPT_KEY} to accept, or {pass}.",
+        "{} call from {caller}. Press {ACCEPT_KEY} to accept, {pass}.",
         line.name
     );
     let several = call

@@ -244,7 +244,7 @@ fn with_screening_an_answer_counts_only_after_the_key() {
     )));
     let prompt = screen_prompt(&c, &l, 0, 0);
     assert!(matches!(&prompt[0], Instruction::AskToAccept { prompt, .. }
-        if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept, or 2 to pass it to the next responder."));
+        if prompt.text == "Hotline call from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept, 2 to pass it on."));
     // Alice's voicemail picks up: bridged, but nobody pressed 1.
     let t = handle(&mut c, &l, dial_ended(0, DialStatus::Answered), NOW);
     assert_eq!(dialed_number(&t).as_deref(), Some("+14155550102"));
@@ -427,6 +427,7 @@ fn new_call(number: &str) -> NewCall {
             number: number.into(),
             ..Default::default()
         },
+        to: "+15005550006".into(),
     }
 }
 

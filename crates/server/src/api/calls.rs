@@ -50,6 +50,7 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
         "duration_secs": c.duration_secs,
         "outcome": c.outcome,
         "medium": c.medium,
+        "called": (!c.called.is_empty()).then_some(&c.called),
         "answered_by": c.answered_by.map(|u| json!({
             "id": u,
             "name": names.get(&u.0).cloned(),

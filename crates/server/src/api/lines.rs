@@ -13,8 +13,9 @@ use serde_json::{json, Value};
 use switchboard_core::account::Access;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
-    AfterHours, BusinessHours, CallerRules, Line, Message, Messages, NewLine, Provider, Routing,
-    RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS, DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
+    AfterHours, BusinessHours, CallerIdMode, CallerRules, Line, Message, Messages, NewLine,
+    Provider, Routing, RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS,
+    DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::{DomainError, LineId, PhoneNumber, TeamId, UserId};
 
@@ -61,6 +62,10 @@ pub struct LineInput {
     auth_token: Option<Option<String>>,
     routing: Option<RoutingInput>,
     messages: Option<MessagesInput>,
+    /// More numbers the line owns (E.164), replacing the ones it had.
+    other_numbers: Option<Vec<String>>,
+    /// `caller` or `hotline`: what responders' phones show as the caller.
+    caller_id: Option<String>,
     recording: Option<bool>,
     voicemail_max_secs: Option<u32>,
     channels: Option<Vec<ChannelId>>,
@@ -124,9 +129,28 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         },
         None => base.messages,
     };
+    let other_numbers = match input.other_numbers {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                PhoneNumber::parse(n)
+                    .map_err(|m| DomainError::new(format!("other_numbers[{i}]"), m))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => base.other_numbers,
+    };
+    let caller_id = match input.caller_id.as_deref() {
+        Some(c) => CallerIdMode::parse(c).ok_or_else(|| {
+            DomainError::new("caller_id", format!("'{c}' is not one of: caller, hotline"))
+        })?,
+        None => base.caller_id,
+    };
     Ok(NewLine {
         name: input.name.unwrap_or(base.name),
         number,
+        other_numbers,
+        caller_id,
         provider,
         auth_token: match input.auth_token {
             // `null` removes the token; an empty string is refused by validation, never a
@@ -287,6 +311,8 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "id": l.id,
         "name": l.name,
         "number": l.number,
+        "other_numbers": l.other_numbers,
+        "caller_id": l.caller_id,
         "provider": l.provider,
         "webhook_url": voice,
         "status_callback_url": status,
@@ -366,6 +392,8 @@ pub async fn create_line(
         incidents: Default::default(),
         team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
         menu: None,
+        other_numbers: vec![],
+        caller_id: CallerIdMode::Caller,
     };
     let new = merge(base, input)?;
     check_targets_exist(&s, &a, &new, &[]).await?;
@@ -529,4 +557,62 @@ pub async fn stop_test_mode(
         .await
         .map_err(ApiError::store("line"))?;
     Ok(Json(line_json(&s, &l)))
+}
+
+/// `GET /lines/{id}/contact.vcf`: the line as a contact card (vCard 3.0) with every number it
+/// calls responders from, so a responder can save it and let it through Do Not Disturb.
+pub async fn get_contact_card(
+    State(s): State<AppState>,
+    Extension(a): Extension<Access>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let l = scope::line(&s, &a, parse_id(&id, "line")?).await?;
+    let card = contact_card(&l);
+    let file: String = l
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/vcard; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.vcf\""),
+            ),
+        ],
+        card,
+    )
+        .into_response())
+}
+
+/// The vCard text of line `l` (RFC 2426: escaped text values, CRLF line ends).
+pub fn contact_card(l: &Line) -> String {
+    fn esc(s: &str) -> String {
+        s.chars()
+            .filter(|c| !c.is_control())
+            .flat_map(|c| match c {
+                '\\' | ',' | ';' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect()
+    }
+    let mut out = vec![
+        "BEGIN:VCARD".to_owned(),
+        "VERSION:3.0".to_owned(),
+        format!("FN:{} (Switchboard)", esc(&l.name)),
+        format!("N:;{} (Switchboard);;;", esc(&l.name)),
+        "ORG:Switchboard".to_owned(),
+    ];
+    out.extend(l.numbers().map(|n| format!("TEL;TYPE=WORK,VOICE:{n}")));
+    out.push(
+        "NOTE:Calls from this hotline are on-call pages: allow it through Do Not Disturb."
+            .to_owned(),
+    );
+    out.push("END:VCARD".to_owned());
+    out.join("\r\n") + "\r\n"
 }

@@ -170,6 +170,11 @@ pub fn protected() -> Table {
             .delete(lines::delete_line),
     )
     .at(
+        "/lines/{id}/contact.vcf",
+        &[Method::GET],
+        get(lines::get_contact_card),
+    )
+    .at(
         "/lines/{id}/coverage",
         &[Method::GET],
         get(coverage::get_coverage),

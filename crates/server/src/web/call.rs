@@ -22,6 +22,8 @@ pub struct Head {
     pub number: String,
     pub location: String,
     pub line: String,
+    /// The line's number that was called (empty in calls stored before it was kept).
+    pub called: String,
     pub outcome: Pill,
     pub sentence: String,
     pub answered_by: String,
@@ -136,6 +138,7 @@ pub async fn show(
         number: c.caller.number.clone(),
         location: view::location(&c),
         line: line_name(&s, c.line_id).await,
+        called: c.called.clone(),
         outcome: view::outcome(c.outcome),
         sentence: format!("{}.", c.path()),
         answered_by: row.answered_by,

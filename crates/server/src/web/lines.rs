@@ -120,7 +120,12 @@ pub struct LinePage {
     pub provider: &'static str,
     pub webhook_url: String,
     pub status_url: String,
+    pub sms_url: String,
     pub signed: bool,
+    /// The line's other numbers, joined.
+    pub other_numbers: String,
+    /// Responders' phones show the line's number.
+    pub hotline_caller_id: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -279,7 +284,15 @@ pub async fn show(
         },
         webhook_url: urls.voice(&l),
         status_url: urls.status(&l),
+        sms_url: urls.sms(&l),
         signed: l.auth_token.is_some(),
+        other_numbers: l
+            .other_numbers
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        hotline_caller_id: l.caller_id == switchboard_core::line::CallerIdMode::Hotline,
     })
 }
 

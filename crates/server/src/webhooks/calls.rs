@@ -81,6 +81,7 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             provider_call_id: incoming.provider_call_id.clone(),
             account_id: incoming.account_id.clone(),
             caller: incoming.caller.clone(),
+            to: incoming.to.clone(),
         };
         let (call, t) = flow::incoming(&v.line, new, plan, refused.as_deref(), now);
         let first = format!(

@@ -104,6 +104,7 @@ pub(super) async fn call_for(
                 provider_call_id: incoming.provider_call_id,
                 account_id: incoming.account_id,
                 caller: incoming.caller.clone(),
+                to: incoming.to.clone(),
             };
             let call = switchboard_core::flow::failsafe_call(&v.line, new, now, cause);
             let notes = [

@@ -23,8 +23,8 @@ const RECENT: i64 = 50;
 /// `POST /hooks/{provider}/{token}/sms`: the reply document sends the forwards, the relay and
 /// the acknowledgement.
 pub async fn incoming_text(State(st): State<AppState>, v: Verified) -> Result<Response, Failure> {
-    let out = handle(&st, &v, None).await?;
-    Ok(xml(v.provider.render_texts(&v.line.number, &out)))
+    let (from, out) = handle(&st, &v, None).await?;
+    Ok(xml(v.provider.render_texts(&from, &out)))
 }
 
 fn log(now: Timestamp, first: String, t: &TextTransition) -> Vec<CallEvent> {
@@ -38,14 +38,15 @@ fn log(now: Timestamp, first: String, t: &TextTransition) -> Vec<CallEvent> {
         .collect()
 }
 
-/// Stores the text `v` carries and returns the texts to send. `replayed`: when it was
+/// Stores the text `v` carries and returns the texts to send, and the line's number to send
+/// them from (the one the sender texted). `replayed`: when it was
 /// received and why it was kept, for a text replayed from the spool (whose texts cannot be
 /// sent any more).
 pub(super) async fn handle(
     st: &AppState,
     v: &Verified,
     replayed: Option<(Timestamp, &str)>,
-) -> Result<Vec<OutText>, Failure> {
+) -> Result<(PhoneNumber, Vec<OutText>), Failure> {
     let at = replayed.map(|r| r.0);
     let inc = v
         .provider
@@ -70,6 +71,8 @@ pub(super) async fn handle(
             .conversations(v.line.id, None, since, RECENT)
             .await?;
         if let Some((conv, author)) = text::answered_by(recent, &from) {
+            // The reply goes out from the number the sender texted.
+            let called = v.line.number_called(&conv.called).clone();
             return save(st, v, conv, now, &first, |line, conv| {
                 text::from_responder(
                     line,
@@ -80,9 +83,11 @@ pub(super) async fn handle(
                     now,
                 )
             })
-            .await;
+            .await
+            .map(|out| (called, out));
         }
     }
+    let called = v.line.number_called(&inc.to).clone();
     let existing = st
         .store
         .conversations(v.line.id, Some(&inc.from), since, 1)
@@ -99,6 +104,7 @@ pub(super) async fn handle(
             ..Default::default()
         }
         .tidy(),
+        to: inc.to.clone(),
         body: inc.body.clone(),
     };
     if let Some(conv) = existing {
@@ -114,7 +120,8 @@ pub(super) async fn handle(
             *conv = next;
             t
         })
-        .await;
+        .await
+        .map(|out| (called, out));
     }
     let recent = match switchboard_core::flow::flood_window(&v.line, &inc.from, now) {
         Some(since) => {
@@ -140,13 +147,13 @@ pub(super) async fn handle(
     tracing::Span::current().record("call", stored.id.0);
     if !created {
         // The carrier repeated the first text: its texts were sent with the first answer.
-        return Ok(vec![]);
+        return Ok((called, vec![]));
     }
     st.metrics.inc(
         "switchboard_texts_total",
         &[("provider", v.provider.name()), ("direction", "in")],
     );
-    Ok(t.outgoing)
+    Ok((called, t.outgoing))
 }
 
 /// Applies `change` to the stored conversation and saves it, reading it again when another

@@ -22,6 +22,7 @@ mod incidents;
 mod instances;
 mod live_notices;
 mod menus;
+mod numbers;
 mod object_storage;
 mod pages;
 mod retention;

@@ -118,15 +118,9 @@ async fn a_responder_who_presses_2_passes_the_call_on_at_once(app: TestApp) {
     assert_eq!(call["answered_by"]["name"], "Bob");
     let plivo = app.carrier == switchboard_sim::Carrier::Plivo;
     let (prompt, alice) = if plivo {
-        (
-            "Press 1 to accept, or hang up to pass it on.",
-            "not_accepted",
-        )
+        ("Press 1 to accept, or hang up to pass.", "not_accepted")
     } else {
-        (
-            "Press 1 to accept, or 2 to pass it to the next responder.",
-            "passed",
-        )
+        ("Press 1 to accept, 2 to pass it on.", "passed")
     };
     assert!(t.entries.iter().any(|e| e.text.contains(prompt)), "{t}");
     assert_eq!(call["attempts"][0]["outcome"], alice, "{call}");

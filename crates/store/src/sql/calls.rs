@@ -401,10 +401,10 @@ pub(super) async fn insert_in<D: Driver>(
     let q = sql::<D>(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
              caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
-             answered_by, attempts, test_call, failsafe, simulated, medium, texts, archived,
-             version)
+             answered_by, attempts, test_call, failsafe, simulated, medium, texts, called,
+             archived, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             $18, $19, FALSE, 0)
+             $18, $19, $20, FALSE, 0)
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id",
     );
@@ -428,6 +428,7 @@ pub(super) async fn insert_in<D: Driver>(
         .bind(c0.simulated)
         .bind(c0.medium.as_str())
         .bind(to_json(&c0.texts))
+        .bind(c0.called.as_str())
         .optional(&mut *c)
         .await?;
     Ok(match inserted {

@@ -32,6 +32,36 @@ fn settings<'q, D: super::driver::Driver>(q: Sql<'q, D>, l: &'q NewLine) -> Sql<
         .bind(l.team.map(|t| t.0))
         .bind(to_json(&l.incidents))
         .bind(l.menu.as_ref().map(to_json))
+        .bind(to_json(&l.other_numbers))
+        .bind(l.caller_id.as_str())
+}
+
+/// Makes `line_numbers` hold exactly the numbers of line `id` (none once it is deleted), in
+/// the open transaction: a number another live line owns is a `Duplicate` on `number`.
+async fn claim_numbers<D: super::driver::Driver>(
+    c: &mut D::Connection,
+    id: LineId,
+    numbers: &[&str],
+) -> StoreResult<()> {
+    sql::<D>("DELETE FROM line_numbers WHERE line_id = $1")
+        .bind(id.0)
+        .run(&mut *c)
+        .await?;
+    for n in numbers {
+        sql::<D>("INSERT INTO line_numbers (number, line_id) VALUES ($1, $2)")
+            .bind(*n)
+            .bind(id.0)
+            .run(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+fn all_numbers(l: &NewLine) -> Vec<&str> {
+    std::iter::once(&l.number)
+        .chain(&l.other_numbers)
+        .map(|n| n.as_str())
+        .collect()
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -41,19 +71,25 @@ impl<B: Backend> SqlStore<B> {
         token: &str,
         now: Timestamp,
     ) -> StoreResult<Line> {
-        let q = sql(
+        let q = sql::<B::Db>(
             "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
                  voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
                  flood_calls, flood_window_secs, business_hours, retention_days, team_id,
-                 incident_policy, menu, webhook_token, created_at)
+                 incident_policy, menu, other_numbers, caller_id, webhook_token, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21)
+                 $18, $19, $20, $21, $22, $23)
              RETURNING *",
         );
-        let row = self
-            .write_one(settings(q, l).bind(token).bind(ms(now)))
+        let mut tx = self.db.begin().await?;
+        let row = settings(q, l)
+            .bind(token)
+            .bind(ms(now))
+            .one(&mut *tx)
             .await?;
-        rows::line(&row)
+        let line = rows::line(&row)?;
+        claim_numbers::<B::Db>(&mut *tx, line.id, &all_numbers(l)).await?;
+        B::commit(tx).await?;
+        Ok(line)
     }
 
     pub(super) async fn line(&self, id: LineId) -> StoreResult<Line> {
@@ -83,15 +119,21 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn replace_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
-        let q = sql(
+        let q = sql::<B::Db>(
             "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5,
                  messages = $6, recording = $7, voicemail_max_secs = $8, channels = $9,
                  screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
                  flood_window_secs = $14, business_hours = $15, retention_days = $16,
-                 team_id = $17, incident_policy = $18, menu = $19
-             WHERE id = $20 AND deleted_at IS NULL RETURNING *",
+                 team_id = $17, incident_policy = $18, menu = $19, other_numbers = $20,
+                 caller_id = $21
+             WHERE id = $22 AND deleted_at IS NULL RETURNING *",
         );
-        rows::line(&self.write_one(settings(q, l).bind(id.0)).await?)
+        let mut tx = self.db.begin().await?;
+        let row = settings(q, l).bind(id.0).one(&mut *tx).await?;
+        let line = rows::line(&row)?;
+        claim_numbers::<B::Db>(&mut *tx, id, &all_numbers(l)).await?;
+        B::commit(tx).await?;
+        Ok(line)
     }
 
     pub(super) async fn set_line_test_mode(
@@ -109,12 +151,13 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn hide_line(&self, id: LineId) -> StoreResult<()> {
-        let q = sql(
+        let q = sql::<B::Db>(
             "UPDATE lines SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING id",
         );
-        found(
-            self.write_one(q.bind(ms(Timestamp::now())).bind(id.0))
-                .await,
-        )
+        let mut tx = self.db.begin().await?;
+        found(q.bind(ms(Timestamp::now())).bind(id.0).one(&mut *tx).await)?;
+        // Its numbers are free for another line.
+        claim_numbers::<B::Db>(&mut *tx, id, &[]).await?;
+        B::commit(tx).await
     }
 }
