@@ -69,6 +69,7 @@ impl LineDraft {
             team: self.team,
             menu: None,
             other_numbers: vec![],
+            pins: vec![],
             caller_id: Default::default(),
         }
         .validate()

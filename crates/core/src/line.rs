@@ -383,6 +383,8 @@ pub struct Line {
     pub other_numbers: Vec<PhoneNumber>,
     /// What responders' phones show as the caller.
     pub caller_id: CallerIdMode,
+    /// A PIN gate: when any, a caller must enter one of them before anyone is rung.
+    pub pins: Vec<LinePin>,
     pub test_mode: Option<TestMode>,
     pub created_at: Timestamp,
 }
@@ -414,6 +416,7 @@ impl Line {
             menu: self.menu.clone(),
             other_numbers: self.other_numbers.clone(),
             caller_id: self.caller_id,
+            pins: self.pins.clone(),
         }
     }
 
@@ -464,6 +467,19 @@ impl CallerIdMode {
     }
 }
 
+/// One code that lets a caller through a line's PIN gate, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinePin {
+    /// Whose code it is ("Acme Corp"): shown in the log and alerts, never the digits.
+    pub label: String,
+    /// 4 to 8 digits.
+    pub pin: String,
+}
+
+/// At most this many PINs per line.
+pub const MAX_PINS: usize = 100;
+
 /// At most this many numbers besides its own a line can own.
 pub const MAX_OTHER_NUMBERS: usize = 9;
 
@@ -493,6 +509,8 @@ pub struct NewLine {
     pub other_numbers: Vec<PhoneNumber>,
     /// See [`Line::caller_id`].
     pub caller_id: CallerIdMode,
+    /// See [`Line::pins`].
+    pub pins: Vec<LinePin>,
 }
 
 impl NewLine {
@@ -520,6 +538,7 @@ impl NewLine {
             menu: self.menu,
             other_numbers: self.other_numbers,
             caller_id: self.caller_id,
+            pins: self.pins,
             test_mode: None,
             created_at: now,
         }
@@ -540,6 +559,37 @@ impl NewLine {
                     self.other_numbers.len()
                 ),
             ));
+        }
+        if self.pins.len() > MAX_PINS {
+            return Err(DomainError::new(
+                "pins",
+                format!(
+                    "has {} PINs; a line can have at most {MAX_PINS}",
+                    self.pins.len()
+                ),
+            ));
+        }
+        for (i, p) in self.pins.iter().enumerate() {
+            let label = p.label.trim();
+            if label.is_empty() || label.chars().count() > 60 || label.chars().any(char::is_control)
+            {
+                return Err(DomainError::new(
+                    format!("pins[{i}].label"),
+                    "must be 1 to 60 characters without control characters",
+                ));
+            }
+            if !(4..=8).contains(&p.pin.len()) || !p.pin.chars().all(|c| c.is_ascii_digit()) {
+                return Err(DomainError::new(
+                    format!("pins[{i}].pin"),
+                    "must be 4 to 8 digits",
+                ));
+            }
+            if self.pins[..i].iter().any(|q| q.pin == p.pin) {
+                return Err(DomainError::new(
+                    format!("pins[{i}].pin"),
+                    "is the same PIN as one before it: each PIN must name one caller",
+                ));
+            }
         }
         for (i, n) in self.other_numbers.iter().enumerate() {
             if *n == self.number || self.other_numbers[..i].contains(n) {
@@ -693,6 +743,7 @@ mod tests {
             menu: None,
             other_numbers: vec![],
             caller_id: CallerIdMode::Caller,
+            pins: vec![],
         }
     }
 

@@ -63,6 +63,9 @@ pub struct Plan {
     /// The caller menu's option this plan is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<MenuChoice>,
+    /// Whose PIN the caller entered at the line's PIN gate (its label, never the digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_label: Option<String>,
 }
 
 /// The option a caller chose in the line's menu (or got by default).
@@ -143,6 +146,7 @@ impl Plan {
             test_mode: is_test,
             after_hours: false,
             choice: None,
+            pin_label: None,
         }
     }
 
@@ -153,6 +157,7 @@ impl Plan {
             test_mode: false,
             after_hours: false,
             choice: None,
+            pin_label: None,
         }
     }
 

@@ -175,6 +175,17 @@ impl NewJob {
         }
     }
 
+    /// The "ringing now" notice of `call`, stored already, for `channel` (a call let through
+    /// a PIN gate).
+    pub fn ringing_of(call: CallId, channel: ChannelId) -> Self {
+        NewJob {
+            kind: JobKind::Alert,
+            payload: serde_json::json!({ "call": call, "channel": channel, "ringing": true }),
+            call: Some(call),
+            queue: Some(format!("alert/{channel}/{call}")),
+        }
+    }
+
     /// Redraws a Slack app channel's message of `call` (its incident changed).
     pub fn refresh(call: CallId, channel: ChannelId) -> Self {
         NewJob {

@@ -31,6 +31,7 @@ pub fn line(steps: Vec<RoutingStep>) -> Line {
         menu: None,
         team: None,
         other_numbers: vec![],
+        pins: vec![],
         caller_id: Default::default(),
         test_mode: None,
         created_at: Timestamp::UNIX_EPOCH,

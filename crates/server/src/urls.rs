@@ -59,6 +59,7 @@ impl<'a> Urls<'a> {
                 format!("{base}/screen/{step}/result{}", leg_query(leg))
             }
             Callback::Menu => format!("{base}/menu"),
+            Callback::Pin => format!("{base}/pin"),
             Callback::Transcript => format!("{base}/transcript"),
         }
     }

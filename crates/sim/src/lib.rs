@@ -126,12 +126,16 @@ pub struct CallerScript {
     /// The key pressed at each menu, in order (`-`: none, the menu times out); past the end,
     /// no key.
     pub menu_keys: &'static str,
+    /// The code entered at each request for one (a `Gather`/`GetDigits` ended by `#`), in
+    /// order (`""`: none, it times out); past the end, none.
+    pub codes: &'static [&'static str],
 }
 
 impl Default for CallerScript {
     fn default() -> Self {
         Self {
             menu_keys: "",
+            codes: &[],
             hang_up_at: None,
             voicemail: VoicemailScript::Leave { secs: 10 },
         }

@@ -85,6 +85,7 @@ where
             .map(|j| from_json(&j))
             .transpose()?,
         other_numbers: from_json(&col::<R, String>(r, "other_numbers")?)?,
+        pins: from_json(&col::<R, String>(r, "pins")?)?,
         caller_id: switchboard_core::line::CallerIdMode::parse(&col::<R, String>(r, "caller_id")?)
             .ok_or_else(|| bad("caller_id"))?,
         caller_rules: switchboard_core::line::CallerRules {

@@ -76,6 +76,7 @@ fn new_line(number: &str, user: UserId) -> NewLine {
         },
         team: None,
         other_numbers: vec![],
+        pins: vec![],
         caller_id: switchboard_core::line::CallerIdMode::Hotline,
         // Every setting is kept, the caller menu too.
         menu: Some(switchboard_core::line::Menu {
@@ -123,6 +124,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
             test_mode: false,
             after_hours: false,
             choice: None,
+            pin_label: None,
         },
         phase: Phase::Dialing { step: 0 },
         outcome: Outcome::InProgress,

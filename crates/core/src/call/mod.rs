@@ -110,6 +110,8 @@ pub enum VoicemailReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "phase")]
 pub enum Phase {
+    /// The caller is asked for one of the line's PINs (`tries`: wrong ones entered so far).
+    Pin { tries: u8 },
     /// The caller is hearing the line's menu (`tries`: wrong keys pressed so far).
     Menu { tries: u8 },
     /// Dialing the plan step with this index.
@@ -170,6 +172,9 @@ impl Call {
             return self.text_path();
         }
         let mut parts: Vec<String> = Vec::new();
+        if let Some(label) = &self.plan.pin_label {
+            parts.push(format!("PIN of {label}"));
+        }
         if let Some(c) = &self.plan.choice {
             parts.push(match c.pressed {
                 true => format!("pressed {}: {}", c.key, c.name),

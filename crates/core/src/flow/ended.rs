@@ -38,6 +38,14 @@ pub(super) fn ended(
                     "The caller hung up while a responder was ringing",
                 );
             }
+            // Nobody was paged for a caller who never got through the PIN gate.
+            Phase::Pin { .. } => {
+                call.outcome = Outcome::Rejected;
+                t.log(
+                    EventKind::Decision,
+                    "The caller hung up before entering a valid PIN",
+                );
+            }
             Phase::Menu { .. } => {
                 call.outcome = Outcome::Abandoned;
                 t.log(EventKind::Decision, "The caller hung up during the menu");

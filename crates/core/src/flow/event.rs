@@ -21,6 +21,8 @@ pub enum Callback {
     ScreenResult { step: usize, leg: Option<usize> },
     /// The key the caller pressed in the line's menu (or none).
     Menu,
+    /// The PIN the caller entered at the line's PIN gate (or none).
+    Pin,
     /// The carrier's transcript of the voicemail.
     Transcript,
 }
@@ -62,6 +64,14 @@ pub enum Instruction {
     Menu {
         prompt: Message,
         timeout_secs: u32,
+        action: Callback,
+    },
+    /// The line's PIN gate, on the caller's leg: say `prompt` and wait `timeout_secs` for up
+    /// to `max_digits` keys ended by `#`; the keys, or nothing, are reported to `action`.
+    AskForCode {
+        prompt: Message,
+        timeout_secs: u32,
+        max_digits: u32,
         action: Callback,
     },
     /// Record a message from the caller.
@@ -134,6 +144,8 @@ pub enum Event {
         digits: Option<String>,
         plans: Vec<crate::plan::Plan>,
     },
+    /// The caller entered `digits` at the PIN gate (`None`: nothing in time).
+    PinEntered { digits: Option<String> },
     /// The voicemail prompt finished (the `<Record action>` request).
     VoicemailTaken {
         caller_gone: bool,

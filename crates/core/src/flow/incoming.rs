@@ -92,6 +92,12 @@ pub fn incoming(
             let t = reject(&mut call, reason);
             (call, t)
         }
+        None if !line.pins.is_empty() => {
+            // Nobody hears of the call (no "ringing" notice) until the caller is let through.
+            let mut call = record(line, new, plan, now);
+            let t = super::pin::ask(&mut call, line);
+            (call, t)
+        }
         None => {
             let mut call = record(line, new, plan, now);
             let mut t = start(&mut call, line, now);

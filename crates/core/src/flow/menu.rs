@@ -84,6 +84,7 @@ pub(super) fn answered(
         },
     );
     let mut plan = plans.get(index).cloned().unwrap_or_else(Plan::nobody);
+    plan.pin_label = call.plan.pin_label.take();
     plan.choice = Some(MenuChoice {
         option: index,
         key: option.key,

@@ -193,3 +193,59 @@ fn an_option_rings_for_its_own_ring_time() {
     let t = answered(&mut call, &line, Some("2"));
     assert_eq!(timeout(&t), Some(20));
 }
+
+#[test]
+fn a_pin_gate_comes_before_the_menu_and_its_label_stays_with_the_chosen_plan() {
+    let mut line = menu_line();
+    line.pins = vec![crate::line::LinePin {
+        label: "Acme Corp".into(),
+        pin: "4321".into(),
+    }];
+    let new = NewCall {
+        provider: crate::line::Provider::Twilio,
+        provider_call_id: "CA9".into(),
+        account_id: None,
+        caller: crate::call::CallerInfo {
+            number: "+14155550199".into(),
+            ..Default::default()
+        },
+        to: "+15005550006".into(),
+    };
+    let plan = crate::test_support::call(&line).plan;
+    let (mut call, t) = incoming(&line, new, plan, None, NOW);
+    assert_eq!(call.phase, Phase::Pin { tries: 0 });
+    assert!(matches!(
+        t.instructions[1],
+        Instruction::AskForCode {
+            action: Callback::Pin,
+            ..
+        }
+    ));
+    // Nobody hears of the call before the caller is let through.
+    assert!(t.jobs.is_empty());
+    let t = handle(
+        &mut call,
+        &line,
+        Event::PinEntered {
+            digits: Some("4321".into()),
+        },
+        NOW,
+    );
+    assert_eq!(call.phase, Phase::Menu { tries: 0 });
+    assert_eq!(call.plan.pin_label.as_deref(), Some("Acme Corp"));
+    assert_eq!(dialed(&t), None);
+    let t = answered(&mut call, &line, Some("1"));
+    assert_eq!(dialed(&t).as_deref(), Some("+14155550102"));
+    assert_eq!(call.plan.pin_label.as_deref(), Some("Acme Corp"));
+    assert!(call.path().starts_with("PIN of Acme Corp → pressed 1: Payments"));
+    // A late PIN changes nothing.
+    handle(
+        &mut call,
+        &line,
+        Event::PinEntered {
+            digits: Some("0000".into()),
+        },
+        NOW,
+    );
+    assert_eq!(call.plan.pin_label.as_deref(), Some("Acme Corp"));
+}

@@ -26,6 +26,7 @@ mod event;
 mod failsafe;
 mod incoming;
 mod menu;
+mod pin;
 mod screening;
 mod start;
 mod voicemail;
@@ -33,6 +34,7 @@ mod voicemail;
 pub use dial::skip_words;
 pub use event::{Callback, DialLeg, DialStatus, Event, Instruction};
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
+pub use pin::{PIN_PROMPT_TEXT, PIN_REFUSED_TEXT, PIN_TRIES, PIN_WRONG_TEXT};
 pub use screening::screen_prompt;
 pub use start::{reject, start};
 use voicemail::voicemail;
@@ -144,6 +146,7 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
         Event::MenuAnswered { digits, plans } => {
             menu::answered(call, line, digits, plans, now, &mut t)
         }
+        Event::PinEntered { digits } => pin::entered(call, line, digits, now, &mut t),
         Event::VoicemailTaken { .. } => voicemail::taken(call, line, event, &mut t),
         Event::Recording(report) => voicemail::recording(call, report, &mut t),
         Event::FailsafeServed { what, cause, dial } => {
@@ -164,6 +167,7 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
         Phase::Voicemail { reason } => {
             voicemail::voicemail_instructions_for(line, call.plan.choice.as_ref(), reason)
         }
+        Phase::Pin { .. } => vec![pin::instruction(line)],
         Phase::Menu { .. } => match &line.menu {
             Some(m) => vec![menu::instruction(m)],
             // The menu is gone: the caller can still leave a message.

@@ -58,7 +58,6 @@ fn voicemail(
     w.leaf("Record", &attrs, None);
 }
 
-/// Renders `instructions` as one Plivo XML document.
 /// A messaging reply: one `<Message>` per text, from the line's number, numbers as digits
 /// without `+` as Plivo writes them (an empty `<Response/>` sends nothing).
 pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
@@ -79,6 +78,7 @@ pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
     w.finish()
 }
 
+/// Renders `instructions` as one Plivo XML document.
 pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
     let mut w = XmlWriter::new();
     w.open("Response", &[]);
@@ -176,6 +176,34 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                         ("numDigits", "1"),
                         ("retries", "1"),
                         ("finishOnKey", "none"),
+                        ("redirect", "true"),
+                    ],
+                );
+                speak(&mut w, prompt);
+                w.close("GetDigits");
+                w.leaf("Redirect", &[("method", "POST")], Some(&action));
+            }
+            Instruction::AskForCode {
+                prompt,
+                timeout_secs,
+                max_digits,
+                action,
+            } => {
+                // Up to `max_digits` keys ended by #, kept out of Plivo's logs; with none in
+                // time the next element asks Switchboard with no `Digits`.
+                let action = url_for(*action);
+                let (timeout, max) = (timeout_secs.to_string(), max_digits.to_string());
+                w.open(
+                    "GetDigits",
+                    &[
+                        ("action", &action),
+                        ("method", "POST"),
+                        ("timeout", &timeout),
+                        ("digitTimeout", "5"),
+                        ("numDigits", &max),
+                        ("retries", "1"),
+                        ("finishOnKey", "#"),
+                        ("log", "false"),
                         ("redirect", "true"),
                     ],
                 );

@@ -35,7 +35,6 @@ fn gather(w: &mut XmlWriter, prompt: &Message, timeout_secs: u32, action: &str, 
     w.close("Gather");
 }
 
-/// Renders `instructions` as one TwiML document.
 /// A messaging reply: one `<Message>` per text, from the line's number (an empty
 /// `<Response/>` sends nothing).
 pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
@@ -52,6 +51,7 @@ pub fn render_texts(from: &PhoneNumber, texts: &[OutText]) -> String {
     w.finish()
 }
 
+/// Renders `instructions` as one TwiML document.
 pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
     let mut w = XmlWriter::new();
     w.open("Response", &[]);
@@ -146,6 +146,31 @@ pub fn render(instructions: &[Instruction], url_for: UrlFor<'_>) -> String {
                 // One key; with none in time Twilio still requests the action (without
                 // `Digits`), so Switchboard decides the default in every case.
                 gather(&mut w, prompt, *timeout_secs, &url_for(*action), true);
+            }
+            Instruction::AskForCode {
+                prompt,
+                timeout_secs,
+                max_digits,
+                action,
+            } => {
+                // Up to `max_digits` keys ended by #; with none in time Twilio still requests
+                // the action (without `Digits`), so Switchboard counts the try.
+                let (timeout, max) = (timeout_secs.to_string(), max_digits.to_string());
+                let action = url_for(*action);
+                w.open(
+                    "Gather",
+                    &[
+                        ("input", "dtmf"),
+                        ("numDigits", &max),
+                        ("finishOnKey", "#"),
+                        ("timeout", &timeout),
+                        ("actionOnEmptyResult", "true"),
+                        ("action", &action),
+                        ("method", "POST"),
+                    ],
+                );
+                say(&mut w, prompt);
+                w.close("Gather");
             }
             Instruction::Hangup => w.leaf("Hangup", &[], None),
             Instruction::Reject => w.leaf("Reject", &[("reason", "rejected")], None),

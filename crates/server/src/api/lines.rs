@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use switchboard_core::account::Access;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
-    AfterHours, BusinessHours, CallerIdMode, CallerRules, Line, Message, Messages, NewLine,
-    Provider, Routing, RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS,
+    AfterHours, BusinessHours, CallerIdMode, CallerRules, Line, LinePin, Message, Messages,
+    NewLine, Provider, Routing, RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS,
     DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::{DomainError, LineId, PhoneNumber, TeamId, UserId};
@@ -66,6 +66,8 @@ pub struct LineInput {
     other_numbers: Option<Vec<String>>,
     /// `caller` or `hotline`: what responders' phones show as the caller.
     caller_id: Option<String>,
+    /// The PIN gate's codes, replacing the ones it had (`[]`: no gate).
+    pins: Option<Vec<LinePin>>,
     recording: Option<bool>,
     voicemail_max_secs: Option<u32>,
     channels: Option<Vec<ChannelId>>,
@@ -151,6 +153,7 @@ fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
         number,
         other_numbers,
         caller_id,
+        pins: input.pins.unwrap_or(base.pins),
         provider,
         auth_token: match input.auth_token {
             // `null` removes the token; an empty string is refused by validation, never a
@@ -313,6 +316,11 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         "number": l.number,
         "other_numbers": l.other_numbers,
         "caller_id": l.caller_id,
+        // The digits are never shown, only whose each PIN is and how it ends.
+        "pins": l.pins.iter().map(|p| json!({
+            "label": p.label,
+            "pin_hint": format!("…{}", &p.pin[p.pin.len().saturating_sub(2)..]),
+        })).collect::<Vec<_>>(),
         "provider": l.provider,
         "webhook_url": voice,
         "status_callback_url": status,
@@ -393,6 +401,7 @@ pub async fn create_line(
         team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
         menu: None,
         other_numbers: vec![],
+        pins: vec![],
         caller_id: CallerIdMode::Caller,
     };
     let new = merge(base, input)?;

@@ -273,6 +273,14 @@ pub async fn menu_answered(State(st): State<AppState>, c: OnCall<true>) -> Voice
     answer(&st, c, Event::MenuAnswered { digits, plans }, what).await
 }
 
+/// `POST …/calls/{call}/pin`: the PIN the caller entered at the line's gate (or none). The
+/// digits are never logged: the request's summary leaves them out.
+pub async fn pin_entered(State(st): State<AppState>, c: OnCall<true>) -> Voice {
+    let digits = c.v.form.non_empty("Digits").map(str::to_owned);
+    let what = "PIN entered (digits not logged)".to_owned();
+    answer(&st, c, Event::PinEntered { digits }, what).await
+}
+
 /// `POST …/calls/{call}/transcript`: the carrier's transcript of the call's voicemail.
 pub async fn transcript(State(st): State<AppState>, c: OnCall<false>) -> Callback {
     transcript_event(&st, &c.v, &c.call).await?;

@@ -72,6 +72,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/{provider}/{token}/calls/{call}/menu",
             post(calls::menu_answered),
         )
+        .route(
+            "/{provider}/{token}/calls/{call}/pin",
+            post(calls::pin_entered),
+        )
         .route_layer(axum::middleware::from_fn_with_state(state, guard::voice))
         .merge(callbacks)
 }
@@ -90,6 +94,7 @@ fn kind_of(path: &str) -> &'static str {
         [_, _, "calls", _, "recording", _] => "recording",
         [_, _, "calls", _, "screen", _] => "screen",
         [_, _, "calls", _, "menu"] => "menu",
+        [_, _, "calls", _, "pin"] => "pin",
         [_, _, "calls", _, "transcript"] => "transcript",
         [_, _, "calls", _, "screen", _, "result"] => "screen_result",
         _ => "other",

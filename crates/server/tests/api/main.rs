@@ -25,6 +25,7 @@ mod menus;
 mod numbers;
 mod object_storage;
 mod pages;
+mod pins;
 mod retention;
 mod schedule_groups;
 mod schedule_history;

@@ -245,6 +245,19 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
                 ),
         );
     }
+    // A PIN gate (a wrong code, then a right one), and a line showing its own number (the
+    // responder hears who calls).
+    let gated = app.line(&[a]).await;
+    let (status, body) = app
+        .patch(
+            &format!("/lines/{}", gated["id"]),
+            json!({"pins": [{"label": "Acme", "pin": "4321"}], "caller_id": "hotline"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut pin = app.spec(&gated).responder(ALICE, answer);
+    pin.caller.codes = &["1111", "4321"];
+    specs.push(pin);
     let mut docs = Vec::new();
     for s in &specs {
         let (t, _) = app.call(s).await;

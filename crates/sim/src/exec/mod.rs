@@ -36,6 +36,8 @@ struct Run<'a> {
     background_recording: Option<(String, Option<String>)>,
     /// Menus the caller has heard so far (the index into `menu_keys`).
     menus: usize,
+    /// Codes the caller was asked for so far (the index into `codes`).
+    codes: usize,
 }
 
 fn uuid() -> String {
@@ -84,6 +86,7 @@ impl<'a> Run<'a> {
             },
             background_recording: None,
             menus: 0,
+            codes: 0,
         }
     }
 
@@ -483,15 +486,38 @@ async fn execute(
                     run.t += speech_secs(&text);
                     run.out.said.push(text);
                 }
-                let key = run
-                    .spec
-                    .caller
-                    .menu_keys
-                    .chars()
-                    .nth(run.menus)
-                    .filter(|k| *k != '-');
-                run.menus += 1;
                 let action = resolve(doc_url, verb.attribute("action").unwrap_or(doc_url))?;
+                // A request for a code (several keys ended by #) takes the script's next code.
+                if verb.attribute("finishOnKey") == Some("#") {
+                    let code = run
+                        .spec
+                        .caller
+                        .codes
+                        .get(run.codes)
+                        .copied()
+                        .filter(|c| !c.is_empty());
+                    run.codes += 1;
+                    if let Some(c) = code {
+                        run.t += c.len() as u32;
+                        run.out
+                            .log(run.t, format!("Gather: the caller entered {c}#"));
+                        let mut p = run.base_params(run.call_status());
+                        p.push(("Digits".to_owned(), c.to_owned()));
+                        let next = run.fetch_doc(&action, p, "gather").await?;
+                        return Ok((next, Some(action)));
+                    }
+                }
+                let key = if verb.attribute("finishOnKey") == Some("#") {
+                    None
+                } else {
+                    run.menus += 1;
+                    run.spec
+                        .caller
+                        .menu_keys
+                        .chars()
+                        .nth(run.menus - 1)
+                        .filter(|k| *k != '-')
+                };
                 if let Some(k) = key {
                     // The caller presses the key right after the prompt.
                     run.t += 1;

@@ -34,6 +34,7 @@ fn settings<'q, D: super::driver::Driver>(q: Sql<'q, D>, l: &'q NewLine) -> Sql<
         .bind(l.menu.as_ref().map(to_json))
         .bind(to_json(&l.other_numbers))
         .bind(l.caller_id.as_str())
+        .bind(to_json(&l.pins))
 }
 
 /// Makes `line_numbers` hold exactly the numbers of line `id` (none once it is deleted), in
@@ -75,9 +76,10 @@ impl<B: Backend> SqlStore<B> {
             "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
                  voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
                  flood_calls, flood_window_secs, business_hours, retention_days, team_id,
-                 incident_policy, menu, other_numbers, caller_id, webhook_token, created_at)
+                 incident_policy, menu, other_numbers, caller_id, pins, webhook_token,
+                 created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22, $23)
+                 $18, $19, $20, $21, $22, $23, $24)
              RETURNING *",
         );
         let mut tx = self.db.begin().await?;
@@ -125,8 +127,8 @@ impl<B: Backend> SqlStore<B> {
                  screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
                  flood_window_secs = $14, business_hours = $15, retention_days = $16,
                  team_id = $17, incident_policy = $18, menu = $19, other_numbers = $20,
-                 caller_id = $21
-             WHERE id = $22 AND deleted_at IS NULL RETURNING *",
+                 caller_id = $21, pins = $22
+             WHERE id = $23 AND deleted_at IS NULL RETURNING *",
         );
         let mut tx = self.db.begin().await?;
         let row = settings(q, l).bind(id.0).one(&mut *tx).await?;
