@@ -317,6 +317,22 @@ impl BusinessHours {
             .any(|w| crate::schedule::in_window(w, local))
     }
 
+    /// The first minute at or after `after` at which the line is open, within the next eight
+    /// days (business hours repeat weekly); `None` if it never opens. Stepping minute by
+    /// minute in absolute time keeps it right across daylight-saving changes.
+    pub fn next_open(&self, after: Timestamp) -> Option<Timestamp> {
+        let minute = jiff::SignedDuration::from_mins(1);
+        let secs = after.as_second();
+        let mut t = Timestamp::from_second(secs + (60 - secs.rem_euclid(60)) % 60).ok()?;
+        for _ in 0..8 * 24 * 60 {
+            if self.is_open(t) {
+                return Some(t);
+            }
+            t = t.checked_add(minute).ok()?;
+        }
+        None
+    }
+
     fn validate(&self) -> Result<(), DomainError> {
         if let Some(i) = self
             .open
@@ -745,6 +761,36 @@ mod tests {
             caller_id: CallerIdMode::Caller,
             pins: vec![],
         }
+    }
+
+    #[test]
+    fn the_next_opening_is_found_to_the_minute_in_the_line_zone_across_daylight_saving() {
+        let hours = BusinessHours {
+            time_zone: crate::Zone::parse("Europe/Berlin").unwrap(),
+            open: vec![crate::schedule::Restriction::Weekly {
+                start_day: crate::schedule::Day::Monday,
+                start: "09:00".parse().unwrap(),
+                end_day: crate::schedule::Day::Friday,
+                end: "17:00".parse().unwrap(),
+            }],
+            after_hours: AfterHours::Voicemail,
+        };
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // Saturday in winter (UTC+1): Monday 09:00 is 08:00 UTC.
+        assert_eq!(
+            hours.next_open(at("2026-11-28T11:00:30Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        // The weekend the clocks go forward (UTC+2 from Sunday): Monday 09:00 is 07:00 UTC.
+        assert_eq!(
+            hours.next_open(at("2027-03-27T12:00:00Z")),
+            Some(at("2027-03-29T07:00:00Z"))
+        );
+        // Open already: that very minute.
+        assert_eq!(
+            hours.next_open(at("2026-11-30T10:00:00Z")),
+            Some(at("2026-11-30T10:00:00Z"))
+        );
     }
 
     #[test]

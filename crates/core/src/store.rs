@@ -112,6 +112,9 @@ pub enum JobKind {
     CoverNotice,
     /// Make a voicemail's transcript (or wait for the carrier's).
     Transcribe,
+    /// When a line opens again: alert again about a message left after hours, unless someone
+    /// handled it meanwhile.
+    Reminder,
 }
 
 impl JobKind {
@@ -123,6 +126,7 @@ impl JobKind {
             JobKind::IncidentEvent => "incident_event",
             JobKind::CoverNotice => "cover_notice",
             JobKind::Transcribe => "transcribe",
+            JobKind::Reminder => "reminder",
         }
     }
 
@@ -134,6 +138,7 @@ impl JobKind {
             JobKind::IncidentEvent,
             JobKind::CoverNotice,
             JobKind::Transcribe,
+            JobKind::Reminder,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -150,9 +155,34 @@ pub struct NewJob {
     /// Jobs of one queue run one at a time, in the order they were queued: a later one waits
     /// while an earlier one is queued or retrying (not once it failed for good).
     pub queue: Option<String>,
+    /// Not before this instant (`None`: as soon as it is queued).
+    pub run_at: Option<Timestamp>,
 }
 
 impl NewJob {
+    /// At `at`, when the line of `call` opens again: alert again about the message left
+    /// after hours, unless it was handled.
+    pub fn reminder(call: CallId, at: Timestamp) -> Self {
+        NewJob {
+            kind: JobKind::Reminder,
+            payload: serde_json::json!({ "call": call }),
+            call: Some(call),
+            queue: None,
+            run_at: Some(at),
+        }
+    }
+
+    /// The reminder alert of `call` for `channel` (a new message, never an edit).
+    pub fn reminder_alert(call: CallId, channel: ChannelId) -> Self {
+        NewJob {
+            kind: JobKind::Alert,
+            payload: serde_json::json!({ "call": call, "channel": channel, "reminder": true }),
+            call: Some(call),
+            queue: Some(format!("alert/{channel}/{call}")),
+            run_at: None,
+        }
+    }
+
     /// The chat alert of `call` for `channel`, after the call. A Slack app channel updates
     /// the message its ringing notice became, so both run in order.
     pub fn alert(call: CallId, channel: ChannelId) -> Self {
@@ -161,6 +191,7 @@ impl NewJob {
             payload: serde_json::json!({ "call": call, "channel": channel }),
             call: Some(call),
             queue: Some(format!("alert/{channel}/{call}")),
+            run_at: None,
         }
     }
 
@@ -172,6 +203,7 @@ impl NewJob {
             payload: serde_json::json!({ "channel": channel, "ringing": true }),
             call: None,
             queue: Some(format!("alert/{channel}/{{call}}")),
+            run_at: None,
         }
     }
 
@@ -183,6 +215,7 @@ impl NewJob {
             payload: serde_json::json!({ "call": call, "channel": channel, "ringing": true }),
             call: Some(call),
             queue: Some(format!("alert/{channel}/{call}")),
+            run_at: None,
         }
     }
 
@@ -193,6 +226,7 @@ impl NewJob {
             payload: serde_json::json!({ "call": call, "channel": channel, "refresh": true }),
             call: Some(call),
             queue: Some(format!("alert/{channel}/{call}")),
+            run_at: None,
         }
     }
 
@@ -204,6 +238,7 @@ impl NewJob {
             payload: serde_json::json!({ "request": request, "to": to, "what": what }),
             call: None,
             queue: Some(format!("cover/{request}")),
+            run_at: None,
         }
     }
 
@@ -214,6 +249,7 @@ impl NewJob {
             payload: serde_json::json!({ "recording": recording }),
             call: Some(call),
             queue: None,
+            run_at: None,
         }
     }
 
@@ -224,6 +260,7 @@ impl NewJob {
             payload: serde_json::json!({ "recording": recording }),
             call: Some(call),
             queue: None,
+            run_at: None,
         }
     }
 
@@ -241,6 +278,7 @@ impl NewJob {
             }),
             call: None,
             queue: Some(format!("incident/{incident}/integration/{integration}")),
+            run_at: None,
         }
     }
 }

@@ -260,6 +260,7 @@ pub fn from_sender(
         );
     }
     t.incident = crate::incident::auto::on_call_end(&conv, line, &line.incidents);
+    t.jobs.extend(crate::flow::reminder(&conv, line, now));
     (conv, t)
 }
 

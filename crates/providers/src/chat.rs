@@ -27,6 +27,9 @@ pub struct Alert {
     pub transcript: Option<String>,
     /// For a conversation by text: its texts, in words ("Sender: …").
     pub text: Option<String>,
+    /// A reminder of a message left after hours that nobody handled by the time the line
+    /// opened again.
+    pub reminder: bool,
 }
 
 impl Alert {
@@ -77,8 +80,13 @@ impl Alert {
             _ => what,
         };
         format!(
-            "{}{}{} to {} from {}: {what}",
+            "{}{}{}{} to {} from {}: {what}",
             if self.urgent() { "🚨 " } else { "" },
+            if self.reminder {
+                "Still unhandled now that the line is open: "
+            } else {
+                ""
+            },
             if self.test_call { "[test] " } else { "" },
             if self.text.is_some() { "Text" } else { "Call" },
             self.line,

@@ -18,6 +18,7 @@ fn alert(outcome: &str) -> Alert {
         incident: None,
         transcript: None,
         text: None,
+        reminder: false,
     }
 }
 

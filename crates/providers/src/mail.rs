@@ -98,6 +98,7 @@ mod tests {
             )),
             transcript: Some("Payments <down> since 9".into()),
             text: None,
+            reminder: false,
         };
         let t = text(&a);
         assert!(

@@ -38,6 +38,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
     // that asked for live notices. The others post once, after the call.
     let ringing = job.payload.get("ringing").is_some();
     let refresh = job.payload.get("refresh").is_some();
+    let reminder = job.payload.get("reminder").is_some();
     let live = channel.kind == ChannelKind::SlackApp
         || (ringing && channel.live_notices && channel.kind != ChannelKind::Email);
     if (ringing || refresh) && !live {
@@ -143,7 +144,12 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
                 .collect::<Vec<_>>()
                 .join("\n")
         }),
+        reminder,
     };
+    if reminder {
+        // A new message, never an edit of the first one: it must notify.
+        return deliver(state, &channel, &alert).await;
+    }
     match (&channel.slack, channel.kind) {
         (Some(app), ChannelKind::SlackApp) => {
             let buttons = incident_state.map(|(id, st)| {

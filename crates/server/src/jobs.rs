@@ -94,6 +94,7 @@ async fn run_claimed(state: &AppState, job: Job, now: jiff::Timestamp) -> Result
         Some(JobKind::IncidentEvent) => crate::incident_events::send(state, &job).await,
         Some(JobKind::CoverNotice) => crate::cover_notice::send(state, &job).await,
         Some(JobKind::Transcribe) => crate::transcribe::run(state, &job).await,
+        Some(JobKind::Reminder) => crate::reminders::send(state, &job).await,
         None => Err(JobError::Permanent(format!(
             "unknown job kind '{}'",
             job.kind

@@ -25,6 +25,7 @@ pub mod json;
 pub mod metrics;
 pub mod outbound;
 pub mod proxies;
+pub mod reminders;
 pub mod retention;
 pub mod slack;
 pub mod spool;

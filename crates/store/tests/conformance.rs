@@ -617,6 +617,7 @@ async fn jobs_are_leased_retried_and_claimed_once(s: Arc<dyn Store>) {
         payload: serde_json::json!({ "n": 1 }),
         call: None,
         queue: None,
+        run_at: None,
     };
     s.enqueue_job(&job, t(10)).await.unwrap();
     assert!(

@@ -237,7 +237,9 @@ fn a_pin_gate_comes_before_the_menu_and_its_label_stays_with_the_chosen_plan() {
     let t = answered(&mut call, &line, Some("1"));
     assert_eq!(dialed(&t).as_deref(), Some("+14155550102"));
     assert_eq!(call.plan.pin_label.as_deref(), Some("Acme Corp"));
-    assert!(call.path().starts_with("PIN of Acme Corp → pressed 1: Payments"));
+    assert!(call
+        .path()
+        .starts_with("PIN of Acme Corp → pressed 1: Payments"));
     // A late PIN changes nothing.
     handle(
         &mut call,

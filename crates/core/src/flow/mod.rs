@@ -117,8 +117,20 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
     }
     if !was_over && call.ended_at.is_some() {
         t.incident = crate::incident::auto::on_call_end(call, line, &line.incidents);
+        t.jobs.extend(reminder(call, line, now));
     }
     t
+}
+
+/// The reminder a message left outside business hours gets for when the line opens again
+/// (a voicemail or a text; not a test or simulated call).
+pub fn reminder(call: &Call, line: &Line, now: Timestamp) -> Option<crate::store::NewJob> {
+    let waiting = matches!(call.outcome, Outcome::Voicemail | Outcome::Texted);
+    if !waiting || !call.plan.after_hours || call.test_call || call.simulated {
+        return None;
+    }
+    let at = line.business_hours.as_ref()?.next_open(now)?;
+    Some(crate::store::NewJob::reminder(call.id, at))
 }
 
 fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Transition {

@@ -381,6 +381,21 @@ impl Incident {
         Ok(c)
     }
 
+    /// Triggered again, with `why` on the timeline: the integrations are told once more (a
+    /// message left after hours that nobody handled by the time the line opened). Only a
+    /// triggered incident is: an acknowledged or resolved one was handled.
+    pub fn remind(&self, why: &str, now: Timestamp) -> Option<Change> {
+        if self.status != Status::Triggered {
+            return None;
+        }
+        let mut c = Change {
+            notify: vec![Notify::Trigger],
+            ..Change::default()
+        };
+        c.entry(now, &Actor::system(), EntryKind::Note, why.to_owned());
+        Some(c)
+    }
+
     /// A note on the timeline (1 to 5,000 characters).
     pub fn note(&self, text: &str, by: &Actor, now: Timestamp) -> Result<Change, DomainError> {
         let t = text.trim();

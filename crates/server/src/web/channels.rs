@@ -197,6 +197,7 @@ pub async fn test(
         incident: None,
         transcript: None,
         text: None,
+        reminder: false,
     };
     let (problem, done) = match crate::alerts::deliver(&s, &channel, &alert).await {
         Ok(()) => (

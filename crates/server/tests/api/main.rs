@@ -2,6 +2,7 @@
 //! HTTP with a fresh database.
 
 mod accounts;
+mod after_hours;
 mod alerts;
 mod api;
 mod audit;

@@ -268,6 +268,8 @@ async fn business_hours_send_after_hours_calls_to_voicemail_or_other_routing(app
     assert!(t.heard("We are closed right now"), "{t}");
     assert_eq!(call["outcome"], "voicemail");
     assert_eq!(call["plan"]["after_hours"], true);
+    // Its reminder waits for Monday morning (after_hours.rs follows it there).
+    app.expect_jobs_left();
     // Or to an after-hours responder.
     let (status, _) = app
         .patch(

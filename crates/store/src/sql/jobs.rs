@@ -17,9 +17,11 @@ pub(super) async fn enqueue<D: Driver>(
         "INSERT INTO jobs (kind, payload, run_at, created_at, call_id, queue)
          VALUES ($1, $2, $3, $4, $5, $6)",
     );
+    // A job that must wait (a reminder for when a line opens) runs at its own instant.
+    let due = job.run_at.map_or(run_at, |at| at.max(run_at));
     q.bind(job.kind.as_str())
         .bind(to_json(&job.payload))
-        .bind(ms(run_at))
+        .bind(ms(due))
         .bind(ms(run_at))
         .bind(job.call.map(|c| c.0))
         .bind(job.queue.as_deref())
