@@ -42,6 +42,10 @@ pub struct PlanStep {
     /// first to answer, or with screening to accept, is connected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<Responder>,
+    /// How long this step rings, when not the line's ring time: one of a responder's several
+    /// numbers tried in order gets its share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring_secs: Option<u32>,
 }
 
 impl PlanStep {
@@ -95,6 +99,12 @@ pub enum Resolved {
     Group(Vec<Resolved>),
     /// Several people rung at the same time, as one step.
     Together(Vec<Resolved>),
+    /// One responder with several numbers (the first is theirs; the others are named with
+    /// their label): tried one after another sharing the step's ring time, or all at once.
+    Phones {
+        together: bool,
+        each: Vec<Responder>,
+    },
 }
 
 impl Plan {
@@ -112,6 +122,7 @@ impl Plan {
         test_mode: Option<TestMode>,
         mut resolve: impl FnMut(&RoutingStep) -> Resolved,
     ) -> Plan {
+        let ring_secs = routing.ring_timeout_secs;
         let steps = Self::steps_for(routing, test_mode);
         let is_test = test_mode.is_some();
         let mut out: Vec<PlanStep> = Vec::with_capacity(steps.len());
@@ -132,8 +143,13 @@ impl Plan {
             match resolve(step) {
                 Resolved::Group(members) => {
                     for m in members {
-                        out.push(plan_step(&out, m, &fallback_label, is_test));
+                        let steps = person_steps(&out, m, &fallback_label, is_test, ring_secs);
+                        out.extend(steps);
                     }
+                }
+                p @ Resolved::Phones { .. } => {
+                    let steps = person_steps(&out, p, &fallback_label, is_test, ring_secs);
+                    out.extend(steps);
                 }
                 Resolved::Together(members) => {
                     out.push(together_step(&out, members, &fallback_label, is_test));
@@ -176,6 +192,71 @@ impl Plan {
     }
 }
 
+/// Each of a responder's numbers gets at least this many seconds when tried in order.
+pub const MIN_PHONE_RING_SECS: u32 = 10;
+
+/// The plan steps one resolved target makes after the steps `before`: one, or for a responder
+/// with several numbers tried in order, one per number, each with its share of `ring_secs`.
+fn person_steps(
+    before: &[PlanStep],
+    r: Resolved,
+    fallback_label: &str,
+    is_test: bool,
+    ring_secs: u32,
+) -> Vec<PlanStep> {
+    let Resolved::Phones { together, each } = r else {
+        return vec![plan_step(before, r, fallback_label, is_test)];
+    };
+    let Some(first) = each.first().cloned() else {
+        return vec![plan_step(
+            before,
+            Resolved::Unknown,
+            fallback_label,
+            is_test,
+        )];
+    };
+    let dup = before
+        .iter()
+        .flat_map(PlanStep::legs)
+        .any(|prev| prev.user_id == first.user_id || each.iter().any(|r| r.phone == prev.phone));
+    if dup {
+        return vec![plan_step(
+            before,
+            Resolved::Responder(first),
+            fallback_label,
+            is_test,
+        )];
+    }
+    let target = |name: &str| match is_test {
+        true => format!("test mode: {name}"),
+        false => name.to_owned(),
+    };
+    if together {
+        let mut legs = each.into_iter();
+        let first = legs.next();
+        return vec![PlanStep {
+            target: target(&format!(
+                "{} (every number)",
+                first.as_ref().map_or("", |r| r.name.as_str())
+            )),
+            responder: first,
+            skipped: None,
+            also: legs.collect(),
+            ring_secs: None,
+        }];
+    }
+    let share = (ring_secs / each.len().max(1) as u32).max(MIN_PHONE_RING_SECS);
+    each.into_iter()
+        .map(|r| PlanStep {
+            target: target(&r.name),
+            responder: Some(r),
+            skipped: None,
+            also: vec![],
+            ring_secs: Some(share),
+        })
+        .collect()
+}
+
 /// The plan step one resolved target makes, after the steps `before`.
 fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bool) -> PlanStep {
     let skip = |target: String, why| PlanStep {
@@ -183,6 +264,7 @@ fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bo
         responder: None,
         skipped: Some(why),
         also: vec![],
+        ring_secs: None,
     };
     match r {
         Resolved::Responder(r) => {
@@ -203,6 +285,7 @@ fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bo
                     responder: Some(r),
                     skipped: None,
                     also: vec![],
+                    ring_secs: None,
                 }
             }
         }
@@ -212,9 +295,17 @@ fn plan_step(before: &[PlanStep], r: Resolved, fallback_label: &str, is_test: bo
         Resolved::Group(mut v) | Resolved::Together(mut v) if !v.is_empty() => {
             plan_step(before, v.swap_remove(0), fallback_label, is_test)
         }
-        Resolved::Unknown | Resolved::Group(_) | Resolved::Together(_) => {
-            skip(fallback_label.to_owned(), SkipReason::UnknownUser)
-        }
+        // Reached only where one step must stand for the person: their first number.
+        Resolved::Phones { mut each, .. } if !each.is_empty() => plan_step(
+            before,
+            Resolved::Responder(each.swap_remove(0)),
+            fallback_label,
+            is_test,
+        ),
+        Resolved::Unknown
+        | Resolved::Group(_)
+        | Resolved::Together(_)
+        | Resolved::Phones { .. } => skip(fallback_label.to_owned(), SkipReason::UnknownUser),
     }
 }
 
@@ -230,6 +321,20 @@ fn together_step(
     let mut legs: Vec<Responder> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut first_skip: Option<PlanStep> = None;
+    // A responder with several numbers rings on every one of them in a step that rings
+    // together; their first number is checked as any member is, the others follow it.
+    let mut extra: Vec<Responder> = Vec::new();
+    let members: Vec<Resolved> = members
+        .into_iter()
+        .map(|m| match m {
+            Resolved::Phones { mut each, .. } if !each.is_empty() => {
+                let first = each.remove(0);
+                extra.extend(each);
+                Resolved::Responder(first)
+            }
+            other => other,
+        })
+        .collect();
     for m in members {
         let mut seen = before.to_vec();
         seen.extend(legs.iter().map(|r| PlanStep {
@@ -237,6 +342,7 @@ fn together_step(
             responder: Some(r.clone()),
             skipped: None,
             also: vec![],
+            ring_secs: None,
         }));
         let one = plan_step(&seen, m, fallback_label, is_test);
         names.push(one.target.clone());
@@ -248,12 +354,21 @@ fn together_step(
             }
         }
     }
+    // The other numbers of members let in, as long as there is room.
+    for r in extra {
+        let first_in = legs.iter().any(|l| l.user_id == r.user_id);
+        let dup = legs.iter().any(|l| l.phone == r.phone);
+        if first_in && !dup && legs.len() < crate::line::MAX_TOGETHER {
+            legs.push(r);
+        }
+    }
     if legs.is_empty() {
         return first_skip.unwrap_or_else(|| PlanStep {
             target: fallback_label.to_owned(),
             responder: None,
             skipped: Some(SkipReason::NobodyOnCall),
             also: vec![],
+            ring_secs: None,
         });
     }
     let target = if names.len() == 1 {
@@ -267,6 +382,7 @@ fn together_step(
         responder: legs.next(),
         skipped: None,
         also: legs.collect(),
+        ring_secs: None,
     }
 }
 

@@ -124,6 +124,27 @@ pub fn resolve_step(step: &RoutingStep, dir: &Directory, at: Timestamp) -> Resol
 fn resolve_user(user: UserId, dir: &Directory) -> Resolved {
     match dir.users.get(&user) {
         Some(u) => match &u.phone {
+            Some(phone) if !u.other_phones.is_empty() => {
+                // Each number is named by its label (or its place), so the log says which
+                // one was rung and which answered.
+                let first = Responder {
+                    user_id: u.id,
+                    name: u.name.clone(),
+                    phone: phone.clone(),
+                };
+                let others = u.other_phones.iter().enumerate().map(|(i, o)| Responder {
+                    user_id: u.id,
+                    name: match &o.label {
+                        Some(l) => format!("{} ({})", u.name, l.trim()),
+                        None => format!("{} (number {})", u.name, i + 2),
+                    },
+                    phone: o.number.clone(),
+                });
+                Resolved::Phones {
+                    together: u.ring_phones == crate::user::RingPhones::Together,
+                    each: std::iter::once(first).chain(others).collect(),
+                }
+            }
             Some(phone) => Resolved::Responder(Responder {
                 user_id: u.id,
                 name: u.name.clone(),

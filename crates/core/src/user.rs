@@ -11,6 +11,9 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub phone: Option<PhoneNumber>,
+    /// More numbers, tried after `phone` (or with it).
+    pub other_phones: Vec<OtherPhone>,
+    pub ring_phones: RingPhones,
     /// Where they are: the zone their local time is shown in.
     pub time_zone: Zone,
     /// How the dashboard writes times for them.
@@ -30,10 +33,94 @@ pub struct NewUser {
     pub name: String,
     pub email: String,
     pub phone: Option<PhoneNumber>,
+    /// See [`User::other_phones`].
+    pub other_phones: Vec<OtherPhone>,
+    pub ring_phones: RingPhones,
     pub time_zone: Zone,
     /// 24-hour unless they chose otherwise.
     pub clock: Clock,
     pub slack_user_id: Option<String>,
+}
+
+/// One more number a responder can be reached on, with what it is ("desk", "landline").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPhone {
+    pub number: PhoneNumber,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// How a routing step rings a responder who has more than one number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RingPhones {
+    /// One after another, in order, sharing the step's ring time.
+    #[default]
+    InOrder,
+    /// All at the same time; the first to answer takes the call.
+    Together,
+}
+
+impl RingPhones {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InOrder => "in_order",
+            Self::Together => "together",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s {
+            "in_order" => Ok(Self::InOrder),
+            "together" => Ok(Self::Together),
+            other => Err(DomainError::new(
+                "ring_phones",
+                format!("'{other}' is not one of: in_order, together"),
+            )),
+        }
+    }
+}
+
+/// At most this many numbers besides their first a responder can have.
+pub const MAX_OTHER_PHONES: usize = 4;
+
+/// Checks a responder's other numbers: E.164, labelled in at most 30 characters, none twice
+/// and none their first number.
+pub fn check_other_phones(
+    first: Option<&PhoneNumber>,
+    others: &[OtherPhone],
+) -> Result<(), DomainError> {
+    if others.len() > MAX_OTHER_PHONES {
+        return Err(DomainError::new(
+            "other_phones",
+            format!("at most {MAX_OTHER_PHONES} numbers besides the first"),
+        ));
+    }
+    if first.is_none() && !others.is_empty() {
+        return Err(DomainError::new(
+            "other_phones",
+            "needs a first number (phone) before more",
+        ));
+    }
+    for (i, o) in others.iter().enumerate() {
+        if Some(&o.number) == first || others[..i].iter().any(|p| p.number == o.number) {
+            return Err(DomainError::new(
+                format!("other_phones[{i}].number"),
+                format!("{} is named twice", o.number),
+            ));
+        }
+        if let Some(l) = &o.label {
+            let l = l.trim();
+            if l.is_empty() || l.chars().count() > 30 || l.chars().any(char::is_control) {
+                return Err(DomainError::new(
+                    format!("other_phones[{i}].label"),
+                    "must be 1 to 30 characters",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a Slack user id (`U…` or `W…`, capitals and digits).
@@ -128,6 +215,8 @@ impl NewUser {
             name: name.to_owned(),
             email: email.to_owned(),
             phone,
+            other_phones: vec![],
+            ring_phones: RingPhones::InOrder,
             time_zone,
             clock: Clock::default(),
             slack_user_id: None,

@@ -45,6 +45,12 @@ where
             .map(|p| PhoneNumber::parse(&p))
             .transpose()
             .map_err(|_| bad("phone"))?,
+        other_phones: from_json(&col::<R, String>(r, "other_phones")?)?,
+        ring_phones: switchboard_core::user::RingPhones::parse(&col::<R, String>(
+            r,
+            "ring_phones",
+        )?)
+        .map_err(|_| bad("ring_phones"))?,
         time_zone: zone(r)?,
         clock: switchboard_core::user::Clock::parse(&col::<R, String>(r, "clock")?)
             .map_err(|_| bad("clock"))?,

@@ -177,7 +177,7 @@ pub(super) fn ended(
         Some((why, legs)) => {
             t.log(EventKind::Decision, why);
             let legs: Vec<usize> = legs.iter().map(|&i| call.attempts[i].leg).collect();
-            let secs = ring_timeout(call, line);
+            let secs = ring_timeout(call, line, step);
             start_round(call, line, step, &legs, secs, now, t);
         }
         None => next_step(call, line, step + 1, now, t),
@@ -236,7 +236,8 @@ fn ring_again(
     // on, the dial's result does not tell; they rang at least until the pickup. If that was
     // before the end of the ring time, they are rung again: a person who could still accept
     // must not lose to a voicemail.
-    let timeout = ring_timeout(call, line);
+    let step = call.attempts[round[0]].step;
+    let timeout = ring_timeout(call, line, step);
     let round_start = round.iter().map(|&i| call.attempts[i].started_at).min()?;
     let first_pickup = refused
         .iter()
@@ -290,9 +291,12 @@ pub(super) fn next_step(
     }
 }
 
-/// How long each step of this call rings: the chosen menu option's ring time, else the
-/// line's.
-pub(super) fn ring_timeout(call: &Call, line: &Line) -> u32 {
+/// How long step `step` of this call rings: its own share (one of a responder's numbers
+/// tried in order), else the chosen menu option's ring time, else the line's.
+pub(super) fn ring_timeout(call: &Call, line: &Line, step: usize) -> u32 {
+    if let Some(secs) = call.plan.steps.get(step).and_then(|s| s.ring_secs) {
+        return secs;
+    }
     call.plan
         .choice
         .as_ref()
@@ -304,7 +308,15 @@ pub(super) fn ring_timeout(call: &Call, line: &Line) -> u32 {
 
 pub(super) fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t: &mut Transition) {
     let legs: Vec<usize> = (0..call.plan.steps[step].legs().count()).collect();
-    start_round(call, line, step, &legs, ring_timeout(call, line), now, t);
+    start_round(
+        call,
+        line,
+        step,
+        &legs,
+        ring_timeout(call, line, step),
+        now,
+        t,
+    );
 }
 
 /// Rings `legs` of `step` for `secs` seconds: one attempt each, one dial.
@@ -402,7 +414,7 @@ pub(super) fn resume_dial(call: &Call, line: &Line, step: usize) -> Instruction 
     if legs.is_empty() {
         return Instruction::Hangup;
     }
-    dial_instruction(call, line, step, &legs, ring_timeout(call, line))
+    dial_instruction(call, line, step, &legs, ring_timeout(call, line, step))
 }
 
 pub fn skip_words(r: crate::plan::SkipReason) -> &'static str {

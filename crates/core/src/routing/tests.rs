@@ -16,6 +16,8 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
             name: name.into(),
             email: format!("{name}@example.com"),
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
+            other_phones: vec![],
+            ring_phones: crate::user::RingPhones::InOrder,
             time_zone: crate::Zone::utc(),
             clock: crate::user::Clock::H24,
             slack_user_id: None,

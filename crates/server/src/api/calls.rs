@@ -109,12 +109,12 @@ pub(crate) fn voicemail_transcript(
 
 /// Names of the responders a call's plan mentions, for display.
 fn plan_names(c: &Call) -> HashMap<i64, String> {
-    c.plan
-        .steps
-        .iter()
-        .flat_map(|s| s.legs())
-        .map(|r| (r.user_id.0, r.name.clone()))
-        .collect()
+    // A responder's first leg carries their name; their other numbers' legs add a label.
+    let mut names = HashMap::new();
+    for r in c.plan.steps.iter().flat_map(|s| s.legs()) {
+        names.entry(r.user_id.0).or_insert_with(|| r.name.clone());
+    }
+    names
 }
 
 /// The full view of one call.

@@ -11,8 +11,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::account::{Access, Role};
-use switchboard_core::user::{Clock, NewUser, User};
-use switchboard_core::UserId;
+use switchboard_core::user::{Clock, NewUser, OtherPhone, RingPhones, User};
+use switchboard_core::{PhoneNumber, UserId};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,12 +20,53 @@ pub struct UserInput {
     name: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    /// More numbers, tried after `phone` (or with it): `[{number, label?}]`, replacing the list.
+    other_phones: Option<Vec<OtherPhoneInput>>,
+    /// `in_order` (the default) or `together`.
+    ring_phones: Option<String>,
     time_zone: Option<String>,
     /// `24h` (the default) or `12h`: how the dashboard writes their times.
     clock: Option<String>,
     /// Their Slack member id (`U…`), or `null`: a Slack app's buttons act as them.
     #[serde(default, deserialize_with = "super::lines::explicit_null")]
     slack_user_id: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPhoneInput {
+    number: String,
+    label: Option<String>,
+}
+
+/// Applies the phones of `input` over `new` (whose `phone` is set), each problem by place.
+fn set_phones(
+    new: &mut NewUser,
+    others: Option<Vec<OtherPhoneInput>>,
+    ring: Option<&str>,
+    cur: Option<&User>,
+) -> ApiResult<()> {
+    new.other_phones = match others {
+        Some(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| {
+                Ok(OtherPhone {
+                    number: PhoneNumber::parse(&o.number).map_err(|m| {
+                        switchboard_core::DomainError::new(format!("other_phones[{i}].number"), m)
+                    })?,
+                    label: o.label.map(|l| l.trim().to_owned()),
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?,
+        None => cur.map(|u| u.other_phones.clone()).unwrap_or_default(),
+    };
+    new.ring_phones = match ring {
+        Some(r) => RingPhones::parse(r)?,
+        None => cur.map(|u| u.ring_phones).unwrap_or_default(),
+    };
+    switchboard_core::user::check_other_phones(new.phone.as_ref(), &new.other_phones)?;
+    Ok(())
 }
 
 /// The API's view of a user.
@@ -35,6 +76,8 @@ pub fn user_json(u: &User) -> Value {
         "name": u.name,
         "email": u.email,
         "phone": u.phone,
+        "other_phones": u.other_phones,
+        "ring_phones": u.ring_phones,
         "time_zone": u.time_zone,
         "clock": u.clock,
         "slack_user_id": u.slack_user_id,
@@ -78,6 +121,12 @@ pub async fn create_user(
     if let Some(c) = &input.clock {
         new.clock = Clock::parse(c)?;
     }
+    set_phones(
+        &mut new,
+        input.other_phones,
+        input.ring_phones.as_deref(),
+        None,
+    )?;
     if let Some(Some(id)) = &input.slack_user_id {
         new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
     }
@@ -150,7 +199,7 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         .map_err(ApiError::store("user"))?;
     let phone = match input.phone {
         Some(p) => Some(p),
-        None => cur.phone.map(|p| p.to_string()),
+        None => cur.phone.as_ref().map(|p| p.to_string()),
     };
     let mut new = NewUser::validate(
         input.name.as_deref().unwrap_or(&cur.name),
@@ -162,6 +211,12 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         Some(c) => Clock::parse(c)?,
         None => cur.clock,
     };
+    set_phones(
+        &mut new,
+        input.other_phones,
+        input.ring_phones.as_deref(),
+        Some(&cur),
+    )?;
     new.slack_user_id = match &input.slack_user_id {
         Some(Some(id)) => Some(switchboard_core::user::check_slack_user(id)?),
         Some(None) => None,

@@ -26,6 +26,7 @@ mod menus;
 mod numbers;
 mod object_storage;
 mod pages;
+mod phones;
 mod pins;
 mod retention;
 mod schedule_groups;

@@ -2,7 +2,7 @@
 
 use super::driver::sql;
 use super::{found, Backend, SqlStore};
-use crate::codec::ms;
+use crate::codec::{ms, to_json};
 use crate::rows;
 use jiff::Timestamp;
 use switchboard_core::store::StoreResult;
@@ -14,8 +14,9 @@ impl<B: Backend> SqlStore<B> {
         let row = self
             .write_one(
                 sql(
-                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id,
+                         other_phones, ring_phones)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
@@ -23,7 +24,9 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.time_zone.name())
                 .bind(ms(now))
                 .bind(u.clock.as_str())
-                .bind(u.slack_user_id.as_deref()),
+                .bind(u.slack_user_id.as_deref())
+                .bind(to_json(&u.other_phones))
+                .bind(u.ring_phones.as_str()),
             )
             .await?;
         rows::user(&row)
@@ -49,8 +52,8 @@ impl<B: Backend> SqlStore<B> {
             .write_one(
                 sql(
                     "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5,
-                         slack_user_id = $6
-                     WHERE id = $7 RETURNING *",
+                         slack_user_id = $6, other_phones = $7, ring_phones = $8
+                     WHERE id = $9 RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
@@ -58,6 +61,8 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.time_zone.name())
                 .bind(u.clock.as_str())
                 .bind(u.slack_user_id.as_deref())
+                .bind(to_json(&u.other_phones))
+                .bind(u.ring_phones.as_str())
                 .bind(id.0),
             )
             .await?;
