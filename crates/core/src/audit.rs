@@ -48,9 +48,10 @@ pub const MASKED: &str = "[secret]";
 
 /// Keys whose values are secrets, or URLs that carry one (a line's webhook URLs hold its
 /// token, a calendar feed's URL is its secret).
-const SECRET_KEYS: [&str; 17] = [
+const SECRET_KEYS: [&str; 18] = [
     "password",
     "pin",
+    "callback_pin",
     "password_hash",
     "auth_token",
     "token",

@@ -70,6 +70,20 @@ pub struct Plan {
     /// Whose PIN the caller entered at the line's PIN gate (its label, never the digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_label: Option<String>,
+    /// A responder calling someone back as the hotline: who (once their PIN was checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallBack>,
+}
+
+/// A responder who called the line from their own phone and proved it with their PIN, to
+/// call someone back with the line's number as caller ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallBack {
+    pub by: UserId,
+    pub name: String,
+    /// The line's most recent caller nobody answered, offered as key 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_unanswered: Option<String>,
 }
 
 /// The option a caller chose in the line's menu (or got by default).
@@ -163,6 +177,7 @@ impl Plan {
             after_hours: false,
             choice: None,
             pin_label: None,
+            callback: None,
         }
     }
 
@@ -174,6 +189,7 @@ impl Plan {
             after_hours: false,
             choice: None,
             pin_label: None,
+            callback: None,
         }
     }
 

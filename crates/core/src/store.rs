@@ -382,6 +382,14 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user(&self, id: UserId) -> StoreResult<User>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn update_user(&self, id: UserId, user: &NewUser) -> StoreResult<User>;
+    /// Sets (its hash) or clears the PIN a user calls back as a hotline with.
+    async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()>;
+    /// The hash of the PIN a user calls back as a hotline with, if they set one.
+    async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>>;
+    /// The user with a call-back PIN whose first or other number is `number` (`NotFound`).
+    async fn callback_user(&self, number: &str) -> StoreResult<User>;
+    /// The caller of `line`'s most recent call nobody answered, not a call back.
+    async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>>;
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
 
     /// Creates an account: a user with a role and a password hash.

@@ -24,6 +24,8 @@ pub struct User {
     pub role: crate::account::Role,
     /// Whether they can log in with a password.
     pub has_password: bool,
+    /// Whether they set a PIN to call back as a hotline from their own phone.
+    pub has_callback_pin: bool,
     pub created_at: Timestamp,
 }
 

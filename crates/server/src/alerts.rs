@@ -90,14 +90,7 @@ pub async fn send_alert(state: &AppState, job: &Job) -> Result<(), JobError> {
         .next();
     let incident_state = incident.as_ref().map(|i| (i.id.0, i.status));
     let urls = crate::urls::Urls::new(&state.config.public_url);
-    let answered_by = call.answered_by.and_then(|u| {
-        call.plan
-            .steps
-            .iter()
-            .flat_map(|s| s.legs())
-            .find(|r| r.user_id == u)
-            .map(|r| r.name.clone())
-    });
+    let answered_by = call.answered_by_name();
     let alert = Alert {
         line,
         caller_number: call.caller.number.clone(),

@@ -60,6 +60,7 @@ impl<'a> Urls<'a> {
             }
             Callback::Menu => format!("{base}/menu"),
             Callback::Pin => format!("{base}/pin"),
+            Callback::CallBack => format!("{base}/callback"),
             Callback::Transcript => format!("{base}/transcript"),
         }
     }

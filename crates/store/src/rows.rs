@@ -57,6 +57,7 @@ where
         slack_user_id: col(r, "slack_user_id")?,
         role: Role::parse(&col::<R, String>(r, "role")?).ok_or_else(|| bad("role"))?,
         has_password: col::<R, Option<String>>(r, "password_hash")?.is_some(),
+        has_callback_pin: col::<R, Option<String>>(r, "callback_pin")?.is_some(),
         created_at: ts(col(r, "created_at")?)?,
     })
 }

@@ -125,6 +125,7 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
             after_hours: false,
             choice: None,
             pin_label: None,
+            callback: None,
         },
         phase: Phase::Dialing { step: 0 },
         outcome: Outcome::InProgress,

@@ -112,6 +112,9 @@ pub enum VoicemailReason {
 pub enum Phase {
     /// The caller is asked for one of the line's PINs (`tries`: wrong ones entered so far).
     Pin { tries: u8 },
+    /// A responder calling the line from their own phone: asked for their PIN
+    /// (`choosing: false`), then for whom to call back as the hotline (`choosing: true`).
+    CallBack { choosing: bool, tries: u8 },
     /// The caller is hearing the line's menu (`tries`: wrong keys pressed so far).
     Menu { tries: u8 },
     /// Dialing the plan step with this index.
@@ -172,6 +175,12 @@ impl Call {
             return self.text_path();
         }
         let mut parts: Vec<String> = Vec::new();
+        if let Some(cb) = &self.plan.callback {
+            parts.push(match self.attempts.is_empty() {
+                true => format!("{} called the line as a responder", cb.name),
+                false => format!("{} called back as the hotline", cb.name),
+            });
+        }
         if let Some(label) = &self.plan.pin_label {
             parts.push(format!("PIN of {label}"));
         }
@@ -254,6 +263,21 @@ impl Call {
             }
         }
         parts.join(" → ")
+    }
+
+    /// The name of the responder who answered: the one calling back, or the person of the
+    /// first leg that is theirs (their other numbers' legs add a label).
+    pub fn answered_by_name(&self) -> Option<String> {
+        let u = self.answered_by?;
+        if let Some(cb) = self.plan.callback.as_ref().filter(|c| c.by == u) {
+            return Some(cb.name.clone());
+        }
+        self.plan
+            .steps
+            .iter()
+            .flat_map(|s| s.legs())
+            .find(|r| r.user_id == u)
+            .map(|r| r.name.clone())
     }
 
     /// The latest attempt on leg `leg` of plan step `step`, if it was dialed.

@@ -281,6 +281,17 @@ pub(super) fn next_step(
     }
     match call.plan.next_dialable(from) {
         Some((step, _)) => dial(call, line, step, now, t),
+        // A call back nobody answered ends there: no voicemail on one's own hotline.
+        None if call.plan.callback.is_some() => {
+            call.phase = Phase::Done;
+            call.outcome = Outcome::Missed;
+            t.log(EventKind::Decision, "Nobody answered the call back");
+            t.instructions.push(Instruction::Say(system_message(
+                "Nobody answered. Goodbye.",
+                &line.messages.welcome,
+            )));
+            t.instructions.push(Instruction::Hangup);
+        }
         None => {
             t.log(
                 EventKind::Decision,
@@ -355,7 +366,7 @@ fn start_round(
             ended_at: None,
             duration_secs: None,
             leg_id: None,
-            screening: Screening::start(line.screening),
+            screening: Screening::start(line.screening && call.plan.callback.is_none()),
             picked_up_at: None,
         });
     }
@@ -377,13 +388,16 @@ pub(super) fn dial_instruction(
     // the line's number that was called, which their phone may let through Do Not Disturb.
     let hotline = line.number_called(&call.called);
     let caller_id = match line.caller_id {
+        // A responder calling someone back shows the hotline, never their own number.
+        _ if call.plan.callback.is_some() => hotline.to_string(),
         crate::line::CallerIdMode::Hotline => hotline.to_string(),
         crate::line::CallerIdMode::Caller => PhoneNumber::from_provider(&call.caller.number)
             .map_or_else(|_| hotline.to_string(), |n| n.to_string()),
     };
     // Screening asks on pickup; so does a step of several legs, to learn which leg answered,
     // and a line showing its own number, to tell the responder who is calling.
-    let asks = line.screening || several || line.caller_id == crate::line::CallerIdMode::Hotline;
+    let asks = (line.screening || several || line.caller_id == crate::line::CallerIdMode::Hotline)
+        && call.plan.callback.is_none();
     Instruction::Dial {
         legs: legs
             .iter()
@@ -403,7 +417,7 @@ pub(super) fn dial_instruction(
             kind: RecordingKind::Call,
         },
         picked_up: asks.then_some(Callback::Screen { step, leg: None }),
-        screening: line.screening,
+        screening: line.screening && call.plan.callback.is_none(),
     }
 }
 

@@ -38,6 +38,13 @@ pub(super) fn ended(
                     "The caller hung up while a responder was ringing",
                 );
             }
+            Phase::CallBack { .. } => {
+                call.outcome = Outcome::Abandoned;
+                t.log(
+                    EventKind::Decision,
+                    "The responder hung up before calling anyone back",
+                );
+            }
             // Nobody was paged for a caller who never got through the PIN gate.
             Phase::Pin { .. } => {
                 call.outcome = Outcome::Rejected;

@@ -23,6 +23,8 @@ pub enum Callback {
     Menu,
     /// The PIN the caller entered at the line's PIN gate (or none).
     Pin,
+    /// What a responder calling the line entered: their PIN, then whom to call back.
+    CallBack,
     /// The carrier's transcript of the voicemail.
     Transcript,
 }
@@ -146,6 +148,16 @@ pub enum Event {
     },
     /// The caller entered `digits` at the PIN gate (`None`: nothing in time).
     PinEntered { digits: Option<String> },
+    /// A responder calling the line entered their PIN (`None`: nothing in time); the shell
+    /// checked it (`verified`) and looked up the line's most recent unanswered caller.
+    CallBackPin {
+        entered: bool,
+        verified: bool,
+        last_unanswered: Option<String>,
+    },
+    /// A responder who proved it chose whom to call back: `1` for the last unanswered caller,
+    /// or a number with its country code (`None`: nothing in time).
+    CallBackTarget { digits: Option<String> },
     /// The voicemail prompt finished (the `<Record action>` request).
     VoicemailTaken {
         caller_gone: bool,

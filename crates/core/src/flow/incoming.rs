@@ -47,7 +47,7 @@ pub fn refusal(line: &Line, caller: &str, recent: u64) -> Option<String> {
     })
 }
 
-fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
+pub(super) fn record(line: &Line, new: NewCall, plan: Plan, now: Timestamp) -> Call {
     let simulated = new
         .provider_call_id
         .starts_with(crate::call::SIMULATED_PREFIX);

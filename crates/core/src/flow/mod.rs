@@ -20,6 +20,7 @@ use crate::line::{Line, Message};
 use crate::PhoneNumber;
 use jiff::Timestamp;
 
+mod callback;
 mod dial;
 mod ended;
 mod event;
@@ -31,6 +32,7 @@ mod screening;
 mod start;
 mod voicemail;
 
+pub use callback::responder_calls;
 pub use dial::skip_words;
 pub use event::{Callback, DialLeg, DialStatus, Event, Instruction};
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
@@ -107,8 +109,10 @@ pub fn handle(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tra
             r.has_media = false;
         }
     }
-    if !was_over && call.ended_at.is_some() && call.outcome != Outcome::Rejected && !call.simulated
-    {
+    // A responder's call back is in the log, not announced: it is not a call for help.
+    let alerting =
+        call.outcome != Outcome::Rejected && !call.simulated && call.plan.callback.is_none();
+    if !was_over && call.ended_at.is_some() && alerting {
         t.jobs.extend(
             line.channels
                 .iter()
@@ -159,6 +163,12 @@ fn apply_event(call: &mut Call, line: &Line, event: Event, now: Timestamp) -> Tr
             menu::answered(call, line, digits, plans, now, &mut t)
         }
         Event::PinEntered { digits } => pin::entered(call, line, digits, now, &mut t),
+        Event::CallBackPin {
+            entered,
+            verified,
+            last_unanswered,
+        } => callback::pin(call, line, entered, verified, last_unanswered, now, &mut t),
+        Event::CallBackTarget { digits } => callback::target(call, line, digits, now, &mut t),
         Event::VoicemailTaken { .. } => voicemail::taken(call, line, event, &mut t),
         Event::Recording(report) => voicemail::recording(call, report, &mut t),
         Event::FailsafeServed { what, cause, dial } => {
@@ -180,6 +190,7 @@ pub fn resume(call: &Call, line: &Line) -> Vec<Instruction> {
             voicemail::voicemail_instructions_for(line, call.plan.choice.as_ref(), reason)
         }
         Phase::Pin { .. } => vec![pin::instruction(line)],
+        Phase::CallBack { choosing, .. } => callback::instructions(call, line, choosing),
         Phase::Menu { .. } => match &line.menu {
             Some(m) => vec![menu::instruction(m)],
             // The menu is gone: the caller can still leave a message.

@@ -86,7 +86,12 @@ pub struct CallIncident {
 /// What the ended `call` of `line` asks of incidents (nothing for a refused, test or
 /// simulated call, or when the line opens none).
 pub fn on_call_end(call: &Call, line: &Line, policy: &IncidentPolicy) -> Option<CallIncident> {
-    if call.test_call || call.simulated || policy.open == OpenOn::Never {
+    // A responder's call back is no call for help.
+    if call.test_call
+        || call.simulated
+        || policy.open == OpenOn::Never
+        || call.plan.callback.is_some()
+    {
         return None;
     }
     let number = call.caller.number.clone();

@@ -23,6 +23,7 @@ fn user(id: i64, name: &str, phone: Option<&str>) -> (UserId, User) {
             slack_user_id: None,
             role: crate::account::Role::Member,
             has_password: false,
+            has_callback_pin: false,
             created_at: Timestamp::UNIX_EPOCH,
         },
     )

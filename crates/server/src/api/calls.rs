@@ -109,8 +109,12 @@ pub(crate) fn voicemail_transcript(
 
 /// Names of the responders a call's plan mentions, for display.
 fn plan_names(c: &Call) -> HashMap<i64, String> {
-    // A responder's first leg carries their name; their other numbers' legs add a label.
+    // A responder's first leg carries their name; their other numbers' legs add a label;
+    // someone calling back is named as themselves, not as the number they called.
     let mut names = HashMap::new();
+    if let Some(cb) = &c.plan.callback {
+        names.insert(cb.by.0, cb.name.clone());
+    }
     for r in c.plan.steps.iter().flat_map(|s| s.legs()) {
         names.entry(r.user_id.0).or_insert_with(|| r.name.clone());
     }

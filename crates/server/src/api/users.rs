@@ -24,6 +24,10 @@ pub struct UserInput {
     other_phones: Option<Vec<OtherPhoneInput>>,
     /// `in_order` (the default) or `together`.
     ring_phones: Option<String>,
+    /// 4 to 8 digits: the PIN they call back as a hotline with from their own phone (`null`
+    /// removes it). Stored as a hash, never shown.
+    #[serde(default, deserialize_with = "super::lines::explicit_null")]
+    callback_pin: Option<Option<String>>,
     time_zone: Option<String>,
     /// `24h` (the default) or `12h`: how the dashboard writes their times.
     clock: Option<String>,
@@ -69,6 +73,41 @@ fn set_phones(
     Ok(())
 }
 
+/// The call-back PIN change `input` asks for, checked: `Some(Some(hash))` sets one,
+/// `Some(None)` removes it, `None` leaves it.
+async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<Option<Option<String>>> {
+    match input {
+        None => Ok(None),
+        Some(None) => Ok(Some(None)),
+        Some(Some(pin)) => {
+            if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ApiError::Invalid(switchboard_core::DomainError::new(
+                    "callback_pin",
+                    "must be 4 to 8 digits",
+                )));
+            }
+            let hash = crate::accounts::password::hash(pin)
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(Some(Some(hash)))
+        }
+    }
+}
+
+async fn store_callback_pin(
+    s: &AppState,
+    id: UserId,
+    pin: Option<Option<String>>,
+) -> ApiResult<()> {
+    if let Some(hash) = pin {
+        s.store
+            .set_callback_pin(id, hash.as_deref())
+            .await
+            .map_err(ApiError::store("user"))?;
+    }
+    Ok(())
+}
+
 /// The API's view of a user.
 pub fn user_json(u: &User) -> Value {
     json!({
@@ -83,6 +122,7 @@ pub fn user_json(u: &User) -> Value {
         "slack_user_id": u.slack_user_id,
         "role": u.role,
         "can_log_in": u.has_password,
+        "has_callback_pin": u.has_callback_pin,
         "created_at": u.created_at,
     })
 }
@@ -130,11 +170,20 @@ pub async fn create_user(
     if let Some(Some(id)) = &input.slack_user_id {
         new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
     }
-    let user = s
+    let pin = callback_pin(&input.callback_pin).await?;
+    let mut user = s
         .store
         .create_user(&new, s.clock.now())
         .await
         .map_err(ApiError::store("user"))?;
+    if pin.is_some() {
+        store_callback_pin(&s, user.id, pin).await?;
+        user = s
+            .store
+            .get_user(user.id)
+            .await
+            .map_err(ApiError::store("user"))?;
+    }
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
@@ -222,11 +271,20 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         Some(None) => None,
         None => cur.slack_user_id.clone(),
     };
-    let u = s
+    let pin = callback_pin(&input.callback_pin).await?;
+    let mut u = s
         .store
         .update_user(id, &new)
         .await
         .map_err(ApiError::store("user"))?;
+    if pin.is_some() {
+        store_callback_pin(s, id, pin).await?;
+        u = s
+            .store
+            .get_user(id)
+            .await
+            .map_err(ApiError::store("user"))?;
+    }
     Ok(Json(user_json(&u)))
 }
 

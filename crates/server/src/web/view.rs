@@ -134,14 +134,7 @@ pub fn location(c: &Call) -> String {
 }
 
 pub fn row(c: &Call, lines: &HashMap<LineId, String>, local: &Local, media: String) -> CallRow {
-    let answered = c.answered_by.and_then(|u| {
-        c.plan
-            .steps
-            .iter()
-            .flat_map(|s| s.legs())
-            .find(|r| r.user_id == u)
-            .map(|r| r.name.clone())
-    });
+    let answered = c.answered_by_name();
     CallRow {
         id: c.id.0,
         when: time(c.started_at, local),

@@ -16,7 +16,7 @@ use switchboard_core::flow::{self, Event, Instruction, Transition};
 use switchboard_core::line::Line;
 use switchboard_core::plan::Plan;
 use switchboard_core::store::StoreError;
-use switchboard_core::CallId;
+use switchboard_core::{CallId, PhoneNumber};
 
 /// What a voice webhook answers: the provider's document, or a failure for the guard.
 type Voice = Result<Response, Failure>;
@@ -83,7 +83,19 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             caller: incoming.caller.clone(),
             to: incoming.to.clone(),
         };
-        let (call, t) = flow::incoming(&v.line, new, plan, refused.as_deref(), now);
+        // A responder with a call-back PIN calling from their own number is asked for it.
+        let responder = match (&refused, PhoneNumber::parse(number)) {
+            (None, Ok(n)) => match st.store.callback_user(n.as_str()).await {
+                Ok(u) => Some((u.id, u.name)),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            _ => None,
+        };
+        let (call, t) = match responder {
+            Some(r) => flow::responder_calls(&v.line, new, r, plan, now),
+            None => flow::incoming(&v.line, new, plan, refused.as_deref(), now),
+        };
         let first = format!(
             "Incoming {} call from {} to {}",
             v.provider.name(),
@@ -279,6 +291,44 @@ pub async fn pin_entered(State(st): State<AppState>, c: OnCall<true>) -> Voice {
     let digits = c.v.form.non_empty("Digits").map(str::to_owned);
     let what = "PIN entered (digits not logged)".to_owned();
     answer(&st, c, Event::PinEntered { digits }, what).await
+}
+
+/// `POST …/calls/{call}/callback`: what a responder calling the line entered: their PIN
+/// (checked here against its hash), then whom to call back. The digits are never logged.
+pub async fn callback_keys(State(st): State<AppState>, c: OnCall<true>) -> Voice {
+    let digits = c.v.form.non_empty("Digits").map(str::to_owned);
+    let event = match c.call.phase {
+        switchboard_core::call::Phase::CallBack { choosing: true, .. } => {
+            Event::CallBackTarget { digits }
+        }
+        _ => {
+            let entered = digits.as_deref().map(|d| d.trim().trim_end_matches('#'));
+            let by = c.call.plan.callback.as_ref().map(|cb| cb.by);
+            let verified = match (by, entered.filter(|d| !d.is_empty())) {
+                (Some(u), Some(pin)) => match st.store.callback_pin(u).await? {
+                    Some(hash) => crate::accounts::password::verify(pin, &hash).await,
+                    None => false,
+                },
+                _ => false,
+            };
+            let last_unanswered = match verified {
+                true => st.store.last_unanswered_caller(c.v.line.id).await?,
+                false => None,
+            };
+            Event::CallBackPin {
+                entered: entered.is_some_and(|d| !d.is_empty()),
+                verified,
+                last_unanswered,
+            }
+        }
+    };
+    answer(
+        &st,
+        c,
+        event,
+        "Call back: keys entered (digits not logged)".to_owned(),
+    )
+    .await
 }
 
 /// `POST …/calls/{call}/transcript`: the carrier's transcript of the call's voicemail.

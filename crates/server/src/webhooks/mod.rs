@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/{provider}/{token}/calls/{call}/pin",
             post(calls::pin_entered),
         )
+        .route(
+            "/{provider}/{token}/calls/{call}/callback",
+            post(calls::callback_keys),
+        )
         .route_layer(axum::middleware::from_fn_with_state(state, guard::voice))
         .merge(callbacks)
 }
@@ -95,6 +99,7 @@ fn kind_of(path: &str) -> &'static str {
         [_, _, "calls", _, "screen", _] => "screen",
         [_, _, "calls", _, "menu"] => "menu",
         [_, _, "calls", _, "pin"] => "pin",
+        [_, _, "calls", _, "callback"] => "callback",
         [_, _, "calls", _, "transcript"] => "transcript",
         [_, _, "calls", _, "screen", _, "result"] => "screen_result",
         _ => "other",

@@ -248,7 +248,8 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
             Ok(call) => outcome(calls::recording_event(state, &v, call, parts[5], Some(at)).await),
             Err(f) => failure(f),
         },
-        kind @ ("dial" | "voicemail" | "screen" | "screen_result" | "menu" | "pin") => {
+        kind
+        @ ("dial" | "voicemail" | "screen" | "screen_result" | "menu" | "pin" | "callback") => {
             // The screening requests come from the responder's leg (as when live).
             let caller_leg = !kind.starts_with("screen");
             let stored = match calls::replayed_call(state, &v, parts[3], caller_leg).await {
@@ -273,6 +274,7 @@ async fn replay(state: &AppState, entry: &Entry) -> Replayed {
                 }
                 ("menu", _) => ("caller's menu key".to_owned(), None),
                 ("pin", _) => ("PIN the caller entered".to_owned(), None),
+                ("callback", _) => ("responder's call-back keys".to_owned(), None),
                 _ => ("end of the voicemail".to_owned(), None),
             };
             let note = webhook(&format!("The {what}"));

@@ -10,6 +10,7 @@ mod bad_input;
 mod binary;
 mod browser;
 mod browser_schedules;
+mod callback;
 mod calls;
 mod cli;
 mod cover_notices;

@@ -338,6 +338,23 @@ impl<B: Backend> SqlStore<B> {
         Ok((stored, created))
     }
 
+    /// The caller of the most recent call to `line` nobody answered (missed, abandoned or a
+    /// voicemail), leaving out responders' own calls back.
+    pub(super) async fn last_unanswered(&self, line: LineId) -> StoreResult<Option<String>> {
+        let q = sql(
+            "SELECT caller_number FROM calls WHERE line_id = $1 AND medium = 'voice'
+               AND outcome IN ('missed', 'abandoned', 'voicemail')
+               AND plan NOT LIKE '%\"callback\"%'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(line.0);
+        match self.read_one(q).await {
+            Ok(row) => Ok(Some(rows::col(&row, "caller_number")?)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Text conversations of `line` started since `since`, newest first, at most `limit`;
     /// only those of `sender` when given.
     pub(super) async fn conversations(

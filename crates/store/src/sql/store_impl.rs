@@ -30,6 +30,18 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.users().await
     }
+    async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()> {
+        self.put_callback_pin(id, hash).await
+    }
+    async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>> {
+        self.callback_pin_hash(id).await
+    }
+    async fn callback_user(&self, number: &str) -> StoreResult<User> {
+        self.user_with_callback_number(number).await
+    }
+    async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>> {
+        self.last_unanswered(line).await
+    }
     async fn update_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
         self.replace_user(id, u).await
     }

@@ -69,6 +69,30 @@ impl<B: Backend> SqlStore<B> {
         rows::user(&row)
     }
 
+    /// Sets (a hash) or clears the PIN `id` calls back as a hotline with.
+    pub(super) async fn put_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()> {
+        let q = sql("UPDATE users SET callback_pin = $1 WHERE id = $2 RETURNING id");
+        found(self.write_one(q.bind(hash).bind(id.0)).await)
+    }
+
+    /// The hash of the PIN `id` calls back as a hotline with.
+    pub(super) async fn callback_pin_hash(&self, id: UserId) -> StoreResult<Option<String>> {
+        let row = self
+            .read_one(sql("SELECT callback_pin FROM users WHERE id = $1").bind(id.0))
+            .await?;
+        crate::rows::col(&row, "callback_pin")
+    }
+
+    /// The user with a call-back PIN who has `number` as their first or another number.
+    pub(super) async fn user_with_callback_number(&self, number: &str) -> StoreResult<User> {
+        // Another number is in the JSON list as `"number":"+1…"`, quotes included.
+        let q = sql("SELECT * FROM users WHERE callback_pin IS NOT NULL
+               AND (phone = $1 OR other_phones LIKE $2) ORDER BY id LIMIT 1")
+        .bind(number)
+        .bind(format!("%\"{number}\"%"));
+        rows::user(&self.read_one(q).await?)
+    }
+
     pub(super) async fn user_with_slack_id(&self, slack_user: &str) -> StoreResult<User> {
         let q = sql("SELECT * FROM users WHERE slack_user_id = $1").bind(slack_user);
         rows::user(&self.read_one(q).await?)
