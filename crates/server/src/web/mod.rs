@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/test-mode/banner", get(banner_fragment))
         .route("/profile", get(profile::show).post(profile::save))
+        .route("/profile/phones", post(profile::save_phones))
         .route("/profile/tokens", post(profile::create_token))
         .route("/profile/tokens/{id}/revoke", post(profile::revoke_token))
         .route("/profile/sessions/{id}/end", post(profile::end_session))

@@ -39,6 +39,10 @@ pub struct ProfilePage {
     pub zone: String,
     pub twelve: bool,
     pub slack_user_id: String,
+    /// Their other numbers, one per line as `+14155550111 desk`.
+    pub other_phones: String,
+    pub ring_together: bool,
+    pub has_callback_pin: bool,
     pub new_token: Option<String>,
     pub tokens: Vec<TokenRow>,
     pub sessions: Vec<SessionRow>,
@@ -105,6 +109,18 @@ async fn page(
             zone: v.user.time_zone.name().to_owned(),
             twelve: v.user.clock == switchboard_core::user::Clock::H12,
             slack_user_id: v.user.slack_user_id.clone().unwrap_or_default(),
+            other_phones: v
+                .user
+                .other_phones
+                .iter()
+                .map(|o| match &o.label {
+                    Some(l) => format!("{} {l}", o.number),
+                    None => o.number.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            ring_together: v.user.ring_phones == switchboard_core::user::RingPhones::Together,
+            has_callback_pin: v.user.has_callback_pin,
             problem,
             new_token,
             tokens,
@@ -163,6 +179,60 @@ pub async fn save(
     .await
     {
         Ok(_) => Ok(Redirect::to("/profile").into_response()),
+        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhonesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    other_phones: String,
+    #[serde(default)]
+    ring_together: Option<String>,
+    #[serde(default)]
+    callback_pin: String,
+    #[serde(default)]
+    remove_callback_pin: Option<String>,
+}
+
+/// `POST /profile/phones`: one's other numbers, how they ring, and the call-back PIN, through
+/// `PATCH /api/v1/me`. An empty PIN field keeps the PIN as it is.
+pub async fn save_phones(
+    State(s): State<AppState>,
+    v: Viewer,
+    Form(f): Form<PhonesForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(&f.csrf)?;
+    let others: Vec<Value> = f
+        .other_phones
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((n, label)) => json!({ "number": n, "label": label.trim() }),
+            None => json!({ "number": l }),
+        })
+        .collect();
+    let mut body = json!({
+        "other_phones": others,
+        "ring_phones": if f.ring_together.is_some() { "together" } else { "in_order" },
+    });
+    if f.remove_callback_pin.is_some() {
+        body["callback_pin"] = json!(null);
+    } else if !f.callback_pin.trim().is_empty() {
+        body["callback_pin"] = json!(f.callback_pin.trim());
+    }
+    let input = super::input(body)?;
+    match crate::api::users::update_me(
+        State(s.clone()),
+        Extension(v.principal.clone()),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/profile#phones").into_response()),
         Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
     }
 }

@@ -54,6 +54,13 @@ pub struct SettingsPage {
     pub menu_default: String,
     pub menu_rows: Vec<super::menu_form::MenuRow>,
     pub draft_id: Option<i64>,
+    /// The line's other numbers, one per line.
+    pub other_numbers: String,
+    pub hotline_caller_id: bool,
+    pub text_reply: String,
+    pub text_unanswered: String,
+    /// The PIN gate's codes as shown: whose each is and how it ends (never the digits).
+    pub pins: Vec<String>,
 }
 
 async fn page(
@@ -149,6 +156,26 @@ async fn page(
                 .as_ref()
                 .map_or_else(|| "1".to_owned(), |m| m.default_key.to_string()),
             menu_rows: super::menu_form::rows(&options, l.menu.as_ref()),
+            other_numbers: l
+                .other_numbers
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            hotline_caller_id: l.caller_id == switchboard_core::line::CallerIdMode::Hotline,
+            text_reply: l.messages.text_reply.text.clone(),
+            text_unanswered: l.messages.text_unanswered.text.clone(),
+            pins: l
+                .pins
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} (ends in {})",
+                        p.label,
+                        &p.pin[p.pin.len().saturating_sub(2)..]
+                    )
+                })
+                .collect(),
         },
         fixing,
     )
@@ -239,6 +266,34 @@ fn patch(
             "severity": text("severity"),
         }}),
         Some("menu") => super::menu_form::patch(f, l, options)?,
+        Some("reach") => json!({
+            "other_numbers": lines_of(&text("other_numbers")),
+            "caller_id": if on("hotline_caller_id") { "hotline" } else { "caller" },
+            "messages": {
+                "text_reply": {"text": text("text_reply").trim()},
+                "text_unanswered": {"text": text("text_unanswered").trim()},
+            },
+        }),
+        Some("pins") if on("remove") => json!({"pins": []}),
+        Some("pins") => {
+            let mut pins = Vec::new();
+            for (i, row) in lines_of(&text("pins")).iter().enumerate() {
+                let Some((label, pin)) = row.rsplit_once(':') else {
+                    return Err(format!(
+                        "PIN line {}: write it as “Acme Corp: 2580” (whose it is, a colon, the digits)",
+                        i + 1
+                    ));
+                };
+                pins.push(json!({"label": label.trim(), "pin": pin.trim()}));
+            }
+            if pins.is_empty() {
+                return Err(
+                    "enter the PINs, one per line as “Acme Corp: 2580”, or tick “Remove the PIN gate”"
+                        .to_owned(),
+                );
+            }
+            json!({"pins": pins})
+        }
         Some("auth") if on("remove") => json!({"auth_token": null}),
         Some("auth") => {
             let t = text("auth_token");

@@ -183,6 +183,10 @@ async fn settings_forms_keep_what_the_member_cannot_see(app: TestApp) {
                 "routing": {"steps": steps, "ring_timeout_secs": 25},
                 "caller_rules": {"blocked": ["+1900*"], "allowed": ["+14155550111"],
                                  "flood_limit": {"calls": 3, "window_secs": 600}},
+                "other_numbers": ["+442071838750"],
+                "caller_id": "hotline",
+                "pins": [{"label": "Acme Corp", "pin": "4321"}],
+                "messages": {"text_reply": {"text": "We got it."}},
                 "business_hours": {
                     "time_zone": "Europe/Berlin",
                     "open": [
@@ -213,6 +217,7 @@ async fn settings_forms_keep_what_the_member_cannot_see(app: TestApp) {
         "general",
         "routing",
         "messages",
+        "reach",
         "callers",
         "hours",
         "incidents",

@@ -127,8 +127,51 @@ async fn bad_numbers_are_refused_by_place(app: TestApp) {
     assert_eq!(u["phone"], ALICE);
 }
 
+/// A responder manages their numbers and their call-back PIN on their profile page.
+async fn the_profile_page_sets_ones_phones_and_call_back_pin(app: TestApp) {
+    let cookie = crate::pages::owner_session(&app).await;
+    let (_, html) = crate::pages::page(&app, &cookie, "/profile").await;
+    let mut details = crate::pages::form_at(&html, "/profile");
+    crate::pages::set(&mut details, "phone", ALICE);
+    crate::pages::submit(&app, &cookie, "/profile", &details).await;
+    let (_, html) = crate::pages::page(&app, &cookie, "/profile").await;
+    let mut form = crate::pages::form_at(&html, "/profile/phones");
+    crate::pages::set(
+        &mut form,
+        "other_phones",
+        &format!("{ALICE_DESK} desk\n{ALICE_HOME}"),
+    );
+    crate::pages::set(&mut form, "callback_pin", "2468");
+    form.push(("ring_together".to_owned(), "true".to_owned()));
+    let after = crate::pages::submit(&app, &cookie, "/profile/phones", &form).await;
+    assert!(!after.contains("class=\"problem\""), "{after}");
+    let (_, me) = app.get("/users").await;
+    let me = me["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["phone"] == ALICE)
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        me["other_phones"],
+        json!([{ "number": ALICE_DESK, "label": "desk" }, { "number": ALICE_HOME }])
+    );
+    assert_eq!(me["ring_phones"], "together");
+    assert_eq!(me["has_callback_pin"], true);
+    // The page shows them back, never the PIN; a bad number is refused by its place.
+    let (_, html) = crate::pages::page(&app, &cookie, "/profile").await;
+    assert!(html.contains(&format!("{ALICE_DESK} desk")));
+    assert!(!html.contains("2468"));
+    let mut form = crate::pages::form_at(&html, "/profile/phones");
+    crate::pages::set(&mut form, "other_phones", "0800 FLOWERS");
+    let refused = crate::pages::submit(&app, &cookie, "/profile/phones", &form).await;
+    assert!(refused.contains("other_phones[0].number"), "{refused}");
+}
+
 crate::on_all!(
     each_number_is_tried_in_order_within_the_ring_time,
     every_number_rings_together_when_asked,
     bad_numbers_are_refused_by_place,
+    the_profile_page_sets_ones_phones_and_call_back_pin,
 );

@@ -139,7 +139,57 @@ async fn wrong_pins_are_limited_logged_and_page_nobody(app: TestApp) {
     assert_eq!(t.dialed, vec![ALICE]);
 }
 
+/// The settings page sets and replaces the PIN gate without ever showing the digits.
+async fn the_settings_page_sets_the_pin_gate_without_showing_it(app: TestApp) {
+    let line = gated(&app).await;
+    let cookie = crate::pages::owner_session(&app).await;
+    let path = format!("/lines/{}/settings", line["id"]);
+    let (status, html) = crate::pages::page(&app, &cookie, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Acme Corp (ends in 21)"), "{html}");
+    for digits in ["4321", "98765"] {
+        assert!(!html.contains(digits), "the page shows the PIN {digits}");
+    }
+    let mut form = crate::pages::form_fields(&html, "pins");
+    crate::pages::set(&mut form, "pins", "Initech: 55555\nno colon here");
+    let refused = crate::pages::submit(&app, &cookie, &path, &form).await;
+    assert!(refused.contains("PIN line 2: write it as"), "{refused}");
+    crate::pages::set(&mut form, "pins", "Initech: 55555\nUmbrella: 123");
+    let refused = crate::pages::submit(&app, &cookie, &path, &form).await;
+    assert!(
+        refused.contains("pins[1].pin") || refused.contains("4 to 8 digits"),
+        "{refused}"
+    );
+    let (_, kept) = app.get(&format!("/lines/{}", line["id"])).await;
+    assert_eq!(
+        kept["pins"].as_array().unwrap().len(),
+        2,
+        "a refused form changes nothing"
+    );
+    crate::pages::set(&mut form, "pins", "Initech: 55555");
+    crate::pages::submit(&app, &cookie, &path, &form).await;
+    let (_, now) = app.get(&format!("/lines/{}", line["id"])).await;
+    assert_eq!(
+        now["pins"],
+        json!([{ "label": "Initech", "pin_hint": "…55" }])
+    );
+    // Saved as shown (the digits field left empty), it is refused rather than emptied.
+    let (_, html) = crate::pages::page(&app, &cookie, &path).await;
+    let form = crate::pages::form_fields(&html, "pins");
+    let refused = crate::pages::submit(&app, &cookie, &path, &form).await;
+    assert!(
+        refused.contains("or tick “Remove the PIN gate”"),
+        "{refused}"
+    );
+    let mut form = crate::pages::form_fields(&html, "pins");
+    form.push(("remove".to_owned(), "true".to_owned()));
+    crate::pages::submit(&app, &cookie, &path, &form).await;
+    let (_, now) = app.get(&format!("/lines/{}", line["id"])).await;
+    assert_eq!(now["pins"], json!([]));
+}
+
 crate::on_all!(
     a_caller_with_a_valid_pin_gets_through_named_by_it,
     wrong_pins_are_limited_logged_and_page_nobody,
+    the_settings_page_sets_the_pin_gate_without_showing_it,
 );
