@@ -1,5 +1,5 @@
 //! Schedule and line JSON, as the API takes it, into core validation and the schedule
-//! engine: nothing panics, and a schedule that validates has a timeline without holes or
+//! engine (and a line's next opening): nothing panics, and a schedule that validates has a timeline without holes or
 //! overlaps that agrees with `on_call` at every shift's start.
 #![no_main]
 
@@ -20,6 +20,8 @@ struct LineJson {
     auth_token: Option<String>,
     retention_days: Option<u32>,
     menu: Option<switchboard_core::line::Menu>,
+    other_numbers: Option<Vec<PhoneNumber>>,
+    pins: Option<Vec<switchboard_core::line::LinePin>>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -63,11 +65,15 @@ fuzz_target!(|data: &[u8]| {
             incidents: Default::default(),
             team: None,
             menu: l.menu,
+            other_numbers: l.other_numbers.unwrap_or_default(),
+            caller_id: Default::default(),
+            pins: l.pins.unwrap_or_default(),
         };
         if let Ok(line) = line.validate() {
             let now: jiff::Timestamp = "2026-03-29T01:30:00Z".parse().unwrap();
             if let Some(b) = &line.business_hours {
                 let _ = b.is_open(now);
+                let _ = b.next_open(now);
             }
             let _ = line.caller_rules.blocks("+19005550100");
             let _ = line.caller_rules.allows("+19005550100");

@@ -1,4 +1,4 @@
-//! The TwiML and Plivo XML renderers: whatever the texts, voices, languages, caller ids and
+//! The TwiML and Plivo XML renderers (voice documents and replies to texts): whatever the texts, voices, languages, caller ids and
 //! URLs, the document is well-formed XML and every text reads back exactly as given (less
 //! the characters XML 1.0 cannot carry).
 #![no_main]
@@ -71,6 +71,12 @@ fuzz_target!(|data: &[u8]| {
             },
             transcribe: Some(Callback::Transcript),
         },
+        Instruction::AskForCode {
+            prompt: message.clone(),
+            timeout_secs: 10,
+            max_digits: 8,
+            action: Callback::Pin,
+        },
         Instruction::Hangup,
     ];
     let url_for = |c: Callback| format!("https://sb.example.com/{path}/{c:?}");
@@ -78,6 +84,26 @@ fuzz_target!(|data: &[u8]| {
         let p = switchboard_providers::voice(provider);
         let full = p.render(&instructions, &url_for);
         let reject = p.render(&[Instruction::Reject], &url_for);
+        // A reply to a text carries whatever the sender wrote, forwarded.
+        let texts_doc = p.render_texts(
+            &PhoneNumber::parse("+15005550006").unwrap(),
+            &[switchboard_core::text::OutText {
+                to: PhoneNumber::parse("+14155550101").unwrap(),
+                body: say.clone(),
+            }],
+        );
+        let sent = roxmltree::Document::parse(&texts_doc).unwrap_or_else(|e| {
+            panic!("{provider:?} rendered a malformed reply ({e}): {texts_doc}")
+        });
+        let said = clean(&say);
+        assert!(
+            said.trim().is_empty()
+                || sent
+                    .descendants()
+                    .filter_map(|n| n.text())
+                    .any(|t| t == said),
+            "{provider:?}: the text {said:?} did not survive: {texts_doc}"
+        );
         let failure = p.render_failure(&url_for(Callback::Voicemail), 180);
         for (what, doc) in [
             ("document", &full),

@@ -170,6 +170,11 @@ pub async fn save(
     if !f.phone.trim().is_empty() {
         body["phone"] = json!(f.phone.trim());
     }
+    save_me(&s, &v, body, "/profile").await
+}
+
+/// Sends `body` through `PATCH /api/v1/me`: back to `to`, or the page saying what was refused.
+async fn save_me(s: &AppState, v: &Viewer, body: Value, to: &str) -> Result<Response, PageError> {
     let input = super::input(body)?;
     match crate::api::users::update_me(
         State(s.clone()),
@@ -178,8 +183,8 @@ pub async fn save(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to("/profile").into_response()),
-        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(e) => page(s, v, Some(super::fixable(e)?), None).await,
     }
 }
 
@@ -224,17 +229,7 @@ pub async fn save_phones(
     } else if !f.callback_pin.trim().is_empty() {
         body["callback_pin"] = json!(f.callback_pin.trim());
     }
-    let input = super::input(body)?;
-    match crate::api::users::update_me(
-        State(s.clone()),
-        Extension(v.principal.clone()),
-        ApiJson(input),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/profile#phones").into_response()),
-        Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,
-    }
+    save_me(&s, &v, body, "/profile#phones").await
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,6 @@
 use crate::alerts::{channel, Receiver};
 use crate::helpers::TestApp;
 use serde_json::{json, Value};
-use switchboard_sim::send_text;
 
 const ALICE: &str = "+14155550101";
 
@@ -31,18 +30,7 @@ async fn closed_line(app: &TestApp, slack: &Receiver) -> Value {
 }
 
 async fn text_from(app: &TestApp, line: &Value, from: &str, body: &str) -> String {
-    let mut spec = app.spec(line);
-    spec.from = from.to_owned();
-    let r = send_text(
-        &app.http,
-        &spec,
-        line["sms_url"].as_str().unwrap(),
-        body,
-        0,
-        None,
-    )
-    .await
-    .unwrap();
+    let r = crate::texts::text(app, line, from, body).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.message_id
 }

@@ -56,6 +56,35 @@ fn sdk_sign(py: &str, provider: &str, url: &str, params: &[(&str, &str)]) -> Val
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Checks `docs` against the SDK's XML builders of `kind` (`voice` or `messaging`): no
+/// problem, and the summary of which elements were seen.
+fn check_xml(py: &str, provider: &str, kind: &str, docs: &[String]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let p = dir.path().join(format!("{i}.xml"));
+            std::fs::write(&p, d).unwrap();
+            p.display().to_string()
+        })
+        .collect();
+    let out = Command::new(py)
+        .args([&script(), "xml", "--kind", kind, "--provider", provider])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["problems"], 0);
+    summary
+}
+
 async fn post_signed(app: &TestApp, url: &str, params: &[(&str, &str)], headers: &Value) -> u16 {
     let mut req = app.http.post(url).form(params);
     for (k, v) in headers.as_object().unwrap() {
@@ -272,30 +301,8 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     docs.extend(t.documents);
     app.exec_sql("ALTER TABLE users_gone RENAME TO users").await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let files: Vec<String> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let p = dir.path().join(format!("{i}.xml"));
-            std::fs::write(&p, d).unwrap();
-            p.display().to_string()
-        })
-        .collect();
-    assert!(files.len() >= 12, "{} documents", files.len());
-    let out = Command::new(&py)
-        .args([&script(), "xml", "--provider", app.provider()])
-        .args(&files)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(summary["problems"], 0);
+    assert!(docs.len() >= 12, "{} documents", docs.len());
+    let summary = check_xml(&py, app.provider(), "voice", &docs);
     // Every element we emit was checked, not just some.
     let elements = summary["elements"].to_string();
     let screening_tag = match carrier {
@@ -361,36 +368,7 @@ async fn every_messaging_reply_is_known_to_the_sdk(carrier: Carrier) {
         assert_eq!(r.status, 200, "{}", r.body);
         docs.push(r.body);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let files: Vec<String> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let p = dir.path().join(format!("{i}.xml"));
-            std::fs::write(&p, d).unwrap();
-            p.display().to_string()
-        })
-        .collect();
-    let out = Command::new(&py)
-        .args([
-            &script(),
-            "xml",
-            "--kind",
-            "messaging",
-            "--provider",
-            app.provider(),
-        ])
-        .args(&files)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(summary["problems"], 0);
+    let summary = check_xml(&py, app.provider(), "messaging", &docs);
     assert!(
         summary["elements"].to_string().contains("Message"),
         "{summary}"

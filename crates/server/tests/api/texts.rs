@@ -16,7 +16,8 @@ async fn two(app: &TestApp) -> Value {
     app.line(&[a, b]).await
 }
 
-async fn text(app: &TestApp, line: &Value, from: &str, body: &str) -> TextReply {
+/// Sends `body` from `from` to `line`'s number, as its carrier would.
+pub(crate) async fn text(app: &TestApp, line: &Value, from: &str, body: &str) -> TextReply {
     let mut spec = app.spec(line);
     spec.from = from.to_owned();
     send_text(
