@@ -386,8 +386,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()>;
     /// The hash of the PIN a user calls back as a hotline with, if they set one.
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>>;
-    /// The user with a call-back PIN whose first or other number is `number` (`NotFound`).
-    async fn callback_user(&self, number: &str) -> StoreResult<User>;
+    /// The users `ids` (those missing left out), and any user with a call-back PIN whose
+    /// first or other number is `caller`: what a call's start needs of users, in one read.
+    async fn users_for_call(&self, ids: &[UserId], caller: Option<&str>) -> StoreResult<Vec<User>>;
     /// The caller of `line`'s most recent call nobody answered, not a call back.
     async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>>;
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;

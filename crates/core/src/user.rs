@@ -125,6 +125,13 @@ pub fn check_other_phones(
     Ok(())
 }
 
+impl User {
+    /// Whether `number` is their first or another number.
+    pub fn has_number(&self, number: &PhoneNumber) -> bool {
+        self.phone.as_ref() == Some(number) || self.other_phones.iter().any(|o| &o.number == number)
+    }
+}
+
 /// Checks a Slack user id (`U…` or `W…`, capitals and digits).
 pub fn check_slack_user(id: &str) -> Result<String, DomainError> {
     let id = id.trim();

@@ -12,8 +12,10 @@ use switchboard_core::store::StoreError;
 
 /// Which users to load.
 pub enum Users {
-    /// Those a call at this instant can ring (a call's start): few point reads.
+    /// Those a call at this instant can ring (a call's start), in one read.
     At(Timestamp),
+    /// As `At`, and a responder with a call-back PIN calling from `caller` (a new call).
+    Call(Timestamp, String),
     /// All of them (a look-ahead over a range, such as the coverage check).
     All,
 }
@@ -25,7 +27,11 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
     add_schedules(state, &mut dir, &steps).await?;
     match users {
         Users::All => add_all_users(state, &mut dir).await?,
-        Users::At(at) => {
+        Users::At(at) | Users::Call(at, _) => {
+            let caller = match &users {
+                Users::Call(_, c) => Some(c.as_str()),
+                _ => None,
+            };
             let mut ids: Vec<_> = steps
                 .iter()
                 .flat_map(|s| s.users().iter().copied())
@@ -38,14 +44,8 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
                 .collect();
             ids.sort();
             ids.dedup();
-            for id in ids {
-                match state.store.get_user(id).await {
-                    Ok(u) => {
-                        dir.users.insert(u.id, u);
-                    }
-                    Err(StoreError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
+            for u in state.store.users_for_call(&ids, caller).await? {
+                dir.users.insert(u.id, u);
             }
         }
     }

@@ -29,7 +29,10 @@ use transcripts::{
 };
 #[path = "conformance/texts.rs"]
 mod texts;
-use texts::conversations_are_stored_once_with_their_incident_and_found_again;
+use texts::{
+    a_call_reads_its_users_and_a_calling_responder_at_once,
+    conversations_are_stored_once_with_their_incident_and_found_again,
+};
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
@@ -1272,4 +1275,5 @@ on_both!(
     transcripts_are_queued_stored_and_searched,
     a_job_that_waits_keeps_its_attempts,
     conversations_are_stored_once_with_their_incident_and_found_again,
+    a_call_reads_its_users_and_a_calling_responder_at_once,
 );

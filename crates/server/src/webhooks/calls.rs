@@ -68,12 +68,27 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             None => 0,
         };
         let refused = flow::refusal(&v.line, number, recent);
-        let plan = match refused {
-            Some(_) => Plan::nobody(),
+        // A responder with a call-back PIN calling from their own number is asked for it;
+        // they are found by the same read as the users the call can ring.
+        let caller = PhoneNumber::parse(number).ok();
+        let (plan, responder) = match refused {
+            Some(_) => (Plan::nobody(), None),
             None => {
-                let dir =
-                    crate::directory::load(&st, &v.line, crate::directory::Users::At(now)).await?;
-                switchboard_core::routing::plan_at(&v.line, &dir, now)
+                let users = match &caller {
+                    Some(n) => crate::directory::Users::Call(now, n.to_string()),
+                    None => crate::directory::Users::At(now),
+                };
+                let dir = crate::directory::load(&st, &v.line, users).await?;
+                let responder = caller.as_ref().and_then(|n| {
+                    dir.users
+                        .values()
+                        .find(|u| u.has_callback_pin && u.has_number(n))
+                        .map(|u| (u.id, u.name.clone()))
+                });
+                (
+                    switchboard_core::routing::plan_at(&v.line, &dir, now),
+                    responder,
+                )
             }
         };
         let new = flow::NewCall {
@@ -82,15 +97,6 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             account_id: incoming.account_id.clone(),
             caller: incoming.caller.clone(),
             to: incoming.to.clone(),
-        };
-        // A responder with a call-back PIN calling from their own number is asked for it.
-        let responder = match (&refused, PhoneNumber::parse(number)) {
-            (None, Ok(n)) => match st.store.callback_user(n.as_str()).await {
-                Ok(u) => Some((u.id, u.name)),
-                Err(StoreError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            _ => None,
         };
         let (call, t) = match responder {
             Some(r) => flow::responder_calls(&v.line, new, r, plan, now),

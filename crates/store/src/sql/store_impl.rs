@@ -36,8 +36,8 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>> {
         self.callback_pin_hash(id).await
     }
-    async fn callback_user(&self, number: &str) -> StoreResult<User> {
-        self.user_with_callback_number(number).await
+    async fn users_for_call(&self, ids: &[UserId], caller: Option<&str>) -> StoreResult<Vec<User>> {
+        SqlStore::users_for_call(self, ids, caller).await
     }
     async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>> {
         self.last_unanswered(line).await

@@ -98,3 +98,48 @@ pub(super) async fn conversations_are_stored_once_with_their_incident_and_found_
     assert_eq!(back.texts[1].by.as_ref().unwrap().name, "Alice");
     assert_eq!(back.outcome, Outcome::Answered);
 }
+
+/// A call's users in one read: those asked for by id, and a responder with a call-back PIN
+/// calling from their first or another number (not one without a PIN).
+pub(super) async fn a_call_reads_its_users_and_a_calling_responder_at_once(s: Arc<dyn Store>) {
+    let (alice, _) = setup(&s).await;
+    let mut bob = new_user("Bob");
+    bob.phone = Some(PhoneNumber::parse("+14155550102").unwrap());
+    bob.other_phones = vec![switchboard_core::user::OtherPhone {
+        number: PhoneNumber::parse("+14155550112").unwrap(),
+        label: Some("desk".into()),
+    }];
+    let bob = s.create_user(&bob, t(0)).await.unwrap();
+    let ids = |users: Vec<switchboard_core::user::User>| -> Vec<UserId> {
+        users.into_iter().map(|u| u.id).collect()
+    };
+    let got = s.users_for_call(&[alice, UserId(999)], None).await.unwrap();
+    assert_eq!(ids(got), [alice]);
+    // Without a PIN Bob is not found by his number.
+    let got = s
+        .users_for_call(&[alice], Some("+14155550112"))
+        .await
+        .unwrap();
+    assert_eq!(ids(got), [alice]);
+    s.set_callback_pin(bob.id, Some("$argon2id$stand-in"))
+        .await
+        .unwrap();
+    for number in ["+14155550102", "+14155550112"] {
+        let got = s.users_for_call(&[alice], Some(number)).await.unwrap();
+        assert_eq!(ids(got), [alice, bob.id], "{number}");
+    }
+    let got = s.users_for_call(&[], Some("+14155550112")).await.unwrap();
+    assert_eq!(ids(got), [bob.id]);
+    assert!(s.users_for_call(&[], None).await.unwrap().is_empty());
+    assert!(s
+        .users_for_call(&[], Some("+14155550199"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.callback_pin(bob.id).await.unwrap().as_deref(),
+        Some("$argon2id$stand-in")
+    );
+    s.set_callback_pin(bob.id, None).await.unwrap();
+    assert!(!s.get_user(bob.id).await.unwrap().has_callback_pin);
+}
