@@ -493,6 +493,13 @@ pub struct LinePin {
     pub pin: String,
 }
 
+impl LinePin {
+    /// How the PIN ends ("65"): what is shown of it, never the whole.
+    pub fn hint(&self) -> &str {
+        &self.pin[self.pin.len().saturating_sub(2)..]
+    }
+}
+
 /// At most this many PINs per line.
 pub const MAX_PINS: usize = 100;
 

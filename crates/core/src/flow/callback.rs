@@ -19,16 +19,6 @@ fn ask(text: String, line: &Line, max_digits: u32) -> Instruction {
     }
 }
 
-/// A number read digit by digit.
-fn spelled(number: &str) -> String {
-    number
-        .trim_start_matches('+')
-        .chars()
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// What the responder hears at this point of the call back.
 pub(super) fn instructions(call: &Call, line: &Line, choosing: bool) -> Vec<Instruction> {
     if !choosing {

@@ -36,7 +36,6 @@ pub use callback::responder_calls;
 pub use dial::skip_words;
 pub use event::{Callback, DialLeg, DialStatus, Event, Instruction};
 pub use incoming::{answer_again, failsafe_call, flood_window, incoming, refusal, NewCall};
-pub use pin::{PIN_PROMPT_TEXT, PIN_REFUSED_TEXT, PIN_TRIES, PIN_WRONG_TEXT};
 pub use screening::screen_prompt;
 pub use start::{reject, start};
 use voicemail::voicemail;
@@ -86,6 +85,16 @@ pub const THANKS_TEXT: &str = "Thank you. Your message has been recorded. Goodby
 pub const NO_MESSAGE_TEXT: &str = "We did not receive a message. Goodbye.";
 /// Sentence spoken when Switchboard itself failed; the caller may still leave a message.
 pub const INTERNAL_ERROR_TEXT: &str = "We are sorry, we could not connect your call. Please leave a message with your name and number after the tone, and we will call you back.";
+
+/// A number read out digit by digit, so text-to-speech does not say "four billion…".
+fn spelled(number: &str) -> String {
+    number
+        .trim_start_matches('+')
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 fn system_message(text: &str, like: &Message) -> Message {
     // Same voice and language as the line's message; never its recording.

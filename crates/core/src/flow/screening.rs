@@ -168,19 +168,12 @@ pub(super) fn answered(
 }
 
 /// The caller as a responder hears them named: their caller-ID name, else their number read
-/// digit by digit (so text-to-speech does not say "four billion…").
+/// digit by digit.
 fn caller_words(call: &Call) -> String {
-    match &call.caller.name {
-        Some(n) => n.clone(),
-        None => call
-            .caller
-            .number
-            .trim_start_matches('+')
-            .chars()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .join(" "),
-    }
+    call.caller
+        .name
+        .clone()
+        .unwrap_or_else(|| spelled(&call.caller.number))
 }
 
 /// What a screened responder of leg `leg` of plan step `step` hears when they pick up.

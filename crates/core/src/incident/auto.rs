@@ -99,12 +99,8 @@ pub fn on_call_end(call: &Call, line: &Line, policy: &IncidentPolicy) -> Option<
         Outcome::Answered => {
             let who = call.answered_by.map(|u| {
                 let name = call
-                    .plan
-                    .steps
-                    .iter()
-                    .flat_map(|s| s.legs())
-                    .find(|r| r.user_id == u)
-                    .map_or_else(|| format!("user {u}"), |r| r.name.clone());
+                    .answered_by_name()
+                    .unwrap_or_else(|| format!("user {u}"));
                 Actor::user(u, &name)
             });
             (

@@ -13,7 +13,6 @@ use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use switchboard_core::account::Access;
 use switchboard_core::call::{Call, CallEvent, Outcome, Recording};
 use switchboard_core::store::CallFilter;
@@ -38,7 +37,7 @@ pub struct ListQuery {
     before: Option<String>,
 }
 
-fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
+fn call_summary(c: &Call) -> Value {
     json!({
         "id": c.id,
         "line_id": c.line_id,
@@ -53,7 +52,7 @@ fn call_summary(c: &Call, names: &HashMap<i64, String>) -> Value {
         "called": (!c.called.is_empty()).then_some(&c.called),
         "answered_by": c.answered_by.map(|u| json!({
             "id": u,
-            "name": names.get(&u.0).cloned(),
+            "name": c.answered_by_name(),
         })),
         "path": c.path(),
         "test_call": c.test_call,
@@ -107,20 +106,6 @@ pub(crate) fn voicemail_transcript(
         .find_map(|r| r.transcript.as_ref())
 }
 
-/// Names of the responders a call's plan mentions, for display.
-fn plan_names(c: &Call) -> HashMap<i64, String> {
-    // A responder's first leg carries their name; their other numbers' legs add a label;
-    // someone calling back is named as themselves, not as the number they called.
-    let mut names = HashMap::new();
-    if let Some(cb) = &c.plan.callback {
-        names.insert(cb.by.0, cb.name.clone());
-    }
-    for r in c.plan.steps.iter().flat_map(|s| s.legs()) {
-        names.entry(r.user_id.0).or_insert_with(|| r.name.clone());
-    }
-    names
-}
-
 /// The full view of one call.
 pub fn call_detail(
     c: &Call,
@@ -128,7 +113,7 @@ pub fn call_detail(
     events: &[CallEvent],
     jobs: &[switchboard_core::store::JobStatus],
 ) -> Value {
-    let mut v = call_summary(c, &plan_names(c));
+    let mut v = call_summary(c);
     v["plan"] = json!({
         "test_mode": c.plan.test_mode,
         "after_hours": c.plan.after_hours,
@@ -250,10 +235,7 @@ pub async fn list_calls(
         .list_calls(&filter)
         .await
         .map_err(ApiError::store("call"))?;
-    let out: Vec<Value> = calls
-        .iter()
-        .map(|c| call_summary(c, &plan_names(c)))
-        .collect();
+    let out: Vec<Value> = calls.iter().map(call_summary).collect();
     let next = (calls.len() as u32 == filter.limit)
         .then(|| calls.last().map(|c| c.id))
         .flatten();
@@ -294,11 +276,7 @@ pub async fn export_calls(
         "id,line_id,started_at,ended_at,caller_number,caller_name,outcome,answered_by,path,duration_secs,test_call,archived,voicemail_transcript\r\n",
     );
     for c in &calls {
-        let names = plan_names(c);
-        let answered = c
-            .answered_by
-            .and_then(|u| names.get(&u.0).cloned())
-            .unwrap_or_default();
+        let answered = c.answered_by_name().unwrap_or_default();
         // Only calls that ended in a voicemail can have a transcript.
         let transcript = match c.outcome {
             Outcome::Voicemail => {

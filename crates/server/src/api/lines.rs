@@ -319,7 +319,7 @@ pub fn line_json(s: &AppState, l: &Line) -> Value {
         // The digits are never shown, only whose each PIN is and how it ends.
         "pins": l.pins.iter().map(|p| json!({
             "label": p.label,
-            "pin_hint": format!("…{}", &p.pin[p.pin.len().saturating_sub(2)..]),
+            "pin_hint": format!("…{}", p.hint()),
         })).collect::<Vec<_>>(),
         "provider": l.provider,
         "webhook_url": voice,
