@@ -134,12 +134,63 @@ fn forward_body(line: &Line, sender: &CallerInfo, body: &str, first: bool) -> St
     format!("[{}] Text from {who}:\n{body}{hint}", line.name)
 }
 
-/// A text from someone who is not replying as a responder. `existing`: the sender's latest
-/// conversation on this line since [`conversation_since`]; `plan` and `refused` as for a new
-/// call (only used when a new conversation starts).
-pub fn from_sender(
+/// The copies of the sender's `body` for the people `to`.
+fn forwards(
     line: &Line,
-    existing: Option<Call>,
+    sender: &CallerInfo,
+    to: &[Responder],
+    body: &str,
+    first: bool,
+) -> Vec<OutText> {
+    to.iter()
+        .map(|r| OutText {
+            to: r.phone.clone(),
+            body: forward_body(line, sender, body, first),
+        })
+        .collect()
+}
+
+/// The sender's text as kept in the conversation, sent on to `to`.
+fn from_the_sender(message_id: String, body: String, to: &[Responder], now: Timestamp) -> Text {
+    Text {
+        at: now,
+        message_id,
+        by: None,
+        body,
+        sent_to: to.iter().map(|r| r.name.clone()).collect(),
+    }
+}
+
+/// Another text from the sender of `conv` (their conversation of the last day on this line):
+/// forwarded to the same people, not acknowledged again.
+pub fn another_text(
+    line: &Line,
+    conv: &mut Call,
+    message_id: String,
+    body: &str,
+    now: Timestamp,
+) -> TextTransition {
+    let mut t = TextTransition::default();
+    if conv.texts.iter().any(|x| x.message_id == message_id) {
+        t.repeated = true;
+        return t;
+    }
+    let body = tidy_body(body);
+    let to = recipients(&conv.plan);
+    t.outgoing = forwards(line, &conv.caller, &to, &body, false);
+    t.log(match to.is_empty() {
+        true => "Another text from the sender; nobody to forward it to".to_owned(),
+        false => format!("Another text from the sender, forwarded to {}", names(&to)),
+    });
+    conv.texts.push(from_the_sender(message_id, body, &to, now));
+    t
+}
+
+/// The first text of a conversation: refused when `refused` says why (forwarded to nobody,
+/// answered with nothing), else forwarded to everyone `plan` names (as a new call's plan) and
+/// acknowledged.
+pub fn first_text(
+    line: &Line,
     new: NewText,
     plan: Plan,
     refused: Option<&str>,
@@ -147,32 +198,6 @@ pub fn from_sender(
 ) -> (Call, TextTransition) {
     let mut t = TextTransition::default();
     let body = tidy_body(&new.body);
-    if let Some(mut conv) = existing.filter(|c| c.outcome != Outcome::Rejected) {
-        if conv.texts.iter().any(|x| x.message_id == new.message_id) {
-            t.repeated = true;
-            return (conv, t);
-        }
-        let to = recipients(&conv.plan);
-        t.outgoing = to
-            .iter()
-            .map(|r| OutText {
-                to: r.phone.clone(),
-                body: forward_body(line, &conv.caller, &body, false),
-            })
-            .collect();
-        t.log(match to.is_empty() {
-            true => "Another text from the sender; nobody to forward it to".to_owned(),
-            false => format!("Another text from the sender, forwarded to {}", names(&to)),
-        });
-        conv.texts.push(Text {
-            at: now,
-            message_id: new.message_id,
-            by: None,
-            body,
-            sent_to: to.iter().map(|r| r.name.clone()).collect(),
-        });
-        return (conv, t);
-    }
     let simulated = new.message_id.starts_with(crate::call::SIMULATED_PREFIX);
     let mut conv = Call {
         id: CallId(0),
@@ -201,57 +226,37 @@ pub fn from_sender(
     if let Some(reason) = refused {
         conv.outcome = Outcome::Rejected;
         t.log(format!("Text refused: {reason}; not forwarded"));
-        conv.texts.push(Text {
-            at: now,
-            message_id: new.message_id,
-            by: None,
-            body,
-            sent_to: vec![],
-        });
+        conv.texts
+            .push(from_the_sender(new.message_id, body, &[], now));
         return (conv, t);
     }
     conv.plan = plan;
     let to = recipients(&conv.plan);
     for s in &conv.plan.steps {
-        if s.responder.is_none() {
-            if let Some(why) = s.skipped {
-                t.log.push((
-                    EventKind::Plan,
-                    format!("{}: {}", s.target, crate::flow::skip_words(why)),
-                ));
-            }
+        if let (None, Some(why)) = (&s.responder, s.skipped) {
+            t.log.push((
+                EventKind::Plan,
+                format!("{}: {}", s.target, crate::flow::skip_words(why)),
+            ));
         }
     }
-    t.outgoing = to
-        .iter()
-        .map(|r| OutText {
-            to: r.phone.clone(),
-            body: forward_body(line, &conv.caller, &body, true),
-        })
-        .collect();
+    t.outgoing = forwards(line, &conv.caller, &to, &body, true);
     let ack = match to.is_empty() {
         true => &line.messages.text_unanswered,
         false => &line.messages.text_reply,
     };
-    if !ack.text.is_empty() {
-        if let Ok(sender) = PhoneNumber::parse(&conv.caller.number) {
-            t.outgoing.push(OutText {
-                to: sender,
-                body: ack.text.clone(),
-            });
-        }
+    if let (false, Ok(sender)) = (ack.text.is_empty(), PhoneNumber::parse(&conv.caller.number)) {
+        t.outgoing.push(OutText {
+            to: sender,
+            body: ack.text.clone(),
+        });
     }
     t.log(match to.is_empty() {
         true => "Nobody to forward the text to: the sender was told so".to_owned(),
         false => format!("Text forwarded to {}", names(&to)),
     });
-    conv.texts.push(Text {
-        at: now,
-        message_id: new.message_id,
-        by: None,
-        body,
-        sent_to: to.iter().map(|r| r.name.clone()).collect(),
-    });
+    conv.texts
+        .push(from_the_sender(new.message_id, body, &to, now));
     if !conv.simulated {
         t.jobs.extend(
             line.channels

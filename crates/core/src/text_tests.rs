@@ -40,7 +40,7 @@ fn phone(n: &str) -> PhoneNumber {
 #[test]
 fn a_first_text_goes_to_everyone_the_plan_names_and_the_sender_is_answered_once() {
     let l = line(&[1, 2]);
-    let (conv, t) = from_sender(&l, None, text("SM1", "Payments down"), plan(&l), None, NOW);
+    let (conv, t) = first_text(&l, text("SM1", "Payments down"), plan(&l), None, NOW);
     assert_eq!(conv.medium, Medium::Text);
     assert_eq!(conv.outcome, Outcome::Texted);
     let to: Vec<&str> = t.outgoing.iter().map(|o| o.to.as_str()).collect();
@@ -57,27 +57,15 @@ fn a_first_text_goes_to_everyone_the_plan_names_and_the_sender_is_answered_once(
         .expect("a text waiting for a reply opens an incident");
     assert_eq!(ci.title, "Text from +14155550199 to Hotline");
     // The next text joins the conversation: forwarded again, no second acknowledgement.
-    let (conv, t) = from_sender(
-        &l,
-        Some(conv),
-        text("SM2", "Still down"),
-        Plan::nobody(),
-        None,
-        NOW,
-    );
+    let mut conv = conv;
+    let t = another_text(&l, &mut conv, "SM2".into(), "Still down", NOW);
     assert_eq!(conv.texts.len(), 2);
     let to: Vec<&str> = t.outgoing.iter().map(|o| o.to.as_str()).collect();
     assert_eq!(to, ["+14155550101", "+14155550102"]);
     assert!(t.jobs.is_empty() && t.incident.is_none());
     // The carrier repeating a text changes nothing and sends nothing.
-    let (again, t) = from_sender(
-        &l,
-        Some(conv.clone()),
-        text("SM2", "Still down"),
-        Plan::nobody(),
-        None,
-        NOW,
-    );
+    let mut again = conv.clone();
+    let t = another_text(&l, &mut again, "SM2".into(), "Still down", NOW);
     assert!(t.repeated && t.outgoing.is_empty());
     assert_eq!(again, conv);
 }
@@ -85,7 +73,7 @@ fn a_first_text_goes_to_everyone_the_plan_names_and_the_sender_is_answered_once(
 #[test]
 fn with_nobody_to_send_it_to_the_sender_is_told_so() {
     let l = line(&[]);
-    let (conv, t) = from_sender(&l, None, text("SM1", "hello"), Plan::nobody(), None, NOW);
+    let (conv, t) = first_text(&l, text("SM1", "hello"), Plan::nobody(), None, NOW);
     assert_eq!(t.outgoing.len(), 1);
     assert_eq!(t.outgoing[0].to.as_str(), SENDER);
     assert_eq!(t.outgoing[0].body, l.messages.text_unanswered.text);
@@ -95,9 +83,8 @@ fn with_nobody_to_send_it_to_the_sender_is_told_so() {
 #[test]
 fn a_refused_sender_is_logged_and_nobody_gets_anything() {
     let l = line(&[1]);
-    let (conv, t) = from_sender(
+    let (conv, t) = first_text(
         &l,
-        None,
         text("SM1", "spam"),
         Plan::nobody(),
         Some("+14155550199 is blocked on this line"),
@@ -111,7 +98,7 @@ fn a_refused_sender_is_logged_and_nobody_gets_anything() {
 #[test]
 fn a_responder_reply_reaches_the_sender_from_the_hotline_and_the_others_get_a_copy() {
     let l = line(&[1, 2]);
-    let (conv, _) = from_sender(&l, None, text("SM1", "Payments down"), plan(&l), None, NOW);
+    let (conv, _) = first_text(&l, text("SM1", "Payments down"), plan(&l), None, NOW);
     // Bob texts the hotline: the conversation forwarded to him is found by his number.
     let (mut conv, author) = answered_by(vec![conv], &phone("+14155550102")).unwrap();
     assert_eq!(author.name, "Bob");

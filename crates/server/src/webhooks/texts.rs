@@ -95,30 +95,9 @@ pub(super) async fn handle(
         .into_iter()
         .next()
         .filter(|c| c.outcome != switchboard_core::call::Outcome::Rejected);
-    let new = NewText {
-        provider: v.line.provider,
-        message_id: inc.message_id.clone(),
-        account_id: inc.account_id.clone(),
-        sender: switchboard_core::call::CallerInfo {
-            number: inc.from.clone(),
-            ..Default::default()
-        }
-        .tidy(),
-        to: inc.to.clone(),
-        body: inc.body.clone(),
-    };
     if let Some(conv) = existing {
         return save(st, v, conv, now, &first, |line, conv| {
-            let (next, t) = text::from_sender(
-                line,
-                Some(conv.clone()),
-                new.clone(),
-                switchboard_core::plan::Plan::nobody(),
-                None,
-                now,
-            );
-            *conv = next;
-            t
+            text::another_text(line, conv, inc.message_id.clone(), &inc.body, now)
         })
         .await
         .map(|out| (called, out));
@@ -139,7 +118,19 @@ pub(super) async fn handle(
             switchboard_core::routing::plan_at(&v.line, &dir, now)
         }
     };
-    let (conv, t) = text::from_sender(&v.line, None, new, plan, refused.as_deref(), now);
+    let new = NewText {
+        provider: v.line.provider,
+        message_id: inc.message_id.clone(),
+        account_id: inc.account_id.clone(),
+        sender: switchboard_core::call::CallerInfo {
+            number: inc.from.clone(),
+            ..Default::default()
+        }
+        .tidy(),
+        to: inc.to.clone(),
+        body: inc.body.clone(),
+    };
+    let (conv, t) = text::first_text(&v.line, new, plan, refused.as_deref(), now);
     let (stored, created) = st
         .store
         .start_conversation(&conv, &log(now, first, &t), &t.jobs, t.incident.as_ref())
