@@ -268,8 +268,7 @@ async fn business_hours_send_after_hours_calls_to_voicemail_or_other_routing(app
     assert!(t.heard("We are closed right now"), "{t}");
     assert_eq!(call["outcome"], "voicemail");
     assert_eq!(call["plan"]["after_hours"], true);
-    // Its reminder waits for Monday morning (after_hours.rs follows it there).
-    app.expect_jobs_left();
+    let left_while_closed = call["id"].clone();
     // Or to an after-hours responder.
     let (status, _) = app
         .patch(
@@ -308,6 +307,18 @@ async fn business_hours_send_after_hours_calls_to_voicemail_or_other_routing(app
     assert_eq!(body["open_now"], true);
     let (t, _) = app.call(&spec()).await;
     assert_eq!(t.dialed, vec![ALICE]);
+    // On Monday morning Saturday's voicemail is not alerted again: the same caller's later call,
+    // answered by Carol, acknowledged their incident (after_hours.rs tells the rest).
+    app.clock.set("2026-11-30T08:00:00Z".parse().unwrap());
+    app.settle().await;
+    let (_, call) = app.get(&format!("/calls/{left_while_closed}")).await;
+    assert!(
+        call["events"]
+            .to_string()
+            .contains("the voicemail was handled already (incident 1 was acknowledged)"),
+        "{}",
+        call["events"]
+    );
 }
 
 crate::on_all!(
