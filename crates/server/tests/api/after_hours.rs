@@ -4,6 +4,7 @@
 use crate::alerts::{channel, Receiver};
 use crate::helpers::TestApp;
 use serde_json::{json, Value};
+use switchboard_sim::services::{Kind, Service};
 
 const ALICE: &str = "+14155550101";
 
@@ -48,6 +49,16 @@ fn alerts(slack: &Receiver) -> Vec<String> {
 async fn a_message_left_after_hours_is_alerted_again_when_the_line_opens(app: TestApp) {
     let slack = Receiver::start((200, "ok")).await;
     let line = closed_line(&app, &slack).await;
+    // PagerDuty is told of the incidents, and told again when the line opens.
+    let pd = Service::start(Kind::Pagerduty).await.unwrap();
+    let (status, made) = app
+        .post(
+            "/integrations",
+            json!({"name": "PagerDuty", "kind": "pagerduty", "url": pd.url,
+                   "secret": "0123456789abcdef0123456789abcdef"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
     let (t, call) = app.call(&app.spec(&line)).await;
     assert!(t.heard("We are closed right now"), "{t}");
     assert_eq!(call["outcome"], "voicemail");
@@ -60,6 +71,13 @@ async fn a_message_left_after_hours_is_alerted_again_when_the_line_opens(app: Te
     .await;
     app.settle().await;
     assert_eq!(alerts(&slack).len(), 2, "{:?}", alerts(&slack));
+    let triggers = || {
+        pd.accepted()
+            .iter()
+            .filter(|e| e["event_action"] == "trigger")
+            .count()
+    };
+    assert_eq!(triggers(), 2);
 
     // Monday 08:59 in Berlin (07:59 UTC): still closed, nothing new.
     app.clock.set("2026-11-30T07:59:00Z".parse().unwrap());
@@ -108,10 +126,12 @@ async fn a_message_left_after_hours_is_alerted_again_when_the_line_opens(app: Te
             "{detail}"
         );
     }
+    assert_eq!(triggers(), 4, "each incident triggered again at PagerDuty");
     // Once only.
     app.clock.set("2026-12-01T08:00:00Z".parse().unwrap());
     app.settle().await;
     assert_eq!(alerts(&slack).len(), 4);
+    assert_eq!(triggers(), 4);
 }
 
 async fn a_message_handled_meanwhile_is_not_alerted_again(app: TestApp) {

@@ -25,7 +25,14 @@ async fn gated(app: &TestApp) -> Value {
 }
 
 async fn a_caller_with_a_valid_pin_gets_through_named_by_it(app: TestApp) {
+    let slack = Receiver::start((200, "ok")).await;
+    let ch = channel(&app, "slack", &slack.url).await;
     let line = gated(&app).await;
+    app.patch(
+        &format!("/lines/{}", line["id"]),
+        json!({ "channels": [ch] }),
+    )
+    .await;
     // The digits are never shown, only whose each PIN is.
     assert_eq!(
         line["pins"],
@@ -55,9 +62,13 @@ async fn a_caller_with_a_valid_pin_gets_through_named_by_it(app: TestApp) {
         log.contains("The caller entered the PIN of Globex"),
         "{log}"
     );
-    // Neither PIN's digits are anywhere in the call's record.
+    // Neither PIN's digits are anywhere in the call's record; the chat alert names whose PIN.
     let all = call.to_string();
     assert!(!all.contains("1111") && !all.contains("98765"), "{all}");
+    app.settle().await;
+    let alert = slack.got.lock().unwrap()[0].to_string();
+    assert!(alert.contains("PIN of Globex"), "{alert}");
+    assert!(!alert.contains("98765"), "{alert}");
     // Nor in the audit trail of the change that set them.
     let (_, audit) = app.get("/audit?limit=50").await;
     let audit = audit.to_string();
