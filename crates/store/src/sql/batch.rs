@@ -2,12 +2,13 @@
 //!
 //! Every statement is a round trip to the writer connection's thread, and BEGIN and COMMIT
 //! are two of an incoming call's four. New calls and running calls' saves that arrive together
-//! are written by one task in one transaction (at most [`MOST`]), each answered once that
+//! are written by one task in one transaction (at most [`MOST`]; the new calls in one
+//! multi-row statement and their log lines in another), each answered once that
 //! transaction is committed, so a write is still stored before its webhook is answered. If any
 //! of them fails (a save over a version another request changed, included), or the commit
 //! does, nothing of the group was stored and each is written again alone, for its own answer.
 
-use super::calls::{insert_alone, insert_in, save_alone, save_in, NewCall, SaveCall};
+use super::calls::{insert_alone, insert_many_in, save_alone, save_in, NewCall, SaveCall};
 use super::Backend;
 use std::sync::OnceLock;
 use switchboard_core::call::Call;
@@ -104,11 +105,22 @@ async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
     if group.len() > 1 {
         let together = async {
             let mut tx = db.begin().await?;
+            // The new calls in one statement (and their log lines in another), then each save.
+            let news: Vec<&NewCall> = group
+                .iter()
+                .filter_map(|p| match &p.write {
+                    Write::Insert(new) => Some(new),
+                    Write::Save(_) => None,
+                })
+                .collect();
+            let mut inserted = insert_many_in::<B::Db>(&mut tx, &news).await?.into_iter();
             let mut out = Vec::with_capacity(group.len());
             for p in &group {
                 out.push(match &p.write {
-                    Write::Insert(new) => {
-                        Stored::Inserted(Box::new(insert_in::<B::Db>(&mut tx, new).await?))
+                    Write::Insert(_) => {
+                        Stored::Inserted(Box::new(inserted.next().ok_or_else(|| {
+                            StoreError::Backend("a grouped insert gave fewer calls".into())
+                        })?))
                     }
                     Write::Save(save) => Stored::Saved(save_in::<B>(&mut tx, save).await?),
                 });

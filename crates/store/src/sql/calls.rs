@@ -16,15 +16,25 @@ pub(super) async fn insert_events<D: Driver>(
     call: CallId,
     events: &[CallEvent],
 ) -> StoreResult<()> {
-    // One statement for a webhook's lines (each statement is a round trip to the database,
-    // and on SQLite a hop to its connection's thread); rows keep their order, so their ids do.
-    for chunk in events.chunks(100) {
+    let rows: Vec<_> = events.iter().map(|e| (call, e)).collect();
+    insert_log::<D>(c, &rows).await
+}
+
+/// Appends log lines, each to its call, inside the caller's transaction.
+async fn insert_log<D: Driver>(
+    c: &mut D::Connection,
+    rows: &[(CallId, &CallEvent)],
+) -> StoreResult<()> {
+    // One statement for a webhook's lines, or a group's (each statement is a round trip to
+    // the database, and on SQLite a hop to its connection's thread); rows keep their order,
+    // so their ids do.
+    for chunk in rows.chunks(100) {
         let text = format!(
             "INSERT INTO call_events (call_id, at, kind, message) VALUES {}",
             super::driver::values(chunk.len(), 4)
         );
         let mut q = sql::<D>(&text);
-        for e in chunk {
+        for (call, e) in chunk {
             q = q
                 .bind(call.0)
                 .bind(ms(e.at))
@@ -414,65 +424,103 @@ pub(super) async fn insert_in<D: Driver>(
     c: &mut D::Connection,
     new: &NewCall,
 ) -> StoreResult<(Call, bool)> {
-    let (c0, events, jobs) = (&new.call, &new.events, &new.jobs);
-    let q = sql::<D>(
+    let mut out = insert_many_in::<D>(c, &[new]).await?;
+    out.pop()
+        .ok_or_else(|| StoreError::Backend("an insert of one call gave no call".into()))
+}
+
+/// Columns of a new call bound per row by [`insert_many_in`].
+const CALL_COLUMNS: usize = 20;
+
+/// [`insert_in`] for several calls in one statement (and one for all their log lines): a
+/// group written together costs a few round trips to the database, not two per call. The
+/// calls come back in `news`' order; a call whose provider id is already on its line (stored
+/// before, or earlier in `news`) is the stored one, with `false`.
+pub(super) async fn insert_many_in<D: Driver>(
+    c: &mut D::Connection,
+    news: &[&NewCall],
+) -> StoreResult<Vec<(Call, bool)>> {
+    if news.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = format!(
         "INSERT INTO calls (line_id, provider, provider_call_id, account_id, caller,
              caller_number, started_at, ended_at, duration_secs, plan, phase, outcome,
-             answered_by, attempts, test_call, failsafe, simulated, medium, texts, called,
-             archived, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             $18, $19, $20, FALSE, 0)
+             answered_by, attempts, test_call, failsafe, simulated, medium, texts, called)
+         VALUES {}
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
-         RETURNING id",
+         RETURNING id, line_id, provider_call_id",
+        super::driver::values(news.len(), CALL_COLUMNS)
     );
-    let inserted = q
-        .bind(c0.line_id.0)
-        .bind(c0.provider.as_str())
-        .bind(c0.provider_call_id.as_str())
-        .bind(c0.account_id.as_deref())
-        .bind(to_json(&c0.caller))
-        .bind(c0.caller.number.as_str())
-        .bind(ms(c0.started_at))
-        .bind(c0.ended_at.map(ms))
-        .bind(c0.duration_secs.map(i64::from))
-        .bind(to_json(&c0.plan))
-        .bind(to_json(&c0.phase))
-        .bind(c0.outcome.as_str())
-        .bind(c0.answered_by.map(|u| u.0))
-        .bind(to_json(&c0.attempts))
-        .bind(c0.test_call)
-        .bind(c0.failsafe.as_deref())
-        .bind(c0.simulated)
-        .bind(c0.medium.as_str())
-        .bind(to_json(&c0.texts))
-        .bind(c0.called.as_str())
-        .optional(&mut *c)
-        .await?;
-    Ok(match inserted {
-        Some(row) => {
-            let id = CallId(col(&row, "id")?);
-            insert_events::<D>(&mut *c, id, events).await?;
-            for j in jobs {
-                let mut job = j.clone();
-                job.call = Some(id);
-                job.payload["call"] = serde_json::json!(id);
-                job.queue = job.queue.map(|q| q.replace("{call}", &id.to_string()));
-                super::jobs::enqueue::<D>(&mut *c, &job, c0.started_at).await?;
+    let mut q = sql::<D>(&text);
+    for new in news {
+        let c0 = &new.call;
+        q = q
+            .bind(c0.line_id.0)
+            .bind(c0.provider.as_str())
+            .bind(c0.provider_call_id.as_str())
+            .bind(c0.account_id.as_deref())
+            .bind(to_json(&c0.caller))
+            .bind(c0.caller.number.as_str())
+            .bind(ms(c0.started_at))
+            .bind(c0.ended_at.map(ms))
+            .bind(c0.duration_secs.map(i64::from))
+            .bind(to_json(&c0.plan))
+            .bind(to_json(&c0.phase))
+            .bind(c0.outcome.as_str())
+            .bind(c0.answered_by.map(|u| u.0))
+            .bind(to_json(&c0.attempts))
+            .bind(c0.test_call)
+            .bind(c0.failsafe.as_deref())
+            .bind(c0.simulated)
+            .bind(c0.medium.as_str())
+            .bind(to_json(&c0.texts))
+            .bind(c0.called.as_str());
+    }
+    // Rows come back in no promised order: matched to their calls by line and provider id.
+    let mut ids = std::collections::HashMap::new();
+    for row in q.all(&mut *c).await? {
+        let key: (i64, String) = (col(&row, "line_id")?, col(&row, "provider_call_id")?);
+        ids.insert(key, CallId(col(&row, "id")?));
+    }
+    let mut out = Vec::with_capacity(news.len());
+    let mut log = Vec::new();
+    for new in news {
+        let c0 = &new.call;
+        // Taken by the first of `news` with its key: a second one finds the stored call.
+        match ids.remove(&(c0.line_id.0, c0.provider_call_id.clone())) {
+            Some(id) => {
+                log.extend(new.events.iter().map(|e| (id, e)));
+                let call = Call {
+                    id,
+                    version: 0,
+                    archived: false,
+                    ..c0.clone()
+                };
+                out.push((call, true));
             }
-            let call = Call {
-                id,
-                version: 0,
-                archived: false,
-                ..c0.clone()
-            };
-            (call, true)
+            None => {
+                let q =
+                    sql::<D>("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2");
+                let q = q.bind(c0.line_id.0).bind(c0.provider_call_id.as_str());
+                out.push((rows::call(&q.one(&mut *c).await?)?, false));
+            }
         }
-        None => {
-            let q = sql::<D>("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2");
-            let q = q.bind(c0.line_id.0).bind(c0.provider_call_id.as_str());
-            (rows::call(&q.one(&mut *c).await?)?, false)
+    }
+    insert_log::<D>(&mut *c, &log).await?;
+    for (new, (call, created)) in news.iter().zip(&out) {
+        if !created {
+            continue;
         }
-    })
+        for j in &new.jobs {
+            let mut job = j.clone();
+            job.call = Some(call.id);
+            job.payload["call"] = serde_json::json!(call.id);
+            job.queue = job.queue.map(|q| q.replace("{call}", &call.id.to_string()));
+            super::jobs::enqueue::<D>(&mut *c, &job, call.started_at).await?;
+        }
+    }
+    Ok(out)
 }
 
 /// A running call's change with its log lines, recordings, jobs and incident, as one write.
