@@ -17,6 +17,7 @@ use std::collections::HashMap;
 pub type Span = (Timestamp, Timestamp);
 
 /// A schedule as routing sees it.
+#[derive(Clone)]
 pub struct ScheduleEntry {
     pub name: String,
     /// `None` when the stored schedule no longer compiles (it then has nobody on call).

@@ -386,9 +386,6 @@ pub trait Store: Send + Sync + 'static {
     async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()>;
     /// The hash of the PIN a user calls back as a hotline with, if they set one.
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>>;
-    /// The users `ids` (those missing left out), and any user with a call-back PIN whose
-    /// first or other number is `caller`: what a call's start needs of users, in one read.
-    async fn users_for_call(&self, ids: &[UserId], caller: Option<&str>) -> StoreResult<Vec<User>>;
     /// The caller of `line`'s most recent call nobody answered, not a call back.
     async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>>;
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
@@ -539,6 +536,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Line>;
     async fn get_line(&self, id: LineId) -> StoreResult<Line>;
     async fn get_line_by_token(&self, webhook_token: &str) -> StoreResult<Line>;
+    /// A number that changes in the same transaction as any change to a line, a user or a
+    /// schedule (what routes a call), made through this store or any other process: what a
+    /// cache of them checks to be current.
+    async fn config_version(&self) -> StoreResult<i64>;
     async fn list_lines(&self) -> StoreResult<Vec<Line>>;
     /// The lines (not deleted) that have had at least one call, archived or not.
     async fn called_lines(&self) -> StoreResult<Vec<LineId>>;

@@ -31,6 +31,9 @@ pub struct AppState {
     pub storage: crate::storage::Storage,
     /// Compiled schedules, checked against the store's version at each use.
     pub schedules: Arc<crate::directory::ScheduleCache>,
+    /// Lines, users and schedules between webhooks, checked against the store's
+    /// configuration version at each.
+    pub routing: Arc<crate::snapshot::Routing>,
 }
 
 /// Why the state could not be built.
@@ -57,6 +60,7 @@ impl AppState {
         Ok(Self {
             storage,
             schedules: Arc::default(),
+            routing: Arc::default(),
             store,
             clock,
             config: Arc::new(config),

@@ -1,6 +1,7 @@
 //! Loading what core's resolver needs: the users and schedules a line can reach.
 
 use crate::app::AppState;
+use crate::snapshot::Snapshot;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,47 +10,70 @@ use switchboard_core::routing::{reachable_steps, Directory, ScheduleEntry};
 use switchboard_core::schedule::Engine;
 use switchboard_core::schedule::ScheduleId;
 use switchboard_core::store::StoreError;
+use switchboard_core::user::User;
+use switchboard_core::{PhoneNumber, UserId};
 
 /// Which users to load.
 pub enum Users {
-    /// Those a call at this instant can ring (a call's start), in one read.
+    /// Those a call at this instant can ring (a call's start).
     At(Timestamp),
-    /// As `At`, and a responder with a call-back PIN calling from `caller` (a new call).
-    Call(Timestamp, String),
+    /// As `At`, and a responder with a call-back PIN calling from this number (a new call).
+    Call(Timestamp, PhoneNumber),
     /// All of them (a look-ahead over a range, such as the coverage check).
     All,
 }
 
-/// The schedules the line can reach, and the users (see [`Users`]).
+/// The schedules the line can reach, and the users (see [`Users`]), as of now.
 pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directory, StoreError> {
+    let snap = state.routing.snapshot(&*state.store).await?;
+    load_in(state, &snap, line, users).await
+}
+
+/// [`load`] as of `snap` (the one a webhook was verified with).
+pub async fn load_in(
+    state: &AppState,
+    snap: &Snapshot,
+    line: &Line,
+    users: Users,
+) -> Result<Directory, StoreError> {
     let mut dir = Directory::default();
     let steps = reachable_steps(line);
-    add_schedules(state, &mut dir, &steps).await?;
-    match users {
-        Users::All => add_all_users(state, &mut dir).await?,
-        Users::At(at) | Users::Call(at, _) => {
-            let caller = match &users {
-                Users::Call(_, c) => Some(c.as_str()),
-                _ => None,
-            };
-            let mut ids: Vec<_> = steps
-                .iter()
-                .flat_map(|s| s.users().iter().copied())
-                .chain(
-                    dir.schedules
-                        .values()
-                        .filter_map(|e| e.engine.as_ref())
-                        .flat_map(|e| e.on_call(at).users),
-                )
-                .collect();
-            ids.sort();
-            ids.dedup();
-            for u in state.store.users_for_call(&ids, caller).await? {
-                dir.users.insert(u.id, u);
+    add_schedules(state, Some(snap), &mut dir, &steps).await?;
+    let all = snap.users(&*state.store).await?;
+    dir.users = match users {
+        Users::All => (*all).clone(),
+        Users::At(at) => for_call(&all, &dir, &steps, at, None),
+        Users::Call(at, caller) => for_call(&all, &dir, &steps, at, Some(&caller)),
+    };
+    Ok(dir)
+}
+
+/// The users a call at `at` can ring (on `steps`, or on call in `dir`'s schedules), and a
+/// responder with a call-back PIN whose first or other number is `caller`.
+fn for_call(
+    all: &HashMap<UserId, User>,
+    dir: &Directory,
+    steps: &[RoutingStep],
+    at: Timestamp,
+    caller: Option<&PhoneNumber>,
+) -> HashMap<UserId, User> {
+    let ids = steps.iter().flat_map(|s| s.users().iter().copied()).chain(
+        dir.schedules
+            .values()
+            .filter_map(|e| e.engine.as_ref())
+            .flat_map(|e| e.on_call(at).users),
+    );
+    let mut out: HashMap<UserId, User> = ids
+        .filter_map(|id| all.get(&id).map(|u| (id, u.clone())))
+        .collect();
+    if let Some(n) = caller {
+        for u in all.values() {
+            if u.has_callback_pin && u.has_number(n) {
+                out.entry(u.id).or_insert_with(|| u.clone());
             }
         }
     }
-    Ok(dir)
+    out
 }
 
 /// One directory for all of `lines` (a page that shows each of them): every user, and each
@@ -57,7 +81,7 @@ pub async fn load(state: &AppState, line: &Line, users: Users) -> Result<Directo
 pub async fn load_all(state: &AppState, lines: &[Line]) -> Result<Directory, StoreError> {
     let mut dir = Directory::default();
     let steps: Vec<RoutingStep> = lines.iter().flat_map(reachable_steps).collect();
-    add_schedules(state, &mut dir, &steps).await?;
+    add_schedules(state, None, &mut dir, &steps).await?;
     add_all_users(state, &mut dir).await?;
     Ok(dir)
 }
@@ -107,13 +131,20 @@ impl ScheduleCache {
     }
 }
 
+/// The schedules `steps` reach: as `snap` already has them, else checked against their
+/// version and compiled again only when changed.
 async fn add_schedules(
     state: &AppState,
+    snap: Option<&Snapshot>,
     dir: &mut Directory,
     steps: &[RoutingStep],
 ) -> Result<(), StoreError> {
     for id in steps.iter().filter_map(RoutingStep::schedule) {
         if dir.schedules.contains_key(&id) {
+            continue;
+        }
+        if let Some(entry) = snap.and_then(|s| s.schedule(id)) {
+            dir.schedules.insert(id, entry);
             continue;
         }
         let version = match state.store.schedule_version(id).await {
@@ -125,6 +156,9 @@ async fn add_schedules(
             Err(e) => return Err(e),
         };
         if let Some(entry) = state.schedules.get(id, version) {
+            if let Some(s) = snap {
+                s.keep_schedule(id, &entry);
+            }
             dir.schedules.insert(id, entry);
             continue;
         }
@@ -143,6 +177,9 @@ async fn add_schedules(
                 };
                 // The version read with the rules (it may be newer than the one asked).
                 state.schedules.put(id, stored.version, &entry);
+                if let Some(s) = snap {
+                    s.keep_schedule(id, &entry);
+                }
                 dir.schedules.insert(id, entry);
             }
             Err(StoreError::NotFound) => state.schedules.forget(id),

@@ -28,6 +28,7 @@ pub mod proxies;
 pub mod reminders;
 pub mod retention;
 pub mod slack;
+pub mod snapshot;
 pub mod spool;
 pub mod storage;
 pub mod transcribe;

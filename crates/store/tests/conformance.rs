@@ -29,10 +29,10 @@ use transcripts::{
 };
 #[path = "conformance/texts.rs"]
 mod texts;
-use texts::{
-    a_call_reads_its_users_and_a_calling_responder_at_once,
-    conversations_are_stored_once_with_their_incident_and_found_again,
-};
+use texts::conversations_are_stored_once_with_their_incident_and_found_again;
+#[path = "conformance/config_version.rs"]
+mod config_version;
+use config_version::what_routes_a_call_changes_the_config_version;
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
@@ -319,19 +319,22 @@ async fn calls_arriving_together_are_each_stored_or_refused_alone(s: Arc<dyn Sto
             (i, sid, r)
         }));
     }
-    let mut ids = std::collections::HashMap::new();
+    let (mut ids, mut created) = (std::collections::HashMap::new(), 0);
     for t in tasks {
         let (i, sid, r) = t.await.unwrap();
         if i == 33 {
             assert!(r.is_err(), "a call to a missing line is refused");
             continue;
         }
-        let (call, _) = r.unwrap_or_else(|e| panic!("call {i} failed: {e}"));
+        let (call, new) = r.unwrap_or_else(|e| panic!("call {i} failed: {e}"));
         assert_eq!(call.provider_call_id, sid);
+        assert_eq!(call.caller.number, "+14155550199");
+        created += usize::from(new);
         let first = *ids.entry(sid).or_insert(call.id);
         assert_eq!(first, call.id, "a retry finds the same call");
     }
     assert_eq!(ids.len(), 53, "60 calls, 6 of them retries, 1 refused");
+    assert_eq!(created, 53, "each retry is told its call was there before");
     for (sid, id) in &ids {
         let stored = s.get_call(*id).await.unwrap();
         assert_eq!(&stored.provider_call_id, sid);
@@ -1275,5 +1278,5 @@ on_both!(
     transcripts_are_queued_stored_and_searched,
     a_job_that_waits_keeps_its_attempts,
     conversations_are_stored_once_with_their_incident_and_found_again,
-    a_call_reads_its_users_and_a_calling_responder_at_once,
+    what_routes_a_call_changes_the_config_version,
 );

@@ -75,10 +75,10 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             Some(_) => (Plan::nobody(), None),
             None => {
                 let users = match &caller {
-                    Some(n) => crate::directory::Users::Call(now, n.to_string()),
+                    Some(n) => crate::directory::Users::Call(now, n.clone()),
                     None => crate::directory::Users::At(now),
                 };
-                let dir = crate::directory::load(&st, &v.line, users).await?;
+                let dir = crate::directory::load_in(&st, &v.snapshot, &v.line, users).await?;
                 let responder = caller.as_ref().and_then(|n| {
                     dir.users
                         .values()
@@ -285,7 +285,8 @@ pub async fn screen_result(
 pub async fn menu_answered(State(st): State<AppState>, c: OnCall<true>) -> Voice {
     let digits = c.v.form.non_empty("Digits").map(str::to_owned);
     let now = st.clock.now();
-    let dir = crate::directory::load(&st, &c.v.line, crate::directory::Users::At(now)).await?;
+    let users = crate::directory::Users::At(now);
+    let dir = crate::directory::load_in(&st, &c.v.snapshot, &c.v.line, users).await?;
     let plans = switchboard_core::routing::menu_plans(&c.v.line, &dir, now);
     let what = format!("Menu answer: {}", summarize(&c.v.form));
     answer(&st, c, Event::MenuAnswered { digits, plans }, what).await

@@ -45,6 +45,8 @@ pub enum Rejected {
 /// A webhook that passed the checks: its line and parameters.
 pub struct Verified {
     pub line: Line,
+    /// The lines, users and schedules it was verified against (see [`crate::snapshot`]).
+    pub snapshot: std::sync::Arc<crate::snapshot::Snapshot>,
     pub provider: &'static dyn VoiceProvider,
     pub form: Form,
 }
@@ -215,7 +217,8 @@ pub async fn verify_parts(
         Rejected::Malformed(format!("the body is not form-encoded parameters: {e}"))
     })?;
     let form = Form(form);
-    let line = match state.store.get_line_by_token(token).await {
+    let snapshot = (state.routing.snapshot(&*state.store).await).map_err(Rejected::Unavailable)?;
+    let line = match snapshot.line(&*state.store, token).await {
         Ok(l) if l.provider == provider => l,
         Ok(_) | Err(StoreError::NotFound) => return Err(Rejected::NotFound),
         Err(e) => return Err(Rejected::Unavailable(e)),
@@ -247,6 +250,7 @@ pub async fn verify_parts(
             .collect(),
     );
     Ok(Verified {
+        snapshot,
         line: crate::api::audio::with_audio_urls(line, &state.config.public_url),
         provider: module,
         form,

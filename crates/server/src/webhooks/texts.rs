@@ -114,7 +114,8 @@ pub(super) async fn handle(
     let plan = match refused {
         Some(_) => switchboard_core::plan::Plan::nobody(),
         None => {
-            let dir = crate::directory::load(st, &v.line, crate::directory::Users::At(now)).await?;
+            let users = crate::directory::Users::At(now);
+            let dir = crate::directory::load_in(st, &v.snapshot, &v.line, users).await?;
             switchboard_core::routing::plan_at(&v.line, &dir, now)
         }
     };

@@ -331,6 +331,52 @@ async fn two_instances(test: &str, bucket: Option<&crate::object_storage::S3>) {
         "each alert delivered at its first claim: {alerts:?}"
     );
     assert_eq!(slack.count(), calls, "no alert was sent twice");
+
+    // Both instances now keep the line and its users in memory. A change made through one of
+    // them routes the next call on either: Bob's new number, and Bob before Alice.
+    let patch = |path: String, body: Value| {
+        let (http, token, url) = (
+            http.clone(),
+            token.clone(),
+            format!("{lb_url}/api/v1{path}"),
+        );
+        async move {
+            let r = http.patch(url).bearer_auth(token).json(&body);
+            let r = r.send().await.unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+    };
+    patch(
+        format!("/users/{}", bob["id"]),
+        json!({"phone": "+14155550103"}),
+    )
+    .await;
+    patch(
+        format!("/lines/{}", line["id"]),
+        json!({"routing": {"steps": [{"user": bob["id"]}, {"user": alice["id"]}]}}),
+    )
+    .await;
+    for backend in 0..2 {
+        // The call's first webhook goes to this instance.
+        balancer.next.store(backend, Ordering::SeqCst);
+        let served_before = balancer.per_backend[backend].load(Ordering::SeqCst);
+        let mut spec = CallSpec::new(
+            line["webhook_url"].as_str().unwrap(),
+            "+14155550199",
+            "+15005550006",
+        )
+        .responder("+14155550103", Responder::NoAnswer);
+        spec.auth_token = Some("line-auth-token".into());
+        spec.recording_base_url = media.base_url.clone();
+        let t = switchboard_sim::place_call(&http, &spec).await.unwrap();
+        assert!(t.application_error.is_none(), "{t}");
+        assert!(balancer.per_backend[backend].load(Ordering::SeqCst) > served_before);
+        assert_eq!(
+            t.dialed,
+            ["+14155550103", "+14155550101"],
+            "instance {backend} routes by the change"
+        );
+    }
     // Either instance serves any recording, the same bytes.
     for c in list["calls"].as_array().unwrap() {
         let d = get(format!("/calls/{}", c["id"])).await;

@@ -104,6 +104,12 @@ impl<B: Backend> SqlStore<B> {
         rows::line(&self.read_one(q.bind(token)).await?)
     }
 
+    /// Bumped by triggers on lines, users and schedules (migration 0037).
+    pub(super) async fn config_version(&self) -> StoreResult<i64> {
+        let q = sql("SELECT version FROM config_version WHERE id = 1");
+        rows::col(&self.read_one(q).await?, "version")
+    }
+
     pub(super) async fn lines(&self) -> StoreResult<Vec<Line>> {
         let q = sql("SELECT * FROM lines WHERE deleted_at IS NULL ORDER BY id");
         self.read_all(q).await?.iter().map(rows::line).collect()

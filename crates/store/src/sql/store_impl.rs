@@ -36,9 +36,6 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>> {
         self.callback_pin_hash(id).await
     }
-    async fn users_for_call(&self, ids: &[UserId], caller: Option<&str>) -> StoreResult<Vec<User>> {
-        SqlStore::users_for_call(self, ids, caller).await
-    }
     async fn last_unanswered_caller(&self, line: LineId) -> StoreResult<Option<String>> {
         self.last_unanswered(line).await
     }
@@ -254,6 +251,9 @@ impl<B: Backend> Store for SqlStore<B> {
     }
     async fn get_line_by_token(&self, token: &str) -> StoreResult<Line> {
         self.line_by_token(token).await
+    }
+    async fn config_version(&self) -> StoreResult<i64> {
+        SqlStore::config_version(self).await
     }
     async fn list_lines(&self) -> StoreResult<Vec<Line>> {
         self.lines().await

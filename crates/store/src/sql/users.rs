@@ -83,47 +83,6 @@ impl<B: Backend> SqlStore<B> {
         crate::rows::col(&row, "callback_pin")
     }
 
-    /// The users `ids`, and any user with a call-back PIN who has `caller` as their first or
-    /// another number: what a call's start needs of users, in one read.
-    pub(super) async fn users_for_call(
-        &self,
-        ids: &[UserId],
-        caller: Option<&str>,
-    ) -> StoreResult<Vec<User>> {
-        let mut conds = Vec::new();
-        if !ids.is_empty() {
-            let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-            conds.push(format!("id IN ({})", marks.join(", ")));
-        }
-        if caller.is_some() {
-            // Another number is in the JSON list as `"number":"+1…"`, quotes included.
-            // The pattern is built in SQL, not bound: SQLite prepares a statement again every
-            // time a LIKE's bound pattern changes (for its LIKE optimization), which cost
-            // incoming calls about a fifth of their throughput when it was bound.
-            conds.push(format!(
-                "(callback_pin IS NOT NULL
-                  AND (phone = ${} OR other_phones LIKE '%' || ${} || '%'))",
-                ids.len() + 1,
-                ids.len() + 2
-            ));
-        }
-        if conds.is_empty() {
-            return Ok(vec![]);
-        }
-        let text = format!(
-            "SELECT * FROM users WHERE {} ORDER BY id",
-            conds.join(" OR ")
-        );
-        let mut q = sql(&text);
-        for id in ids {
-            q = q.bind(id.0);
-        }
-        if let Some(n) = caller {
-            q = q.bind(n).bind(format!("\"{n}\""));
-        }
-        self.read_all(q).await?.iter().map(rows::user).collect()
-    }
-
     pub(super) async fn user_with_slack_id(&self, slack_user: &str) -> StoreResult<User> {
         let q = sql("SELECT * FROM users WHERE slack_user_id = $1").bind(slack_user);
         rows::user(&self.read_one(q).await?)

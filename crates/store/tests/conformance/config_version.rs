@@ -1,0 +1,111 @@
+//! The configuration version: what a cache of lines, users and schedules checks.
+
+use super::*;
+use switchboard_core::line::TestMode;
+use switchboard_core::schedule::{Layer, Schedule, ShiftLength};
+
+/// Every change to a line, a user or a schedule changes the version, each in its own
+/// transaction; a call's writes do not (calls would otherwise empty every cache).
+pub(super) async fn what_routes_a_call_changes_the_config_version(s: Arc<dyn Store>) {
+    let mut last = s.config_version().await.unwrap();
+    let mut changed = |now: i64, what: &str| {
+        assert_ne!(now, last, "{what} changes the version");
+        last = now;
+    };
+    let alice = s.create_user(&new_user("Alice"), t(0)).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a new user");
+    let line = s
+        .create_line(&new_line("+15005550006", alice.id), "token-1", t(0))
+        .await
+        .unwrap();
+    changed(s.config_version().await.unwrap(), "a new line");
+
+    // A call, its save, its incident and its jobs leave it as it is.
+    let before = s.config_version().await.unwrap();
+    let (call, _) = s
+        .start_call(
+            &new_call(line.id, "CAV1", "+14155550199", 1),
+            &[event("start")],
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut ended = call.clone();
+    ended.outcome = Outcome::Missed;
+    ended.phase = Phase::Done;
+    ended.ended_at = Some(t(30));
+    s.save_call(&ended, &[event("ended")], &[], &[], None, t(30))
+        .await
+        .unwrap();
+    assert_eq!(s.config_version().await.unwrap(), before, "calls leave it");
+
+    let mut changed_line = new_line("+15005550006", alice.id);
+    changed_line.routing.ring_timeout_secs = 30;
+    s.update_line(line.id, &changed_line).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a changed line");
+    let test = TestMode {
+        user: alice.id,
+        until: t(3600),
+    };
+    s.set_test_mode(line.id, Some(test)).await.unwrap();
+    changed(s.config_version().await.unwrap(), "test mode");
+
+    let mut bob = new_user("Bob");
+    bob.phone = Some(PhoneNumber::parse("+14155550102").unwrap());
+    let bob = s.create_user(&bob, t(0)).await.unwrap();
+    changed(s.config_version().await.unwrap(), "another user");
+    let mut renamed = new_user("Bob");
+    renamed.name = "Robert".into();
+    s.update_user(bob.id, &renamed).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a changed user");
+    // Whether a caller is a responder who may call back as the line routes a call.
+    s.set_callback_pin(bob.id, Some("$argon2id$stand-in"))
+        .await
+        .unwrap();
+    changed(s.config_version().await.unwrap(), "a call-back PIN");
+    assert_eq!(
+        s.callback_pin(bob.id).await.unwrap().as_deref(),
+        Some("$argon2id$stand-in")
+    );
+    s.set_callback_pin(bob.id, None).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a PIN removed");
+    assert!(!s.get_user(bob.id).await.unwrap().has_callback_pin);
+
+    let sched = Schedule {
+        removals: vec![],
+        temporary: vec![],
+        id: None,
+        name: "Primary".into(),
+        time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
+        layers: vec![Layer {
+            time_zone: None,
+            advance: Default::default(),
+            id: 1,
+            name: "weekly".into(),
+            participants: vec![alice.id.into()],
+            start: "2026-11-23T09:00".parse().unwrap(),
+            shift: ShiftLength::Weeks(1),
+            end: None,
+            restrictions: vec![],
+        }],
+        overrides: vec![],
+    };
+    let stored = s
+        .create_schedule(&sched, "feed-v", None, t(0))
+        .await
+        .unwrap();
+    changed(s.config_version().await.unwrap(), "a new schedule");
+    let mut renamed = stored.schedule.clone();
+    renamed.name = "Secondary".into();
+    s.update_schedule(stored.id, &renamed, None, stored.version)
+        .await
+        .unwrap();
+    changed(s.config_version().await.unwrap(), "a changed schedule");
+    s.delete_schedule(stored.id).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a deleted schedule");
+
+    s.delete_line(line.id).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a deleted line");
+    s.delete_user(bob.id).await.unwrap();
+    changed(s.config_version().await.unwrap(), "a deleted user");
+}
