@@ -67,5 +67,5 @@ impl Backend for PgBackend {
     const CLAIM_LOCK: &'static str = "FOR UPDATE SKIP LOCKED";
     // A transaction-scoped advisory lock on a 64-bit hash of the key.
     const KEY_LOCK: &'static str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
-    const GROUP_CALLS: bool = false;
+    const GROUP_SAVES: bool = false;
 }

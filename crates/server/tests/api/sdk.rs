@@ -295,7 +295,8 @@ async fn every_document_is_known_to_the_sdk(carrier: Carrier) {
     // The failure document and the failsafe goodbye.
     // A new configuration version (what any change to a line makes) has the server read
     // the users again, from a table that is gone.
-    app.exec_sql("UPDATE config_version SET version = version + 1").await;
+    app.exec_sql("UPDATE config_version SET version = version + 1")
+        .await;
     app.exec_sql("ALTER TABLE users RENAME TO users_gone").await;
     let t = switchboard_sim::place_call(&app.http, &app.spec(&line))
         .await

@@ -81,7 +81,8 @@ async fn an_internal_failure_still_speaks_to_the_caller_and_keeps_the_voicemail(
     let line = app.line(&[a]).await;
     // Break the database under the server: resolving the routing plan needs the users table
     // (read again after any change to the configuration, as this one stands for).
-    app.exec_sql("UPDATE config_version SET version = version + 1").await;
+    app.exec_sql("UPDATE config_version SET version = version + 1")
+        .await;
     app.exec_sql("ALTER TABLE users RENAME TO users_gone").await;
     let t = switchboard_sim::place_call(&app.http, &app.spec(&line))
         .await

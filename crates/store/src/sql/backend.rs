@@ -37,8 +37,10 @@ pub trait Backend: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// (empty where writes are serialised anyway).
     const KEY_LOCK: &'static str;
 
-    /// Whether new calls arriving together are written in one transaction (`batch`): on a
-    /// single writer they queue anyway, and grouping saves a BEGIN and a COMMIT per call;
-    /// where writers run in parallel it would only serialise them.
-    const GROUP_CALLS: bool;
+    /// Whether running calls' saves arriving together are written in one transaction with
+    /// the new calls (`batch`): on a single writer they queue anyway, and grouping saves a
+    /// BEGIN and a COMMIT per save; where writers run in parallel it would serialise a save's
+    /// incident work, which costs more than its commit. (New calls are grouped on both: their
+    /// group is one multi-row statement, so it costs about what one call alone does.)
+    const GROUP_SAVES: bool;
 }

@@ -1,12 +1,14 @@
-//! A call's writes grouped into one transaction on SQLite's one writer.
+//! A call's writes grouped into one transaction.
 //!
-//! Every statement is a round trip to the writer connection's thread, and BEGIN and COMMIT
-//! are two of an incoming call's four. New calls and running calls' saves that arrive together
-//! are written by one task in one transaction (at most [`MOST`]; the new calls in one
-//! multi-row statement and their log lines in another), each answered once that
-//! transaction is committed, so a write is still stored before its webhook is answered. If any
-//! of them fails (a save over a version another request changed, included), or the commit
-//! does, nothing of the group was stored and each is written again alone, for its own answer.
+//! Every statement is a round trip to the database (on SQLite, to its one writer connection's
+//! thread), and BEGIN and COMMIT are two of an incoming call's four. New calls that arrive
+//! together are written by one task in one transaction, at most [`MOST`]: the calls in one
+//! multi-row statement, their log lines in another, on both backends. On SQLite, running
+//! calls' saves join the same group (`Backend::GROUP_SAVES`). Each is answered once that
+//! transaction is committed, so a write is still stored before its webhook is answered. If
+//! any of them fails (a save over a version another request changed, included), or the
+//! commit does, nothing of the group was stored and each is written again alone, for its
+//! own answer.
 
 use super::calls::{insert_alone, insert_many_in, save_alone, save_in, NewCall, SaveCall};
 use super::Backend;

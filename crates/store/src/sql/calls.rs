@@ -67,9 +67,6 @@ impl<B: Backend> SqlStore<B> {
             events: events.to_vec(),
             jobs: jobs.to_vec(),
         };
-        if !B::GROUP_CALLS {
-            return insert_alone(&self.db, &new).await;
-        }
         super::batch::insert_call(&self.db, &self.calls, new).await
     }
 
@@ -254,7 +251,7 @@ impl<B: Backend> SqlStore<B> {
             incident: incident.cloned(),
             now,
         };
-        if !B::GROUP_CALLS {
+        if !B::GROUP_SAVES {
             return save_alone(&self.db, &save).await;
         }
         super::batch::save_call(&self.db, &self.calls, save).await
