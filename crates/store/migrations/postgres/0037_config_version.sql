@@ -15,12 +15,15 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER lines_config_version AFTER INSERT OR UPDATE OR DELETE ON lines
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_config_version();
-CREATE TRIGGER users_config_version AFTER INSERT OR UPDATE OR DELETE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_config_version();
-CREATE TRIGGER schedules_config_version AFTER INSERT OR UPDATE OR DELETE ON schedules
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_config_version();
+-- Deferred to the commit: the counter's row is then locked last, when every other row the
+-- transaction changes is already locked, so two changes touching several tables in different
+-- orders cannot deadlock on it (an immediate trigger would lock it at the first statement).
+CREATE CONSTRAINT TRIGGER lines_config_version AFTER INSERT OR UPDATE OR DELETE ON lines
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
+CREATE CONSTRAINT TRIGGER users_config_version AFTER INSERT OR UPDATE OR DELETE ON users
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
+CREATE CONSTRAINT TRIGGER schedules_config_version AFTER INSERT OR UPDATE OR DELETE ON schedules
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
 
 -- A call's caller is now matched against the users in memory.
 DROP INDEX users_with_callback_pin;

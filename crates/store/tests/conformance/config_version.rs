@@ -1,6 +1,8 @@
 //! The configuration version: what a cache of lines, users and schedules checks.
 
 use super::*;
+use sqlx::Connection as _;
+use std::time::Duration;
 use switchboard_core::line::TestMode;
 use switchboard_core::schedule::{Layer, Schedule, ShiftLength};
 
@@ -108,4 +110,63 @@ pub(super) async fn what_routes_a_call_changes_the_config_version(s: Arc<dyn Sto
     changed(s.config_version().await.unwrap(), "a deleted line");
     s.delete_user(bob.id).await.unwrap();
     changed(s.config_version().await.unwrap(), "a deleted user");
+}
+
+/// PostgreSQL: every change bumps one row. Bumped at a change's first statement, that row would
+/// stay locked to its commit, and two changes touching the same rows of two tables in turn
+/// would deadlock on it; it is bumped at commit (a deferred trigger), so they take turns.
+#[tokio::test]
+async fn changes_crossing_lines_and_users_do_not_deadlock_on_the_version() {
+    let Some(db) = TestDb::postgres("config_version_deadlock").await else {
+        return;
+    };
+    let store = switchboard_store::open(&db.url).await.unwrap();
+    let now = t(0);
+    let alice = store.create_user(&new_user("Alice"), now).await.unwrap();
+    let line = new_line("+15005550006", alice.id);
+    let line = store.create_line(&line, "token-d", now).await.unwrap();
+    let before = store.config_version().await.unwrap();
+
+    let mut one = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut two = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut one).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut two).await.unwrap();
+    // The first changes the user, the second the line...
+    sqlx::query("UPDATE users SET name = 'Alicia' WHERE id = $1")
+        .bind(alice.id.0)
+        .execute(&mut one)
+        .await
+        .unwrap();
+    let q = sqlx::query("UPDATE lines SET name = 'Hotline 2' WHERE id = $1").bind(line.id.0);
+    tokio::time::timeout(Duration::from_secs(10), q.execute(&mut two))
+        .await
+        .expect("the second change is not held up by the first one's")
+        .unwrap();
+    // ...then the first the line too: it waits for the second, which commits.
+    let first = tokio::spawn(async move {
+        sqlx::query("UPDATE lines SET name = 'Hotline 1' WHERE id = $1")
+            .bind(line.id.0)
+            .execute(&mut one)
+            .await?;
+        sqlx::query("COMMIT").execute(&mut one).await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = tokio::time::timeout(
+        Duration::from_secs(10),
+        sqlx::query("COMMIT").execute(&mut two),
+    )
+    .await
+    .expect("the second change commits without waiting for the first");
+    second.expect("the second change is stored");
+    let first = tokio::time::timeout(Duration::from_secs(10), first)
+        .await
+        .expect("the first change goes on once the second committed")
+        .unwrap();
+    first.expect("the first change is stored, not chosen as a deadlock's victim");
+
+    // Each changed row counted once (three rows changed).
+    assert_eq!(store.config_version().await.unwrap(), before + 3);
+    let stored = store.get_line(line.id).await.unwrap();
+    assert_eq!(stored.name, "Hotline 1");
+    assert_eq!(store.get_user(alice.id).await.unwrap().name, "Alicia");
 }
