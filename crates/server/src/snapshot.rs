@@ -11,6 +11,9 @@
 //! The number is read before anything the snapshot then loads, so what a snapshot holds is
 //! never older than its version: a change committed in between makes the next webhook's
 //! number differ, and that webhook reads afresh.
+//!
+//! Webhooks that ask at once share one read of the number ([`SharedRead`]): each gets a value
+//! read by a statement that started after it asked, as if it had read alone.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,6 +27,7 @@ use switchboard_core::UserId;
 /// The current snapshot.
 pub struct Routing {
     current: Mutex<Arc<Snapshot>>,
+    reads: SharedRead,
 }
 
 impl Default for Routing {
@@ -31,14 +35,16 @@ impl Default for Routing {
         Self {
             // No store has this version: the first webhook starts a snapshot.
             current: Mutex::new(Arc::new(Snapshot::new(i64::MIN))),
+            reads: SharedRead::default(),
         }
     }
 }
 
 impl Routing {
-    /// The snapshot of the store's configuration now: one read of its version.
+    /// The snapshot of the store's configuration now: one read of its version (shared with
+    /// the webhooks asking at the same time).
     pub async fn snapshot(&self, store: &dyn Store) -> StoreResult<Arc<Snapshot>> {
-        let version = store.config_version().await?;
+        let version = self.reads.read(|| store.config_version()).await?;
         let mut current = lock(&self.current);
         if current.version != version {
             // Newer, or a database put back from a backup: either way what is kept is not it.
@@ -99,6 +105,125 @@ impl Snapshot {
     }
 }
 
+/// One read of a value shared by everyone who asked for it before that read started.
+///
+/// Each asker needs a value read by a statement that starts after it asked (a change
+/// committed before it asked must be seen), not a read of its own. An asker joins the round
+/// that has not started yet, or opens the next one. One read runs at a time; the next round
+/// starts when it ends, for everyone who joined meanwhile. Under load, a few reads serve many
+/// webhooks; alone, a webhook reads at once, as before.
+#[derive(Default)]
+struct SharedRead {
+    /// The round that has not started: askers join it.
+    waiting: Mutex<Option<Arc<Round>>>,
+    /// Held while a round reads.
+    running: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Round {
+    value: tokio::sync::OnceCell<i64>,
+}
+
+impl SharedRead {
+    async fn read<F, Fut>(&self, read: F) -> StoreResult<i64>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = StoreResult<i64>>,
+    {
+        let round = {
+            let mut waiting = lock(&self.waiting);
+            waiting.get_or_insert_with(Arc::default).clone()
+        };
+        let start = || async {
+            let _one_at_a_time = self.running.lock().await;
+            // From here on, askers wait for the next round: this read may not see what was
+            // committed before they asked.
+            {
+                let mut waiting = lock(&self.waiting);
+                if waiting.as_ref().is_some_and(|w| Arc::ptr_eq(w, &round)) {
+                    *waiting = None;
+                }
+            }
+            read().await
+        };
+        // One of the round runs the read; if it fails, the next member tries (a read that
+        // also starts after each of them asked).
+        round.value.get_or_try_init(start).await.copied()
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SharedRead;
+    use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A read that takes the stored value as it starts, then takes `ms` to answer.
+    async fn slow_read(db: &AtomicI64, reads: &AtomicUsize, ms: u64) -> i64 {
+        reads.fetch_add(1, Ordering::SeqCst);
+        let seen = db.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        seen
+    }
+
+    #[tokio::test]
+    async fn askers_at_once_share_a_read() {
+        let shared = Arc::new(SharedRead::default());
+        let (db, reads) = (Arc::new(AtomicI64::new(7)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (shared, db, reads) = (shared.clone(), db.clone(), reads.clone());
+                tokio::spawn(async move {
+                    shared
+                        .read(|| async { Ok(slow_read(&db, &reads, 20).await) })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), 7);
+        }
+        // The first asker's round, then one for everyone who asked while it read.
+        assert!(reads.load(Ordering::SeqCst) <= 2, "{reads:?}");
+    }
+
+    #[tokio::test]
+    async fn an_asker_never_gets_a_read_that_started_before_it_asked() {
+        let shared = Arc::new(SharedRead::default());
+        let (db, reads) = (Arc::new(AtomicI64::new(1)), Arc::new(AtomicUsize::new(0)));
+        let first = {
+            let (shared, db, reads) = (shared.clone(), db.clone(), reads.clone());
+            tokio::spawn(async move {
+                shared
+                    .read(|| async { Ok(slow_read(&db, &reads, 100).await) })
+                    .await
+            })
+        };
+        // The first read has started (and seen 1); a change commits; then another asks.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        db.store(2, Ordering::SeqCst);
+        let second = shared
+            .read(|| async { Ok(slow_read(&db, &reads, 10).await) })
+            .await
+            .unwrap();
+        assert_eq!(first.await.unwrap().unwrap(), 1);
+        assert_eq!(second, 2, "the change committed before it asked");
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_is_tried_again_by_the_next_member() {
+        let shared = SharedRead::default();
+        let failed = shared
+            .read(|| async { Err(switchboard_core::store::StoreError::Backend("down".into())) })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(shared.read(|| async { Ok(3) }).await.unwrap(), 3);
+    }
 }
