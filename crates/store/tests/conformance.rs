@@ -738,10 +738,10 @@ async fn api_tokens(s: Arc<dyn Store>) {
     ));
 }
 
-async fn schedules_and_feeds(s: Arc<dyn Store>) {
-    use switchboard_core::schedule::{Layer, Override, Schedule, ScheduleId, ShiftLength};
-    let (u, _) = setup(&s).await;
-    let mut sched = Schedule {
+/// "Primary" in Berlin: `u` on call every week.
+fn weekly(u: UserId) -> switchboard_core::schedule::Schedule {
+    use switchboard_core::schedule::{Layer, Schedule, ShiftLength};
+    Schedule {
         removals: vec![],
         temporary: vec![],
         id: None,
@@ -759,7 +759,13 @@ async fn schedules_and_feeds(s: Arc<dyn Store>) {
             restrictions: vec![],
         }],
         overrides: vec![],
-    };
+    }
+}
+
+async fn schedules_and_feeds(s: Arc<dyn Store>) {
+    use switchboard_core::schedule::{Override, Schedule, ScheduleId};
+    let (u, _) = setup(&s).await;
+    let mut sched = weekly(u);
     let stored = s
         .create_schedule(&sched, "feed-1", None, t(0))
         .await

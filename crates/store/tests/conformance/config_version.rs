@@ -4,7 +4,6 @@ use super::*;
 use sqlx::Connection as _;
 use std::time::Duration;
 use switchboard_core::line::TestMode;
-use switchboard_core::schedule::{Layer, Schedule, ShiftLength};
 
 /// Every change to a line, a user or a schedule changes the version, each in its own
 /// transaction; a call's writes do not (calls would otherwise empty every cache).
@@ -73,25 +72,7 @@ pub(super) async fn what_routes_a_call_changes_the_config_version(s: Arc<dyn Sto
     changed(s.config_version().await.unwrap(), "a PIN removed");
     assert!(!s.get_user(bob.id).await.unwrap().has_callback_pin);
 
-    let sched = Schedule {
-        removals: vec![],
-        temporary: vec![],
-        id: None,
-        name: "Primary".into(),
-        time_zone: switchboard_core::Zone::parse("Europe/Berlin").unwrap(),
-        layers: vec![Layer {
-            time_zone: None,
-            advance: Default::default(),
-            id: 1,
-            name: "weekly".into(),
-            participants: vec![alice.id.into()],
-            start: "2026-11-23T09:00".parse().unwrap(),
-            shift: ShiftLength::Weeks(1),
-            end: None,
-            restrictions: vec![],
-        }],
-        overrides: vec![],
-    };
+    let sched = weekly(alice.id);
     let stored = s
         .create_schedule(&sched, "feed-v", None, t(0))
         .await
