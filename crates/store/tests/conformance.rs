@@ -763,7 +763,7 @@ fn weekly(u: UserId) -> switchboard_core::schedule::Schedule {
 }
 
 async fn schedules_and_feeds(s: Arc<dyn Store>) {
-    use switchboard_core::schedule::{Override, Schedule, ScheduleId};
+    use switchboard_core::schedule::{Override, ScheduleId};
     let (u, _) = setup(&s).await;
     let mut sched = weekly(u);
     let stored = s
