@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use switchboard_core::line::Line;
 use switchboard_core::routing::ScheduleEntry;
 use switchboard_core::schedule::ScheduleId;
-use switchboard_core::store::{Store, StoreResult};
+use switchboard_core::store::{Store, StoreError, StoreResult};
 use switchboard_core::user::User;
 use switchboard_core::UserId;
 
@@ -122,7 +122,9 @@ struct SharedRead {
 
 #[derive(Default)]
 struct Round {
-    value: tokio::sync::OnceCell<i64>,
+    /// The read's value, or why it failed (told to every member: each asked before it began,
+    /// so each would have failed alone; during an outage they fail together, not in turn).
+    value: tokio::sync::OnceCell<Result<i64, String>>,
 }
 
 impl SharedRead {
@@ -145,11 +147,15 @@ impl SharedRead {
                     *waiting = None;
                 }
             }
-            read().await
+            read().await.map_err(|e| match e {
+                StoreError::Backend(cause) => crate::errors::chain(cause.as_ref()),
+                other => other.to_string(),
+            })
         };
-        // One of the round runs the read; if it fails, the next member tries (a read that
-        // also starts after each of them asked).
-        round.value.get_or_try_init(start).await.copied()
+        match round.value.get_or_init(start).await {
+            Ok(v) => Ok(*v),
+            Err(why) => Err(StoreError::Backend(why.clone().into())),
+        }
     }
 }
 
@@ -163,6 +169,7 @@ mod tests {
     use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
+    use switchboard_core::store::StoreError;
 
     /// A read that takes the stored value as it starts, then takes `ms` to answer.
     async fn slow_read(db: &AtomicI64, reads: &AtomicUsize, ms: u64) -> i64 {
@@ -218,12 +225,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_read_is_tried_again_by_the_next_member() {
-        let shared = SharedRead::default();
-        let failed = shared
-            .read(|| async { Err(switchboard_core::store::StoreError::Backend("down".into())) })
-            .await;
-        assert!(failed.is_err());
+    async fn a_failed_read_fails_its_round_at_once_and_the_next_round_reads_again() {
+        let shared = Arc::new(SharedRead::default());
+        let reads = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (shared, reads) = (shared.clone(), reads.clone());
+                tokio::spawn(async move {
+                    shared
+                        .read(|| async {
+                            reads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Err(StoreError::Backend("connection refused".into()))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            let e = t.await.unwrap().unwrap_err();
+            assert!(e.to_string().contains("connection refused"), "{e}");
+        }
+        // Two failed reads (the first asker's round and everyone else's), not one each.
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
         assert_eq!(shared.read(|| async { Ok(3) }).await.unwrap(), 3);
     }
 }
