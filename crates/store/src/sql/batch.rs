@@ -4,13 +4,14 @@
 //! thread), and BEGIN and COMMIT are two of an incoming call's four. New calls that arrive
 //! together are written by one task in one transaction, at most [`MOST`]: the calls in one
 //! multi-row statement, their log lines in another, on both backends. On SQLite, running
-//! calls' saves join the same group (`Backend::GROUP_SAVES`). Each is answered once that
+//! calls' saves join the same group (`Backend::GROUP_SAVES`): their rows in one multi-row
+//! UPDATE, their log lines in one INSERT, then each one's recordings, jobs and incident. Each is answered once that
 //! transaction is committed, so a write is still stored before its webhook is answered. If
 //! any of them fails (a save over a version another request changed, included), or the
 //! commit does, nothing of the group was stored and each is written again alone, for its
 //! own answer.
 
-use super::calls::{insert_alone, insert_many_in, save_alone, save_in, NewCall, SaveCall};
+use super::calls::{insert_alone, insert_many_in, save_alone, save_many_in, NewCall, SaveCall};
 use super::Backend;
 use std::sync::OnceLock;
 use switchboard_core::call::Call;
@@ -107,7 +108,7 @@ async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
     if group.len() > 1 {
         let together = async {
             let mut tx = db.begin().await?;
-            // The new calls in one statement (and their log lines in another), then each save.
+            // The new calls in one statement (and their log lines in another), then the saves.
             let news: Vec<&NewCall> = group
                 .iter()
                 .filter_map(|p| match &p.write {
@@ -116,15 +117,22 @@ async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
                 })
                 .collect();
             let mut inserted = insert_many_in::<B::Db>(&mut tx, &news).await?.into_iter();
+            let saves: Vec<&SaveCall> = group
+                .iter()
+                .filter_map(|p| match &p.write {
+                    Write::Save(save) => Some(save),
+                    Write::Insert(_) => None,
+                })
+                .collect();
+            let mut saved = save_many_in::<B>(&mut tx, &saves).await?.into_iter();
+            let short = || StoreError::Backend("a grouped write gave fewer results".into());
             let mut out = Vec::with_capacity(group.len());
             for p in &group {
                 out.push(match &p.write {
                     Write::Insert(_) => {
-                        Stored::Inserted(Box::new(inserted.next().ok_or_else(|| {
-                            StoreError::Backend("a grouped insert gave fewer calls".into())
-                        })?))
+                        Stored::Inserted(Box::new(inserted.next().ok_or_else(short)?))
                     }
-                    Write::Save(save) => Stored::Saved(save_in::<B>(&mut tx, save).await?),
+                    Write::Save(_) => Stored::Saved(saved.next().ok_or_else(short)?),
                 });
             }
             B::commit(tx).await?;

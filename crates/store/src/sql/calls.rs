@@ -541,47 +541,94 @@ pub(super) async fn save_alone<B: Backend>(db: &B, save: &SaveCall) -> StoreResu
 /// Saves the call over the version it was read at ([`StoreError::Conflict`] when another
 /// request changed it meanwhile), in the open transaction `tx`.
 pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> StoreResult<i64> {
-    let (c, now) = (&save.call, save.now);
+    let mut versions = save_many_in::<B>(tx, &[save]).await?;
+    versions
+        .pop()
+        .ok_or_else(|| StoreError::Backend("a save of one call gave no version".into()))
+}
+
+/// Columns bound per saved call by [`save_many_in`].
+const SAVE_COLUMNS: usize = 12;
+
+/// [`save_in`] for several calls: their rows in one statement and their log lines in another,
+/// then each one's recordings, jobs and incident. Any call changed meanwhile (or named twice)
+/// fails the whole write with [`StoreError::Conflict`]; the new versions come back in `saves`'
+/// order.
+pub(super) async fn save_many_in<B: Backend>(
+    tx: &mut B::Tx,
+    saves: &[&SaveCall],
+) -> StoreResult<Vec<i64>> {
+    let mut ids = std::collections::HashSet::new();
+    for save in saves {
+        if !ids.insert(save.call.id.0) {
+            // Both read the same version: one of them must be told the call changed, and
+            // one statement would apply only one of them. Each is written again alone.
+            return Err(StoreError::Conflict(format!(
+                "call {} saved twice at once",
+                save.call.id
+            )));
+        }
+    }
+    if saves.is_empty() {
+        return Ok(Vec::new());
+    }
     // The versioned write comes first: it takes the row's lock (PostgreSQL) or the write
     // lock (SQLite) at once, so concurrent webhooks of one call serialise here and the
-    // loser sees a changed version.
-    let q = sql::<B::Db>(
-        "UPDATE calls SET ended_at = $1, duration_secs = $2, phase = $3, outcome = $4,
-             answered_by = $5, attempts = $6, account_id = COALESCE(account_id, $7),
-             failsafe = $8, plan = $9, texts = $10, version = version + 1
-         WHERE id = $11 AND version = $12 RETURNING id",
+    // loser sees a changed version. VALUES columns are column1, column2, … on both.
+    let text = format!(
+        "UPDATE calls SET ended_at = v.column3, duration_secs = v.column4, phase = v.column5,
+             outcome = v.column6, answered_by = v.column7, attempts = v.column8,
+             account_id = COALESCE(calls.account_id, v.column9), failsafe = v.column10,
+             plan = v.column11, texts = v.column12, version = calls.version + 1
+         FROM (VALUES {}) AS v
+         WHERE calls.id = v.column1 AND calls.version = v.column2
+         RETURNING calls.id",
+        super::driver::values(saves.len(), SAVE_COLUMNS)
     );
-    let updated = q
-        .bind(c.ended_at.map(ms))
-        .bind(c.duration_secs.map(i64::from))
-        .bind(to_json(&c.phase))
-        .bind(c.outcome.as_str())
-        .bind(c.answered_by.map(|u| u.0))
-        .bind(to_json(&c.attempts))
-        .bind(c.account_id.as_deref())
-        .bind(c.failsafe.as_deref())
-        // The plan changes once, when a caller menu's key picks the option.
-        .bind(to_json(&c.plan))
-        .bind(to_json(&c.texts))
-        .bind(c.id.0)
-        .bind(c.version)
-        .optional(&mut **tx)
-        .await?;
-    if updated.is_none() {
+    let mut q = sql::<B::Db>(&text);
+    for save in saves {
+        let c = &save.call;
+        q = q
+            .bind(c.id.0)
+            .bind(c.version)
+            .bind(c.ended_at.map(ms))
+            .bind(c.duration_secs.map(i64::from))
+            .bind(to_json(&c.phase))
+            .bind(c.outcome.as_str())
+            .bind(c.answered_by.map(|u| u.0))
+            .bind(to_json(&c.attempts))
+            .bind(c.account_id.as_deref())
+            .bind(c.failsafe.as_deref())
+            // The plan changes once, when a caller menu's key picks the option.
+            .bind(to_json(&c.plan))
+            .bind(to_json(&c.texts));
+    }
+    let mut updated = std::collections::HashSet::new();
+    for row in q.all(&mut **tx).await? {
+        updated.insert(col::<_, i64>(&row, "id")?);
+    }
+    if let Some(lost) = saves.iter().find(|s| !updated.contains(&s.call.id.0)) {
         return Err(StoreError::Conflict(format!(
             "call {} changed concurrently",
-            c.id
+            lost.call.id
         )));
     }
-    insert_events::<B::Db>(&mut **tx, c.id, &save.events).await?;
-    for r in &save.recordings {
-        super::recordings::upsert::<B::Db>(&mut **tx, c.id, r, now).await?;
+    let log: Vec<_> = saves
+        .iter()
+        .flat_map(|s| s.events.iter().map(|e| (s.call.id, e)))
+        .collect();
+    insert_log::<B::Db>(&mut **tx, &log).await?;
+    for save in saves {
+        let (c, now) = (&save.call, save.now);
+        for r in &save.recordings {
+            super::recordings::upsert::<B::Db>(&mut **tx, c.id, r, now).await?;
+        }
+        for j in &save.jobs {
+            super::jobs::enqueue::<B::Db>(&mut **tx, j, now).await?;
+        }
+        if let Some(ci) = &save.incident {
+            super::incidents::for_call::<B::Db>(&mut **tx, ci, now, B::KEY_LOCK).await?;
+        }
     }
-    for j in &save.jobs {
-        super::jobs::enqueue::<B::Db>(&mut **tx, j, now).await?;
-    }
-    if let Some(ci) = &save.incident {
-        super::incidents::for_call::<B::Db>(&mut **tx, ci, now, B::KEY_LOCK).await?;
-    }
-    Ok(c.version + 1)
+    Ok(saves.iter().map(|s| s.call.version + 1).collect())
 }
