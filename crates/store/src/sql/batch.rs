@@ -109,21 +109,14 @@ async fn write<B: Backend>(db: &B, group: Vec<Pending>) {
         let together = async {
             let mut tx = db.begin().await?;
             // The new calls in one statement (and their log lines in another), then the saves.
-            let news: Vec<&NewCall> = group
-                .iter()
-                .filter_map(|p| match &p.write {
-                    Write::Insert(new) => Some(new),
-                    Write::Save(_) => None,
-                })
-                .collect();
+            let (mut news, mut saves) = (Vec::new(), Vec::new());
+            for p in &group {
+                match &p.write {
+                    Write::Insert(new) => news.push(new),
+                    Write::Save(save) => saves.push(save),
+                }
+            }
             let mut inserted = insert_many_in::<B::Db>(&mut tx, &news).await?.into_iter();
-            let saves: Vec<&SaveCall> = group
-                .iter()
-                .filter_map(|p| match &p.write {
-                    Write::Save(save) => Some(save),
-                    Write::Insert(_) => None,
-                })
-                .collect();
             let mut saved = save_many_in::<B>(&mut tx, &saves).await?.into_iter();
             let short = || StoreError::Backend("a grouped write gave fewer results".into());
             let mut out = Vec::with_capacity(group.len());
