@@ -11,14 +11,12 @@ use switchboard_core::schedule::Engine;
 use switchboard_core::schedule::ScheduleId;
 use switchboard_core::store::StoreError;
 use switchboard_core::user::User;
-use switchboard_core::{PhoneNumber, UserId};
+use switchboard_core::UserId;
 
 /// Which users to load.
 pub enum Users {
     /// Those a call at this instant can ring (a call's start).
     At(Timestamp),
-    /// As `At`, and a responder with a call-back PIN calling from this number (a new call).
-    Call(Timestamp, PhoneNumber),
     /// All of them (a look-ahead over a range, such as the coverage check).
     All,
 }
@@ -42,38 +40,29 @@ pub async fn load_in(
     let all = snap.users(&*state.store).await?;
     dir.users = match users {
         Users::All => (*all).clone(),
-        Users::At(at) => for_call(&all, &dir, &steps, at, None),
-        Users::Call(at, caller) => for_call(&all, &dir, &steps, at, Some(&caller)),
+        Users::At(at) => for_call(&all, &dir, &steps, at),
     };
     Ok(dir)
 }
 
-/// The users a call at `at` can ring (on `steps`, or on call in `dir`'s schedules), and a
-/// responder with a call-back PIN whose first or other number is `caller`.
+/// The users a call at `at` can ring: on `steps`, or on call in `dir`'s schedules.
 fn for_call(
     all: &HashMap<UserId, User>,
     dir: &Directory,
     steps: &[RoutingStep],
     at: Timestamp,
-    caller: Option<&PhoneNumber>,
 ) -> HashMap<UserId, User> {
-    let ids = steps.iter().flat_map(|s| s.users().iter().copied()).chain(
-        dir.schedules
-            .values()
-            .filter_map(|e| e.engine.as_ref())
-            .flat_map(|e| e.on_call(at).users),
-    );
-    let mut out: HashMap<UserId, User> = ids
+    steps
+        .iter()
+        .flat_map(|s| s.users().iter().copied())
+        .chain(
+            dir.schedules
+                .values()
+                .filter_map(|e| e.engine.as_ref())
+                .flat_map(|e| e.on_call(at).users),
+        )
         .filter_map(|id| all.get(&id).map(|u| (id, u.clone())))
-        .collect();
-    if let Some(n) = caller {
-        for u in all.values() {
-            if u.has_callback_pin && u.has_number(n) {
-                out.entry(u.id).or_insert_with(|| u.clone());
-            }
-        }
-    }
-    out
+        .collect()
 }
 
 /// One directory for all of `lines` (a page that shows each of them): every user, and each

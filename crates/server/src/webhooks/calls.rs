@@ -68,23 +68,23 @@ pub async fn incoming_call(State(st): State<AppState>, v: Verified) -> Voice {
             None => 0,
         };
         let refused = flow::refusal(&v.line, number, recent);
-        // A responder with a call-back PIN calling from their own number is asked for it;
-        // they are found by the same read as the users the call can ring.
-        let caller = PhoneNumber::parse(number).ok();
         let (plan, responder) = match refused {
             Some(_) => (Plan::nobody(), None),
             None => {
-                let users = match &caller {
-                    Some(n) => crate::directory::Users::Call(now, n.clone()),
-                    None => crate::directory::Users::At(now),
-                };
+                let users = crate::directory::Users::At(now);
                 let dir = crate::directory::load_in(&st, &v.snapshot, &v.line, users).await?;
-                let responder = caller.as_ref().and_then(|n| {
-                    dir.users
+                // A responder with a call-back PIN calling from their own number is asked
+                // for it (every user is in the snapshot already).
+                let responder = match PhoneNumber::parse(number) {
+                    Ok(n) => v
+                        .snapshot
+                        .users(&*st.store)
+                        .await?
                         .values()
-                        .find(|u| u.has_callback_pin && u.has_number(n))
-                        .map(|u| (u.id, u.name.clone()))
-                });
+                        .find(|u| u.has_callback_pin && u.has_number(&n))
+                        .map(|u| (u.id, u.name.clone())),
+                    Err(_) => None,
+                };
                 (
                     switchboard_core::routing::plan_at(&v.line, &dir, now),
                     responder,
