@@ -94,18 +94,24 @@ async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<Option<Option
     }
 }
 
-async fn store_callback_pin(
+/// `user` after the call-back PIN change `pin` (from [`callback_pin`]): read again when it
+/// set or removed one, as it is otherwise.
+async fn with_callback_pin(
     s: &AppState,
-    id: UserId,
+    user: User,
     pin: Option<Option<String>>,
-) -> ApiResult<()> {
-    if let Some(hash) = pin {
-        s.store
-            .set_callback_pin(id, hash.as_deref())
-            .await
-            .map_err(ApiError::store("user"))?;
-    }
-    Ok(())
+) -> ApiResult<User> {
+    let Some(hash) = pin else {
+        return Ok(user);
+    };
+    s.store
+        .set_callback_pin(user.id, hash.as_deref())
+        .await
+        .map_err(ApiError::store("user"))?;
+    s.store
+        .get_user(user.id)
+        .await
+        .map_err(ApiError::store("user"))
 }
 
 /// The API's view of a user.
@@ -171,19 +177,12 @@ pub async fn create_user(
         new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
     }
     let pin = callback_pin(&input.callback_pin).await?;
-    let mut user = s
+    let user = s
         .store
         .create_user(&new, s.clock.now())
         .await
         .map_err(ApiError::store("user"))?;
-    if pin.is_some() {
-        store_callback_pin(&s, user.id, pin).await?;
-        user = s
-            .store
-            .get_user(user.id)
-            .await
-            .map_err(ApiError::store("user"))?;
-    }
+    let user = with_callback_pin(&s, user, pin).await?;
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
@@ -272,19 +271,12 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         None => cur.slack_user_id.clone(),
     };
     let pin = callback_pin(&input.callback_pin).await?;
-    let mut u = s
+    let u = s
         .store
         .update_user(id, &new)
         .await
         .map_err(ApiError::store("user"))?;
-    if pin.is_some() {
-        store_callback_pin(s, id, pin).await?;
-        u = s
-            .store
-            .get_user(id)
-            .await
-            .map_err(ApiError::store("user"))?;
-    }
+    let u = with_callback_pin(s, u, pin).await?;
     Ok(Json(user_json(&u)))
 }
 
