@@ -121,33 +121,25 @@ pub(super) fn pin(
     }
     if !verified {
         let tries = tries + 1;
-        if tries < CALLBACK_TRIES {
-            call.phase = Phase::CallBack {
-                choosing: false,
-                tries,
-            };
-            t.log(
-                EventKind::Decision,
+        let (next, why, say) = match tries < CALLBACK_TRIES {
+            true => (
+                AfterWrong::Again(
+                    Phase::CallBack {
+                        choosing: false,
+                        tries,
+                    },
+                    instructions(call, line, false),
+                ),
                 format!("{name} entered a wrong PIN (try {tries} of {CALLBACK_TRIES})"),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 "That PIN is not valid.",
-                &line.messages.welcome,
-            )));
-            t.instructions.extend(instructions(call, line, false));
-        } else {
-            call.phase = Phase::Done;
-            call.outcome = Outcome::Rejected;
-            t.log(
-                EventKind::Decision,
+            ),
+            false => (
+                AfterWrong::End(Outcome::Rejected),
                 format!("{name} entered a wrong PIN {tries} times: the call is ended"),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 "That PIN is not valid. Goodbye.",
-                &line.messages.welcome,
-            )));
-            t.instructions.push(Instruction::Hangup);
-        }
+            ),
+        };
+        wrong_entry(call, line, next, why, say, t);
         return;
     }
     if let Some(cb) = &mut call.plan.callback {
@@ -204,39 +196,31 @@ pub(super) fn target(
         } else {
             "a number that is not valid"
         };
-        if tries < CALLBACK_TRIES {
-            call.phase = Phase::CallBack {
-                choosing: true,
-                tries,
-            };
-            t.log(
-                EventKind::Decision,
+        let (next, why, say) = match tries < CALLBACK_TRIES {
+            true => (
+                AfterWrong::Again(
+                    Phase::CallBack {
+                        choosing: true,
+                        tries,
+                    },
+                    instructions(call, line, true),
+                ),
                 format!(
                     "{} entered {what} (try {tries} of {CALLBACK_TRIES})",
                     cb.name
                 ),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 "That is not a number I can call.",
-                &line.messages.welcome,
-            )));
-            t.instructions.extend(instructions(call, line, true));
-        } else {
-            call.phase = Phase::Done;
-            call.outcome = Outcome::Abandoned;
-            t.log(
-                EventKind::Decision,
+            ),
+            false => (
+                AfterWrong::End(Outcome::Abandoned),
                 format!(
                     "{} entered {what} {tries} times: the call is ended",
                     cb.name
                 ),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 "Goodbye.",
-                &line.messages.welcome,
-            )));
-            t.instructions.push(Instruction::Hangup);
-        }
+            ),
+        };
+        wrong_entry(call, line, next, why, say, t);
         return;
     };
     call.plan.steps = vec![PlanStep {

@@ -330,6 +330,11 @@ pub(super) fn dial(call: &mut Call, line: &Line, step: usize, now: Timestamp, t:
     );
 }
 
+/// Whether responders are screened on this call: as the line says, never on a call back.
+fn screens(call: &Call, line: &Line) -> bool {
+    line.screening && call.plan.callback.is_none()
+}
+
 /// Rings `legs` of `step` for `secs` seconds: one attempt each, one dial.
 fn start_round(
     call: &mut Call,
@@ -366,7 +371,7 @@ fn start_round(
             ended_at: None,
             duration_secs: None,
             leg_id: None,
-            screening: Screening::start(line.screening && call.plan.callback.is_none()),
+            screening: Screening::start(screens(call, line)),
             picked_up_at: None,
         });
     }
@@ -417,7 +422,7 @@ pub(super) fn dial_instruction(
             kind: RecordingKind::Call,
         },
         picked_up: asks.then_some(Callback::Screen { step, leg: None }),
-        screening: line.screening && call.plan.callback.is_none(),
+        screening: screens(call, line),
     }
 }
 

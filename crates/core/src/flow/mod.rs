@@ -96,6 +96,40 @@ fn spelled(number: &str) -> String {
         .join(" ")
 }
 
+/// What a wrong entry at a prompt leads to: asked again in this phase with these prompts, or,
+/// after the last try, the call's end with this outcome.
+enum AfterWrong {
+    Again(Phase, Vec<Instruction>),
+    End(Outcome),
+}
+
+/// A wrong entry (a PIN, a number): logged as `why`, answered with `say`, then `next`.
+fn wrong_entry(
+    call: &mut Call,
+    line: &Line,
+    next: AfterWrong,
+    why: String,
+    say: &str,
+    t: &mut Transition,
+) {
+    t.log(EventKind::Decision, why);
+    t.instructions.push(Instruction::Say(system_message(
+        say,
+        &line.messages.welcome,
+    )));
+    match next {
+        AfterWrong::Again(phase, ask) => {
+            call.phase = phase;
+            t.instructions.extend(ask);
+        }
+        AfterWrong::End(outcome) => {
+            call.phase = Phase::Done;
+            call.outcome = outcome;
+            t.instructions.push(Instruction::Hangup);
+        }
+    }
+}
+
 fn system_message(text: &str, like: &Message) -> Message {
     // Same voice and language as the line's message; never its recording.
     Message {

@@ -72,30 +72,19 @@ pub(super) fn entered(
             Some(d) if !d.is_empty() => "A wrong PIN",
             _ => "No PIN",
         };
-        if tries < PIN_TRIES {
-            call.phase = Phase::Pin { tries };
-            t.log(
-                EventKind::Decision,
+        let (next, why, say) = match tries < PIN_TRIES {
+            true => (
+                AfterWrong::Again(Phase::Pin { tries }, vec![instruction(line)]),
                 format!("{what} was entered (try {tries} of {PIN_TRIES}); asking again"),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 PIN_WRONG_TEXT,
-                &line.messages.welcome,
-            )));
-            t.instructions.push(instruction(line));
-        } else {
-            call.phase = Phase::Done;
-            call.outcome = Outcome::Rejected;
-            t.log(
-                EventKind::Decision,
+            ),
+            false => (
+                AfterWrong::End(Outcome::Rejected),
                 format!("{what} was entered (try {tries} of {PIN_TRIES}): the call is refused"),
-            );
-            t.instructions.push(Instruction::Say(system_message(
                 PIN_REFUSED_TEXT,
-                &line.messages.welcome,
-            )));
-            t.instructions.push(Instruction::Hangup);
-        }
+            ),
+        };
+        wrong_entry(call, line, next, why, say, t);
         return;
     }
     // Let through: the "ringing" notices, then the menu or the routing.
