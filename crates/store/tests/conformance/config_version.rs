@@ -131,7 +131,26 @@ async fn changes_crossing_lines_and_users_do_not_deadlock_on_the_version() {
             .await?;
         sqlx::query("COMMIT").execute(&mut one).await
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Until the first is waiting on the second's row lock (so the commit order is as said).
+    let mut watch = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let waiting = async {
+        loop {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut watch)
+            .await
+            .unwrap();
+            if n > 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the first change waits for the second's row");
     let second = tokio::time::timeout(
         Duration::from_secs(10),
         sqlx::query("COMMIT").execute(&mut two),
