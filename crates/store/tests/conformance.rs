@@ -20,7 +20,9 @@ use cover::{
     a_cover_request_is_decided_once_with_its_override, history_is_appended_once_and_never_changed,
 };
 use incidents::{
-    concurrent_calls_from_one_caller_open_one_incident, incidents_are_versioned_and_calls_join_them,
+    calls_ending_together_decide_incidents_as_one_by_one,
+    concurrent_calls_from_one_caller_open_one_incident,
+    incidents_are_versioned_and_calls_join_them,
 };
 #[path = "conformance/transcripts.rs"]
 mod transcripts;
@@ -1278,6 +1280,7 @@ on_both!(
     sso_logins,
     incidents_are_versioned_and_calls_join_them,
     concurrent_calls_from_one_caller_open_one_incident,
+    calls_ending_together_decide_incidents_as_one_by_one,
     calls_arriving_together_are_each_stored_or_refused_alone,
     a_cover_request_is_decided_once_with_its_override,
     history_is_appended_once_and_never_changed,

@@ -5,8 +5,9 @@
 //! together are written by one task in one transaction, at most [`MOST`]: the calls in one
 //! multi-row statement, their log lines in another, on both backends. On SQLite, running
 //! calls' saves join the same group (`Backend::GROUP_SAVES`): their rows in one multi-row
-//! UPDATE, their log lines in one INSERT, then each one's recordings, jobs and incident. Each is answered once that
-//! transaction is committed, so a write is still stored before its webhook is answered. If
+//! UPDATE, their log lines in one INSERT, their jobs in one more, and their incidents in a few
+//! statements for all of them (`incident_calls`). Each is answered once that transaction is
+//! committed, so a write is still stored before its webhook is answered. If
 //! any of them fails (a save over a version another request changed, included), or the
 //! commit does, nothing of the group was stored and each is written again alone, for its
 //! own answer.

@@ -339,7 +339,8 @@ impl<B: Backend> SqlStore<B> {
                 call: stored.id,
                 ..ci.clone()
             };
-            super::incidents::for_call::<B::Db>(&mut *tx, &ci, c.started_at, B::KEY_LOCK).await?;
+            let one = [(&ci, c.started_at)];
+            super::incident_calls::for_calls::<B::Db>(&mut *tx, &one, B::KEY_LOCK).await?;
         }
         B::commit(tx).await?;
         Ok((stored, created))
@@ -505,6 +506,7 @@ pub(super) async fn insert_many_in<D: Driver>(
         }
     }
     insert_log::<D>(&mut *c, &log).await?;
+    let mut jobs = Vec::new();
     for (new, (call, created)) in news.iter().zip(&out) {
         if !created {
             continue;
@@ -514,9 +516,11 @@ pub(super) async fn insert_many_in<D: Driver>(
             job.call = Some(call.id);
             job.payload["call"] = serde_json::json!(call.id);
             job.queue = job.queue.map(|q| q.replace("{call}", &call.id.to_string()));
-            super::jobs::enqueue::<D>(&mut *c, &job, call.started_at).await?;
+            jobs.push((job, call.started_at));
         }
     }
+    let jobs: Vec<_> = jobs.iter().map(|(j, at)| (j, *at)).collect();
+    super::jobs::enqueue_many::<D>(&mut *c, &jobs).await?;
     Ok(out)
 }
 
@@ -550,8 +554,8 @@ pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> Stor
 /// Columns bound per saved call by [`save_many_in`].
 const SAVE_COLUMNS: usize = 12;
 
-/// [`save_in`] for several calls: their rows in one statement and their log lines in another,
-/// then each one's recordings, jobs and incident. Any call changed meanwhile (or named twice)
+/// [`save_in`] for several calls: their rows in one statement, their log lines in another,
+/// each one's recordings, their jobs in one statement, then their incidents together. Any call changed meanwhile (or named twice)
 /// fails the whole write with [`StoreError::Conflict`]; the new versions come back in `saves`'
 /// order.
 pub(super) async fn save_many_in<B: Backend>(
@@ -619,16 +623,21 @@ pub(super) async fn save_many_in<B: Backend>(
         .collect();
     insert_log::<B::Db>(&mut **tx, &log).await?;
     for save in saves {
-        let (c, now) = (&save.call, save.now);
         for r in &save.recordings {
-            super::recordings::upsert::<B::Db>(&mut **tx, c.id, r, now).await?;
-        }
-        for j in &save.jobs {
-            super::jobs::enqueue::<B::Db>(&mut **tx, j, now).await?;
-        }
-        if let Some(ci) = &save.incident {
-            super::incidents::for_call::<B::Db>(&mut **tx, ci, now, B::KEY_LOCK).await?;
+            super::recordings::upsert::<B::Db>(&mut **tx, save.call.id, r, save.now).await?;
         }
     }
+    // Their jobs in one statement, then their incidents together (each call in order, so a
+    // caller's second call joins the incident their first opened).
+    let jobs: Vec<_> = saves
+        .iter()
+        .flat_map(|s| s.jobs.iter().map(|j| (j, s.now)))
+        .collect();
+    super::jobs::enqueue_many::<B::Db>(&mut **tx, &jobs).await?;
+    let incidents: Vec<_> = saves
+        .iter()
+        .filter_map(|s| s.incident.as_ref().map(|ci| (ci, s.now)))
+        .collect();
+    super::incident_calls::for_calls::<B::Db>(&mut **tx, &incidents, B::KEY_LOCK).await?;
     Ok(saves.iter().map(|s| s.call.version + 1).collect())
 }

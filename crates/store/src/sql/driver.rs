@@ -117,7 +117,6 @@ where
 /// One statement, written once in the SQL both databases accept (`$1`-style placeholders).
 pub struct Sql<'q, D: Database>(Query<'q, D>);
 
-/// Starts a statement.
 /// `($1, $2, …), (…)`: the placeholders of a multi-row `VALUES` of `rows` rows of `cols`
 /// columns, numbered row after row.
 pub fn values(rows: usize, cols: usize) -> String {
@@ -130,6 +129,7 @@ pub fn values(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// Starts a statement.
 pub fn sql<D: Database>(text: &str) -> Sql<'_, D> {
     Sql(sqlx::query(text))
 }

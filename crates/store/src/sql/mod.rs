@@ -19,6 +19,7 @@ mod cover;
 mod drafts;
 pub(crate) mod driver;
 mod history;
+mod incident_calls;
 mod incidents;
 mod integrations;
 mod jobs;

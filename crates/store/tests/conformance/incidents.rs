@@ -302,3 +302,193 @@ pub(super) async fn concurrent_calls_from_one_caller_open_one_incident(s: Arc<dy
         .unwrap();
     assert_eq!(list.len(), 1, "one incident for one caller: {list:?}");
 }
+
+/// What one line's incidents came to, per caller: for each incident (oldest first) its
+/// status, its calls' count, its timeline's kinds and its deliveries' actions (each sorted,
+/// since calls saved together land in any order), and whether the call linked before was
+/// redrawn.
+async fn shape(s: &Arc<dyn Store>, line: LineId, earlier: CallId) -> (Vec<String>, bool) {
+    let mut list = s
+        .list_incidents(&IncidentFilter {
+            line: Some(line),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    list.sort_by_key(|i| (i.caller_number.clone(), i.id));
+    let mut out = Vec::new();
+    for inc in list {
+        let mut kinds: Vec<String> = s
+            .incident_timeline(inc.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.kind.as_str().to_owned())
+            .collect();
+        kinds.sort();
+        let mut told: Vec<String> = s
+            .incident_jobs(inc.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.payload["action"].as_str().unwrap_or("?").to_owned())
+            .collect();
+        told.sort();
+        let calls = s.incident_calls(inc.id).await.unwrap().len();
+        out.push(format!(
+            "{} {:?} calls={calls} timeline={kinds:?} told={told:?}",
+            inc.caller_number.unwrap_or_default(),
+            inc.status
+        ));
+    }
+    let redrawn = s
+        .list_call_jobs(earlier)
+        .await
+        .unwrap()
+        .iter()
+        .any(|j| j.payload["refresh"] == serde_json::json!(true));
+    (out, redrawn)
+}
+
+/// Calls ending together (saved in one transaction on SQLite, their incidents decided in a
+/// few statements for all of them) come to the same incidents as the same calls saved one by
+/// one: a caller's open incident is joined, one outside the window or resolved is not, a
+/// caller whose line does not join opens one per call, one call answered acknowledges, and
+/// the integrations are told of each change.
+pub(super) async fn calls_ending_together_decide_incidents_as_one_by_one(s: Arc<dyn Store>) {
+    use switchboard_core::channel::{ChannelKind, NewChannel};
+    use switchboard_core::incident::integration::{Kind, NewIntegration};
+    let (alice, together) = setup(&s).await;
+    let apart = s
+        .create_line(&new_line("+15005550007", alice), "token-2", t(0))
+        .await
+        .unwrap()
+        .id;
+    let hook = NewIntegration {
+        name: "hook".into(),
+        kind: Kind::Webhook,
+        url: "https://hooks.example.com/in".into(),
+        secret: "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3".into(),
+        team: None,
+    };
+    s.create_integration(&hook.validate().unwrap(), t(0))
+        .await
+        .unwrap();
+    let ch = NewChannel::validate("ops", ChannelKind::Teams, "https://x.logic.azure.com/w?s=1");
+    let ch = s.create_channel(&ch.unwrap(), t(0)).await.unwrap();
+    let callers = [
+        "+14155550101",
+        "+14155550102",
+        "+14155550103",
+        "+14155550104",
+    ];
+    let more = ["+14155550105", "+14155550106"];
+    let mut earlier = Vec::new();
+    for line in [together, apart] {
+        // Before: P's incident open (its call in a chat channel), Q's last linked before the
+        // burst's window (from 500 s), R's resolved.
+        let mut first = None;
+        for (n, caller) in callers[..3].iter().enumerate() {
+            let sid = format!("CAE{}-{n}", line.0);
+            let (c, _) = s
+                .start_call(&new_call(line, &sid, caller, 0), &[], &[])
+                .await
+                .unwrap();
+            let ci = asks(&c, line, true, Some(-3600));
+            let at = if n == 0 { 600 } else { 100 };
+            s.save_call(
+                &ended(&c, Outcome::Missed, at),
+                &[],
+                &[],
+                &[],
+                Some(&ci),
+                t(at),
+            )
+            .await
+            .unwrap();
+            first.get_or_insert(c.id);
+        }
+        let p = first.unwrap();
+        s.save_slack_message(ch.id, p, "C1", "1.2").await.unwrap();
+        earlier.push(p);
+        let r = s
+            .list_incidents(&IncidentFilter {
+                line: Some(line),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.caller_number.as_deref() == Some(callers[2]))
+            .unwrap();
+        let mut fresh = r.clone();
+        let change = fresh.resolve(&Actor::user(alice, "Alice"), t(200)).unwrap();
+        s.save_incident(&fresh, &change).await.unwrap();
+    }
+    // The burst: four calls from each caller. S's line setting joins nothing (a new incident
+    // per call), T's second call was answered, U's calls open none.
+    let mut burst = Vec::new();
+    for line in [together, apart] {
+        for i in 0..4 {
+            for (n, caller) in callers.iter().chain(&more).enumerate() {
+                let sid = format!("CAB{}-{i}-{n}", line.0);
+                let (c, _) = s
+                    .start_call(&new_call(line, &sid, caller, 900), &[], &[])
+                    .await
+                    .unwrap();
+                let since = if n == 3 { None } else { Some(500) };
+                let mut ci = asks(&c, line, n != 5, since);
+                let mut outcome = Outcome::Missed;
+                if n == 4 && i == 1 {
+                    ci.answered_by = Some(Actor::user(alice, "Alice"));
+                    outcome = Outcome::Answered;
+                }
+                burst.push((line, ended(&c, outcome, 1000), ci));
+            }
+        }
+    }
+    let mut tasks = Vec::new();
+    for (line, call, ci) in burst {
+        if line == apart {
+            s.save_call(&call, &[], &[], &[], Some(&ci), t(1000))
+                .await
+                .unwrap();
+            continue;
+        }
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.save_call(&call, &[], &[], &[], Some(&ci), t(1000)).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("every call's save is stored");
+    }
+    let (got, redrawn) = shape(&s, together, earlier[0]).await;
+    let (want, redrawn_apart) = shape(&s, apart, earlier[1]).await;
+    assert_eq!(got, want, "saved together as saved one by one");
+    assert!(
+        redrawn && redrawn_apart,
+        "the earlier call's chat message is redrawn"
+    );
+    let count = |c: &str| got.iter().filter(|l| l.starts_with(c)).count();
+    assert_eq!(
+        [callers[0], callers[1], callers[2], callers[3], more[0], more[1]].map(count),
+        [1, 2, 2, 4, 1, 0],
+        "{got:#?}"
+    );
+    assert!(
+        got[0].contains("calls=5"),
+        "P's open incident took the burst: {got:#?}"
+    );
+    let t_line = got.iter().find(|l| l.starts_with(more[0])).unwrap();
+    assert!(
+        t_line.starts_with(&format!("{} Acknowledged calls=4", more[0])),
+        "{t_line}"
+    );
+    assert!(
+        t_line.contains(r#"told=["acknowledge", "trigger"]"#),
+        "{t_line}"
+    );
+}
