@@ -382,8 +382,6 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user(&self, id: UserId) -> StoreResult<User>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn update_user(&self, id: UserId, user: &NewUser) -> StoreResult<User>;
-    /// Sets (its hash) or clears the PIN a user calls back as a hotline with.
-    async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()>;
     /// The hash of the PIN a user calls back as a hotline with, if they set one.
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>>;
     /// The caller of `line`'s most recent call nobody answered, not a call back.

@@ -42,6 +42,21 @@ pub struct NewUser {
     /// 24-hour unless they chose otherwise.
     pub clock: Clock,
     pub slack_user_id: Option<String>,
+    /// What this write does to the call-back PIN: stored with the user's other fields, in the
+    /// same statement, so a user is never saved without the PIN they were given.
+    pub callback_pin: PinChange,
+}
+
+/// A change to a user's call-back PIN, which is kept only as its Argon2id hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PinChange {
+    /// Leave it as it is (none, for a new user).
+    #[default]
+    Keep,
+    /// Set it to this hash.
+    Set(String),
+    /// Remove it.
+    Remove,
 }
 
 /// One more number a responder can be reached on, with what it is ("desk", "landline").
@@ -229,6 +244,7 @@ impl NewUser {
             time_zone,
             clock: Clock::default(),
             slack_user_id: None,
+            callback_pin: PinChange::Keep,
         })
     }
 }

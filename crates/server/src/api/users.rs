@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::account::{Access, Role};
-use switchboard_core::user::{Clock, NewUser, OtherPhone, RingPhones, User};
+use switchboard_core::user::{Clock, NewUser, OtherPhone, PinChange, RingPhones, User};
 use switchboard_core::{PhoneNumber, UserId};
 
 #[derive(Debug, Deserialize)]
@@ -73,12 +73,12 @@ fn set_phones(
     Ok(())
 }
 
-/// The call-back PIN change `input` asks for, checked: `Some(Some(hash))` sets one,
-/// `Some(None)` removes it, `None` leaves it.
-async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<Option<Option<String>>> {
+/// The call-back PIN change the request asks for: a PIN (4 to 8 digits) hashed, `null` to
+/// remove it, or no field to keep it. Written with the user's other fields.
+async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<PinChange> {
     match input {
-        None => Ok(None),
-        Some(None) => Ok(Some(None)),
+        None => Ok(PinChange::Keep),
+        Some(None) => Ok(PinChange::Remove),
         Some(Some(pin)) => {
             if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
                 return Err(ApiError::Invalid(switchboard_core::DomainError::new(
@@ -89,29 +89,9 @@ async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<Option<Option
             let hash = crate::accounts::password::hash(pin)
                 .await
                 .map_err(|e| ApiError::Internal(e.into()))?;
-            Ok(Some(Some(hash)))
+            Ok(PinChange::Set(hash))
         }
     }
-}
-
-/// `user` after the call-back PIN change `pin` (from [`callback_pin`]): read again when it
-/// set or removed one, as it is otherwise.
-async fn with_callback_pin(
-    s: &AppState,
-    user: User,
-    pin: Option<Option<String>>,
-) -> ApiResult<User> {
-    let Some(hash) = pin else {
-        return Ok(user);
-    };
-    s.store
-        .set_callback_pin(user.id, hash.as_deref())
-        .await
-        .map_err(ApiError::store("user"))?;
-    s.store
-        .get_user(user.id)
-        .await
-        .map_err(ApiError::store("user"))
 }
 
 /// The API's view of a user.
@@ -176,13 +156,12 @@ pub async fn create_user(
     if let Some(Some(id)) = &input.slack_user_id {
         new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
     }
-    let pin = callback_pin(&input.callback_pin).await?;
+    new.callback_pin = callback_pin(&input.callback_pin).await?;
     let user = s
         .store
         .create_user(&new, s.clock.now())
         .await
         .map_err(ApiError::store("user"))?;
-    let user = with_callback_pin(&s, user, pin).await?;
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
@@ -270,13 +249,12 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
         Some(None) => None,
         None => cur.slack_user_id.clone(),
     };
-    let pin = callback_pin(&input.callback_pin).await?;
+    new.callback_pin = callback_pin(&input.callback_pin).await?;
     let u = s
         .store
         .update_user(id, &new)
         .await
         .map_err(ApiError::store("user"))?;
-    let u = with_callback_pin(s, u, pin).await?;
     Ok(Json(user_json(&u)))
 }
 

@@ -30,9 +30,6 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.users().await
     }
-    async fn set_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()> {
-        self.put_callback_pin(id, hash).await
-    }
     async fn callback_pin(&self, id: UserId) -> StoreResult<Option<String>> {
         self.callback_pin_hash(id).await
     }

@@ -6,7 +6,7 @@ use crate::codec::{ms, to_json};
 use crate::rows;
 use jiff::Timestamp;
 use switchboard_core::store::StoreResult;
-use switchboard_core::user::{NewUser, User};
+use switchboard_core::user::{NewUser, PinChange, User};
 use switchboard_core::UserId;
 
 impl<B: Backend> SqlStore<B> {
@@ -15,8 +15,8 @@ impl<B: Backend> SqlStore<B> {
             .write_one(
                 sql(
                     "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id,
-                         other_phones, ring_phones)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+                         other_phones, ring_phones, callback_pin)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
@@ -26,7 +26,11 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.clock.as_str())
                 .bind(u.slack_user_id.as_deref())
                 .bind(to_json(&u.other_phones))
-                .bind(u.ring_phones.as_str()),
+                .bind(u.ring_phones.as_str())
+                .bind(match &u.callback_pin {
+                    PinChange::Set(hash) => Some(hash.as_str()),
+                    PinChange::Keep | PinChange::Remove => None,
+                }),
             )
             .await?;
         rows::user(&row)
@@ -52,8 +56,9 @@ impl<B: Backend> SqlStore<B> {
             .write_one(
                 sql(
                     "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5,
-                         slack_user_id = $6, other_phones = $7, ring_phones = $8
-                     WHERE id = $9 RETURNING *",
+                         slack_user_id = $6, other_phones = $7, ring_phones = $8,
+                         callback_pin = CASE WHEN $9 THEN $10 ELSE callback_pin END
+                     WHERE id = $11 RETURNING *",
                 )
                 .bind(u.name.as_str())
                 .bind(u.email.as_str())
@@ -63,16 +68,15 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.slack_user_id.as_deref())
                 .bind(to_json(&u.other_phones))
                 .bind(u.ring_phones.as_str())
+                .bind(u.callback_pin != PinChange::Keep)
+                .bind(match &u.callback_pin {
+                    PinChange::Set(hash) => Some(hash.as_str()),
+                    PinChange::Keep | PinChange::Remove => None,
+                })
                 .bind(id.0),
             )
             .await?;
         rows::user(&row)
-    }
-
-    /// Sets (a hash) or clears the PIN `id` calls back as a hotline with.
-    pub(super) async fn put_callback_pin(&self, id: UserId, hash: Option<&str>) -> StoreResult<()> {
-        let q = sql("UPDATE users SET callback_pin = $1 WHERE id = $2 RETURNING id");
-        found(self.write_one(q.bind(hash).bind(id.0)).await)
     }
 
     /// The hash of the PIN `id` calls back as a hotline with.

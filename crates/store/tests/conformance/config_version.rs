@@ -4,6 +4,7 @@ use super::*;
 use sqlx::Connection as _;
 use std::time::Duration;
 use switchboard_core::line::TestMode;
+use switchboard_core::user::PinChange;
 
 /// Every change to a line, a user or a schedule changes the version, each in its own
 /// transaction; a call's writes do not (calls would otherwise empty every cache).
@@ -59,18 +60,37 @@ pub(super) async fn what_routes_a_call_changes_the_config_version(s: Arc<dyn Sto
     renamed.name = "Robert".into();
     s.update_user(bob.id, &renamed).await.unwrap();
     changed(s.config_version().await.unwrap(), "a changed user");
-    // Whether a caller is a responder who may call back as the line routes a call.
-    s.set_callback_pin(bob.id, Some("$argon2id$stand-in"))
-        .await
-        .unwrap();
+    // Whether a caller is a responder who may call back as the line routes a call. The PIN
+    // is written with the user's other fields; a write that keeps it leaves it.
+    renamed.callback_pin = PinChange::Set("$argon2id$stand-in".into());
+    let with_pin = s.update_user(bob.id, &renamed).await.unwrap();
+    assert!(with_pin.has_callback_pin);
     changed(s.config_version().await.unwrap(), "a call-back PIN");
+    renamed.callback_pin = PinChange::Keep;
+    renamed.name = "Bob".into();
+    assert!(
+        s.update_user(bob.id, &renamed)
+            .await
+            .unwrap()
+            .has_callback_pin
+    );
     assert_eq!(
         s.callback_pin(bob.id).await.unwrap().as_deref(),
         Some("$argon2id$stand-in")
     );
-    s.set_callback_pin(bob.id, None).await.unwrap();
+    renamed.callback_pin = PinChange::Remove;
+    s.update_user(bob.id, &renamed).await.unwrap();
     changed(s.config_version().await.unwrap(), "a PIN removed");
     assert!(!s.get_user(bob.id).await.unwrap().has_callback_pin);
+    // A new user with a PIN has it from their first write.
+    let mut carol = new_user("Carol");
+    carol.callback_pin = PinChange::Set("$argon2id$carol".into());
+    let carol = s.create_user(&carol, t(0)).await.unwrap();
+    assert!(carol.has_callback_pin);
+    assert_eq!(
+        s.callback_pin(carol.id).await.unwrap().as_deref(),
+        Some("$argon2id$carol")
+    );
 
     let sched = weekly(alice.id);
     let stored = s
