@@ -65,7 +65,7 @@ impl Backend for PgBackend {
     const POSITION: &'static str = "strpos";
     // Instances claim at once; each skips the rows another has locked.
     const CLAIM_LOCK: &'static str = "FOR UPDATE SKIP LOCKED";
-    // A transaction-scoped advisory lock on a 64-bit hash of the key.
-    const KEY_LOCK: &'static str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
-    const GROUP_SAVES: bool = false;
+    // A transaction-scoped advisory lock on a 64-bit hash of each key.
+    const KEY_LOCK: &'static str =
+        "SELECT pg_advisory_xact_lock(hashtextextended(v.column1, 0)) FROM (VALUES {}) AS v";
 }

@@ -31,16 +31,10 @@ pub trait Backend: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// rows instead of waiting on them (empty where writes are serialised anyway).
     const CLAIM_LOCK: &'static str;
 
-    /// A statement taking a lock, held to the end of the transaction, on the text `$1` (a
-    /// caller on a line), so that transactions deciding about the same caller's incident run
-    /// one after another instead of each opening their own or failing on the other's change
-    /// (empty where writes are serialised anyway).
+    /// A statement taking locks, held to the end of the transaction, on texts (callers on
+    /// lines), one per row of a one-column `VALUES` list that replaces its `{}`, in the rows'
+    /// order: so that transactions deciding about the same caller's incident run one after
+    /// another instead of each opening their own or failing on the other's change (empty
+    /// where writes are serialised anyway).
     const KEY_LOCK: &'static str;
-
-    /// Whether running calls' saves arriving together are written in one transaction with
-    /// the new calls (`batch`): on a single writer they queue anyway, and grouping saves a
-    /// BEGIN and a COMMIT per save; where writers run in parallel it would serialise a save's
-    /// incident work, which costs more than its commit. (New calls are grouped on both: their
-    /// group is one multi-row statement, so it costs about what one call alone does.)
-    const GROUP_SAVES: bool;
 }

@@ -1,16 +1,15 @@
 //! A call's writes grouped into one transaction.
 //!
 //! Every statement is a round trip to the database (on SQLite, to its one writer connection's
-//! thread), and BEGIN and COMMIT are two of an incoming call's four. New calls that arrive
-//! together are written by one task in one transaction, at most [`MOST`]: the calls in one
-//! multi-row statement, their log lines in another, on both backends. On SQLite, running
-//! calls' saves join the same group (`Backend::GROUP_SAVES`): their rows in one multi-row
-//! UPDATE, their log lines in one INSERT, their jobs in one more, and their incidents in a few
-//! statements for all of them (`incident_calls`). Each is answered once that transaction is
-//! committed, so a write is still stored before its webhook is answered. If
-//! any of them fails (a save over a version another request changed, included), or the
-//! commit does, nothing of the group was stored and each is written again alone, for its
-//! own answer.
+//! thread; on PostgreSQL, to its server process), and BEGIN and COMMIT are two of an incoming
+//! call's four. Writes of calls that arrive together are written by one task in one
+//! transaction, at most [`MOST`], on both backends: the new calls in one multi-row statement,
+//! the running calls' saves in one multi-row UPDATE, all their log lines in one INSERT, their
+//! jobs in one more, and the ended calls' incidents in a few statements for all of them
+//! (`incident_calls`). Each is answered once that transaction is committed, so a write is
+//! still stored before its webhook is answered. If any of them fails (a save over a version
+//! another request changed, included), or the commit does, nothing of the group was stored
+//! and each is written again alone, for its own answer.
 
 use super::calls::{insert_alone, insert_many_in, save_alone, save_many_in, NewCall, SaveCall};
 use super::Backend;

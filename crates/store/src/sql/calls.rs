@@ -251,9 +251,6 @@ impl<B: Backend> SqlStore<B> {
             incident: incident.cloned(),
             now,
         };
-        if !B::GROUP_SAVES {
-            return save_alone(&self.db, &save).await;
-        }
         super::batch::save_call(&self.db, &self.calls, save).await
     }
 

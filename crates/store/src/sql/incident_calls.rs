@@ -52,9 +52,14 @@ pub(super) async fn for_calls<D: Driver>(
         };
     }
     if !key_lock.is_empty() {
-        for (line, caller) in callers.keys() {
-            let k = format!("switchboard incident {line} {caller}");
-            sql::<D>(key_lock).bind(k).run(&mut *c).await?;
+        // In the keys' order, so two groups with callers in common cannot deadlock.
+        for chunk in callers.keys().collect::<Vec<_>>().chunks(100) {
+            let text = key_lock.replace("{}", &super::driver::values(chunk.len(), 1));
+            let mut q = sql::<D>(&text);
+            for (line, caller) in chunk {
+                q = q.bind(format!("switchboard incident {line} {caller}"));
+            }
+            q.run(&mut *c).await?;
         }
     }
     let mut slots: Vec<Slot> = Vec::new();
@@ -65,20 +70,13 @@ pub(super) async fn for_calls<D: Driver>(
         .filter_map(|(k, since)| since.map(|s| (k, s)))
         .collect();
     for chunk in windows.chunks(100) {
-        let any: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = i * 3;
-                format!(
-                    "(line_id = ${} AND caller_number = ${} AND last_call_at >= ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3
-                )
-            })
-            .collect();
+        // Joined to the list of callers, so each is one look-up in the callers' index.
         let text = format!(
-            "SELECT * FROM incidents WHERE status <> 'resolved' AND ({}) ORDER BY id DESC",
-            any.join(" OR ")
+            "SELECT i.* FROM incidents i JOIN (VALUES {}) AS v
+                 ON i.line_id = v.column1 AND i.caller_number = v.column2
+             WHERE i.status <> 'resolved' AND i.last_call_at >= v.column3
+             ORDER BY i.id DESC",
+            super::driver::values(chunk.len(), 3)
         );
         let mut q = sql::<D>(&text);
         for ((line, caller), since) in chunk {

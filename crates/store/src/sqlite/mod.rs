@@ -83,5 +83,4 @@ impl Backend for SqliteBackend {
     // Writes are serialised on the one writer: a claim never races another.
     const CLAIM_LOCK: &'static str = "";
     const KEY_LOCK: &'static str = "";
-    const GROUP_SAVES: bool = true;
 }
