@@ -552,9 +552,9 @@ pub(super) async fn save_in<B: Backend>(tx: &mut B::Tx, save: &SaveCall) -> Stor
 const SAVE_COLUMNS: usize = 12;
 
 /// [`save_in`] for several calls: their rows in one statement, their log lines in another,
-/// each one's recordings, their jobs in one statement, then their incidents together. Any call changed meanwhile (or named twice)
-/// fails the whole write with [`StoreError::Conflict`]; the new versions come back in `saves`'
-/// order.
+/// each one's recordings, their jobs in one statement, then their incidents together. Any
+/// call changed meanwhile (or named twice) fails the whole write with
+/// [`StoreError::Conflict`]; the new versions come back in `saves`' order.
 pub(super) async fn save_many_in<B: Backend>(
     tx: &mut B::Tx,
     saves: &[&SaveCall],
