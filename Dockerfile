@@ -12,8 +12,8 @@ ARG SWITCHBOARD_COMMIT=unknown
 ENV SWITCHBOARD_COMMIT=${SWITCHBOARD_COMMIT}
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p switchboard \
- && strip target/release/switchboard
+RUN cargo build --profile dist --locked -p switchboard \
+ && strip target/dist/switchboard
 
 FROM debian:bookworm-slim
 # CA certificates for the HTTPS Switchboard makes (chat alerts, recordings, S3, SMTP over TLS).
@@ -23,7 +23,7 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /var/lib/switchboard --shell /usr/sbin/nologin switchboard \
  && mkdir -p /var/lib/switchboard \
  && chown switchboard:switchboard /var/lib/switchboard
-COPY --from=build /src/target/release/switchboard /usr/local/bin/switchboard
+COPY --from=build /src/target/dist/switchboard /usr/local/bin/switchboard
 USER switchboard
 ENV SWITCHBOARD_DATA_DIR=/var/lib/switchboard \
     SWITCHBOARD_LISTEN=0.0.0.0:8080
