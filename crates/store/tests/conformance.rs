@@ -32,6 +32,9 @@ use transcripts::{
 #[path = "conformance/texts.rs"]
 mod texts;
 use texts::conversations_are_stored_once_with_their_incident_and_found_again;
+#[path = "conformance/unanswered.rs"]
+mod unanswered;
+use unanswered::the_last_unanswered_caller_leaves_out_calls_back_only;
 #[path = "conformance/config_version.rs"]
 mod config_version;
 use config_version::what_routes_a_call_changes_the_config_version;
@@ -1288,4 +1291,5 @@ on_both!(
     a_job_that_waits_keeps_its_attempts,
     conversations_are_stored_once_with_their_incident_and_found_again,
     what_routes_a_call_changes_the_config_version,
+    the_last_unanswered_caller_leaves_out_calls_back_only,
 );

@@ -344,12 +344,14 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// The caller of the most recent call to `line` nobody answered (missed, abandoned or a
-    /// voicemail), leaving out responders' own calls back.
+    /// voicemail), leaving out responders' own calls back: those whose plan has the key
+    /// `callback` (serde writes it `"callback":`; a string value holding those characters is
+    /// escaped, `\"callback\":`, so a label such as a PIN's cannot match).
     pub(super) async fn last_unanswered(&self, line: LineId) -> StoreResult<Option<String>> {
         let q = sql(
             "SELECT caller_number FROM calls WHERE line_id = $1 AND medium = 'voice'
                AND outcome IN ('missed', 'abandoned', 'voicemail')
-               AND plan NOT LIKE '%\"callback\"%'
+               AND plan NOT LIKE '%\"callback\":%'
              ORDER BY id DESC LIMIT 1",
         )
         .bind(line.0);
