@@ -161,6 +161,18 @@ fn from_the_sender(message_id: String, body: String, to: &[Responder], now: Time
     }
 }
 
+/// The carrier's repeat of a text already in the conversation (the same message id): nothing
+/// changes and nothing is sent again.
+fn repeated(conv: &Call, message_id: &str) -> Option<TextTransition> {
+    conv.texts
+        .iter()
+        .any(|x| x.message_id == message_id)
+        .then(|| TextTransition {
+            repeated: true,
+            ..TextTransition::default()
+        })
+}
+
 /// Another text from the sender of `conv` (their conversation of the last day on this line):
 /// forwarded to the same people, not acknowledged again.
 pub fn another_text(
@@ -170,11 +182,10 @@ pub fn another_text(
     body: &str,
     now: Timestamp,
 ) -> TextTransition {
-    let mut t = TextTransition::default();
-    if conv.texts.iter().any(|x| x.message_id == message_id) {
-        t.repeated = true;
+    if let Some(t) = repeated(conv, &message_id) {
         return t;
     }
+    let mut t = TextTransition::default();
     let body = tidy_body(body);
     let to = recipients(&conv.plan);
     t.outgoing = forwards(line, &conv.caller, &to, &body, false);
@@ -300,11 +311,10 @@ pub fn from_responder(
     body: &str,
     now: Timestamp,
 ) -> TextTransition {
-    let mut t = TextTransition::default();
-    if conv.texts.iter().any(|x| x.message_id == message_id) {
-        t.repeated = true;
+    if let Some(t) = repeated(conv, &message_id) {
         return t;
     }
+    let mut t = TextTransition::default();
     let body = tidy_body(body);
     let mut sent_to = Vec::new();
     match PhoneNumber::parse(&conv.caller.number) {
