@@ -59,6 +59,16 @@ pub enum PinChange {
     Remove,
 }
 
+impl PinChange {
+    /// The hash to store when the column is written (`None` keeps no PIN).
+    pub fn hash(&self) -> Option<&str> {
+        match self {
+            PinChange::Set(hash) => Some(hash),
+            PinChange::Keep | PinChange::Remove => None,
+        }
+    }
+}
+
 /// One more number a responder can be reached on, with what it is ("desk", "landline").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

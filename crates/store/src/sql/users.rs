@@ -27,10 +27,7 @@ impl<B: Backend> SqlStore<B> {
                 .bind(u.slack_user_id.as_deref())
                 .bind(to_json(&u.other_phones))
                 .bind(u.ring_phones.as_str())
-                .bind(match &u.callback_pin {
-                    PinChange::Set(hash) => Some(hash.as_str()),
-                    PinChange::Keep | PinChange::Remove => None,
-                }),
+                .bind(u.callback_pin.hash()),
             )
             .await?;
         rows::user(&row)
@@ -69,10 +66,7 @@ impl<B: Backend> SqlStore<B> {
                 .bind(to_json(&u.other_phones))
                 .bind(u.ring_phones.as_str())
                 .bind(u.callback_pin != PinChange::Keep)
-                .bind(match &u.callback_pin {
-                    PinChange::Set(hash) => Some(hash.as_str()),
-                    PinChange::Keep | PinChange::Remove => None,
-                })
+                .bind(u.callback_pin.hash())
                 .bind(id.0),
             )
             .await?;
