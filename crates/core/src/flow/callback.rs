@@ -121,8 +121,8 @@ pub(super) fn pin(
     }
     if !verified {
         let tries = tries + 1;
-        let (next, why, say) = match tries < CALLBACK_TRIES {
-            true => (
+        let (next, why, say) = if tries < CALLBACK_TRIES {
+            (
                 AfterWrong::Again(
                     Phase::CallBack {
                         choosing: false,
@@ -132,12 +132,13 @@ pub(super) fn pin(
                 ),
                 format!("{name} entered a wrong PIN (try {tries} of {CALLBACK_TRIES})"),
                 "That PIN is not valid.",
-            ),
-            false => (
+            )
+        } else {
+            (
                 AfterWrong::End(Outcome::Rejected),
                 format!("{name} entered a wrong PIN {tries} times: the call is ended"),
                 "That PIN is not valid. Goodbye.",
-            ),
+            )
         };
         wrong_entry(call, line, next, why, say, t);
         return;
@@ -196,8 +197,8 @@ pub(super) fn target(
         } else {
             "a number that is not valid"
         };
-        let (next, why, say) = match tries < CALLBACK_TRIES {
-            true => (
+        let (next, why, say) = if tries < CALLBACK_TRIES {
+            (
                 AfterWrong::Again(
                     Phase::CallBack {
                         choosing: true,
@@ -210,15 +211,16 @@ pub(super) fn target(
                     cb.name
                 ),
                 "That is not a number I can call.",
-            ),
-            false => (
+            )
+        } else {
+            (
                 AfterWrong::End(Outcome::Abandoned),
                 format!(
                     "{} entered {what} {tries} times: the call is ended",
                     cb.name
                 ),
                 "Goodbye.",
-            ),
+            )
         };
         wrong_entry(call, line, next, why, say, t);
         return;

@@ -72,17 +72,18 @@ pub(super) fn entered(
             Some(d) if !d.is_empty() => "A wrong PIN",
             _ => "No PIN",
         };
-        let (next, why, say) = match tries < PIN_TRIES {
-            true => (
+        let (next, why, say) = if tries < PIN_TRIES {
+            (
                 AfterWrong::Again(Phase::Pin { tries }, vec![instruction(line)]),
                 format!("{what} was entered (try {tries} of {PIN_TRIES}); asking again"),
                 PIN_WRONG_TEXT,
-            ),
-            false => (
+            )
+        } else {
+            (
                 AfterWrong::End(Outcome::Rejected),
                 format!("{what} was entered (try {tries} of {PIN_TRIES}): the call is refused"),
                 PIN_REFUSED_TEXT,
-            ),
+            )
         };
         wrong_entry(call, line, next, why, say, t);
         return;
