@@ -121,7 +121,7 @@ impl ScheduleCache {
 }
 
 /// The schedules `steps` reach: as `snap` already has them, else checked against their
-/// version and compiled again only when changed.
+/// version and compiled again only when changed (and then kept in `snap`).
 async fn add_schedules(
     state: &AppState,
     snap: Option<&Snapshot>,
@@ -132,48 +132,58 @@ async fn add_schedules(
         if dir.schedules.contains_key(&id) {
             continue;
         }
-        if let Some(entry) = snap.and_then(|s| s.schedule(id)) {
-            dir.schedules.insert(id, entry);
-            continue;
-        }
-        let version = match state.store.schedule_version(id).await {
-            Ok(v) => v,
-            Err(StoreError::NotFound) => {
-                state.schedules.forget(id);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(entry) = state.schedules.get(id, version) {
-            if let Some(s) = snap {
-                s.keep_schedule(id, &entry);
-            }
-            dir.schedules.insert(id, entry);
-            continue;
-        }
-        match state.store.get_schedule(id).await {
-            Ok(stored) => {
-                let engine = match Engine::new(&stored.schedule) {
-                    Ok(e) => Some(Arc::new(e)),
-                    Err(e) => {
-                        tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
-                        None
+        let entry = match snap.and_then(|s| s.schedule(id)) {
+            Some(entry) => entry,
+            None => match compiled(state, id).await? {
+                Some(entry) => {
+                    if let Some(s) = snap {
+                        s.keep_schedule(id, &entry);
                     }
-                };
-                let entry = ScheduleEntry {
-                    name: stored.schedule.name,
-                    engine,
-                };
-                // The version read with the rules (it may be newer than the one asked).
-                state.schedules.put(id, stored.version, &entry);
-                if let Some(s) = snap {
-                    s.keep_schedule(id, &entry);
+                    entry
                 }
-                dir.schedules.insert(id, entry);
-            }
-            Err(StoreError::NotFound) => state.schedules.forget(id),
-            Err(e) => return Err(e),
-        }
+                None => continue,
+            },
+        };
+        dir.schedules.insert(id, entry);
     }
     Ok(())
+}
+
+/// Schedule `id` compiled, from the cache while its stored version is unchanged; `None` when
+/// it no longer exists.
+async fn compiled(state: &AppState, id: ScheduleId) -> Result<Option<ScheduleEntry>, StoreError> {
+    let version = match state.store.schedule_version(id).await {
+        Ok(v) => v,
+        Err(StoreError::NotFound) => {
+            state.schedules.forget(id);
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(entry) = state.schedules.get(id, version) {
+        return Ok(Some(entry));
+    }
+    match state.store.get_schedule(id).await {
+        Ok(stored) => {
+            let engine = match Engine::new(&stored.schedule) {
+                Ok(e) => Some(Arc::new(e)),
+                Err(e) => {
+                    tracing::error!(schedule = %id, error = %e, "stored schedule is invalid; it has nobody on call");
+                    None
+                }
+            };
+            let entry = ScheduleEntry {
+                name: stored.schedule.name,
+                engine,
+            };
+            // The version read with the rules (it may be newer than the one asked).
+            state.schedules.put(id, stored.version, &entry);
+            Ok(Some(entry))
+        }
+        Err(StoreError::NotFound) => {
+            state.schedules.forget(id);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
