@@ -152,8 +152,47 @@ async fn a_responder_who_enters_nothing_is_connected_as_a_caller(app: TestApp) {
     assert_eq!(u["has_callback_pin"], true);
 }
 
+/// A responder is known by any of their numbers, the moment one is added (through the API,
+/// with the line and its users already in memory from an earlier call); someone without a
+/// PIN is known by none.
+async fn a_responder_calling_from_another_of_their_numbers_is_known(app: TestApp) {
+    const DESK: &str = "+14155550131";
+    let line = setup(&app).await;
+    // A first call fills what the server keeps between calls.
+    let (_, first) = app.call(&app.spec(&line).responder(BOB, ANSWER)).await;
+    assert_eq!(first["path"], "Bob answered");
+    let mut spec = app.spec(&line).responder(BOB, ANSWER);
+    spec.from = DESK.to_owned();
+    let (t, _) = app.call(&spec).await;
+    assert!(!t.heard("To call back"), "not yet Alice's number: {t}");
+    let (status, body) = app
+        .patch(
+            "/users/1",
+            json!({ "other_phones": [{ "number": DESK, "label": "desk" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut spec = app.spec(&line).responder(BOB, ANSWER);
+    spec.from = DESK.to_owned();
+    let (t, call) = app.call(&spec).await;
+    assert!(
+        t.heard("Hello Alice. To call back as Engineering Hotline"),
+        "{t}"
+    );
+    assert_eq!(
+        call["path"], "Bob answered",
+        "entering nothing connects: {t}"
+    );
+    // Bob has no PIN: calling from his own number, he is a caller like any other.
+    let mut spec = app.spec(&line).responder(BOB, ANSWER);
+    spec.from = BOB.to_owned();
+    let (t, _) = app.call(&spec).await;
+    assert!(!t.heard("To call back"), "{t}");
+}
+
 crate::on_all!(
     a_responder_calls_back_the_last_unanswered_caller_as_the_hotline,
+    a_responder_calling_from_another_of_their_numbers_is_known,
     any_number_can_be_called_and_wrong_pins_are_limited,
     a_responder_who_enters_nothing_is_connected_as_a_caller,
 );
