@@ -5,7 +5,19 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Identifies a channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct ChannelId(pub i64);
 
@@ -23,7 +35,7 @@ impl std::str::FromStr for ChannelId {
 }
 
 /// Which chat product a channel is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
     /// A Slack incoming webhook (Block Kit).

@@ -9,7 +9,7 @@ use crate::{DomainError, PhoneNumber, TeamId};
 use serde::{Deserialize, Serialize};
 
 /// What the setup steps have gathered so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineDraft {
     pub name: String,
     /// E.164, checked at the first step.

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod refusal;
 pub mod routing;
 pub mod schedule;
+pub mod schema;
 pub mod store;
 pub mod text;
 pub mod user;

@@ -21,7 +21,7 @@ pub const VOICEMAIL_RANGE: std::ops::RangeInclusive<u32> = 10..=600;
 pub const TEST_MODE_SECS: i64 = 300;
 
 /// The carrier a line's number lives at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     Twilio,
@@ -51,7 +51,7 @@ impl Provider {
 pub const MAX_TOGETHER: usize = 10;
 
 /// Who a routing step rings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum RoutingStep {
     /// A specific responder.
@@ -126,14 +126,14 @@ impl RoutingStep {
 }
 
 /// The ordered steps and how long each rings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Routing {
     pub steps: Vec<RoutingStep>,
     pub ring_timeout_secs: u32,
 }
 
 /// One spoken message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub text: String,
     /// Provider voice name (e.g. `Polly.Joanna`); the provider's default when absent.
@@ -144,6 +144,10 @@ pub struct Message {
     /// token; the server replaces it with the media's absolute URL before rendering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<String>,
+    /// Where that recording is served: set in the API's answers only, never read from a
+    /// request nor stored.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub audio_url: Option<String>,
 }
 
 impl Message {
@@ -154,12 +158,13 @@ impl Message {
             voice: None,
             language: "en-US".to_owned(),
             audio: None,
+            audio_url: None,
         }
     }
 }
 
 /// The messages a caller can hear.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Messages {
     pub welcome: Message,
     pub no_one_on_call: Message,
@@ -212,7 +217,7 @@ impl Default for Messages {
 }
 
 /// Who may not call a line, and how many calls one number may make.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallerRules {
     /// Numbers refused outright: E.164, or a prefix ending in `*` (`+1900*`).
@@ -227,7 +232,7 @@ pub struct CallerRules {
 }
 
 /// A flood limit: `calls` calls per `window_secs` seconds per caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FloodLimit {
     pub calls: u32,
@@ -288,7 +293,7 @@ impl CallerRules {
 }
 
 /// When a line is open, and what happens to calls outside those hours.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessHours {
     /// The zone the windows are read in.
@@ -299,7 +304,7 @@ pub struct BusinessHours {
 }
 
 /// What a call outside business hours does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AfterHours {
     /// The closed message, then voicemail; nobody is rung.
@@ -358,7 +363,7 @@ impl BusinessHours {
 }
 
 /// Test mode: every call rings this user only, until the instant given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TestMode {
     pub user: UserId,
     pub until: Timestamp,
@@ -457,7 +462,7 @@ impl Line {
 }
 
 /// What a responder's phone shows as the caller when the line rings them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallerIdMode {
     /// The caller's own number (a withheld caller shows the line's).
@@ -484,7 +489,7 @@ impl CallerIdMode {
 }
 
 /// One code that lets a caller through a line's PIN gate, and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinePin {
     /// Whose code it is ("Acme Corp"): shown in the log and alerts, never the digits.

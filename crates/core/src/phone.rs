@@ -6,7 +6,7 @@ use std::fmt;
 /// A phone number in E.164 form: `+`, a country code that does not start with 0, and at most 15
 /// digits in all. Construct it with [`PhoneNumber::parse`] (strict) or
 /// [`PhoneNumber::from_provider`] (accepts the `+`-less form Plivo sends).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct PhoneNumber(String);
 

@@ -9,7 +9,7 @@ use crate::{PhoneNumber, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A person a step dials.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Responder {
     pub user_id: UserId,
     pub name: String,
@@ -17,7 +17,7 @@ pub struct Responder {
 }
 
 /// Why a step dials nobody.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The same responder (or number) is dialed by an earlier step.
@@ -31,7 +31,7 @@ pub enum SkipReason {
 }
 
 /// One step of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlanStep {
     /// What the line's routing said, in words ("user Alice", "test mode").
     pub target: String,
@@ -56,7 +56,7 @@ impl PlanStep {
 }
 
 /// The whole plan of one call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Plan {
     pub steps: Vec<PlanStep>,
     /// The plan came from test mode, not the line's routing.
@@ -77,7 +77,7 @@ pub struct Plan {
 
 /// A responder who called the line from their own phone and proved it with their PIN, to
 /// call someone back with the line's number as caller ID.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallBack {
     pub by: UserId,
     pub name: String,
@@ -87,7 +87,7 @@ pub struct CallBack {
 }
 
 /// The option a caller chose in the line's menu (or got by default).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MenuChoice {
     /// Its index in the menu's options.
     pub option: usize,

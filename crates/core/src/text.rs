@@ -29,7 +29,7 @@ pub const MAX_RECIPIENTS: usize = 10;
 pub const MAX_BODY: usize = 1600;
 
 /// One text of a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Text {
     pub at: Timestamp,
     /// The carrier's id of the message (`MessageSid`, `MessageUUID`): a repeated webhook is
@@ -44,7 +44,7 @@ pub struct Text {
 }
 
 /// A responder who wrote a text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Author {
     pub user_id: UserId,
     pub name: String,

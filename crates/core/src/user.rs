@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A person who can be called.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub name: String,
@@ -70,7 +70,7 @@ impl PinChange {
 }
 
 /// One more number a responder can be reached on, with what it is ("desk", "landline").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtherPhone {
     pub number: PhoneNumber,
@@ -79,7 +79,7 @@ pub struct OtherPhone {
 }
 
 /// How a routing step rings a responder who has more than one number.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RingPhones {
     /// One after another, in order, sharing the step's ring time.
@@ -176,7 +176,7 @@ pub fn check_slack_user(id: &str) -> Result<String, DomainError> {
 }
 
 /// How a person's times are written: one format on every page they see.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Clock {
     /// `14:05`.
     #[default]

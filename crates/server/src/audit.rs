@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::account::Access;
 use switchboard_core::audit::{mask_secrets, AuditEntry, AuditFilter};
 use switchboard_core::UserId;
@@ -74,17 +74,22 @@ fn resource(path: &str, who: &Principal) -> Option<(String, String)> {
 async fn snapshot(s: &AppState, a: &Access, kind: &str, id: &str) -> Option<Value> {
     let (st, ac, p) = (State(s.clone()), Extension(a.clone()), Path(id.to_owned()));
     let got = match kind {
-        "lines" => lines::get_line(st, ac, p).await,
-        "schedules" => schedules::get_schedule(st, ac, p).await,
-        "users" => users::get_user(st, ac, p).await,
-        "channels" => channels::get_channel(st, ac, p).await,
-        "teams" => teams::get_team(st, ac, p).await,
-        "calls" => calls::get_call(st, ac, p).await,
-        "incidents" => crate::api::incidents::get_incident(st, ac, p).await,
-        "integrations" => crate::api::integrations::get_integration(st, ac, p).await,
+        "lines" => value(lines::get_line(st, ac, p).await),
+        "schedules" => value(schedules::get_schedule(st, ac, p).await),
+        "users" => value(users::get_user(st, ac, p).await),
+        "channels" => value(channels::get_channel(st, ac, p).await),
+        "teams" => value(teams::get_team(st, ac, p).await),
+        "calls" => value(calls::get_call(st, ac, p).await),
+        "incidents" => value(crate::api::incidents::get_incident(st, ac, p).await),
+        "integrations" => value(crate::api::integrations::get_integration(st, ac, p).await),
         _ => return None,
     };
-    got.ok().map(|Json(v)| mask_secrets(&v))
+    got.map(|v| mask_secrets(&v))
+}
+
+/// A `GET` answer as JSON, if it succeeded.
+fn value<T: serde::Serialize>(got: Result<Json<T>, crate::api::error::ApiError>) -> Option<Value> {
+    got.ok().and_then(|Json(v)| serde_json::to_value(v).ok())
 }
 
 /// Records every request that changes something, and every recording download.
@@ -184,7 +189,8 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
     resp
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub actor: Option<i64>,
@@ -207,11 +213,18 @@ fn instant(field: &str, raw: &str) -> ApiResult<jiff::Timestamp> {
 }
 
 /// `GET /api/v1/audit`: the trail, newest first, for admins and owners.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    params(AuditQuery),
+    responses((status = 200, description = "OK", body = crate::accounts::views::AuditList))
+)]
 pub async fn list_audit(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::accounts::views::AuditList>> {
     a.manage_people().map_err(scope::forbidden)?;
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     for (field, v) in [("action", &q.action), ("target", &q.target)] {
@@ -239,20 +252,28 @@ pub async fn list_audit(
         .list_audit(&filter)
         .await
         .map_err(ApiError::store("audit entry"))?;
-    let next = (entries.len() as u32 == filter.limit)
+    let next_before = (entries.len() as u32 == filter.limit)
         .then(|| entries.last().map(|(id, _)| *id))
         .flatten();
-    let out: Vec<Value> = entries
-        .iter()
-        .map(|(id, e)| {
-            json!({
-                "id": id, "at": e.at, "actor": e.actor, "actor_user": e.actor_user,
-                "address": e.address, "action": e.action, "target": e.target,
-                "status": e.status, "before": e.before, "after": e.after,
-            })
+    let entries = entries
+        .into_iter()
+        .map(|(id, e)| crate::accounts::views::AuditEntryView {
+            id,
+            at: e.at,
+            actor: e.actor,
+            actor_user: e.actor_user,
+            address: e.address,
+            action: e.action,
+            target: e.target,
+            status: e.status,
+            before: e.before,
+            after: e.after,
         })
         .collect();
-    Ok(Json(json!({ "entries": out, "next_before": next })))
+    Ok(Json(crate::accounts::views::AuditList {
+        entries,
+        next_before,
+    }))
 }
 
 /// Records an account command run on the server (`user create`, `user set-password`, `token

@@ -245,7 +245,7 @@ async fn act(
         .map_err(|_| format!("Incident #{id} is not one you can change."))?;
     let actor = Actor::user(user.id, &format!("{} (from Slack)", user.name));
     let now = s.clock.now();
-    let before = crate::api::incidents::incident_json(&inc);
+    let before = serde_json::json!(crate::api::incidents::incident_json(&inc));
     let change = match action_id {
         ACK_ACTION => inc.acknowledge(&actor, now),
         RESOLVE_ACTION => inc.resolve(&actor, now),
@@ -268,7 +268,9 @@ async fn act(
             target: Some(format!("incidents/{id}")),
             status: 200,
             before: Some(before),
-            after: Some(crate::api::incidents::incident_json(&saved)),
+            after: Some(serde_json::json!(crate::api::incidents::incident_json(
+                &saved
+            ))),
         },
     )
     .await;

@@ -3,7 +3,7 @@
 use super::*;
 
 /// The result of dialing one responder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptOutcome {
     Ringing,
@@ -107,7 +107,8 @@ pub struct Attempt {
 /// An attempt as stored and shown: screening as `accepted` (`null` when the line does not
 /// screen, `false` while waiting for the key, `true` once pressed), `picked_up`, and
 /// `passed` when the responder pressed the pass key.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Attempt)]
 struct AttemptRepr {
     step: usize,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -185,5 +186,27 @@ impl From<Attempt> for AttemptRepr {
             picked_up,
             passed: a.screening == Screening::Passed,
         }
+    }
+}
+
+/// Its schema is that of the form it is written in.
+impl utoipa::PartialSchema for Attempt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        AttemptRepr::schema()
+    }
+}
+
+impl utoipa::ToSchema for Attempt {
+    fn name() -> std::borrow::Cow<'static, str> {
+        AttemptRepr::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        AttemptRepr::schemas(schemas)
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 
 /// Who is calling, as the provider describes them. Numbers are kept as sent when they are not
 /// phone numbers (SIP URIs, `anonymous`), so nothing the provider said is lost.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallerInfo {
     pub number: String,
     pub name: Option<String>,

@@ -3,7 +3,7 @@
 use super::*;
 
 /// What a line of the activity log is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A request from the provider.
@@ -43,7 +43,7 @@ impl EventKind {
 }
 
 /// One line of a call's activity log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallEvent {
     pub at: Timestamp,
     pub kind: EventKind,

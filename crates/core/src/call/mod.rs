@@ -22,7 +22,7 @@ pub use recording::{Recording, RecordingKind, RecordingReport, RecordingStatus, 
 pub const SIMULATED_PREFIX: &str = "SIMULATED-";
 
 /// How a call ended (or that it has not yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     InProgress,
@@ -69,7 +69,7 @@ impl Outcome {
 }
 
 /// Whether a record of the call log is a phone call or a conversation by text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Medium {
     #[default]
@@ -95,7 +95,7 @@ impl Medium {
 }
 
 /// Why the caller was sent to voicemail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VoicemailReason {
     NoOneOnCall,
@@ -107,7 +107,7 @@ pub enum VoicemailReason {
 }
 
 /// Where the call is in its flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "phase")]
 pub enum Phase {
     /// The caller is asked for one of the line's PINs (`tries`: wrong ones entered so far).
@@ -128,7 +128,7 @@ pub enum Phase {
 }
 
 /// A call as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Call {
     pub id: CallId,
     pub line_id: LineId,

@@ -3,7 +3,7 @@
 use super::*;
 
 /// What a recording holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordingKind {
     /// The conversation between caller and responder.
@@ -32,7 +32,7 @@ impl RecordingKind {
 }
 
 /// Where a recording's media is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordingStatus {
     /// Known to the provider; our copy is not fetched yet.
@@ -74,7 +74,7 @@ impl RecordingStatus {
 }
 
 /// A voicemail's transcript, as far as it got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Transcript {
     /// Being made. `note`: why the last try did not finish, while it is tried again ("the
@@ -114,7 +114,7 @@ impl Transcript {
 }
 
 /// A recording the provider made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Recording {
     pub id: RecordingId,
     pub call_id: CallId,

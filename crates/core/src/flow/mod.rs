@@ -137,6 +137,7 @@ fn system_message(text: &str, like: &Message) -> Message {
         voice: like.voice.clone(),
         language: like.language.clone(),
         audio: None,
+        audio_url: None,
     }
 }
 

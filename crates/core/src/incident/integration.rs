@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::ids::IntegrationId;
 
 /// Which tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// `secret`: the service's 32-character integration (routing) key.

@@ -17,7 +17,9 @@ pub mod integration;
 mod tests;
 
 /// Where an incident is in its life. It only moves forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Triggered,
@@ -42,7 +44,19 @@ impl Status {
 }
 
 /// How bad it is (PagerDuty's `critical`, `error`, `warning`, `info`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -77,7 +91,7 @@ impl Severity {
 
 /// Who made a change: a person, or Switchboard itself (a call that opened or acknowledged
 /// an incident names the responder in the message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user: Option<UserId>,
     /// As the timeline shows it: "Alice", "Alice (from Slack)", "Switchboard".
@@ -101,7 +115,7 @@ impl Actor {
 }
 
 /// One line of an incident's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub at: Timestamp,
     pub actor: Actor,
@@ -109,7 +123,7 @@ pub struct TimelineEntry {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Opened,
@@ -157,7 +171,7 @@ impl EntryKind {
 }
 
 /// An incident as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Incident {
     pub id: IncidentId,
     pub title: String,
@@ -180,7 +194,7 @@ pub struct Incident {
 }
 
 /// What the tools the team already uses must be told about a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Notify {
     Trigger,

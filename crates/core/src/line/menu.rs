@@ -15,7 +15,7 @@ fn default_timeout() -> u32 {
 }
 
 /// A line's caller menu.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Menu {
     /// What the caller hears, e.g. "For payments, press 1. For anything else, press 2."; a
@@ -30,7 +30,7 @@ pub struct Menu {
 }
 
 /// One option of a caller menu.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MenuOption {
     /// The key, 1 to 9.

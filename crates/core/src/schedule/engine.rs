@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 /// Why someone is on call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Source {
     /// An override.
     Override,

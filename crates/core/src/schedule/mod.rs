@@ -75,7 +75,7 @@ fn out_of_years(field: String) -> DomainError {
 }
 
 /// A day of the week, as written in schedules (`"monday"` …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Day {
     Monday,
@@ -105,7 +105,19 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Identifies a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct ScheduleId(pub i64);
 
@@ -123,7 +135,7 @@ impl std::str::FromStr for ScheduleId {
 }
 
 /// How long one shift of a rotation lasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShiftLength {
     Hours(u32),
@@ -194,16 +206,23 @@ impl Layer {
 }
 
 /// When a layer applies, on the wall clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Restriction {
     /// Every day from `start` to `end`.
-    Daily { start: Time, end: Time },
+    Daily {
+        #[schema(value_type = crate::schema::WallTime)]
+        start: Time,
+        #[schema(value_type = crate::schema::WallTime)]
+        end: Time,
+    },
     /// Every week from `start_day` `start` to `end_day` `end`.
     Weekly {
         start_day: Day,
+        #[schema(value_type = crate::schema::WallTime)]
         start: Time,
         end_day: Day,
+        #[schema(value_type = crate::schema::WallTime)]
         end: Time,
     },
     /// As `weekly`, but only every `weeks` weeks: the window opening in the week (Monday to
@@ -213,14 +232,16 @@ pub enum Restriction {
         weeks: u32,
         from: jiff::civil::Date,
         start_day: Day,
+        #[schema(value_type = crate::schema::WallTime)]
         start: Time,
         end_day: Day,
+        #[schema(value_type = crate::schema::WallTime)]
         end: Time,
     },
 }
 
 /// One rotation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
     /// Stable within the schedule; assigned by the server when absent.
@@ -234,10 +255,12 @@ pub struct Layer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<crate::Zone>,
     /// First handoff, local to the layer's zone (the schedule's unless it has its own).
+    #[schema(value_type = crate::schema::LocalDateTime)]
     pub start: DateTime,
     pub shift: ShiftLength,
     /// No one from this layer is on call from this local time on.
     #[serde(default)]
+    #[schema(value_type = Option<crate::schema::LocalDateTime>)]
     pub end: Option<DateTime>,
     #[serde(default)]
     pub restrictions: Vec<Restriction>,
@@ -250,7 +273,7 @@ pub struct Layer {
 
 /// One turn of a rotation: a person, or a group on call together (written as a list of
 /// user ids). A group is on call in the order it is written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Participant {
     User(UserId),
@@ -305,7 +328,7 @@ impl<'de> Deserialize<'de> for Participant {
 }
 
 /// When a layer's turn moves on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Advance {
     #[default]
@@ -320,7 +343,7 @@ impl Advance {
 }
 
 /// A user covering a span of time, over every layer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
     #[serde(default)]
@@ -338,7 +361,7 @@ pub struct Override {
 
 /// A span with nobody from the schedule on call (a remove-only override), unless an
 /// override puts someone there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Removal {
     #[serde(default)]
@@ -349,7 +372,7 @@ pub struct Removal {
 
 /// A span whose layers replace all of the schedule's layers (a holiday plan); overrides and
 /// removals still win over it. Of overlapping ones, the one listed later wins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Temporary {
     #[serde(default)]
@@ -363,7 +386,7 @@ pub struct Temporary {
 }
 
 /// A schedule as the API and the CLI file carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     #[serde(default)]

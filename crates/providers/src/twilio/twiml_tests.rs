@@ -18,6 +18,7 @@ fn a_dial_carries_every_attribute_the_flow_relies_on() {
                 voice: Some("Polly.Joanna".into()),
                 language: "en-GB".into(),
                 audio: None,
+                audio_url: None,
             }),
             Instruction::Dial {
                 legs: vec![DialLeg {

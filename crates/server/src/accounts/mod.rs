@@ -8,6 +8,7 @@ pub mod routes;
 pub mod session;
 pub mod sso;
 pub mod tokens;
+pub mod views;
 
 pub use session::Principal;
 

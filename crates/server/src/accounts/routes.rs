@@ -18,7 +18,7 @@ use switchboard_core::account::{
 use switchboard_core::store::StoreError;
 use switchboard_core::user::{NewUser, User};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     pub email: String,
@@ -46,12 +46,24 @@ fn logged_in(
     cookie: header::HeaderValue,
     csrf: String,
 ) -> Response {
-    let body = json!({ "user": user_json(user), "csrf_token": csrf });
+    let body = super::views::LoggedIn {
+        user: user_json(user),
+        csrf_token: csrf,
+    };
     (status, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
 }
 
 /// `POST /api/v1/login`: email and password; a new session (any session the browser brought
 /// is ended, so a planted session id never becomes a logged-in one).
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "accounts",
+    request_body = Login,
+    responses((status = 200, description = "Logged in: the session cookie is set", body = super::views::LoggedIn)),
+    request_body = Login,
+    security(())
+)]
 pub async fn login(
     State(s): State<AppState>,
     ext: Extensions,
@@ -152,7 +164,7 @@ pub async fn password_login(
     Ok((user, cookie, csrf))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
     pub token: String,
@@ -207,7 +219,9 @@ pub async fn create_owner(
             target: Some(format!("users/{}", owner.id)),
             status: 201,
             before: None,
-            after: Some(switchboard_core::audit::mask_secrets(&user_json(&owner))),
+            after: Some(switchboard_core::audit::mask_secrets(&json!(user_json(
+                &owner
+            )))),
         },
     )
     .await;
@@ -218,6 +232,15 @@ pub async fn create_owner(
 }
 
 /// `POST /api/v1/setup`: the first owner, from the setup link `serve` printed.
+#[utoipa::path(
+    post,
+    path = "/setup",
+    tag = "accounts",
+    request_body = Setup,
+    responses((status = 201, description = "The first owner, logged in", body = super::views::LoggedIn)),
+    request_body = Setup,
+    security(())
+)]
 pub async fn setup(
     State(s): State<AppState>,
     ApiJson(input): ApiJson<Setup>,
@@ -227,10 +250,17 @@ pub async fn setup(
 }
 
 /// `GET /api/v1/me`: who the request is from.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = super::views::Me))
+)]
 pub async fn me(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::views::Me>> {
+    use super::views::Me;
     match who {
         Principal::Session { user, .. } => {
             let u = s
@@ -243,17 +273,20 @@ pub async fn me(
                 .user_teams(user)
                 .await
                 .map_err(ApiError::store("team"))?;
-            Ok(Json(
-                json!({ "kind": "session", "user": user_json(&u), "teams": teams }),
-            ))
+            Ok(Json(Me::Session {
+                user: user_json(&u),
+                teams,
+            }))
         }
         Principal::Token {
             id,
             user,
             read_only,
-        } => Ok(Json(json!({
-            "kind": "token", "token_id": id, "user_id": user, "read_only": read_only,
-        }))),
+        } => Ok(Json(Me::Token {
+            token_id: id,
+            user_id: user,
+            read_only,
+        })),
     }
 }
 
@@ -267,6 +300,12 @@ fn session_of(who: &Principal) -> ApiResult<(switchboard_core::UserId, &str)> {
 }
 
 /// `POST /api/v1/logout`: ends this session.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "accounts",
+    responses((status = 204, description = "The session is ended and its cookie cleared"))
+)]
 pub async fn logout(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -284,6 +323,12 @@ pub async fn logout(
 }
 
 /// `POST /api/v1/logout-everywhere`: ends every session of this user.
+#[utoipa::path(
+    post,
+    path = "/logout-everywhere",
+    tag = "accounts",
+    responses((status = 204, description = "Every session of the user is ended"))
+)]
 pub async fn logout_everywhere(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -302,7 +347,7 @@ pub async fn logout_everywhere(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
     role: Role,
@@ -310,12 +355,20 @@ pub struct RoleInput {
 
 /// `PUT /api/v1/users/{id}/role {role}`: only owners make or unmake owners and admins;
 /// admins may keep members members; the last owner stays one.
+#[utoipa::path(
+    put,
+    path = "/users/{id}/role",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = RoleInput,
+    responses((status = 200, description = "OK", body = crate::api::users::UserView))
+)]
 pub async fn set_role(
     State(s): State<AppState>,
     Extension(a): Extension<switchboard_core::account::Access>,
     axum::extract::Path(id): axum::extract::Path<String>,
     ApiJson(input): ApiJson<RoleInput>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<crate::api::users::UserView>> {
     let id: switchboard_core::UserId = crate::api::parse_id(&id, "user")?;
     let target = crate::api::scope::user(&s, &a, id).await?;
     let mine = a.role;
@@ -345,10 +398,16 @@ fn session_name(id_hash: &str) -> &str {
 }
 
 /// `GET /api/v1/me/sessions`: the requester's sessions, the current one marked.
+#[utoipa::path(
+    get,
+    path = "/me/sessions",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = super::views::SessionList))
+)]
 pub async fn my_sessions(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::views::SessionList>> {
     let user = who
         .user()
         .ok_or_else(|| ApiError::BadRequest("this owner-level API token is nobody's".to_owned()))?;
@@ -362,22 +421,27 @@ pub async fn my_sessions(
         .list_user_sessions(user)
         .await
         .map_err(ApiError::store("session"))?;
-    let list: Vec<serde_json::Value> = sessions
+    let sessions = sessions
         .iter()
         .filter(|(_, sess)| sess.is_live(now))
-        .map(|(h, sess)| {
-            json!({
-                "id": session_name(h),
-                "created_at": sess.created_at,
-                "last_seen_at": sess.last_seen_at,
-                "current": Some(h.as_str()) == current,
-            })
+        .map(|(h, sess)| super::views::SessionView {
+            id: session_name(h).to_owned(),
+            created_at: sess.created_at,
+            last_seen_at: sess.last_seen_at,
+            current: Some(h.as_str()) == current,
         })
         .collect();
-    Ok(Json(json!({ "sessions": list })))
+    Ok(Json(super::views::SessionList { sessions }))
 }
 
 /// `DELETE /api/v1/me/sessions/{id}`: ends one of the requester's sessions.
+#[utoipa::path(
+    delete,
+    path = "/me/sessions/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The session's name, as listed")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn end_my_session(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,

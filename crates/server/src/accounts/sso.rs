@@ -197,7 +197,8 @@ fn state_cookie(s: &AppState, value: &str, max_age: i64) -> HeaderValue {
 }
 
 /// `GET /api/v1/sso/start`: to the provider's login page.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StartQuery {
     /// A page to land on once logged in (the dashboard's login); absent: a JSON answer.
     #[serde(default)]
@@ -212,6 +213,17 @@ fn local_path(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
 }
 
+#[utoipa::path(
+    get,
+    path = "/sso/start",
+    tag = "accounts",
+    params(StartQuery),
+    responses(
+        (status = 303, description = "To the identity provider's login page"),
+        (status = 404, description = "Single sign-on is not configured", body = crate::api::error::ErrorBody)
+    ),
+    security(())
+)]
 pub async fn start(
     State(s): State<AppState>,
     q: Result<Query<StartQuery>, axum::extract::rejection::QueryRejection>,
@@ -279,7 +291,8 @@ fn named_cookie(s: &AppState, name: &str, value: &str, max_age: i64) -> HeaderVa
     .expect("the value is URL-encoded")
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Callback {
     code: Option<String>,
     state: Option<String>,
@@ -293,6 +306,17 @@ fn tidy(text: &str) -> String {
 }
 
 /// `GET /api/v1/sso/callback`: the provider sends the browser back here with a code.
+#[utoipa::path(
+    get,
+    path = "/sso/callback",
+    tag = "accounts",
+    params(Callback),
+    responses(
+        (status = 303, description = "Logged in: to the page asked for (the session cookie is set)"),
+        (status = 200, description = "Logged in, when no page was asked for", body = super::views::LoggedIn)
+    ),
+    security(())
+)]
 pub async fn callback(
     State(s): State<AppState>,
     ext: Extensions,
@@ -451,9 +475,10 @@ pub async fn callback(
         )
             .into_response(),
         None => {
-            let body = serde_json::json!({
-                "user": crate::api::users::user_json(&user), "csrf_token": csrf,
-            });
+            let body = super::views::LoggedIn {
+                user: crate::api::users::user_json(&user),
+                csrf_token: csrf,
+            };
             (StatusCode::OK, axum::Json(body)).into_response()
         }
     };

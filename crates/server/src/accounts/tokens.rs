@@ -2,17 +2,18 @@
 //! the user who made it, optionally read-only, optionally expiring; it is shown once.
 
 use super::session::Principal;
+use super::views::{TokenList, TokenView};
 use crate::api::error::{ApiError, ApiJson, ApiResult};
 use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use switchboard_core::store::{ApiToken, NewApiToken};
 use switchboard_core::DomainError;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
     name: String,
@@ -22,16 +23,17 @@ pub struct TokenInput {
     expires_in_days: Option<i64>,
 }
 
-fn token_json(t: &ApiToken) -> Value {
-    json!({
-        "id": t.id,
-        "name": t.name,
-        "user_id": t.user_id,
-        "read_only": t.read_only,
-        "expires_at": t.expires_at,
-        "last_used_at": t.last_used_at,
-        "created_at": t.created_at,
-    })
+fn token_json(t: &ApiToken) -> TokenView {
+    TokenView {
+        id: t.id,
+        name: t.name.clone(),
+        user_id: t.user_id,
+        read_only: t.read_only,
+        expires_at: t.expires_at,
+        last_used_at: t.last_used_at,
+        created_at: t.created_at,
+        token: None,
+    }
 }
 
 /// Whether `who` may see and revoke `t`: their own tokens; an owner-level token sees all.
@@ -43,11 +45,18 @@ fn may_manage(who: &Principal, t: &ApiToken) -> bool {
 }
 
 /// `POST /api/v1/tokens`.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    tag = "accounts",
+    request_body = TokenInput,
+    responses((status = 201, description = "Created", body = TokenView))
+)]
 pub async fn create_token(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     ApiJson(input): ApiJson<TokenInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TokenView>)> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(DomainError::new("name", "must be 1 to 100 characters").into());
@@ -81,29 +90,42 @@ pub async fn create_token(
         .await
         .map_err(ApiError::store("token"))?;
     let mut body = token_json(&t);
-    body["token"] = json!(secret);
+    body.token = Some(secret);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// `GET /api/v1/tokens`: the requester's tokens (an owner-level token lists all).
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    tag = "accounts",
+    responses((status = 200, description = "OK", body = TokenList))
+)]
 pub async fn list_tokens(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenList>> {
     let all = s
         .store
         .list_api_tokens()
         .await
         .map_err(ApiError::store("token"))?;
-    let mine: Vec<Value> = all
+    let tokens = all
         .iter()
         .filter(|t| may_manage(&who, t))
         .map(token_json)
         .collect();
-    Ok(Json(json!({ "tokens": mine })))
+    Ok(Json(TokenList { tokens }))
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revokes one of the requester's tokens; another's is 404.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    tag = "accounts",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn revoke_token(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::Json;
-use serde_json::Value;
+
 use switchboard_core::account::Access;
 use switchboard_core::line::{Line, Message};
 use switchboard_core::store::StoreError;
@@ -59,7 +59,7 @@ async fn set_audio(
     id: &str,
     kind: &str,
     token: Option<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<super::lines::LineView>> {
     let id: LineId = parse_id(id, "line")?;
     let mut line = scope::line(s, a, id).await?;
     let msg = message_mut(&mut line, kind)?;
@@ -78,13 +78,24 @@ async fn set_audio(
 }
 
 /// `PUT …/messages/{kind}/audio` with the WAV or MP3 file as the body.
+#[utoipa::path(
+    put,
+    path = "/lines/{id}/messages/{kind}/audio",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id"), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu")),
+    request_body(content = Vec<u8>, description = "The recording, WAV or MP3, up to 5 MiB", content(
+        (Vec<u8> = "audio/mpeg"),
+        (Vec<u8> = "audio/wav")
+    )),
+    responses((status = 200, description = "The line, playing the recording for that message", body = super::lines::LineView))
+)]
 pub async fn put_message_audio(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, kind)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<super::lines::LineView>> {
     let body = body.map_err(|r| {
         if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge(format!(
@@ -131,11 +142,18 @@ pub async fn put_message_audio(
 }
 
 /// `DELETE …/messages/{kind}/audio`: back to text-to-speech.
+#[utoipa::path(
+    delete,
+    path = "/lines/{id}/messages/{kind}/audio",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id"), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu")),
+    responses((status = 200, description = "OK", body = super::lines::LineView))
+)]
 pub async fn delete_message_audio(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, kind)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<super::lines::LineView>> {
     set_audio(&s, &a, &id, &kind, None).await
 }
 

@@ -1,5 +1,9 @@
 //! `/api/v1/calls`: the call log.
 
+pub(crate) use super::call_view::{
+    call_detail, call_summary, recording_json, voicemail_transcript, Archived, CallDetail,
+    CallList, Erasure, IncidentRef,
+};
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::scope;
 use super::{instant, parse_id};
@@ -12,13 +16,14 @@ use axum::response::Response;
 use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use switchboard_core::account::Access;
-use switchboard_core::call::{Call, CallEvent, Outcome, Recording};
+use switchboard_core::call::Outcome;
 use switchboard_core::store::CallFilter;
 use switchboard_core::{CallId, DomainError, LineId, RecordingId};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     line: Option<String>,
@@ -35,111 +40,6 @@ pub struct ListQuery {
     answered_by: Option<String>,
     limit: Option<u32>,
     before: Option<String>,
-}
-
-fn call_summary(c: &Call) -> Value {
-    json!({
-        "id": c.id,
-        "line_id": c.line_id,
-        "provider": c.provider,
-        "provider_call_id": c.provider_call_id,
-        "caller": c.caller,
-        "started_at": c.started_at,
-        "ended_at": c.ended_at,
-        "duration_secs": c.duration_secs,
-        "outcome": c.outcome,
-        "medium": c.medium,
-        "called": (!c.called.is_empty()).then_some(&c.called),
-        "answered_by": c.answered_by.map(|u| json!({
-            "id": u,
-            "name": c.answered_by_name(),
-        })),
-        "path": c.path(),
-        "test_call": c.test_call,
-        "failsafe": c.failsafe,
-        "archived": c.archived,
-    })
-}
-
-/// A recording, with why it is not stored yet when its download keeps failing.
-pub(crate) fn recording_json(r: &Recording, jobs: &[switchboard_core::store::JobStatus]) -> Value {
-    let fetch = jobs.iter().rev().find(|j| {
-        j.kind == switchboard_core::store::JobKind::FetchRecording.as_str()
-            && j.payload["recording"] == json!(r.id)
-    });
-    let detail = match (r.status, fetch) {
-        (switchboard_core::call::RecordingStatus::Pending, Some(j)) if j.status == "queued" => {
-            Some(match &j.last_error {
-                Some(e) => format!("pending: next attempt at {}, last error: {e}", j.run_at),
-                None => format!("pending: download due at {}", j.run_at),
-            })
-        }
-        (switchboard_core::call::RecordingStatus::Failed, Some(j)) => Some(format!(
-            "failed after {} attempts: {}",
-            j.attempts,
-            j.last_error.as_deref().unwrap_or("unknown error")
-        )),
-        _ => None,
-    };
-    json!({
-        "id": r.id,
-        "kind": r.kind,
-        "duration_secs": r.duration_secs,
-        "status": r.status,
-        "status_detail": detail,
-        "download_attempts": fetch.map(|j| j.attempts),
-        "provider_recording_id": r.provider_recording_id,
-        "provider_url": r.provider_url,
-        "media_url": r.local_path.as_ref().map(|_| crate::urls::recording_path(r.call_id, r.id)),
-        "created_at": r.created_at,
-        "transcript": r.transcript,
-    })
-}
-
-/// The transcript of a call's voicemail, if one is made or being made.
-pub(crate) fn voicemail_transcript(
-    recordings: &[Recording],
-) -> Option<&switchboard_core::call::Transcript> {
-    recordings
-        .iter()
-        .filter(|r| r.kind == switchboard_core::call::RecordingKind::Voicemail)
-        .find_map(|r| r.transcript.as_ref())
-}
-
-/// The full view of one call.
-pub fn call_detail(
-    c: &Call,
-    recordings: &[Recording],
-    events: &[CallEvent],
-    jobs: &[switchboard_core::store::JobStatus],
-) -> Value {
-    let mut v = call_summary(c);
-    v["plan"] = json!({
-        "test_mode": c.plan.test_mode,
-        "after_hours": c.plan.after_hours,
-        "steps": c.plan.steps,
-    });
-    v["attempts"] = json!(c.attempts);
-    v["texts"] = json!(c.texts);
-    v["recordings"] = json!(recordings
-        .iter()
-        .map(|r| recording_json(r, jobs))
-        .collect::<Vec<_>>());
-    // The voicemail's transcript: {state: transcribing | done | failed, text | note | reason}.
-    v["transcript"] = json!(voicemail_transcript(recordings));
-    v["events"] = json!(events);
-    v["alerts"] = json!(jobs
-        .iter()
-        .filter(|j| j.is_call_alert())
-        .map(|j| json!({
-            "channel_id": j.payload["channel"],
-            "status": if j.status == "done" { "delivered" } else { j.status.as_str() },
-            "attempts": j.attempts,
-            "last_error": j.last_error,
-            "next_attempt_at": (j.status == "queued").then_some(j.run_at),
-        }))
-        .collect::<Vec<_>>());
-    v
 }
 
 impl ListQuery {
@@ -223,11 +123,18 @@ impl ListQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls",
+    tag = "calls",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = CallList))
+)]
 pub async fn list_calls(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CallList>> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let filter = q.filter(&a, 50, 500)?;
     let calls = s
@@ -235,11 +142,13 @@ pub async fn list_calls(
         .list_calls(&filter)
         .await
         .map_err(ApiError::store("call"))?;
-    let out: Vec<Value> = calls.iter().map(call_summary).collect();
-    let next = (calls.len() as u32 == filter.limit)
+    let next_before = (calls.len() as u32 == filter.limit)
         .then(|| calls.last().map(|c| c.id))
         .flatten();
-    Ok(Json(json!({ "calls": out, "next_before": next })))
+    Ok(Json(CallList {
+        calls: calls.iter().map(call_summary).collect(),
+        next_before,
+    }))
 }
 
 /// One CSV field, quoted when it must be, and defused against spreadsheet formulas.
@@ -260,6 +169,13 @@ fn csv_field(v: &str) -> String {
 }
 
 /// `GET /calls/export.csv`: the call log as CSV, same filters as the list (up to 10,000 rows).
+#[utoipa::path(
+    get,
+    path = "/calls/export.csv",
+    tag = "calls",
+    params(ListQuery),
+    responses((status = 200, description = "The calls as CSV, one row each", content_type = "text/csv", body = String))
+)]
 pub async fn export_calls(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
@@ -320,11 +236,18 @@ pub async fn export_calls(
         .expect("static headers are valid"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls/{id}",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id")),
+    responses((status = 200, description = "OK", body = CallDetail))
+)]
 pub async fn get_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CallDetail>> {
     let id: CallId = parse_id(&id, "call")?;
     let c = scope::call(&s, &a, id).await?;
     let recordings = s
@@ -348,11 +271,15 @@ pub async fn get_call(
         .call_incidents(id)
         .await
         .map_err(ApiError::store("call"))?;
-    out["incidents"] = json!(incidents
+    out.incidents = incidents
         .iter()
         .filter(|i| a.sees(i.team))
-        .map(|i| json!({"id": i.id, "title": i.title, "status": i.status}))
-        .collect::<Vec<_>>());
+        .map(|i| IncidentRef {
+            id: i.id,
+            title: i.title.clone(),
+            status: i.status,
+        })
+        .collect();
     Ok(Json(out))
 }
 
@@ -361,33 +288,54 @@ async fn set_archived(
     a: &Access,
     id: &str,
     archived: bool,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Archived>> {
     let id: CallId = parse_id(id, "call")?;
     scope::call(s, a, id).await?;
     s.store
         .set_call_archived(id, archived)
         .await
         .map_err(ApiError::store("call"))?;
-    Ok(Json(json!({ "id": id, "archived": archived })))
+    Ok(Json(Archived { id, archived }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/calls/{id}/archive",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id")),
+    responses((status = 200, description = "OK", body = Archived))
+)]
 pub async fn archive_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Archived>> {
     set_archived(&s, &a, &id, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/calls/{id}/unarchive",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id")),
+    responses((status = 200, description = "OK", body = Archived))
+)]
 pub async fn unarchive_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Archived>> {
     set_archived(&s, &a, &id, false).await
 }
 
 /// Deletes a call, its log and its recordings, including our stored copies of the media.
+#[utoipa::path(
+    delete,
+    path = "/calls/{id}",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
@@ -422,7 +370,7 @@ pub async fn erase_call(s: &AppState, id: CallId) -> ApiResult<usize> {
     Ok(recordings.len())
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureInput {
     caller_number: String,
@@ -430,11 +378,18 @@ pub struct ErasureInput {
 
 /// `POST /api/v1/erasures {caller_number}`: erases every call from that number, on every
 /// line, with its log and recordings (a caller's request to be forgotten).
+#[utoipa::path(
+    post,
+    path = "/erasures",
+    tag = "calls",
+    request_body = ErasureInput,
+    responses((status = 200, description = "OK", body = Erasure))
+)]
 pub async fn erase_caller(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<ErasureInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Erasure>> {
     // It reaches every line, whichever team owns it.
     a.manage_people().map_err(scope::forbidden)?;
     let number = switchboard_core::PhoneNumber::parse(input.caller_number.trim())
@@ -462,13 +417,23 @@ pub async fn erase_caller(
         }
     }
     tracing::info!(calls, recordings, "erased a caller's calls on request");
-    Ok(Json(json!({
-        "caller_number": number,
-        "calls_deleted": calls,
-        "recordings_deleted": recordings,
-    })))
+    Ok(Json(Erasure {
+        caller_number: number,
+        calls_deleted: calls,
+        recordings_deleted: recordings as u64,
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/calls/{id}/recordings/{recording}/media",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id"), ("recording" = i64, Path, description = "The recording's id")),
+    responses(
+        (status = 200, description = "The audio (a `Range` request is answered in part)", content_type = "audio/mpeg", body = Vec<u8>),
+        (status = 206, description = "The requested part of the audio", content_type = "audio/mpeg", body = Vec<u8>)
+    )
+)]
 pub async fn get_recording_media(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

@@ -9,14 +9,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use switchboard_core::account::Access;
 use switchboard_core::channel::{Channel, ChannelId, ChannelKind, NewChannel};
 use switchboard_core::DomainError;
 use switchboard_core::TeamId;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
     name: String,
@@ -42,7 +42,7 @@ pub struct ChannelInput {
 }
 
 /// What `PATCH /channels/{id}` may change (the webhook and secrets are set once).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelPatch {
     name: Option<String>,
@@ -50,27 +50,60 @@ pub struct ChannelPatch {
 }
 
 /// The API's view of a channel: the webhook URL is a secret, so only its host is shown.
-pub fn channel_json(c: &Channel) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "kind": c.kind,
-        "webhook_host": NewChannel::host(&c.webhook_url),
-        "slack_channel": c.slack.as_ref().map(|a| a.channel.clone()),
-        // A Slack app's Interactivity Request URL (its buttons come back there).
-        "interactivity_path": c.slack.as_ref().map(|_| format!("/slack/actions/{}", c.id)),
-        "team": c.team,
-        "live_notices": c.live_notices || c.kind == ChannelKind::SlackApp,
-        "email_to": (c.kind == ChannelKind::Email).then(|| c.email_to.clone()),
-        "created_at": c.created_at,
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    pub id: ChannelId,
+    #[schema(example = "#payments-oncall")]
+    pub name: String,
+    pub kind: ChannelKind,
+    /// The host of the incoming webhook (the URL itself is a secret).
+    #[schema(example = "hooks.slack.com")]
+    pub webhook_host: String,
+    /// A Slack app's channel id.
+    pub slack_channel: Option<String>,
+    /// A Slack app's Interactivity Request URL path (its buttons come back there).
+    pub interactivity_path: Option<String>,
+    pub team: Option<TeamId>,
+    /// Whether a short "ringing now" notice is posted when a call starts.
+    pub live_notices: bool,
+    /// An email channel's addresses.
+    pub email_to: Option<Vec<String>>,
+    pub created_at: jiff::Timestamp,
 }
 
+/// `{"channels": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelList {
+    pub channels: Vec<ChannelView>,
+}
+
+pub fn channel_json(c: &Channel) -> ChannelView {
+    ChannelView {
+        id: c.id,
+        name: c.name.clone(),
+        kind: c.kind,
+        webhook_host: NewChannel::host(&c.webhook_url),
+        slack_channel: c.slack.as_ref().map(|a| a.channel.clone()),
+        interactivity_path: c.slack.as_ref().map(|_| format!("/slack/actions/{}", c.id)),
+        team: c.team,
+        live_notices: c.live_notices || c.kind == ChannelKind::SlackApp,
+        email_to: (c.kind == ChannelKind::Email).then(|| c.email_to.clone()),
+        created_at: c.created_at,
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/channels",
+    tag = "channels",
+    request_body = ChannelInput,
+    responses((status = 201, description = "Created", body = ChannelView))
+)]
 pub async fn create_channel(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<ChannelInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ChannelView>)> {
     let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
         DomainError::new(
             "kind",
@@ -131,35 +164,60 @@ pub async fn create_channel(
     Ok((StatusCode::CREATED, Json(channel_json(&c))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/channels",
+    tag = "channels",
+    responses((status = 200, description = "OK", body = ChannelList))
+)]
 pub async fn list_channels(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChannelList>> {
     let all = s
         .store
         .list_channels()
         .await
         .map_err(ApiError::store("channel"))?;
-    Ok(Json(
-        json!({ "channels": all.iter().filter(|c| a.sees(c.team)).map(channel_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(ChannelList {
+        channels: all
+            .iter()
+            .filter(|c| a.sees(c.team))
+            .map(channel_json)
+            .collect(),
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/channels/{id}",
+    tag = "channels",
+    params(("id" = i64, Path, description = "The channel's id")),
+    responses((status = 200, description = "OK", body = ChannelView))
+)]
 pub async fn get_channel(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChannelView>> {
     let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
     Ok(Json(channel_json(&c)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/channels/{id}",
+    tag = "channels",
+    params(("id" = i64, Path, description = "The channel's id")),
+    request_body = ChannelPatch,
+    responses((status = 200, description = "OK", body = ChannelView))
+)]
 pub async fn update_channel(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ChannelPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChannelView>> {
     let c = scope::channel(&s, &a, parse_id(&id, "channel")?).await?;
     let name = match &p.name {
         Some(n) if c.kind == ChannelKind::Email => {
@@ -182,6 +240,13 @@ pub async fn update_channel(
     Ok(Json(channel_json(&saved)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/channels/{id}",
+    tag = "channels",
+    params(("id" = i64, Path, description = "The channel's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_channel(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

@@ -9,30 +9,21 @@ use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use switchboard_core::account::Access;
 use switchboard_core::schedule::cover::{CoverRequest, CoverStatus, NewCoverRequest};
 use switchboard_core::schedule::ScheduleId;
 use switchboard_core::store::StoreError;
 use switchboard_core::{DomainError, UserId};
+use utoipa::ToSchema;
 
-pub fn cover_json(r: &CoverRequest) -> Value {
-    json!({
-        "id": r.id,
-        "schedule": r.schedule,
-        "requester": r.requester,
-        "coverer": r.coverer,
-        "start": r.start,
-        "end": r.end,
-        "note": r.note,
-        "status": r.status,
-        "created_at": r.created_at,
-        "decided_at": r.decided_at,
-    })
+/// `{"cover_requests": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverList {
+    pub cover_requests: Vec<CoverRequest>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoverInput {
     coverer: UserId,
@@ -56,12 +47,20 @@ fn acts_as(a: &Access, who: UserId, what: &str) -> ApiResult<()> {
 }
 
 /// `POST /schedules/{id}/cover-requests`.
+#[utoipa::path(
+    post,
+    path = "/schedules/{id}/cover-requests",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    request_body = CoverInput,
+    responses((status = 201, description = "Created", body = CoverRequest))
+)]
 pub async fn create_cover(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CoverInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CoverRequest>)> {
     let st = scope::schedule(&s, &a, parse_id::<ScheduleId>(&id, "schedule")?).await?;
     let requester = input
         .requester
@@ -88,7 +87,7 @@ pub async fn create_cover(
         .await
         .map_err(ApiError::store("cover request"))?;
     notify(&s, made.id, made.coverer, "asked").await;
-    Ok((StatusCode::CREATED, Json(cover_json(&made))))
+    Ok((StatusCode::CREATED, Json(made)))
 }
 
 /// Queues a Slack direct message to `to` about request `id` (see `cover_notice`). The request
@@ -102,20 +101,27 @@ async fn notify(s: &AppState, id: i64, to: UserId, what: &str) {
 }
 
 /// `GET /schedules/{id}/cover-requests`, newest first.
+#[utoipa::path(
+    get,
+    path = "/schedules/{id}/cover-requests",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    responses((status = 200, description = "OK", body = CoverList))
+)]
 pub async fn list_covers(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CoverList>> {
     let st = scope::schedule(&s, &a, parse_id::<ScheduleId>(&id, "schedule")?).await?;
     let all = s
         .store
         .list_cover_requests(st.id)
         .await
         .map_err(ApiError::store("cover request"))?;
-    Ok(Json(
-        json!({ "cover_requests": all.iter().map(cover_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(CoverList {
+        cover_requests: all,
+    }))
 }
 
 /// The request, if its schedule is visible (404 otherwise, as for a missing one).
@@ -134,11 +140,18 @@ async fn load(s: &AppState, a: &Access, id: &str) -> ApiResult<CoverRequest> {
 
 /// `POST /cover-requests/{id}/accept`: the person asked (or an admin) takes the time; the
 /// schedule gets the override in the same transaction.
+#[utoipa::path(
+    post,
+    path = "/cover-requests/{id}/accept",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The cover request's id")),
+    responses((status = 200, description = "OK", body = CoverRequest))
+)]
 pub async fn accept_cover(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CoverRequest>> {
     let r = load(&s, &a, &id).await?;
     acts_as(&a, r.coverer, "asked")?;
     r.decide(CoverStatus::Accepted)?;
@@ -160,7 +173,7 @@ pub async fn accept_cover(
         {
             Ok((done, _)) => {
                 notify(&s, done.id, done.requester, "accepted").await;
-                return Ok(Json(cover_json(&done)));
+                return Ok(Json(done));
             }
             Err(StoreError::Conflict(why)) if why.contains("schedule") => continue,
             Err(e) => return Err(ApiError::store("cover request")(e)),
@@ -171,7 +184,12 @@ pub async fn accept_cover(
     ))
 }
 
-async fn close(s: &AppState, a: &Access, id: &str, to: CoverStatus) -> ApiResult<Json<Value>> {
+async fn close(
+    s: &AppState,
+    a: &Access,
+    id: &str,
+    to: CoverStatus,
+) -> ApiResult<Json<CoverRequest>> {
     let r = load(s, a, id).await?;
     match to {
         CoverStatus::Withdrawn => acts_as(a, r.requester, "who asked")?,
@@ -186,23 +204,37 @@ async fn close(s: &AppState, a: &Access, id: &str, to: CoverStatus) -> ApiResult
     if to == CoverStatus::Declined {
         notify(s, done.id, done.requester, "declined").await;
     }
-    Ok(Json(cover_json(&done)))
+    Ok(Json(done))
 }
 
 /// `POST /cover-requests/{id}/decline`: the person asked (or an admin) says no.
+#[utoipa::path(
+    post,
+    path = "/cover-requests/{id}/decline",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The cover request's id")),
+    responses((status = 200, description = "OK", body = CoverRequest))
+)]
 pub async fn decline_cover(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CoverRequest>> {
     close(&s, &a, &id, CoverStatus::Declined).await
 }
 
 /// `POST /cover-requests/{id}/withdraw`: the person who asked (or an admin) takes it back.
+#[utoipa::path(
+    post,
+    path = "/cover-requests/{id}/withdraw",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The cover request's id")),
+    responses((status = 200, description = "OK", body = CoverRequest))
+)]
 pub async fn withdraw_cover(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CoverRequest>> {
     close(&s, &a, &id, CoverStatus::Withdrawn).await
 }

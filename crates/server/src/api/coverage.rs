@@ -8,33 +8,108 @@ use axum::extract::{Path, Query, State};
 use axum::Extension;
 use axum::Json;
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use switchboard_core::account::Access;
 use switchboard_core::line::{AfterHours, Line, RoutingStep};
 use switchboard_core::routing::Directory;
 use switchboard_core::{DomainError, LineId, UserId};
+use utoipa::ToSchema;
 
 /// Longest look-ahead, in days.
 const MAX_DAYS: i64 = 90;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     pub days: Option<i64>,
 }
 
-fn warning(kind: &str, message: String) -> Value {
-    json!({ "kind": kind, "message": message })
+/// `GET /lines/{id}/coverage`: when, over the next days, a call would reach nobody.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Coverage {
+    pub line_id: LineId,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Whether every call in the range would ring someone (outside closed hours).
+    pub covered: bool,
+    /// When a call would reach nobody.
+    pub uncovered: Vec<Span>,
+    /// When the line is closed (business hours).
+    pub closed: Vec<Span>,
+    pub warnings: Vec<CoverageWarning>,
 }
 
+/// A stretch of time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Span {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+fn span(&(start, end): &(Timestamp, Timestamp)) -> Span {
+    Span { start, end }
+}
+
+/// Something wrong with a line's coverage, in words, with what it is about.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CoverageWarning {
+    /// `no_signature_check`, `test_mode`, `schedule_gap`, `no_phone`, `line_uncovered`,
+    /// `menu_option_uncovered`, …
+    #[schema(example = "schedule_gap")]
+    pub kind: String,
+    pub message: String,
+    /// The schedule with a gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<switchboard_core::schedule::ScheduleId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Timestamp>,
+    /// The responder without a phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserId>,
+    /// The menu option's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<u8>,
+    /// When the menu option would reach nobody.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncovered: Option<Vec<Span>>,
+}
+
+/// `GET /lines/{id}/routing`: whom a call at an instant would ring.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingAt {
+    pub line_id: LineId,
+    pub at: Timestamp,
+    pub test_mode: bool,
+    pub after_hours: bool,
+    pub rings_anyone: bool,
+    pub steps: Vec<switchboard_core::plan::PlanStep>,
+}
+
+fn warning(kind: &str, message: String) -> CoverageWarning {
+    CoverageWarning {
+        kind: kind.to_owned(),
+        message,
+        ..Default::default()
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/lines/{id}/coverage",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id"), CoverageQuery),
+    responses((status = 200, description = "OK", body = Coverage))
+)]
 pub async fn get_coverage(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<CoverageQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Coverage>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let days = q.days.unwrap_or(14);
     if !(1..=MAX_DAYS).contains(&days) {
@@ -57,7 +132,7 @@ pub fn report(
     dir: &Directory,
     from: Timestamp,
     days: i64,
-) -> Result<Value, jiff::Error> {
+) -> Result<Coverage, jiff::Error> {
     let to = from.checked_add(SignedDuration::from_hours(24 * days))?;
     let mut warnings = Vec::new();
     if line.auth_token.is_none() {
@@ -141,16 +216,18 @@ pub fn report(
                         None => {
                             gaps += 1;
                             if gaps <= 10 {
-                                warnings.push(json!({
-                                    "kind": "schedule_gap",
-                                    "message": format!(
-                                        "{label}: nobody is on call in '{}' from {} to {}",
-                                        entry.name, piece.start, piece.end
-                                    ),
-                                    "schedule": sid,
-                                    "start": piece.start,
-                                    "end": piece.end,
-                                }));
+                                warnings.push(CoverageWarning {
+                                    schedule: Some(sid),
+                                    start: Some(piece.start),
+                                    end: Some(piece.end),
+                                    ..warning(
+                                        "schedule_gap",
+                                        format!(
+                                            "{label}: nobody is on call in '{}' from {} to {}",
+                                            entry.name, piece.start, piece.end
+                                        ),
+                                    )
+                                });
                             }
                         }
                     }
@@ -163,11 +240,13 @@ pub fn report(
             .users
             .get(u)
             .map_or_else(|| u.to_string(), |x| x.name.clone());
-        warnings.push(json!({
-            "kind": "no_phone",
-            "message": format!("{name} is in the routing but has no phone number"),
-            "user": u,
-        }));
+        warnings.push(CoverageWarning {
+            user: Some(*u),
+            ..warning(
+                "no_phone",
+                format!("{name} is in the routing but has no phone number"),
+            )
+        });
     }
     // Where a call would ring nobody: the resolver that plans every call, asked at each
     // instant the answer can change.
@@ -195,40 +274,34 @@ pub fn report(
                 .iter()
                 .map(|(a, b)| b.as_second() - a.as_second())
                 .sum();
-            warnings.push(json!({
-                "kind": "menu_option_uncovered",
-                "message": format!(
-                    "menu option {key} ({name}): callers who choose it would reach nobody for {} h {} min in the next {days} days, first from {}",
-                    secs / 3600,
-                    secs % 3600 / 60,
-                    first.0
-                ),
-                "key": key,
-                "uncovered": spans.iter().map(|(a, b)| json!({"start": a, "end": b})).collect::<Vec<_>>(),
-            }));
+            warnings.push(CoverageWarning {
+                key: Some(key),
+                uncovered: Some(spans.iter().map(span).collect()),
+                ..warning(
+                    "menu_option_uncovered",
+                    format!(
+                        "menu option {key} ({name}): callers who choose it would reach nobody for {} h {} min in the next {days} days, first from {}",
+                        secs / 3600,
+                        secs % 3600 / 60,
+                        first.0
+                    ),
+                )
+            });
         }
     }
-    let holes_json: Vec<Value> = holes
-        .iter()
-        .map(|(a, b): &(Timestamp, Timestamp)| json!({ "start": a, "end": b }))
-        .collect();
-    let closed: Vec<Value> = reach
-        .closed
-        .iter()
-        .map(|(a, b)| json!({ "start": a, "end": b }))
-        .collect();
-    Ok(json!({
-        "line_id": line.id,
-        "from": from,
-        "to": to,
-        "covered": holes.is_empty(),
-        "uncovered": holes_json,
-        "closed": closed,
-        "warnings": warnings,
-    }))
+    Ok(Coverage {
+        line_id: line.id,
+        from,
+        to,
+        covered: holes.is_empty(),
+        uncovered: holes.iter().map(span).collect(),
+        closed: reach.closed.iter().map(span).collect(),
+        warnings,
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingQuery {
     at: Option<String>,
@@ -237,12 +310,19 @@ pub struct RoutingQuery {
 /// `GET /api/v1/lines/{id}/routing?at=T`: who a call to the line at `T` (default now) would
 /// ring, in order, and why each other step rings nobody — the same plan a call starting then
 /// gets.
+#[utoipa::path(
+    get,
+    path = "/lines/{id}/routing",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id"), RoutingQuery),
+    responses((status = 200, description = "OK", body = RoutingAt))
+)]
 pub async fn get_routing(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<RoutingQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RoutingAt>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let at: Timestamp = match q.at {
         Some(raw) => raw.parse().map_err(|_| {
@@ -259,12 +339,12 @@ pub async fn get_routing(
         .await
         .map_err(ApiError::store("user"))?;
     let plan = switchboard_core::routing::plan_at(&line, &dir, at);
-    Ok(Json(json!({
-        "line_id": line.id,
-        "at": at,
-        "test_mode": plan.test_mode,
-        "after_hours": plan.after_hours,
-        "rings_anyone": plan.has_anyone(),
-        "steps": plan.steps,
-    })))
+    Ok(Json(RoutingAt {
+        line_id: line.id,
+        at,
+        test_mode: plan.test_mode,
+        after_hours: plan.after_hours,
+        rings_anyone: plan.has_anyone(),
+        steps: plan.steps,
+    }))
 }

@@ -7,9 +7,31 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use switchboard_core::store::StoreError;
 use switchboard_core::DomainError;
+
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid", "message": "number: '555-0100' is not an E.164 number such as +14155550100", "field": "number"}}))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid` (422), `bad_request` (400), `unauthorized`, `login_failed` (401),
+    /// `forbidden` (403), `not_found` (404), `conflict` (409), `too_large` (413),
+    /// `unsupported_media_type` (415), `too_many_requests` (429), `bad_gateway` (502),
+    /// `internal` (500).
+    #[schema(example = "invalid")]
+    pub code: &'static str,
+    /// What to fix, in words.
+    pub message: String,
+    /// The request field at fault (`invalid` only), as a dotted path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -93,11 +115,17 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = %crate::errors::chain(&**e), "internal error in API request");
         }
-        let mut body = json!({ "code": code, "message": self.to_string() });
-        if let ApiError::Invalid(d) = &self {
-            body["field"] = json!(d.field);
-        }
-        let mut resp = (status, Json(json!({ "error": body }))).into_response();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field: match &self {
+                    ApiError::Invalid(d) => Some(d.field.clone()),
+                    _ => None,
+                },
+            },
+        };
+        let mut resp = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -4,34 +4,21 @@
 //! (`core::incident`), stored with its timeline in one transaction over the version read.
 
 use super::error::{ApiError, ApiJson, ApiResult};
+pub use super::incident_view::incident_json;
+use super::incident_view::{
+    ActorView, Delivery, IncidentDetail, IncidentList, IncidentView, LinkedCall, TimelineView,
+};
 use super::{instant, parse_id, scope};
 use crate::app::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use switchboard_core::account::Access;
 use switchboard_core::incident::{self, Actor, Change, Incident, Opening, Severity, Status};
 use switchboard_core::store::IncidentFilter;
 use switchboard_core::{CallId, DomainError, IncidentId, TeamId, UserId};
-
-/// The API's view of an incident.
-pub fn incident_json(i: &Incident) -> Value {
-    json!({
-        "id": i.id,
-        "title": i.title,
-        "status": i.status,
-        "severity": i.severity,
-        "team": i.team,
-        "line": i.line,
-        "caller_number": i.caller_number,
-        "assignee": i.assignee,
-        "created_at": i.created_at,
-        "acknowledged_at": i.acknowledged_at,
-        "resolved_at": i.resolved_at,
-    })
-}
+use utoipa::ToSchema;
 
 /// The incident, if the request may see it (404 otherwise, as for a missing one).
 pub async fn load(s: &AppState, a: &Access, id: IncidentId) -> ApiResult<Incident> {
@@ -62,7 +49,8 @@ pub async fn actor(s: &AppState, a: &Access) -> ApiResult<Actor> {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     /// `true`: leave out resolved incidents.
@@ -108,27 +96,35 @@ pub fn filter(a: &Access, q: &ListQuery) -> ApiResult<IncidentFilter> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/incidents",
+    tag = "incidents",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = IncidentList))
+)]
 pub async fn list_incidents(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<IncidentList>> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let f = filter(&a, &q)?;
     let list = s
         .store
         .list_incidents(&f)
         .await
         .map_err(ApiError::store("incident"))?;
-    let next = (list.len() as u32 == f.limit)
+    let next_before = (list.len() as u32 == f.limit)
         .then(|| list.last().map(|i| i.id))
         .flatten();
-    Ok(Json(json!({
-        "incidents": list.iter().map(incident_json).collect::<Vec<_>>(),
-        "next_before": next,
-    })))
+    Ok(Json(IncidentList {
+        incidents: list.iter().map(incident_json).collect(),
+        next_before,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncidentInput {
     title: Option<String>,
@@ -154,7 +150,11 @@ async fn assignee(s: &AppState, a: &Access, u: UserId) -> ApiResult<String> {
     }
 }
 
-async fn create(s: &AppState, a: &Access, mut o: Opening) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create(
+    s: &AppState,
+    a: &Access,
+    mut o: Opening,
+) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     if let Some(u) = o.assignee {
         assignee(s, a, u).await?;
     }
@@ -170,11 +170,18 @@ async fn create(s: &AppState, a: &Access, mut o: Opening) -> ApiResult<(StatusCo
 }
 
 /// `POST /incidents`: `{title, severity?, team?, assignee?, calls?}`.
+#[utoipa::path(
+    post,
+    path = "/incidents",
+    tag = "incidents",
+    request_body = NewIncidentInput,
+    responses((status = 201, description = "Created", body = IncidentView))
+)]
 pub async fn create_incident(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<NewIncidentInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     for (i, c) in input.calls.iter().enumerate() {
         if let Err(ApiError::NotFound(_)) = scope::call(&s, &a, *c).await {
             return Err(DomainError::new(
@@ -204,7 +211,7 @@ pub async fn create_incident(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FromCallInput {
     title: Option<String>,
@@ -215,12 +222,20 @@ pub struct FromCallInput {
 /// `POST /calls/{id}/incident` (`{}`, or `{title?, severity?, assignee?}`): an incident about
 /// the call, titled from its caller and line unless a title is given, owned by the line's
 /// team, the call linked.
+#[utoipa::path(
+    post,
+    path = "/calls/{id}/incident",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id")),
+    request_body = FromCallInput,
+    responses((status = 201, description = "Created", body = IncidentView))
+)]
 pub async fn incident_from_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<FromCallInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     let call = scope::call(&s, &a, parse_id(&id, "call")?).await?;
     // The line may have been deleted since; the call still names it and its team.
     let (name, team) = match s.store.get_line(call.line_id).await {
@@ -253,11 +268,18 @@ pub async fn incident_from_call(
 }
 
 /// `GET /incidents/{id}`: the incident, its calls (newest first) and its timeline.
+#[utoipa::path(
+    get,
+    path = "/incidents/{id}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "OK", body = IncidentDetail))
+)]
 pub async fn get_incident(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentDetail>> {
     let inc = load(&s, &a, parse_id(&id, "incident")?).await?;
     let store = ApiError::store("incident");
     let calls = s.store.incident_calls(inc.id).await.map_err(&store)?;
@@ -265,39 +287,48 @@ pub async fn get_incident(
     for c in calls {
         // A call of another team's line stays hidden, even when linked.
         if let Ok(call) = scope::call(&s, &a, c).await {
-            linked.push(json!({
-                "id": call.id,
-                "started_at": call.started_at,
-                "caller_number": call.caller.number,
-                "outcome": call.outcome,
-                "line": call.line_id,
-            }));
+            linked.push(LinkedCall {
+                id: call.id,
+                started_at: call.started_at,
+                caller_number: call.caller.number,
+                outcome: call.outcome,
+                line: call.line_id,
+            });
         }
     }
     let timeline = s.store.incident_timeline(inc.id).await.map_err(&store)?;
     let jobs = s.store.incident_jobs(inc.id).await.map_err(&store)?;
-    let mut out = incident_json(&inc);
-    out["calls"] = json!(linked);
-    out["timeline"] = json!(timeline
-        .iter()
-        .map(|e| json!({
-            "at": e.at, "kind": e.kind.as_str(), "message": e.message,
-            "actor": {"user": e.actor.user, "name": e.actor.name},
-        }))
-        .collect::<Vec<_>>());
-    // Each event sent to each integration, with its delivery state (failures visible).
-    out["deliveries"] = json!(jobs
-        .iter()
-        .map(|j| json!({
-            "integration": j.payload["integration"], "action": j.payload["action"],
-            "status": j.status, "attempts": j.attempts, "last_error": j.last_error,
-            "next_attempt_at": (j.status == "queued").then_some(j.run_at),
-        }))
-        .collect::<Vec<_>>());
-    Ok(Json(out))
+    Ok(Json(IncidentDetail {
+        incident: incident_json(&inc),
+        calls: linked,
+        timeline: timeline
+            .iter()
+            .map(|e| TimelineView {
+                at: e.at,
+                kind: e.kind.as_str().to_owned(),
+                message: e.message.clone(),
+                actor: ActorView {
+                    user: e.actor.user,
+                    name: e.actor.name.clone(),
+                },
+            })
+            .collect(),
+        // Each event sent to each integration, with its delivery state (failures visible).
+        deliveries: jobs
+            .iter()
+            .map(|j| Delivery {
+                integration: j.payload["integration"].as_i64(),
+                action: j.payload["action"].as_str().map(str::to_owned),
+                status: j.status.clone(),
+                attempts: j.attempts,
+                last_error: j.last_error.clone(),
+                next_attempt_at: (j.status == "queued").then_some(j.run_at),
+            })
+            .collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeInput {
     status: Option<String>,
@@ -309,7 +340,7 @@ pub struct ChangeInput {
 }
 
 /// Stores `change` of `inc` (over the version it was read at) and answers with it.
-async fn save(s: &AppState, inc: &Incident, change: &Change) -> ApiResult<Json<Value>> {
+async fn save(s: &AppState, inc: &Incident, change: &Change) -> ApiResult<Json<IncidentView>> {
     if change == &Change::default() {
         return Ok(Json(incident_json(inc)));
     }
@@ -322,12 +353,20 @@ async fn save(s: &AppState, inc: &Incident, change: &Change) -> ApiResult<Json<V
 }
 
 /// `PATCH /incidents/{id}`: `{status?, severity?, title?, assignee?}`; all or nothing.
+#[utoipa::path(
+    patch,
+    path = "/incidents/{id}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = ChangeInput,
+    responses((status = 200, description = "OK", body = IncidentView))
+)]
 pub async fn update_incident(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChangeInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentView>> {
     let mut inc = load(&s, &a, parse_id(&id, "incident")?).await?;
     let by = actor(&s, &a).await?;
     let now = s.clock.now();
@@ -351,19 +390,27 @@ pub async fn update_incident(
     save(&s, &inc, &change).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
     text: String,
 }
 
 /// `POST /incidents/{id}/notes`: `{text}` on the timeline.
+#[utoipa::path(
+    post,
+    path = "/incidents/{id}/notes",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = NoteInput,
+    responses((status = 201, description = "Created", body = IncidentView))
+)]
 pub async fn add_note(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NoteInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     let inc = load(&s, &a, parse_id(&id, "incident")?).await?;
     let by = actor(&s, &a).await?;
     let change = inc.note(&input.text, &by, s.clock.now())?;
@@ -371,11 +418,18 @@ pub async fn add_note(
 }
 
 /// `PUT /incidents/{id}/calls/{call}`: links the call (an open incident only).
+#[utoipa::path(
+    put,
+    path = "/incidents/{id}/calls/{call}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id"), ("call" = i64, Path, description = "The call's id")),
+    responses((status = 200, description = "OK", body = IncidentView))
+)]
 pub async fn link_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, call)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentView>> {
     let mut inc = load(&s, &a, parse_id(&id, "incident")?).await?;
     let call = scope::call(&s, &a, parse_id(&call, "call")?).await?;
     let by = actor(&s, &a).await?;
@@ -392,11 +446,18 @@ pub async fn link_call(
 }
 
 /// `DELETE /incidents/{id}/calls/{call}`: unlinks the call.
+#[utoipa::path(
+    delete,
+    path = "/incidents/{id}/calls/{call}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id"), ("call" = i64, Path, description = "The call's id")),
+    responses((status = 200, description = "OK", body = IncidentView))
+)]
 pub async fn unlink_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, call)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IncidentView>> {
     let mut inc = load(&s, &a, parse_id(&id, "incident")?).await?;
     let call: CallId = parse_id(&call, "call")?;
     let linked = s

@@ -9,13 +9,13 @@ use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use switchboard_core::account::Access;
 use switchboard_core::incident::integration::{Integration, IntegrationId, Kind, NewIntegration};
 use switchboard_core::{DomainError, TeamId};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationInput {
     name: String,
@@ -30,15 +30,40 @@ pub struct IntegrationInput {
 }
 
 /// The API's view: the URL's host only (a URL may carry a secret), never the secret.
-pub fn integration_json(i: &Integration) -> Value {
-    json!({
-        "id": i.id,
-        "name": i.name,
-        "kind": i.kind,
-        "host": url::Url::parse(&i.url).ok().and_then(|u| u.host_str().map(str::to_owned)),
-        "team": i.team,
-        "created_at": i.created_at,
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationView {
+    pub id: IntegrationId,
+    pub name: String,
+    pub kind: Kind,
+    /// The host posted to (the URL may carry a secret).
+    #[schema(example = "events.pagerduty.com")]
+    pub host: Option<String>,
+    pub team: Option<TeamId>,
+    pub created_at: jiff::Timestamp,
+    /// A webhook's signing secret, made by Switchboard: shown once, in the answer that
+    /// creates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// `{"integrations": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationList {
+    pub integrations: Vec<IntegrationView>,
+}
+
+pub fn integration_json(i: &Integration) -> IntegrationView {
+    IntegrationView {
+        id: i.id,
+        name: i.name.clone(),
+        kind: i.kind,
+        host: url::Url::parse(&i.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned)),
+        team: i.team,
+        created_at: i.created_at,
+        secret: None,
+    }
 }
 
 pub async fn load(s: &AppState, a: &Access, id: IntegrationId) -> ApiResult<Integration> {
@@ -63,11 +88,18 @@ fn new_secret() -> String {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/integrations",
+    tag = "incidents",
+    request_body = IntegrationInput,
+    responses((status = 201, description = "Created", body = IntegrationView))
+)]
 pub async fn create_integration(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<IntegrationInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
     let kind = Kind::parse(&input.kind)?;
     let made_secret = (kind == Kind::Webhook && input.secret.trim().is_empty()).then(new_secret);
     let new = NewIntegration {
@@ -96,38 +128,56 @@ pub async fn create_integration(
         .await
         .map_err(ApiError::store("integration"))?;
     let mut out = integration_json(&i);
-    if let Some(secret) = made_secret {
-        out["secret"] = json!(secret);
-    }
+    out.secret = made_secret;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/integrations",
+    tag = "incidents",
+    responses((status = 200, description = "OK", body = IntegrationList))
+)]
 pub async fn list_integrations(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IntegrationList>> {
     let all = s
         .store
         .list_integrations()
         .await
         .map_err(ApiError::store("integration"))?;
-    let out: Vec<Value> = all
+    let integrations = all
         .iter()
         .filter(|i| a.sees(i.team))
         .map(integration_json)
         .collect();
-    Ok(Json(json!({ "integrations": out })))
+    Ok(Json(IntegrationList { integrations }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/integrations/{id}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The integration's id")),
+    responses((status = 200, description = "OK", body = IntegrationView))
+)]
 pub async fn get_integration(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IntegrationView>> {
     let i = load(&s, &a, parse_id(&id, "integration")?).await?;
     Ok(Json(integration_json(&i)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/integrations/{id}",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The integration's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_integration(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

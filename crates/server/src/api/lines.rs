@@ -1,6 +1,7 @@
 //! `/api/v1/lines`: a line's number, provider, routing, messages and test mode.
 
 use super::error::{ApiError, ApiJson, ApiResult};
+pub use super::line_view::{line_json, line_view, LineList, LineView};
 use super::scope::{self, Ref};
 use super::{parse_id, random_secret};
 use crate::app::AppState;
@@ -9,7 +10,6 @@ use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
 use switchboard_core::account::Access;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
@@ -18,6 +18,7 @@ use switchboard_core::line::{
     DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::{DomainError, LineId, PhoneNumber, TeamId, UserId};
+use utoipa::ToSchema;
 
 /// `Some(None)` for an explicit `null`, `None` when the key is absent.
 pub(crate) fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -26,14 +27,14 @@ pub(crate) fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingInput {
     steps: Option<Vec<RoutingStep>>,
     ring_timeout_secs: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageInput {
     text: Option<String>,
@@ -41,7 +42,7 @@ pub struct MessageInput {
     language: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesInput {
     welcome: Option<MessageInput>,
@@ -52,7 +53,7 @@ pub struct MessagesInput {
     text_unanswered: Option<MessageInput>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     name: Option<String>,
@@ -96,6 +97,7 @@ fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
             voice: m.voice.or_else(|| cur.voice.clone()),
             language: m.language.unwrap_or_else(|| cur.language.clone()),
             audio: cur.audio.clone(),
+            audio_url: None,
         },
     }
 }
@@ -260,112 +262,18 @@ async fn check_targets_exist(
     Ok(())
 }
 
-/// [`line_json`] plus warnings that need the store: responders the line would ring (directly,
-/// after hours, or through its schedules) who have no phone number.
-pub async fn line_view(s: &AppState, l: &Line) -> Value {
-    let mut v = line_json(s, l);
-    let mut users = vec![];
-    for step in switchboard_core::routing::reachable_steps(l) {
-        users.extend(step.users());
-        if let Some(id) = step.schedule() {
-            if let Ok(st) = s.store.get_schedule(id).await {
-                users.extend(st.schedule.users());
-            }
-        }
-    }
-    users.sort();
-    users.dedup();
-    let mut extra = vec![];
-    for u in users {
-        if let Ok(user) = s.store.get_user(u).await {
-            if user.phone.is_none() {
-                extra.push(json!(format!(
-                    "{} (user {}) is in this line's routing but has no phone number: their step is skipped",
-                    user.name, user.id
-                )));
-            }
-        }
-    }
-    if let Some(w) = v["warnings"].as_array_mut() {
-        w.extend(extra);
-    }
-    v
-}
-
-/// The API's view of a line. The auth token is never shown, only whether it is set.
-pub fn line_json(s: &AppState, l: &Line) -> Value {
-    let urls = crate::urls::Urls::new(&s.config.public_url);
-    let (voice, status) = (urls.voice(l), urls.status(l));
-    let now = s.clock.now();
-    let test_mode = l.active_test_mode(now).map(|t| {
-        json!({
-            "user": t.user,
-            "until": t.until,
-            "remaining_secs": (t.until.as_second() - now.as_second()).max(0),
-        })
-    });
-    let mut warnings = Vec::new();
-    if l.auth_token.is_none() {
-        warnings.push(
-            "no auth_token: webhook signatures are not checked, so anyone who learns the webhook URL can forge calls",
-        );
-    }
-    let mut v = json!({
-        "id": l.id,
-        "name": l.name,
-        "number": l.number,
-        "other_numbers": l.other_numbers,
-        "caller_id": l.caller_id,
-        // The digits are never shown, only whose each PIN is and how it ends.
-        "pins": l.pins.iter().map(|p| json!({
-            "label": p.label,
-            "pin_hint": format!("…{}", p.hint()),
-        })).collect::<Vec<_>>(),
-        "provider": l.provider,
-        "webhook_url": voice,
-        "status_callback_url": status,
-        "sms_url": urls.sms(l),
-        "signature_checks": l.auth_token.is_some(),
-        "unsigned_webhooks_since_start": s.metrics.unsigned_webhooks(l.id),
-        "routing": l.routing,
-        "messages": l.messages,
-        "recording": l.recording,
-        "voicemail_max_secs": l.voicemail_max_secs,
-        "channels": l.channels,
-        "screening": l.screening,
-        "caller_rules": l.caller_rules,
-        "business_hours": l.business_hours,
-        "open_now": l.business_hours.as_ref().is_none_or(|b| b.is_open(now)),
-        "test_mode": test_mode,
-        "recording_retention_days": l.retention_days,
-        "incidents": l.incidents,
-        "menu": l.menu,
-        "team": l.team,
-        "warnings": warnings,
-        "created_at": l.created_at,
-    });
-    for kind in ["welcome", "no_one_on_call", "no_answer", "closed"] {
-        if let Some(token) = v["messages"][kind]["audio"].as_str().map(str::to_owned) {
-            v["messages"][kind]["audio_url"] = json!(urls.media(&token));
-        }
-    }
-    if let Some(token) = v["menu"]["prompt"]["audio"].as_str().map(str::to_owned) {
-        v["menu"]["prompt"]["audio_url"] = json!(urls.media(&token));
-    }
-    if l.provider == Provider::Plivo {
-        // The names Plivo's console uses for the same two URLs.
-        v["answer_url"] = v["webhook_url"].clone();
-        v["hangup_url"] = v["status_callback_url"].clone();
-        v["message_url"] = v["sms_url"].clone();
-    }
-    v
-}
-
+#[utoipa::path(
+    post,
+    path = "/lines",
+    tag = "lines",
+    request_body = LineInput,
+    responses((status = 201, description = "Created", body = LineView))
+)]
 pub async fn create_line(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(mut input): ApiJson<LineInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<LineView>)> {
     let required = |present: bool, field: &str| {
         if present {
             Ok(())
@@ -414,38 +322,59 @@ pub async fn create_line(
     Ok((StatusCode::CREATED, Json(line_view(&s, &line).await)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/lines",
+    tag = "lines",
+    responses((status = 200, description = "OK", body = LineList))
+)]
 pub async fn list_lines(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LineList>> {
     let lines = s
         .store
         .list_lines()
         .await
         .map_err(ApiError::store("line"))?;
-    let out: Vec<Value> = lines
+    let lines = lines
         .iter()
         .filter(|l| a.sees(l.team))
         .map(|l| line_json(&s, l))
         .collect();
-    Ok(Json(json!({ "lines": out })))
+    Ok(Json(LineList { lines }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/lines/{id}",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    responses((status = 200, description = "OK", body = LineView))
+)]
 pub async fn get_line(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LineView>> {
     let l = scope::line(&s, &a, parse_id(&id, "line")?).await?;
     Ok(Json(line_view(&s, &l).await))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/lines/{id}",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    request_body = LineInput,
+    responses((status = 200, description = "OK", body = LineView))
+)]
 pub async fn update_line(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(mut input): ApiJson<LineInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LineView>> {
     let id: LineId = parse_id(&id, "line")?;
     let cur = scope::line(&s, &a, id).await?;
     let team = match input.team.take() {
@@ -486,6 +415,13 @@ pub async fn update_line(
     Ok(Json(line_view(&s, &l).await))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/lines/{id}",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_line(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
@@ -500,20 +436,28 @@ pub async fn delete_line(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestModeInput {
     /// Whom to ring; absent: the responder making the request ("ring me").
     pub user: Option<UserId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/lines/{id}/test-mode",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    request_body = TestModeInput,
+    responses((status = 200, description = "OK", body = LineView))
+)]
 pub async fn start_test_mode(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Extension(who): Extension<crate::accounts::Principal>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<TestModeInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LineView>> {
     let id: LineId = parse_id(&id, "line")?;
     let target = input.user.or(who.user()).ok_or_else(|| {
         DomainError::new(
@@ -553,11 +497,18 @@ pub async fn start_test_mode(
     Ok(Json(line_json(&s, &l)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/lines/{id}/test-mode",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    responses((status = 200, description = "OK", body = LineView))
+)]
 pub async fn stop_test_mode(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LineView>> {
     let id: LineId = parse_id(&id, "line")?;
     scope::line(&s, &a, id).await?;
     let l = s
@@ -570,6 +521,13 @@ pub async fn stop_test_mode(
 
 /// `GET /lines/{id}/contact.vcf`: the line as a contact card (vCard 3.0) with every number it
 /// calls responders from, so a responder can save it and let it through Do Not Disturb.
+#[utoipa::path(
+    get,
+    path = "/lines/{id}/contact.vcf",
+    tag = "lines",
+    params(("id" = i64, Path, description = "The line's id")),
+    responses((status = 200, description = "The contact card", content_type = "text/vcard", body = String))
+)]
 pub async fn get_contact_card(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

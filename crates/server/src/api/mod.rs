@@ -2,16 +2,22 @@
 //! but logging in and the first-run setup.
 
 pub mod audio;
+pub mod call_view;
 pub mod calls;
 pub mod channels;
 pub mod cover;
 pub mod coverage;
+pub mod doc;
 pub mod error;
+pub mod incident_view;
 pub mod incidents;
 pub mod integrations;
+pub mod line_view;
 pub mod lines;
 pub mod range;
+pub mod reference;
 pub mod routes;
+pub mod schedule_view;
 pub mod schedules;
 pub mod scope;
 pub mod teams;
@@ -38,6 +44,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .layer(middleware::from_fn_with_state(state, authenticate))
         .merge(routes::public().router)
+        // The API's own description, open to anyone: the OpenAPI document and its reference.
+        .route("/openapi.json", axum::routing::get(doc::openapi_json))
+        .route("/reference", axum::routing::get(reference::page))
 }
 
 /// The stored form of an API token: its SHA-256, hex. Tokens are 256 random bits, so a

@@ -2,6 +2,10 @@
 //! calendar feeds.
 
 use super::error::{ApiError, ApiJson, ApiResult};
+use super::schedule_view::{
+    on_call, schedule_json, CalendarFeed, Gap, OnCallAt, ScheduleList, ScheduleView, ShiftView,
+    Shifts,
+};
 use super::scope::{self, Ref};
 use super::{instant, parse_id, random_secret};
 use crate::app::AppState;
@@ -10,13 +14,14 @@ use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use switchboard_core::account::Access;
 use switchboard_core::schedule::{Engine, Layer, Override, Schedule};
 use switchboard_core::store::{StoreError, StoredSchedule};
 use switchboard_core::Zone;
 use switchboard_core::{DomainError, TeamId, UserId};
+use utoipa::ToSchema;
 
 /// Longest range `/shifts` answers for.
 const MAX_RANGE_DAYS: i64 = 366;
@@ -33,32 +38,6 @@ pub(crate) async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect())
-}
-
-fn who(u: Option<UserId>, names: &HashMap<UserId, String>) -> Value {
-    u.map_or(Value::Null, |u| json!({ "id": u, "name": names.get(&u) }))
-}
-
-fn schedule_json(s: &AppState, st: &StoredSchedule, names: &HashMap<UserId, String>) -> Value {
-    let now = s.clock.now();
-    let on_call = Engine::new(&st.schedule).ok().map(|e| e.on_call(now));
-    json!({
-        "id": st.id,
-        "name": st.schedule.name,
-        "time_zone": st.schedule.time_zone,
-        "layers": st.schedule.layers,
-        "overrides": st.schedule.overrides,
-        "removals": st.schedule.removals,
-        "temporary": st.schedule.temporary,
-        "on_call_now": on_call.map(|o| json!({
-            "user": who(o.first(), names),
-            "users": o.users.iter().map(|u| who(Some(*u), names)).collect::<Vec<_>>(),
-            "source": o.source.map(|x| x.label()),
-        })),
-        "calendar_url": feed_url(s, &st.feed_token),
-        "team": st.team,
-        "created_at": st.created_at,
-    })
 }
 
 /// Gives every layer, removal, temporary schedule and override without an id (or with a
@@ -148,7 +127,7 @@ pub(crate) async fn modify(
     id: &str,
     team: Option<Option<TeamId>>,
     change: impl Fn(&mut Schedule) -> ApiResult<()>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     if let Some(Some(t)) = team {
         if !scope::exists(s, a, Ref::Team(t)).await? {
             return Err(DomainError::new("team", format!("team {t} does not exist")).into());
@@ -195,7 +174,7 @@ pub(crate) async fn modify(
 }
 
 /// A new schedule: the schedule itself and, optionally, the team that owns it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {
     /// Ignored, as before: a schedule file may carry its id.
@@ -216,11 +195,18 @@ pub struct ScheduleInput {
     team: Option<TeamId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/schedules",
+    tag = "schedules",
+    request_body = ScheduleInput,
+    responses((status = 201, description = "Created", body = ScheduleView))
+)]
 pub async fn create_schedule(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<ScheduleInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
     let team = scope::team_for_new(&s, &a, input.team).await?;
     let mut sched = Schedule {
         removals: input.removals,
@@ -244,34 +230,47 @@ pub async fn create_schedule(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schedules",
+    tag = "schedules",
+    responses((status = 200, description = "OK", body = ScheduleList))
+)]
 pub async fn list_schedules(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleList>> {
     let names = user_names(&s).await?;
     let all = s
         .store
         .list_schedules()
         .await
         .map_err(ApiError::store("schedule"))?;
-    let out: Vec<Value> = all
+    let schedules = all
         .iter()
         .filter(|st| a.sees(st.team))
         .map(|st| schedule_json(&s, st, &names))
         .collect();
-    Ok(Json(json!({ "schedules": out })))
+    Ok(Json(ScheduleList { schedules }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schedules/{id}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    responses((status = 200, description = "OK", body = ScheduleView))
+)]
 pub async fn get_schedule(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     let st = load(&s, &a, &id).await?;
     Ok(Json(schedule_json(&s, &st, &user_names(&s).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchedulePatch {
     name: Option<String>,
@@ -285,12 +284,20 @@ pub struct SchedulePatch {
     team: Option<Option<TeamId>>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/schedules/{id}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    request_body = SchedulePatch,
+    responses((status = 200, description = "OK", body = ScheduleView))
+)]
 pub async fn update_schedule(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<SchedulePatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     modify(&s, &a, &id, p.team, |sched| {
         if let Some(n) = &p.name {
             sched.name = n.clone();
@@ -315,6 +322,13 @@ pub async fn update_schedule(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/schedules/{id}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_schedule(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
@@ -343,12 +357,20 @@ pub async fn delete_schedule(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/schedules/{id}/layers",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    request_body = Layer,
+    responses((status = 201, description = "Created", body = ScheduleView))
+)]
 pub async fn add_layer(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(layer): ApiJson<Layer>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
     let layer = Layer { id: 0, ..layer };
     let saved = modify(&s, &a, &id, None, |sched| {
         sched.layers.push(layer.clone());
@@ -358,12 +380,20 @@ pub async fn add_layer(
     Ok((StatusCode::CREATED, saved))
 }
 
+#[utoipa::path(
+    put,
+    path = "/schedules/{id}/layers/{layer}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id"), ("layer" = u32, Path, description = "The layer's id within the schedule")),
+    request_body = Layer,
+    responses((status = 200, description = "OK", body = ScheduleView))
+)]
 pub async fn update_layer(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, layer_id)): Path<(String, String)>,
     ApiJson(layer): ApiJson<Layer>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     let lid: u32 = parse_id(&layer_id, "layer")?;
     let layer = Layer { id: lid, ..layer };
     modify(&s, &a, &id, None, |sched| {
@@ -378,11 +408,18 @@ pub async fn update_layer(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/schedules/{id}/layers/{layer}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id"), ("layer" = u32, Path, description = "The layer's id within the schedule")),
+    responses((status = 200, description = "OK", body = ScheduleView))
+)]
 pub async fn delete_layer(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, layer_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     let lid: u32 = parse_id(&layer_id, "layer")?;
     modify(&s, &a, &id, None, |sched| {
         let before = sched.layers.len();
@@ -395,12 +432,20 @@ pub async fn delete_layer(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/schedules/{id}/overrides",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    request_body = Override,
+    responses((status = 201, description = "Created", body = ScheduleView))
+)]
 pub async fn add_override(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(o): ApiJson<Override>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
     let o = Override { id: 0, ..o };
     let saved = modify(&s, &a, &id, None, |sched| {
         sched.overrides.push(o.clone());
@@ -410,11 +455,18 @@ pub async fn add_override(
     Ok((StatusCode::CREATED, saved))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/schedules/{id}/overrides/{override}",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id"), ("override" = u32, Path, description = "The override's id within the schedule")),
+    responses((status = 200, description = "OK", body = ScheduleView))
+)]
 pub async fn delete_override(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((id, oid)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduleView>> {
     let oid: u32 = parse_id(&oid, "override")?;
     modify(&s, &a, &id, None, |sched| {
         let before = sched.overrides.len();
@@ -427,7 +479,8 @@ pub async fn delete_override(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
     at: Option<String>,
@@ -437,12 +490,19 @@ fn engine(st: &StoredSchedule) -> ApiResult<Engine> {
     Engine::new(&st.schedule).map_err(ApiError::from)
 }
 
+#[utoipa::path(
+    get,
+    path = "/schedules/{id}/on-call",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id"), AtQuery),
+    responses((status = 200, description = "OK", body = OnCallAt))
+)]
 pub async fn get_on_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OnCallAt>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let st = load(&s, &a, &id).await?;
     let at = match q.at {
@@ -451,27 +511,33 @@ pub async fn get_on_call(
     };
     let oc = engine(&st)?.on_call(at);
     let names = user_names(&s).await?;
-    Ok(Json(json!({
-        "at": at,
-        "user": who(oc.first(), &names),
-        "users": oc.users.iter().map(|u| who(Some(*u), &names)).collect::<Vec<_>>(),
-        "source": oc.source.map(|x| x.label()),
-    })))
+    Ok(Json(OnCallAt {
+        at,
+        on_call: on_call(&oc.users, oc.source.map(|x| x.label()), &names),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/schedules/{id}/shifts",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id"), RangeQuery),
+    responses((status = 200, description = "OK", body = Shifts))
+)]
 pub async fn get_shifts(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     q: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Shifts>> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let required = |field: &'static str, v: Option<String>| {
         v.ok_or_else(|| {
@@ -500,47 +566,63 @@ pub async fn get_shifts(
         .await
         .map_err(ApiError::store("schedule"))?;
     let names = user_names(&s).await?;
-    let shifts: Vec<Value> = merged
+    let shifts = merged
         .iter()
         .filter(|x| !x.users.is_empty())
-        .map(|x| {
-            json!({
-                "start": x.start, "end": x.end,
-                "user": who(x.users.first().copied(), &names),
-                "users": x.users.iter().map(|u| who(Some(*u), &names)).collect::<Vec<_>>(),
-                "source": x.source,
-            })
+        .map(|x| ShiftView {
+            start: x.start,
+            end: x.end,
+            on_call: on_call(&x.users, x.source.clone(), &names),
         })
         .collect();
-    let gaps: Vec<Value> = merged
+    let gaps = merged
         .iter()
         .filter(|x| x.users.is_empty())
-        .map(|x| json!({ "start": x.start, "end": x.end }))
+        .map(|x| Gap {
+            start: x.start,
+            end: x.end,
+        })
         .collect();
-    Ok(Json(json!({ "shifts": shifts, "gaps": gaps })))
+    Ok(Json(Shifts { shifts, gaps }))
 }
 
 /// Rotates the schedule's calendar secret (the old URL stops working).
+#[utoipa::path(
+    post,
+    path = "/schedules/{id}/calendar-feed",
+    tag = "schedules",
+    params(("id" = i64, Path, description = "The schedule's id")),
+    responses((status = 200, description = "OK", body = CalendarFeed))
+)]
 pub async fn rotate_schedule_feed(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CalendarFeed>> {
     let st = load(&s, &a, &id).await?;
     let token = random_secret();
     s.store
         .set_schedule_feed_token(st.id, &token)
         .await
         .map_err(ApiError::store("schedule"))?;
-    Ok(Json(json!({ "calendar_url": feed_url(&s, &token) })))
+    Ok(Json(CalendarFeed {
+        calendar_url: feed_url(&s, &token),
+    }))
 }
 
 /// Creates (or rotates) a user's personal calendar secret.
+#[utoipa::path(
+    post,
+    path = "/users/{id}/calendar-feed",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = CalendarFeed))
+)]
 pub async fn rotate_user_feed(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CalendarFeed>> {
     let id: UserId = parse_id(&id, "user")?;
     scope::user(&s, &a, id).await?;
     if a.user != Some(id) {
@@ -551,5 +633,7 @@ pub async fn rotate_user_feed(
         .set_user_feed_token(id, &token)
         .await
         .map_err(ApiError::store("user"))?;
-    Ok(Json(json!({ "calendar_url": feed_url(&s, &token) })))
+    Ok(Json(CalendarFeed {
+        calendar_url: feed_url(&s, &token),
+    }))
 }

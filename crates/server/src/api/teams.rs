@@ -8,20 +8,43 @@ use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use switchboard_core::account::{team_name, Access, Team};
 use switchboard_core::store::StoreError;
 use switchboard_core::{TeamId, UserId};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamInput {
     name: String,
 }
 
-async fn team_json(s: &AppState, t: &Team) -> ApiResult<Value> {
+/// A team and its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: TeamId,
+    #[schema(example = "Payments")]
+    pub name: String,
+    pub members: Vec<Member>,
+    pub created_at: jiff::Timestamp,
+}
+
+/// A member of a team, with their name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Member {
+    pub id: UserId,
+    pub name: Option<String>,
+}
+
+/// `{"teams": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamList {
+    pub teams: Vec<TeamView>,
+}
+
+async fn team_json(s: &AppState, t: &Team) -> ApiResult<TeamView> {
     let names: HashMap<UserId, String> = s
         .store
         .list_users()
@@ -30,19 +53,33 @@ async fn team_json(s: &AppState, t: &Team) -> ApiResult<Value> {
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    Ok(json!({
-        "id": t.id,
-        "name": t.name,
-        "members": t.members.iter().map(|m| json!({"id": m, "name": names.get(m)})).collect::<Vec<_>>(),
-        "created_at": t.created_at,
-    }))
+    Ok(TeamView {
+        id: t.id,
+        name: t.name.clone(),
+        members: t
+            .members
+            .iter()
+            .map(|m| Member {
+                id: *m,
+                name: names.get(m).cloned(),
+            })
+            .collect(),
+        created_at: t.created_at,
+    })
 }
 
+#[utoipa::path(
+    post,
+    path = "/teams",
+    tag = "teams",
+    request_body = TeamInput,
+    responses((status = 201, description = "Created", body = TeamView))
+)]
 pub async fn create_team(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<TeamInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TeamView>)> {
     a.manage_people().map_err(scope::forbidden)?;
     let name = team_name(&input.name)?;
     let t = s
@@ -53,37 +90,58 @@ pub async fn create_team(
     Ok((StatusCode::CREATED, Json(team_json(&s, &t).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/teams",
+    tag = "teams",
+    responses((status = 200, description = "OK", body = TeamList))
+)]
 pub async fn list_teams(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TeamList>> {
     let all = s
         .store
         .list_teams()
         .await
         .map_err(ApiError::store("team"))?;
-    let mut out = Vec::new();
+    let mut teams = Vec::new();
     for t in all.iter().filter(|t| a.sees(Some(t.id))) {
-        out.push(team_json(&s, t).await?);
+        teams.push(team_json(&s, t).await?);
     }
-    Ok(Json(json!({ "teams": out })))
+    Ok(Json(TeamList { teams }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/teams/{id}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id")),
+    responses((status = 200, description = "OK", body = TeamView))
+)]
 pub async fn get_team(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TeamView>> {
     let t = scope::team(&s, &a, parse_id(&id, "team")?).await?;
     Ok(Json(team_json(&s, &t).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/teams/{id}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id")),
+    request_body = TeamInput,
+    responses((status = 200, description = "OK", body = TeamView))
+)]
 pub async fn rename_team(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TeamInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TeamView>> {
     let id: TeamId = parse_id(&id, "team")?;
     scope::team(&s, &a, id).await?;
     a.manage_people().map_err(scope::forbidden)?;
@@ -95,6 +153,13 @@ pub async fn rename_team(
     Ok(Json(team_json(&s, &t).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/teams/{id}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_team(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
@@ -127,11 +192,18 @@ async fn membership(
 }
 
 /// `PUT /teams/{id}/members/{user}`: adds a member (again: nothing changes).
+#[utoipa::path(
+    put,
+    path = "/teams/{id}/members/{user}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id"), ("user" = i64, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = TeamView))
+)]
 pub async fn add_member(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path((team, user)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TeamView>> {
     let (team, user) = membership(&s, &a, &team, &user).await?;
     s.store
         .add_team_member(team, user)
@@ -142,6 +214,13 @@ pub async fn add_member(
 }
 
 /// `DELETE /teams/{id}/members/{user}`.
+#[utoipa::path(
+    delete,
+    path = "/teams/{id}/members/{user}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id"), ("user" = i64, Path, description = "The user's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn remove_member(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

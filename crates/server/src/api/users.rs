@@ -8,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use switchboard_core::account::{Access, Role};
 use switchboard_core::user::{Clock, NewUser, OtherPhone, PinChange, RingPhones, User};
 use switchboard_core::{PhoneNumber, UserId};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     name: Option<String>,
@@ -36,7 +36,7 @@ pub struct UserInput {
     slack_user_id: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtherPhoneInput {
     number: String,
@@ -95,22 +95,55 @@ async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<PinChange> {
 }
 
 /// The API's view of a user.
-pub fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "email": u.email,
-        "phone": u.phone,
-        "other_phones": u.other_phones,
-        "ring_phones": u.ring_phones,
-        "time_zone": u.time_zone,
-        "clock": u.clock,
-        "slack_user_id": u.slack_user_id,
-        "role": u.role,
-        "can_log_in": u.has_password,
-        "has_callback_pin": u.has_callback_pin,
-        "created_at": u.created_at,
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    #[schema(value_type = i64, example = 7)]
+    pub id: UserId,
+    #[schema(example = "Alice Example")]
+    pub name: String,
+    #[schema(example = "alice@example.com")]
+    pub email: String,
+    /// The number calls ring first, E.164.
+    #[schema(value_type = Option<String>, example = "+14155550100")]
+    pub phone: Option<PhoneNumber>,
+    pub other_phones: Vec<OtherPhone>,
+    pub ring_phones: RingPhones,
+    #[schema(value_type = switchboard_core::schema::TimeZone)]
+    pub time_zone: switchboard_core::Zone,
+    pub clock: Clock,
+    /// Their Slack member id (`U…`).
+    pub slack_user_id: Option<String>,
+    pub role: Role,
+    /// Whether they have a password to log in with.
+    pub can_log_in: bool,
+    /// Whether they set a PIN to call back as a hotline from their own phone.
+    pub has_callback_pin: bool,
+    pub created_at: jiff::Timestamp,
+}
+
+/// `{"users": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserView>,
+}
+
+/// The API's view of a user.
+pub fn user_json(u: &User) -> UserView {
+    UserView {
+        id: u.id,
+        name: u.name.clone(),
+        email: u.email.clone(),
+        phone: u.phone.clone(),
+        other_phones: u.other_phones.clone(),
+        ring_phones: u.ring_phones,
+        time_zone: u.time_zone.clone(),
+        clock: u.clock,
+        slack_user_id: u.slack_user_id.clone(),
+        role: u.role,
+        can_log_in: u.has_password,
+        has_callback_pin: u.has_callback_pin,
+        created_at: u.created_at,
+    }
 }
 
 fn missing(field: &str) -> ApiError {
@@ -132,11 +165,18 @@ fn may_change(a: &Access, target: &User) -> ApiResult<()> {
     Ok(())
 }
 
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    request_body = UserInput,
+    responses((status = 201, description = "Created", body = UserView))
+)]
 pub async fn create_user(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     ApiJson(input): ApiJson<UserInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     a.manage_people().map_err(scope::forbidden)?;
     let mut new = NewUser::validate(
         input.name.as_deref().ok_or_else(|| missing("name"))?,
@@ -165,50 +205,78 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    responses((status = 200, description = "OK", body = UserList))
+)]
 pub async fn list_users(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserList>> {
     let users = s
         .store
         .list_users()
         .await
         .map_err(ApiError::store("user"))?;
     let visible = scope::visible_users(&s, &a).await?;
-    let out: Vec<Value> = users
+    let users = users
         .iter()
         .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.id)))
         .map(user_json)
         .collect();
-    Ok(Json(json!({ "users": out })))
+    Ok(Json(UserList { users }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = UserView))
+)]
 pub async fn get_user(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserView>> {
     let u = scope::user(&s, &a, parse_id(&id, "user")?).await?;
     Ok(Json(user_json(&u)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = UserInput,
+    responses((status = 200, description = "OK", body = UserView))
+)]
 pub async fn update_user(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UserInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserView>> {
     let id: UserId = parse_id(&id, "user")?;
     may_change(&a, &scope::user(&s, &a, id).await?)?;
     change_user(&s, id, input).await
 }
 
 /// `PATCH /api/v1/me`: a responder changes their own name, email, phone or time zone.
+#[utoipa::path(
+    patch,
+    path = "/me",
+    tag = "accounts",
+    request_body = UserInput,
+    responses((status = 200, description = "OK", body = UserView))
+)]
 pub async fn update_me(
     State(s): State<AppState>,
     axum::Extension(who): axum::Extension<crate::accounts::Principal>,
     ApiJson(input): ApiJson<UserInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserView>> {
     let id = who.user().ok_or_else(|| {
         ApiError::BadRequest(
             "this owner-level API token is nobody's; change a user with PATCH /users/{id}"
@@ -218,7 +286,7 @@ pub async fn update_me(
     change_user(&s, id, input).await
 }
 
-async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Json<Value>> {
+async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Json<UserView>> {
     let cur = s
         .store
         .get_user(id)
@@ -258,6 +326,13 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
     Ok(Json(user_json(&u)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 204, description = "Done"))
+)]
 pub async fn delete_user(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,

@@ -57,39 +57,33 @@ pub async fn show(
     let Json(list) =
         crate::audit::list_audit(State(s.clone()), Extension(v.access.clone()), Ok(Query(q)))
             .await?;
-    let entries = list["entries"]
-        .as_array()
+    let entries = list
+        .entries
         .into_iter()
-        .flatten()
         .map(|e| {
-            let at = e["at"]
-                .as_str()
-                .and_then(|t| t.parse().ok())
-                .unwrap_or_default();
-            let change = if e["before"].is_null() && e["after"].is_null() {
+            let change = if e.before.is_none() && e.after.is_none() {
                 String::new()
             } else {
                 serde_json::to_string_pretty(
-                    &serde_json::json!({"before": e["before"], "after": e["after"]}),
+                    &serde_json::json!({"before": e.before, "after": e.after}),
                 )
                 .unwrap_or_default()
             };
             EntryRow {
-                at: view::time(at, &v.local()),
-                actor: e["actor"].as_str().unwrap_or_default().to_owned(),
-                address: e["address"].as_str().unwrap_or("—").to_owned(),
-                action: e["action"].as_str().unwrap_or_default().to_owned(),
-                target: e["target"].as_str().unwrap_or("—").to_owned(),
-                status: match e["status"].as_u64() {
-                    Some(0) => "done".to_owned(),
-                    Some(c) => c.to_string(),
-                    None => String::new(),
+                at: view::time(e.at, &v.local()),
+                actor: e.actor,
+                address: e.address.unwrap_or_else(|| "—".to_owned()),
+                action: e.action,
+                target: e.target.unwrap_or_else(|| "—".to_owned()),
+                status: match e.status {
+                    0 => "done".to_owned(),
+                    c => c.to_string(),
                 },
                 change,
             }
         })
         .collect();
-    let older = list["next_before"].as_i64().map(|b| {
+    let older = list.next_before.map(|b| {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
         for (k, val) in [("action", &f.action), ("target", &f.target)] {
             if !val.is_empty() {

@@ -165,10 +165,7 @@ pub async fn show(
         .iter()
         .map(|r| {
             let json = crate::api::calls::recording_json(r, &jobs);
-            let detail = json["status_detail"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let detail = json.status_detail.unwrap_or_default();
             let state = match r.status {
                 RecordingStatus::Stored => String::new(),
                 RecordingStatus::Pending => {

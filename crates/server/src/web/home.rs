@@ -168,12 +168,8 @@ fn card(
     let (on_call, until) = on_call(v, l, dir, now);
     let mut warnings = Vec::new();
     if let Ok(c) = crate::api::coverage::report(l, dir, now, 7) {
-        for w in c["warnings"].as_array().into_iter().flatten() {
-            if let Some(m) = w["message"].as_str() {
-                warnings.push(m.to_owned());
-            }
-        }
-        let gaps = c["uncovered"].as_array().map_or(0, Vec::len);
+        warnings.extend(c.warnings.into_iter().map(|w| w.message));
+        let gaps = c.uncovered.len();
         if gaps > 0 {
             warnings.push(format!(
                 "{gaps} time{} in the next 7 days when a call would ring nobody",

@@ -560,11 +560,11 @@ pub async fn from_call(
             ApiJson(super::input(json!({}))?),
         )
         .await
-        .map(|(_, axum::Json(i))| i["id"].as_i64().unwrap_or_default())
+        .map(|(_, axum::Json(i))| i.id.0)
     } else {
         api::link_call(st, access, Path((target.to_owned(), id.clone())))
             .await
-            .map(|axum::Json(i)| i["id"].as_i64().unwrap_or_default())
+            .map(|axum::Json(i)| i.id.0)
     };
     match made {
         Ok(incident) => Ok(Redirect::to(&format!("/incidents/{incident}")).into_response()),

@@ -101,7 +101,7 @@ pub async fn add(
     )
     .await;
     match made {
-        Ok((_, axum::Json(i))) => match i["secret"].as_str() {
+        Ok((_, axum::Json(i))) => match i.secret.as_deref() {
             Some(secret) => page(&s, &v, None, Some(secret.to_owned())).await,
             None => Ok(Redirect::to("/integrations").into_response()),
         },

@@ -48,10 +48,8 @@ pub struct ProfilePage {
     pub sessions: Vec<SessionRow>,
 }
 
-fn when(v: &Value, viewer: &Viewer) -> String {
-    v.as_str()
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map_or("—".to_owned(), |t| view::time(t, &viewer.local()).text)
+fn when(t: Option<jiff::Timestamp>, viewer: &Viewer) -> String {
+    t.map_or("—".to_owned(), |t| view::time(t, &viewer.local()).text)
 }
 
 async fn page(
@@ -63,35 +61,28 @@ async fn page(
     let who = Extension(v.principal.clone());
     let Json(tokens) = crate::accounts::tokens::list_tokens(State(s.clone()), who.clone()).await?;
     let Json(sessions) = crate::accounts::routes::my_sessions(State(s.clone()), who).await?;
-    let tokens = tokens["tokens"]
-        .as_array()
+    let tokens = tokens
+        .tokens
         .into_iter()
-        .flatten()
         .map(|t| TokenRow {
-            id: t["id"].as_i64().unwrap_or_default(),
-            name: t["name"].as_str().unwrap_or_default().to_owned(),
-            rights: if t["read_only"] == true {
-                "read-only"
-            } else {
-                "yours"
-            },
-            last_used: when(&t["last_used_at"], v),
-            expires: if t["expires_at"].is_null() {
-                "never".to_owned()
-            } else {
-                when(&t["expires_at"], v)
+            id: t.id,
+            name: t.name,
+            rights: if t.read_only { "read-only" } else { "yours" },
+            last_used: when(t.last_used_at, v),
+            expires: match t.expires_at {
+                None => "never".to_owned(),
+                at => when(at, v),
             },
         })
         .collect();
-    let sessions = sessions["sessions"]
-        .as_array()
+    let sessions = sessions
+        .sessions
         .into_iter()
-        .flatten()
         .map(|x| SessionRow {
-            id: x["id"].as_str().unwrap_or_default().to_owned(),
-            current: x["current"] == true,
-            created: when(&x["created_at"], v),
-            last_seen: when(&x["last_seen_at"], v),
+            id: x.id,
+            current: x.current,
+            created: when(Some(x.created_at), v),
+            last_seen: when(Some(x.last_seen_at), v),
         })
         .collect();
     let fixing = problem.is_some();
@@ -269,7 +260,7 @@ pub async fn create_token(
     .await
     {
         Ok((_, Json(t))) => {
-            let token = t["token"].as_str().map(str::to_owned);
+            let token = t.token;
             page(&s, &v, None, token).await
         }
         Err(e) => page(&s, &v, Some(super::fixable(e)?), None).await,

@@ -387,7 +387,7 @@ pub async fn create(
     };
     match made {
         Ok((_, Json(st))) => {
-            Ok(Redirect::to(&format!("/schedules/{}#layers", st["id"])).into_response())
+            Ok(Redirect::to(&format!("/schedules/{}#layers", st.id)).into_response())
         }
         Err(e) => list_page(&s, &v, Some(fixable(e)?)).await,
     }
@@ -514,7 +514,7 @@ pub async fn cover_decide(
     };
     match done {
         Ok(Json(r)) => {
-            Ok(Redirect::to(&format!("/schedules/{}#covers", r["schedule"])).into_response())
+            Ok(Redirect::to(&format!("/schedules/{}#covers", r.schedule)).into_response())
         }
         Err(e) => {
             let problem = fixable(e)?;
@@ -539,7 +539,7 @@ pub async fn my_calendar(
         Path(v.user.id.0.to_string()),
     )
     .await?;
-    let link = made["calendar_url"].as_str().map(str::to_owned);
+    let link = Some(made.calendar_url);
     shown_again(&s, &v, &st, None, link).await
 }
 

@@ -171,6 +171,7 @@ fn goodbye(provider: &str, has_message: bool) -> Response {
         voice: None,
         language: "en-US".to_owned(),
         audio: None,
+        audio_url: None,
     });
     let no_urls = |_| String::new();
     xml(switchboard_providers::voice(p).render(&[say, Instruction::Hangup], &no_urls))

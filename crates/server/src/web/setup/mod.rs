@@ -21,7 +21,7 @@ use switchboard_core::line::{Line, Message, Provider, RoutingStep};
 use switchboard_core::plan::SkipReason;
 use switchboard_core::store::{CallFilter, StoredDraft};
 use switchboard_core::user::Clock;
-use switchboard_core::{LineId, TeamId};
+use switchboard_core::TeamId;
 
 mod save;
 pub use save::{create, renumber, save_auth, save_messages, save_routing};

@@ -194,7 +194,7 @@ pub async fn save_messages(
         }
     };
     let line = match made {
-        Ok(line) => line["id"].as_i64().map(LineId).or(d.line),
+        Ok(line) => Some(line.id),
         Err(e) => return messages_page(&s, &v, &d, Some(super::super::fixable(e)?)).await,
     };
     s.store
