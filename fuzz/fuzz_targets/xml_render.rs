@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         voice: Some(voice.clone()).filter(|v| !v.is_empty()),
         language: language.clone(),
         audio: None,
+        audio_url: None,
     };
     let number = PhoneNumber::parse("+14155550101").unwrap();
     let instructions = [

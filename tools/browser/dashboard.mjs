@@ -487,8 +487,28 @@ async function twilio(url, params) {
   check(r.ok, `the provider's webhook is taken (${r.status})`);
 }
 
+/** The API reference page: every operation listed, its links lead to the operation and to
+ * the schemas it answers with, and it passes axe. */
+async function reference() {
+  await page.goto(`${p.base}/api/v1/reference`);
+  const listed = await page.locator('nav[aria-label="Operations"] li li a').count();
+  check(listed === p.operations, `the contents list every operation (${listed} of ${p.operations})`);
+  await axe('API reference');
+  await shot('api-reference');
+  await page.click('nav[aria-label="Operations"] a[href="#post--lines"]');
+  check(page.url().endsWith('#post--lines'), 'a listed operation is a link to it');
+  const op = page.locator('article[aria-labelledby="post--lines"]');
+  check((await op.textContent()).includes('LineInput'), 'POST /lines names its body, LineInput');
+  await op.locator('a[href="#schema-LineView"]').first().click();
+  check(await page.locator('#schema-LineView').isVisible(), 'its answer links to the LineView schema');
+  const fields = await page.locator('article[aria-labelledby="schema-LineView"] tbody tr').count();
+  check(fields > 20, `LineView lists its fields (${fields})`);
+  check((await page.textContent('article[aria-labelledby="schema-ErrorBody"]')).includes('invalid'), 'the error envelope has its example');
+}
+
 try {
   if (scenario === 'owner') await owner();
+  else if (scenario === 'reference') await reference();
   else if (scenario === 'setup') await setup();
   else if (scenario === 'admin') await admin();
   else if (scenario === 'stranger') await stranger();

@@ -199,6 +199,8 @@ pub struct AuditQuery {
     pub since: Option<String>,
     pub until: Option<String>,
     pub before: Option<i64>,
+    /// Entries per page: 1 to 500 (100 by default).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -245,7 +247,7 @@ pub async fn list_audit(
         since: q.since.map(|t| instant("since", &t)).transpose()?,
         until: q.until.map(|t| instant("until", &t)).transpose()?,
         before: q.before,
-        limit: q.limit.unwrap_or(100).clamp(1, 500),
+        limit: crate::api::page_limit(q.limit, 100, 500)?,
     };
     let entries = s
         .store

@@ -20,6 +20,7 @@ use switchboard_core::user::{NewUser, User};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"email": "alice@example.com", "password": "correct horse battery staple"})))]
 pub struct Login {
     pub email: String,
     pub password: String,
@@ -166,6 +167,7 @@ pub async fn password_login(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"token": "the token from the setup link serve printed", "name": "Olga Owner", "email": "olga@example.com", "password": "a long passphrase of yours", "time_zone": "Europe/London"})))]
 pub struct Setup {
     pub token: String,
     pub name: String,
@@ -349,6 +351,7 @@ pub async fn logout_everywhere(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"role": "admin"})))]
 pub struct RoleInput {
     role: Role,
 }

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "deploy", "read_only": true, "expires_in_days": 90})))]
 pub struct TokenInput {
     name: String,
     #[serde(default)]

@@ -59,7 +59,7 @@ pub struct TokenView {
     /// The token itself: in the answer that makes it only. Send it as
     /// `Authorization: Bearer …`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "sb_…")]
+    #[schema(examples("sb_…"))]
     pub token: Option<String>,
 }
 

@@ -83,9 +83,9 @@ async fn set_audio(
     path = "/lines/{id}/messages/{kind}/audio",
     tag = "lines",
     params(("id" = i64, Path, description = "The line's id"), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu")),
-    request_body(content = Vec<u8>, description = "The recording, WAV or MP3, up to 5 MiB", content(
-        (Vec<u8> = "audio/mpeg"),
-        (Vec<u8> = "audio/wav")
+    request_body(description = "The recording, WAV or MP3, up to 5 MiB", content(
+        (super::doc::AudioFile = "audio/mpeg"),
+        (super::doc::AudioFile = "audio/wav")
     )),
     responses((status = 200, description = "The line, playing the recording for that message", body = super::lines::LineView))
 )]

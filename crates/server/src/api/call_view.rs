@@ -129,7 +129,7 @@ pub struct Archived {
 /// `POST /erasures`: what was erased.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Erasure {
-    #[schema(value_type = String, example = "+14155550199")]
+    #[schema(value_type = String, examples("+14155550199"))]
     pub caller_number: switchboard_core::PhoneNumber,
     pub calls_deleted: u64,
     pub recordings_deleted: u64,

@@ -38,6 +38,8 @@ pub struct ListQuery {
     test_calls: Option<bool>,
     /// Only calls this user answered.
     answered_by: Option<String>,
+    /// Calls per page: 1 to 500 (50 by default); the CSV export takes up to 10,000.
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
     before: Option<String>,
 }
@@ -118,7 +120,7 @@ impl ListQuery {
                 })
                 .transpose()?,
             after: None,
-            limit: q.limit.unwrap_or(default_limit).clamp(1, max_limit),
+            limit: super::page_limit(q.limit, default_limit, max_limit)?,
         })
     }
 }
@@ -372,6 +374,7 @@ pub async fn erase_call(s: &AppState, id: CallId) -> ApiResult<usize> {
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"caller_number": "+14155550199"})))]
 pub struct ErasureInput {
     caller_number: String,
 }
@@ -430,8 +433,14 @@ pub async fn erase_caller(
     tag = "calls",
     params(("id" = i64, Path, description = "The call's id"), ("recording" = i64, Path, description = "The recording's id")),
     responses(
-        (status = 200, description = "The audio (a `Range` request is answered in part)", content_type = "audio/mpeg", body = Vec<u8>),
-        (status = 206, description = "The requested part of the audio", content_type = "audio/mpeg", body = Vec<u8>)
+        (status = 200, description = "The audio (a `Range` request is answered in part)", content(
+            (super::doc::AudioFile = "audio/mpeg"),
+            (super::doc::AudioFile = "audio/wav")
+        )),
+        (status = 206, description = "The requested part of the audio", content(
+            (super::doc::AudioFile = "audio/mpeg"),
+            (super::doc::AudioFile = "audio/wav")
+        ))
     )
 )]
 pub async fn get_recording_media(

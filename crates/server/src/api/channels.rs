@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "#payments-oncall", "kind": "slack", "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXX"})))]
 pub struct ChannelInput {
     name: String,
     kind: String,
@@ -44,6 +45,7 @@ pub struct ChannelInput {
 /// What `PATCH /channels/{id}` may change (the webhook and secrets are set once).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"live_notices": true})))]
 pub struct ChannelPatch {
     name: Option<String>,
     live_notices: Option<bool>,
@@ -53,11 +55,11 @@ pub struct ChannelPatch {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChannelView {
     pub id: ChannelId,
-    #[schema(example = "#payments-oncall")]
+    #[schema(examples("#payments-oncall"))]
     pub name: String,
     pub kind: ChannelKind,
     /// The host of the incoming webhook (the URL itself is a secret).
-    #[schema(example = "hooks.slack.com")]
+    #[schema(examples("hooks.slack.com"))]
     pub webhook_host: String,
     /// A Slack app's channel id.
     pub slack_channel: Option<String>,

@@ -25,6 +25,7 @@ pub struct CoverList {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"coverer": 3, "start": "2026-12-24T09:00:00Z", "end": "2026-12-25T09:00:00Z", "note": "Family visit"})))]
 pub struct CoverInput {
     coverer: UserId,
     start: jiff::Timestamp,

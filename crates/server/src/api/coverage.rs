@@ -57,7 +57,7 @@ fn span(&(start, end): &(Timestamp, Timestamp)) -> Span {
 pub struct CoverageWarning {
     /// `no_signature_check`, `test_mode`, `schedule_gap`, `no_phone`, `line_uncovered`,
     /// `menu_option_uncovered`, …
-    #[schema(example = "schedule_gap")]
+    #[schema(examples("schedule_gap"))]
     pub kind: String,
     pub message: String,
     /// The schedule with a gap.

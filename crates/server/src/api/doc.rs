@@ -178,6 +178,22 @@ impl Modify for Errors {
     }
 }
 
+/// A recording's bytes, as sent or answered (WAV or MP3).
+pub struct AudioFile;
+
+impl utoipa::PartialSchema for AudioFile {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The audio file's bytes: WAV or MP3."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AudioFile {}
+
 /// The document, as JSON, made once.
 pub fn json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();

@@ -12,7 +12,7 @@ use switchboard_core::DomainError;
 
 /// The body of every error answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"error": {"code": "invalid", "message": "number: '555-0100' is not an E.164 number such as +14155550100", "field": "number"}}))]
+#[schema(examples(json!({"error": {"code": "invalid", "message": "number: '555-0100' is not an E.164 number such as +14155550100", "field": "number"}})))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
@@ -24,7 +24,7 @@ pub struct ErrorDetail {
     /// `forbidden` (403), `not_found` (404), `conflict` (409), `too_large` (413),
     /// `unsupported_media_type` (415), `too_many_requests` (429), `bad_gateway` (502),
     /// `internal` (500).
-    #[schema(example = "invalid")]
+    #[schema(examples("invalid"))]
     pub code: &'static str,
     /// What to fix, in words.
     pub message: String,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentView {
     pub id: IncidentId,
-    #[schema(example = "Vendor reports a breach")]
+    #[schema(examples("Vendor reports a breach"))]
     pub title: String,
     pub status: Status,
     pub severity: Severity,
@@ -58,7 +58,7 @@ pub struct LinkedCall {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineView {
     pub at: jiff::Timestamp,
-    #[schema(example = "acknowledged")]
+    #[schema(examples("acknowledged"))]
     pub kind: String,
     pub message: String,
     pub actor: ActorView,

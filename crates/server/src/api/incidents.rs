@@ -60,6 +60,8 @@ pub struct ListQuery {
     since: Option<String>,
     until: Option<String>,
     before: Option<i64>,
+    /// Incidents per page: 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -92,7 +94,7 @@ pub fn filter(a: &Access, q: &ListQuery) -> ApiResult<IncidentFilter> {
             .map(|t| instant("until", t))
             .transpose()?,
         before: q.before.map(IncidentId),
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        limit: super::page_limit(q.limit, 50, 500)?,
     })
 }
 
@@ -126,6 +128,7 @@ pub async fn list_incidents(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"title": "Vendor reports a breach", "severity": "high", "calls": [42]})))]
 pub struct NewIncidentInput {
     title: Option<String>,
     severity: Option<String>,
@@ -213,6 +216,7 @@ pub async fn create_incident(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"severity": "critical"})))]
 pub struct FromCallInput {
     title: Option<String>,
     severity: Option<String>,
@@ -330,6 +334,7 @@ pub async fn get_incident(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"status": "acknowledged", "assignee": 2})))]
 pub struct ChangeInput {
     status: Option<String>,
     severity: Option<String>,
@@ -392,6 +397,7 @@ pub async fn update_incident(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"text": "Called the vendor back: the leak is contained."})))]
 pub struct NoteInput {
     text: String,
 }

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "PagerDuty", "kind": "pagerduty", "secret": "0123456789abcdef0123456789abcdef"})))]
 pub struct IntegrationInput {
     name: String,
     kind: String,
@@ -36,7 +37,7 @@ pub struct IntegrationView {
     pub name: String,
     pub kind: Kind,
     /// The host posted to (the URL may carry a secret).
-    #[schema(example = "events.pagerduty.com")]
+    #[schema(examples("events.pagerduty.com"))]
     pub host: Option<String>,
     pub team: Option<TeamId>,
     pub created_at: jiff::Timestamp,

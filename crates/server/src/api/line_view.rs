@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineView {
     pub id: LineId,
-    #[schema(example = "Security hotline")]
+    #[schema(examples("Security hotline"))]
     pub name: String,
-    #[schema(value_type = String, example = "+14155550123")]
+    #[schema(value_type = String, examples("+14155550123"))]
     pub number: PhoneNumber,
     /// More numbers the line owns.
     #[schema(value_type = Vec<String>)]
@@ -72,7 +72,7 @@ pub struct LineView {
 pub struct PinView {
     pub label: String,
     /// The PIN's last digits.
-    #[schema(example = "…42")]
+    #[schema(examples("…42"))]
     pub pin_hint: String,
 }
 
@@ -153,7 +153,7 @@ pub fn line_json(s: &AppState, l: &Line) -> LineView {
             remaining_secs: (t.until.as_second() - now.as_second()).max(0),
         }),
         recording_retention_days: l.retention_days,
-        incidents: l.incidents.clone(),
+        incidents: l.incidents,
         menu: l.menu.as_ref().map(|menu| Menu {
             prompt: with_url(&menu.prompt),
             ..menu.clone()

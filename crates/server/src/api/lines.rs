@@ -55,6 +55,7 @@ pub struct MessagesInput {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Security hotline", "number": "+14155550123", "provider": "twilio", "auth_token": "the Twilio account auth token", "routing": {"steps": [{"schedule": 1}, {"user": 2}], "ring_timeout_secs": 20}, "messages": {"welcome": {"text": "Thank you for calling the security hotline. Connecting you to the engineer on call."}}, "recording": true, "voicemail_max_secs": 120})))]
 pub struct LineInput {
     name: Option<String>,
     number: Option<String>,
@@ -438,6 +439,7 @@ pub async fn delete_line(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"user": 2})))]
 pub struct TestModeInput {
     /// Whom to ring; absent: the responder making the request ("ring me").
     pub user: Option<UserId>,

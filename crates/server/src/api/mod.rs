@@ -131,6 +131,18 @@ pub fn instant(field: &str, raw: &str) -> Result<jiff::Timestamp, ApiError> {
     })
 }
 
+/// A page size from a request: `default` when absent, 1 to `max` otherwise (a 422 on `limit`
+/// beyond that, rather than a page other than the one asked for).
+pub fn page_limit(raw: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => {
+            Err(switchboard_core::DomainError::new("limit", format!("must be 1 to {max}")).into())
+        }
+    }
+}
+
 pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound(what))
 }

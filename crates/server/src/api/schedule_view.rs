@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScheduleView {
     pub id: ScheduleId,
-    #[schema(example = "Payments primary")]
+    #[schema(examples("Payments primary"))]
     pub name: String,
     #[schema(value_type = switchboard_core::schema::TimeZone)]
     pub time_zone: switchboard_core::Zone,
@@ -50,7 +50,7 @@ pub struct OnCall {
     /// Everyone on call together.
     pub users: Vec<Person>,
     /// Why: `override`, `removed` or `layer:<name>`.
-    #[schema(example = "layer:Weekdays")]
+    #[schema(examples("layer:Weekdays"))]
     pub source: Option<String>,
 }
 

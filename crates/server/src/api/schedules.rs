@@ -176,6 +176,7 @@ pub(crate) async fn modify(
 /// A new schedule: the schedule itself and, optionally, the team that owns it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Primary", "time_zone": "Europe/Berlin", "layers": [{"name": "daily", "participants": [1, 2], "start": "2026-11-23T09:00", "shift": {"days": 1}}]})))]
 pub struct ScheduleInput {
     /// Ignored, as before: a schedule file may carry its id.
     #[serde(default, rename = "id")]
@@ -272,6 +273,7 @@ pub async fn get_schedule(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Primary (EU)"})))]
 pub struct SchedulePatch {
     name: Option<String>,
     time_zone: Option<Zone>,

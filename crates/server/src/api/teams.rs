@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Payments"})))]
 pub struct TeamInput {
     name: String,
 }
@@ -25,7 +26,7 @@ pub struct TeamInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamView {
     pub id: TeamId,
-    #[schema(example = "Payments")]
+    #[schema(examples("Payments"))]
     pub name: String,
     pub members: Vec<Member>,
     pub created_at: jiff::Timestamp,

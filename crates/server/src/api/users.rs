@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Alice Example", "email": "alice@example.com", "phone": "+14155550101", "other_phones": [{"number": "+14155550111", "label": "desk"}], "ring_phones": "in_order", "time_zone": "Europe/London", "clock": "24h"})))]
 pub struct UserInput {
     name: Option<String>,
     email: Option<String>,
@@ -97,14 +98,14 @@ async fn callback_pin(input: &Option<Option<String>>) -> ApiResult<PinChange> {
 /// The API's view of a user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
-    #[schema(value_type = i64, example = 7)]
+    #[schema(value_type = i64, examples(7))]
     pub id: UserId,
-    #[schema(example = "Alice Example")]
+    #[schema(examples("Alice Example"))]
     pub name: String,
-    #[schema(example = "alice@example.com")]
+    #[schema(examples("alice@example.com"))]
     pub email: String,
     /// The number calls ring first, E.164.
-    #[schema(value_type = Option<String>, example = "+14155550100")]
+    #[schema(value_type = Option<String>, examples("+14155550100"))]
     pub phone: Option<PhoneNumber>,
     pub other_phones: Vec<OtherPhone>,
     pub ring_phones: RingPhones,

@@ -26,6 +26,7 @@ mod live_notices;
 mod menus;
 mod numbers;
 mod object_storage;
+mod openapi;
 mod pages;
 mod phones;
 mod pins;
