@@ -194,9 +194,13 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub actor: Option<i64>,
+    #[param(max_length = 200)]
     pub action: Option<String>,
+    #[param(max_length = 200)]
     pub target: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
     pub before: Option<i64>,
     /// Entries per page: 1 to 500 (100 by default).

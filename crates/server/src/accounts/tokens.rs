@@ -21,6 +21,7 @@ pub struct TokenInput {
     #[serde(default)]
     read_only: bool,
     /// Days until it stops working (1–365); none: until revoked.
+    #[schema(minimum = 1, maximum = 365)]
     expires_in_days: Option<i64>,
 }
 

@@ -26,21 +26,29 @@ use utoipa::ToSchema;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    #[param(value_type = Option<i64>)]
     line: Option<String>,
+    #[param(value_type = Option<Outcome>)]
     outcome: Option<String>,
+    #[param(max_length = 64)]
     caller: Option<String>,
     /// Only calls whose caller (number, name, place) or voicemail transcript contains this.
+    #[param(min_length = 1, max_length = 64)]
     q: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
     until: Option<String>,
     archived: Option<bool>,
     /// `false`: leave out calls made in test mode (included by default).
     test_calls: Option<bool>,
     /// Only calls this user answered.
+    #[param(value_type = Option<i64>)]
     answered_by: Option<String>,
     /// Calls per page: 1 to 500 (50 by default); the CSV export takes up to 10,000.
     #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
+    #[param(value_type = Option<i64>)]
     before: Option<String>,
 }
 

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 #[schema(examples(json!({"name": "#payments-oncall", "kind": "slack", "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXX"})))]
 pub struct ChannelInput {
     name: String,
+    #[schema(value_type = ChannelKind)]
     kind: String,
     /// The incoming webhook; for a Slack app, Slack's Web API (the default).
     #[serde(default)]

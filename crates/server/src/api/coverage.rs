@@ -23,6 +23,7 @@ const MAX_DAYS: i64 = 90;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
+    #[param(minimum = 1, maximum = 90)]
     pub days: Option<i64>,
 }
 
@@ -304,6 +305,7 @@ pub fn report(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingQuery {
+    #[param(value_type = Option<String>, format = DateTime)]
     at: Option<String>,
 }
 

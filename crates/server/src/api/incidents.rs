@@ -52,12 +52,15 @@ pub async fn actor(s: &AppState, a: &Access) -> ApiResult<Actor> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
     /// `true`: leave out resolved incidents.
     open: Option<bool>,
     team: Option<i64>,
     line: Option<i64>,
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
     until: Option<String>,
     before: Option<i64>,
     /// Incidents per page: 1 to 500 (50 by default).
@@ -131,6 +134,7 @@ pub async fn list_incidents(
 #[schema(examples(json!({"title": "Vendor reports a breach", "severity": "high", "calls": [42]})))]
 pub struct NewIncidentInput {
     title: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     severity: Option<String>,
     team: Option<TeamId>,
     assignee: Option<UserId>,
@@ -219,6 +223,7 @@ pub async fn create_incident(
 #[schema(examples(json!({"severity": "critical"})))]
 pub struct FromCallInput {
     title: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     severity: Option<String>,
     assignee: Option<UserId>,
 }
@@ -336,7 +341,9 @@ pub async fn get_incident(
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"status": "acknowledged", "assignee": 2})))]
 pub struct ChangeInput {
+    #[schema(value_type = Option<Status>)]
     status: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     severity: Option<String>,
     title: Option<String>,
     /// A user id, or `null` for nobody.

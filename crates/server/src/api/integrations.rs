@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 #[schema(examples(json!({"name": "PagerDuty", "kind": "pagerduty", "secret": "0123456789abcdef0123456789abcdef"})))]
 pub struct IntegrationInput {
     name: String,
+    #[schema(value_type = Kind)]
     kind: String,
     /// PagerDuty: optional (the US endpoint; an EU account gives its own).
     #[serde(default)]

@@ -59,6 +59,7 @@ pub struct MessagesInput {
 pub struct LineInput {
     name: Option<String>,
     number: Option<String>,
+    #[schema(value_type = Option<Provider>)]
     provider: Option<String>,
     #[serde(default, deserialize_with = "explicit_null")]
     auth_token: Option<Option<String>>,
@@ -67,6 +68,7 @@ pub struct LineInput {
     /// More numbers the line owns (E.164), replacing the ones it had.
     other_numbers: Option<Vec<String>>,
     /// `caller` or `hotline`: what responders' phones show as the caller.
+    #[schema(value_type = Option<CallerIdMode>)]
     caller_id: Option<String>,
     /// The PIN gate's codes, replacing the ones it had (`[]`: no gate).
     pins: Option<Vec<LinePin>>,

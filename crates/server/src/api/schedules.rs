@@ -485,6 +485,7 @@ pub async fn delete_override(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
+    #[param(value_type = Option<String>, format = DateTime)]
     at: Option<String>,
 }
 
@@ -523,7 +524,9 @@ pub async fn get_on_call(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
+    #[param(value_type = String, format = DateTime)]
     from: Option<String>,
+    #[param(value_type = String, format = DateTime)]
     to: Option<String>,
 }
 

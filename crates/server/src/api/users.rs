@@ -24,13 +24,17 @@ pub struct UserInput {
     /// More numbers, tried after `phone` (or with it): `[{number, label?}]`, replacing the list.
     other_phones: Option<Vec<OtherPhoneInput>>,
     /// `in_order` (the default) or `together`.
+    #[schema(value_type = Option<switchboard_core::user::RingPhones>)]
     ring_phones: Option<String>,
     /// 4 to 8 digits: the PIN they call back as a hotline with from their own phone (`null`
     /// removes it). Stored as a hash, never shown.
     #[serde(default, deserialize_with = "super::lines::explicit_null")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{4,8}$")]
     callback_pin: Option<Option<String>>,
+    #[schema(value_type = Option<switchboard_core::schema::TimeZone>)]
     time_zone: Option<String>,
     /// `24h` (the default) or `12h`: how the dashboard writes their times.
+    #[schema(value_type = Option<switchboard_core::user::Clock>)]
     clock: Option<String>,
     /// Their Slack member id (`U…`), or `null`: a Slack app's buttons act as them.
     #[serde(default, deserialize_with = "super::lines::explicit_null")]
