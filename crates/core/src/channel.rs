@@ -173,10 +173,7 @@ impl NewChannel {
     /// `internal`). Which hosts are allowed, and whether plain http is, is the server's
     /// configuration.
     pub fn validate(name: &str, kind: ChannelKind, webhook_url: &str) -> Result<Self, DomainError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::name::checked("name", name)?;
         let url = webhook_url.trim();
         parse_webhook_url(url).map_err(|why| DomainError::new("webhook_url", why))?;
         Ok(Self {
@@ -193,10 +190,7 @@ impl NewChannel {
     /// An email channel: its name and the addresses alerts are mailed to (1 to 20, each an
     /// address such as `oncall@example.com`, separated by commas).
     pub fn email(name: &str, to: &str) -> Result<Self, DomainError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::name::checked("name", name)?;
         let to = email_addresses(to)?;
         Ok(Self {
             name: name.to_owned(),

@@ -29,10 +29,7 @@ impl LineDraft {
         provider: Provider,
         team: Option<TeamId>,
     ) -> Result<Self, DomainError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::name::checked("name", name)?;
         let number =
             PhoneNumber::parse(number.trim()).map_err(|m| DomainError::new("number", m))?;
         Ok(Self {

@@ -17,6 +17,7 @@ pub mod flow;
 pub mod ids;
 pub mod incident;
 pub mod line;
+pub mod name;
 pub mod phone;
 pub mod plan;
 pub mod refusal;

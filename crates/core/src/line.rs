@@ -574,10 +574,7 @@ impl NewLine {
 
     /// Checks every rule a line must satisfy; each failure names its field.
     pub fn validate(self) -> Result<Self, DomainError> {
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::name::checked("name", &self.name)?;
         RoutingStep::validate_all(&self.routing.steps, "routing.steps")?;
         if self.other_numbers.len() > MAX_OTHER_NUMBERS {
             return Err(DomainError::new(

@@ -223,10 +223,7 @@ impl NewUser {
         phone: Option<&str>,
         time_zone: &str,
     ) -> Result<Self, DomainError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::name::checked("name", name)?;
         let email = email.trim();
         let valid_email = email.len() <= 254
             && email

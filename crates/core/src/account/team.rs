@@ -14,9 +14,5 @@ pub struct Team {
 
 /// A team's validated name.
 pub fn team_name(raw: &str) -> Result<String, DomainError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(DomainError::new("name", "must be 1 to 100 characters"));
-    }
-    Ok(name.to_owned())
+    crate::name::checked("name", raw).map(str::to_owned)
 }

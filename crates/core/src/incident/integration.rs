@@ -79,11 +79,7 @@ pub fn webhook_key(secret: &str) -> Option<Vec<u8>> {
 impl NewIntegration {
     /// Checks the fields for the kind; `url` empty means the kind's default where it has one.
     pub fn validate(mut self) -> Result<Self, DomainError> {
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
-        self.name = name.to_owned();
+        self.name = crate::name::checked("name", &self.name)?.to_owned();
         self.url = self.url.trim().to_owned();
         self.secret = self.secret.trim().to_owned();
         match self.kind {

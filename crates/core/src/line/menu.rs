@@ -98,6 +98,12 @@ impl Menu {
             if name.is_empty() || name.chars().count() > 60 {
                 return Err(DomainError::new(f("name"), "must be 1 to 60 characters"));
             }
+            if name.chars().any(char::is_control) {
+                return Err(DomainError::new(
+                    f("name"),
+                    "must be one line of text, without control characters such as a line break or a tab",
+                ));
+            }
             RoutingStep::validate_all(&o.routing.steps, &f("routing.steps"))?;
             if !RING_TIMEOUT_RANGE.contains(&o.routing.ring_timeout_secs) {
                 return Err(DomainError::new(

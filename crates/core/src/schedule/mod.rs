@@ -423,10 +423,7 @@ fn check_span(field: &str, start: Timestamp, end: Timestamp) -> Result<(), Domai
 impl Schedule {
     /// Checks every rule; each failure names its field.
     pub fn validate(&self) -> Result<(), DomainError> {
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(DomainError::new("name", "must be 1 to 100 characters"));
-        }
+        crate::name::checked("name", &self.name)?;
         if self.layers.len() > 20 {
             return Err(DomainError::new("layers", "at most 20 layers are allowed"));
         }
@@ -445,12 +442,7 @@ impl Schedule {
         }
         for (i, t) in self.temporary.iter().enumerate() {
             let f = format!("temporary[{i}]");
-            if t.name.trim().is_empty() || t.name.chars().count() > 100 {
-                return Err(DomainError::new(
-                    format!("{f}.name"),
-                    "must be 1 to 100 characters",
-                ));
-            }
+            crate::name::checked(format!("{f}.name"), &t.name)?;
             check_span(&f, t.start, t.end)?;
             if t.layers.len() > 20 {
                 return Err(DomainError::new(format!("{f}.layers"), "at most 20 layers"));
@@ -482,9 +474,7 @@ impl Schedule {
 fn check_layers(at: &str, layers: &[Layer]) -> Result<(), DomainError> {
     for (i, l) in layers.iter().enumerate() {
         let f = |k: &str| format!("{at}[{i}].{k}");
-        if l.name.trim().is_empty() || l.name.chars().count() > 100 {
-            return Err(DomainError::new(f("name"), "must be 1 to 100 characters"));
-        }
+        crate::name::checked(f("name"), &l.name)?;
         if l.participants.len() > 100 {
             return Err(DomainError::new(
                 f("participants"),

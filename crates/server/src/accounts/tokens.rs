@@ -59,10 +59,7 @@ pub async fn create_token(
     Extension(who): Extension<Principal>,
     ApiJson(input): ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<TokenView>)> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(DomainError::new("name", "must be 1 to 100 characters").into());
-    }
+    let name = switchboard_core::name::checked("name", &input.name)?;
     let now = s.clock.now();
     let expires_at = match input.expires_in_days {
         None => None,

@@ -44,6 +44,74 @@ async fn nul_characters_are_refused_everywhere(app: TestApp) {
     assert_eq!(l["messages"], line["messages"]);
 }
 
+/// A name is one line of text: a control character (found by schemathesis in team names)
+/// would break a chat message, a CSV row or the setup file. Refused on every named thing, by
+/// field, and nothing stored changes.
+async fn names_with_control_characters_are_refused(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let line = app.line(&[alice]).await;
+    let cases = [
+        ("/teams", json!({"name": "Pay\u{13}ments"}), "name"),
+        (
+            "/users",
+            json!({"name": "Al\nice", "email": "al@example.com"}),
+            "name",
+        ),
+        ("/tokens", json!({"name": "ci\tdeploy"}), "name"),
+        (
+            "/channels",
+            json!({"name": "#on\ncall", "kind": "slack", "webhook_url": format!("{}/hook", app.url)}),
+            "name",
+        ),
+        (
+            "/integrations",
+            json!({"name": "Pager\u{7f}Duty", "kind": "pagerduty", "secret": "0123456789abcdef0123456789abcdef"}),
+            "name",
+        ),
+        (
+            "/schedules",
+            json!({"name": "S\u{1b}[31m", "time_zone": "UTC"}),
+            "name",
+        ),
+        (
+            "/schedules",
+            json!({"name": "S", "time_zone": "UTC", "layers": [{"name": "da\ry", "participants": [alice],
+                   "start": "2026-11-23T09:00", "shift": {"days": 1}}]}),
+            "layers[0].name",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let (status, err) = app.post(path, body.clone()).await;
+        assert_eq!(status, 422, "{path} {body}: {err}");
+        assert_eq!(err["error"]["field"], field, "{path}: {err}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control characters"),
+            "{err}"
+        );
+    }
+    let (status, err) = app
+        .patch(
+            &format!("/lines/{}", line["id"]),
+            json!({"name": "Hot\nline"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("name")),
+        "{err}"
+    );
+    // Nothing was stored, nothing changed.
+    let (_, teams) = app.get("/teams").await;
+    assert_eq!(teams["teams"].as_array().unwrap().len(), 0);
+    let (_, users) = app.get("/users").await;
+    assert_eq!(users["users"].as_array().unwrap().len(), 1);
+    let (_, l) = app.get(&format!("/lines/{}", line["id"])).await;
+    assert_eq!(l["name"], line["name"]);
+}
+
 async fn schedule_starts_out_of_range_are_refused(app: TestApp) {
     let alice = app.user("Alice", Some(ALICE)).await;
     for start in ["0001-01-01T00:00", "9999-01-01T00:00"] {
@@ -211,4 +279,7 @@ async fn oversized_audio_gets_the_envelope(app: TestApp) {
     assert_eq!(body["error"]["code"], "too_large", "{body}");
 }
 
-crate::on_both!(oversized_audio_gets_the_envelope);
+crate::on_both!(
+    oversized_audio_gets_the_envelope,
+    names_with_control_characters_are_refused
+);
