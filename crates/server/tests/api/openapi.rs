@@ -254,6 +254,8 @@ async fn schemathesis(backend: Backend, test: &str) {
     let hooks = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/schemathesis");
     let secs = std::env::var("SWITCHBOARD_SCHEMATHESIS_SECS").unwrap_or_else(|_| "40".into());
     let out = tokio::process::Command::new(st)
+        // It keeps a cache of what it found where it runs: there, not in the source tree.
+        .current_dir(app.data_dir.path())
         .env("SCHEMATHESIS_HOOKS", "hooks")
         .env("PYTHONPATH", hooks)
         .env("NO_COLOR", "1")
