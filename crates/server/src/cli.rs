@@ -48,6 +48,10 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Write the whole setup (teams, users, schedules, channels, integrations, lines) as one
+    /// TOML file that names things instead of ids; secrets are references to environment
+    /// variables, listed on stderr.
+    Export(crate::cli_export::ExportArgs),
     /// Place simulated provider calls against a running server.
     Simulate {
         #[command(subcommand)]
@@ -147,6 +151,7 @@ pub fn main() -> ExitCode {
             Command::Healthcheck { url, server } => healthcheck(url, server).await,
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
             Command::Schedule { command } => crate::cli_schedule::run(command),
+            Command::Export(args) => crate::cli_export::run(args).await,
         }
     });
     match result {

@@ -5,6 +5,7 @@ mod accounts;
 mod after_hours;
 mod alerts;
 mod api;
+mod as_code;
 mod audit;
 mod bad_input;
 mod binary;
