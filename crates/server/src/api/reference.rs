@@ -11,19 +11,46 @@ use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::OpenApi;
 
+/// Text with `code` marked as in the document's Markdown: plain and code pieces in turn.
+struct Prose(Vec<(bool, String)>);
+
+impl Prose {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&str> for Prose {
+    fn from(text: &str) -> Self {
+        Prose(
+            text.split('`')
+                .enumerate()
+                .filter(|(_, piece)| !piece.is_empty())
+                .map(|(i, piece)| (i % 2 == 1, piece.to_owned()))
+                .collect(),
+        )
+    }
+}
+
+impl From<String> for Prose {
+    fn from(text: String) -> Self {
+        Prose::from(text.as_str())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "api_reference.html")]
 struct ReferencePage {
     title: String,
     version: String,
-    description: String,
+    description: Prose,
     tags: Vec<TagView>,
     schemas: Vec<SchemaView>,
 }
 
 struct TagView {
     name: String,
-    description: String,
+    description: Prose,
     ops: Vec<OpView>,
 }
 
@@ -31,8 +58,8 @@ struct OpView {
     anchor: String,
     method: &'static str,
     path: String,
-    summary: String,
-    description: String,
+    summary: Prose,
+    description: Prose,
     public: bool,
     params: Vec<Field>,
     body: Option<Body>,
@@ -42,12 +69,12 @@ struct OpView {
 struct Body {
     content_types: String,
     kind: Kind,
-    description: String,
+    description: Prose,
 }
 
 struct Answer {
     status: String,
-    description: String,
+    description: Prose,
     content_type: String,
     kind: Option<Kind>,
 }
@@ -63,13 +90,13 @@ struct Field {
     place: &'static str,
     kind: Kind,
     required: bool,
-    description: String,
+    description: Prose,
     example: String,
 }
 
 struct SchemaView {
     name: String,
-    description: String,
+    description: Prose,
     fields: Vec<Field>,
     /// The JSON Schema itself, for what is not an object with fields (enums, unions).
     raw: String,
@@ -205,7 +232,7 @@ fn op_view(method: &'static str, path: &str, op: &Operation, public: bool) -> Op
                 kind,
             ),
             required: matches!(p.required, Required::True),
-            description: p.description.clone().unwrap_or_default(),
+            description: p.description.as_deref().unwrap_or_default().into(),
             example: String::new(),
         })
         .collect();
@@ -222,7 +249,7 @@ fn op_view(method: &'static str, path: &str, op: &Operation, public: bool) -> Op
                 },
                 kind,
             ),
-            description: b.description.clone().unwrap_or_default(),
+            description: b.description.as_deref().unwrap_or_default().into(),
         })
     });
     let responses = op
@@ -246,7 +273,7 @@ fn op_view(method: &'static str, path: &str, op: &Operation, public: bool) -> Op
             };
             Answer {
                 status: status.clone(),
-                description,
+                description: description.into(),
                 content_type,
                 kind: k,
             }
@@ -258,8 +285,8 @@ fn op_view(method: &'static str, path: &str, op: &Operation, public: bool) -> Op
             .to_lowercase(),
         method,
         path: path.to_owned(),
-        summary: op.summary.clone().unwrap_or_default(),
-        description: op.description.clone().unwrap_or_default(),
+        summary: op.summary.as_deref().unwrap_or_default().into(),
+        description: op.description.as_deref().unwrap_or_default().into(),
         public,
         params,
         body,
@@ -272,7 +299,7 @@ fn schema_view(name: &str, s: &RefOr<Schema>) -> SchemaView {
     match s {
         RefOr::T(Schema::Object(o)) if !o.properties.is_empty() => SchemaView {
             name: name.to_owned(),
-            description: o.description.clone().unwrap_or_default(),
+            description: o.description.as_deref().unwrap_or_default().into(),
             fields: o
                 .properties
                 .iter()
@@ -289,7 +316,7 @@ fn schema_view(name: &str, s: &RefOr<Schema>) -> SchemaView {
                         place: "",
                         kind: kind(p),
                         required: o.required.contains(n),
-                        description,
+                        description: description.into(),
                         example,
                     }
                 })
@@ -299,14 +326,14 @@ fn schema_view(name: &str, s: &RefOr<Schema>) -> SchemaView {
         },
         RefOr::T(Schema::Object(o)) => SchemaView {
             name: name.to_owned(),
-            description: o.description.clone().unwrap_or_default(),
+            description: o.description.as_deref().unwrap_or_default().into(),
             fields: vec![],
             raw,
             example: String::new(),
         },
         _ => SchemaView {
             name: name.to_owned(),
-            description: String::new(),
+            description: "".into(),
             fields: vec![],
             raw,
             example: String::new(),
@@ -322,7 +349,7 @@ fn render() -> String {
         .flatten()
         .map(|t| TagView {
             name: t.name.clone(),
-            description: t.description.clone().unwrap_or_default(),
+            description: t.description.as_deref().unwrap_or_default().into(),
             ops: vec![],
         })
         .collect();
@@ -346,7 +373,7 @@ fn render() -> String {
                 Some(t) => t.ops.push(view),
                 None => tags.push(TagView {
                     name: tag,
-                    description: String::new(),
+                    description: "".into(),
                     ops: vec![view],
                 }),
             }
@@ -360,7 +387,7 @@ fn render() -> String {
     ReferencePage {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
-        description: doc.info.description.clone().unwrap_or_default(),
+        description: doc.info.description.as_deref().unwrap_or_default().into(),
         tags,
         schemas,
     }
