@@ -193,18 +193,20 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    #[param(example = 2)]
     pub actor: Option<i64>,
-    #[param(max_length = 200)]
+    #[param(max_length = 200, example = "PATCH /lines/{id}")]
     pub action: Option<String>,
-    #[param(max_length = 200)]
+    #[param(max_length = 200, example = "lines/3")]
     pub target: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     pub since: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     pub until: Option<String>,
+    #[param(example = 900)]
     pub before: Option<i64>,
     /// Entries per page: 1 to 500 (100 by default).
-    #[param(minimum = 1, maximum = 500)]
+    #[param(minimum = 1, maximum = 500, example = 100)]
     pub limit: Option<u32>,
 }
 

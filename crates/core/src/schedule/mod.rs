@@ -243,6 +243,7 @@ pub enum Restriction {
 /// One rotation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "weekdays", "participants": [1, [2, 3]], "start": "2026-11-23T09:00", "shift": {"days": 1}, "restrictions": [{"type": "weekly", "start_day": "monday", "start": "09:00", "end_day": "friday", "end": "17:00"}]})))]
 pub struct Layer {
     /// Stable within the schedule; assigned by the server when absent.
     #[serde(default)]
@@ -345,6 +346,7 @@ impl Advance {
 /// A user covering a span of time, over every layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"user": 2, "start": "2026-12-24T09:00:00Z", "end": "2026-12-25T09:00:00Z"})))]
 pub struct Override {
     #[serde(default)]
     pub id: u32,

@@ -362,7 +362,7 @@ pub struct RoleInput {
     put,
     path = "/users/{id}/role",
     tag = "users",
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
     request_body = RoleInput,
     responses((status = 200, description = "OK", body = crate::api::users::UserView))
 )]
@@ -442,7 +442,7 @@ pub async fn my_sessions(
     delete,
     path = "/me/sessions/{id}",
     tag = "accounts",
-    params(("id" = String, Path, description = "The session's name, as listed")),
+    params(("id" = String, Path, description = "The session's name, as listed", example = "3f9a2c1d")),
     responses((status = 204, description = "Done"))
 )]
 pub async fn end_my_session(

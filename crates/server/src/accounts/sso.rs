@@ -202,6 +202,7 @@ fn state_cookie(s: &AppState, value: &str, max_age: i64) -> HeaderValue {
 pub struct StartQuery {
     /// A page to land on once logged in (the dashboard's login); absent: a JSON answer.
     #[serde(default)]
+    #[param(example = "/calls")]
     next: Option<String>,
 }
 
@@ -294,9 +295,13 @@ fn named_cookie(s: &AppState, name: &str, value: &str, max_age: i64) -> HeaderVa
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Callback {
+    #[param(example = "the code from the provider")]
     code: Option<String>,
+    #[param(example = "the state this server sent")]
     state: Option<String>,
+    #[param(example = "access_denied")]
     error: Option<String>,
+    #[param(example = "The user cancelled the login")]
     error_description: Option<String>,
 }
 

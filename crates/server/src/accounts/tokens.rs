@@ -122,7 +122,7 @@ pub async fn list_tokens(
     delete,
     path = "/tokens/{id}",
     tag = "accounts",
-    params(("id" = i64, Path, description = "The token's id")),
+    params(("id" = i64, Path, description = "The token's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn revoke_token(

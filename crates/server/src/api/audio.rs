@@ -82,7 +82,7 @@ async fn set_audio(
     put,
     path = "/lines/{id}/messages/{kind}/audio",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id"), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu")),
+    params(("id" = i64, Path, description = "The line's id", example = 1), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu", example = "welcome")),
     request_body(description = "The recording, WAV or MP3, up to 5 MiB", content(
         (super::doc::AudioFile = "audio/mpeg"),
         (super::doc::AudioFile = "audio/wav")
@@ -146,7 +146,7 @@ pub async fn put_message_audio(
     delete,
     path = "/lines/{id}/messages/{kind}/audio",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id"), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu")),
+    params(("id" = i64, Path, description = "The line's id", example = 1), ("kind" = String, Path, description = "Which message: welcome, no_one_on_call, no_answer, closed or menu", example = "welcome")),
     responses((status = 200, description = "OK", body = super::lines::LineView))
 )]
 pub async fn delete_message_audio(

@@ -26,29 +26,31 @@ use utoipa::ToSchema;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, example = 1)]
     line: Option<String>,
-    #[param(value_type = Option<Outcome>)]
+    #[param(value_type = Option<Outcome>, example = "voicemail")]
     outcome: Option<String>,
-    #[param(max_length = 64)]
+    #[param(max_length = 64, example = "+1415")]
     caller: Option<String>,
     /// Only calls whose caller (number, name, place) or voicemail transcript contains this.
-    #[param(min_length = 1, max_length = 64)]
+    #[param(min_length = 1, max_length = 64, example = "breach")]
     q: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     since: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     until: Option<String>,
+    #[param(example = true)]
     archived: Option<bool>,
     /// `false`: leave out calls made in test mode (included by default).
+    #[param(example = false)]
     test_calls: Option<bool>,
     /// Only calls this user answered.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, example = 2)]
     answered_by: Option<String>,
     /// Calls per page: 1 to 500 (50 by default); the CSV export takes up to 10,000.
-    #[param(minimum = 1, maximum = 10000)]
+    #[param(minimum = 1, maximum = 10000, example = 50)]
     limit: Option<u32>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, example = 120)]
     before: Option<String>,
 }
 
@@ -250,7 +252,7 @@ pub async fn export_calls(
     get,
     path = "/calls/{id}",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 200, description = "OK", body = CallDetail))
 )]
 pub async fn get_call(
@@ -312,7 +314,7 @@ async fn set_archived(
     post,
     path = "/calls/{id}/archive",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 200, description = "OK", body = Archived))
 )]
 pub async fn archive_call(
@@ -327,7 +329,7 @@ pub async fn archive_call(
     post,
     path = "/calls/{id}/unarchive",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 200, description = "OK", body = Archived))
 )]
 pub async fn unarchive_call(
@@ -343,7 +345,7 @@ pub async fn unarchive_call(
     delete,
     path = "/calls/{id}",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_call(
@@ -439,7 +441,7 @@ pub async fn erase_caller(
     get,
     path = "/calls/{id}/recordings/{recording}/media",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id"), ("recording" = i64, Path, description = "The recording's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1), ("recording" = i64, Path, description = "The recording's id", example = 1)),
     responses(
         (status = 200, description = "The audio (a `Range` request is answered in part)", content(
             (super::doc::AudioFile = "audio/mpeg"),

@@ -195,7 +195,7 @@ pub async fn list_channels(
     get,
     path = "/channels/{id}",
     tag = "channels",
-    params(("id" = i64, Path, description = "The channel's id")),
+    params(("id" = i64, Path, description = "The channel's id", example = 1)),
     responses((status = 200, description = "OK", body = ChannelView))
 )]
 pub async fn get_channel(
@@ -211,7 +211,7 @@ pub async fn get_channel(
     patch,
     path = "/channels/{id}",
     tag = "channels",
-    params(("id" = i64, Path, description = "The channel's id")),
+    params(("id" = i64, Path, description = "The channel's id", example = 1)),
     request_body = ChannelPatch,
     responses((status = 200, description = "OK", body = ChannelView))
 )]
@@ -247,7 +247,7 @@ pub async fn update_channel(
     delete,
     path = "/channels/{id}",
     tag = "channels",
-    params(("id" = i64, Path, description = "The channel's id")),
+    params(("id" = i64, Path, description = "The channel's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_channel(

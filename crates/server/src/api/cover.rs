@@ -52,7 +52,7 @@ fn acts_as(a: &Access, who: UserId, what: &str) -> ApiResult<()> {
     post,
     path = "/schedules/{id}/cover-requests",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     request_body = CoverInput,
     responses((status = 201, description = "Created", body = CoverRequest))
 )]
@@ -106,7 +106,7 @@ async fn notify(s: &AppState, id: i64, to: UserId, what: &str) {
     get,
     path = "/schedules/{id}/cover-requests",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     responses((status = 200, description = "OK", body = CoverList))
 )]
 pub async fn list_covers(
@@ -145,7 +145,7 @@ async fn load(s: &AppState, a: &Access, id: &str) -> ApiResult<CoverRequest> {
     post,
     path = "/cover-requests/{id}/accept",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The cover request's id")),
+    params(("id" = i64, Path, description = "The cover request's id", example = 1)),
     responses((status = 200, description = "OK", body = CoverRequest))
 )]
 pub async fn accept_cover(
@@ -213,7 +213,7 @@ async fn close(
     post,
     path = "/cover-requests/{id}/decline",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The cover request's id")),
+    params(("id" = i64, Path, description = "The cover request's id", example = 1)),
     responses((status = 200, description = "OK", body = CoverRequest))
 )]
 pub async fn decline_cover(
@@ -229,7 +229,7 @@ pub async fn decline_cover(
     post,
     path = "/cover-requests/{id}/withdraw",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The cover request's id")),
+    params(("id" = i64, Path, description = "The cover request's id", example = 1)),
     responses((status = 200, description = "OK", body = CoverRequest))
 )]
 pub async fn withdraw_cover(

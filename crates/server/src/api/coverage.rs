@@ -23,7 +23,7 @@ const MAX_DAYS: i64 = 90;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
-    #[param(minimum = 1, maximum = 90)]
+    #[param(minimum = 1, maximum = 90, example = 14)]
     pub days: Option<i64>,
 }
 
@@ -102,7 +102,7 @@ fn warning(kind: &str, message: String) -> CoverageWarning {
     get,
     path = "/lines/{id}/coverage",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id"), CoverageQuery),
+    params(("id" = i64, Path, description = "The line's id", example = 1), CoverageQuery),
     responses((status = 200, description = "OK", body = Coverage))
 )]
 pub async fn get_coverage(
@@ -305,7 +305,7 @@ pub fn report(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingQuery {
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     at: Option<String>,
 }
 
@@ -316,7 +316,7 @@ pub struct RoutingQuery {
     get,
     path = "/lines/{id}/routing",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id"), RoutingQuery),
+    params(("id" = i64, Path, description = "The line's id", example = 1), RoutingQuery),
     responses((status = 200, description = "OK", body = RoutingAt))
 )]
 pub async fn get_routing(

@@ -52,19 +52,23 @@ pub async fn actor(s: &AppState, a: &Access) -> ApiResult<Actor> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    #[param(value_type = Option<Status>)]
+    #[param(value_type = Option<Status>, example = "triggered")]
     status: Option<String>,
     /// `true`: leave out resolved incidents.
+    #[param(example = true)]
     open: Option<bool>,
+    #[param(example = 1)]
     team: Option<i64>,
+    #[param(example = 1)]
     line: Option<i64>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     since: Option<String>,
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     until: Option<String>,
+    #[param(example = 120)]
     before: Option<i64>,
     /// Incidents per page: 1 to 500 (50 by default).
-    #[param(minimum = 1, maximum = 500)]
+    #[param(minimum = 1, maximum = 500, example = 50)]
     limit: Option<u32>,
 }
 
@@ -235,7 +239,7 @@ pub struct FromCallInput {
     post,
     path = "/calls/{id}/incident",
     tag = "calls",
-    params(("id" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The call's id", example = 1)),
     request_body = FromCallInput,
     responses((status = 201, description = "Created", body = IncidentView))
 )]
@@ -281,7 +285,7 @@ pub async fn incident_from_call(
     get,
     path = "/incidents/{id}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The incident's id")),
+    params(("id" = i64, Path, description = "The incident's id", example = 1)),
     responses((status = 200, description = "OK", body = IncidentDetail))
 )]
 pub async fn get_incident(
@@ -369,7 +373,7 @@ async fn save(s: &AppState, inc: &Incident, change: &Change) -> ApiResult<Json<I
     patch,
     path = "/incidents/{id}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The incident's id")),
+    params(("id" = i64, Path, description = "The incident's id", example = 1)),
     request_body = ChangeInput,
     responses((status = 200, description = "OK", body = IncidentView))
 )]
@@ -414,7 +418,7 @@ pub struct NoteInput {
     post,
     path = "/incidents/{id}/notes",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The incident's id")),
+    params(("id" = i64, Path, description = "The incident's id", example = 1)),
     request_body = NoteInput,
     responses((status = 201, description = "Created", body = IncidentView))
 )]
@@ -435,7 +439,7 @@ pub async fn add_note(
     put,
     path = "/incidents/{id}/calls/{call}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The incident's id"), ("call" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The incident's id", example = 1), ("call" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 200, description = "OK", body = IncidentView))
 )]
 pub async fn link_call(
@@ -463,7 +467,7 @@ pub async fn link_call(
     delete,
     path = "/incidents/{id}/calls/{call}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The incident's id"), ("call" = i64, Path, description = "The call's id")),
+    params(("id" = i64, Path, description = "The incident's id", example = 1), ("call" = i64, Path, description = "The call's id", example = 1)),
     responses((status = 200, description = "OK", body = IncidentView))
 )]
 pub async fn unlink_call(

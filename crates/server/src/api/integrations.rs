@@ -161,7 +161,7 @@ pub async fn list_integrations(
     get,
     path = "/integrations/{id}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The integration's id")),
+    params(("id" = i64, Path, description = "The integration's id", example = 1)),
     responses((status = 200, description = "OK", body = IntegrationView))
 )]
 pub async fn get_integration(
@@ -177,7 +177,7 @@ pub async fn get_integration(
     delete,
     path = "/integrations/{id}",
     tag = "incidents",
-    params(("id" = i64, Path, description = "The integration's id")),
+    params(("id" = i64, Path, description = "The integration's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_integration(

@@ -352,7 +352,7 @@ pub async fn list_lines(
     get,
     path = "/lines/{id}",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     responses((status = 200, description = "OK", body = LineView))
 )]
 pub async fn get_line(
@@ -368,7 +368,7 @@ pub async fn get_line(
     patch,
     path = "/lines/{id}",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     request_body = LineInput,
     responses((status = 200, description = "OK", body = LineView))
 )]
@@ -422,7 +422,7 @@ pub async fn update_line(
     delete,
     path = "/lines/{id}",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_line(
@@ -451,7 +451,7 @@ pub struct TestModeInput {
     post,
     path = "/lines/{id}/test-mode",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     request_body = TestModeInput,
     responses((status = 200, description = "OK", body = LineView))
 )]
@@ -505,7 +505,7 @@ pub async fn start_test_mode(
     delete,
     path = "/lines/{id}/test-mode",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     responses((status = 200, description = "OK", body = LineView))
 )]
 pub async fn stop_test_mode(
@@ -529,7 +529,7 @@ pub async fn stop_test_mode(
     get,
     path = "/lines/{id}/contact.vcf",
     tag = "lines",
-    params(("id" = i64, Path, description = "The line's id")),
+    params(("id" = i64, Path, description = "The line's id", example = 1)),
     responses((status = 200, description = "The contact card", content_type = "text/vcard", body = String))
 )]
 pub async fn get_contact_card(

@@ -233,7 +233,13 @@ fn op_view(method: &'static str, path: &str, op: &Operation, public: bool) -> Op
             ),
             required: matches!(p.required, Required::True),
             description: p.description.as_deref().unwrap_or_default().into(),
-            example: String::new(),
+            // Not a public field: read back from the document as written.
+            example: example_text(
+                serde_json::to_value(p)
+                    .ok()
+                    .and_then(|v| v.get("example").cloned())
+                    .as_ref(),
+            ),
         })
         .collect();
     let body = op.request_body.as_ref().and_then(|b| {

@@ -259,7 +259,7 @@ pub async fn list_schedules(
     get,
     path = "/schedules/{id}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     responses((status = 200, description = "OK", body = ScheduleView))
 )]
 pub async fn get_schedule(
@@ -290,7 +290,7 @@ pub struct SchedulePatch {
     patch,
     path = "/schedules/{id}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     request_body = SchedulePatch,
     responses((status = 200, description = "OK", body = ScheduleView))
 )]
@@ -328,7 +328,7 @@ pub async fn update_schedule(
     delete,
     path = "/schedules/{id}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_schedule(
@@ -363,7 +363,7 @@ pub async fn delete_schedule(
     post,
     path = "/schedules/{id}/layers",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     request_body = Layer,
     responses((status = 201, description = "Created", body = ScheduleView))
 )]
@@ -386,7 +386,7 @@ pub async fn add_layer(
     put,
     path = "/schedules/{id}/layers/{layer}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id"), ("layer" = u32, Path, description = "The layer's id within the schedule")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1), ("layer" = u32, Path, description = "The layer's id within the schedule", example = 1)),
     request_body = Layer,
     responses((status = 200, description = "OK", body = ScheduleView))
 )]
@@ -414,7 +414,7 @@ pub async fn update_layer(
     delete,
     path = "/schedules/{id}/layers/{layer}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id"), ("layer" = u32, Path, description = "The layer's id within the schedule")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1), ("layer" = u32, Path, description = "The layer's id within the schedule", example = 1)),
     responses((status = 200, description = "OK", body = ScheduleView))
 )]
 pub async fn delete_layer(
@@ -438,7 +438,7 @@ pub async fn delete_layer(
     post,
     path = "/schedules/{id}/overrides",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     request_body = Override,
     responses((status = 201, description = "Created", body = ScheduleView))
 )]
@@ -461,7 +461,7 @@ pub async fn add_override(
     delete,
     path = "/schedules/{id}/overrides/{override}",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id"), ("override" = u32, Path, description = "The override's id within the schedule")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1), ("override" = u32, Path, description = "The override's id within the schedule", example = 1)),
     responses((status = 200, description = "OK", body = ScheduleView))
 )]
 pub async fn delete_override(
@@ -485,7 +485,7 @@ pub async fn delete_override(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-24T09:00:00Z")]
     at: Option<String>,
 }
 
@@ -497,7 +497,7 @@ fn engine(st: &StoredSchedule) -> ApiResult<Engine> {
     get,
     path = "/schedules/{id}/on-call",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id"), AtQuery),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1), AtQuery),
     responses((status = 200, description = "OK", body = OnCallAt))
 )]
 pub async fn get_on_call(
@@ -524,9 +524,9 @@ pub async fn get_on_call(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
-    #[param(value_type = String, format = DateTime)]
+    #[param(value_type = String, format = DateTime, example = "2026-11-24T09:00:00Z")]
     from: Option<String>,
-    #[param(value_type = String, format = DateTime)]
+    #[param(value_type = String, format = DateTime, example = "2026-12-01T09:00:00Z")]
     to: Option<String>,
 }
 
@@ -534,7 +534,7 @@ pub struct RangeQuery {
     get,
     path = "/schedules/{id}/shifts",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id"), RangeQuery),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1), RangeQuery),
     responses((status = 200, description = "OK", body = Shifts))
 )]
 pub async fn get_shifts(
@@ -596,7 +596,7 @@ pub async fn get_shifts(
     post,
     path = "/schedules/{id}/calendar-feed",
     tag = "schedules",
-    params(("id" = i64, Path, description = "The schedule's id")),
+    params(("id" = i64, Path, description = "The schedule's id", example = 1)),
     responses((status = 200, description = "OK", body = CalendarFeed))
 )]
 pub async fn rotate_schedule_feed(
@@ -620,7 +620,7 @@ pub async fn rotate_schedule_feed(
     post,
     path = "/users/{id}/calendar-feed",
     tag = "users",
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
     responses((status = 200, description = "OK", body = CalendarFeed))
 )]
 pub async fn rotate_user_feed(

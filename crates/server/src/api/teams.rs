@@ -117,7 +117,7 @@ pub async fn list_teams(
     get,
     path = "/teams/{id}",
     tag = "teams",
-    params(("id" = i64, Path, description = "The team's id")),
+    params(("id" = i64, Path, description = "The team's id", example = 1)),
     responses((status = 200, description = "OK", body = TeamView))
 )]
 pub async fn get_team(
@@ -133,7 +133,7 @@ pub async fn get_team(
     patch,
     path = "/teams/{id}",
     tag = "teams",
-    params(("id" = i64, Path, description = "The team's id")),
+    params(("id" = i64, Path, description = "The team's id", example = 1)),
     request_body = TeamInput,
     responses((status = 200, description = "OK", body = TeamView))
 )]
@@ -158,7 +158,7 @@ pub async fn rename_team(
     delete,
     path = "/teams/{id}",
     tag = "teams",
-    params(("id" = i64, Path, description = "The team's id")),
+    params(("id" = i64, Path, description = "The team's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_team(
@@ -197,7 +197,7 @@ async fn membership(
     put,
     path = "/teams/{id}/members/{user}",
     tag = "teams",
-    params(("id" = i64, Path, description = "The team's id"), ("user" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The team's id", example = 1), ("user" = i64, Path, description = "The user's id", example = 1)),
     responses((status = 200, description = "OK", body = TeamView))
 )]
 pub async fn add_member(
@@ -219,7 +219,7 @@ pub async fn add_member(
     delete,
     path = "/teams/{id}/members/{user}",
     tag = "teams",
-    params(("id" = i64, Path, description = "The team's id"), ("user" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The team's id", example = 1), ("user" = i64, Path, description = "The user's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn remove_member(

@@ -238,7 +238,7 @@ pub async fn list_users(
     get,
     path = "/users/{id}",
     tag = "users",
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
     responses((status = 200, description = "OK", body = UserView))
 )]
 pub async fn get_user(
@@ -254,7 +254,7 @@ pub async fn get_user(
     patch,
     path = "/users/{id}",
     tag = "users",
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
     request_body = UserInput,
     responses((status = 200, description = "OK", body = UserView))
 )]
@@ -335,7 +335,7 @@ async fn change_user(s: &AppState, id: UserId, input: UserInput) -> ApiResult<Js
     delete,
     path = "/users/{id}",
     tag = "users",
-    params(("id" = i64, Path, description = "The user's id")),
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
 pub async fn delete_user(

@@ -136,6 +136,20 @@ async fn every_operation_says_its_answers_errors_and_who_may_call_it() {
             assert_eq!(open, public.contains(&path.as_str()), "{at}: security");
             for p in op["parameters"].as_array().into_iter().flatten() {
                 assert!(p["schema"].is_object(), "{at}: parameter {p} has no schema");
+                assert!(
+                    !p["example"].is_null(),
+                    "{at}: parameter {p} has no example"
+                );
+            }
+            if let Some(body) =
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                let name = body.rsplit('/').next().unwrap();
+                let schema = &doc["components"]["schemas"][name];
+                assert!(
+                    schema["examples"].as_array().is_some_and(|e| !e.is_empty()),
+                    "{at}: the body {name} has no example"
+                );
             }
         }
     }
