@@ -7,11 +7,11 @@
 //! would have seen, and a new resource or route is audited without more code here.
 
 use crate::accounts::Principal;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiQuery, ApiResult};
 use crate::api::{calls, channels, lines, schedules, scope, teams, users};
 use crate::app::AppState;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
@@ -231,10 +231,9 @@ fn instant(field: &str, raw: &str) -> ApiResult<jiff::Timestamp> {
 pub async fn list_audit(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<crate::accounts::views::AuditList>> {
     a.manage_people().map_err(scope::forbidden)?;
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     for (field, v) in [("action", &q.action), ("target", &q.target)] {
         if v.as_ref()
             .is_some_and(|t| t.contains('\0') || t.len() > 200)

@@ -11,7 +11,7 @@
 //! expiry, nonce) before trusting its email.
 
 use super::session;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiQuery, ApiResult};
 use crate::app::AppState;
 use crate::config::{cfg_err, ConfigError};
 use axum::extract::{Query, State};
@@ -326,10 +326,9 @@ pub async fn callback(
     State(s): State<AppState>,
     ext: Extensions,
     headers: HeaderMap,
-    q: Result<Query<Callback>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<Callback>,
 ) -> ApiResult<Response> {
     let sso = configured(&s)?;
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     if let Some(err) = q.error {
         let why = q.error_description.as_deref().map(tidy).unwrap_or_default();
         return Err(ApiError::Forbidden(format!(

@@ -4,13 +4,13 @@ pub(crate) use super::call_view::{
     call_detail, call_summary, recording_json, voicemail_transcript, Archived, CallDetail,
     CallList, Erasure, IncidentRef,
 };
-use super::error::{ApiError, ApiJson, ApiResult};
+use super::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use super::scope;
 use super::{instant, parse_id};
 use crate::app::AppState;
 use crate::storage::StorageError;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -145,9 +145,8 @@ impl ListQuery {
 pub async fn list_calls(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<CallList>> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let filter = q.filter(&a, 50, 500)?;
     let calls = s
         .store
@@ -191,9 +190,8 @@ fn csv_field(v: &str) -> String {
 pub async fn export_calls(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let filter = q.filter(&a, 10_000, 10_000)?;
     let calls = s
         .store

@@ -1,10 +1,10 @@
 //! `GET /api/v1/lines/{id}/coverage?days=N`: warns before it matters — when, over the next
 //! days, a call to the line would reach nobody, who cannot be rung, and what is misconfigured.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiQuery, ApiResult};
 use super::parse_id;
 use crate::app::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Extension;
 use axum::Json;
 use jiff::{SignedDuration, Timestamp};
@@ -109,9 +109,8 @@ pub async fn get_coverage(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-    q: Result<Query<CoverageQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> ApiResult<Json<Coverage>> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let days = q.days.unwrap_or(14);
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(DomainError::new("days", format!("must be 1 to {MAX_DAYS}")).into());
@@ -323,9 +322,8 @@ pub async fn get_routing(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-    q: Result<Query<RoutingQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<RoutingQuery>,
 ) -> ApiResult<Json<RoutingAt>> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let at: Timestamp = match q.at {
         Some(raw) => raw.parse().map_err(|_| {
             DomainError::new(

@@ -189,6 +189,29 @@ where
     }
 }
 
+/// `Query` whose rejection (a value that does not parse, a field it does not know) uses the
+/// envelope: a 400 saying what is wrong.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(q)| ApiQuery(q))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
 /// The dotted path of the first string or key holding a NUL character.
 fn nul_at(v: &serde_json::Value, path: String) -> Option<String> {
     use serde_json::Value;

@@ -3,14 +3,14 @@
 //! like everything else: another team's incident answers 404. Every change is core's
 //! (`core::incident`), stored with its timeline in one transaction over the version read.
 
-use super::error::{ApiError, ApiJson, ApiResult};
+use super::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 pub use super::incident_view::incident_json;
 use super::incident_view::{
     ActorView, Delivery, IncidentDetail, IncidentList, IncidentView, LinkedCall, TimelineView,
 };
 use super::{instant, parse_id, scope};
 use crate::app::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -115,9 +115,8 @@ pub fn filter(a: &Access, q: &ListQuery) -> ApiResult<IncidentFilter> {
 pub async fn list_incidents(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<IncidentList>> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let f = filter(&a, &q)?;
     let list = s
         .store

@@ -1,7 +1,7 @@
 //! `/api/v1/schedules`: schedules, their layers and overrides, who is on call, shifts, and
 //! calendar feeds.
 
-use super::error::{ApiError, ApiJson, ApiResult};
+use super::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use super::schedule_view::{
     on_call, schedule_json, CalendarFeed, Gap, OnCallAt, ScheduleList, ScheduleView, ShiftView,
     Shifts,
@@ -9,7 +9,7 @@ use super::schedule_view::{
 use super::scope::{self, Ref};
 use super::{instant, parse_id, random_secret};
 use crate::app::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
@@ -504,9 +504,8 @@ pub async fn get_on_call(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-    q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AtQuery>,
 ) -> ApiResult<Json<OnCallAt>> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let st = load(&s, &a, &id).await?;
     let at = match q.at {
         Some(a) => instant("at", &a)?,
@@ -541,9 +540,8 @@ pub async fn get_shifts(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
     Path(id): Path<String>,
-    q: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Json<Shifts>> {
-    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let required = |field: &'static str, v: Option<String>| {
         v.ok_or_else(|| {
             DomainError::new(

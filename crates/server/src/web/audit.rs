@@ -54,9 +54,12 @@ pub async fn show(
         before: f.before,
         limit: Some(100),
     };
-    let Json(list) =
-        crate::audit::list_audit(State(s.clone()), Extension(v.access.clone()), Ok(Query(q)))
-            .await?;
+    let Json(list) = crate::audit::list_audit(
+        State(s.clone()),
+        Extension(v.access.clone()),
+        crate::api::error::ApiQuery(q),
+    )
+    .await?;
     let entries = list
         .entries
         .into_iter()
