@@ -1,6 +1,7 @@
 //! `switchboard export`: the setup in the store as one TOML file, by names.
 
 use super::{SecretNames, SecretRef};
+use anyhow::Context as _;
 use std::collections::HashMap;
 use switchboard_core::account::Team;
 use switchboard_core::channel::{Channel, ChannelKind};
@@ -85,8 +86,8 @@ impl Names {
     }
 }
 
-fn value<T: serde::Serialize>(x: &T) -> Value {
-    Value::try_from(x).expect("a stored setting serializes to TOML")
+fn value<T: serde::Serialize>(x: &T) -> Result<Value, toml::ser::Error> {
+    Value::try_from(x)
 }
 
 fn put(t: &mut Table, key: &str, v: impl Into<Value>) {
@@ -118,7 +119,7 @@ fn team(t: &Team, names: &Names) -> Table {
     out
 }
 
-fn user(u: &User, secrets: &mut SecretNames) -> Table {
+fn user(u: &User, secrets: &mut SecretNames) -> anyhow::Result<Table> {
     let mut t = Table::new();
     put(&mut t, "email", u.email.clone());
     put(&mut t, "name", u.name.clone());
@@ -126,11 +127,11 @@ fn user(u: &User, secrets: &mut SecretNames) -> Table {
         put(&mut t, "phone", p.as_str().to_owned());
     }
     if !u.other_phones.is_empty() {
-        put(&mut t, "other_phones", value(&u.other_phones));
+        put(&mut t, "other_phones", value(&u.other_phones)?);
     }
-    put(&mut t, "ring_phones", value(&u.ring_phones));
+    put(&mut t, "ring_phones", value(&u.ring_phones)?);
     put(&mut t, "time_zone", u.time_zone.name().to_owned());
-    put(&mut t, "clock", value(&u.clock));
+    put(&mut t, "clock", value(&u.clock)?);
     put(&mut t, "role", u.role.as_str());
     if let Some(s) = &u.slack_user_id {
         put(&mut t, "slack_user_id", s.clone());
@@ -144,13 +145,13 @@ fn user(u: &User, secrets: &mut SecretNames) -> Table {
         );
         put(&mut t, "callback_pin", env(name));
     }
-    t
+    Ok(t)
 }
 
-fn schedule(st: &StoredSchedule, names: &Names) -> Table {
-    let mut t = value(&st.schedule)
-        .try_into::<Table>()
-        .expect("a schedule is a table");
+fn schedule(st: &StoredSchedule, names: &Names) -> anyhow::Result<Table> {
+    let Value::Table(mut t) = value(&st.schedule)? else {
+        anyhow::bail!("schedule '{}' is not a table in TOML", st.schedule.name);
+    };
     t.remove("id");
     names.layers(t.get_mut("layers"));
     for o in t
@@ -189,10 +190,10 @@ fn schedule(st: &StoredSchedule, names: &Names) -> Table {
     if let Some(team) = names.team(st.team) {
         put(&mut t, "team", team);
     }
-    without_empty_lists(t)
+    Ok(without_empty_lists(t))
 }
 
-fn channel(c: &Channel, names: &Names, secrets: &mut SecretNames) -> Table {
+fn channel(c: &Channel, names: &Names, secrets: &mut SecretNames) -> anyhow::Result<Table> {
     let mut t = Table::new();
     put(&mut t, "name", c.name.clone());
     put(&mut t, "kind", c.kind.as_str());
@@ -230,10 +231,10 @@ fn channel(c: &Channel, names: &Names, secrets: &mut SecretNames) -> Table {
             }
         }
         ChannelKind::Email => {
-            put(&mut t, "email_to", value(&c.email_to));
+            put(&mut t, "email_to", value(&c.email_to)?);
         }
     }
-    t
+    Ok(t)
 }
 
 fn integration(i: &Integration, names: &Names, secrets: &mut SecretNames) -> Table {
@@ -283,11 +284,16 @@ fn message(m: &mut Value, at: String, left_out: &mut Vec<String>) {
     }
 }
 
-fn line(l: &Line, names: &Names, secrets: &mut SecretNames, left_out: &mut Vec<String>) -> Table {
+fn line(
+    l: &Line,
+    names: &Names,
+    secrets: &mut SecretNames,
+    left_out: &mut Vec<String>,
+) -> anyhow::Result<Table> {
     let mut t = Table::new();
     put(&mut t, "name", l.name.clone());
     put(&mut t, "number", l.number.as_str().to_owned());
-    put(&mut t, "other_numbers", value(&l.other_numbers));
+    put(&mut t, "other_numbers", value(&l.other_numbers)?);
     put(&mut t, "provider", l.provider.as_str());
     if let Some(team) = names.team(l.team) {
         put(&mut t, "team", team);
@@ -301,12 +307,12 @@ fn line(l: &Line, names: &Names, secrets: &mut SecretNames, left_out: &mut Vec<S
         );
     }
     put(&mut t, "caller_id", l.caller_id.as_str());
-    let mut routing = value(&l.routing);
+    let mut routing = value(&l.routing)?;
     if let Some(steps) = routing.get_mut("steps") {
         names.steps(steps);
     }
     put(&mut t, "routing", routing);
-    let mut messages = value(&l.messages);
+    let mut messages = value(&l.messages)?;
     for (kind, m) in messages.as_table_mut().into_iter().flatten() {
         message(m, format!("line '{}', message {kind}", l.name), left_out);
     }
@@ -327,17 +333,17 @@ fn line(l: &Line, names: &Names, secrets: &mut SecretNames, left_out: &mut Vec<S
         .collect();
     put(&mut t, "channels", channels);
     put(&mut t, "screening", l.screening);
-    put(&mut t, "caller_rules", value(&l.caller_rules));
+    put(&mut t, "caller_rules", value(&l.caller_rules)?);
     if let Some(b) = &l.business_hours {
-        let mut b = value(b);
+        let mut b = value(b)?;
         if let Some(steps) = b.get_mut("after_hours").and_then(|a| a.get_mut("steps")) {
             names.steps(steps);
         }
         put(&mut t, "business_hours", b);
     }
-    put(&mut t, "incidents", value(&l.incidents));
+    put(&mut t, "incidents", value(&l.incidents)?);
     if let Some(menu) = &l.menu {
-        let mut menu = value(menu);
+        let mut menu = value(menu)?;
         if let Some(p) = menu.get_mut("prompt") {
             message(p, format!("line '{}', menu prompt", l.name), left_out);
         }
@@ -370,7 +376,7 @@ fn line(l: &Line, names: &Names, secrets: &mut SecretNames, left_out: &mut Vec<S
         })
         .collect();
     put(&mut t, "pins", pins);
-    without_empty_lists(t)
+    Ok(without_empty_lists(t))
 }
 
 /// The whole setup in `store`, as the file `switchboard apply` reads.
@@ -399,46 +405,34 @@ pub async fn export(store: &dyn Store) -> anyhow::Result<Exported> {
         "teams",
         tables(teams.iter().map(|t| team(t, &names)).collect()),
     );
-    put(
-        &mut doc,
-        "users",
-        tables(users.iter().map(|u| user(u, &mut secrets)).collect()),
-    );
-    put(
-        &mut doc,
-        "schedules",
-        tables(schedules.iter().map(|s| schedule(s, &names)).collect()),
-    );
-    put(
-        &mut doc,
-        "channels",
-        tables(
-            channels
-                .iter()
-                .map(|c| channel(c, &names, &mut secrets))
-                .collect(),
-        ),
-    );
-    put(
-        &mut doc,
-        "integrations",
-        tables(
-            integrations
-                .iter()
-                .map(|i| integration(i, &names, &mut secrets))
-                .collect(),
-        ),
-    );
-    put(
-        &mut doc,
-        "lines",
-        tables(
-            lines
-                .iter()
-                .map(|l| line(l, &names, &mut secrets, &mut left_out))
-                .collect(),
-        ),
-    );
+    let users: anyhow::Result<Vec<_>> = users
+        .iter()
+        .map(|u| user(u, &mut secrets).with_context(|| format!("user {}", u.email)))
+        .collect();
+    put(&mut doc, "users", tables(users?));
+    let schedules: anyhow::Result<Vec<_>> = schedules
+        .iter()
+        .map(|s| schedule(s, &names).with_context(|| format!("schedule '{}'", s.schedule.name)))
+        .collect();
+    put(&mut doc, "schedules", tables(schedules?));
+    let channels: anyhow::Result<Vec<_>> = channels
+        .iter()
+        .map(|c| channel(c, &names, &mut secrets).with_context(|| format!("channel '{}'", c.name)))
+        .collect();
+    put(&mut doc, "channels", tables(channels?));
+    let integrations = integrations
+        .iter()
+        .map(|i| integration(i, &names, &mut secrets))
+        .collect();
+    put(&mut doc, "integrations", tables(integrations));
+    let lines: anyhow::Result<Vec<_>> = lines
+        .iter()
+        .map(|l| {
+            line(l, &names, &mut secrets, &mut left_out)
+                .with_context(|| format!("line '{}'", l.name))
+        })
+        .collect();
+    put(&mut doc, "lines", tables(lines?));
     let mut text = String::from(
         "# The Switchboard setup, by names. Secrets are references to environment variables\n\
          # ({ env = \"NAME\" }): set each one before applying this file.\n\n",
