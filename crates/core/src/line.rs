@@ -411,6 +411,20 @@ pub struct Line {
 }
 
 impl Line {
+    /// The messages a recording can be uploaded for: the four spoken to callers, and the
+    /// caller menu's prompt while the line has a menu.
+    pub fn recordable_messages_mut(&mut self) -> impl Iterator<Item = &mut Message> {
+        let menu = self.menu.as_mut().map(|m| &mut m.prompt);
+        [
+            &mut self.messages.welcome,
+            &mut self.messages.no_one_on_call,
+            &mut self.messages.no_answer,
+            &mut self.messages.closed,
+        ]
+        .into_iter()
+        .chain(menu)
+    }
+
     /// Test mode, if it is still running at `now`.
     pub fn active_test_mode(&self, now: Timestamp) -> Option<TestMode> {
         self.test_mode.filter(|t| t.until > now)

@@ -184,16 +184,7 @@ pub async fn get_media(
 /// The line with each uploaded message's token replaced by its absolute URL, as the
 /// renderers need it.
 pub fn with_audio_urls(mut line: Line, public_url: &str) -> Line {
-    let menu = line.menu.as_mut().map(|m| &mut m.prompt);
-    for m in [
-        &mut line.messages.welcome,
-        &mut line.messages.no_one_on_call,
-        &mut line.messages.no_answer,
-        &mut line.messages.closed,
-    ]
-    .into_iter()
-    .chain(menu)
-    {
+    for m in line.recordable_messages_mut() {
         if let Some(t) = &m.audio {
             m.audio = Some(crate::urls::Urls::new(public_url).media(t));
         }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::incident::auto::IncidentPolicy;
 use switchboard_core::line::{
-    BusinessHours, CallerIdMode, CallerRules, Line, Menu, Message, Messages, Provider, Routing,
+    BusinessHours, CallerIdMode, CallerRules, Line, Menu, Messages, Provider, Routing,
 };
 use switchboard_core::{LineId, PhoneNumber, TeamId, UserId};
 use utoipa::ToSchema;
@@ -102,11 +102,11 @@ pub fn line_json(s: &AppState, l: &Line) -> LineView {
                 .to_owned(),
         );
     }
-    let with_url = |m: &Message| Message {
-        audio_url: m.audio.as_deref().map(|token| urls.media(token)),
-        ..m.clone()
-    };
-    let m = &l.messages;
+    // Each uploaded recording with the URL it is served at.
+    let mut shown = l.clone();
+    for m in shown.recordable_messages_mut() {
+        m.audio_url = m.audio.as_deref().map(|token| urls.media(token));
+    }
     let plivo = l.provider == Provider::Plivo;
     LineView {
         id: l.id,
@@ -132,14 +132,7 @@ pub fn line_json(s: &AppState, l: &Line) -> LineView {
         signature_checks: l.auth_token.is_some(),
         unsigned_webhooks_since_start: s.metrics.unsigned_webhooks(l.id),
         routing: l.routing.clone(),
-        messages: Messages {
-            welcome: with_url(&m.welcome),
-            no_one_on_call: with_url(&m.no_one_on_call),
-            no_answer: with_url(&m.no_answer),
-            closed: with_url(&m.closed),
-            text_reply: m.text_reply.clone(),
-            text_unanswered: m.text_unanswered.clone(),
-        },
+        messages: shown.messages,
         recording: l.recording,
         voicemail_max_secs: l.voicemail_max_secs,
         channels: l.channels.clone(),
@@ -154,10 +147,7 @@ pub fn line_json(s: &AppState, l: &Line) -> LineView {
         }),
         recording_retention_days: l.retention_days,
         incidents: l.incidents,
-        menu: l.menu.as_ref().map(|menu| Menu {
-            prompt: with_url(&menu.prompt),
-            ..menu.clone()
-        }),
+        menu: shown.menu,
         team: l.team,
         warnings,
         created_at: l.created_at,
