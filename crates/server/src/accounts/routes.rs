@@ -62,7 +62,6 @@ fn logged_in(
     tag = "accounts",
     request_body = Login,
     responses((status = 200, description = "Logged in: the session cookie is set", body = super::views::LoggedIn)),
-    request_body = Login,
     security(())
 )]
 pub async fn login(
@@ -240,7 +239,6 @@ pub async fn create_owner(
     tag = "accounts",
     request_body = Setup,
     responses((status = 201, description = "The first owner, logged in", body = super::views::LoggedIn)),
-    request_body = Setup,
     security(())
 )]
 pub async fn setup(

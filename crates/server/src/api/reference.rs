@@ -369,10 +369,12 @@ fn render() -> String {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
-            let public = op.security.as_ref().is_some_and(|s| {
-                s.iter()
-                    .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
-            });
+            // `security: [{}]`: no requirement at all.
+            let open = utoipa::openapi::security::SecurityRequirement::default();
+            let public = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().all(|r| *r == open));
             let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
             let view = op_view(method, path, op, public);
             match tags.iter_mut().find(|t| t.name == tag) {

@@ -220,6 +220,8 @@ async fn the_reference_page_shows_every_operation_in_a_browser() {
         );
     }
     assert!(!html.contains("<script"), "the page runs no script");
+    // The four operations open to anyone say so, and only they.
+    assert_eq!(html.matches("Open to anyone").count(), 4, "{html}");
     crate::browser::run(
         "reference",
         json!({ "base": app.url, "operations": ops.len(), "shots": std::env::var("SWITCHBOARD_SCREENSHOTS").ok() }),
