@@ -24,6 +24,7 @@ pub mod refusal;
 pub mod routing;
 pub mod schedule;
 pub mod schema;
+pub mod setup;
 pub mod store;
 pub mod text;
 pub mod user;

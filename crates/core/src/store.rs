@@ -741,6 +741,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Channel>;
     async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
     async fn delete_channel(&self, id: ChannelId) -> StoreResult<()>;
+    /// Writes a whole setup change in one transaction, in order, putting the ids of what it
+    /// creates in place of their placeholders (see [`crate::setup`]): all of it is stored, or
+    /// none of it and an error. A change that would leave no owner is a conflict.
+    async fn apply_setup(
+        &self,
+        changes: &[crate::setup::SetupChange],
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Appends log lines without changing the call.
     async fn append_events(&self, call: CallId, events: &[CallEvent]) -> StoreResult<()>;
     async fn list_events(&self, call: CallId) -> StoreResult<Vec<CallEvent>>;

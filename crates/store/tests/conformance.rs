@@ -38,6 +38,9 @@ use unanswered::the_last_unanswered_caller_leaves_out_calls_back_only;
 #[path = "conformance/config_version.rs"]
 mod config_version;
 use config_version::what_routes_a_call_changes_the_config_version;
+#[path = "conformance/setup_change.rs"]
+mod setup_change;
+use setup_change::a_setup_change_is_written_whole_with_real_ids_or_not_at_all;
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_795_000_000 + s).unwrap()
@@ -1292,4 +1295,5 @@ on_both!(
     conversations_are_stored_once_with_their_incident_and_found_again,
     what_routes_a_call_changes_the_config_version,
     the_last_unanswered_caller_leaves_out_calls_back_only,
+    a_setup_change_is_written_whole_with_real_ids_or_not_at_all,
 );

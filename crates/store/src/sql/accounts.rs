@@ -20,6 +20,17 @@ const ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM users WHERE password_hash IS N
 /// and each sees the one before it (SQLite serialises writes anyway).
 const OWNER_LOCK: &str = "UPDATE owner_setup SET id = id WHERE id = 1";
 
+/// Takes the owner lock for the rest of the transaction; returns how many owners there are.
+pub(super) async fn lock_owners<D: Driver>(c: &mut D::Connection) -> StoreResult<i64> {
+    sql::<D>(OWNER_LOCK).run(&mut *c).await?;
+    count_owners::<D>(c).await
+}
+
+pub(super) async fn count_owners<D: Driver>(c: &mut D::Connection) -> StoreResult<i64> {
+    let q = sql::<D>("SELECT COUNT(*) AS n FROM users WHERE role = 'owner'");
+    col(&q.one(c).await?, "n")
+}
+
 /// Binds an account's values in the order of [`INSERT_ACCOUNT`].
 fn account<'q, D: Driver>(
     q: Sql<'q, D>,
@@ -95,13 +106,10 @@ impl<B: Backend> SqlStore<B> {
 
     pub(super) async fn put_role(&self, id: UserId, role: Role) -> StoreResult<User> {
         let mut tx = self.db.begin().await?;
-        sql::<B::Db>(OWNER_LOCK).run(&mut *tx).await?;
-        let owners = "SELECT COUNT(*) AS n FROM users WHERE role = 'owner'";
-        let before = col::<_, i64>(&sql::<B::Db>(owners).one(&mut *tx).await?, "n")?;
+        let before = lock_owners::<B::Db>(&mut *tx).await?;
         let q = sql::<B::Db>("UPDATE users SET role = $1 WHERE id = $2 RETURNING *");
         let user = rows::user(&q.bind(role.as_str()).bind(id.0).one(&mut *tx).await?)?;
-        let after = col::<_, i64>(&sql::<B::Db>(owners).one(&mut *tx).await?, "n")?;
-        if before > 0 && after == 0 {
+        if before > 0 && count_owners::<B::Db>(&mut *tx).await? == 0 {
             return Err(StoreError::Conflict(
                 "the last owner cannot stop being one".to_owned(),
             ));

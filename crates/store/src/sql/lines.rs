@@ -1,7 +1,7 @@
 //! Lines: a number, its routing and its settings. Deleting a line keeps its row (its calls
 //! still name it) and hides it.
 
-use super::driver::{sql, Sql};
+use super::driver::{sql, Driver, Sql};
 use super::{found, Backend, SqlStore};
 use crate::codec::{ms, to_json};
 use crate::rows;
@@ -65,6 +65,61 @@ fn all_numbers(l: &NewLine) -> Vec<&str> {
         .collect()
 }
 
+pub(super) async fn insert_line<D: Driver>(
+    c: &mut D::Connection,
+    l: &NewLine,
+    token: &str,
+    now: Timestamp,
+) -> StoreResult<Line> {
+    let q = sql::<D>(
+        "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
+             voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
+             flood_calls, flood_window_secs, business_hours, retention_days, team_id,
+             incident_policy, menu, other_numbers, caller_id, pins, webhook_token,
+             created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+             $18, $19, $20, $21, $22, $23, $24)
+         RETURNING *",
+    );
+    let row = settings(q, l)
+        .bind(token)
+        .bind(ms(now))
+        .one(&mut *c)
+        .await?;
+    let line = rows::line(&row)?;
+    claim_numbers::<D>(c, line.id, &all_numbers(l)).await?;
+    Ok(line)
+}
+
+pub(super) async fn replace_line<D: Driver>(
+    c: &mut D::Connection,
+    id: LineId,
+    l: &NewLine,
+) -> StoreResult<Line> {
+    let q = sql::<D>(
+        "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5,
+             messages = $6, recording = $7, voicemail_max_secs = $8, channels = $9,
+             screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
+             flood_window_secs = $14, business_hours = $15, retention_days = $16,
+             team_id = $17, incident_policy = $18, menu = $19, other_numbers = $20,
+             caller_id = $21, pins = $22
+         WHERE id = $23 AND deleted_at IS NULL RETURNING *",
+    );
+    let row = settings(q, l).bind(id.0).one(&mut *c).await?;
+    let line = rows::line(&row)?;
+    claim_numbers::<D>(c, id, &all_numbers(l)).await?;
+    Ok(line)
+}
+
+/// Hides the line (its calls still name it) and frees its numbers for another line.
+pub(super) async fn hide_line<D: Driver>(c: &mut D::Connection, id: LineId) -> StoreResult<()> {
+    let q = sql::<D>(
+        "UPDATE lines SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING id",
+    );
+    found(q.bind(ms(Timestamp::now())).bind(id.0).one(&mut *c).await)?;
+    claim_numbers::<D>(c, id, &[]).await
+}
+
 impl<B: Backend> SqlStore<B> {
     pub(super) async fn insert_line(
         &self,
@@ -72,24 +127,8 @@ impl<B: Backend> SqlStore<B> {
         token: &str,
         now: Timestamp,
     ) -> StoreResult<Line> {
-        let q = sql::<B::Db>(
-            "INSERT INTO lines (name, number, provider, auth_token, routing, messages, recording,
-                 voicemail_max_secs, channels, screening, blocked_callers, allowed_callers,
-                 flood_calls, flood_window_secs, business_hours, retention_days, team_id,
-                 incident_policy, menu, other_numbers, caller_id, pins, webhook_token,
-                 created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22, $23, $24)
-             RETURNING *",
-        );
         let mut tx = self.db.begin().await?;
-        let row = settings(q, l)
-            .bind(token)
-            .bind(ms(now))
-            .one(&mut *tx)
-            .await?;
-        let line = rows::line(&row)?;
-        claim_numbers::<B::Db>(&mut *tx, line.id, &all_numbers(l)).await?;
+        let line = insert_line::<B::Db>(&mut *tx, l, token, now).await?;
         B::commit(tx).await?;
         Ok(line)
     }
@@ -127,19 +166,8 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn replace_line(&self, id: LineId, l: &NewLine) -> StoreResult<Line> {
-        let q = sql::<B::Db>(
-            "UPDATE lines SET name = $1, number = $2, provider = $3, auth_token = $4, routing = $5,
-                 messages = $6, recording = $7, voicemail_max_secs = $8, channels = $9,
-                 screening = $10, blocked_callers = $11, allowed_callers = $12, flood_calls = $13,
-                 flood_window_secs = $14, business_hours = $15, retention_days = $16,
-                 team_id = $17, incident_policy = $18, menu = $19, other_numbers = $20,
-                 caller_id = $21, pins = $22
-             WHERE id = $23 AND deleted_at IS NULL RETURNING *",
-        );
         let mut tx = self.db.begin().await?;
-        let row = settings(q, l).bind(id.0).one(&mut *tx).await?;
-        let line = rows::line(&row)?;
-        claim_numbers::<B::Db>(&mut *tx, id, &all_numbers(l)).await?;
+        let line = replace_line::<B::Db>(&mut *tx, id, l).await?;
         B::commit(tx).await?;
         Ok(line)
     }
@@ -159,13 +187,8 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn hide_line(&self, id: LineId) -> StoreResult<()> {
-        let q = sql::<B::Db>(
-            "UPDATE lines SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL RETURNING id",
-        );
         let mut tx = self.db.begin().await?;
-        found(q.bind(ms(Timestamp::now())).bind(id.0).one(&mut *tx).await)?;
-        // Its numbers are free for another line.
-        claim_numbers::<B::Db>(&mut *tx, id, &[]).await?;
+        hide_line::<B::Db>(&mut *tx, id).await?;
         B::commit(tx).await
     }
 }

@@ -27,6 +27,7 @@ mod lines;
 mod recordings;
 mod schedules;
 mod sessions;
+mod setup;
 mod sso;
 mod store_impl;
 mod teams;

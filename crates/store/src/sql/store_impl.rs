@@ -500,6 +500,13 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
         self.channels().await
     }
+    async fn apply_setup(
+        &self,
+        changes: &[switchboard_core::setup::SetupChange],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write_setup(changes, now).await
+    }
     async fn delete_channel(&self, id: ChannelId) -> StoreResult<()> {
         self.remove_channel(id).await
     }

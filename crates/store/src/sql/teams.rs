@@ -1,7 +1,7 @@
 //! Teams and their members. A team that still owns a line, schedule, channel or integration is not
 //! deleted: the conflict names what it owns.
 
-use super::driver::sql;
+use super::driver::{sql, Driver};
 use super::{found, Backend, SqlStore};
 use crate::codec::{ms, ts};
 use crate::rows::col;
@@ -10,13 +10,85 @@ use switchboard_core::account::Team;
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::{TeamId, UserId};
 
+pub(super) async fn insert_team<D: Driver>(
+    c: &mut D::Connection,
+    name: &str,
+    now: Timestamp,
+) -> StoreResult<TeamId> {
+    let q = sql::<D>("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id");
+    Ok(TeamId(col(
+        &q.bind(name).bind(ms(now)).one(c).await?,
+        "id",
+    )?))
+}
+
+pub(super) async fn rename_team<D: Driver>(
+    c: &mut D::Connection,
+    id: TeamId,
+    name: &str,
+) -> StoreResult<()> {
+    let q = sql::<D>("UPDATE teams SET name = $1 WHERE id = $2 RETURNING id");
+    found(q.bind(name).bind(id.0).one(c).await)
+}
+
+/// Deletes the team, unless it still owns something: the conflict names what.
+pub(super) async fn remove_team<D: Driver>(c: &mut D::Connection, id: TeamId) -> StoreResult<()> {
+    for (table, what) in [
+        ("lines", "lines"),
+        ("schedules", "schedules"),
+        ("channels", "chat channels"),
+        ("integrations", "incident integrations"),
+    ] {
+        let deleted = if table == "lines" {
+            " AND deleted_at IS NULL"
+        } else {
+            ""
+        };
+        let text = format!("SELECT COUNT(*) AS n FROM {table} WHERE team_id = $1{deleted}");
+        let n: i64 = col(&sql::<D>(&text).bind(id.0).one(&mut *c).await?, "n")?;
+        if n > 0 {
+            return Err(StoreError::Conflict(format!(
+                "team {id} still owns {n} {what}: move them to another team first"
+            )));
+        }
+    }
+    // A deleted line keeps its row (its calls name it) but no longer its team.
+    sql::<D>("UPDATE lines SET team_id = NULL WHERE team_id = $1")
+        .bind(id.0)
+        .run(&mut *c)
+        .await?;
+    sql::<D>("DELETE FROM teams WHERE id = $1 RETURNING id")
+        .bind(id.0)
+        .one(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Makes the team's members exactly `members`.
+pub(super) async fn set_members<D: Driver>(
+    c: &mut D::Connection,
+    team: TeamId,
+    members: &[UserId],
+) -> StoreResult<()> {
+    sql::<D>("DELETE FROM team_members WHERE team_id = $1")
+        .bind(team.0)
+        .run(&mut *c)
+        .await?;
+    for u in members {
+        sql::<D>("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+            .bind(team.0)
+            .bind(u.0)
+            .run(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
 impl<B: Backend> SqlStore<B> {
     pub(super) async fn insert_team(&self, name: &str, now: Timestamp) -> StoreResult<Team> {
-        let q = sql("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id");
-        let id = TeamId(col(
-            &self.write_one(q.bind(name).bind(ms(now))).await?,
-            "id",
-        )?);
+        let mut tx = self.db.begin().await?;
+        let id = insert_team::<B::Db>(&mut *tx, name, now).await?;
+        B::commit(tx).await?;
         self.team(id).await
     }
 
@@ -70,41 +142,15 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn rename_team(&self, id: TeamId, name: &str) -> StoreResult<Team> {
-        let q = sql("UPDATE teams SET name = $1 WHERE id = $2 RETURNING id");
-        found(self.write_one(q.bind(name).bind(id.0)).await)?;
+        let mut tx = self.db.begin().await?;
+        rename_team::<B::Db>(&mut *tx, id, name).await?;
+        B::commit(tx).await?;
         self.team(id).await
     }
 
     pub(super) async fn remove_team(&self, id: TeamId) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
-        for (table, what) in [
-            ("lines", "lines"),
-            ("schedules", "schedules"),
-            ("channels", "chat channels"),
-            ("integrations", "incident integrations"),
-        ] {
-            let deleted = if table == "lines" {
-                " AND deleted_at IS NULL"
-            } else {
-                ""
-            };
-            let text = format!("SELECT COUNT(*) AS n FROM {table} WHERE team_id = $1{deleted}");
-            let n: i64 = col(&sql::<B::Db>(&text).bind(id.0).one(&mut *tx).await?, "n")?;
-            if n > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "team {id} still owns {n} {what}: move them to another team first"
-                )));
-            }
-        }
-        // A deleted line keeps its row (its calls name it) but no longer its team.
-        sql::<B::Db>("UPDATE lines SET team_id = NULL WHERE team_id = $1")
-            .bind(id.0)
-            .run(&mut *tx)
-            .await?;
-        sql::<B::Db>("DELETE FROM teams WHERE id = $1 RETURNING id")
-            .bind(id.0)
-            .one(&mut *tx)
-            .await?;
+        remove_team::<B::Db>(&mut *tx, id).await?;
         B::commit(tx).await
     }
 

@@ -1,6 +1,6 @@
 //! Responders, and the secrets of their calendar feeds.
 
-use super::driver::sql;
+use super::driver::{sql, Driver};
 use super::{found, Backend, SqlStore};
 use crate::codec::{ms, to_json};
 use crate::rows;
@@ -9,28 +9,73 @@ use switchboard_core::store::StoreResult;
 use switchboard_core::user::{NewUser, PinChange, User};
 use switchboard_core::UserId;
 
+pub(super) async fn insert_user<D: Driver>(
+    c: &mut D::Connection,
+    u: &NewUser,
+    now: Timestamp,
+) -> StoreResult<User> {
+    let row = sql::<D>(
+        "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id,
+             other_phones, ring_phones, callback_pin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+    )
+    .bind(u.name.as_str())
+    .bind(u.email.as_str())
+    .bind(u.phone.as_ref().map(|p| p.to_string()))
+    .bind(u.time_zone.name())
+    .bind(ms(now))
+    .bind(u.clock.as_str())
+    .bind(u.slack_user_id.as_deref())
+    .bind(to_json(&u.other_phones))
+    .bind(u.ring_phones.as_str())
+    .bind(u.callback_pin.hash())
+    .one(c)
+    .await?;
+    rows::user(&row)
+}
+
+pub(super) async fn replace_user<D: Driver>(
+    c: &mut D::Connection,
+    id: UserId,
+    u: &NewUser,
+) -> StoreResult<User> {
+    let row = sql::<D>(
+        "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5,
+             slack_user_id = $6, other_phones = $7, ring_phones = $8,
+             callback_pin = CASE WHEN $9 THEN $10 ELSE callback_pin END
+         WHERE id = $11 RETURNING *",
+    )
+    .bind(u.name.as_str())
+    .bind(u.email.as_str())
+    .bind(u.phone.as_ref().map(|p| p.to_string()))
+    .bind(u.time_zone.name())
+    .bind(u.clock.as_str())
+    .bind(u.slack_user_id.as_deref())
+    .bind(to_json(&u.other_phones))
+    .bind(u.ring_phones.as_str())
+    .bind(u.callback_pin != PinChange::Keep)
+    .bind(u.callback_pin.hash())
+    .bind(id.0)
+    .one(c)
+    .await?;
+    rows::user(&row)
+}
+
+pub(super) async fn remove_user<D: Driver>(c: &mut D::Connection, id: UserId) -> StoreResult<()> {
+    found(
+        sql::<D>("DELETE FROM users WHERE id = $1 RETURNING id")
+            .bind(id.0)
+            .one(c)
+            .await,
+    )
+}
+
 impl<B: Backend> SqlStore<B> {
     pub(super) async fn insert_user(&self, u: &NewUser, now: Timestamp) -> StoreResult<User> {
-        let row = self
-            .write_one(
-                sql(
-                    "INSERT INTO users (name, email, phone, time_zone, created_at, clock, slack_user_id,
-                         other_phones, ring_phones, callback_pin)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
-                )
-                .bind(u.name.as_str())
-                .bind(u.email.as_str())
-                .bind(u.phone.as_ref().map(|p| p.to_string()))
-                .bind(u.time_zone.name())
-                .bind(ms(now))
-                .bind(u.clock.as_str())
-                .bind(u.slack_user_id.as_deref())
-                .bind(to_json(&u.other_phones))
-                .bind(u.ring_phones.as_str())
-                .bind(u.callback_pin.hash()),
-            )
-            .await?;
-        rows::user(&row)
+        let mut tx = self.db.begin().await?;
+        let user = insert_user::<B::Db>(&mut *tx, u, now).await?;
+        B::commit(tx).await?;
+        Ok(user)
     }
 
     pub(super) async fn user(&self, id: UserId) -> StoreResult<User> {
@@ -49,28 +94,10 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn replace_user(&self, id: UserId, u: &NewUser) -> StoreResult<User> {
-        let row = self
-            .write_one(
-                sql(
-                    "UPDATE users SET name = $1, email = $2, phone = $3, time_zone = $4, clock = $5,
-                         slack_user_id = $6, other_phones = $7, ring_phones = $8,
-                         callback_pin = CASE WHEN $9 THEN $10 ELSE callback_pin END
-                     WHERE id = $11 RETURNING *",
-                )
-                .bind(u.name.as_str())
-                .bind(u.email.as_str())
-                .bind(u.phone.as_ref().map(|p| p.to_string()))
-                .bind(u.time_zone.name())
-                .bind(u.clock.as_str())
-                .bind(u.slack_user_id.as_deref())
-                .bind(to_json(&u.other_phones))
-                .bind(u.ring_phones.as_str())
-                .bind(u.callback_pin != PinChange::Keep)
-                .bind(u.callback_pin.hash())
-                .bind(id.0),
-            )
-            .await?;
-        rows::user(&row)
+        let mut tx = self.db.begin().await?;
+        let user = replace_user::<B::Db>(&mut *tx, id, u).await?;
+        B::commit(tx).await?;
+        Ok(user)
     }
 
     /// The hash of the PIN `id` calls back as a hotline with.
@@ -87,10 +114,9 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn remove_user(&self, id: UserId) -> StoreResult<()> {
-        found(
-            self.write_one(sql("DELETE FROM users WHERE id = $1 RETURNING id").bind(id.0))
-                .await,
-        )
+        let mut tx = self.db.begin().await?;
+        remove_user::<B::Db>(&mut *tx, id).await?;
+        B::commit(tx).await
     }
 
     pub(super) async fn set_user_feed(&self, id: UserId, token: &str) -> StoreResult<()> {
