@@ -105,8 +105,25 @@ pub fn channel_json(c: &Channel) -> ChannelView {
 pub async fn create_channel(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    ApiJson(input): ApiJson<ChannelInput>,
+    ApiJson(mut input): ApiJson<ChannelInput>,
 ) -> ApiResult<(StatusCode, Json<ChannelView>)> {
+    let team = input.team.take();
+    let mut new = new_channel(&s.config, input)?;
+    new.team = scope::team_for_new(&s, &a, team).await?;
+    let c = s
+        .store
+        .create_channel(&new, s.clock.now())
+        .await
+        .map_err(ApiError::store("channel"))?;
+    Ok((StatusCode::CREATED, Json(channel_json(&c))))
+}
+
+/// A channel from `input`, checked against this server's settings (SMTP for email, the hosts
+/// alerts may be posted to); its team is left for the caller to decide.
+pub(crate) fn new_channel(
+    config: &crate::config::Config,
+    input: ChannelInput,
+) -> ApiResult<NewChannel> {
     let kind = ChannelKind::parse(&input.kind).ok_or_else(|| {
         DomainError::new(
             "kind",
@@ -117,21 +134,14 @@ pub async fn create_channel(
         )
     })?;
     if kind == ChannelKind::Email {
-        if s.config.smtp.is_none() {
+        if config.smtp.is_none() {
             return Err(DomainError::new(
                 "kind",
                 "email needs this server's SMTP settings (smtp_url and smtp_from) first",
             )
             .into());
         }
-        let mut new = NewChannel::email(&input.name, &input.email_to.join(","))?;
-        new.team = scope::team_for_new(&s, &a, input.team).await?;
-        let c = s
-            .store
-            .create_channel(&new, s.clock.now())
-            .await
-            .map_err(ApiError::store("channel"))?;
-        return Ok((StatusCode::CREATED, Json(channel_json(&c))));
+        return Ok(NewChannel::email(&input.name, &input.email_to.join(","))?);
     }
     let url = match (kind, input.webhook_url.trim()) {
         (ChannelKind::SlackApp, "") => switchboard_core::channel::SLACK_API,
@@ -145,26 +155,20 @@ pub async fn create_channel(
             &input.signing_secret,
         )?);
     }
-    new.team = scope::team_for_new(&s, &a, input.team).await?;
     new.live_notices = input.live_notices;
     if let Err(why) =
-        crate::outbound::parse_and_check(&new.webhook_url, &s.config.alert_hosts, "alert_hosts")
+        crate::outbound::parse_and_check(&new.webhook_url, &config.alert_hosts, "alert_hosts")
     {
         return Err(DomainError::new(
             "webhook_url",
             format!(
                 "{why}: not a chat webhook this server posts to (alert_hosts: {})",
-                s.config.alert_hosts.join(", ")
+                config.alert_hosts.join(", ")
             ),
         )
         .into());
     }
-    let c = s
-        .store
-        .create_channel(&new, s.clock.now())
-        .await
-        .map_err(ApiError::store("channel"))?;
-    Ok((StatusCode::CREATED, Json(channel_json(&c))))
+    Ok(new)
 }
 
 #[utoipa::path(

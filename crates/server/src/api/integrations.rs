@@ -100,30 +100,16 @@ fn new_secret() -> String {
 pub async fn create_integration(
     State(s): State<AppState>,
     Extension(a): Extension<Access>,
-    ApiJson(input): ApiJson<IntegrationInput>,
+    ApiJson(mut input): ApiJson<IntegrationInput>,
 ) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
-    let kind = Kind::parse(&input.kind)?;
-    let made_secret = (kind == Kind::Webhook && input.secret.trim().is_empty()).then(new_secret);
-    let new = NewIntegration {
-        name: input.name,
-        kind,
-        url: input.url,
-        secret: made_secret.clone().unwrap_or(input.secret),
-        team: scope::team_for_new(&s, &a, input.team).await?,
+    let made_secret =
+        (input.kind == Kind::Webhook.as_str() && input.secret.trim().is_empty()).then(new_secret);
+    if let Some(made) = &made_secret {
+        input.secret = made.clone();
     }
-    .validate()?;
-    if let Err(why) =
-        crate::outbound::parse_and_check(&new.url, &s.config.alert_hosts, "alert_hosts")
-    {
-        return Err(DomainError::new(
-            "url",
-            format!(
-                "{why}: this server posts only to alert_hosts ({})",
-                s.config.alert_hosts.join(", ")
-            ),
-        )
-        .into());
-    }
+    let team = input.team.take();
+    let mut new = new_integration(&s.config, input)?;
+    new.team = scope::team_for_new(&s, &a, team).await?;
     let i = s
         .store
         .create_integration(&new, s.clock.now())
@@ -132,6 +118,34 @@ pub async fn create_integration(
     let mut out = integration_json(&i);
     out.secret = made_secret;
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// An integration from `input`, checked for its kind and against the hosts this server posts
+/// to; its team is left for the caller to decide.
+pub(crate) fn new_integration(
+    config: &crate::config::Config,
+    input: IntegrationInput,
+) -> ApiResult<NewIntegration> {
+    let new = NewIntegration {
+        name: input.name,
+        kind: Kind::parse(&input.kind)?,
+        url: input.url,
+        secret: input.secret,
+        team: None,
+    }
+    .validate()?;
+    if let Err(why) = crate::outbound::parse_and_check(&new.url, &config.alert_hosts, "alert_hosts")
+    {
+        return Err(DomainError::new(
+            "url",
+            format!(
+                "{why}: this server posts only to alert_hosts ({})",
+                config.alert_hosts.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(new)
 }
 
 #[utoipa::path(

@@ -105,8 +105,36 @@ fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
     }
 }
 
+/// What a new line has where its request is silent (no team).
+pub(crate) fn new_line_defaults() -> NewLine {
+    NewLine {
+        name: String::new(),
+        number: PhoneNumber::parse("+10000000000").expect("placeholder parses"),
+        provider: Provider::Twilio,
+        auth_token: None,
+        routing: Routing {
+            steps: vec![],
+            ring_timeout_secs: DEFAULT_RING_TIMEOUT_SECS,
+        },
+        messages: Messages::default(),
+        recording: true,
+        voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
+        channels: vec![],
+        screening: false,
+        caller_rules: CallerRules::default(),
+        business_hours: None,
+        retention_days: None,
+        incidents: Default::default(),
+        team: None,
+        menu: None,
+        other_numbers: vec![],
+        pins: vec![],
+        caller_id: CallerIdMode::Caller,
+    }
+}
+
 /// Applies `input` over `base` (the defaults for a new line, the stored line for a PATCH).
-fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
+pub(crate) fn merge(base: NewLine, input: LineInput) -> Result<NewLine, ApiError> {
     let number = match input.number {
         Some(n) => PhoneNumber::parse(&n).map_err(|m| DomainError::new("number", m))?,
         None => base.number,
@@ -291,30 +319,8 @@ pub async fn create_line(
         input.routing.as_ref().is_some_and(|r| r.steps.is_some()),
         "routing.steps",
     )?;
-    let base = NewLine {
-        name: String::new(),
-        number: PhoneNumber::parse("+10000000000").expect("placeholder parses"),
-        provider: Provider::Twilio,
-        auth_token: None,
-        routing: Routing {
-            steps: vec![],
-            ring_timeout_secs: DEFAULT_RING_TIMEOUT_SECS,
-        },
-        messages: Messages::default(),
-        recording: true,
-        voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
-        channels: vec![],
-        screening: false,
-        caller_rules: CallerRules::default(),
-        business_hours: None,
-        retention_days: None,
-        incidents: Default::default(),
-        team: scope::team_for_new(&s, &a, input.team.take().flatten()).await?,
-        menu: None,
-        other_numbers: vec![],
-        pins: vec![],
-        caller_id: CallerIdMode::Caller,
-    };
+    let mut base = new_line_defaults();
+    base.team = scope::team_for_new(&s, &a, input.team.take().flatten()).await?;
     let new = merge(base, input)?;
     check_targets_exist(&s, &a, &new, &[]).await?;
     let line = s

@@ -42,7 +42,7 @@ pub(crate) async fn user_names(s: &AppState) -> ApiResult<HashMap<UserId, String
 
 /// Gives every layer, removal, temporary schedule and override without an id (or with a
 /// repeated one) a fresh one.
-fn assign_ids(sched: &mut Schedule) {
+pub(crate) fn assign_ids(sched: &mut Schedule) {
     fresh_ids(sched.layers.iter_mut().map(|l| &mut l.id));
     fresh_ids(sched.removals.iter_mut().map(|r| &mut r.id));
     fresh_ids(sched.temporary.iter_mut().map(|t| &mut t.id));
@@ -196,6 +196,21 @@ pub struct ScheduleInput {
     team: Option<TeamId>,
 }
 
+impl ScheduleInput {
+    /// The schedule it describes, without ids yet (see [`assign_ids`]), and not yet checked.
+    pub(crate) fn schedule(self) -> Schedule {
+        Schedule {
+            removals: self.removals,
+            temporary: self.temporary,
+            id: None,
+            name: self.name,
+            time_zone: self.time_zone,
+            layers: self.layers,
+            overrides: self.overrides,
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/schedules",
@@ -209,15 +224,7 @@ pub async fn create_schedule(
     ApiJson(input): ApiJson<ScheduleInput>,
 ) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
     let team = scope::team_for_new(&s, &a, input.team).await?;
-    let mut sched = Schedule {
-        removals: input.removals,
-        temporary: input.temporary,
-        id: None,
-        name: input.name,
-        time_zone: input.time_zone,
-        layers: input.layers,
-        overrides: input.overrides,
-    };
+    let mut sched = input.schedule();
     assign_ids(&mut sched);
     check(&s, &a, &sched, &[]).await?;
     let st = s

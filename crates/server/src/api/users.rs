@@ -151,6 +151,30 @@ pub fn user_json(u: &User) -> UserView {
     }
 }
 
+/// A new user from `input`, every field it leaves out at its default; its call-back PIN is
+/// left for the caller to set (hashing it takes time).
+pub(crate) fn new_user(input: UserInput) -> ApiResult<NewUser> {
+    let mut new = NewUser::validate(
+        input.name.as_deref().ok_or_else(|| missing("name"))?,
+        input.email.as_deref().ok_or_else(|| missing("email"))?,
+        input.phone.as_deref(),
+        input.time_zone.as_deref().unwrap_or("UTC"),
+    )?;
+    if let Some(c) = &input.clock {
+        new.clock = Clock::parse(c)?;
+    }
+    set_phones(
+        &mut new,
+        input.other_phones,
+        input.ring_phones.as_deref(),
+        None,
+    )?;
+    if let Some(Some(id)) = &input.slack_user_id {
+        new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
+    }
+    Ok(new)
+}
+
 fn missing(field: &str) -> ApiError {
     ApiError::Invalid(switchboard_core::DomainError::new(field, "is required"))
 }
@@ -183,25 +207,9 @@ pub async fn create_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     a.manage_people().map_err(scope::forbidden)?;
-    let mut new = NewUser::validate(
-        input.name.as_deref().ok_or_else(|| missing("name"))?,
-        input.email.as_deref().ok_or_else(|| missing("email"))?,
-        input.phone.as_deref(),
-        input.time_zone.as_deref().unwrap_or("UTC"),
-    )?;
-    if let Some(c) = &input.clock {
-        new.clock = Clock::parse(c)?;
-    }
-    set_phones(
-        &mut new,
-        input.other_phones,
-        input.ring_phones.as_deref(),
-        None,
-    )?;
-    if let Some(Some(id)) = &input.slack_user_id {
-        new.slack_user_id = Some(switchboard_core::user::check_slack_user(id)?);
-    }
-    new.callback_pin = callback_pin(&input.callback_pin).await?;
+    let pin = input.callback_pin.clone();
+    let mut new = new_user(input)?;
+    new.callback_pin = callback_pin(&pin).await?;
     let user = s
         .store
         .create_user(&new, s.clock.now())
