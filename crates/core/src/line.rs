@@ -414,15 +414,7 @@ impl Line {
     /// The messages a recording can be uploaded for: the four spoken to callers, and the
     /// caller menu's prompt while the line has a menu.
     pub fn recordable_messages_mut(&mut self) -> impl Iterator<Item = &mut Message> {
-        let menu = self.menu.as_mut().map(|m| &mut m.prompt);
-        [
-            &mut self.messages.welcome,
-            &mut self.messages.no_one_on_call,
-            &mut self.messages.no_answer,
-            &mut self.messages.closed,
-        ]
-        .into_iter()
-        .chain(menu)
+        recordable(&mut self.messages, self.menu.as_mut())
     }
 
     /// Test mode, if it is still running at `now`.
@@ -525,6 +517,22 @@ pub const MAX_PINS: usize = 100;
 /// At most this many numbers besides its own a line can own.
 pub const MAX_OTHER_NUMBERS: usize = 9;
 
+/// The messages of a line a recording can be uploaded for (see
+/// [`Line::recordable_messages_mut`]).
+fn recordable<'a>(
+    messages: &'a mut Messages,
+    menu: Option<&'a mut Menu>,
+) -> impl Iterator<Item = &'a mut Message> {
+    [
+        &mut messages.welcome,
+        &mut messages.no_one_on_call,
+        &mut messages.no_answer,
+        &mut messages.closed,
+    ]
+    .into_iter()
+    .chain(menu.map(|m| &mut m.prompt))
+}
+
 /// A validated line, ready to insert or to replace an existing one's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLine {
@@ -556,6 +564,11 @@ pub struct NewLine {
 }
 
 impl NewLine {
+    /// See [`Line::recordable_messages_mut`].
+    pub fn recordable_messages_mut(&mut self) -> impl Iterator<Item = &mut Message> {
+        recordable(&mut self.messages, self.menu.as_mut())
+    }
+
     /// The line these settings make, not stored (a preview of a draft): no id, no secret,
     /// no test mode.
     pub fn unsaved(self, now: Timestamp) -> Line {

@@ -192,7 +192,7 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    pub fn next(&mut self) -> i64 {
+    pub fn take(&mut self) -> i64 {
         self.next -= 1;
         self.next
     }
@@ -262,6 +262,6 @@ mod tests {
     #[test]
     fn placeholders_count_down_from_minus_one() {
         let mut p = Placeholders::default();
-        assert_eq!((p.next(), p.next()), (-1, -2));
+        assert_eq!((p.take(), p.take()), (-1, -2));
     }
 }

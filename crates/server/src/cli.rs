@@ -52,6 +52,9 @@ enum Command {
     /// TOML file that names things instead of ids; secrets are references to environment
     /// variables, listed on stderr.
     Export(crate::cli_export::ExportArgs),
+    /// Make the setup what a file (as `export` writes it) says: prints the plan (what is
+    /// created, changed, deleted), then writes it in one transaction once confirmed.
+    Apply(crate::cli_apply::ApplyArgs),
     /// Place simulated provider calls against a running server.
     Simulate {
         #[command(subcommand)]
@@ -152,6 +155,7 @@ pub fn main() -> ExitCode {
             Command::Simulate { command } => crate::cli_simulate::run(command).await,
             Command::Schedule { command } => crate::cli_schedule::run(command),
             Command::Export(args) => crate::cli_export::run(args).await,
+            Command::Apply(args) => crate::cli_apply::run(args).await,
         }
     });
     match result {

@@ -364,6 +364,8 @@ impl Config {
     pub fn unknown_env_vars(env: &BTreeMap<String, String>) -> Vec<String> {
         env.keys()
             .filter(|k| k.starts_with("SWITCHBOARD_") && !k.starts_with("SWITCHBOARD_TEST_"))
+            // The secrets a setup file refers to (see `switchboard export`).
+            .filter(|k| !k.starts_with("SWITCHBOARD_SECRET_"))
             .filter(|k| {
                 let key = k["SWITCHBOARD_".len()..].to_lowercase();
                 key != "config" && !KEYS.contains(&key.as_str())
@@ -577,6 +579,14 @@ mod tests {
         assert!(e.message.contains("'nginx'"), "{}", e.message);
         assert!(
             Config::unknown_env_vars(&env(&[("SWITCHBOARD_TRUSTED_PROXIES", "::1")])).is_empty()
+        );
+        // A setup file's secrets are not configuration, and not warned about.
+        assert_eq!(
+            Config::unknown_env_vars(&env(&[
+                ("SWITCHBOARD_SECRET_LINE_HOTLINE_AUTH_TOKEN", "x"),
+                ("SWITCHBOARD_LISTN", "x"),
+            ])),
+            vec!["SWITCHBOARD_LISTN".to_owned()]
         );
     }
 

@@ -11,6 +11,7 @@ pub mod as_code;
 pub mod audit;
 pub mod calendar;
 pub mod cli;
+mod cli_apply;
 mod cli_export;
 mod cli_schedule;
 mod cli_simulate;

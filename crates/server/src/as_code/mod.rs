@@ -3,9 +3,17 @@
 //! one TOML file that refers to things by name, never by id, and holds no secret: each secret
 //! is a reference to an environment variable, `{ env = "NAME" }`.
 //!
-//! `switchboard export` writes it ([`export`]).
+//! `switchboard export` writes it ([`export`]); `switchboard apply` and the API's
+//! `/setup/plan` and `/setup/apply` read it ([`plan`]) and write the difference in one
+//! transaction.
 
 pub mod export;
+pub mod file;
+mod lines;
+mod people;
+pub mod plan;
+mod resolve;
+mod things;
 
 use std::collections::BTreeSet;
 
@@ -25,10 +33,10 @@ pub struct SecretNames {
 }
 
 impl SecretNames {
-    /// `SWITCHBOARD_<KIND>_<OWNER>_<FIELD>`, upper case, every run of other characters one
+    /// `SWITCHBOARD_SECRET_<KIND>_<OWNER>_<FIELD>`, upper case, every run of other characters one
     /// `_`; a second one alike gets `_2`, and so on.
     pub fn name(&mut self, kind: &str, owner: &str, field: &str, what: String) -> String {
-        let raw = format!("SWITCHBOARD {kind} {owner} {field}");
+        let raw = format!("SWITCHBOARD SECRET {kind} {owner} {field}");
         let mut base = String::new();
         for c in raw.chars() {
             if c.is_ascii_alphanumeric() {
@@ -62,9 +70,9 @@ mod tests {
         let a = n.name("line", "Security hotline", "auth_token", "x".into());
         let b = n.name("line", "Security  hotline!", "auth_token", "y".into());
         let c = n.name("channel", "#payments-oncall", "webhook_url", "z".into());
-        assert_eq!(a, "SWITCHBOARD_LINE_SECURITY_HOTLINE_AUTH_TOKEN");
-        assert_eq!(b, "SWITCHBOARD_LINE_SECURITY_HOTLINE_AUTH_TOKEN_2");
-        assert_eq!(c, "SWITCHBOARD_CHANNEL_PAYMENTS_ONCALL_WEBHOOK_URL");
+        assert_eq!(a, "SWITCHBOARD_SECRET_LINE_SECURITY_HOTLINE_AUTH_TOKEN");
+        assert_eq!(b, "SWITCHBOARD_SECRET_LINE_SECURITY_HOTLINE_AUTH_TOKEN_2");
+        assert_eq!(c, "SWITCHBOARD_SECRET_CHANNEL_PAYMENTS_ONCALL_WEBHOOK_URL");
         assert_eq!(n.refs.len(), 3);
     }
 }

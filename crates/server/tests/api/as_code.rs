@@ -18,7 +18,7 @@ const SECRETS: [&str; 6] = [
 ];
 
 /// A setup with a bit of everything, made through the API.
-async fn setup(app: &TestApp) {
+pub(crate) async fn setup(app: &TestApp) {
     let alice = app.user("Alice", Some(ALICE)).await;
     let bob = app.user("Bob", Some(BOB)).await;
     let (status, _) = app
@@ -98,7 +98,7 @@ async fn setup(app: &TestApp) {
     assert_eq!(status, 200, "{body}");
 }
 
-fn export(app: &TestApp) -> (String, String) {
+pub(crate) fn export(app: &TestApp) -> (String, String) {
     let out = bin()
         .args(["export", "--database-url", app.db_url()])
         .output()
@@ -154,7 +154,7 @@ async fn the_export_names_everything_and_holds_no_secret(backend: Backend, test:
     assert_eq!(at("users.0.other_phones.0.label"), s("desk"));
     assert_eq!(
         at("users.0.callback_pin"),
-        env("SWITCHBOARD_USER_ALICE_EXAMPLE_COM_CALLBACK_PIN")
+        env("SWITCHBOARD_SECRET_USER_ALICE_EXAMPLE_COM_CALLBACK_PIN")
     );
     assert!(at("users.1").get("callback_pin").is_none(), "{text}");
     assert_eq!(at("schedules.0.team"), s("Payments"));
@@ -169,7 +169,7 @@ async fn the_export_names_everything_and_holds_no_secret(backend: Backend, test:
     assert!(at("schedules.0.layers.0").get("id").is_none(), "{text}");
     assert_eq!(
         at("channels.0.webhook_url"),
-        env("SWITCHBOARD_CHANNEL_ONCALL_WEBHOOK_URL")
+        env("SWITCHBOARD_SECRET_CHANNEL_ONCALL_WEBHOOK_URL")
     );
     assert_eq!(at("channels.1.slack_channel"), s("C0123456789"));
     // A Slack app's API base is no secret.
@@ -179,13 +179,13 @@ async fn the_export_names_everything_and_holds_no_secret(backend: Backend, test:
     );
     assert_eq!(
         at("integrations.0.secret"),
-        env("SWITCHBOARD_INTEGRATION_PAGERDUTY_SECRET")
+        env("SWITCHBOARD_SECRET_INTEGRATION_PAGERDUTY_SECRET")
     );
     let line = at("lines.0");
     assert_eq!(line["team"], s("Payments"));
     assert_eq!(
         line["auth_token"],
-        env("SWITCHBOARD_LINE_ENGINEERING_HOTLINE_AUTH_TOKEN")
+        env("SWITCHBOARD_SECRET_LINE_ENGINEERING_HOTLINE_AUTH_TOKEN")
     );
     let steps = toml::Value::try_from(json!([
         { "schedule": "Primary" }, { "user": "bob@example.com" }, { "users": ["alice@example.com", "bob@example.com"] }
@@ -208,14 +208,14 @@ async fn the_export_names_everything_and_holds_no_secret(backend: Backend, test:
     assert_eq!(line["pins"][0]["label"], s("Acme"));
     assert_eq!(
         line["pins"][0]["pin"],
-        env("SWITCHBOARD_LINE_ENGINEERING_HOTLINE_PIN_ACME")
+        env("SWITCHBOARD_SECRET_LINE_ENGINEERING_HOTLINE_PIN_ACME")
     );
     // Each variable the file refers to is named on stderr with what it holds.
     for var in [
-        "SWITCHBOARD_LINE_ENGINEERING_HOTLINE_AUTH_TOKEN  (the carrier auth token of line 'Engineering Hotline')",
-        "SWITCHBOARD_CHANNEL_PAYMENTS_BOT_TOKEN  (the Slack bot token of channel '#payments')",
-        "SWITCHBOARD_CHANNEL_PAYMENTS_SIGNING_SECRET",
-        "SWITCHBOARD_USER_ALICE_EXAMPLE_COM_CALLBACK_PIN",
+        "SWITCHBOARD_SECRET_LINE_ENGINEERING_HOTLINE_AUTH_TOKEN  (the carrier auth token of line 'Engineering Hotline')",
+        "SWITCHBOARD_SECRET_CHANNEL_PAYMENTS_BOT_TOKEN  (the Slack bot token of channel '#payments')",
+        "SWITCHBOARD_SECRET_CHANNEL_PAYMENTS_SIGNING_SECRET",
+        "SWITCHBOARD_SECRET_USER_ALICE_EXAMPLE_COM_CALLBACK_PIN",
     ] {
         assert!(notes.contains(var), "stderr does not name {var}:\n{notes}");
     }
