@@ -45,6 +45,7 @@ fn at<'a>(t: &'a mut Table, keys: &[&str]) -> Option<&'a mut Value> {
 
 pub fn lines(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>) {
     for (path, mut t) in list {
+        let before = p.errors.len();
         let team = team(p, &path, &mut t);
         let mut missing = false;
         for key in ["name", "number", "provider"] {
@@ -83,7 +84,8 @@ pub fn lines(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>)
                 }
             }
         }
-        if missing {
+        // A name that names nothing is reported once, not again as a wrong type.
+        if missing || p.errors.len() > before {
             continue;
         }
         let Some(input) = p.read::<LineInput>(&path, t) else {

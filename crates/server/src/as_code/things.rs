@@ -68,6 +68,7 @@ fn keep<T: Clone + PartialEq>(new: &mut [T], old: &[T], id: fn(&mut T) -> &mut u
 
 pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>) {
     for (path, mut t) in list {
+        let before = p.errors.len();
         let team = team(p, &path, &mut t);
         layers(p, &mut t, &path, "layers");
         for (at, o) in each(&mut t, &path, "overrides") {
@@ -79,6 +80,10 @@ pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Tabl
         }
         for (at, tmp) in each(&mut t, &path, "temporary") {
             layers(p, tmp, &at, "layers");
+        }
+        // A name that names nothing is reported once, not again as a wrong type.
+        if p.errors.len() > before {
+            continue;
         }
         let Some(input) = p.read::<ScheduleInput>(&path, t) else {
             continue;

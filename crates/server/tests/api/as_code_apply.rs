@@ -135,3 +135,186 @@ async fn an_applied_export_rings_the_same_people_sqlite() {
 async fn an_applied_export_rings_the_same_people_postgres() {
     round_trip(Backend::Postgres, "apply_round_pg").await;
 }
+
+async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: &str) {
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
+    setup(&app).await;
+    let hook = format!("{}/hooks/slack-secret-path", app.url);
+    let (_, lines) = app.get("/lines").await;
+    let id = lines["lines"][0]["id"].as_i64().unwrap();
+    // A recording uploaded for the welcome: the file cannot carry it, and applying keeps it.
+    let r = app
+        .http
+        .put(app.api(&format!("/lines/{id}/messages/welcome/audio")))
+        .bearer_auth(&app.token)
+        .header("content-type", "audio/wav")
+        .body(switchboard_sim::media::wav(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (exported, notes) = export(&app);
+    assert!(notes.contains("uploaded recording"), "{notes}");
+    let file = app.data_dir.path().join("setup.toml");
+    // The file as exported changes nothing, the recording included.
+    std::fs::write(&file, &exported).unwrap();
+    let (stdout, stderr) = text(&apply(&app, &file, &hook, &["--yes"]));
+    assert!(stdout.contains("No changes"), "{stdout}{stderr}");
+
+    // Edited: a longer ring, a new welcome text, Bob's phone, a new team; no integration.
+    let edited = exported
+        .replace("ring_timeout_secs = 25", "ring_timeout_secs = 30")
+        .replace(
+            "Thank you for calling. Please hold",
+            "Thanks for calling. Please hold",
+        )
+        .replace("+14155550102", "+14155550122");
+    let start = edited.find("[[integrations]]").unwrap();
+    let end = edited[start..].find("[[lines]]").unwrap() + start;
+    let edited = format!(
+        "{}{}\n[[teams]]\nname = \"Security\"\nmembers = [\"bob@example.com\"]\n",
+        &edited[..start],
+        &edited[end..]
+    );
+    assert_ne!(edited, exported, "the edit took");
+    std::fs::write(&file, &edited).unwrap();
+    let (stdout, stderr) = text(&apply(&app, &file, &hook, &["--plan"]));
+    for want in [
+        "Plan: 1 to create, 2 to change, 0 to delete",
+        "+ team 'Security'",
+        "~ user 'bob@example.com': phone",
+        "~ line 'Engineering Hotline': routing, messages",
+        "Stored but not in the file, left as they are (--prune deletes them):\n  integration 'PagerDuty'",
+    ] {
+        assert!(stdout.contains(want), "no {want:?} in\n{stdout}{stderr}");
+    }
+    let (_, teams) = app.get("/teams").await;
+    assert_eq!(
+        teams["teams"].as_array().unwrap().len(),
+        1,
+        "--plan changed nothing"
+    );
+
+    let out = apply(&app, &file, &hook, &["--yes"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let (_, line) = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(line["routing"]["ring_timeout_secs"], 30, "{line}");
+    assert!(
+        line["messages"]["welcome"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Thanks for calling"),
+        "{line}"
+    );
+    assert!(
+        line["messages"]["welcome"]["audio_url"].is_string(),
+        "the uploaded recording is kept: {line}"
+    );
+    let (_, integrations) = app.get("/integrations").await;
+    assert_eq!(integrations["integrations"].as_array().unwrap().len(), 1);
+
+    let (stdout, _) = text(&apply(&app, &file, &hook, &["--yes", "--prune"]));
+    assert!(
+        stdout.contains("0 to create, 0 to change, 1 to delete")
+            && stdout.contains("- integration 'PagerDuty'"),
+        "{stdout}"
+    );
+    let (_, integrations) = app.get("/integrations").await;
+    assert_eq!(integrations["integrations"].as_array().unwrap().len(), 0);
+    let (_, teams) = app.get("/teams").await;
+    let security = teams["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Security")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        security["members"].as_array().unwrap().len(),
+        1,
+        "{security}"
+    );
+}
+
+#[tokio::test]
+async fn changes_are_planned_by_field_and_prune_deletes_sqlite() {
+    changes_are_planned_by_field_and_prune_deletes(Backend::Sqlite, "apply_change_sqlite").await;
+}
+
+#[tokio::test]
+async fn changes_are_planned_by_field_and_prune_deletes_postgres() {
+    changes_are_planned_by_field_and_prune_deletes(Backend::Postgres, "apply_change_pg").await;
+}
+
+const BAD: &str = r##"[[users]]
+email = "carol@example.com"
+name = "Carol"
+phone = "555-0100"
+
+[[schedules]]
+name = "Night"
+time_zone = "Mars/Olympus"
+
+[[lines]]
+name = "Broken"
+number = "+14155550177"
+provider = "twilio"
+auth_token = { env = "SWITCHBOARD_SECRET_NOT_SET_ANYWHERE" }
+routing = { steps = [{ user = "nobody@example.com" }] }
+
+[[lines]]
+name = "Broken"
+number = "+14155550178"
+provider = "twilio"
+routing = { steps = [] }
+
+[[channels]]
+name = "#x"
+kind = "carrier-pigeon"
+
+[lunch]
+when = "noon"
+"##;
+
+#[tokio::test]
+async fn a_bad_file_names_each_problem_at_its_line_and_stores_nothing() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite, "apply_bad").await else {
+        return;
+    };
+    let before = app.user("Dana", Some("+14155550133")).await;
+    let file = app.data_dir.path().join("bad.toml");
+    std::fs::write(&file, BAD).unwrap();
+    let out = apply(&app, &file, "", &["--yes"]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    let f = file.display().to_string();
+    for want in [
+        format!("{f}:4: users[0].phone:"),
+        format!("{f}:8: schedules[0].time_zone:"),
+        format!("{f}:14: lines[0].auth_token: the environment variable SWITCHBOARD_SECRET_NOT_SET_ANYWHERE is not set"),
+        format!("{f}:15: lines[0].routing.steps[0].user: no user has the email 'nobody@example.com'"),
+        format!("{f}:18: lines[1].name: 'Broken' is in the file twice (first on line 11)"),
+        format!("{f}:25: channels[0].kind: 'carrier-pigeon' is not one of"),
+        format!("{f}:27: lunch: is not a section of a setup file"),
+        "nothing was changed".to_owned(),
+    ] {
+        assert!(stderr.contains(&want), "no {want:?} in\n{stderr}");
+    }
+    // Each problem once: the unknown email is not reported again as a wrong type.
+    assert_eq!(stderr.matches("lines[0].routing").count(), 1, "{stderr}");
+    let (_, users) = app.get("/users").await;
+    assert_eq!(users["users"].as_array().unwrap().len(), 1);
+    assert_eq!(users["users"][0]["id"], before);
+    let (_, lines) = app.get("/lines").await;
+    assert!(lines["lines"].as_array().unwrap().is_empty());
+
+    // A syntax error: where the parser found it (an array left open: the file's end).
+    std::fs::write(&file, "[[teams]]\nname = \"A\"\nmembers = [\"x\"\n").unwrap();
+    let (_, stderr) = text(&apply(&app, &file, "", &["--yes"]));
+    assert!(
+        stderr.contains(&format!("{f}:4: invalid array")),
+        "{stderr}"
+    );
+}
