@@ -1,11 +1,10 @@
 //! `switchboard apply FILE`: shows what the file changes, and after confirmation writes it in
 //! one transaction (see [`crate::as_code`]).
 
-use crate::as_code::plan::{plan, Action, PlanError, SetupPlan};
+use crate::as_code::plan::{plan, store_failure, Action, PlanError, SetupPlan};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use switchboard_core::store::StoreError;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -46,21 +45,6 @@ pub fn describe(plan: &SetupPlan, prune: bool) -> String {
         }
     }
     out
-}
-
-/// Why a plan could not be written, in words.
-pub fn store_failure(e: &StoreError) -> String {
-    match e {
-        StoreError::Duplicate { field } => format!(
-            "two things would share a {field} (a number another line has, an email another user has): nothing was changed"
-        ),
-        StoreError::Conflict(m) => format!("{m}: nothing was changed"),
-        StoreError::NotFound => {
-            "something the plan changes was deleted meanwhile: nothing was changed; run apply again"
-                .to_owned()
-        }
-        StoreError::Backend(b) => format!("the database failed: {b}; nothing was changed"),
-    }
 }
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<()> {

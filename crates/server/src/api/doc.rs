@@ -83,6 +83,9 @@ use utoipa::{Modify, OpenApi};
         incidents::link_call,
         incidents::unlink_call,
         crate::audit::list_audit,
+        configuration::export_configuration,
+        configuration::plan_configuration,
+        configuration::apply_configuration,
         calls::archive_call,
         calls::unarchive_call,
         calls::get_recording_media,
@@ -112,6 +115,7 @@ use utoipa::{Modify, OpenApi};
         (name = "calls", description = "The call log: every call with its whole story and recordings."),
         (name = "incidents", description = "Incidents opened by calls or by hand, and the tools they are sent to."),
         (name = "audit", description = "Who changed what, and when."),
+        (name = "configuration", description = "The whole setup as one TOML file, by names: export it, plan and apply a changed one (owners only)."),
         (name = "accounts", description = "Logging in, sessions and API tokens.")
     )
 )]

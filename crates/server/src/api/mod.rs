@@ -5,6 +5,7 @@ pub mod audio;
 pub mod call_view;
 pub mod calls;
 pub mod channels;
+pub mod configuration;
 pub mod cover;
 pub mod coverage;
 pub mod doc;

@@ -287,6 +287,21 @@ pub fn protected() -> Table {
         &[Method::POST],
         post(crate::accounts::routes::logout_everywhere),
     )
+    .at(
+        "/configuration",
+        &[Method::GET],
+        get(configuration::export_configuration),
+    )
+    .at(
+        "/configuration/plan",
+        &[Method::POST],
+        post(configuration::plan_configuration),
+    )
+    .at(
+        "/configuration/apply",
+        &[Method::POST],
+        post(configuration::apply_configuration),
+    )
 }
 
 /// The routes open to anonymous requests: logging in, and the first owner's setup.

@@ -153,7 +153,7 @@ impl SetupFile {
 pub fn read_secrets(
     file: &SetupFile,
     values: &mut Table,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
     errors: &mut Vec<FileError>,
 ) {
     for (key, v) in values.iter_mut() {
@@ -165,7 +165,7 @@ fn secrets_in(
     file: &SetupFile,
     path: String,
     v: &mut Value,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
     errors: &mut Vec<FileError>,
 ) {
     match v {

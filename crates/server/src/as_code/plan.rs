@@ -202,7 +202,7 @@ pub async fn plan(
     store: &dyn Store,
     config: &Config,
     text: &str,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
     prune: bool,
 ) -> Result<Planned, PlanError> {
     let mut file = SetupFile::parse(text).map_err(|e| PlanError::File(vec![e]))?;
@@ -320,5 +320,20 @@ pub(super) fn role(p: &mut Planner<'_>, path: &str, v: Option<Value>) -> Option<
             p.fail(&format!("{path}.role"), "must be a string");
             None
         }
+    }
+}
+
+/// Why a plan could not be written, in words.
+pub fn store_failure(e: &StoreError) -> String {
+    match e {
+        StoreError::Duplicate { field } => format!(
+            "two things would share a {field} (a number another line has, an email another user has): nothing was changed"
+        ),
+        StoreError::Conflict(m) => format!("{m}: nothing was changed"),
+        StoreError::NotFound => {
+            "something the plan changes was deleted meanwhile: nothing was changed; run apply again"
+                .to_owned()
+        }
+        StoreError::Backend(b) => format!("the database failed: {b}; nothing was changed"),
     }
 }

@@ -6,6 +6,7 @@ mod after_hours;
 mod alerts;
 mod api;
 mod as_code;
+mod as_code_api;
 mod as_code_apply;
 mod audit;
 mod bad_input;

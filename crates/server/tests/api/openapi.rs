@@ -285,8 +285,11 @@ async fn schemathesis(backend: Backend, test: &str) {
             "--exclude-checks",
             "positive_data_acceptance",
         ])
-        // Revoking its own token would end the run's access.
+        // Revoking its own token would end the run's access; applying a generated setup file
+        // with prune could delete everything the other operations act on (planning one,
+        // which reads the same files the same way, is run).
         .args(["--exclude-operation-id", "revoke_token"])
+        .args(["--exclude-operation-id", "apply_configuration"])
         .args([
             "--max-time",
             &secs,
@@ -304,7 +307,7 @@ async fn schemathesis(backend: Backend, test: &str) {
         out.status.success(),
         "schemathesis found answers that break the document (above)"
     );
-    let tested = format!("Tested: {}", operations - 1);
+    let tested = format!("Tested: {}", operations - 2);
     assert!(text.contains(&tested), "every operation but one was tested");
 }
 
