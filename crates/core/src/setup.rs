@@ -22,10 +22,6 @@ pub enum SetupChange {
         placeholder: TeamId,
         name: String,
     },
-    RenameTeam {
-        id: TeamId,
-        name: String,
-    },
     /// Makes the team's members exactly these.
     SetMembers {
         team: TeamId,
@@ -172,7 +168,6 @@ impl IdMap {
                     .for_each(|c| real(&self.channels, &mut c.0));
             }
             SetupChange::CreateTeam { .. }
-            | SetupChange::RenameTeam { .. }
             | SetupChange::DeleteTeam(_)
             | SetupChange::CreateUser { .. }
             | SetupChange::ReplaceUser { .. }

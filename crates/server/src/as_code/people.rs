@@ -145,12 +145,16 @@ fn pin(p: &mut Planner<'_>, path: &str, v: Option<Value>) -> Result<Option<Strin
     }
 }
 
-async fn hashed(pin: &str) -> PinChange {
+/// The PIN, hashed; a failure (its thread could not run) is noted, never a PIN left out.
+async fn hashed(p: &mut Planner<'_>, path: &str, pin: &str) -> PinChange {
     match crate::accounts::password::hash(pin).await {
         Ok(h) => PinChange::Set(h),
-        // Hashing fails only if its thread cannot run; the PIN is then left unchanged.
         Err(e) => {
             tracing::error!(error = %e, "could not hash a call-back PIN");
+            p.fail(
+                &format!("{path}.callback_pin"),
+                "could not be hashed: try again",
+            );
             PinChange::Keep
         }
     }
@@ -177,7 +181,7 @@ pub async fn users(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Ta
         match current.users.iter().find(|u| u.id.0 == id) {
             None => {
                 if let Some(pin) = &pin {
-                    new.callback_pin = hashed(pin).await;
+                    new.callback_pin = hashed(p, &path, pin).await;
                 }
                 p.phases.users.push(SetupChange::CreateUser {
                     placeholder: UserId(id),
@@ -198,7 +202,7 @@ pub async fn users(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Ta
                     (Some(pin), Some(h)) if crate::accounts::password::verify(pin, h).await => {
                         PinChange::Keep
                     }
-                    (Some(pin), _) => hashed(pin).await,
+                    (Some(pin), _) => hashed(p, &path, pin).await,
                     (None, Some(_)) => PinChange::Remove,
                     (None, None) => PinChange::Keep,
                 };

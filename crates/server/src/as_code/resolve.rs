@@ -109,6 +109,8 @@ impl Kind {
 /// The names of each kind.
 #[derive(Debug, Default)]
 pub struct Names {
+    /// Only what the file names is kept (and can be referred to).
+    pub prune: bool,
     pub teams: Kind,
     pub users: Kind,
     pub schedules: Kind,
@@ -135,7 +137,10 @@ impl Names {
         prune: bool,
         errors: &mut Vec<FileError>,
     ) -> Names {
-        let mut names = Names::default();
+        let mut names = Names {
+            prune,
+            ..Names::default()
+        };
         names.users.fold = true;
         let mut placeholders = Placeholders::default();
         let stored = current.named();
@@ -281,6 +286,11 @@ pub fn refer(p: &mut Planner<'_>, path: &str, what: &str, name: &str) -> Option<
     } else {
         format!("there is no {what} named '{name}'")
     };
-    p.fail(path, format!("{named} in the file or stored"));
+    let place = if p.names.prune {
+        "in the file (with prune, only what the file names is kept)"
+    } else {
+        "in the file or stored"
+    };
+    p.fail(path, format!("{named} {place}"));
     None
 }

@@ -20,7 +20,6 @@ async fn run<D: Driver>(
             let id = teams::insert_team::<D>(c, name, now).await?;
             ids.teams.insert(placeholder.0, id.0);
         }
-        SetupChange::RenameTeam { id, name } => teams::rename_team::<D>(c, *id, name).await?,
         SetupChange::SetMembers { team, members } => {
             teams::set_members::<D>(c, *team, members).await?
         }
