@@ -1,10 +1,7 @@
 //! A line being set up step by step on the dashboard: saved after every step (each step has
 //! its own page), turned into a line once it has a number, a name and someone to ring.
 
-use crate::line::{
-    CallerRules, Messages, NewLine, Provider, Routing, RoutingStep, DEFAULT_RING_TIMEOUT_SECS,
-    DEFAULT_VOICEMAIL_MAX_SECS,
-};
+use crate::line::{Messages, NewLine, Provider, Routing, RoutingStep, DEFAULT_RING_TIMEOUT_SECS};
 use crate::{DomainError, PhoneNumber, TeamId};
 use serde::{Deserialize, Serialize};
 
@@ -45,31 +42,15 @@ impl LineDraft {
 
     /// The line this draft describes, checked as any new line is.
     pub fn to_line(&self) -> Result<NewLine, DomainError> {
-        NewLine {
-            name: self.name.clone(),
-            number: PhoneNumber::parse(&self.number).map_err(|m| DomainError::new("number", m))?,
-            provider: self.provider,
-            auth_token: None,
-            routing: Routing {
-                steps: self.steps.clone(),
-                ring_timeout_secs: self.ring_timeout_secs,
-            },
-            messages: self.messages.clone(),
-            recording: true,
-            voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
-            channels: vec![],
-            screening: false,
-            caller_rules: CallerRules::default(),
-            business_hours: None,
-            retention_days: None,
-            incidents: Default::default(),
-            team: self.team,
-            menu: None,
-            other_numbers: vec![],
-            pins: vec![],
-            caller_id: Default::default(),
-        }
-        .validate()
+        let number = PhoneNumber::parse(&self.number).map_err(|m| DomainError::new("number", m))?;
+        let routing = Routing {
+            steps: self.steps.clone(),
+            ring_timeout_secs: self.ring_timeout_secs,
+        };
+        let mut line = NewLine::with_defaults(self.name.clone(), number, self.provider, routing);
+        line.messages = self.messages.clone();
+        line.team = self.team;
+        line.validate()
     }
 }
 

@@ -564,6 +564,37 @@ pub struct NewLine {
 }
 
 impl NewLine {
+    /// A line with these essentials and every other setting at its default (recorded, no
+    /// team, no menu, no PIN gate, the caller's number shown).
+    pub fn with_defaults(
+        name: String,
+        number: PhoneNumber,
+        provider: Provider,
+        routing: Routing,
+    ) -> NewLine {
+        NewLine {
+            name,
+            number,
+            provider,
+            auth_token: None,
+            routing,
+            messages: Messages::default(),
+            recording: true,
+            voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
+            channels: vec![],
+            screening: false,
+            caller_rules: CallerRules::default(),
+            business_hours: None,
+            retention_days: None,
+            incidents: Default::default(),
+            team: None,
+            menu: None,
+            other_numbers: vec![],
+            pins: vec![],
+            caller_id: CallerIdMode::default(),
+        }
+    }
+
     /// See [`Line::recordable_messages_mut`].
     pub fn recordable_messages_mut(&mut self) -> impl Iterator<Item = &mut Message> {
         recordable(&mut self.messages, self.menu.as_mut())

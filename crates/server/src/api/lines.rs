@@ -14,8 +14,7 @@ use switchboard_core::account::Access;
 use switchboard_core::channel::ChannelId;
 use switchboard_core::line::{
     AfterHours, BusinessHours, CallerIdMode, CallerRules, Line, LinePin, Message, Messages,
-    NewLine, Provider, Routing, RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS,
-    DEFAULT_VOICEMAIL_MAX_SECS, TEST_MODE_SECS,
+    NewLine, Provider, Routing, RoutingStep, TestMode, DEFAULT_RING_TIMEOUT_SECS, TEST_MODE_SECS,
 };
 use switchboard_core::{DomainError, LineId, PhoneNumber, TeamId, UserId};
 use utoipa::ToSchema;
@@ -107,30 +106,15 @@ fn merge_message(cur: &Message, input: Option<MessageInput>) -> Message {
 
 /// What a new line has where its request is silent (no team).
 pub(crate) fn new_line_defaults() -> NewLine {
-    NewLine {
-        name: String::new(),
-        number: PhoneNumber::parse("+10000000000").expect("placeholder parses"),
-        provider: Provider::Twilio,
-        auth_token: None,
-        routing: Routing {
+    NewLine::with_defaults(
+        String::new(),
+        PhoneNumber::parse("+10000000000").expect("placeholder parses"),
+        Provider::Twilio,
+        Routing {
             steps: vec![],
             ring_timeout_secs: DEFAULT_RING_TIMEOUT_SECS,
         },
-        messages: Messages::default(),
-        recording: true,
-        voicemail_max_secs: DEFAULT_VOICEMAIL_MAX_SECS,
-        channels: vec![],
-        screening: false,
-        caller_rules: CallerRules::default(),
-        business_hours: None,
-        retention_days: None,
-        incidents: Default::default(),
-        team: None,
-        menu: None,
-        other_numbers: vec![],
-        pins: vec![],
-        caller_id: CallerIdMode::Caller,
-    }
+    )
 }
 
 /// Applies `input` over `base` (the defaults for a new line, the stored line for a PATCH).

@@ -101,6 +101,23 @@ pub(super) struct Phases {
     pub deletes: Vec<SetupChange>,
 }
 
+impl Phases {
+    /// Every write, each after what it refers to.
+    fn in_order(self) -> Vec<SetupChange> {
+        [
+            self.teams,
+            self.users,
+            self.members,
+            self.schedules,
+            self.channels,
+            self.integrations,
+            self.lines,
+            self.deletes,
+        ]
+        .concat()
+    }
+}
+
 /// Reading the file: the state of one plan being made.
 pub(super) struct Planner<'a> {
     pub file: &'a SetupFile,
@@ -269,27 +286,7 @@ pub async fn plan(
         errors.dedup();
         return Err(PlanError::File(errors));
     }
-    let Phases {
-        teams,
-        users,
-        members,
-        schedules,
-        channels,
-        integrations,
-        lines,
-        deletes,
-    } = p.phases;
-    let changes = [
-        teams,
-        users,
-        members,
-        schedules,
-        channels,
-        integrations,
-        lines,
-        deletes,
-    ]
-    .concat();
+    let changes = p.phases.in_order();
     let mut items = p.items;
     items.extend(p.deletions);
     Ok(Planned {
