@@ -804,30 +804,15 @@ mod tests {
     use super::*;
 
     fn line() -> NewLine {
-        NewLine {
-            name: "Engineering Hotline".into(),
-            number: PhoneNumber::parse("+15005550006").unwrap(),
-            provider: Provider::Twilio,
-            auth_token: None,
-            routing: Routing {
+        NewLine::with_defaults(
+            "Engineering Hotline".into(),
+            PhoneNumber::parse("+15005550006").unwrap(),
+            Provider::Twilio,
+            Routing {
                 steps: vec![RoutingStep::User(UserId(1))],
                 ring_timeout_secs: 20,
             },
-            messages: Messages::default(),
-            recording: true,
-            voicemail_max_secs: 120,
-            channels: vec![],
-            screening: false,
-            caller_rules: CallerRules::default(),
-            business_hours: None,
-            retention_days: None,
-            incidents: Default::default(),
-            team: None,
-            menu: None,
-            other_numbers: vec![],
-            caller_id: CallerIdMode::Caller,
-            pins: vec![],
-        }
+        )
     }
 
     #[test]

@@ -3,31 +3,9 @@
 //! transaction and is audited; owners only.
 
 use crate::as_code::{export, setup};
-use crate::helpers::{Backend, NowTs, TestApp};
+use crate::helpers::{Backend, TestApp};
 use serde_json::{json, Value};
 use switchboard_core::account::Role;
-
-/// An admin's own API token.
-async fn admin_token(app: &TestApp) -> String {
-    let id = app
-        .account("Ada", "ada@example.com", None, Role::Admin)
-        .await;
-    let token = switchboard::api::new_token();
-    app.store
-        .create_api_token(
-            &switchboard_core::store::NewApiToken {
-                name: "Ada's".into(),
-                user_id: Some(switchboard_core::UserId(id)),
-                read_only: false,
-                expires_at: None,
-            },
-            &switchboard::api::hash_token(&token),
-            app.clock.now_ts(),
-        )
-        .await
-        .unwrap();
-    token
-}
 
 async fn post_as(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
     let r = app
@@ -77,7 +55,9 @@ async fn the_api_plans_and_applies_a_file(backend: Backend, test: &str) {
     let body = json!({ "file": file, "secrets": secrets });
 
     // Admins may not: the file can make owners and delete anyone.
-    let admin = admin_token(&target).await;
+    let admin = crate::teams::person(&target, "Ada", Role::Admin, &[])
+        .await
+        .token;
     let (status, err) = post_as(&target, &admin, "/configuration/plan", body.clone()).await;
     assert_eq!(status, 403, "{err}");
 

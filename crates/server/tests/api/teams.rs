@@ -12,13 +12,13 @@ use switchboard_sim::Responder;
 const ALICE: &str = "+14155550101";
 
 /// An account with its own API token.
-struct Person {
-    id: i64,
-    token: String,
+pub(crate) struct Person {
+    pub id: i64,
+    pub token: String,
 }
 
 /// An account with `role`, in `teams`, with an API token of its own.
-async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person {
+pub(crate) async fn person(app: &TestApp, name: &str, role: Role, teams: &[i64]) -> Person {
     let email = format!("{}@example.com", name.to_lowercase());
     let made = app.account(name, &email, None, role).await;
     for t in teams {
