@@ -8,7 +8,7 @@ use crate::api::integrations::{new_integration, IntegrationInput};
 use crate::api::schedules::{assign_ids, ScheduleInput};
 use switchboard_core::channel::{ChannelId, NewChannel};
 use switchboard_core::incident::integration::NewIntegration;
-use switchboard_core::schedule::{Layer, Schedule, ScheduleId};
+use switchboard_core::schedule::{Layer, Override, Removal, Schedule, ScheduleId, Temporary};
 use switchboard_core::setup::SetupChange;
 use toml::{Table, Value};
 
@@ -36,34 +36,32 @@ fn layers(p: &mut Planner<'_>, t: &mut Table, path: &str, key: &str) {
 fn without_ids(s: &Schedule) -> Schedule {
     let mut s = s.clone();
     s.id = None;
-    let zero_layers = |ls: &mut Vec<Layer>| ls.iter_mut().for_each(|l| l.id = 0);
-    zero_layers(&mut s.layers);
+    s.layers.iter_mut().for_each(|l| l.id = 0);
     s.overrides.iter_mut().for_each(|o| o.id = 0);
     s.removals.iter_mut().for_each(|r| r.id = 0);
     for t in &mut s.temporary {
         t.id = 0;
-        zero_layers(&mut t.layers);
+        t.layers.iter_mut().for_each(|l| l.id = 0);
     }
     s
 }
 
-/// Gives each item of `new` that says what an item of `old` says the id that one has, so
-/// an apply keeps the ids of what it does not change.
-fn keep<T: Clone + PartialEq>(new: &mut [T], old: &[T], id: fn(&mut T) -> &mut u32) {
+/// Replaces each item of `new` that says what an item of `old` says (ids aside, as `bare`
+/// leaves them) with that stored item, so an apply keeps the ids of what it does not change.
+fn keep<T: Clone + PartialEq>(new: &mut [T], old: &[T], bare: fn(&T) -> T) {
     let mut used = vec![false; old.len()];
     for n in new.iter_mut() {
-        let mut bare = n.clone();
-        *id(&mut bare) = 0;
-        let found = old.iter().enumerate().position(|(i, o)| {
-            let mut o = o.clone();
-            *id(&mut o) = 0;
-            !used[i] && o == bare
-        });
+        let wanted = bare(n);
+        let found = (0..old.len()).find(|&i| !used[i] && bare(&old[i]) == wanted);
         if let Some(i) = found {
             used[i] = true;
-            *id(n) = *id(&mut old[i].clone());
+            *n = old[i].clone();
         }
     }
+}
+
+fn bare_layer(l: &Layer) -> Layer {
+    Layer { id: 0, ..l.clone() }
 }
 
 pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>) {
@@ -95,10 +93,22 @@ pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Tabl
         let name = sched.name.clone();
         let stored = current.schedules.iter().find(|s| s.id.0 == id);
         if let Some(st) = stored {
-            keep(&mut sched.layers, &st.schedule.layers, |l| &mut l.id);
-            keep(&mut sched.overrides, &st.schedule.overrides, |o| &mut o.id);
-            keep(&mut sched.removals, &st.schedule.removals, |r| &mut r.id);
-            keep(&mut sched.temporary, &st.schedule.temporary, |t| &mut t.id);
+            keep(&mut sched.layers, &st.schedule.layers, bare_layer);
+            keep(&mut sched.overrides, &st.schedule.overrides, |o| Override {
+                id: 0,
+                ..o.clone()
+            });
+            keep(&mut sched.removals, &st.schedule.removals, |r| Removal {
+                id: 0,
+                ..r.clone()
+            });
+            keep(&mut sched.temporary, &st.schedule.temporary, |t| {
+                Temporary {
+                    id: 0,
+                    layers: t.layers.iter().map(bare_layer).collect(),
+                    ..t.clone()
+                }
+            });
         }
         assign_ids(&mut sched);
         if let Err(e) = sched.validate() {

@@ -155,6 +155,20 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A layer with an id other than the one a fresh numbering would give it.
+    let (_, schedules) = app.get("/schedules").await;
+    let sid = schedules["schedules"][0]["id"].as_i64().unwrap();
+    let layer = schedules["schedules"][0]["layers"][0].clone();
+    let (status, body) = app
+        .post(&format!("/schedules/{sid}/layers"), layer.clone())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let first = layer["id"].as_i64().unwrap();
+    assert_eq!(
+        app.delete(&format!("/schedules/{sid}/layers/{first}"))
+            .await,
+        200
+    );
     let (exported, notes) = export(&app);
     assert!(notes.contains("uploaded recording"), "{notes}");
     let file = app.data_dir.path().join("setup.toml");
@@ -163,8 +177,14 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
     let (stdout, stderr) = text(&apply(&app, &file, &hook, &["--yes"]));
     assert!(stdout.contains("No changes"), "{stdout}{stderr}");
 
-    // Edited: a longer ring, a new welcome text, Bob's phone, a new team; no integration.
+    let (_, schedules) = app.get("/schedules").await;
+    let layers_before = schedules["schedules"][0]["layers"].clone();
+    assert_ne!(layers_before[0]["id"], first, "{layers_before}");
+    // Edited: a longer ring, a new welcome text, Bob's phone, a longer override, a new team;
+    // no integration.
+    assert!(exported.contains("2026-12-02T09:00:00Z"), "{exported}");
     let edited = exported
+        .replace("2026-12-02T09:00:00Z", "2026-12-03T09:00:00Z")
         .replace("ring_timeout_secs = 25", "ring_timeout_secs = 30")
         .replace(
             "Thank you for calling. Please hold",
@@ -182,7 +202,8 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
     std::fs::write(&file, &edited).unwrap();
     let (stdout, stderr) = text(&apply(&app, &file, &hook, &["--plan"]));
     for want in [
-        "Plan: 1 to create, 2 to change, 0 to delete",
+        "Plan: 1 to create, 3 to change, 0 to delete",
+        "~ schedule 'Primary': overrides",
         "+ team 'Security'",
         "~ user 'bob@example.com': phone",
         "~ line 'Engineering Hotline': routing, messages",
@@ -214,6 +235,14 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
     );
     let (_, integrations) = app.get("/integrations").await;
     assert_eq!(integrations["integrations"].as_array().unwrap().len(), 1);
+    // The layers the file did not change keep their ids.
+    let (_, schedules) = app.get("/schedules").await;
+    let after = &schedules["schedules"][0];
+    assert_eq!(after["layers"], layers_before);
+    assert_eq!(
+        after["overrides"][0]["end"], "2026-12-03T09:00:00Z",
+        "{after}"
+    );
 
     let (stdout, _) = text(&apply(&app, &file, &hook, &["--yes", "--prune"]));
     assert!(
