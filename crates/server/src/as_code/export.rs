@@ -100,6 +100,71 @@ fn without_empty_lists(mut t: Table) -> Table {
     t
 }
 
+/// Drops the keys of `t` whose value is what `apply` takes when the key is left out, so the
+/// file says only what was chosen. Under the keys in `deep` (a line's messages), each part is
+/// compared on its own: a message whose text was changed still leaves out its default voice.
+fn without_defaults(t: &mut Table, defaults: &Table, deep: &[&str]) {
+    t.retain(|k, v| match (v, defaults.get(k)) {
+        (Value::Table(inner), Some(Value::Table(d))) if deep.contains(&k) => {
+            without_defaults(
+                inner,
+                d,
+                &[
+                    "welcome",
+                    "no_one_on_call",
+                    "no_answer",
+                    "closed",
+                    "text_reply",
+                    "text_unanswered",
+                ],
+            );
+            !inner.is_empty()
+        }
+        (v, Some(d)) => v != d,
+        (_, None) => true,
+    });
+}
+
+/// What a user left out of the file has: the API's defaults for a new user.
+fn user_defaults() -> Result<Table, toml::ser::Error> {
+    let mut t = Table::new();
+    put(
+        &mut t,
+        "ring_phones",
+        value(&switchboard_core::user::RingPhones::default())?,
+    );
+    put(&mut t, "time_zone", "UTC");
+    put(
+        &mut t,
+        "clock",
+        value(&switchboard_core::user::Clock::default())?,
+    );
+    put(
+        &mut t,
+        "role",
+        switchboard_core::account::Role::Member.as_str(),
+    );
+    Ok(t)
+}
+
+/// What a line left out of the file has: the API's defaults for a new line.
+fn line_defaults() -> Result<Table, toml::ser::Error> {
+    let d = crate::api::lines::new_line_defaults();
+    let mut t = Table::new();
+    put(&mut t, "caller_id", d.caller_id.as_str());
+    put(&mut t, "messages", value(&d.messages)?);
+    put(&mut t, "recording", d.recording);
+    put(
+        &mut t,
+        "voicemail_max_secs",
+        i64::from(d.voicemail_max_secs),
+    );
+    put(&mut t, "screening", d.screening);
+    put(&mut t, "caller_rules", value(&d.caller_rules)?);
+    put(&mut t, "incidents", value(&d.incidents)?);
+    Ok(t)
+}
+
 fn env(name: String) -> Value {
     let mut t = Table::new();
     put(&mut t, "env", name);
@@ -145,6 +210,7 @@ fn user(u: &User, secrets: &mut SecretNames) -> anyhow::Result<Table> {
         );
         put(&mut t, "callback_pin", env(name));
     }
+    without_defaults(&mut t, &user_defaults()?, &[]);
     Ok(t)
 }
 
@@ -200,7 +266,9 @@ fn channel(c: &Channel, names: &Names, secrets: &mut SecretNames) -> anyhow::Res
     if let Some(team) = names.team(c.team) {
         put(&mut t, "team", team);
     }
-    put(&mut t, "live_notices", c.live_notices);
+    if c.live_notices {
+        put(&mut t, "live_notices", true);
+    }
     let mut secret = |field: &str, what: &str| {
         env(secrets.name(
             "channel",
@@ -376,7 +444,70 @@ fn line(
         })
         .collect();
     put(&mut t, "pins", pins);
+    without_defaults(&mut t, &line_defaults()?, &["messages"]);
     Ok(without_empty_lists(t))
+}
+
+/// Whether `t` is small and flat enough to read on one line: a secret's `{ env = … }`, a
+/// routing step, a shift, an override.
+fn is_leaf(t: &toml_edit::Table) -> bool {
+    t.len() <= 5
+        && t.iter().all(|(_, v)| match v {
+            toml_edit::Item::Value(toml_edit::Value::Array(a)) => a
+                .iter()
+                .all(|x| !matches!(x, toml_edit::Value::InlineTable(_))),
+            toml_edit::Item::Value(v) => !matches!(v, toml_edit::Value::InlineTable(_)),
+            _ => false,
+        })
+}
+
+/// Writes small flat tables below the top level inline (`auth_token = { env = "…" }`,
+/// `steps = [{ schedule = "Primary" }, { user = "…" }]`) instead of as `[lines.auth_token]`
+/// sections of their own. The same TOML, shorter to read and to review in a diff.
+fn compact(text: &str) -> anyhow::Result<String> {
+    fn walk(t: &mut toml_edit::Table) {
+        for (mut key, item) in t.iter_mut() {
+            match item {
+                toml_edit::Item::Table(inner) => {
+                    walk(inner);
+                    if is_leaf(inner) {
+                        let inline = std::mem::take(inner).into_inline_table();
+                        *item = toml_edit::value(inline);
+                        // A key that headed a section is now followed by ` = `.
+                        key.leaf_decor_mut().set_suffix(" ");
+                    }
+                }
+                toml_edit::Item::ArrayOfTables(list) => {
+                    list.iter_mut().for_each(walk);
+                    if list.iter().all(is_leaf) {
+                        let mut array = toml_edit::Array::new();
+                        for t in std::mem::take(list).into_iter() {
+                            array.push(t.into_inline_table());
+                        }
+                        // Several: one a line.
+                        if array.len() > 1 {
+                            for v in array.iter_mut() {
+                                v.decor_mut().set_prefix("\n    ");
+                            }
+                            array.set_trailing_comma(true);
+                            array.set_trailing("\n");
+                        }
+                        *item = toml_edit::value(array);
+                        key.leaf_decor_mut().set_suffix(" ");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
+    for (_, item) in doc.iter_mut() {
+        // The sections themselves (`[[lines]]`) stay as they are.
+        if let toml_edit::Item::ArrayOfTables(list) = item {
+            list.iter_mut().for_each(walk);
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// The whole setup in `store`, as the file `switchboard apply` reads.
@@ -437,10 +568,61 @@ pub async fn export(store: &dyn Store) -> anyhow::Result<Exported> {
         "# The Switchboard setup, by names. Secrets are references to environment variables\n\
          # ({ env = \"NAME\" }): set each one before applying this file.\n\n",
     );
-    text.push_str(&toml::to_string(&doc)?);
+    text.push_str(&compact(&toml::to_string(&doc)?)?);
     Ok(Exported {
         toml: text,
         secrets: secrets.refs,
         left_out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_tables_are_written_inline_and_mean_the_same() {
+        let text = "[[lines]]\nname = \"L\"\n\n[lines.auth_token]\nenv = \"X\"\n\n\
+                    [lines.routing]\nring_timeout_secs = 20\n\n\
+                    [[lines.routing.steps]]\nschedule = \"P\"\n\n\
+                    [[lines.routing.steps]]\nuser = \"a@b.co\"\n";
+        let out = compact(text).unwrap();
+        assert!(out.contains("auth_token = { env = \"X\" }"), "{out}");
+        assert!(
+            out.contains("steps = [\n    { schedule = \"P\" },\n    { user = \"a@b.co\" },\n]"),
+            "{out}"
+        );
+        assert!(out.contains("[lines.routing]\n"), "{out}");
+        assert_eq!(
+            out.parse::<Table>().unwrap(),
+            text.parse::<Table>().unwrap()
+        );
+    }
+
+    #[test]
+    fn defaults_are_left_out_message_by_message() {
+        let mut t: Table = toml::toml! {
+            recording = true
+            voicemail_max_secs = 300
+            [messages.welcome]
+            text = "Hello"
+            language = "en-US"
+        };
+        let defaults: Table = toml::toml! {
+            recording = true
+            voicemail_max_secs = 120
+            [messages.welcome]
+            text = "Thank you"
+            language = "en-US"
+            [messages.closed]
+            text = "Closed"
+        };
+        without_defaults(&mut t, &defaults, &["messages"]);
+        let want: Table = toml::toml! {
+            voicemail_max_secs = 300
+            [messages.welcome]
+            text = "Hello"
+        };
+        assert_eq!(t, want);
+    }
 }

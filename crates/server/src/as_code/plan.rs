@@ -132,7 +132,11 @@ pub(super) struct Planner<'a> {
 
 impl Planner<'_> {
     /// Notes a problem at `path` and goes on, so that one run reports every problem.
+    /// One problem per key: a secret that is not set is not reported again as a wrong type.
     pub fn fail(&mut self, path: &str, message: impl Into<String>) {
+        if self.errors.iter().any(|e| e.key == path) {
+            return;
+        }
         let e = self.file.error(path, message);
         self.errors.push(e);
     }

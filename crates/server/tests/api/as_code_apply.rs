@@ -172,6 +172,16 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
     let (exported, notes) = export(&app);
     assert!(notes.contains("uploaded recording"), "{notes}");
     let file = app.data_dir.path().join("setup.toml");
+    // Only what was chosen is written: the default messages, recording and voicemail length
+    // are left out (and left out means the default when applied).
+    for default in [
+        "voicemail_max_secs",
+        "recording = true",
+        "Please hold while",
+        "role = \"member\"",
+    ] {
+        assert!(!exported.contains(default), "{default} in\n{exported}");
+    }
     // The file as exported changes nothing, the recording included.
     std::fs::write(&file, &exported).unwrap();
     let (stdout, stderr) = text(&apply(&app, &file, &hook, &["--yes"]));
@@ -187,8 +197,8 @@ async fn changes_are_planned_by_field_and_prune_deletes(backend: Backend, test: 
         .replace("2026-12-02T09:00:00Z", "2026-12-03T09:00:00Z")
         .replace("ring_timeout_secs = 25", "ring_timeout_secs = 30")
         .replace(
-            "Thank you for calling. Please hold",
-            "Thanks for calling. Please hold",
+            "[[lines]]\n",
+            "[[lines]]\nmessages = { welcome = { text = \"Thanks for calling. Please hold.\" } }\n",
         )
         .replace("+14155550102", "+14155550122");
     let start = edited.find("[[integrations]]").unwrap();
@@ -303,6 +313,11 @@ routing = { steps = [] }
 name = "#x"
 kind = "carrier-pigeon"
 
+[[channels]]
+name = "#y"
+kind = "slack"
+webhook_url = { env = "SWITCHBOARD_SECRET_NOT_SET_EITHER" }
+
 [lunch]
 when = "noon"
 "##;
@@ -326,13 +341,16 @@ async fn a_bad_file_names_each_problem_at_its_line_and_stores_nothing() {
         format!("{f}:15: lines[0].routing.steps[0].user: no user has the email 'nobody@example.com'"),
         format!("{f}:18: lines[1].name: 'Broken' is in the file twice (first on line 11)"),
         format!("{f}:25: channels[0].kind: 'carrier-pigeon' is not one of"),
-        format!("{f}:27: lunch: is not a section of a setup file"),
+        format!("{f}:30: channels[1].webhook_url: the environment variable SWITCHBOARD_SECRET_NOT_SET_EITHER is not set"),
+        format!("{f}:32: lunch: is not a section of a setup file"),
         "nothing was changed".to_owned(),
     ] {
         assert!(stderr.contains(&want), "no {want:?} in\n{stderr}");
     }
     // Each problem once: the unknown email is not reported again as a wrong type.
     assert_eq!(stderr.matches("lines[0].routing").count(), 1, "{stderr}");
+    // Nor an unset secret as a table where a string was expected.
+    assert_eq!(stderr.matches("channels[1]").count(), 1, "{stderr}");
     let (_, users) = app.get("/users").await;
     assert_eq!(users["users"].as_array().unwrap().len(), 1);
     assert_eq!(users["users"][0]["id"], before);
