@@ -36,5 +36,5 @@ fn main() {
             git(&["rev-parse", "--short=12", "HEAD"])
         })
         .unwrap_or_else(|| "unknown".to_owned());
-    println!("cargo:rustc-env=SWITCHBOARD_BUILD_COMMIT={commit}");
+    println!("cargo:rustc-env=SB_BUILD_COMMIT={commit}");
 }

@@ -12,7 +12,7 @@ use switchboard_core::clock::SystemClock;
 #[derive(Debug, Parser)]
 #[command(
     name = "switchboard",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SWITCHBOARD_BUILD_COMMIT"), ")"),
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SB_BUILD_COMMIT"), ")"),
     about = "Live call routing: every call reaches whoever is on call."
 )]
 struct Cli {

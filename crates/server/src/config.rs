@@ -364,8 +364,9 @@ impl Config {
     pub fn unknown_env_vars(env: &BTreeMap<String, String>) -> Vec<String> {
         env.keys()
             .filter(|k| k.starts_with("SWITCHBOARD_") && !k.starts_with("SWITCHBOARD_TEST_"))
-            // The secrets a setup file refers to (see `switchboard export`).
-            .filter(|k| !k.starts_with("SWITCHBOARD_SECRET_"))
+            // The secrets a setup file refers to (see `switchboard export`), and the commit a
+            // build names (read when building, not by the server).
+            .filter(|k| !k.starts_with("SWITCHBOARD_SECRET_") && *k != "SWITCHBOARD_COMMIT")
             .filter(|k| {
                 let key = k["SWITCHBOARD_".len()..].to_lowercase();
                 key != "config" && !KEYS.contains(&key.as_str())
@@ -580,10 +581,12 @@ mod tests {
         assert!(
             Config::unknown_env_vars(&env(&[("SWITCHBOARD_TRUSTED_PROXIES", "::1")])).is_empty()
         );
-        // A setup file's secrets are not configuration, and not warned about.
+        // A setup file's secrets and the build's commit are not configuration, and not
+        // warned about.
         assert_eq!(
             Config::unknown_env_vars(&env(&[
                 ("SWITCHBOARD_SECRET_LINE_HOTLINE_AUTH_TOKEN", "x"),
+                ("SWITCHBOARD_COMMIT", "abc"),
                 ("SWITCHBOARD_LISTN", "x"),
             ])),
             vec!["SWITCHBOARD_LISTN".to_owned()]
