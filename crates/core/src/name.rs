@@ -23,6 +23,16 @@ pub fn checked(field: impl Into<String>, raw: &str) -> Result<&str, DomainError>
     Ok(name)
 }
 
+/// Reads a name without its surrounding whitespace, as [`checked`] judges it: for the names
+/// inside a schedule, which are stored as they are read (`#[serde(deserialize_with)]`).
+pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let raw = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(match raw.trim() {
+        t if t.len() == raw.len() => raw,
+        t => t.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,6 +248,7 @@ pub struct Layer {
     /// Stable within the schedule; assigned by the server when absent.
     #[serde(default)]
     pub id: u32,
+    #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,
     /// The turns, in order: each a person, or a group on call together (`[1, [2, 3], 4]`).
     pub participants: Vec<Participant>,
@@ -379,6 +380,7 @@ pub struct Removal {
 pub struct Temporary {
     #[serde(default)]
     pub id: u32,
+    #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,
     pub start: Timestamp,
     pub end: Timestamp,
@@ -393,6 +395,7 @@ pub struct Temporary {
 pub struct Schedule {
     #[serde(default)]
     pub id: Option<ScheduleId>,
+    #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,
     pub time_zone: crate::Zone,
     #[serde(default)]

@@ -181,6 +181,7 @@ pub struct ScheduleInput {
     /// Ignored, as before: a schedule file may carry its id.
     #[serde(default, rename = "id")]
     _id: Option<Value>,
+    #[serde(deserialize_with = "switchboard_core::name::trimmed")]
     name: String,
     time_zone: Zone,
     #[serde(default)]
@@ -309,7 +310,7 @@ pub async fn update_schedule(
 ) -> ApiResult<Json<ScheduleView>> {
     modify(&s, &a, &id, p.team, |sched| {
         if let Some(n) = &p.name {
-            sched.name = n.clone();
+            sched.name = n.trim().to_owned();
         }
         if let Some(z) = &p.time_zone {
             sched.time_zone = z.clone();

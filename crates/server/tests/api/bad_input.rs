@@ -279,7 +279,44 @@ async fn oversized_audio_gets_the_envelope(app: TestApp) {
     assert_eq!(body["error"]["code"], "too_large", "{body}");
 }
 
+/// A schedule's names are stored as they are judged: without surrounding spaces (the schedule,
+/// its layers and its temporary schedules; through create, patch and a layer of its own).
+async fn schedule_names_are_stored_trimmed(app: TestApp) {
+    let alice = app.user("Alice", Some(ALICE)).await;
+    let layer = |name: &str| json!({"name": name, "participants": [alice], "start": "2026-11-23T09:00", "shift": {"days": 1}});
+    let (status, s) = app
+        .post(
+            "/schedules",
+            json!({
+                "name": "  Primary ", "time_zone": "UTC", "layers": [layer(" daily\u{a0}")],
+                "temporary": [{"name": " Holidays ", "start": "2026-12-24T00:00:00Z",
+                               "end": "2026-12-27T00:00:00Z", "layers": [layer(" skeleton ")]}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    let id = s["id"].as_i64().unwrap();
+    let (status, added) = app
+        .post(&format!("/schedules/{id}/layers"), layer("  night  "))
+        .await;
+    assert_eq!(status, 201, "{added}");
+    let (status, _) = app
+        .patch(&format!("/schedules/{id}"), json!({"name": " Main "}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, got) = app.get(&format!("/schedules/{id}")).await;
+    assert_eq!(got["name"], "Main", "{got}");
+    assert_eq!(got["layers"][0]["name"], "daily", "{got}");
+    assert_eq!(got["layers"][1]["name"], "night", "{got}");
+    assert_eq!(got["temporary"][0]["name"], "Holidays", "{got}");
+    assert_eq!(
+        got["temporary"][0]["layers"][0]["name"], "skeleton",
+        "{got}"
+    );
+}
+
 crate::on_both!(
     oversized_audio_gets_the_envelope,
-    names_with_control_characters_are_refused
+    names_with_control_characters_are_refused,
+    schedule_names_are_stored_trimmed
 );
