@@ -35,7 +35,8 @@ pub struct Menu {
 pub struct MenuOption {
     /// The key, 1 to 9.
     pub key: u8,
-    /// What the call log calls it ("Payments").
+    /// What the call log calls it ("Payments"), stored without surrounding whitespace.
+    #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,
     pub routing: Routing,
     /// Played instead of the line's when this option's routing has nobody to ring.

@@ -279,7 +279,7 @@ async fn oversized_audio_gets_the_envelope(app: TestApp) {
     assert_eq!(body["error"]["code"], "too_large", "{body}");
 }
 
-/// A schedule's names are stored as they are judged: without surrounding spaces (the schedule,
+/// Names inside a schedule or a menu are stored as they are judged: without surrounding spaces (the schedule,
 /// its layers and its temporary schedules; through create, patch and a layer of its own).
 async fn schedule_names_are_stored_trimmed(app: TestApp) {
     let alice = app.user("Alice", Some(ALICE)).await;
