@@ -279,8 +279,9 @@ async fn oversized_audio_gets_the_envelope(app: TestApp) {
     assert_eq!(body["error"]["code"], "too_large", "{body}");
 }
 
-/// Names inside a schedule or a menu are stored as they are judged: without surrounding spaces (the schedule,
-/// its layers and its temporary schedules; through create, patch and a layer of its own).
+/// Names inside a schedule or a caller menu are stored as they are judged: without surrounding
+/// spaces (the schedule, its layers and temporary schedules, through create, patch and a layer
+/// of its own; a menu's options).
 async fn schedule_names_are_stored_trimmed(app: TestApp) {
     let alice = app.user("Alice", Some(ALICE)).await;
     let layer = |name: &str| json!({"name": name, "participants": [alice], "start": "2026-11-23T09:00", "shift": {"days": 1}});
