@@ -113,7 +113,8 @@ use utoipa::{Modify, OpenApi};
         (name = "lines", description = "A phone number, whom its calls ring and what callers hear."),
         (name = "channels", description = "Slack, Teams and email channels told about every call."),
         (name = "calls", description = "The call log: every call with its whole story and recordings."),
-        (name = "incidents", description = "Incidents opened by calls or by hand, and the tools they are sent to."),
+        (name = "incidents", description = "Incidents opened by calls or by hand."),
+        (name = "integrations", description = "The tools incidents are sent to: PagerDuty, incident.io, any Standard Webhooks receiver."),
         (name = "audit", description = "Who changed what, and when."),
         (name = "configuration", description = "The whole setup as one TOML file, by names: export it, plan and apply a changed one (owners only)."),
         (name = "accounts", description = "Logging in, sessions and API tokens.")

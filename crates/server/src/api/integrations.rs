@@ -93,7 +93,7 @@ fn new_secret() -> String {
 #[utoipa::path(
     post,
     path = "/integrations",
-    tag = "incidents",
+    tag = "integrations",
     request_body = IntegrationInput,
     responses((status = 201, description = "Created", body = IntegrationView))
 )]
@@ -151,7 +151,7 @@ pub(crate) fn new_integration(
 #[utoipa::path(
     get,
     path = "/integrations",
-    tag = "incidents",
+    tag = "integrations",
     responses((status = 200, description = "OK", body = IntegrationList))
 )]
 pub async fn list_integrations(
@@ -174,7 +174,7 @@ pub async fn list_integrations(
 #[utoipa::path(
     get,
     path = "/integrations/{id}",
-    tag = "incidents",
+    tag = "integrations",
     params(("id" = i64, Path, description = "The integration's id", example = 1)),
     responses((status = 200, description = "OK", body = IntegrationView))
 )]
@@ -190,7 +190,7 @@ pub async fn get_integration(
 #[utoipa::path(
     delete,
     path = "/integrations/{id}",
-    tag = "incidents",
+    tag = "integrations",
     params(("id" = i64, Path, description = "The integration's id", example = 1)),
     responses((status = 204, description = "Done"))
 )]
