@@ -235,7 +235,9 @@ pub struct CallerRules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FloodLimit {
+    #[schema(minimum = 1, maximum = 1000)]
     pub calls: u32,
+    #[schema(minimum = 60, maximum = 86400)]
     pub window_secs: u32,
 }
 
@@ -281,10 +283,10 @@ impl CallerRules {
             }
         }
         if let Some(f) = self.flood_limit {
-            if f.calls == 0 || f.window_secs < 60 || f.window_secs > 86_400 {
+            if !(1..=1000).contains(&f.calls) || f.window_secs < 60 || f.window_secs > 86_400 {
                 return Err(DomainError::new(
                     "caller_rules.flood_limit",
-                    "calls must be at least 1 and window_secs 60 to 86400",
+                    "calls must be 1 to 1000 and window_secs 60 to 86400",
                 ));
             }
         }

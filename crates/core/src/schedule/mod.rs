@@ -247,6 +247,7 @@ pub enum Restriction {
 pub struct Layer {
     /// Stable within the schedule; assigned by the server when absent.
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295.0)]
     pub id: u32,
     #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,
@@ -350,6 +351,7 @@ impl Advance {
 #[schema(examples(json!({"user": 2, "start": "2026-12-24T09:00:00Z", "end": "2026-12-25T09:00:00Z"})))]
 pub struct Override {
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295.0)]
     pub id: u32,
     pub user: UserId,
     pub start: Timestamp,
@@ -368,6 +370,7 @@ pub struct Override {
 #[serde(deny_unknown_fields)]
 pub struct Removal {
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295.0)]
     pub id: u32,
     pub start: Timestamp,
     pub end: Timestamp,
@@ -379,6 +382,7 @@ pub struct Removal {
 #[serde(deny_unknown_fields)]
 pub struct Temporary {
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295.0)]
     pub id: u32,
     #[serde(deserialize_with = "crate::name::trimmed")]
     pub name: String,

@@ -49,17 +49,39 @@ pub(crate) fn assign_ids(sched: &mut Schedule) {
     fresh_ids(sched.overrides.iter_mut().map(|o| &mut o.id));
 }
 
-/// Replaces each id that is 0 or repeats an earlier one with one above all of them.
+/// Replaces each id that is 0 or repeats an earlier one with one above all of them, or, when
+/// the ids given reach `u32::MAX`, with the lowest one free (at most 10,000 items a list, so
+/// one always is).
 fn fresh_ids<'a>(ids: impl Iterator<Item = &'a mut u32>) {
     let mut ids: Vec<&mut u32> = ids.collect();
-    let mut next = ids.iter().map(|i| **i).max().unwrap_or(0) + 1;
+    let given: std::collections::HashSet<u32> = ids.iter().map(|i| **i).collect();
+    let mut next = ids.iter().map(|i| **i).max().unwrap_or(0);
     let mut seen = std::collections::HashSet::new();
     for id in &mut ids {
         if **id == 0 || !seen.insert(**id) {
+            let free = |n: &u32| !given.contains(n) && !seen.contains(n);
+            next = next
+                .checked_add(1)
+                .filter(free)
+                .unwrap_or_else(|| (1..=u32::MAX).find(free).unwrap_or(1));
             **id = next;
             seen.insert(next);
-            next += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fresh_ids;
+
+    #[test]
+    fn ids_given_up_to_the_largest_still_leave_room() {
+        let mut ids = [u32::MAX, 0, 0, 7, 7, 0, 2];
+        fresh_ids(ids.iter_mut());
+        assert_eq!(ids, [u32::MAX, 1, 3, 7, 4, 5, 2]);
+        let mut ids = [0, 5, 0, 5];
+        fresh_ids(ids.iter_mut());
+        assert_eq!(ids, [6, 5, 7, 8]);
     }
 }
 
