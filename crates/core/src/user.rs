@@ -215,6 +215,23 @@ impl Clock {
     }
 }
 
+impl User {
+    /// The user's settings, as a change to them starts from (the call-back PIN kept).
+    pub fn settings(&self) -> NewUser {
+        NewUser {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            other_phones: self.other_phones.clone(),
+            ring_phones: self.ring_phones,
+            time_zone: self.time_zone.clone(),
+            clock: self.clock,
+            slack_user_id: self.slack_user_id.clone(),
+            callback_pin: PinChange::Keep,
+        }
+    }
+}
+
 impl NewUser {
     /// Validates raw fields. Every problem names its field.
     pub fn validate(

@@ -1,10 +1,11 @@
 //! A setup file's teams and users.
 
-use super::plan::{changed, role, Planner};
+use super::plan::{changed, Planner};
 use super::resolve::{refer, Current};
 use crate::api::users::{new_user, UserInput};
+use switchboard_core::account::Role;
 use switchboard_core::setup::SetupChange;
-use switchboard_core::user::{NewUser, PinChange, User};
+use switchboard_core::user::PinChange;
 use switchboard_core::{TeamId, UserId};
 use toml::{Table, Value};
 
@@ -110,21 +111,6 @@ pub fn teams(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>)
     }
 }
 
-/// A stored user's settings, as a file's user is compared with them.
-fn settings(u: &User) -> NewUser {
-    NewUser {
-        name: u.name.clone(),
-        email: u.email.clone(),
-        phone: u.phone.clone(),
-        other_phones: u.other_phones.clone(),
-        ring_phones: u.ring_phones,
-        time_zone: u.time_zone.clone(),
-        clock: u.clock,
-        slack_user_id: u.slack_user_id.clone(),
-        callback_pin: PinChange::Keep,
-    }
-}
-
 /// The call-back PIN a file's user has: 4 to 8 digits, or none.
 fn pin(p: &mut Planner<'_>, path: &str, v: Option<Value>) -> Result<Option<String>, ()> {
     let at = format!("{path}.callback_pin");
@@ -191,7 +177,7 @@ pub async fn users(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Ta
                 p.outcome("user", &email, true, vec![]);
             }
             Some(stored) => {
-                let was = settings(stored);
+                let was = stored.settings();
                 let mut fields = changed!(was, new; name, email, phone, other_phones,
                     ring_phones, time_zone, clock, slack_user_id);
                 if stored.role != role {
@@ -218,6 +204,27 @@ pub async fn users(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Ta
                 }
                 p.outcome("user", &email, false, fields);
             }
+        }
+    }
+}
+
+/// The role a file's user has: `member` unless it says otherwise.
+pub(super) fn role(p: &mut Planner<'_>, path: &str, v: Option<Value>) -> Option<Role> {
+    match v {
+        None => Some(Role::Member),
+        Some(Value::String(s)) => match Role::parse(&s) {
+            Some(r) => Some(r),
+            None => {
+                p.fail(
+                    &format!("{path}.role"),
+                    format!("'{s}' is not one of: member, admin, owner"),
+                );
+                None
+            }
+        },
+        Some(_) => {
+            p.fail(&format!("{path}.role"), "must be a string");
+            None
         }
     }
 }

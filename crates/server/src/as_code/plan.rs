@@ -11,7 +11,6 @@ use super::resolve::{Current, Names};
 use crate::api::error::ApiError;
 use crate::config::Config;
 use serde::Serialize;
-use switchboard_core::account::Role;
 use switchboard_core::setup::SetupChange;
 use switchboard_core::store::{Store, StoreError};
 use toml::{Table, Value};
@@ -301,27 +300,6 @@ pub async fn plan(
         },
         changes,
     })
-}
-
-/// The role a file's user has: `member` unless it says otherwise.
-pub(super) fn role(p: &mut Planner<'_>, path: &str, v: Option<Value>) -> Option<Role> {
-    match v {
-        None => Some(Role::Member),
-        Some(Value::String(s)) => match Role::parse(&s) {
-            Some(r) => Some(r),
-            None => {
-                p.fail(
-                    &format!("{path}.role"),
-                    format!("'{s}' is not one of: member, admin, owner"),
-                );
-                None
-            }
-        },
-        Some(_) => {
-            p.fail(&format!("{path}.role"), "must be a string");
-            None
-        }
-    }
 }
 
 /// Why a plan could not be written, in words.

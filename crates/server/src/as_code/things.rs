@@ -32,18 +32,37 @@ fn layers(p: &mut Planner<'_>, t: &mut Table, path: &str, key: &str) {
     }
 }
 
-/// The schedule with every id it carries set to 0, to compare what it says.
-fn without_ids(s: &Schedule) -> Schedule {
-    let mut s = s.clone();
-    s.id = None;
-    s.layers.iter_mut().for_each(|l| l.id = 0);
-    s.overrides.iter_mut().for_each(|o| o.id = 0);
-    s.removals.iter_mut().for_each(|r| r.id = 0);
-    for t in &mut s.temporary {
-        t.id = 0;
-        t.layers.iter_mut().for_each(|l| l.id = 0);
+/// Each part of a schedule with its id set to 0, to compare what it says.
+fn bare_layer(l: &Layer) -> Layer {
+    Layer { id: 0, ..l.clone() }
+}
+
+fn bare_override(o: &Override) -> Override {
+    Override { id: 0, ..o.clone() }
+}
+
+fn bare_removal(r: &Removal) -> Removal {
+    Removal { id: 0, ..r.clone() }
+}
+
+fn bare_temporary(t: &Temporary) -> Temporary {
+    Temporary {
+        id: 0,
+        layers: t.layers.iter().map(bare_layer).collect(),
+        ..t.clone()
     }
-    s
+}
+
+/// The schedule with every id it carries set to 0.
+fn without_ids(s: &Schedule) -> Schedule {
+    Schedule {
+        id: None,
+        layers: s.layers.iter().map(bare_layer).collect(),
+        overrides: s.overrides.iter().map(bare_override).collect(),
+        removals: s.removals.iter().map(bare_removal).collect(),
+        temporary: s.temporary.iter().map(bare_temporary).collect(),
+        ..s.clone()
+    }
 }
 
 /// Replaces each item of `new` that says what an item of `old` says (ids aside, as `bare`
@@ -58,10 +77,6 @@ fn keep<T: Clone + PartialEq>(new: &mut [T], old: &[T], bare: fn(&T) -> T) {
             *n = old[i].clone();
         }
     }
-}
-
-fn bare_layer(l: &Layer) -> Layer {
-    Layer { id: 0, ..l.clone() }
 }
 
 pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Table)>) {
@@ -94,21 +109,9 @@ pub fn schedules(p: &mut Planner<'_>, current: &Current, list: Vec<(String, Tabl
         let stored = current.schedules.iter().find(|s| s.id.0 == id);
         if let Some(st) = stored {
             keep(&mut sched.layers, &st.schedule.layers, bare_layer);
-            keep(&mut sched.overrides, &st.schedule.overrides, |o| Override {
-                id: 0,
-                ..o.clone()
-            });
-            keep(&mut sched.removals, &st.schedule.removals, |r| Removal {
-                id: 0,
-                ..r.clone()
-            });
-            keep(&mut sched.temporary, &st.schedule.temporary, |t| {
-                Temporary {
-                    id: 0,
-                    layers: t.layers.iter().map(bare_layer).collect(),
-                    ..t.clone()
-                }
-            });
+            keep(&mut sched.overrides, &st.schedule.overrides, bare_override);
+            keep(&mut sched.removals, &st.schedule.removals, bare_removal);
+            keep(&mut sched.temporary, &st.schedule.temporary, bare_temporary);
         }
         assign_ids(&mut sched);
         if let Err(e) = sched.validate() {
