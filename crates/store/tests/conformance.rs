@@ -38,6 +38,9 @@ use unanswered::the_last_unanswered_caller_leaves_out_calls_back_only;
 #[path = "conformance/config_version.rs"]
 mod config_version;
 use config_version::what_routes_a_call_changes_the_config_version;
+#[path = "conformance/call_reads.rs"]
+mod call_reads;
+use call_reads::calls_read_at_once_are_each_their_own_and_current;
 #[path = "conformance/setup_change.rs"]
 mod setup_change;
 use setup_change::a_setup_change_is_written_whole_with_real_ids_or_not_at_all;
@@ -1296,4 +1299,5 @@ on_both!(
     what_routes_a_call_changes_the_config_version,
     the_last_unanswered_caller_leaves_out_calls_back_only,
     a_setup_change_is_written_whole_with_real_ids_or_not_at_all,
+    calls_read_at_once_are_each_their_own_and_current,
 );

@@ -31,7 +31,7 @@ async fn insert_log<D: Driver>(
     for chunk in rows.chunks(100) {
         let text = format!(
             "INSERT INTO call_events (call_id, at, kind, message) VALUES {}",
-            super::driver::values(chunk.len(), 4)
+            super::driver::values::<D>(chunk.len(), 4)
         );
         let mut q = sql::<D>(&text);
         for (call, e) in chunk {
@@ -70,21 +70,21 @@ impl<B: Backend> SqlStore<B> {
         super::batch::insert_call(&self.db, &self.calls, new).await
     }
 
+    /// The call `id`, read with whichever calls are asked for with it (`call_reads`).
     pub(super) async fn call(&self, id: CallId) -> StoreResult<Call> {
-        rows::call(
-            &self
-                .read_one(sql("SELECT * FROM calls WHERE id = $1").bind(id.0))
-                .await?,
-        )
+        use super::call_reads::{call, Which};
+        call(&self.db, &self.call_reads, Which::Id(id)).await
     }
 
+    /// The call of `line` with the carrier's call id, read like [`Self::call`].
     pub(super) async fn call_by_provider_id(
         &self,
         line: LineId,
         provider_call_id: &str,
     ) -> StoreResult<Call> {
-        let q = sql("SELECT * FROM calls WHERE line_id = $1 AND provider_call_id = $2");
-        rows::call(&self.read_one(q.bind(line.0).bind(provider_call_id)).await?)
+        use super::call_reads::{call, Which};
+        let which = Which::Provider(line, provider_call_id.to_owned());
+        call(&self.db, &self.call_reads, which).await
     }
 
     pub(super) async fn calls_from(
@@ -447,7 +447,7 @@ pub(super) async fn insert_many_in<D: Driver>(
          VALUES {}
          ON CONFLICT (line_id, provider_call_id) DO NOTHING
          RETURNING id, line_id, provider_call_id",
-        super::driver::values(news.len(), CALL_COLUMNS)
+        super::driver::values::<D>(news.len(), CALL_COLUMNS)
     );
     let mut q = sql::<D>(&text);
     for new in news {
@@ -586,7 +586,7 @@ pub(super) async fn save_many_in<B: Backend>(
          FROM (VALUES {}) AS v
          WHERE calls.id = v.column1 AND calls.version = v.column2
          RETURNING calls.id",
-        super::driver::values(saves.len(), SAVE_COLUMNS)
+        super::driver::values::<B::Db>(saves.len(), SAVE_COLUMNS)
     );
     let mut q = sql::<B::Db>(&text);
     for save in saves {

@@ -54,7 +54,7 @@ pub(super) async fn for_calls<D: Driver>(
     if !key_lock.is_empty() {
         // In the keys' order, so two groups with callers in common cannot deadlock.
         for chunk in callers.keys().collect::<Vec<_>>().chunks(100) {
-            let text = key_lock.replace("{}", &super::driver::values(chunk.len(), 1));
+            let text = key_lock.replace("{}", &super::driver::values::<D>(chunk.len(), 1));
             let mut q = sql::<D>(&text);
             for (line, caller) in chunk {
                 q = q.bind(format!("switchboard incident {line} {caller}"));
@@ -76,7 +76,7 @@ pub(super) async fn for_calls<D: Driver>(
                  ON i.line_id = v.column1 AND i.caller_number = v.column2
              WHERE i.status <> 'resolved' AND i.last_call_at >= v.column3
              ORDER BY i.id DESC",
-            super::driver::values(chunk.len(), 3)
+            super::driver::values::<D>(chunk.len(), 3)
         );
         let mut q = sql::<D>(&text);
         for ((line, caller), since) in chunk {

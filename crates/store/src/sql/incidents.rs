@@ -40,7 +40,7 @@ pub(super) async fn insert_many<D: Driver>(
             "INSERT INTO incidents (title, status, severity, team_id, line_id, caller_number,
                  assignee, created_at, acknowledged_at, resolved_at, last_call_at, version)
              VALUES {} RETURNING *",
-            super::driver::values(round.len(), NEW_COLUMNS)
+            super::driver::values::<D>(round.len(), NEW_COLUMNS)
         );
         let mut q = sql::<D>(&text);
         let order: Vec<usize> = round.values().copied().collect();
@@ -96,7 +96,7 @@ pub(super) async fn update_many<D: Driver>(
          FROM (VALUES {}) AS v
          WHERE incidents.id = v.column1 AND incidents.version = v.column2
          RETURNING *",
-        super::driver::values(incs.len(), CHANGED_COLUMNS)
+        super::driver::values::<D>(incs.len(), CHANGED_COLUMNS)
     );
     let mut q = sql::<D>(&text);
     for inc in incs {
@@ -154,7 +154,7 @@ pub(super) async fn record_many<D: Driver>(
     for chunk in timeline.chunks(100) {
         let text = format!(
             "INSERT INTO incident_events (incident_id, at, actor_user_id, actor, kind, message) VALUES {}",
-            super::driver::values(chunk.len(), 6)
+            super::driver::values::<D>(chunk.len(), 6)
         );
         let mut q = sql::<D>(&text);
         for (id, e) in chunk {
@@ -256,7 +256,7 @@ async fn links<D: Driver>(c: &mut D::Connection, items: &[Recorded<'_>]) -> Stor
         for chunk in all.chunks(100) {
             let text = format!(
                 "INSERT INTO incident_calls (incident_id, call_id) VALUES {} ON CONFLICT DO NOTHING",
-                super::driver::values(chunk.len(), 2)
+                super::driver::values::<D>(chunk.len(), 2)
             );
             let mut q = sql::<D>(&text);
             for (id, call, _) in chunk {

@@ -30,7 +30,7 @@ pub(super) async fn enqueue_many<D: Driver>(
     for chunk in jobs.chunks(100) {
         let text = format!(
             "INSERT INTO jobs (kind, payload, run_at, created_at, call_id, queue) VALUES {}",
-            super::driver::values(chunk.len(), JOB_COLUMNS)
+            super::driver::values::<D>(chunk.len(), JOB_COLUMNS)
         );
         let mut q = sql::<D>(&text);
         for (job, run_at) in chunk {

@@ -13,6 +13,7 @@ mod audio;
 mod audit;
 mod backend;
 mod batch;
+mod call_reads;
 mod calls;
 mod channels;
 mod cover;
@@ -50,8 +51,10 @@ type Row<B> = <<B as Backend>::Db as Database>::Row;
 #[derive(Debug)]
 pub struct SqlStore<B> {
     db: B,
-    /// New calls waiting to be written together (SQLite; see `batch`).
+    /// Calls' writes waiting to be written together (see `batch`).
     calls: batch::Queue,
+    /// Calls' reads waiting to be read together (see `call_reads`).
+    call_reads: call_reads::Queue,
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -60,6 +63,7 @@ impl<B: Backend> SqlStore<B> {
         Self {
             db,
             calls: batch::Queue::new(),
+            call_reads: call_reads::Queue::new(),
         }
     }
 

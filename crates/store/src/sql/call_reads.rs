@@ -1,0 +1,166 @@
+//! Reads of calls asked at once, answered by one statement.
+//!
+//! A webhook of a running call reads its call first: by id (from the webhook's URL) or by
+//! the carrier's call id (a status callback). Each read is a round trip to the database (on
+//! SQLite a hop to a reader connection's thread and back), and under load most of a
+//! webhook's time is such hops, not SQL. Calls asked for together are read by one task in one
+//! statement, at most [`MOST`] at a time, so a group of webhooks costs one round trip.
+//!
+//! Each asker is answered from a statement that started after it asked: the task takes
+//! every waiting asker before it starts a read, so a change committed before a read was
+//! asked for is always seen, as with a read of its own. One read runs at a time; alone, a
+//! webhook's read starts at once.
+
+use super::driver::{sql, values};
+use super::Backend;
+use crate::codec::db_err;
+use crate::rows;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use switchboard_core::call::Call;
+use switchboard_core::store::{StoreError, StoreResult};
+use switchboard_core::{CallId, LineId};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most calls in one read.
+const MOST: usize = 100;
+
+/// Which call is asked for.
+pub(super) enum Which {
+    Id(CallId),
+    /// The line's call with the carrier's call id.
+    Provider(LineId, String),
+}
+
+/// A read waiting for the task, and where its answer goes.
+pub(super) struct Ask {
+    which: Which,
+    reply: oneshot::Sender<StoreResult<Call>>,
+}
+
+/// The reading task's queue, started at the first read.
+pub(super) type Queue = OnceLock<mpsc::UnboundedSender<Ask>>;
+
+/// The call `which` names, read with whichever reads are asked for with it;
+/// [`StoreError::NotFound`] when there is none.
+pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> StoreResult<Call> {
+    let sender = queue.get_or_init(|| {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(db.clone(), rx));
+        tx
+    });
+    let (reply, answer) = oneshot::channel();
+    if let Err(mpsc::error::SendError(back)) = sender.send(Ask { which, reply }) {
+        // The task is gone (its runtime is shutting down): read here, alone.
+        let mut found = read(db, std::slice::from_ref(&back)).await?;
+        return found.take(&back.which).ok_or(StoreError::NotFound);
+    }
+    answer
+        .await
+        .map_err(|_| StoreError::Backend("the call reader stopped before answering".into()))?
+}
+
+async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Ask>) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while group.len() < MOST {
+            match queue.try_recv() {
+                Ok(a) => group.push(a),
+                Err(_) => break,
+            }
+        }
+        match read(&db, &group).await {
+            Ok(mut found) => {
+                for a in group {
+                    let call = found.take(&a.which).ok_or(StoreError::NotFound);
+                    // An asker that gave up waiting needs no answer.
+                    let _ = a.reply.send(call);
+                }
+            }
+            Err(e) => {
+                // Every asker asked before this read began, so each would have failed alone:
+                // during an outage they fail together, not one after another.
+                let why = chain(&e);
+                for a in group {
+                    let _ = a.reply.send(Err(StoreError::Backend(why.clone().into())));
+                }
+            }
+        }
+    }
+}
+
+/// The calls one read found, by how they were asked for.
+#[derive(Default)]
+struct Found {
+    by_id: HashMap<i64, Call>,
+    by_provider: HashMap<(i64, String), Call>,
+}
+
+impl Found {
+    /// The call `which` names (a copy: two askers may ask for one call).
+    fn take(&mut self, which: &Which) -> Option<Call> {
+        match which {
+            Which::Id(id) => self.by_id.get(&id.0).cloned(),
+            Which::Provider(line, sid) => self.by_provider.get(&(line.0, sid.clone())).cloned(),
+        }
+    }
+}
+
+/// Reads every call `asks` names: one statement for those asked by id, one for those asked by
+/// the carrier's id.
+async fn read<B: Backend>(db: &B, asks: &[Ask]) -> StoreResult<Found> {
+    let mut ids = Vec::new();
+    let mut keys = Vec::new();
+    for a in asks {
+        match &a.which {
+            Which::Id(id) => ids.push(id.0),
+            Which::Provider(line, sid) => keys.push((line.0, sid.as_str())),
+        }
+    }
+    let mut conn = db.readers().acquire().await.map_err(db_err)?;
+    let mut found = Found::default();
+    if !ids.is_empty() {
+        let text = format!(
+            "SELECT * FROM calls WHERE id IN ({})",
+            values::<B::Db>(ids.len(), 1).replace(['(', ')'], "")
+        );
+        let mut q = sql::<B::Db>(&text);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for row in q.all(&mut *conn).await? {
+            let call = rows::call(&row)?;
+            found.by_id.insert(call.id.0, call);
+        }
+    }
+    if !keys.is_empty() {
+        // Joined to the list, so each is one look-up in the (line, carrier id) index.
+        let text = format!(
+            "SELECT c.* FROM calls c JOIN (VALUES {}) AS v
+                 ON c.line_id = v.column1 AND c.provider_call_id = v.column2",
+            values::<B::Db>(keys.len(), 2)
+        );
+        let mut q = sql::<B::Db>(&text);
+        for (line, sid) in &keys {
+            q = q.bind(*line).bind(*sid);
+        }
+        for row in q.all(&mut *conn).await? {
+            let call = rows::call(&row)?;
+            let key = (call.line_id.0, call.provider_call_id.clone());
+            found.by_provider.insert(key, call);
+        }
+    }
+    Ok(found)
+}
+
+/// An error with its causes, in words.
+fn chain(e: &StoreError) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
