@@ -14,9 +14,19 @@ use tokio::net::TcpListener;
 /// Largest request body accepted anywhere (webhooks are a few KiB; API bodies smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Everything a handler needs.
+/// Everything a handler needs, shared: a clone (every request takes a few) is one count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
@@ -57,7 +67,7 @@ impl AppState {
         let media_http = crate::outbound::client(config.recording_hosts.clone(), "recording_hosts");
         let spool = Arc::new(crate::spool::Spool::open(&config.data_dir)?);
         let storage = crate::storage::Storage::open(&config.storage, &config.data_dir)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             storage,
             schedules: Arc::default(),
             routing: Arc::default(),
@@ -68,7 +78,7 @@ impl AppState {
             media_http,
             metrics: Arc::default(),
             spool,
-        })
+        })))
     }
 }
 

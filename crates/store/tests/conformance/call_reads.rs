@@ -30,10 +30,7 @@ pub(super) async fn calls_read_at_once_are_each_their_own_and_current(s: Arc<dyn
         let c = match i % 3 {
             0 => {
                 let c = ended(&c, 50);
-                let v = s
-                    .save_call(&c, &[], &[], &[], None, t(50))
-                    .await
-                    .unwrap();
+                let v = s.save_call(&c, &[], &[], &[], None, t(50)).await.unwrap();
                 Call { version: v, ..c }
             }
             _ => c,
