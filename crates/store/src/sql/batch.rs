@@ -84,15 +84,25 @@ async fn submit<B: Backend>(db: &B, queue: &Queue, write: Write) -> StoreResult<
 
 async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Pending>) {
     while let Some(first) = queue.recv().await {
-        let mut group = vec![first];
-        while group.len() < MOST {
-            match queue.try_recv() {
-                Ok(p) => group.push(p),
-                Err(_) => break,
-            }
-        }
+        let group = with_waiting(first, &mut queue, MOST);
         write(&db, group).await;
     }
+}
+
+/// `first` and whatever already waits in `queue` behind it, at most `most` in all.
+pub(super) fn with_waiting<T>(
+    first: T,
+    queue: &mut mpsc::UnboundedReceiver<T>,
+    most: usize,
+) -> Vec<T> {
+    let mut group = vec![first];
+    while group.len() < most {
+        match queue.try_recv() {
+            Ok(p) => group.push(p),
+            Err(_) => break,
+        }
+    }
+    group
 }
 
 async fn alone<B: Backend>(db: &B, write: &Write) -> StoreResult<Stored> {

@@ -62,13 +62,7 @@ pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> Sto
 
 async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Ask>) {
     while let Some(first) = queue.recv().await {
-        let mut group = vec![first];
-        while group.len() < MOST {
-            match queue.try_recv() {
-                Ok(a) => group.push(a),
-                Err(_) => break,
-            }
-        }
+        let group = super::batch::with_waiting(first, &mut queue, MOST);
         match read(&db, &group).await {
             Ok(mut found) => {
                 for a in group {
