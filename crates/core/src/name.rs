@@ -26,11 +26,19 @@ pub fn checked(field: impl Into<String>, raw: &str) -> Result<&str, DomainError>
 /// Reads a name without its surrounding whitespace, as [`checked`] judges it: for the names
 /// inside a schedule, which are stored as they are read (`#[serde(deserialize_with)]`).
 pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let raw = <String as serde::Deserialize>::deserialize(d)?;
-    Ok(match raw.trim() {
+    <String as serde::Deserialize>::deserialize(d).map(trim)
+}
+
+/// [`trimmed`] for a name a change may leave out (with `#[serde(default)]`).
+pub fn trimmed_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(|n| n.map(trim))
+}
+
+fn trim(raw: String) -> String {
+    match raw.trim() {
         t if t.len() == raw.len() => raw,
         t => t.to_owned(),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -156,6 +156,16 @@ fn new_call(line: LineId, sid: &str, caller: &str, at: i64) -> Call {
     }
 }
 
+/// `call` ended at `at` with `outcome`, to be saved over the version it was read at.
+fn ended(call: &Call, outcome: Outcome, at: i64) -> Call {
+    Call {
+        outcome,
+        phase: Phase::Done,
+        ended_at: Some(t(at)),
+        ..call.clone()
+    }
+}
+
 fn event(msg: &str) -> CallEvent {
     CallEvent {
         at: t(0),

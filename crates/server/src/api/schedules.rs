@@ -305,6 +305,7 @@ pub async fn get_schedule(
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"name": "Primary (EU)"})))]
 pub struct SchedulePatch {
+    #[serde(default, deserialize_with = "switchboard_core::name::trimmed_option")]
     name: Option<String>,
     time_zone: Option<Zone>,
     layers: Option<Vec<Layer>>,
@@ -332,7 +333,7 @@ pub async fn update_schedule(
 ) -> ApiResult<Json<ScheduleView>> {
     modify(&s, &a, &id, p.team, |sched| {
         if let Some(n) = &p.name {
-            sched.name = n.trim().to_owned();
+            sched.name = n.clone();
         }
         if let Some(z) = &p.time_zone {
             sched.time_zone = z.clone();

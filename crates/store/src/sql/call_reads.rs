@@ -16,7 +16,7 @@ use super::Backend;
 use crate::codec::db_err;
 use crate::rows;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use switchboard_core::call::Call;
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::{CallId, LineId};
@@ -52,8 +52,8 @@ pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> Sto
     let (reply, answer) = oneshot::channel();
     if let Err(mpsc::error::SendError(back)) = sender.send(Ask { which, reply }) {
         // The task is gone (its runtime is shutting down): read here, alone.
-        let mut found = read(db, std::slice::from_ref(&back)).await?;
-        return found.take(&back.which).ok_or(StoreError::NotFound);
+        let found = read(db, std::slice::from_ref(&back)).await?;
+        return found.get(&back.which).ok_or(StoreError::NotFound);
     }
     answer
         .await
@@ -64,19 +64,25 @@ async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Ask>) {
     while let Some(first) = queue.recv().await {
         let group = super::batch::with_waiting(first, &mut queue, MOST);
         match read(&db, &group).await {
-            Ok(mut found) => {
+            Ok(found) => {
                 for a in group {
-                    let call = found.take(&a.which).ok_or(StoreError::NotFound);
+                    let call = found.get(&a.which).ok_or(StoreError::NotFound);
                     // An asker that gave up waiting needs no answer.
                     let _ = a.reply.send(call);
                 }
             }
             Err(e) => {
                 // Every asker asked before this read began, so each would have failed alone:
-                // during an outage they fail together, not one after another.
-                let why = chain(&e);
+                // during an outage they fail together, not one after another. Each is told
+                // the same error, with its causes.
+                let shared: Arc<dyn std::error::Error + Send + Sync> = match e {
+                    StoreError::Backend(cause) => Arc::from(cause),
+                    other => Arc::new(other),
+                };
                 for a in group {
-                    let _ = a.reply.send(Err(StoreError::Backend(why.clone().into())));
+                    let _ = a
+                        .reply
+                        .send(Err(StoreError::Backend(Box::new(shared.clone()))));
                 }
             }
         }
@@ -92,7 +98,7 @@ struct Found {
 
 impl Found {
     /// The call `which` names (a copy: two askers may ask for one call).
-    fn take(&mut self, which: &Which) -> Option<Call> {
+    fn get(&self, which: &Which) -> Option<Call> {
         match which {
             Which::Id(id) => self.by_id.get(&id.0).cloned(),
             Which::Provider(line, sid) => self.by_provider.get(&(line.0, sid.clone())).cloned(),
@@ -114,9 +120,10 @@ async fn read<B: Backend>(db: &B, asks: &[Ask]) -> StoreResult<Found> {
     let mut conn = db.readers().acquire().await.map_err(db_err)?;
     let mut found = Found::default();
     if !ids.is_empty() {
+        // Joined to the list, as the carrier ids below are.
         let text = format!(
-            "SELECT * FROM calls WHERE id IN ({})",
-            values::<B::Db>(ids.len(), 1).replace(['(', ')'], "")
+            "SELECT c.* FROM calls c JOIN (VALUES {}) AS v ON c.id = v.column1",
+            values::<B::Db>(ids.len(), 1)
         );
         let mut q = sql::<B::Db>(&text);
         for id in &ids {
@@ -145,16 +152,4 @@ async fn read<B: Backend>(db: &B, asks: &[Ask]) -> StoreResult<Found> {
         }
     }
     Ok(found)
-}
-
-/// An error with its causes, in words.
-fn chain(e: &StoreError) -> String {
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

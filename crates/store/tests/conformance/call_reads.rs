@@ -3,16 +3,6 @@
 
 use super::*;
 
-/// `call` ended at `at`, to be saved over the version it was read at.
-fn ended(call: &Call, at: i64) -> Call {
-    Call {
-        outcome: Outcome::Missed,
-        phase: Phase::Done,
-        ended_at: Some(t(at)),
-        ..call.clone()
-    }
-}
-
 pub(super) async fn calls_read_at_once_are_each_their_own_and_current(s: Arc<dyn Store>) {
     let (u, l) = setup(&s).await;
     let other = s
@@ -29,7 +19,7 @@ pub(super) async fn calls_read_at_once_are_each_their_own_and_current(s: Arc<dyn
         // Every third one saved once, so versions differ between calls.
         let c = match i % 3 {
             0 => {
-                let c = ended(&c, 50);
+                let c = ended(&c, Outcome::Missed, 50);
                 let v = s.save_call(&c, &[], &[], &[], None, t(50)).await.unwrap();
                 Call { version: v, ..c }
             }

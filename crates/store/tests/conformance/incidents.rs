@@ -7,15 +7,6 @@ use switchboard_core::incident::auto::CallIncident;
 use switchboard_core::incident::{open, Actor, Opening, Severity, Status};
 use switchboard_core::store::IncidentFilter;
 
-fn ended(call: &Call, outcome: Outcome, at: i64) -> Call {
-    Call {
-        outcome,
-        phase: Phase::Done,
-        ended_at: Some(t(at)),
-        ..call.clone()
-    }
-}
-
 fn asks(call: &Call, line: LineId, open_new: bool, since: Option<i64>) -> CallIncident {
     CallIncident {
         call: call.id,
