@@ -43,6 +43,10 @@ enum Cmd {
         listen: String,
         #[arg(long)]
         sqlite: PathBuf,
+        /// Hold the connection instead of taking it from a one-connection sqlx pool for each
+        /// insert (the pool pings it when it is taken and when it is given back).
+        #[arg(long)]
+        held: bool,
     },
     /// Runs the comparison and prints the table.
     Compare {
@@ -70,7 +74,11 @@ enum Cmd {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::FloorBare { listen } => floor_bare(&listen).await,
-        Cmd::FloorDurable { listen, sqlite } => floor_durable(&listen, &sqlite).await,
+        Cmd::FloorDurable {
+            listen,
+            sqlite,
+            held,
+        } => floor_durable(&listen, &sqlite, held).await,
         Cmd::Compare {
             switchboard,
             requests,
@@ -106,48 +114,67 @@ async fn floor_bare(listen: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn floor_durable(listen: &str, path: &std::path::Path) -> anyhow::Result<()> {
+async fn floor_durable(listen: &str, path: &std::path::Path, held: bool) -> anyhow::Result<()> {
+    use axum::response::{IntoResponse, Response};
     use sqlx::sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
     };
+    use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
+    use tokio::sync::Mutex;
     let opts = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(opts)
-        .await?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS hooks (id INTEGER PRIMARY KEY, sid TEXT NOT NULL, form TEXT NOT NULL)")
-        .execute(&pool)
-        .await?;
-    let app =
-        axum::Router::new()
-            .fallback(axum::routing::post(
-                |axum::extract::State(pool): axum::extract::State<sqlx::SqlitePool>,
-                 body: String| async move {
-                    let sid = body
-                        .split('&')
-                        .find_map(|kv| kv.strip_prefix("CallSid="))
-                        .unwrap_or("")
-                        .to_owned();
-                    match sqlx::query("INSERT INTO hooks (sid, form) VALUES (?, ?)")
-                        .bind(sid)
-                        .bind(&body)
-                        .execute(&pool)
-                        .await
-                    {
-                        Ok(_) => twiml(),
-                        Err(_) => {
-                            use axum::response::IntoResponse;
-                            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
-                        }
-                    }
-                },
-            ))
-            .with_state(pool);
+    /// The one writer: a one-connection pool, or the connection itself behind a fair lock.
+    #[derive(Clone)]
+    enum Db {
+        Pool(SqlitePool),
+        Held(Arc<Mutex<SqliteConnection>>),
+    }
+    let db = if held {
+        Db::Held(Arc::new(Mutex::new(opts.connect().await?)))
+    } else {
+        Db::Pool(
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts)
+                .await?,
+        )
+    };
+    async fn insert(db: &Db, text: &str, binds: &[&str]) -> sqlx::Result<()> {
+        let mut q = sqlx::query(text);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        match db {
+            Db::Pool(pool) => q.execute(pool).await.map(drop),
+            Db::Held(conn) => q.execute(&mut *conn.lock().await).await.map(drop),
+        }
+    }
+    insert(&db, "CREATE TABLE IF NOT EXISTS hooks (id INTEGER PRIMARY KEY, sid TEXT NOT NULL, form TEXT NOT NULL)", &[]).await?;
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(
+            |axum::extract::State(db): axum::extract::State<Db>, body: String| async move {
+                let sid = body
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("CallSid="))
+                    .unwrap_or("");
+                let stored = insert(
+                    &db,
+                    "INSERT INTO hooks (sid, form) VALUES (?, ?)",
+                    &[sid, &body],
+                )
+                .await;
+                let answer: Response = match stored {
+                    Ok(()) => twiml(),
+                    Err(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                };
+                answer
+            },
+        ))
+        .with_state(db);
     let l = tokio::net::TcpListener::bind(listen).await?;
     println!("ready");
     axum::serve(l, app).await?;
@@ -408,6 +435,12 @@ async fn compare(
         let args = ["floor-durable", "--sqlite", file];
         let f = floor(&args, warm, requests, concurrency, round).await?;
         rows.add("durable floor (SQLite)", f);
+        // The same with the connection held: the floor without the pool's two pings.
+        let held = db.0.join("held.db");
+        let held = held.to_str().context("path")?;
+        let args = ["floor-durable", "--held", "--sqlite", held];
+        let f = floor(&args, warm, requests, concurrency, round).await?;
+        rows.add("durable floor, connection held (SQLite)", f);
         drop(db);
 
         let mut backends: Vec<(&str, Option<&str>)> = vec![("SQLite", None)];

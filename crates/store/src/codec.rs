@@ -25,6 +25,7 @@ pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreErro
 
 /// Maps sqlx errors: unique violations become conflicts, missing rows not-found.
 pub fn db_err(e: sqlx::Error) -> StoreError {
+    crate::postgres::lost::note(&e);
     match &e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate {

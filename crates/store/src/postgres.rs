@@ -15,6 +15,56 @@ use switchboard_core::store::StoreResult;
 /// The SQL store on PostgreSQL.
 pub type PgStore = SqlStore<PgBackend>;
 
+/// A connection unused for this long is pinged before it is handed out again.
+const CHECK_AFTER: Duration = Duration::from_secs(1);
+
+/// Whether the database has lately dropped a connection: then every connection the pool hands
+/// out is pinged first, since its other idle ones were most likely dropped too.
+pub(crate) mod lost {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    /// How long after a lost connection every connection is checked before use.
+    const WARY: Duration = Duration::from_secs(30);
+
+    /// When a connection was last lost, in ms after [`base`] (0: never).
+    static AT: AtomicU64 = AtomicU64::new(0);
+
+    fn base() -> Instant {
+        static BASE: OnceLock<Instant> = OnceLock::new();
+        *BASE.get_or_init(Instant::now)
+    }
+
+    fn now_ms() -> u64 {
+        // At least 1, so that 0 keeps meaning never.
+        u64::try_from(base().elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// Notes `e` when it says the connection is gone: an I/O or protocol failure, or
+    /// PostgreSQL's connection-exception (08) and operator-intervention (57P) classes.
+    pub(crate) fn note(e: &sqlx::Error) {
+        let gone = match e {
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        };
+        if gone {
+            AT.store(now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a connection was lost in the last [`WARY`].
+    pub(crate) fn lately() -> bool {
+        let at = AT.load(Ordering::Relaxed);
+        at != 0 && now_ms().saturating_sub(at) < WARY.as_millis() as u64
+    }
+}
+
 /// One pool for reads and writes.
 #[derive(Debug, Clone)]
 pub struct PgBackend {
@@ -35,6 +85,21 @@ impl PgBackend {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection it hands out, a round trip before each read and each
+            // transaction. The pool already pings each connection given back, closing one that
+            // broke while in use; what remains is one that broke while idle (the database
+            // restarted or terminated it). Such a connection is pinged before use when it has
+            // been idle a while, or when the database has lately been seen dropping
+            // connections (see `lost`).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= CHECK_AFTER || lost::lately() {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(|source| OpenError::Connect { target, source })?;

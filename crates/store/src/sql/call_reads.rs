@@ -15,8 +15,10 @@ use super::driver::{sql, values};
 use super::Backend;
 use crate::codec::db_err;
 use crate::rows;
+use sqlx::pool::PoolConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 use switchboard_core::call::Call;
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::{CallId, LineId};
@@ -52,7 +54,8 @@ pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> Sto
     let (reply, answer) = oneshot::channel();
     if let Err(mpsc::error::SendError(back)) = sender.send(Ask { which, reply }) {
         // The task is gone (its runtime is shutting down): read here, alone.
-        let found = read(db, std::slice::from_ref(&back)).await?;
+        let mut conn = db.readers().acquire().await.map_err(db_err)?;
+        let found = read::<B>(&mut *conn, std::slice::from_ref(&back)).await?;
         return found.get(&back.which).ok_or(StoreError::NotFound);
     }
     answer
@@ -61,9 +64,10 @@ pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> Sto
 }
 
 async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Ask>) {
+    let mut conn = Held::default();
     while let Some(first) = queue.recv().await {
         let group = super::batch::with_waiting(first, &mut queue, MOST);
-        match read(&db, &group).await {
+        match conn.read(&db, &group).await {
             Ok(found) => {
                 for a in group {
                     let call = found.get(&a.which).ok_or(StoreError::NotFound);
@@ -89,6 +93,54 @@ async fn run<B: Backend>(db: B, mut queue: mpsc::UnboundedReceiver<Ask>) {
     }
 }
 
+/// How long the task keeps its connection unused before giving it back to the pool.
+const KEEP: Duration = Duration::from_secs(1);
+
+/// The task's reader connection, kept from one read to the next while reads keep coming.
+///
+/// A pool pings a connection when it is taken and again when it is given back: a round trip
+/// each on PostgreSQL, a hop to the connection's thread each on SQLite, doubling the cost of
+/// the read they surround. A connection unused for [`KEEP`] goes back to the pool, and the
+/// next read takes one the pool has checked, so a database restarted while the line was quiet
+/// costs no read. One that fails is closed, and the read is tried once more on a connection
+/// from the pool: reads change nothing, so trying again is safe.
+struct Held<D: sqlx::Database> {
+    conn: Option<(PoolConnection<D>, Instant)>,
+}
+
+impl<D: sqlx::Database> Default for Held<D> {
+    fn default() -> Self {
+        Self { conn: None }
+    }
+}
+
+impl<D: super::driver::Driver> Held<D> {
+    async fn read<B: Backend<Db = D>>(&mut self, db: &B, asks: &[Ask]) -> StoreResult<Found> {
+        if let Some((mut conn, used)) = self.conn.take() {
+            if used.elapsed() < KEEP {
+                match read::<B>(&mut *conn, asks).await {
+                    Ok(found) => {
+                        self.conn = Some((conn, Instant::now()));
+                        return Ok(found);
+                    }
+                    Err(_) => conn.close_on_drop(),
+                }
+            }
+        }
+        let mut conn = db.readers().acquire().await.map_err(db_err)?;
+        match read::<B>(&mut *conn, asks).await {
+            Ok(found) => {
+                self.conn = Some((conn, Instant::now()));
+                Ok(found)
+            }
+            Err(e) => {
+                conn.close_on_drop();
+                Err(e)
+            }
+        }
+    }
+}
+
 /// The calls one read found, by how they were asked for.
 #[derive(Default)]
 struct Found {
@@ -108,7 +160,10 @@ impl Found {
 
 /// Reads every call `asks` names: one statement for those asked by id, one for those asked by
 /// the carrier's id.
-async fn read<B: Backend>(db: &B, asks: &[Ask]) -> StoreResult<Found> {
+async fn read<B: Backend>(
+    conn: &mut <B::Db as sqlx::Database>::Connection,
+    asks: &[Ask],
+) -> StoreResult<Found> {
     let mut ids = Vec::new();
     let mut keys = Vec::new();
     for a in asks {
@@ -117,7 +172,6 @@ async fn read<B: Backend>(db: &B, asks: &[Ask]) -> StoreResult<Found> {
             Which::Provider(line, sid) => keys.push((line.0, sid.as_str())),
         }
     }
-    let mut conn = db.readers().acquire().await.map_err(db_err)?;
     let mut found = Found::default();
     if !ids.is_empty() {
         // Joined to the list, as the carrier ids below are.

@@ -7,7 +7,7 @@ pub use writer::{WriteTx, Writer};
 use crate::sql::{Backend, SqlStore};
 use crate::OpenError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, SqlitePool};
 use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,24 +41,22 @@ impl SqliteBackend {
             target: url.trim_start_matches("sqlite:").to_owned(),
             source,
         };
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts.clone())
-            .await
-            .map_err(connect)?;
+        let mut writer = opts.connect().await.map_err(connect)?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&writer)
+            .run_direct(&mut writer)
             .await
             .map_err(OpenError::Migrate)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(opts)
+            // A pool pings a connection before handing it out; on SQLite that is a hop to
+            // the connection's thread that can only find it alive.
+            .test_before_acquire(false)
+            .connect_with(opts.clone())
             .await
             .map_err(connect)?;
         Ok(Self {
             readers,
-            writer: Writer(writer),
+            writer: Writer::new(writer, opts),
         })
     }
 }
