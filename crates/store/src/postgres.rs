@@ -43,18 +43,22 @@ pub(crate) mod lost {
             .max(1)
     }
 
-    /// Notes `e` when it says the connection is gone: an I/O or protocol failure, or
-    /// PostgreSQL's connection-exception (08) and operator-intervention (57P) classes.
+    /// Notes `e` when it says the connection is gone (see [`gone`]).
     pub(crate) fn note(e: &sqlx::Error) {
-        let gone = match e {
+        if gone(e) {
+            AT.store(now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether `e` says the connection is gone: an I/O or protocol failure, or PostgreSQL's
+    /// connection-exception (08) and operator-intervention (57P) classes.
+    pub(crate) fn gone(e: &sqlx::Error) -> bool {
+        match e {
             sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
             sqlx::Error::Database(d) => d
                 .code()
                 .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
             _ => false,
-        };
-        if gone {
-            AT.store(now_ms(), Ordering::Relaxed);
         }
     }
 
@@ -120,7 +124,16 @@ impl Backend for PgBackend {
     }
 
     async fn begin(&self) -> StoreResult<Self::Tx> {
-        self.pool.begin().await.map_err(db_err)
+        match self.pool.begin().await {
+            Ok(tx) => Ok(tx),
+            // Nothing ran yet: on a connection the database had dropped, begin again on one
+            // the pool checks first (`lost` now says so).
+            Err(e) if lost::gone(&e) => {
+                lost::note(&e);
+                self.pool.begin().await.map_err(db_err)
+            }
+            Err(e) => Err(db_err(e)),
+        }
     }
 
     async fn commit(tx: Self::Tx) -> StoreResult<()> {

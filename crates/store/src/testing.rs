@@ -116,6 +116,17 @@ impl Outage {
             .expect("terminate the database's connections");
     }
 
+    /// The database drops every connection open to it, as a restart does, and keeps
+    /// accepting new ones.
+    pub async fn drop_connections(&self) {
+        let mut c = self.admin().await;
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&self.name)
+            .execute(&mut c)
+            .await
+            .expect("terminate the database's connections");
+    }
+
     /// The database accepts connections again.
     pub async fn end(&self) {
         let mut c = self.admin().await;

@@ -100,3 +100,56 @@ pub(super) async fn calls_read_at_once_are_each_their_own_and_current(s: Arc<dyn
     }
     busy.abort();
 }
+
+/// PostgreSQL drops every connection (as a restart does) between two webhooks of busy calls:
+/// the calls are still read and saved, and new calls started, at once. The call reader keeps
+/// its connection between reads and the pool hands out a recently used one unchecked, so both
+/// must notice the dropped connection and go on with a fresh one rather than fail the webhook.
+#[tokio::test]
+async fn postgres_dropping_connections_fails_no_call_read_or_write() {
+    let Some(db) =
+        TestDb::postgres("postgres_dropping_connections_fails_no_call_read_or_write").await
+    else {
+        return;
+    };
+    let s = switchboard_store::open(&db.url).await.unwrap();
+    let (_, l) = setup(&s).await;
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        let (c, _) = s
+            .start_call(&new_call(l, &format!("CD{i}"), "+14155550199", i), &[], &[])
+            .await
+            .unwrap();
+        // Read once, so the reader holds a connection.
+        s.find_call(l, &c.provider_call_id).await.unwrap();
+        calls.push(c);
+    }
+    for round in 0..2 {
+        db.outage().unwrap().drop_connections().await;
+        // A write first: the pool hands out a connection used a moment ago, unchecked.
+        let (new, fresh) = s
+            .start_call(
+                &new_call(l, &format!("CN{round}"), "+14155550198", 70),
+                &[],
+                &[],
+            )
+            .await
+            .unwrap();
+        assert!(fresh);
+        // Then the reader, on the connection it kept.
+        for c in &calls[round * 3..round * 3 + 3] {
+            let found = s.find_call(l, &c.provider_call_id).await.unwrap();
+            assert_eq!(found.id, c.id);
+            let by_id = s.get_call(c.id).await.unwrap();
+            let done = ended(&by_id, Outcome::Missed, 60);
+            let v = s
+                .save_call(&done, &[], &[], &[], None, t(60))
+                .await
+                .unwrap();
+            assert_eq!(v, by_id.version + 1);
+            assert_eq!(s.get_call(c.id).await.unwrap().outcome, Outcome::Missed);
+        }
+        let found = s.find_call(l, &format!("CN{round}")).await.unwrap();
+        assert_eq!(found.id, new.id);
+    }
+}
