@@ -3,7 +3,9 @@
 //!
 //! - the **bare floor**: axum answering every POST with a fixed TwiML document;
 //! - the **durable floor**: the same plus one SQLite (WAL, synchronous=NORMAL, as Switchboard
-//!   sets it) insert of the form through one writer connection;
+//!   sets it) insert of the form through one writer connection, taken from a one-connection
+//!   sqlx pool for each insert (the ratios are against this one), and again with the
+//!   connection held, which spares it the pool's two pings per insert;
 //! - **Switchboard** (`switchboard serve`, release build), on SQLite, and on PostgreSQL with
 //!   `--postgres`: the incoming-call webhook of a line without signature checks, then the
 //!   call-status webhook ending each of those calls (a webhook of a running call).
