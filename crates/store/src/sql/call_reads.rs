@@ -55,7 +55,7 @@ pub(super) async fn call<B: Backend>(db: &B, queue: &Queue, which: Which) -> Sto
     if let Err(mpsc::error::SendError(back)) = sender.send(Ask { which, reply }) {
         // The task is gone (its runtime is shutting down): read here, alone.
         let mut conn = db.readers().acquire().await.map_err(db_err)?;
-        let found = read::<B>(&mut *conn, std::slice::from_ref(&back)).await?;
+        let found = read::<B::Db>(&mut *conn, std::slice::from_ref(&back)).await?;
         return found.get(&back.which).ok_or(StoreError::NotFound);
     }
     answer
@@ -116,28 +116,25 @@ impl<D: sqlx::Database> Default for Held<D> {
 
 impl<D: super::driver::Driver> Held<D> {
     async fn read<B: Backend<Db = D>>(&mut self, db: &B, asks: &[Ask]) -> StoreResult<Found> {
-        if let Some((mut conn, used)) = self.conn.take() {
-            if used.elapsed() < KEEP {
-                match read::<B>(&mut *conn, asks).await {
-                    Ok(found) => {
-                        self.conn = Some((conn, Instant::now()));
-                        return Ok(found);
-                    }
-                    Err(_) => conn.close_on_drop(),
-                }
+        // The kept connection while it is fresh; after it fails, one from the pool.
+        let kept = self.conn.take().filter(|(_, used)| used.elapsed() < KEEP);
+        if let Some((conn, _)) = kept {
+            if let Ok(found) = self.on(conn, asks).await {
+                return Ok(found);
             }
         }
-        let mut conn = db.readers().acquire().await.map_err(db_err)?;
-        match read::<B>(&mut *conn, asks).await {
-            Ok(found) => {
-                self.conn = Some((conn, Instant::now()));
-                Ok(found)
-            }
-            Err(e) => {
-                conn.close_on_drop();
-                Err(e)
-            }
+        let conn = db.readers().acquire().await.map_err(db_err)?;
+        self.on(conn, asks).await
+    }
+
+    /// Reads on `conn`, then keeps it, or closes it if the read failed.
+    async fn on(&mut self, mut conn: PoolConnection<D>, asks: &[Ask]) -> StoreResult<Found> {
+        let found = read::<D>(&mut *conn, asks).await;
+        match found {
+            Ok(_) => self.conn = Some((conn, Instant::now())),
+            Err(_) => conn.close_on_drop(),
         }
+        found
     }
 }
 
@@ -160,8 +157,8 @@ impl Found {
 
 /// Reads every call `asks` names: one statement for those asked by id, one for those asked by
 /// the carrier's id.
-async fn read<B: Backend>(
-    conn: &mut <B::Db as sqlx::Database>::Connection,
+async fn read<D: super::driver::Driver>(
+    conn: &mut D::Connection,
     asks: &[Ask],
 ) -> StoreResult<Found> {
     let mut ids = Vec::new();
@@ -177,9 +174,9 @@ async fn read<B: Backend>(
         // Joined to the list, as the carrier ids below are.
         let text = format!(
             "SELECT c.* FROM calls c JOIN (VALUES {}) AS v ON c.id = v.column1",
-            values::<B::Db>(ids.len(), 1)
+            values::<D>(ids.len(), 1)
         );
-        let mut q = sql::<B::Db>(&text);
+        let mut q = sql::<D>(&text);
         for id in &ids {
             q = q.bind(*id);
         }
@@ -193,9 +190,9 @@ async fn read<B: Backend>(
         let text = format!(
             "SELECT c.* FROM calls c JOIN (VALUES {}) AS v
                  ON c.line_id = v.column1 AND c.provider_call_id = v.column2",
-            values::<B::Db>(keys.len(), 2)
+            values::<D>(keys.len(), 2)
         );
-        let mut q = sql::<B::Db>(&text);
+        let mut q = sql::<D>(&text);
         for (line, sid) in &keys {
             q = q.bind(*line).bind(*sid);
         }
