@@ -208,12 +208,10 @@ pub(super) async fn record_many<D: Driver>(
     if !redraw.is_empty() {
         let text = format!(
             "SELECT ic.incident_id, m.channel_id, m.call_id FROM slack_messages m
-             JOIN incident_calls ic ON ic.call_id = m.call_id WHERE ic.incident_id IN ({})
+             JOIN incident_calls ic ON ic.call_id = m.call_id WHERE ic.incident_id IN (VALUES {})
              ORDER BY m.call_id, m.channel_id",
-            (1..=redraw.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            // Anonymous placeholders on SQLite, as every list of the store's (`values`).
+            super::driver::values::<D>(redraw.len(), 1)
         );
         let mut q = sql::<D>(&text);
         for r in &redraw {
