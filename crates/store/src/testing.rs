@@ -109,11 +109,7 @@ impl Outage {
         .execute(&mut c)
         .await
         .expect("ALTER DATABASE");
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-            .bind(&self.name)
-            .execute(&mut c)
-            .await
-            .expect("terminate the database's connections");
+        self.drop_connections().await;
     }
 
     /// The database drops every connection open to it, as a restart does, and keeps

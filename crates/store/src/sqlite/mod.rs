@@ -62,7 +62,7 @@ impl SqliteBackend {
             // A pool pings a connection before handing it out; on SQLite that is a hop to
             // the connection's thread that can only find it alive.
             .test_before_acquire(false)
-            .connect_with(opts.clone())
+            .connect_with(opts)
             .await
             .map_err(connect)?;
         Ok(Self {

@@ -42,20 +42,21 @@ impl Writer {
 
     /// Starts a write transaction, taking SQLite's write lock at once.
     pub async fn begin(&self) -> StoreResult<WriteTx> {
-        let slot = tokio::time::timeout(WAIT, self.conn.clone().lock_owned())
+        let mut slot = tokio::time::timeout(WAIT, self.conn.clone().lock_owned())
             .await
             .map_err(|_| {
                 StoreError::Backend(
                     format!("the database's writer stayed busy for {} s", WAIT.as_secs()).into(),
                 )
             })?;
+        if slot.is_none() {
+            *slot = Some(self.opts.connect().await.map_err(db_err)?);
+        }
+        // From here until it is dropped, the transaction holds its connection.
         let mut tx = WriteTx {
             slot,
             committed: false,
         };
-        if tx.slot.is_none() {
-            *tx.slot = Some(self.opts.connect().await.map_err(db_err)?);
-        }
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut *tx)
             .await
